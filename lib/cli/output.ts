@@ -1,0 +1,34 @@
+import { SpecError, UsageError } from '../spec/errors';
+
+/** Exit codes: 0 ok, 1 runtime failure, 2 bad input or a refused move. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** Where the CLI prints; tests pass buffers. */
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export const processIo: Io = {
+  out: (l) => process.stdout.write(`${l}\n`),
+  err: (l) => process.stderr.write(`${l}\n`),
+};
+
+/** Turns an error into its message lines and exit code. */
+export function reportError(e: unknown, io: Io): number {
+  if (e instanceof SpecError) {
+    for (const line of e.message.split('\n')) io.err(line);
+    io.err(`${e.problems.length} problem(s) found; nothing was written`);
+    return EXIT_USAGE;
+  }
+  if (e instanceof UsageError) {
+    io.err(`error: ${e.message}`);
+    return EXIT_USAGE;
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  io.err(`error: ${msg}`);
+  if (process.env.CDK8S_CANARY_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
+  return EXIT_FAILURE;
+}

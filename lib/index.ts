@@ -1,0 +1,14 @@
+// Public API of cdk8s-canary: re-exports only.
+export * from './spec/errors';
+export * from './spec/loader';
+export * from './spec/model';
+export * from './spec/generated/release';
+export * from './routers/router';
+export * from './routers/registry';
+export * from './routers/gateway-api';
+export * from './workloads/labels';
+export * from './workloads/web-app';
+export * from './workloads/registry';
+export * from './synth/build';
+export * from './synth/project';
+export * from './synth/write';

@@ -1,0 +1,163 @@
+import { ErrorObject } from 'ajv';
+import { SourceDocument } from './document';
+import { SpecProblem } from './errors';
+
+/** Turns ajv errors into positioned problems with a value and a fix, one per real mistake. */
+export function ajvProblems(src: SourceDocument, data: unknown, errors: readonly ErrorObject[]): SpecProblem[] {
+  const kept = pruneAlternatives(errors);
+  const out: SpecProblem[] = [];
+  const seen = new Set<string>();
+  for (const e of kept) {
+    const p = toProblem(src, data, e);
+    if (!p) continue;
+    const k = `${p.line}:${p.col}:${p.path}:${p.message}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(p);
+  }
+  return out.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/**
+ * anyOf/oneOf report one error per branch. Keep the branch that fits the value's shape: drop
+ * `type` errors of branches whose type did not match when another branch has the right type,
+ * and drop the summary error when a more precise one remains.
+ */
+function pruneAlternatives(errors: readonly ErrorObject[]): ErrorObject[] {
+  const summaries = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if');
+  let rest = errors.filter((e) => !summaries.includes(e));
+  for (const s of summaries) {
+    const inner = rest.filter((e) => e.instancePath === s.instancePath || e.instancePath.startsWith(`${s.instancePath}/`));
+    const typeErrs = inner.filter((e) => e.keyword === 'type' && e.instancePath === s.instancePath);
+    const others = inner.filter((e) => !typeErrs.includes(e));
+    if (others.length > 0) rest = rest.filter((e) => !typeErrs.includes(e));
+    else if (s.keyword !== 'if') {
+      rest = rest.filter((e) => !typeErrs.includes(e));
+      rest.push({ ...s, keyword: 'type', params: { type: typeErrs.map((t) => t.params.type).join(' or ') } });
+    }
+  }
+  return rest;
+}
+
+function segments(instancePath: string): (string | number)[] {
+  if (!instancePath) return [];
+  return instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
+  let v: any = data;
+  for (const s of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = v[s as any];
+  }
+  return v;
+}
+
+function hintOf(e: ErrorObject): string | undefined {
+  const ps = e.parentSchema as Record<string, unknown> | undefined;
+  return ps && typeof ps['x-hint'] === 'string' ? (ps['x-hint'] as string) : undefined;
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) { bestD = d; best = c; }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+function list(xs: readonly unknown[]): string {
+  return xs.map((x) => (typeof x === 'string' ? `'${x}'` : String(x))).join(', ');
+}
+
+function toProblem(src: SourceDocument, data: unknown, e: ErrorObject): SpecProblem | undefined {
+  const path = segments(e.instancePath);
+  const value = valueAt(data, path);
+  const ps = (e.parentSchema ?? {}) as Record<string, any>;
+  switch (e.keyword) {
+    case 'required': {
+      const missing = String(e.params.missingProperty);
+      const desc = ps.properties?.[missing]?.description;
+      return src.problem([...path, missing], `required field '${missing}' is missing`, `add '${missing}'${desc ? ` (${String(desc).replace(/\.$/, '')})` : ''}`);
+    }
+    case 'additionalProperties': {
+      const extra = String(e.params.additionalProperty);
+      const allowed = Object.keys(ps.properties ?? {});
+      const guess = closest(extra, allowed);
+      return src.problem([...path, extra], `unknown field '${extra}'`,
+        guess ? `did you mean '${guess}'? (allowed: ${allowed.join(', ')})` : `remove it (allowed: ${allowed.join(', ') || 'none'})`, undefined, true);
+    }
+    case 'discriminator': {
+      const tag = String(e.params.tag);
+      const options = (ps.oneOf ?? []).map((s: any) => String(s.$ref ?? '')).filter(Boolean);
+      const allowed = ps.properties?.[tag]?.enum ?? options;
+      if (e.params.error === 'tag' && valueAt(data, [...path, tag]) === undefined) {
+        return src.problem([...path, tag], `required field '${tag}' is missing`, `add '${tag}', one of ${list(allowed)}`);
+      }
+      const seen = valueAt(data, [...path, tag]);
+      const guess = typeof seen === 'string' ? closest(seen, allowed) : undefined;
+      return src.problem([...path, tag], `unknown ${path.length ? String(path[path.length - 1]) : 'kind'} ${tag}`,
+        guess ? `did you mean '${guess}'? (one of ${list(allowed)})` : `use one of ${list(allowed)}`, seen);
+    }
+    case 'type':
+      return src.problem(path, `must be ${article(String(e.params.type))}`, hintOf(e) ?? `write ${article(String(e.params.type))} here`, value);
+    case 'const':
+      return src.problem(path, `must be ${JSON.stringify(e.params.allowedValue)}`, `write ${JSON.stringify(e.params.allowedValue)}`, value);
+    case 'enum': {
+      const allowed = e.params.allowedValues as unknown[];
+      const guess = typeof value === 'string' ? closest(value, allowed.map(String)) : undefined;
+      return src.problem(path, `must be one of ${list(allowed)}`, guess ? `did you mean '${guess}'?` : `use one of ${list(allowed)}`, value);
+    }
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum': {
+      const lo = ps.minimum ?? ps.exclusiveMinimum;
+      const hi = ps.maximum ?? ps.exclusiveMaximum;
+      const range = lo !== undefined && hi !== undefined ? `between ${lo} and ${hi}` : lo !== undefined ? `of at least ${lo}` : `of at most ${hi}`;
+      return src.problem(path, `is out of range (${e.params.comparison} ${e.params.limit} required)`, hintOf(e) ?? `use a value ${range}`, value);
+    }
+    case 'pattern':
+      return src.problem(path, 'has an invalid format', hintOf(e) ?? `match the pattern ${e.params.pattern}`, value);
+    case 'minLength':
+      return src.problem(path, e.params.limit === 1 ? 'must not be empty' : `is too short (at least ${e.params.limit} characters)`, hintOf(e) ?? 'write a longer value', value);
+    case 'maxLength':
+      return src.problem(path, `is too long (at most ${e.params.limit} characters)`, hintOf(e) ?? 'shorten it', value);
+    case 'minItems':
+      return src.problem(path, `needs at least ${e.params.limit} item(s)`, 'add items to the list', value);
+    case 'maxItems':
+      return src.problem(path, `has too many items (at most ${e.params.limit})`, 'remove items from the list', value);
+    case 'minProperties':
+    case 'maxProperties': {
+      const allowed = Object.keys(ps.properties ?? {});
+      return src.problem(path, e.keyword === 'minProperties' ? 'must not be empty' : `must have at most ${e.params.limit} field(s)`,
+        `set exactly one of ${allowed.join(', ')}`, value);
+    }
+    case 'propertyNames':
+      return undefined; // the nested 'pattern' error on the name carries the detail
+    default:
+      return src.problem(path, String(e.message ?? 'is invalid'), hintOf(e) ?? 'check the value against the schema', value);
+  }
+}
+
+function article(type: string): string {
+  if (type.includes(' or ')) return type.split(' or ').map(article).join(' or ');
+  const named: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false', null: 'null' };
+  return named[type] ?? type;
+}

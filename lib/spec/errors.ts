@@ -1,0 +1,69 @@
+/**
+ * Problems found in user input (spec files, CLI arguments). Every problem knows where it is
+ * (file, line, column, field path), what is wrong, the value seen and how to fix it.
+ */
+export interface SpecProblem {
+  /** File the problem is in, as given to the loader (relative paths stay relative). */
+  readonly file: string;
+  /** 1-based line; 0 when the problem is not tied to a line (e.g. an unreadable file). */
+  readonly line: number;
+  /** 1-based column; 0 when not tied to a column. */
+  readonly col: number;
+  /** Dotted field path, e.g. `router.header.name` or `steps[2]`; empty for the whole file. */
+  readonly path: string;
+  /** What is wrong, lowercase, without a trailing period. */
+  readonly message: string;
+  /** The value seen; omitted when there is none (missing field, whole file). */
+  readonly value?: unknown;
+  /** How to fix it. */
+  readonly hint: string;
+}
+
+/** Formats a problem as `FILE:LINE:COL field.path: what is wrong (value seen); how to fix it`. */
+export function formatProblem(p: SpecProblem): string {
+  const where = p.line > 0 ? `${p.file}:${p.line}:${p.col}` : p.file;
+  const field = p.path ? ` ${p.path}:` : '';
+  const seen = p.value === undefined ? '' : ` (${describeValue(p.value)})`;
+  return `${where}:${field} ${p.message}${seen}; ${p.hint}`;
+}
+
+/** Short, single-line rendering of a value for messages. */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') {
+    const s = v.length > 60 ? `${v.slice(0, 57)}...` : v;
+    return `got ${JSON.stringify(s)}`;
+  }
+  if (v === null) return 'got null';
+  if (Array.isArray(v)) return `got a list of ${v.length}`;
+  if (typeof v === 'object') return 'got a mapping';
+  return `got ${String(v)}`;
+}
+
+/** Thrown when input is invalid: the CLI prints every problem and exits 2. */
+export class SpecError extends Error {
+  public readonly problems: readonly SpecProblem[];
+  constructor(problems: readonly SpecProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'SpecError';
+    this.problems = problems;
+  }
+}
+
+/** Thrown for a wrong command-line call (bad argument, refused move): exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Renders a field path array as `a.b[2].c`. */
+export function pathToString(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}

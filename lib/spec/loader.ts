@@ -1,0 +1,152 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ajvProblems } from './ajv-problems';
+import { SourceDocument } from './document';
+import { SpecError, SpecProblem } from './errors';
+import { ReleaseSpec } from './generated/release';
+import { ladderOf, ReleaseModel, toModel } from './model';
+import { validatorFor } from './schemas';
+
+/** The first line of every spec file, so editors autocomplete and check it. */
+export const SCHEMA_COMMENT = '# yaml-language-server: $schema=../lib/spec/schema/release.schema.json';
+
+/** A release spec read from disk: its YAML document (for in-place edits) and its model. */
+export interface LoadedRelease {
+  readonly file: string;
+  readonly source: SourceDocument;
+  readonly model: ReleaseModel;
+}
+
+/**
+ * Checks a release needs beyond its schema (a router's limits, for instance). Returns problems;
+ * `source.problem(path, ...)` positions them.
+ */
+export type ReleaseCheck = (release: LoadedRelease) => SpecProblem[];
+
+export interface LoadOptions {
+  /** Extra checks run on every release that passed schema validation. @default - none */
+  readonly checks?: readonly ReleaseCheck[];
+  /** Directory that file names in messages are relative to. @default - process.cwd() */
+  readonly relativeTo?: string;
+}
+
+/** Spec files in a releases directory, sorted. */
+export function specFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(dir, f));
+}
+
+/** Loads and validates one spec file; throws SpecError listing every problem. */
+export function loadRelease(file: string, options: LoadOptions = {}): LoadedRelease {
+  const r = readRelease(file, options);
+  if ('problems' in r) throw new SpecError(r.problems);
+  return r.release;
+}
+
+/** Loads every spec in a directory; throws one SpecError with the problems of all files. */
+export function loadReleases(dir: string, options: LoadOptions = {}): LoadedRelease[] {
+  const problems: SpecProblem[] = [];
+  const releases: LoadedRelease[] = [];
+  for (const file of specFiles(dir)) {
+    const r = readRelease(file, options);
+    if ('problems' in r) problems.push(...r.problems);
+    else releases.push(r.release);
+  }
+  const byName = new Map<string, LoadedRelease>();
+  for (const r of releases) {
+    const other = byName.get(r.model.name);
+    if (other) {
+      problems.push(r.source.problem(['name'], `release name '${r.model.name}' is already used by ${other.file}`, 'give every release a unique name', r.model.name));
+    } else byName.set(r.model.name, r);
+  }
+  if (problems.length) throw new SpecError(problems);
+  return releases;
+}
+
+/** Parses and validates a spec held in memory (the rollout CLI validates its edits this way). */
+export function parseRelease(file: string, text: string | Buffer, options: LoadOptions = {}): { release: LoadedRelease } | { problems: SpecProblem[] } {
+  const shown = display(file, options);
+  const parsed = SourceDocument.parse(shown, Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'));
+  if (Array.isArray(parsed)) return { problems: parsed };
+  const data = parsed.toJS();
+  const validate = validatorFor('release.schema.json');
+  if (!validate(data)) return { problems: ajvProblems(parsed, data, validate.errors ?? []) };
+  const spec = data as ReleaseSpec;
+  const problems = semanticProblems(parsed, spec, file);
+  if (problems.length) return { problems };
+  const release: LoadedRelease = { file: shown, source: parsed, model: toModel(spec, shown) };
+  const extra = (options.checks ?? []).flatMap((c) => c(release));
+  return extra.length ? { problems: extra } : { release };
+}
+
+function readRelease(file: string, options: LoadOptions): { release: LoadedRelease } | { problems: SpecProblem[] } {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    return { problems: [{ file: display(file, options), line: 0, col: 0, path: '', message: `cannot read the file (${(e as Error).message})`, hint: 'check the path and its permissions' }] };
+  }
+  return parseRelease(file, bytes, options);
+}
+
+function display(file: string, options: LoadOptions): string {
+  const rel = path.relative(options.relativeTo ?? process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+/** Rules a JSON Schema cannot say (or cannot say clearly). */
+function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  const base = path.basename(file).replace(/\.ya?ml$/, '');
+  if (base !== spec.name) {
+    out.push(src.problem(['name'], `release name does not match the file name '${path.basename(file)}'`, `rename the file to ${spec.name}.yaml or set name: ${base}`, spec.name));
+  }
+  const total = spec.weightTotal ?? 100;
+  const ladder = ladderOf(spec);
+  ladder.forEach((s, i) => {
+    const p = spec.steps && typeof spec.steps[i] === 'object' ? ['steps', i, 'weight'] : ['steps', i];
+    if (s.weight > total) out.push(src.problem(p, `weight is above the weight total ${total}`, `use a weight between 0 and ${total}`, s.weight));
+    if (i > 0 && s.weight <= ladder[i - 1].weight) {
+      out.push(src.problem(p, `steps must increase strictly (previous step is ${ladder[i - 1].weight})`, `use a weight above ${ladder[i - 1].weight} or remove this step`, s.weight));
+    }
+  });
+  if (spec.canary && spec.canary.weight > total) {
+    out.push(src.problem(['canary', 'weight'], `weight is above the weight total ${total}`, `use a weight between 0 and ${total}`, spec.canary.weight));
+  }
+  if (spec.canary && spec.canary.version === spec.stable.version && !spec.canary.image) {
+    out.push(src.problem(['canary', 'version'], 'canary runs the same version as stable', 'set a new version for the canary, or remove the canary section', spec.canary.version));
+  }
+  const w = spec.workload;
+  if (w.redis && w.type !== 'guestbook') {
+    out.push(src.problem(['workload', 'redis'], `redis is only wired for workload type 'guestbook'`, `set workload.type: guestbook or remove workload.redis`, undefined, true));
+  }
+  if (w.versionLabel && w.versionLabel.stable === w.versionLabel.canary) {
+    out.push(src.problem(['workload', 'versionLabel', 'canary'], 'stable and canary version labels are the same', 'use two different values, e.g. prod and canary', w.versionLabel.canary));
+  }
+  const names = { stable: w.names?.stable ?? spec.name, canary: w.names?.canary ?? `${spec.name}-canary` };
+  if (names.stable === names.canary && (spec.namespaces.canary ?? spec.namespaces.production) === spec.namespaces.production) {
+    out.push(src.problem(['workload', 'names', 'canary'], 'stable and canary workloads have the same name in the same namespace', 'give the canary its own name or namespace', names.canary));
+  }
+  (w.env ?? []).forEach((e, i) => {
+    const sources = ['value', 'secretKeyRef', 'configMapKeyRef'].filter((k) => (e as unknown as Record<string, unknown>)[k] !== undefined);
+    if (sources.length !== 1) {
+      out.push(src.problem(['workload', 'env', i], `env var '${e.name}' must have exactly one of value, secretKeyRef, configMapKeyRef`, sources.length ? `keep one of ${sources.join(', ')}` : 'add a value or a secretKeyRef', sources.length ? sources.join(', ') : undefined));
+    }
+    if (/(password|secret|token|api[_-]?key)/i.test(e.name) && e.value !== undefined) {
+      out.push(src.problem(['workload', 'env', i, 'value'], `env var '${e.name}' looks like a secret but is inlined`, 'store it in a Secret and use secretKeyRef (secrets are referenced, never inlined)', '<hidden>'));
+    }
+  });
+  const header = (spec.router as { header?: { value?: string; pattern?: string } }).header;
+  if (header && header.value !== undefined && header.pattern !== undefined) {
+    out.push(src.problem(['router', 'header'], 'header has both value and pattern', 'keep one of value or pattern'));
+  }
+  const checkNames = new Set<string>();
+  (spec.checks ?? []).forEach((c, i) => {
+    if (checkNames.has(c.name)) out.push(src.problem(['checks', i, 'name'], `duplicate check name '${c.name}'`, 'give every check a unique name', c.name));
+    checkNames.add(c.name);
+    if (c.expectBodyRegex !== undefined) {
+      try { new RegExp(c.expectBodyRegex); } catch (e) { out.push(src.problem(['checks', i, 'expectBodyRegex'], `invalid regular expression (${(e as Error).message})`, 'fix the regular expression', c.expectBodyRegex)); }
+    }
+  });
+  return out;
+}

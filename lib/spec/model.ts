@@ -1,0 +1,173 @@
+import { EnvVar, Probe, ReleaseSpec, Resources, Router } from './generated/release';
+
+/** One rung of the weight ladder. */
+export interface LadderStep {
+  /** Canary weight, out of the release's weight total. */
+  readonly weight: number;
+  /** Minimum soak time in seconds before `step` may leave this rung. */
+  readonly minSoakSeconds?: number;
+}
+
+/** One track (stable or canary) with every default resolved. */
+export interface TrackModel {
+  readonly version: string;
+  readonly image: string;
+  /** Value of the pods' `version` label. */
+  readonly versionLabel: string;
+  readonly replicas: number;
+  /** Deployment (or DeploymentConfig) name. */
+  readonly name: string;
+  readonly namespace: string;
+  /** Service name, for routers that split by Service. */
+  readonly serviceName: string;
+}
+
+/** A release with every default resolved: what constructs and routers consume. */
+export interface ReleaseModel {
+  readonly name: string;
+  /** Spec file the release came from (relative to the project root where possible). */
+  readonly file: string;
+  readonly spec: ReleaseSpec;
+  readonly namespaces: { readonly production: string; readonly canary: string };
+  readonly createNamespaces: boolean;
+  readonly weightTotal: number;
+  readonly steps: readonly LadderStep[];
+  readonly workload: WorkloadModel;
+  readonly stable: TrackModel;
+  /** The canary, or undefined when none runs (first release, promoted, aborted). */
+  readonly canary?: TrackModel & { readonly weight: number };
+  /** The canary track's names and labels even when no canary runs (routers use them for subsets). */
+  readonly canaryTrack: Omit<TrackModel, 'version' | 'image'>;
+  readonly router: Router;
+}
+
+export interface WorkloadModel {
+  readonly type: 'webapp' | 'guestbook';
+  readonly kind: 'Deployment' | 'DeploymentConfig';
+  readonly imageRepository: string;
+  readonly port: number;
+  readonly servicePort: number;
+  readonly portName: string;
+  readonly appLabel: string;
+  readonly extraLabels: Readonly<Record<string, string>>;
+  /** Service selecting both tracks (routers that split by subset). */
+  readonly sharedServiceName: string;
+  readonly env: readonly EnvVar[];
+  readonly config?: Readonly<Record<string, string>>;
+  readonly resources: Resources;
+  readonly readiness: Probe;
+  readonly liveness: Probe;
+  readonly podSecurity: { readonly profile: 'restricted' | 'baseline'; readonly runAsUser?: number; readonly readOnlyRootFilesystem: boolean };
+  readonly redis?: RedisModel;
+}
+
+export interface RedisModel {
+  readonly deploy: boolean;
+  readonly host: string;
+  readonly namespace: string;
+  readonly image: string;
+  readonly port: number;
+  readonly storage: string;
+  readonly storageClassName?: string;
+  readonly passwordSecret?: { readonly name: string; readonly key: string };
+  readonly resources: Resources;
+}
+
+/** The ladder used when a spec gives none: S1's 25% ramp. */
+export const DEFAULT_STEPS: readonly number[] = [0, 25, 100];
+export const DEFAULT_RESOURCES: Resources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
+
+/** Parses `1h30m`, `45s`, `10m` into seconds. */
+export function parseDuration(d: string): number {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(d);
+  if (!m) throw new Error(`invalid duration ${d}`);
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+/** The ladder of a spec, normalized. */
+export function ladderOf(spec: ReleaseSpec): LadderStep[] {
+  return (spec.steps ?? DEFAULT_STEPS).map((s) =>
+    typeof s === 'number' ? { weight: s } : { weight: s.weight, ...(s.minSoak ? { minSoakSeconds: parseDuration(s.minSoak) } : {}) });
+}
+
+/** Resolves every default of a validated spec. Pure. */
+export function toModel(spec: ReleaseSpec, file: string): ReleaseModel {
+  const w = spec.workload;
+  const production = spec.namespaces.production;
+  const canaryNs = spec.namespaces.canary ?? production;
+  const stableName = w.names?.stable ?? spec.name;
+  const canaryName = w.names?.canary ?? `${spec.name}-canary`;
+  const port = w.port ?? 8080;
+  const replicas = w.replicas ?? 1;
+  const imageOf = (version: string, image?: string) => image ?? `${w.image}:${version}`;
+  const stableServiceName = w.names?.service ?? stableName;
+  const canaryServiceName = w.names?.canaryService ?? canaryName;
+  const canaryTrack = {
+    name: canaryName,
+    namespace: canaryNs,
+    serviceName: canaryServiceName,
+    replicas: w.canaryReplicas ?? replicas,
+    versionLabel: w.versionLabel?.canary ?? spec.canary?.version ?? 'canary',
+  };
+  const workload: WorkloadModel = {
+    type: w.type,
+    kind: w.kind ?? 'Deployment',
+    imageRepository: w.image,
+    port,
+    servicePort: w.servicePort ?? port,
+    portName: w.portName ?? 'http',
+    appLabel: w.appLabel ?? spec.name,
+    extraLabels: w.labels ?? {},
+    sharedServiceName: stableServiceName,
+    env: w.env ?? [],
+    ...(w.config ? { config: w.config } : {}),
+    resources: w.resources ?? DEFAULT_RESOURCES,
+    readiness: w.probes?.readiness ?? {},
+    liveness: w.probes?.liveness ?? {},
+    podSecurity: {
+      profile: w.podSecurity?.profile ?? 'restricted',
+      ...(w.podSecurity?.runAsUser !== undefined ? { runAsUser: w.podSecurity.runAsUser } : {}),
+      readOnlyRootFilesystem: w.podSecurity?.readOnlyRootFilesystem ?? false,
+    },
+    ...(w.type === 'guestbook' ? { redis: redisModel(spec, production) } : {}),
+  };
+  return {
+    name: spec.name,
+    file,
+    spec,
+    namespaces: { production, canary: canaryNs },
+    createNamespaces: spec.createNamespaces ?? true,
+    weightTotal: spec.weightTotal ?? 100,
+    steps: ladderOf(spec),
+    workload,
+    stable: {
+      version: spec.stable.version,
+      image: imageOf(spec.stable.version, spec.stable.image),
+      versionLabel: w.versionLabel?.stable ?? spec.stable.version,
+      replicas,
+      name: stableName,
+      namespace: production,
+      serviceName: stableServiceName,
+    },
+    ...(spec.canary
+      ? { canary: { ...canaryTrack, version: spec.canary.version, image: imageOf(spec.canary.version, spec.canary.image), weight: spec.canary.weight } }
+      : {}),
+    canaryTrack,
+    router: spec.router,
+  };
+}
+
+function redisModel(spec: ReleaseSpec, namespace: string): RedisModel {
+  const r = spec.workload.redis ?? {};
+  return {
+    deploy: r.deploy ?? true,
+    host: r.host ?? `redis.${namespace}.svc.cluster.local`,
+    namespace,
+    image: r.image ?? 'redis:7.2-alpine',
+    port: r.port ?? 6379,
+    storage: r.storage ?? '1Gi',
+    ...(r.storageClassName ? { storageClassName: r.storageClassName } : {}),
+    ...(r.passwordSecret ? { passwordSecret: r.passwordSecret } : {}),
+    resources: r.resources ?? { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+  };
+}

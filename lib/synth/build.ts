@@ -1,0 +1,95 @@
+import { App, Chart } from 'cdk8s';
+import { routerFor } from '../routers/registry';
+import { ReleaseModel } from '../spec/model';
+import { appSelector, trackSelector } from '../workloads/labels';
+import { workloadFor } from '../workloads/registry';
+import { appService, namespaceObject } from '../workloads/web-app';
+import { generatedHeader, toYaml } from './yaml';
+
+/** A Kubernetes object as plain JSON. */
+export interface KubeObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+  readonly [key: string]: unknown;
+}
+
+/** The objects of one dist folder (one release, one namespace). */
+export interface ReleaseFolder {
+  /** Path relative to the dist root: `<release>/<namespace>`. */
+  readonly path: string;
+  readonly release: string;
+  readonly namespace: string;
+  readonly objects: readonly KubeObject[];
+}
+
+/** Post-processing applied to every folder's objects (sync waves, for instance). Pure. */
+export type FolderTransform = (folder: ReleaseFolder, release: ReleaseModel) => ReleaseFolder;
+
+/** Namespaces a release has folders for: production first, then canary. Stable across states. */
+export function releaseNamespaces(m: ReleaseModel): string[] {
+  return [...new Set([m.namespaces.production, m.namespaces.canary])];
+}
+
+/**
+ * Builds a release's objects: one cdk8s App per release and one Chart per namespace, so synthesis
+ * cost grows linearly with the number of releases. Names are explicit; nothing depends on
+ * construct-path hashes.
+ */
+export function buildRelease(m: ReleaseModel, transforms: readonly FolderTransform[] = []): ReleaseFolder[] {
+  const app = new App({ outdir: 'cdk8s.out' });
+  const charts = new Map<string, Chart>();
+  for (const ns of releaseNamespaces(m)) charts.set(ns, new Chart(app, ns, { disableResourceNameHashes: true }));
+  const chartFor = (ns: string): Chart => {
+    const c = charts.get(ns);
+    if (!c) throw new Error(`internal: namespace ${ns} is not one of release ${m.name}'s namespaces (${[...charts.keys()].join(', ')})`);
+    return c;
+  };
+  if (m.createNamespaces) for (const [ns, chart] of charts) namespaceObject(chart, `namespace-${ns}`, m, ns);
+
+  const router = routerFor(m.router.type);
+  workloadFor(m.workload.type)({ release: m, chartFor });
+  if (router.serviceLayout === 'per-track') {
+    appService(chartFor(m.stable.namespace), `service-${m.stable.serviceName}`, { release: m, name: m.stable.serviceName, namespace: m.stable.namespace, selector: trackSelector(m, 'stable') });
+    if (m.canary) {
+      appService(chartFor(m.canary.namespace), `service-${m.canary.serviceName}`, { release: m, name: m.canary.serviceName, namespace: m.canary.namespace, selector: trackSelector(m, 'canary') });
+    }
+  } else {
+    appService(chartFor(m.namespaces.production), `service-${m.workload.sharedServiceName}`, { release: m, name: m.workload.sharedServiceName, namespace: m.namespaces.production, selector: appSelector(m) });
+  }
+  router.addTraffic({ release: m, chartFor });
+
+  return [...charts].map(([ns, chart]) => {
+    let folder: ReleaseFolder = { path: `${m.name}/${ns}`, release: m.name, namespace: ns, objects: chart.toJson() as KubeObject[] };
+    for (const t of transforms) folder = t(folder, m);
+    return folder;
+  });
+}
+
+/** File name of an object inside its folder: `<kind>-<name>.yaml`. */
+export function objectFileName(o: KubeObject): string {
+  return `${o.kind.toLowerCase()}-${o.metadata.name}.yaml`;
+}
+
+/**
+ * Renders folders as files (relative path -> content): one file per object plus a
+ * kustomization.yaml listing them, so any folder can be handed to Argo CD, Flux or
+ * `kubectl kustomize` on its own.
+ */
+export function renderFolders(folders: readonly ReleaseFolder[], source: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const header = generatedHeader(source);
+  for (const f of folders) {
+    const names: string[] = [];
+    for (const o of f.objects) {
+      const name = objectFileName(o);
+      const path = `${f.path}/${name}`;
+      if (files.has(path)) throw new Error(`two objects of release ${f.release} render to ${path}: ${o.kind} ${o.metadata.name} is defined twice; give one of them another name`);
+      files.set(path, header + toYaml(o));
+      names.push(name);
+    }
+    names.sort();
+    files.set(`${f.path}/kustomization.yaml`, header + toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: names }));
+  }
+  return files;
+}

@@ -1,0 +1,55 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Probe } from '../spec/generated/release';
+import { ReleaseModel, WorkloadModel } from '../spec/model';
+
+/**
+ * Pod-level security context. Under the "restricted" Pod Security Standard: runAsNonRoot and the
+ * RuntimeDefault seccomp profile. "baseline" keeps the seccomp profile only.
+ */
+export function podSecurityContext(security: WorkloadModel['podSecurity']): k8s.PodSecurityContext {
+  return {
+    ...(security.profile === 'restricted' ? { runAsNonRoot: true } : {}),
+    ...(security.runAsUser !== undefined ? { runAsUser: security.runAsUser } : {}),
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** Container-level security context: no privilege escalation, every capability dropped. */
+export function containerSecurityContext(security: WorkloadModel['podSecurity']): k8s.SecurityContext {
+  return {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    ...(security.profile === 'restricted' ? { runAsNonRoot: true } : {}),
+    readOnlyRootFilesystem: security.readOnlyRootFilesystem,
+  };
+}
+
+/** An HTTP or TCP probe on the container port. */
+export function probe(p: Probe, port: number): k8s.Probe {
+  const target = k8s.IntOrString.fromNumber(p.port ?? port);
+  return {
+    ...(p.path ? { httpGet: { path: p.path, port: target } } : { tcpSocket: { port: target } }),
+    initialDelaySeconds: p.initialDelaySeconds ?? 5,
+    periodSeconds: p.periodSeconds ?? 10,
+    timeoutSeconds: p.timeoutSeconds ?? 2,
+    failureThreshold: p.failureThreshold ?? 3,
+  };
+}
+
+/** Kubernetes resource requirements from the spec's quantities. */
+export function resources(r: WorkloadModel['resources']): k8s.ResourceRequirements {
+  const list = (l?: Record<string, string | undefined>) =>
+    l ? Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined).map(([k, v]) => [k, k8s.Quantity.fromString(v as string)])) : undefined;
+  const requests = list(r.requests as Record<string, string>);
+  const limits = list(r.limits as Record<string, string>);
+  return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
+}
+
+/** Env vars of the app container: values and references, never secret values. */
+export function envVars(release: ReleaseModel, extra: readonly k8s.EnvVar[] = []): k8s.EnvVar[] {
+  const fromSpec: k8s.EnvVar[] = release.workload.env.map((e) =>
+    e.secretKeyRef ? { name: e.name, valueFrom: { secretKeyRef: { name: e.secretKeyRef.name, key: e.secretKeyRef.key } } }
+      : e.configMapKeyRef ? { name: e.name, valueFrom: { configMapKeyRef: { name: e.configMapKeyRef.name, key: e.configMapKeyRef.key } } }
+        : { name: e.name, value: e.value ?? '' });
+  return [...extra, ...fromSpec];
+}

@@ -1,0 +1,132 @@
+/**
+ * Strict validation of synthesized objects against the real upstream schemas in ../shared/crds
+ * (Kubernetes 1.27 definitions and the CRDs), like `kubeconform -strict`: every object schema that
+ * lists its properties and does not allow unknown fields explicitly gets `additionalProperties:
+ * false`, so a misspelt or invented field fails.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import Ajv, { ValidateFunction } from 'ajv';
+import { parseAllDocuments } from 'yaml';
+
+export const CRDS_DIR = process.env.CRDS_DIR ?? path.resolve(__dirname, '../../../shared/crds');
+
+interface Obj { apiVersion?: string; kind?: string; [k: string]: unknown }
+
+let k8sDefs: Record<string, any> | undefined;
+let byGvk: Map<string, () => ValidateFunction> | undefined;
+const cache = new Map<string, ValidateFunction>();
+
+function strictify(schema: any, preserve = false): any {
+  if (Array.isArray(schema)) return schema.map((s) => strictify(s));
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: any = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (k === 'properties' && v && typeof v === 'object') {
+      out[k] = Object.fromEntries(Object.entries(v as object).map(([pk, pv]) => [pk, strictify(pv)]));
+    } else if (k === 'default' || k === 'example' || k === 'enum' || k === 'const') {
+      out[k] = v;
+    } else {
+      out[k] = strictify(v);
+    }
+  }
+  const keepsUnknown = preserve || schema['x-kubernetes-preserve-unknown-fields'] === true;
+  if (out.properties && out.additionalProperties === undefined && !keepsUnknown) out.additionalProperties = false;
+  if (out['x-kubernetes-int-or-string'] && !out.anyOf && !out.oneOf) { delete out.type; out.anyOf = [{ type: 'integer' }, { type: 'string' }]; }
+  // kube-openapi puts zero-value defaults that do not match their type in derived files; never inject them
+  delete out.default;
+  return out;
+}
+
+function newAjv(): Ajv {
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, validateSchema: false });
+  return ajv;
+}
+
+function index(): Map<string, () => ValidateFunction> {
+  if (byGvk) return byGvk;
+  byGvk = new Map();
+  // Kubernetes 1.27
+  const file = path.join(CRDS_DIR, 'cdk8s-team-cdk8s/kubernetes-schemas/v1.27.0/_definitions.json');
+  k8sDefs = (JSON.parse(fs.readFileSync(file, 'utf8')) as { definitions: Record<string, any> }).definitions;
+  const strictDefs = strictify(k8sDefs);
+  for (const [name, def] of Object.entries(k8sDefs)) {
+    for (const g of (def['x-kubernetes-group-version-kind'] ?? []) as { group: string; version: string; kind: string }[]) {
+      const apiVersion = g.group ? `${g.group}/${g.version}` : g.version;
+      const key = `${apiVersion}/${g.kind}`;
+      if (byGvk.has(key)) continue;
+      byGvk.set(key, () => {
+        const ajv = newAjv();
+        ajv.addSchema({ $id: 'k8s', definitions: strictDefs });
+        return ajv.compile({ $ref: `k8s#/definitions/${name}` });
+      });
+    }
+  }
+  // CRDs
+  const crdFiles: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.ya?ml$/.test(e.name)) crdFiles.push(p);
+    }
+  };
+  walk(CRDS_DIR);
+  for (const f of crdFiles.sort()) {
+    for (const doc of parseAllDocuments(fs.readFileSync(f, 'utf8'))) {
+      const crd = doc.toJS({ maxAliasCount: -1 }) as any;
+      if (!crd || crd.kind !== 'CustomResourceDefinition') continue;
+      for (const v of crd.spec.versions ?? []) {
+        const key = `${crd.spec.group}/${v.name}/${crd.spec.names.kind}`;
+        const schema = v.schema?.openAPIV3Schema;
+        if (!schema) continue;
+        byGvk.set(key, () => newAjv().compile(strictify(schema)));
+      }
+    }
+  }
+  // Schemas this project wrote where shared/ has none (see test/schemas/README.md)
+  const rg = JSON.parse(fs.readFileSync(path.join(__dirname, '../schemas/referencegrant.schema.json'), 'utf8'));
+  for (const v of ['v1beta1', 'v1']) byGvk.set(`gateway.networking.k8s.io/${v}/ReferenceGrant`, () => newAjv().compile(strictify(rg)));
+  // kustomize's own file is not a cluster object: checked by `kubectl kustomize` instead
+  return byGvk;
+}
+
+/** Whether a schema is known for an apiVersion/kind. */
+export function hasSchema(apiVersion: string, kind: string): boolean {
+  return index().has(`${apiVersion}/${kind}`);
+}
+
+/** Problems of one object against its upstream schema; [] when valid. Unknown kinds are a problem. */
+export function validateObject(obj: Obj): string[] {
+  const key = `${obj.apiVersion}/${obj.kind}`;
+  let v = cache.get(key);
+  if (!v) {
+    const make = index().get(key);
+    if (!make) return [`no schema for ${key}`];
+    v = make();
+    cache.set(key, v);
+  }
+  if (v(obj)) return [];
+  return (v.errors ?? []).map((e) => `${key} ${(obj as any).metadata?.name ?? '?'}: ${e.instancePath || '/'} ${e.message}${e.params && (e.params as any).additionalProperty ? ` '${(e.params as any).additionalProperty}'` : ''}`);
+}
+
+/** Validates every YAML document under a folder (kustomization.yaml files excepted). */
+export function validateTree(dir: string): { objects: number; problems: string[] } {
+  const problems: string[] = [];
+  let objects = 0;
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) { if (!e.name.startsWith('.')) walk(p); continue; }
+      if (!/\.ya?ml$/.test(e.name) || e.name === 'kustomization.yaml') continue;
+      for (const doc of parseAllDocuments(fs.readFileSync(p, 'utf8'))) {
+        const o = doc.toJS() as Obj | null;
+        if (!o) continue;
+        objects++;
+        problems.push(...validateObject(o).map((m) => `${path.relative(dir, p)}: ${m}`));
+      }
+    }
+  };
+  walk(dir);
+  return { objects, problems };
+}
