@@ -1,0 +1,24 @@
+import { Command } from 'commander';
+import { loadProject, projectPaths, synthProject } from '../../synth/project';
+import { CliContext } from '../context';
+import { EXIT_OK } from '../output';
+
+/** `synth` and `validate`. */
+export function register(program: Command, ctx: CliContext): void {
+  program.command('synth')
+    .description('validate every release and write dist/ (atomically; nothing is written on error)')
+    .option('-o, --output <dir>', 'output folder', process.env.CDK8S_OUTDIR ?? 'dist')
+    .action((opts: { output: string }) => {
+      const r = synthProject(projectPaths(ctx.root(), opts.output));
+      ctx.io.out(`synthesized ${r.releases.length} release(s), ${r.files} file(s) into ${opts.output}/`);
+      ctx.setCode(EXIT_OK);
+    });
+
+  program.command('validate')
+    .description('validate every release spec (schema, cross-field rules, router limits); writes nothing')
+    .action(() => {
+      const releases = loadProject(projectPaths(ctx.root()));
+      ctx.io.out(`${releases.length} release(s) valid`);
+      ctx.setCode(EXIT_OK);
+    });
+}
