@@ -1,6 +1,7 @@
 import { ErrorObject } from 'ajv';
 import { SourceDocument } from './document';
 import { SpecProblem } from './errors';
+import { specAjv } from './schemas';
 
 /** Turns ajv errors into positioned problems with a value and a fix, one per real mistake. */
 export function ajvProblems(src: SourceDocument, data: unknown, errors: readonly ErrorObject[]): SpecProblem[] {
@@ -105,8 +106,10 @@ function toProblem(src: SourceDocument, data: unknown, e: ErrorObject): SpecProb
     }
     case 'discriminator': {
       const tag = String(e.params.tag);
-      const options = (ps.oneOf ?? []).map((s: any) => String(s.$ref ?? '')).filter(Boolean);
-      const allowed = ps.properties?.[tag]?.enum ?? options;
+      const allowed: string[] = ps.properties?.[tag]?.enum ?? (ps.oneOf ?? []).map((s: any) => {
+        const branch = s.$ref ? (specAjv().getSchema(s.$ref)?.schema as any) : s;
+        return branch?.properties?.[tag]?.const;
+      }).filter((v: unknown) => typeof v === 'string');
       if (e.params.error === 'tag' && valueAt(data, [...path, tag]) === undefined) {
         return src.problem([...path, tag], `required field '${tag}' is missing`, `add '${tag}', one of ${list(allowed)}`);
       }

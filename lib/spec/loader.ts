@@ -90,6 +90,7 @@ function readRelease(file: string, options: LoadOptions): { release: LoadedRelea
 }
 
 function display(file: string, options: LoadOptions): string {
+  if (!path.isAbsolute(file)) return file;
   const rel = path.relative(options.relativeTo ?? process.cwd(), file);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }

@@ -1,0 +1,49 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/** Repository root of this checkout. */
+export const REPO = path.resolve(__dirname, '../..');
+
+/** A temporary project folder with a releases/ directory; removed by `cleanup`. */
+export function tempProject(files: Record<string, string> = {}): { root: string; write(rel: string, content: string | Buffer): string; cleanup(): void } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-canary-'));
+  fs.mkdirSync(path.join(root, 'releases'));
+  const write = (rel: string, content: string | Buffer) => {
+    const p = path.join(root, rel);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, content);
+    return p;
+  };
+  for (const [rel, c] of Object.entries(files)) write(rel, c);
+  return { root, write, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
+}
+
+/** A minimal valid web-app release spec on Gateway API; `extra` lines are appended verbatim. */
+export function webappSpec(name = 'shop', extra = ''): string {
+  return `# yaml-language-server: $schema=../lib/spec/schema/release.schema.json
+apiVersion: canary.cdk8s.io/v1alpha1
+kind: Release
+name: ${name}
+namespaces:
+  production: ${name}
+workload:
+  type: webapp
+  image: ghcr.io/example/${name}
+  port: 8080
+stable:
+  version: 1.0.0
+router:
+  type: gatewayApi
+  parentRefs:
+    - name: public
+      namespace: gateway-system
+${extra}`;
+}
+
+/** Collects what the CLI prints. */
+export function bufferIo(): { out: string[]; err: string[]; io: { out(l: string): void; err(l: string): void } } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (l) => out.push(l), err: (l) => err.push(l) } };
+}
