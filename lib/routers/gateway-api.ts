@@ -17,24 +17,19 @@ export const REFERENCE_GRANT_API_VERSION = 'gateway.networking.k8s.io/v1beta1';
 /**
  * Gateway API: an HTTPRoute in the production namespace, attached to the configured Gateway, with
  * weighted backendRefs stable=total-n / canary=n. When the canary Service lives in another namespace,
- * a ReferenceGrant in the canary namespace allows exactly that HTTPRoute to reference exactly that
- * Service. An optional first rule sends requests with a tester header to the canary at any weight.
+ * a ReferenceGrant in the canary namespace lets HTTPRoutes of the production namespace reference
+ * exactly that Service: a ReferenceGrant's `from` can only name a group, kind and namespace (not one
+ * route), its `to` names the one Service. It exists only while a canary runs. An optional first rule
+ * sends requests with a tester header to the canary at any weight.
  */
 export class GatewayApiRouter implements TrafficRouter {
   public readonly type = 'gatewayApi';
   public readonly serviceLayout = 'per-track' as const;
 
   public check(release: LoadedRelease): SpecProblem[] {
-    const m = release.model;
-    const out: SpecProblem[] = [];
-    if (m.weightTotal > MAX_BACKEND_WEIGHT) {
-      out.push(release.source.problem(['weightTotal'], `the Gateway API accepts backend weights up to ${MAX_BACKEND_WEIGHT}`, `use a weightTotal of at most ${MAX_BACKEND_WEIGHT}`, m.weightTotal));
-    }
-    const backends = 2; // stable + canary: well under MAX_BACKEND_REFS, kept explicit for future multi-canary rules
-    if (backends > MAX_BACKEND_REFS) {
-      out.push(release.source.problem(['router'], `a rule may hold at most ${MAX_BACKEND_REFS} backendRefs`, 'split the route', backends));
-    }
-    return out;
+    // What addTraffic would emit in this state must respect the API's limits (weights 0..1000000,
+    // at most 16 backendRefs per rule). The spec schema already caps weightTotal at 1000000.
+    return ruleProblems(httpRouteRules(release.model)).map((p) => release.source.problem(['router'], p, 'split the route or lower weightTotal'));
   }
 
   public addTraffic(ctx: RouterContext): void {
@@ -42,31 +37,8 @@ export class GatewayApiRouter implements TrafficRouter {
     const opts = m.router as GatewayApiOptions;
     const routeNs = m.namespaces.production;
     const routeName = routeNameOf(m);
-    const path = opts.path ?? '/';
-    const pathMatch = { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: path };
-    const port = m.workload.servicePort;
-    const stableRef = { name: m.stable.serviceName, port };
     const crossNs = m.canaryTrack.namespace !== routeNs;
-    const canaryRef = { name: m.canaryTrack.serviceName, ...(crossNs ? { namespace: m.canaryTrack.namespace } : {}), port };
-    const rules: HttpRouteSpecRules[] = [];
-    if (m.canary && opts.header) {
-      rules.push({
-        matches: [{
-          path: pathMatch,
-          headers: [opts.header.pattern !== undefined
-            ? { type: HttpRouteSpecRulesMatchesHeadersType.REGULAR_EXPRESSION, name: opts.header.name, value: opts.header.pattern }
-            : { type: HttpRouteSpecRulesMatchesHeadersType.EXACT, name: opts.header.name, value: opts.header.value ?? 'always' }],
-        }],
-        backendRefs: [{ ...canaryRef, weight: 1 }],
-      });
-    }
-    const weight = m.canary?.weight ?? 0;
-    rules.push({
-      matches: [{ path: pathMatch }],
-      backendRefs: m.canary
-        ? [{ ...stableRef, weight: m.weightTotal - weight }, { ...canaryRef, weight }]
-        : [{ ...stableRef, weight: m.weightTotal }],
-    });
+    const rules = httpRouteRules(m);
     new HttpRoute(ctx.chartFor(routeNs), `httproute-${routeName}`, {
       metadata: { name: routeName, namespace: routeNs, labels: releaseLabels(m) },
       spec: {
@@ -94,6 +66,54 @@ export class GatewayApiRouter implements TrafficRouter {
       });
     }
   }
+}
+
+/**
+ * The HTTPRoute rules of a release's current state: an optional tester rule (path + header ->
+ * canary only, while a canary runs) first, then the path rule with weights stable=total-n /
+ * canary=n, or stable alone when no canary runs. Pure.
+ */
+export function httpRouteRules(m: ReleaseModel): HttpRouteSpecRules[] {
+  const opts = m.router as GatewayApiOptions;
+  const routeNs = m.namespaces.production;
+  const pathMatch = { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: opts.path ?? '/' };
+  const port = m.workload.servicePort;
+  const stableRef = { name: m.stable.serviceName, port };
+  const crossNs = m.canaryTrack.namespace !== routeNs;
+  const canaryRef = { name: m.canaryTrack.serviceName, ...(crossNs ? { namespace: m.canaryTrack.namespace } : {}), port };
+  const rules: HttpRouteSpecRules[] = [];
+  if (m.canary && opts.header) {
+    rules.push({
+      matches: [{
+        path: pathMatch,
+        headers: [opts.header.pattern !== undefined
+          ? { type: HttpRouteSpecRulesMatchesHeadersType.REGULAR_EXPRESSION, name: opts.header.name, value: opts.header.pattern }
+          : { type: HttpRouteSpecRulesMatchesHeadersType.EXACT, name: opts.header.name, value: opts.header.value ?? 'always' }],
+      }],
+      backendRefs: [{ ...canaryRef, weight: 1 }],
+    });
+  }
+  rules.push({
+    matches: [{ path: pathMatch }],
+    backendRefs: m.canary
+      ? [{ ...stableRef, weight: m.weightTotal - m.canary.weight }, { ...canaryRef, weight: m.canary.weight }]
+      : [{ ...stableRef, weight: m.weightTotal }],
+  });
+  return rules;
+}
+
+/** What in a list of rules the Gateway API would reject: more than 16 backendRefs in a rule, a weight outside 0..1000000. */
+export function ruleProblems(rules: readonly HttpRouteSpecRules[]): string[] {
+  const out: string[] = [];
+  rules.forEach((r, i) => {
+    const refs = r.backendRefs ?? [];
+    if (refs.length > MAX_BACKEND_REFS) out.push(`rule ${i + 1} would hold ${refs.length} backendRefs; the Gateway API allows at most ${MAX_BACKEND_REFS} per rule`);
+    for (const b of refs) {
+      const w = b.weight ?? 1;
+      if (!Number.isInteger(w) || w < 0 || w > MAX_BACKEND_WEIGHT) out.push(`rule ${i + 1} would give backend ${b.name} weight ${w}; the Gateway API accepts integer weights from 0 to ${MAX_BACKEND_WEIGHT}`);
+    }
+  });
+  return out;
 }
 
 /** Name of the release's HTTPRoute. */

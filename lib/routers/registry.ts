@@ -1,11 +1,13 @@
 import { SpecProblem } from '../spec/errors';
 import { LoadedRelease } from '../spec/loader';
 import { GatewayApiRouter } from './gateway-api';
+import { NginxRouter } from './nginx';
 import { TrafficRouter } from './router';
 
 /** Every router, by its `router.type`. Adding a router is one line here. */
 const ROUTERS: Readonly<Record<string, TrafficRouter>> = {
   gatewayApi: new GatewayApiRouter(),
+  nginx: new NginxRouter(),
 };
 
 /** The router of a spec's `router.type`; throws for a type no router implements yet. */

@@ -71,6 +71,10 @@ export interface RedisModel {
   readonly storageClassName?: string;
   readonly passwordSecret?: { readonly name: string; readonly key: string };
   readonly resources: Resources;
+  /** Non-root UID Redis runs as. */
+  readonly runAsUser: number;
+  /** Group owning the data volume (fsGroup) and Redis's primary group. */
+  readonly fsGroup: number;
 }
 
 /** The ladder used when a spec gives none: S1's 25% ramp. */
@@ -169,5 +173,7 @@ function redisModel(spec: ReleaseSpec, namespace: string): RedisModel {
     ...(r.storageClassName ? { storageClassName: r.storageClassName } : {}),
     ...(r.passwordSecret ? { passwordSecret: r.passwordSecret } : {}),
     resources: r.resources ?? { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+    runAsUser: r.runAsUser ?? 999,
+    fsGroup: r.fsGroup ?? 1000,
   };
 }

@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import { ReleaseModel } from '../spec/model';
+import { guestbook } from './guestbook';
 import { WebAppTrack } from './web-app';
 
 /** Where a workload kind adds its objects. */
@@ -26,6 +27,7 @@ export const webApp: WorkloadBuilder = (ctx) => {
 
 const BUILDERS: Readonly<Record<string, WorkloadBuilder>> = {
   webapp: webApp,
+  guestbook,
 };
 
 /** The builder of a `workload.type`. */

@@ -198,15 +198,15 @@ export interface PodSecurity {
   readOnlyRootFilesystem?: boolean;
 }
 /**
- * The shared Redis of the guestbook (type guestbook only). Default: a Redis StatefulSet 'redis' in the production namespace.
+ * The shared Redis of the guestbook (type guestbook only). Default: a Redis StatefulSet 'redis' (pod redis-0) behind a headless Service 'redis' in the production namespace, reachable only from the guestbook pods of the production and canary namespaces.
  */
 export interface Redis {
   /**
-   * Redis host the frontends use. Default: redis.<production namespace>.svc.cluster.local.
+   * Redis host the frontends use (the original pipeline's redis_hosts). Default: redis.<production namespace>.svc.cluster.local.
    */
   host?: string;
   /**
-   * Deploy the Redis StatefulSet in the production namespace. Default: true.
+   * Deploy the Redis StatefulSet, its Service and its NetworkPolicy in the production namespace. Default: true. Set false to use an external Redis at host.
    */
   deploy?: boolean;
   /**
@@ -225,8 +225,23 @@ export interface Redis {
    * Default: the cluster's default storage class.
    */
   storageClassName?: string;
-  passwordSecret?: KeyRef;
+  passwordSecret?: KeyRef1;
   resources?: Resources;
+  /**
+   * Non-root UID Redis runs as (restricted pod security). Default: 999, the redis user of the official image.
+   */
+  runAsUser?: number;
+  /**
+   * Group that owns the data volume and that Redis runs with. Default: 1000, the redis group of the official alpine image.
+   */
+  fsGroup?: number;
+}
+/**
+ * Existing Secret key holding the Redis password (referenced, never inlined). The Secret must exist in the production namespace and, for the canary frontend, in the canary namespace. Default: no password.
+ */
+export interface KeyRef1 {
+  name: DnsSubdomain;
+  key: string;
 }
 export interface StableVersion {
   /**
@@ -278,7 +293,7 @@ export interface NginxRouterOptions {
    */
   ingressName?: string;
   /**
-   * Name of the canary Ingress. Default: <release>-canary-ingress.
+   * Name of the canary Ingress (in the canary namespace). Default: <release>-canary-ingress.
    */
   canaryIngressName?: string;
   header?: HeaderMatch;
@@ -287,24 +302,24 @@ export interface NginxRouterOptions {
    */
   cookie?: string;
   /**
-   * Extra annotations on the production Ingress.
+   * Extra annotations on the production Ingress (values are strings: quote numbers and booleans). Canary annotations are not allowed there.
    */
   annotations?: {
     [k: string]: string;
   };
   /**
-   * Extra annotations on the canary Ingress; only canary, load-balancing and affinity annotations take effect there, others are rejected.
+   * Extra annotations on the canary Ingress. ingress-nginx ignores every nginx.ingress.kubernetes.io/ annotation on a canary Ingress except load-balancing (load-balance, upstream-hash-by*) and session-affinity ones (affinity*, session-cookie-*), so others are rejected; the canary-* annotations come from canary.weight, header and cookie.
    */
   canaryAnnotations?: {
     [k: string]: string;
   };
   /**
-   * Existing TLS Secret for the host. Default: no TLS.
+   * Existing TLS Secret for the host, in the production namespace (only the production Ingress carries tls). Default: no TLS.
    */
   tlsSecretName?: string;
 }
 /**
- * Requests carrying this header reach the canary whatever its weight (testers).
+ * canary-by-header: requests with this header reach the canary at any weight (testers at 0%). Without value or pattern the header value 'always' routes to the canary and 'never' away from it (ingress-nginx semantics).
  */
 export interface HeaderMatch {
   name: string;
@@ -347,7 +362,21 @@ export interface GatewayApiRouterOptions {
    * Default: the release name.
    */
   routeName?: string;
-  header?: HeaderMatch;
+  header?: HeaderMatch1;
+}
+/**
+ * Requests carrying this header reach the canary whatever its weight (testers).
+ */
+export interface HeaderMatch1 {
+  name: string;
+  /**
+   * Exact value. Default: 'always'.
+   */
+  value?: string;
+  /**
+   * Regular expression the value must match, instead of value.
+   */
+  pattern?: string;
 }
 /**
  * Istio: a Gateway, a VirtualService with ordered HTTP routes (pass-through routes, tester route, weighted canary route) and a DestinationRule with stable/canary subsets selected by the 'version' label.
@@ -424,7 +453,7 @@ export interface IstioRouterOptions {
       subset?: string;
     };
   }[];
-  header?: HeaderMatch;
+  header?: HeaderMatch1;
   /**
    * Mirror this share of stable traffic to the canary subset. Default: no mirroring.
    */
