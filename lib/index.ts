@@ -6,6 +6,7 @@ export * from './spec/generated/release';
 export * from './routers/router';
 export * from './routers/registry';
 export * from './routers/gateway-api';
+export * from './routers/istio';
 export * from './routers/nginx';
 export * from './workloads/labels';
 export * from './workloads/web-app';

@@ -1,6 +1,7 @@
 import { SpecProblem } from '../spec/errors';
 import { LoadedRelease } from '../spec/loader';
 import { GatewayApiRouter } from './gateway-api';
+import { IstioRouter } from './istio';
 import { NginxRouter } from './nginx';
 import { TrafficRouter } from './router';
 
@@ -8,6 +9,7 @@ import { TrafficRouter } from './router';
 const ROUTERS: Readonly<Record<string, TrafficRouter>> = {
   gatewayApi: new GatewayApiRouter(),
   nginx: new NginxRouter(),
+  istio: new IstioRouter(),
 };
 
 /** The router of a spec's `router.type`; throws for a type no router implements yet. */

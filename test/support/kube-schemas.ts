@@ -38,6 +38,16 @@ function strictify(schema: any, preserve = false): any {
   return out;
 }
 
+/**
+ * The apiserver accepts apiVersion, kind and metadata on every custom resource whatever its schema
+ * lists; some CRDs (Gateway API) spell them out, others (Istio) list only spec and status. Add them
+ * where missing, typed as the explicit CRDs type them, so strictness does not reject them.
+ */
+function withObjectRoot(schema: any): any {
+  const implicit = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' } };
+  return { ...schema, properties: { ...implicit, ...(schema.properties ?? {}) } };
+}
+
 function newAjv(): Ajv {
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, validateSchema: false });
   return ajv;
@@ -80,7 +90,7 @@ function index(): Map<string, () => ValidateFunction> {
         const key = `${crd.spec.group}/${v.name}/${crd.spec.names.kind}`;
         const schema = v.schema?.openAPIV3Schema;
         if (!schema) continue;
-        byGvk.set(key, () => newAjv().compile(strictify(schema)));
+        byGvk.set(key, () => newAjv().compile(strictify(withObjectRoot(schema))));
       }
     }
   }

@@ -379,94 +379,145 @@ export interface HeaderMatch1 {
   pattern?: string;
 }
 /**
- * Istio: a Gateway, a VirtualService with ordered HTTP routes (pass-through routes, tester route, weighted canary route) and a DestinationRule with stable/canary subsets selected by the 'version' label.
+ * Istio: a Gateway, a VirtualService with ordered HTTP routes (pass-through routes, tester route, weighted canary route) and a DestinationRule with stable/canary subsets selected by the pods' 'version' label. Stable and canary share one Service and one namespace; weights are percentages (weightTotal 100).
  */
 export interface IstioRouterOptions {
   type: 'istio';
   /**
-   * networking.istio.io version. Default: v1.
+   * networking.istio.io version of the Gateway, VirtualService and DestinationRule: v1 (Istio 1.22+), or v1beta1 / v1alpha3 for older meshes. Default: v1.
    */
   apiVersion?: 'v1' | 'v1beta1' | 'v1alpha3';
-  gateway?: {
-    name: string;
-    /**
-     * Emit the Gateway object. Default: true (false binds to an existing Gateway).
-     */
-    create?: boolean;
-    selector?: LabelMap1;
-    /**
-     * Default: one server on port 80, HTTP, hosts ['*'].
-     *
-     * @minItems 1
-     */
-    servers?: {
-      port: {
-        number: number;
-        name?: string;
-        protocol: 'HTTP' | 'HTTPS' | 'HTTP2' | 'GRPC' | 'TCP' | 'TLS' | 'MONGO';
-      };
-      /**
-       * @minItems 1
-       */
-      hosts: string[];
-      tlsCredentialName?: string;
-    }[];
-  };
+  gateway?: IstioGateway;
   /**
-   * VirtualService hosts. Default: ['*'] with a gateway, else the Service host.
+   * VirtualService hosts. Default: ['*'] with a gateway, else the Service's cluster host (mesh traffic).
    *
    * @minItems 1
    */
   hosts?: string[];
   /**
-   * Default: the release name.
+   * Name of the VirtualService. Default: the release name.
    */
   virtualServiceName?: string;
   /**
-   * Default: the Service name.
+   * Name of the DestinationRule. Default: the shared Service name.
    */
   destinationRuleName?: string;
+  /**
+   * Names of the DestinationRule subsets (e.g. original/beta, prod/canary). Never rename them while a canary takes traffic.
+   */
   subsets?: {
     /**
-     * Default: stable.
+     * Subset of the stable pods. Default: stable.
      */
     stable?: string;
     /**
-     * Default: canary.
+     * Subset of the canary pods. Default: canary.
      */
     canary?: string;
   };
-  match?: UriMatch;
+  match?: IstioUriMatch;
   /**
-   * Pass-through routes placed before the canary route, in this order.
+   * Pass-through routes placed before the tester and canary routes, in this order; they never change with the canary's state.
    */
-  routes?: {
-    name?: string;
-    match: UriMatch;
-    /**
-     * URI rewrite, e.g. '/'.
-     */
-    rewrite?: string;
-    destination: {
-      host: string;
-      port?: number;
-      subset?: string;
-    };
-  }[];
+  routes?: IstioPassThroughRoute[];
   header?: HeaderMatch1;
   /**
-   * Mirror this share of stable traffic to the canary subset. Default: no mirroring.
+   * While a canary runs, mirror this share of the canary route's traffic to the canary subset (VirtualService mirror + mirrorPercentage). Default: no mirroring.
    */
   mirror?: {
+    /**
+     * Share of the canary route's requests copied to the canary subset (responses of the copies are discarded).
+     */
     percentage: number;
   };
 }
+/**
+ * The Istio Gateway the VirtualService binds to. Default: no gateway (the VirtualService routes mesh traffic to the Service host).
+ */
+export interface IstioGateway {
+  name: string;
+  /**
+   * Namespace of an existing Gateway (create: false only). Default: the production namespace.
+   */
+  namespace?: string;
+  /**
+   * Emit the Gateway object. Default: true (false binds to an existing Gateway).
+   */
+  create?: boolean;
+  selector?: LabelMap1;
+  /**
+   * Default: one server on port 80, HTTP, named http, hosts ['*'].
+   *
+   * @minItems 1
+   */
+  servers?: IstioGatewayServer[];
+}
+/**
+ * Labels of the gateway pods that serve this Gateway. Default: {istio: ingressgateway}.
+ */
 export interface LabelMap1 {
   [k: string]: string;
 }
-export interface UriMatch {
+export interface IstioGatewayServer {
+  port: {
+    number: number;
+    /**
+     * Default: the protocol in lowercase (e.g. http).
+     */
+    name?: string;
+    protocol: 'HTTP' | 'HTTPS' | 'HTTP2' | 'GRPC';
+  };
+  /**
+   * @minItems 1
+   */
+  hosts: string[];
+  /**
+   * HTTPS only: name of the TLS Secret the gateway serves (referenced, never inlined). Required for HTTPS.
+   */
+  tlsCredentialName?: string;
+}
+/**
+ * URI match of the canary route (and of the tester route). Default: none, the canary route catches every request the routes before it did not.
+ */
+export interface IstioUriMatch {
   prefix?: string;
   exact?: string;
+  /**
+   * RE2 regular expression the whole path must match.
+   */
+  regex?: string;
+}
+export interface IstioPassThroughRoute {
+  /**
+   * Route name (Istio stats and logs). Default: none.
+   */
+  name?: string;
+  match: IstioUriMatch1;
+  /**
+   * Replaces the matched URI (prefix) before forwarding, e.g. '/'. Default: no rewrite.
+   */
+  rewrite?: string;
+  destination: {
+    /**
+     * Service host, e.g. mushop-api.mushop.svc.cluster.local.
+     */
+    host: string;
+    /**
+     * Default: the Service's only port.
+     */
+    port?: number;
+    /**
+     * Subset of the destination's DestinationRule. On this release's own Service only the stable subset is allowed.
+     */
+    subset?: string;
+  };
+}
+export interface IstioUriMatch1 {
+  prefix?: string;
+  exact?: string;
+  /**
+   * RE2 regular expression the whole path must match.
+   */
   regex?: string;
 }
 /**
