@@ -419,6 +419,8 @@ describe('istio router: api versions and schemas', () => {
     const vs = stateOf(mushop5050()).of('VirtualService');
     const bad = { ...vs, spec: { ...vs.spec, http: [{ ...vs.spec.http[0], route: [{ destination: { host: 'x', subset: 'a' }, weight: '50' }] }] } };
     expect(validateObject(bad).join('\n')).toMatch(/weight/);
+    // AND an unknown top-level field (the harness adds only apiVersion, kind and metadata to Istio's root schema)
+    expect(validateObject({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'x' }, specs: { host: 'x' } }).join('\n')).toMatch(/'specs'/);
   });
 
   test('the committed dist/ of both releases passes strict validation and builds with kubectl kustomize', () => {
@@ -479,6 +481,11 @@ describe('istio router: bad specs', () => {
     const [p] = problemsOf(MUSHOP, text);
     expect(p).toMatch(/^releases\/mushop-storefront\.yaml:\d+:\d+: router\.routes\[0\]\.destination\.subset: unknown subset 'gamma': the DestinationRule of mushop-storefront\.mushop\.svc\.cluster\.local declares original and beta \(got "gamma"\); use subset: original, or remove subset$/);
     expect(Number(p.split(':')[1])).toBe(lineOf(text, /subset: gamma/));
+  });
+
+  test('fails when a pass-through route sends to the release\'s own Service without a subset', () => {
+    const text = edit(MUSHOP, [[['router', 'routes', 1, 'destination'], { host: 'mushop-storefront.mushop' }]]);
+    expect(problemsOf(MUSHOP, text)).toEqual([expect.stringMatching(/router\.routes\[1\]\.destination\.host: a pass-through route to this release's own Service without a subset reaches canary pods by replica count, whatever the weight \(got "mushop-storefront\.mushop"\); add subset: original$/)]);
   });
 
   test('fails when a pass-through route sends to the canary subset', () => {

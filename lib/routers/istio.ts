@@ -306,6 +306,10 @@ export class IstioRouter implements TrafficRouter {
         else names.set(r.name, i);
       }
       const d = r.destination;
+      if (d.subset === undefined && own.has(d.host)) {
+        at(['router', 'routes', i, 'destination', 'host'], `a pass-through route to this release's own Service without a subset reaches canary pods by replica count, whatever the weight`,
+          `add subset: ${p.subsets.stable}`, d.host);
+      }
       if (d.subset !== undefined && own.has(d.host)) {
         if (d.subset === p.subsets.canary) {
           at(['router', 'routes', i, 'destination', 'subset'], `pass-through routes never change with the canary's state, so they cannot send to the canary subset '${d.subset}'`,
