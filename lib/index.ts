@@ -17,3 +17,4 @@ export * from './workloads/guestbook';
 export * from './synth/build';
 export * from './synth/project';
 export * from './synth/write';
+export * from './git';

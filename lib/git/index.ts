@@ -1,0 +1,3 @@
+// lib/git: a thin wrapper over the git binary (re-exports only).
+export * from './git';
+export * from './lock';
