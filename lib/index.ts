@@ -18,3 +18,4 @@ export * from './synth/build';
 export * from './synth/project';
 export * from './synth/write';
 export * from './git';
+export * as rollout from './rollout';

@@ -1,0 +1,5 @@
+// lib/rollout: the rollout state machine and in-place spec edits; pure, no I/O (re-exports only).
+export * from './state';
+export * from './moves';
+export * from './soak';
+export * from './edit';
