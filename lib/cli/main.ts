@@ -1,10 +1,16 @@
 import { Command, CommanderError } from 'commander';
+import * as rollout from './commands/rollout';
+import * as status from './commands/status';
 import * as synth from './commands/synth';
 import { CliContext } from './context';
 import { EXIT_OK, EXIT_USAGE, Io, processIo, reportError } from './output';
 
 /** Every command group: one file each in ./commands, one line here. */
-const COMMANDS: readonly { register(program: Command, ctx: CliContext): void }[] = [synth];
+const COMMANDS: readonly { register(program: Command, ctx: CliContext): void }[] = [
+  synth,
+  status,
+  rollout,
+];
 
 /** Builds the command tree. Commands report their exit code through `ctx.setCode`. */
 export function buildProgram(io: Io, setCode: (code: number) => void): Command {

@@ -1,0 +1,43 @@
+import { Command } from 'commander';
+import { abort, promote, setWeight, start, step } from '../../rollout';
+import { CliContext } from '../context';
+import { MoveFlags, Planner, runMove } from '../move';
+
+/** Options every moving command takes. */
+function moving(cmd: Command): Command {
+  return cmd
+    .option('--no-commit', 'edit the spec and synthesize dist/ only; do not commit')
+    .option('--dry-run', 'print the diff the move would make; change nothing')
+    .option('--push', 'push after committing (never forced; if the remote moved, the move is re-run on it)')
+    .option('-m, --message <text>', 'extra text for the commit message body');
+}
+
+/** `start`, `step`, `set-weight`, `promote`, `abort`: each move is one commit. */
+export function register(program: Command, ctx: CliContext): void {
+  const go = (name: string, plan: Planner, opts: MoveFlags) => runMove(ctx, name, plan, opts);
+
+  moving(program.command('start <release>')
+    .description('deploy a canary of a new version at the ladder\'s first weight (0 unless the spec says otherwise)')
+    .requiredOption('--version <version>', 'version the canary runs (also its image tag unless --image is given)')
+    .option('--image <ref>', 'full image reference of the canary'))
+    .action((name: string, opts: MoveFlags & { version: string; image?: string }) =>
+      go(name, (r) => start(r.model, { version: opts.version, ...(opts.image !== undefined ? { image: opts.image } : {}) }), opts));
+
+  moving(program.command('step <release>')
+    .description('move the canary to the next weight of the ladder (after the last one, promote is next)')
+    .option('--force', 'leave the current step before its minimum soak time has passed'))
+    .action((name: string, opts: MoveFlags) => go(name, (r) => step(r.model), opts));
+
+  moving(program.command('set-weight <release> <weight>')
+    .description('set any canary weight from 0 to the spec\'s weightTotal (a hold or a hotfix)'))
+    .action((name: string, weight: string, opts: MoveFlags) => go(name, (r) => setWeight(r.model, weight), opts));
+
+  moving(program.command('promote <release>')
+    .description('production runs the canary\'s version; the canary is removed')
+    .option('--force', 'promote before the current step\'s minimum soak time has passed'))
+    .action((name: string, opts: MoveFlags) => go(name, (r) => promote(r.model), opts));
+
+  moving(program.command('abort <release>')
+    .description('all traffic back to production and the canary removed'))
+    .action((name: string, opts: MoveFlags) => go(name, (r) => abort(r.model), opts));
+}
