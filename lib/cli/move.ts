@@ -4,6 +4,7 @@ import { Git, GitError, NotARepositoryError, withRepositoryLock } from '../git';
 import { commitMessage, describeNext, editSpecText, formatDuration, Move, percent, releaseNamed, sameState, soakState, stateOf } from '../rollout';
 import { SpecError, UsageError } from '../spec/errors';
 import { LoadedRelease, parseRelease } from '../spec/loader';
+import { cacheCompiledValidators } from '../spec/schemas';
 import { PROJECT_CHECKS, projectPaths, ProjectPaths, renderRelease } from '../synth/project';
 import { loadProjectFor } from '../synth/spec-cache';
 import { readTree, writeTreeAtomic } from '../synth/write';
@@ -91,23 +92,24 @@ export async function runMove(ctx: CliContext, name: string, plan: Planner, flag
   if (!head.commit) throw new UsageError(`branch ${head.branch} has no commit yet; commit releases/ and dist/ first (git add releases dist && git commit)`);
   timer.mark('git-open');
   if (flags.dryRun) {
-    await moveOnce(ctx, git, paths, name, plan, flags, timer);
+    await moveOnce(ctx, git, head.branch as string, paths, name, plan, flags, timer);
     timer.report(ctx);
     return;
   }
   await withRepositoryLock(git.gitDir, LOCK_NAME, async () => {
     git.assertIndexUnlocked();
     const base = head.commit as string;
-    const r = await moveOnce(ctx, git, paths, name, plan, flags, timer);
+    const r = await moveOnce(ctx, git, head.branch as string, paths, name, plan, flags, timer);
     timer.report(ctx);
     if (r.sha && flags.push) await pushWithRetry(ctx, git, paths, name, plan, flags, head.branch as string, base, timer);
   });
   ctx.setCode(EXIT_OK);
 }
 
-async function moveOnce(ctx: CliContext, git: Git, paths: ProjectPaths, name: string, plan: Planner, flags: MoveFlags, timer: Timer): Promise<MoveResult> {
-  const cache = process.env.CDK8S_CANARY_NO_CACHE ? undefined : path.join(git.gitDir, 'cdk8s-canary', 'valid-specs.json');
-  const project = loadProjectFor(paths, name, cache);
+async function moveOnce(ctx: CliContext, git: Git, branch: string, paths: ProjectPaths, name: string, plan: Planner, flags: MoveFlags, timer: Timer): Promise<MoveResult> {
+  const cacheDir = process.env.CDK8S_CANARY_NO_CACHE ? undefined : path.join(git.gitDir, 'cdk8s-canary');
+  cacheCompiledValidators(cacheDir);
+  const project = loadProjectFor(paths, name, cacheDir && path.join(cacheDir, 'valid-specs.json'));
   timer.mark(`load+validate(${project.names.length} specs, ${project.parsed} parsed)`);
   if (!project.release) {
     releaseNamed(project.names.map((n) => ({ model: { name: n } })), name);
@@ -221,7 +223,6 @@ async function moveOnce(ctx: CliContext, git: Git, paths: ProjectPaths, name: st
     throw e;
   }
   timer.mark('git-add+commit');
-  const branch = (await git.head()).branch;
   ctx.io.out(`${msg.subject}`);
   ctx.io.out(`[${branch} ${sha.slice(0, 7)}] ${changes.length} file(s): ${specRel}, ${distRel}/`);
   ctx.io.out(describeNext(mv.next, mv.weightTotal, mv.release));
@@ -272,7 +273,7 @@ async function pushWithRetry(ctx: CliContext, git: Git, paths: ProjectPaths, nam
       await giveBack(`your branch has other commits that conflict with ${where}`);
     }
     try {
-      const r = await moveOnce(ctx, git, paths, name, plan, flags, timer);
+      const r = await moveOnce(ctx, git, branch, paths, name, plan, flags, timer);
       if (!r.sha) await giveBack(`the move changes nothing on ${where}`);
     } catch (e) {
       if (e instanceof PushConflictError) throw e;

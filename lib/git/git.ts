@@ -132,11 +132,14 @@ export class Git {
 
   /** Branch and commit of HEAD. */
   public async head(): Promise<HeadState> {
+    const both = await this.tryRun(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD']);
+    if (both.code === 0) {
+      const [sha, ref] = both.stdout.trim().split('\n');
+      return ref.startsWith('refs/heads/') ? { branch: ref.slice('refs/heads/'.length), commit: sha, detached: false } : { commit: sha, detached: true };
+    }
+    // no commit yet: HEAD names an unborn branch
     const ref = await this.tryRun(['symbolic-ref', '-q', '--short', 'HEAD']);
-    const commit = await this.tryRun(['rev-parse', '-q', '--verify', 'HEAD^{commit}']);
-    const sha = commit.code === 0 ? commit.stdout.trim() : undefined;
-    if (ref.code === 0) return { branch: ref.stdout.trim(), ...(sha ? { commit: sha } : {}), detached: false };
-    return { ...(sha ? { commit: sha } : {}), detached: true };
+    return ref.code === 0 ? { branch: ref.stdout.trim(), detached: false } : { detached: true };
   }
 
   /** Uncommitted changes (staged, unstaged or untracked) in the given paths; empty when clean. */
