@@ -385,6 +385,25 @@ describe('rollout CLI --push against a bare remote', () => {
     expectDistMatchesSpecs(a);
   });
 
+  test('the remote moved and the branch has other unpushed commits: they are rebased, the move re-run and pushed', async () => {
+    const a = projectRepo({ specs: { other: specText('other', 'canary:\n  version: 1.1.0\n  weight: 25\n') } });
+    const { clone } = require('./support/git-repo').withRemote(a) as ReturnType<typeof import('./support/git-repo').withRemote>;
+    const b = clone();
+    git(b, 'config', 'user.name', 'Someone Else');
+    expect((await cli(b, 'start', 'webapp', '--version', '1.1.0', '--push')).code).toBe(0);
+    // GIVEN A has an unpushed commit of its own
+    writeFiles(a, { 'NOTES.md': 'rollout notes\n' });
+    git(a, 'add', 'NOTES.md');
+    git(a, 'commit', '-q', '-m', 'notes');
+    // WHEN A steps other with --push
+    const r = await cli(a, 'step', 'other', '--push');
+    // THEN the remote has B's start, A's notes (rebased) and A's step, in that order
+    expect(r.code).toBe(0);
+    expect(git(a, 'log', '--format=%s', 'origin/main').trim().split('\n').slice(0, 3)).toEqual(['other: canary 1.1.0 25% -> 100%', 'notes', 'webapp: start canary 1.1.0 at 0%']);
+    expect(porcelain(a)).toBe('');
+    expectDistMatchesSpecs(a);
+  });
+
   test('the same release moved on the remote: not pushed, the local branch is as before the command', async () => {
     const a = projectRepo({ specs: { other: specText('other', 'steps: [0, 25, 50, 100]\ncanary:\n  version: 1.1.0\n  weight: 25\n') } });
     const { remote, clone } = require('./support/git-repo').withRemote(a) as ReturnType<typeof import('./support/git-repo').withRemote>;
