@@ -160,6 +160,20 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
     expect((await cli(dir, 'step', 'webapp')).out).toContain('webapp: canary 1.1.0 30% -> 50%');
   });
 
+  test('status prints router, versions, weight, ladder position and the next move', async () => {
+    // GIVEN webapp held off the ladder at 30% and a second release without a canary
+    const dir = projectRepo({ specs: { other: specText('other', '') } });
+    await cli(dir, 'start', 'webapp', '--version', '1.1.0');
+    await cli(dir, 'set-weight', 'webapp', '30');
+    // WHEN status runs THEN each release gets its block
+    const r = await cli(dir, 'status');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('webapp (gatewayApi, releases/webapp.yaml)\n  stable  1.0.0  ghcr.io/example/webapp:1.0.0\n  canary  1.1.0 at 30%  ghcr.io/example/webapp:1.1.0\n  ladder  0% 10% 50% 100%  (off the ladder, after step 2/4)\n  next: step -> 50% (cdk8s-canary step webapp)');
+    expect(r.out).toContain('other (gatewayApi, releases/other.yaml)\n  stable  1.0.0  ghcr.io/example/other:1.0.0\n  canary  none\n  ladder  0% 25% 100%\n  next: start a canary');
+    expect(r.out).toMatchSnapshot();
+    expect(JSON.parse((await cli(dir, 'status', '--json')).out)).toMatchSnapshot();
+  });
+
   test('--no-commit edits the spec and dist/ only; --dry-run prints the diff and changes nothing', async () => {
     const dir = projectRepo();
     await cli(dir, 'start', 'webapp', '--version', '1.1.0');
@@ -170,6 +184,7 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
     expect(dry.out).toContain('--- a/releases/webapp.yaml\n+++ b/releases/webapp.yaml\n@@ -24,7 +24,7 @@\n   version: 1.0.0\n canary:\n   version: 1.1.0\n-  weight: 0\n+  weight: 10\n');
     expect(dry.out).toContain('+++ b/dist/webapp/webapp/httproute-webapp.yaml');
     expect(dry.out).toContain('dry run: would commit "webapp: canary 1.1.0 0% -> 10%" changing 2 file(s); nothing was written');
+    expect(dry.out).toMatchSnapshot();
     expect(porcelain(dir)).toBe('');
     expect(log(dir)).toEqual(history);
     // WHEN --no-commit THEN exactly the two files are modified, not committed

@@ -37,6 +37,7 @@ export function register(program: Command, ctx: CliContext): void {
       const out: ReleaseStatus[] = [];
       for (const r of releases) out.push(await statusOf(r, paths.root, git));
       if (opts.json) ctx.io.out(JSON.stringify({ releases: out }, null, 2));
+      else if (out.length === 0) ctx.io.out(`no release specs in ${path.relative(process.cwd(), paths.releasesDir) || '.'}/`);
       else out.forEach((s, i) => { if (i) ctx.io.out(''); printStatus(ctx, s); });
       ctx.setCode(EXIT_OK);
     });
