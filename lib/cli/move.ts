@@ -63,7 +63,9 @@ class Timer {
     this.last = now;
   }
   public report(ctx: CliContext): void {
-    if (this.on) ctx.io.err(`timing: ${this.marks.map((m) => m.replace(/(\.\d)\d*ms/, '$1ms')).join(', ')}; total ${(Number(process.hrtime.bigint() - this.start) / 1e6).toFixed(1)}ms in the command`);
+    if (!this.on) return;
+    const cpu = process.cpuUsage();
+    ctx.io.err(`timing: ${this.marks.map((m) => m.replace(/(\.\d)\d*ms/, '$1ms')).join(', ')}; total ${(Number(process.hrtime.bigint() - this.start) / 1e6).toFixed(1)}ms in the command; this process used ${((cpu.user + cpu.system) / 1000).toFixed(0)}ms cpu since it started (git not included)`);
   }
 }
 
@@ -213,7 +215,8 @@ async function moveOnce(ctx: CliContext, git: Git, branch: string, paths: Projec
 
   let sha: string;
   try {
-    await git.add(touched);
+    // `commit --only` records modifications of tracked files itself; new and removed files are staged first
+    if (changes.some((c) => c.before === undefined || c.after === undefined)) await git.add(touched);
     sha = await git.commit(touched, msg.body ? `${msg.subject}\n\n${msg.body}` : msg.subject, [...msg.trailers, ...soakTrailers]);
   } catch (e) {
     // put the files back as they were; unstage what add staged

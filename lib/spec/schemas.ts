@@ -1,7 +1,8 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import Ajv, { Options, ValidateFunction } from 'ajv';
+import type Ajv from 'ajv';
+import type { Options, ValidateFunction } from 'ajv';
 import gatewayApiSchema from './schema/router-gateway-api.schema.json';
 import istioSchema from './schema/router-istio.schema.json';
 import nginxSchema from './schema/router-nginx.schema.json';
@@ -25,10 +26,15 @@ let ajv: Ajv | undefined;
 let cacheDir: string | undefined;
 const validators = new Map<string, ValidateFunction>();
 
-/** The one ajv instance holding all spec schemas (compiled lazily, once per process). */
+/**
+ * The one ajv instance holding all spec schemas (compiled lazily, once per process). ajv itself is
+ * loaded only here, so a process that finds its validator in the cache never loads it.
+ */
 export function specAjv(): Ajv {
   if (!ajv) {
-    ajv = new Ajv(AJV_OPTIONS);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const AjvClass = (require('ajv') as { default: typeof Ajv }).default;
+    ajv = new AjvClass(AJV_OPTIONS);
     ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
     for (const s of SCHEMA_FILES) ajv.addSchema(s);
   }

@@ -26,18 +26,24 @@ export interface ProjectForMove {
   readonly parsed: number;
 }
 
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
+/** Files modified this close to the cache write are hashed again (like git's racy-clean check). */
+const RACY_MS = 2000;
 
 interface CacheFile {
   readonly version: number;
   readonly fingerprint: string;
+  /** When the cache was written (ms since the epoch): files modified since then are re-hashed. */
+  readonly written?: number;
+  /** Relative path -> `<sha1 of the bytes> <size>:<mtimeMs>:<ino>`. */
   readonly files: Record<string, string>;
 }
 
 /** Validates every spec (reusing the cache when given) and returns the named release. Throws SpecError. */
 export function loadProjectFor(paths: ProjectPaths, name: string, cacheFile?: string): ProjectForMove {
   const fingerprint = cacheFile ? codeFingerprint() : '';
-  const known = cacheFile ? readCache(cacheFile, fingerprint) : {};
+  const cache = cacheFile ? readCache(cacheFile, fingerprint) : undefined;
+  const known = cache?.files ?? {};
   const next: Record<string, string> = {};
   const problems: SpecProblem[] = [];
   const names: string[] = [];
@@ -46,6 +52,17 @@ export function loadProjectFor(paths: ProjectPaths, name: string, cacheFile?: st
   for (const file of specFiles(paths.releasesDir)) {
     const rel = path.relative(paths.root, file);
     const base = path.basename(file).replace(/\.ya?ml$/, '');
+    const isTarget = base === name;
+    // fast path: same size, mtime and inode as when it was validated, and not racily close to that
+    let stat: fs.Stats | undefined;
+    try { stat = fs.statSync(file); } catch { stat = undefined; }
+    const statKey = stat ? `${stat.size}:${stat.mtimeMs}:${stat.ino}` : '';
+    const entry = known[rel];
+    if (!isTarget && stat && entry && entry.endsWith(` ${statKey}`) && cache?.written !== undefined && stat.mtimeMs < cache.written - RACY_MS) {
+      names.push(base);
+      next[rel] = entry;
+      continue;
+    }
     let bytes: Buffer;
     try {
       bytes = fs.readFileSync(file);
@@ -54,9 +71,9 @@ export function loadProjectFor(paths: ProjectPaths, name: string, cacheFile?: st
       continue;
     }
     const hash = createHash('sha1').update(bytes).digest('hex');
-    if (base !== name && known[rel] === hash) {
+    if (!isTarget && entry && entry.split(' ')[0] === hash) {
       names.push(base);
-      next[rel] = hash;
+      next[rel] = `${hash} ${statKey}`;
       continue;
     }
     parsed++;
@@ -66,13 +83,15 @@ export function loadProjectFor(paths: ProjectPaths, name: string, cacheFile?: st
       continue;
     }
     names.push(r.release.model.name);
-    next[rel] = hash;
+    next[rel] = `${hash} ${statKey}`;
     if (r.release.model.name === name) release = r.release;
   }
   if (new Set(names).size !== names.length) {
     loadProject(paths); // reports the duplicate names with their positions
   }
-  if (cacheFile && !sameKeys(known, next)) writeCache(cacheFile, { version: CACHE_VERSION, fingerprint, files: next });
+  if (cacheFile && (!sameKeys(known, next) || recentlyChanged(next, cache?.written))) {
+    writeCache(cacheFile, { version: CACHE_VERSION, fingerprint, written: Date.now(), files: next });
+  }
   if (problems.length) throw new SpecError(problems);
   return { ...(release ? { release } : {}), names: names.sort(), parsed };
 }
@@ -82,12 +101,18 @@ function sameKeys(a: Record<string, string>, b: Record<string, string>): boolean
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 
-function readCache(file: string, fingerprint: string): Record<string, string> {
+/** Whether some entry was too recent to trust its stat at the last write (rewriting the cache moves that point). */
+function recentlyChanged(files: Record<string, string>, written: number | undefined): boolean {
+  if (written === undefined) return true;
+  return Object.values(files).some((e) => Number(e.split(' ')[1]?.split(':')[1]) >= written - RACY_MS);
+}
+
+function readCache(file: string, fingerprint: string): CacheFile | undefined {
   try {
     const c = JSON.parse(fs.readFileSync(file, 'utf8')) as CacheFile;
-    return c.version === CACHE_VERSION && c.fingerprint === fingerprint && c.files && typeof c.files === 'object' ? c.files : {};
+    return c.version === CACHE_VERSION && c.fingerprint === fingerprint && c.files && typeof c.files === 'object' ? c : undefined;
   } catch {
-    return {};
+    return undefined;
   }
 }
 
@@ -105,8 +130,8 @@ function writeCache(file: string, content: CacheFile): void {
 let fingerprintMemo: string | undefined;
 
 /**
- * Hash of the code that validates specs: every source file of this package (compiled or not, as
- * running) and the versions of the yaml and ajv libraries.
+ * Identity of the code that validates specs: path, size and modification time of every source file
+ * of this package (compiled or not, as running) and the versions of the yaml and ajv libraries.
  */
 export function codeFingerprint(): string {
   if (fingerprintMemo) return fingerprintMemo;
@@ -116,7 +141,10 @@ export function codeFingerprint(): string {
     for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/\.(js|ts|json)$/.test(e.name) && !e.name.endsWith('.d.ts')) h.update(path.relative(libRoot, p)).update('\0').update(fs.readFileSync(p)).update('\0');
+      else if (/\.(js|ts|json)$/.test(e.name) && !e.name.endsWith('.d.ts')) {
+        const st = fs.statSync(p);
+        h.update(`${path.relative(libRoot, p)}\0${st.size}\0${st.mtimeMs}\0`);
+      }
     }
   };
   walk(libRoot);
