@@ -329,6 +329,14 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
     }
   });
 
+  test('fails in a repository without a commit', async () => {
+    const d = require('./support/git-repo').initRepo(require('./support/git-repo').tempDir()) as string;
+    writeFiles(d, { 'releases/other.yaml': specText('other', 'canary:\n  version: 1.1.0\n  weight: 25\n') });
+    const r = await cli(d, 'step', 'other');
+    expect(r).toMatchObject({ code: 2, err: 'error: branch main has no commit yet; commit releases/ and dist/ first (git add releases dist && git commit)' });
+    expect(git(d, 'status', '--porcelain')).toBe('?? releases/\n');
+  });
+
   test('fails outside a git repository', async () => {
     const plain = fs.mkdtempSync(path.join(require('os').tmpdir(), 'cdk8s-canary-plain-'));
     try {

@@ -87,23 +87,28 @@ export async function runMove(ctx: CliContext, name: string, plan: Planner, flag
     if (e instanceof NotARepositoryError) throw new UsageError(e.message);
     throw e;
   }
-  const head = await git.head();
-  if (head.detached) {
-    throw new UsageError(`HEAD is detached${head.commit ? ` at ${head.commit.slice(0, 7)}` : ''}; every move is a commit on a branch: check one out first (git switch main)`);
-  }
-  if (!head.commit) throw new UsageError(`branch ${head.branch} has no commit yet; commit releases/ and dist/ first (git add releases dist && git commit)`);
-  timer.mark('git-open');
+  const onBranch = async (): Promise<{ branch: string; commit: string }> => {
+    const head = await git.head();
+    if (head.detached) {
+      throw new UsageError(`HEAD is detached${head.commit ? ` at ${head.commit.slice(0, 7)}` : ''}; every move is a commit on a branch: check one out first (git switch main)`);
+    }
+    if (!head.commit) throw new UsageError(`branch ${head.branch} has no commit yet; commit releases/ and dist/ first (git add releases dist && git commit)`);
+    return { branch: head.branch as string, commit: head.commit };
+  };
   if (flags.dryRun) {
-    await moveOnce(ctx, git, head.branch as string, paths, name, plan, flags, timer);
+    const head = await onBranch();
+    timer.mark('git-open');
+    await moveOnce(ctx, git, head.branch, paths, name, plan, flags, timer);
     timer.report(ctx);
     return;
   }
   await withRepositoryLock(git.gitDir, LOCK_NAME, async () => {
     git.assertIndexUnlocked();
-    const base = head.commit as string;
-    const r = await moveOnce(ctx, git, head.branch as string, paths, name, plan, flags, timer);
+    const head = await onBranch(); // under the lock: the commit this move starts from
+    timer.mark('git-open');
+    const r = await moveOnce(ctx, git, head.branch, paths, name, plan, flags, timer);
     timer.report(ctx);
-    if (r.sha && flags.push) await pushWithRetry(ctx, git, paths, name, plan, flags, head.branch as string, base, timer);
+    if (r.sha && flags.push) await pushWithRetry(ctx, git, paths, name, plan, flags, head.branch, head.commit, timer);
   });
   ctx.setCode(EXIT_OK);
 }
