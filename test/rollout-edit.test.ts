@@ -100,6 +100,13 @@ describe('in-place spec edits', () => {
     expect(changedLines(text, w.text)).toHaveLength(1);
   });
 
+  test('a version written as a block scalar is edited through the Document fallback, correctly', () => {
+    const text = specText('app', 'canary:\n  version: 1.1.0\n  weight: 50\n').replace('stable:\n  version: 1.0.0\n', 'stable:\n  version: >-\n    1.0.0\n');
+    const r = loaded(text);
+    const { release } = edit(r, promote(r.model).after);
+    expect(stateOf(release.model.spec)).toEqual({ stable: { version: '1.1.0' } });
+  });
+
   test.each([
     ['1.2.3', '1.2.3'], ['1.0', '"1.0"'], ['2', '"2"'], ['true', '"true"'], ['null', '"null"'], ['v1', 'v1'],
     ['ghcr.io/a/b:1.2', 'ghcr.io/a/b:1.2'], ['a@sha256:ab', 'a@sha256:ab'], ['1e3', '"1e3"'],

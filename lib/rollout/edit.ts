@@ -13,11 +13,27 @@ import { RolloutState, TrackState } from './state';
  */
 export function editSpecText(src: SourceDocument, before: RolloutState, after: RolloutState): string {
   try {
-    return spliceEdit(src, before, after);
+    const text = spliceEdit(src, before, after);
+    if (holds(text, after)) return text;
   } catch (e) {
-    if (e instanceof CannotSplice) return documentEdit(src, after);
-    throw e;
+    if (!(e instanceof CannotSplice)) throw e;
   }
+  return documentEdit(src, after);
+}
+
+/** Whether a spliced text reads back with exactly the wanted stable and canary. */
+function holds(text: string, want: RolloutState): boolean {
+  let data: unknown;
+  try { data = parse(text); } catch { return false; }
+  if (!data || typeof data !== 'object') return false;
+  const d = data as { stable?: unknown; canary?: unknown };
+  const track = (t: unknown) => (t && typeof t === 'object' ? t as Record<string, unknown> : undefined);
+  const same = (t: Record<string, unknown> | undefined, w: { version: string; image?: string; weight?: number } | undefined): boolean => {
+    if (!t || !w) return !t && !w;
+    const keys = Object.keys(t).filter((k) => ['version', 'image', 'weight'].includes(k));
+    return t.version === w.version && t.image === w.image && t.weight === w.weight && keys.length === Object.keys(t).length;
+  };
+  return same(track(d.stable), want.stable) && same(track(d.canary), want.canary);
 }
 
 /** A layout the splicer does not handle; the Document fallback takes over. */
@@ -90,6 +106,7 @@ function setScalar(map: YAMLMap, key: string, value: string | number): Splice {
   const p = pairOf(map, key);
   if (!p || !isScalar(p.value)) throw new CannotSplice(`${key} is not a plain value`);
   const node = p.value as Scalar;
+  if (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') throw new CannotSplice(`${key} is a block scalar`);
   const [start, end] = rangeOf(node);
   return { start, end, text: typeof value === 'number' ? String(value) : scalarText(value, node.type) };
 }
