@@ -369,7 +369,7 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
     await expectRefused(dir, ['step', 'other', '--push', '--no-commit'], 2, 'error: --push needs a commit; drop --no-commit or --push');
   });
 
-  test('a failed commit (no identity) restores the files and the index', async () => {
+  test('fails a commit without a git identity: the files and the index are restored', async () => {
     const d = projectRepo();
     git(d, 'config', 'user.email', '');
     git(d, 'config', 'user.name', '');
@@ -427,7 +427,7 @@ describe('rollout CLI --push against a bare remote', () => {
     expectDistMatchesSpecs(a);
   });
 
-  test('the same release moved on the remote: not pushed, the local branch is as before the command', async () => {
+  test('fails --push when the same release moved on the remote: not pushed, the local branch is as before the command', async () => {
     const a = projectRepo({ specs: { other: specText('other', 'steps: [0, 25, 50, 100]\ncanary:\n  version: 1.1.0\n  weight: 25\n') } });
     const { remote, clone } = require('./support/git-repo').withRemote(a) as ReturnType<typeof import('./support/git-repo').withRemote>;
     const b = clone();
@@ -447,7 +447,7 @@ describe('rollout CLI --push against a bare remote', () => {
     expect(git(a, 'ls-remote', remote, 'refs/heads/main').split('\t')[0]).toBe(remoteHead);
   });
 
-  test('a push failure that is not a race keeps the local commit and says so', async () => {
+  test('fails a push to a missing remote but keeps the local commit and says so', async () => {
     const a = projectRepo();
     git(a, 'remote', 'add', 'origin', path.join(a, 'no-such-remote.git'));
     const r = await cli(a, 'start', 'webapp', '--version', '1.1.0', '--push');
@@ -458,7 +458,7 @@ describe('rollout CLI --push against a bare remote', () => {
 });
 
 describe('validation cache', () => {
-  test('a changed spec is validated again even when its size and name stay the same', async () => {
+  test('fails a move when another spec became invalid after it was cached (same size, same name)', async () => {
     // GIVEN a move that filled the cache
     const dir = projectRepo({ specs: { other: specText('other', 'canary:\n  version: 1.1.0\n  weight: 25\n') } });
     expect((await cli(dir, 'start', 'webapp', '--version', '1.1.0')).code).toBe(0);

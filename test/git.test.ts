@@ -146,7 +146,7 @@ describe('Git (real git binary in temporary repositories)', () => {
     expect(git(dir, 'ls-remote', 'origin', 'refs/heads/main').split('\t')[0]).toBe(log(dir)[0]);
   });
 
-  test('a conflicting rebase is aborted and leaves the branch as it was', async () => {
+  test('fails a conflicting rebase: it is aborted and the branch is as it was', async () => {
     // GIVEN two diverging edits of the same line
     const dir = repoWith({ 'f.txt': '1\n' });
     const base = log(dir)[0];
