@@ -20,7 +20,8 @@ export * from './synth/write';
 export * from './spec/project-config';
 export type { ProjectConfig } from './spec/generated/project';
 export * from './gitops/layout';
-export * from './gitops/sync-waves';
+// SYNC_WAVE_ANNOTATION is also exported by routers/istio (same value)
+export { HOOK_ANNOTATION, isRedisObject, syncWaveOf, WAVES, withSyncWave, withSyncWaves } from './gitops/sync-waves';
 export * from './gitops/applicationset';
 export * from './gitops/argocd';
 export * from './gitops/flux';

@@ -58,13 +58,13 @@ describe('Argo CD wiring (dist/argocd/)', () => {
       }
     });
 
-    test('release Applications sync automatically with prune, self-heal, CreateNamespace and retry with backoff', () => {
+    test('release Applications sync automatically with prune (last), self-heal, CreateNamespace and retry with backoff', () => {
       const app = objs.find((o) => o.kind === 'Application' && o.metadata.name === 'guestbook-ns-prod');
       expect(app.spec.project).toBe('cdk8s-canary');
       expect(app.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'ns-prod' });
       expect(app.spec.syncPolicy).toEqual({
         automated: { prune: true, selfHeal: true },
-        syncOptions: ['CreateNamespace=true'],
+        syncOptions: ['CreateNamespace=true', 'PruneLast=true'],
         retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
       });
       expect(app.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
@@ -124,7 +124,7 @@ describe('Argo CD wiring (dist/argocd/)', () => {
     const objs = objectsIn(p.distDir, 'argocd');
     // THEN the AppProject admits no cluster-scoped kind and no Application asks to create a namespace
     expect(byKind(objs, 'AppProject')[0].spec.clusterResourceWhitelist).toBeUndefined();
-    expect(objs.find((o) => o.metadata.name === 'webapp-webapp').spec.syncPolicy.syncOptions).toBeUndefined();
+    expect(objs.find((o) => o.metadata.name === 'webapp-webapp').spec.syncPolicy.syncOptions).toEqual(['PruneLast=true']);
   });
 
   test('without a config file the defaults apply, with the placeholder repository URL', () => {

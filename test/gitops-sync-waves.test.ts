@@ -61,6 +61,15 @@ describe('sync waves inside a folder', () => {
     expect(w['Service/sampleapp']).toBeLessThan(w['DestinationRule/sampleapp']);
   });
 
+  test('objects with their own waves keep them, and namespaces still come first', () => {
+    // GIVEN Istio objects annotated by their router (routes before pods) and a Namespace
+    const own = (kind: string, name: string, wave: string) => obj('networking.istio.io/v1', kind, name, 'mushop', { [SYNC_WAVE_ANNOTATION]: wave });
+    const folder = withSyncWaves({ objects: [obj('v1', 'Namespace', 'mushop'), own('DestinationRule', 'storefront', '-2'), own('VirtualService', 'edge', '-1')] });
+    const w = Object.fromEntries(folder.objects.map((o) => [o.kind, waveOf(o)]));
+    // THEN their waves are untouched and the Namespace is below all of them
+    expect(w).toEqual({ Namespace: -3, DestinationRule: -2, VirtualService: -1 });
+  });
+
   test('routes of every router come after the Services and ReferenceGrants they reference', () => {
     for (const route of ['HTTPRoute', 'Ingress', 'Route', 'VirtualService']) {
       expect(syncWaveOf({ kind: 'Service', metadata: { name: 'x' } })).toBeLessThan(syncWaveOf({ kind: route, metadata: { name: 'x' } }));
@@ -83,7 +92,7 @@ describe('sync waves inside a folder', () => {
     expect(withSyncWave(own)).toBe(own);
     expect(withSyncWave(hook)).toBe(hook);
     const out = withSyncWave(ns);
-    expect(out.metadata).toEqual({ annotations: { [SYNC_WAVE_ANNOTATION]: '-2' }, name: 'y' });
+    expect(out.metadata).toEqual({ annotations: { [SYNC_WAVE_ANNOTATION]: '-3' }, name: 'y' });
     expect(ns.metadata).toEqual({ name: 'y' });
   });
 
@@ -99,7 +108,7 @@ describe('sync waves inside a folder', () => {
     const [folder] = releaseFolders(r.release);
     // THEN its Namespace and HTTPRoute carry waves, and FOLDER_TRANSFORMS holds the transform
     const w = Object.fromEntries(folder.objects.map((o) => [o.kind, waveOf(o)]));
-    expect(w).toMatchObject({ Namespace: -2, Deployment: 0, Service: 0, HTTPRoute: 2 });
+    expect(w).toMatchObject({ Namespace: -3, Deployment: 0, Service: 0, HTTPRoute: 2 });
     expect(FOLDER_TRANSFORMS.length).toBeGreaterThan(0);
   });
 

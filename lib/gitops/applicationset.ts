@@ -25,17 +25,24 @@ export interface ApplicationSetGitGenerator {
 
 /** Generators this project uses: git directories, a fixed list (clusters), and their matrix. */
 export interface ApplicationSetGenerator {
+  /** Git directories. @default - not this kind */
   readonly git?: ApplicationSetGitGenerator;
+  /** Fixed parameter sets (one per cluster). @default - not this kind */
   readonly list?: { readonly elements: readonly Readonly<Record<string, string>>[] };
+  /** Every combination of two generators' parameter sets. @default - not this kind */
   readonly matrix?: { readonly generators: readonly ApplicationSetGenerator[] };
 }
 
 export interface ApplicationSetTemplate {
   readonly metadata: {
     readonly name: string;
+    /** @default - the ApplicationSet's namespace */
     readonly namespace?: string;
+    /** @default - none */
     readonly labels?: Readonly<Record<string, string>>;
+    /** @default - none */
     readonly annotations?: Readonly<Record<string, string>>;
+    /** @default - none */
     readonly finalizers?: readonly string[];
   };
   /** The Application spec, typed by the (small) Application binding. */

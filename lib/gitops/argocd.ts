@@ -74,9 +74,14 @@ export function createsNamespaces(input: ProjectInput): boolean {
 function syncPolicy(createNamespace: boolean): ApplicationSpecSyncPolicy {
   return {
     automated: { prune: true, selfHeal: true },
-    // Argo CD only creates a namespace the project allows (clusterResourceWhitelist), so the option
-    // goes with the releases that create theirs; the others' namespaces are managed elsewhere.
-    ...(createNamespace ? { syncOptions: ['CreateNamespace=true'] } : {}),
+    syncOptions: [
+      // Argo CD only creates a namespace the project allows (clusterResourceWhitelist), so the option
+      // goes with the releases that create theirs; the others' namespaces are managed elsewhere.
+      ...(createNamespace ? ['CreateNamespace=true'] : []),
+      // delete removed objects (an aborted canary's Deployment and Service) after every wave is synced
+      // and healthy, i.e. after the routes stopped sending them traffic: make before break
+      'PruneLast=true',
+    ],
     retry: SYNC_RETRY,
   };
 }

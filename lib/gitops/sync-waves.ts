@@ -6,13 +6,16 @@ export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 export const HOOK_ANNOTATION = 'argocd.argoproj.io/hook';
 
 /**
- * The waves inside one dist folder. Argo CD's default wave is 0 and, inside a wave, it already orders
- * by kind (Namespace, NetworkPolicy, ConfigMap, Service before Deployment...); waves add "wait until
- * healthy" between the steps that need it.
+ * The waves inside one dist folder, for objects that do not set their own (the Istio router sets
+ * -2/-1 on its objects: routes before pods; kept as they are). Argo CD's default wave is 0 and,
+ * inside a wave, it already orders by kind (Namespace, NetworkPolicy, ConfigMap, Service before
+ * Deployment...); waves add "wait until healthy" between the steps that need it. Creation and updates
+ * go up the waves; with the Applications' `PruneLast=true`, removed objects (an aborted canary) go
+ * only after the routes no longer send them traffic.
  */
 export const WAVES = {
-  /** Namespaces before anything that lives in them. */
-  namespace: -2,
+  /** Namespaces before anything that lives in them, including objects with their own negative waves. */
+  namespace: -3,
   /** What the apps need running first: Redis (named `redis` or `redis-*`), NetworkPolicies, ImageStreams. */
   prerequisite: -1,
   /** Workloads, Services, ConfigMaps: Argo CD's default, left unannotated. */
