@@ -19,3 +19,11 @@ export * from './synth/project';
 export * from './synth/write';
 export * from './git';
 export * as rollout from './rollout';
+export * from './spec/project-config';
+export type { ProjectConfig } from './spec/generated/project';
+export * from './gitops/layout';
+// SYNC_WAVE_ANNOTATION is also exported by routers/istio (same value)
+export { HOOK_ANNOTATION, isRedisObject, syncWaveOf, WAVES, withSyncWave, withSyncWaves } from './gitops/sync-waves';
+export * from './gitops/applicationset';
+export * from './gitops/argocd';
+export * from './gitops/flux';

@@ -83,7 +83,8 @@ describe('S1 state: first release (no canary)', () => {
 
   test('the production Ingress carries no canary annotation at all (never canary: "false")', () => {
     const ing = find(first, 'Ingress', 'guestbook-ingress', 'ns-prod');
-    expect(ing.metadata.annotations).toBeUndefined();
+    // only its sync wave (routes after the Services they reference, lib/gitops/sync-waves.ts)
+    expect(ing.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '2' });
     expect([...first.files.values()].join('\n')).not.toMatch(/canary: "false"/);
     expect((ing as any).spec).toEqual({
       ingressClassName: 'nginx',
@@ -108,7 +109,7 @@ describe('S1 state: canary deployed at 0%', () => {
   test('the canary Ingress gets no user traffic and is reachable by header', () => {
     const ing = find(zero, 'Ingress', 'guestbook-canary-ingress', 'ns-canary');
     // THEN the weight is the string "0", the canary flag the string "true", testers use X-Canary: always
-    expect(ing.metadata.annotations).toEqual({ [`${A}/canary`]: 'true', [`${A}/canary-by-header`]: 'X-Canary', [`${A}/canary-weight`]: '0' });
+    expect(ing.metadata.annotations).toEqual({ [`${A}/canary`]: 'true', [`${A}/canary-by-header`]: 'X-Canary', [`${A}/canary-weight`]: '0', 'argocd.argoproj.io/sync-wave': '2' });
     expect(zero.files.get('guestbook/ns-canary/ingress-guestbook-canary-ingress.yaml')).toContain(`${A}/canary-weight: "0"`);
   });
 

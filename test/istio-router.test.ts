@@ -6,8 +6,8 @@ import { parseAllDocuments, parseDocument } from 'yaml';
 import { ISTIO_SYNC_WAVES, SYNC_WAVE_ANNOTATION } from '../lib/routers/istio';
 import { formatProblem } from '../lib/spec/errors';
 import { LoadedRelease, parseRelease } from '../lib/spec/loader';
-import { buildRelease, KubeObject, renderFolders } from '../lib/synth/build';
-import { PROJECT_CHECKS } from '../lib/synth/project';
+import { buildRelease, KubeObject } from '../lib/synth/build';
+import { PROJECT_CHECKS, renderRelease } from '../lib/synth/project';
 import { CRDS_DIR, validateObject, validateTree } from './support/kube-schemas';
 import { REPO } from './support/project';
 
@@ -62,7 +62,7 @@ const weights = (vs: any): number[] => canaryRoute(vs).route.map((r: any) => r.w
 
 /** The files of a release state, as `npm run synth` writes them (for snapshots and kustomize). */
 function filesOf(release: LoadedRelease): Record<string, string> {
-  return Object.fromEntries([...renderFolders(buildRelease(release.model), release.file)].sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries([...renderRelease(release)].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 function kustomize(files: Record<string, string>): string[] {

@@ -79,17 +79,23 @@ export function objectFileName(o: KubeObject): string {
 export function renderFolders(folders: readonly ReleaseFolder[], source: string): Map<string, string> {
   const files = new Map<string, string>();
   const header = generatedHeader(source);
-  for (const f of folders) {
-    const names: string[] = [];
-    for (const o of f.objects) {
-      const name = objectFileName(o);
-      const path = `${f.path}/${name}`;
-      if (files.has(path)) throw new Error(`two objects of release ${f.release} render to ${path}: ${o.kind} ${o.metadata.name} is defined twice; give one of them another name`);
-      files.set(path, header + toYaml(o));
-      names.push(name);
-    }
-    names.sort();
-    files.set(`${f.path}/kustomization.yaml`, header + toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: names }));
-  }
+  for (const f of folders) renderKustomizeRoot(files, f.path, f.objects, header, `release ${f.release}`);
   return files;
+}
+
+/**
+ * Adds one kustomize root to `files`: `<dir>/<kind>-<name>.yaml` per object and a
+ * `<dir>/kustomization.yaml` listing them, sorted.
+ */
+export function renderKustomizeRoot(files: Map<string, string>, dir: string, objects: readonly KubeObject[], header: string, owner: string): void {
+  const names: string[] = [];
+  for (const o of objects) {
+    const name = objectFileName(o);
+    const path = `${dir}/${name}`;
+    if (files.has(path)) throw new Error(`two objects of ${owner} render to ${path}: ${o.kind} ${o.metadata.name} is defined twice; give one of them another name`);
+    files.set(path, header + toYaml(o));
+    names.push(name);
+  }
+  names.sort();
+  files.set(`${dir}/kustomization.yaml`, header + toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: names }));
 }

@@ -1,9 +1,17 @@
+import * as fs from 'fs';
 import * as path from 'path';
+import { argoCdGenerator } from '../gitops/argocd';
+import { fluxGenerator } from '../gitops/flux';
+import { GITOPS_ROOTS, GitOpsRelease, ProjectGenerator, ProjectRoot } from '../gitops/layout';
+import { withSyncWaves } from '../gitops/sync-waves';
 import { routerCheck } from '../routers/registry';
 import { SpecError, SpecProblem } from '../spec/errors';
 import { LoadedRelease, loadReleases, ReleaseCheck } from '../spec/loader';
+import { ReleaseModel } from '../spec/model';
+import { defaultProjectConfig, loadProjectConfig, ProjectConfigModel } from '../spec/project-config';
 import { workloadTypes } from '../workloads/registry';
-import { buildRelease, FolderTransform, KubeObject, ReleaseFolder, renderFolders } from './build';
+import { buildRelease, FolderTransform, KubeObject, ReleaseFolder, releaseNamespaces, renderFolders, renderKustomizeRoot } from './build';
+import { generatedHeader } from './yaml';
 import { writeTreeAtomic } from './write';
 
 /** Where a project keeps its specs and its output. */
@@ -23,14 +31,39 @@ export const PROJECT_CHECKS: readonly ReleaseCheck[] = [
   (r) => workloadTypes().includes(r.model.workload.type) ? [] :
     [r.source.problem(['workload', 'type'], `workload type '${r.model.workload.type}' is not available in this version`, `use one of ${workloadTypes().join(', ')}`, r.model.workload.type)],
   routerCheck,
+  (r) => GITOPS_ROOTS.includes(r.model.name) ?
+    [r.source.problem(['name'], `release name '${r.model.name}' is reserved: dist/${r.model.name}/ holds the ${r.model.name === 'flux' ? 'Flux' : 'Argo CD'} wiring`, 'choose another release name (and rename the file)', r.model.name)] : [],
 ];
 
 /** Post-processing of every folder (sync waves and the like), in order. */
-export const FOLDER_TRANSFORMS: FolderTransform[] = [];
+export const FOLDER_TRANSFORMS: FolderTransform[] = [
+  (folder) => withSyncWaves(folder),
+];
+
+/**
+ * Project-level outputs: kustomize roots beside the release folders (dist/argocd/, dist/flux/), built
+ * from every release's folders. Adding an engine is one generator here.
+ */
+export const PROJECT_GENERATORS: readonly ProjectGenerator[] = [argoCdGenerator, fluxGenerator];
 
 /** Loads and validates every release of a project; throws SpecError with all problems. */
 export function loadProject(paths: ProjectPaths): LoadedRelease[] {
   return loadReleases(paths.releasesDir, { checks: PROJECT_CHECKS, relativeTo: paths.root });
+}
+
+/**
+ * Loads the releases and cdk8s-canary.yaml together; throws one SpecError with the problems of both,
+ * so one run shows everything to fix.
+ */
+export function loadProjectWithConfig(paths: ProjectPaths): { releases: LoadedRelease[]; config: ProjectConfigModel } {
+  const attempt = <T>(f: () => T): T | SpecError => {
+    try { return f(); } catch (e) { if (e instanceof SpecError) return e; throw e; }
+  };
+  const config = attempt(() => loadProjectConfig(paths.root));
+  const releases = attempt(() => loadProject(paths));
+  const errors = [config, releases].filter((x): x is SpecError => x instanceof SpecError);
+  if (errors.length) throw new SpecError(errors.flatMap((e) => e.problems));
+  return { releases: releases as LoadedRelease[], config: config as ProjectConfigModel };
 }
 
 /** The folders of one release (objects, not yet YAML). */
@@ -44,13 +77,16 @@ export function renderRelease(release: LoadedRelease): Map<string, string> {
 }
 
 /** Every file of dist/ for a set of releases, after cross-release checks. */
-export function renderProject(releases: readonly LoadedRelease[]): Map<string, string> {
+export function renderProject(releases: readonly LoadedRelease[], config: ProjectConfigModel = defaultProjectConfig()): Map<string, string> {
   const files = new Map<string, string>();
   const owners = new Map<string, LoadedRelease>();
   const problems: SpecProblem[] = [];
   for (const r of releases) {
     const folders = releaseFolders(r);
     for (const f of folders) for (const o of f.objects) {
+      if (o.metadata.namespace !== undefined && o.metadata.namespace !== f.namespace) {
+        throw new Error(`internal: ${o.kind} ${o.metadata.namespace}/${o.metadata.name} of release ${r.model.name} is in folder ${f.path}; an object must live in its folder's namespace (Argo CD's AppProject admits exactly those)`);
+      }
       const key = objectKey(o);
       const other = owners.get(key);
       if (other && other !== r) {
@@ -61,6 +97,22 @@ export function renderProject(releases: readonly LoadedRelease[]): Map<string, s
     for (const [p, c] of renderFolders(folders, r.file)) files.set(p, c);
   }
   if (problems.length) throw new SpecError(problems);
+  for (const [p, c] of renderProjectRoots(releases, config)) files.set(p, c);
+  return files;
+}
+
+/** The folders Argo CD and Flux see for a release; the same as buildRelease's, without building. */
+export function gitopsFolders(m: ReleaseModel): { path: string; namespace: string }[] {
+  return releaseNamespaces(m).map((ns) => ({ path: `${m.name}/${ns}`, namespace: ns }));
+}
+
+/** The project-level roots (dist/argocd/, dist/flux/) as files relative to the dist root. */
+export function renderProjectRoots(releases: readonly LoadedRelease[], config: ProjectConfigModel): Map<string, string> {
+  const input = { config, releases: releases.map((r): GitOpsRelease => ({ release: r, folders: gitopsFolders(r.model) })) };
+  const roots: ProjectRoot[] = PROJECT_GENERATORS.flatMap((g) => g(input));
+  const files = new Map<string, string>();
+  const header = generatedHeader(`${config.file} and releases/`);
+  for (const root of roots) renderKustomizeRoot(files, root.path, root.objects, header, `the ${root.path}/ root`);
   return files;
 }
 
@@ -77,17 +129,41 @@ export interface SynthResult {
 
 /** Loads, validates, renders and atomically replaces the whole dist/. Nothing is written on error. */
 export function synthProject(paths: ProjectPaths): SynthResult {
-  const releases = loadProject(paths);
-  const files = renderProject(releases);
+  const { releases, config } = loadProjectWithConfig(paths);
+  const files = renderProject(releases, config);
   writeTreeAtomic(paths.distDir, files);
   return { releases, files: files.size };
 }
 
-/** Re-synthesizes one release's folders only (what a rollout move touches). */
+/**
+ * Re-synthesizes one release's folders only (what a rollout move touches) and returns the files
+ * written, relative to the dist root. The project-level roots (dist/argocd/, dist/flux/) list folders,
+ * not versions or weights, so they are left alone unless the release's set of folders differs from
+ * what dist/ holds (a new release, or changed namespaces): then they are re-rendered from every
+ * release in releases/ (with this one in its place) and written too. Nothing is written on error.
+ */
 export function synthOneRelease(paths: ProjectPaths, release: LoadedRelease): Map<string, string> {
+  const name = release.model.name;
   const files = renderRelease(release);
-  const prefix = `${release.model.name}/`;
-  const own = new Map([...files].map(([p, c]) => [p.slice(prefix.length), c]));
-  writeTreeAtomic(path.join(paths.distDir, release.model.name), own);
-  return files;
+  const own = new Map([...files].map(([p, c]) => [p.slice(name.length + 1), c]));
+  const before = existingFolders(path.join(paths.distDir, name));
+  const after = releaseNamespaces(release.model).sort();
+  let roots = new Map<string, string>();
+  if (before.join('\n') !== after.join('\n')) {
+    const onDisk = loadProject(paths);
+    const releases = onDisk.some((r) => r.model.name === name) ? onDisk.map((r) => (r.model.name === name ? release : r)) : [...onDisk, release];
+    roots = renderProjectRoots(releases, loadProjectConfig(paths.root));
+  }
+  writeTreeAtomic(path.join(paths.distDir, name), own);
+  for (const root of new Set([...roots.keys()].map((p) => p.split('/')[0]))) {
+    const prefix = `${root}/`;
+    writeTreeAtomic(path.join(paths.distDir, root), new Map([...roots].filter(([p]) => p.startsWith(prefix)).map(([p, c]) => [p.slice(prefix.length), c])));
+  }
+  return new Map([...files, ...roots]);
+}
+
+/** Names of a release's folders in dist/ (hidden swap folders aside), sorted. */
+function existingFolders(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
 }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { loadProject, projectPaths, synthProject } from '../../synth/project';
+import { loadProjectWithConfig, projectPaths, renderProjectRoots, synthProject } from '../../synth/project';
 import { CliContext } from '../context';
 import { EXIT_OK } from '../output';
 
@@ -15,9 +15,10 @@ export function register(program: Command, ctx: CliContext): void {
     });
 
   program.command('validate')
-    .description('validate every release spec (schema, cross-field rules, router limits); writes nothing')
+    .description('validate every release spec (schema, cross-field rules, router limits) and cdk8s-canary.yaml; writes nothing')
     .action(() => {
-      const releases = loadProject(projectPaths(ctx.root()));
+      const { releases, config } = loadProjectWithConfig(projectPaths(ctx.root()));
+      renderProjectRoots(releases, config); // Argo CD and Flux object names must not clash
       ctx.io.out(`${releases.length} release(s) valid`);
       ctx.setCode(EXIT_OK);
     });

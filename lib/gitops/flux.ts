@@ -1,0 +1,87 @@
+import { App, Chart } from 'cdk8s';
+import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/flux-kustomize-kustomize.toolkit.fluxcd.io';
+import { GitRepository } from '../../imports/flux-source-source.toolkit.fluxcd.io';
+import { ClusterModel, ProjectConfigModel } from '../spec/project-config';
+import {
+  assertUniqueNames, folderDependencies, folderObjectName, fluxSuffix, gitopsLabels, GitOpsFolder, GitOpsRelease, ManifestObject, NamedObject,
+  ProjectGenerator, ProjectInput, repoPath,
+} from './layout';
+
+/** Folder of the Flux root under dist/. */
+export const FLUX_ROOT = 'flux';
+
+/**
+ * `dist/flux/`: a GitRepository for this repository, one Kustomization per release folder (and
+ * cluster) with prune, wait and dependsOn, and (optionally) a Kustomization that keeps `dist/flux/`
+ * itself synced.
+ */
+export const fluxGenerator: ProjectGenerator = (input) =>
+  input.config.flux.enabled ? [{ path: FLUX_ROOT, objects: fluxObjects(input) }] : [];
+
+/** The objects of `dist/flux/`, in a stable order. */
+export function fluxObjects(input: ProjectInput): ManifestObject[] {
+  const { config } = input;
+  const flux = config.flux;
+  const chart = new Chart(new App({ outdir: 'cdk8s.out' }), FLUX_ROOT, { disableResourceNameHashes: true });
+  new GitRepository(chart, 'gitrepository', {
+    metadata: { name: flux.name, namespace: flux.namespace, labels: gitopsLabels() },
+    spec: {
+      url: config.repository.url,
+      ref: { branch: config.repository.branch },
+      interval: flux.sourceInterval,
+      // fetch only the synthesized manifests, not the sources and tests
+      sparseCheckout: [config.repository.path],
+      ...(flux.secretRef ? { secretRef: { name: flux.secretRef.name } } : {}),
+    },
+  });
+
+  const folders = input.releases.flatMap((r) => r.folders.flatMap((f) => config.clusters.map((c) => {
+    const suffix = fluxSuffix(config, c);
+    return { r, f, c, suffix, name: folderObjectName(f, suffix), what: `folder ${f.path}${suffix ? ` on cluster ${c.name}` : ''}` };
+  })));
+  assertUniqueNames('Kustomization', [
+    ...(flux.selfManaged ? [{ name: flux.name, owner: { config, at: ['flux', 'name'] }, what: `the Kustomization that syncs ${FLUX_ROOT}/` }] : []),
+    ...folders.map((x): NamedObject => ({ name: x.name, owner: { release: x.r.release }, what: x.what })),
+  ]);
+  if (flux.selfManaged) kustomization(chart, config, flux.name, repoPath(config, FLUX_ROOT), { labels: gitopsLabels(), wait: false });
+  for (const x of folders) folderKustomization(chart, config, x.r, x.f, x.c, x.name, x.suffix);
+  return chart.toJson() as ManifestObject[];
+}
+
+function folderKustomization(chart: Chart, config: ProjectConfigModel, r: GitOpsRelease, f: GitOpsFolder, c: ClusterModel, name: string, suffix: string): void {
+  const deps = folderDependencies(r, f).map((d) => folderObjectName(d, suffix));
+  kustomization(chart, config, name, repoPath(config, f.path), {
+    labels: gitopsLabels(r.release.model.name, c.name),
+    wait: true,
+    dependsOn: deps,
+    ...(c.kubeConfigSecretRef ? { kubeConfig: c.kubeConfigSecretRef } : {}),
+  });
+}
+
+interface KustomizationOptions {
+  readonly labels: Record<string, string>;
+  /** Wait for every applied object to be ready (kstatus) before reporting Ready. */
+  readonly wait: boolean;
+  /** Kustomizations (same namespace) that must be Ready first. @default - none */
+  readonly dependsOn?: readonly string[];
+  /** Remote cluster. @default - the cluster Flux runs in */
+  readonly kubeConfig?: { readonly name: string; readonly key?: string };
+}
+
+function kustomization(chart: Chart, config: ProjectConfigModel, name: string, path: string, o: KustomizationOptions): void {
+  const flux = config.flux;
+  new Kustomization(chart, `kustomization-${name}`, {
+    metadata: { name, namespace: flux.namespace, labels: o.labels },
+    spec: {
+      sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: flux.name },
+      path: `./${path}`,
+      interval: flux.interval,
+      retryInterval: flux.retryInterval,
+      timeout: flux.timeout,
+      prune: true,
+      wait: o.wait,
+      ...(o.dependsOn && o.dependsOn.length ? { dependsOn: o.dependsOn.map((d) => ({ name: d })) } : {}),
+      ...(o.kubeConfig ? { kubeConfig: { secretRef: { name: o.kubeConfig.name, ...(o.kubeConfig.key ? { key: o.kubeConfig.key } : {}) } } } : {}),
+    },
+  });
+}

@@ -1,0 +1,129 @@
+import * as path from 'path';
+import { SpecError, SpecProblem } from '../spec/errors';
+import { LoadedRelease } from '../spec/loader';
+import { ClusterModel, configProblem, IN_CLUSTER_SERVER, ProjectConfigModel } from '../spec/project-config';
+
+/** A Kubernetes object as JSON, as cdk8s renders it. */
+export interface ManifestObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+  readonly [key: string]: unknown;
+}
+
+/** One folder of dist/ (one release, one namespace): what Argo CD and Flux each sync as one unit. */
+export interface GitOpsFolder {
+  /** Path relative to the dist root: `<release>/<namespace>`. */
+  readonly path: string;
+  readonly namespace: string;
+}
+
+/** A release and its folders. Folders are stable across rollout states (production and canary always exist). */
+export interface GitOpsRelease {
+  readonly release: LoadedRelease;
+  readonly folders: readonly GitOpsFolder[];
+}
+
+/** What project-level generators get: the settings and every release's folders. */
+export interface ProjectInput {
+  readonly config: ProjectConfigModel;
+  readonly releases: readonly GitOpsRelease[];
+}
+
+/** A kustomize root of project-level objects beside the release folders (e.g. `argocd`). */
+export interface ProjectRoot {
+  /** Path relative to the dist root. */
+  readonly path: string;
+  readonly objects: readonly ManifestObject[];
+}
+
+/**
+ * Produces project-level kustomize roots from all releases (Argo CD, Flux). Must depend only on what
+ * stays the same across rollout states (names, namespaces, folders), never on versions or weights,
+ * so a rollout move does not need to touch these roots.
+ */
+export type ProjectGenerator = (input: ProjectInput) => ProjectRoot[];
+
+/** Folder names under dist/ that hold project-level roots; no release may take them. */
+export const GITOPS_ROOTS: readonly string[] = ['argocd', 'flux'];
+
+/** Labels on every object this project generates (same keys as the workloads'). */
+export function gitopsLabels(release?: string, cluster?: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/managed-by': 'cdk8s-canary',
+    ...(release ? { 'app.kubernetes.io/part-of': release } : {}),
+    ...(cluster ? { 'canary.cdk8s.io/cluster': cluster } : {}),
+  };
+}
+
+/** Whether a folder holds the release's production namespace (otherwise it is the canary's). */
+export function isProductionFolder(r: GitOpsRelease, f: GitOpsFolder): boolean {
+  return f.namespace === r.release.model.namespaces.production;
+}
+
+/**
+ * Folders that must be synced (and healthy) before this one: a canary folder needs its release's
+ * production folder first, where shared dependencies such as the guestbook's Redis live.
+ */
+export function folderDependencies(r: GitOpsRelease, f: GitOpsFolder): GitOpsFolder[] {
+  if (isProductionFolder(r, f)) return [];
+  return r.folders.filter((o) => o !== f && isProductionFolder(r, o));
+}
+
+/** Position of a folder in its release's sync order: 0 for folders that need none, then 1, 2... */
+export function folderOrder(r: GitOpsRelease, f: GitOpsFolder, seen: ReadonlySet<string> = new Set()): number {
+  if (seen.has(f.path)) throw new Error(`internal: folders of release ${r.release.model.name} depend on each other in a cycle (${[...seen, f.path].join(' -> ')})`);
+  const deps = folderDependencies(r, f);
+  return deps.length === 0 ? 0 : 1 + Math.max(...deps.map((d) => folderOrder(r, d, new Set([...seen, f.path]))));
+}
+
+/** Path of a dist folder inside the git repository, e.g. `dist/guestbook/ns-prod`. */
+export function repoPath(config: ProjectConfigModel, distRelative: string): string {
+  return path.posix.join(config.repository.path, distRelative);
+}
+
+/**
+ * Name of a folder's Application or Kustomization: `<release>-<namespace>`, with `-<cluster>` for a
+ * remote cluster, so adding a remote cluster never renames (and re-creates) the local objects.
+ */
+export function folderObjectName(f: GitOpsFolder, clusterSuffix: string): string {
+  return `${f.path.replace('/', '-')}${clusterSuffix}`;
+}
+
+/** Argo CD: a remote cluster is any but the one Argo CD runs in. */
+export function argoCdSuffix(config: ProjectConfigModel, c: ClusterModel): string {
+  return c.server === IN_CLUSTER_SERVER || config.clusters.length === 1 ? '' : `-${c.name}`;
+}
+
+/** Flux: a remote cluster is one reached through a kubeconfig Secret. */
+export function fluxSuffix(config: ProjectConfigModel, c: ClusterModel): string {
+  return !c.kubeConfigSecretRef || config.clusters.length === 1 ? '' : `-${c.name}`;
+}
+
+/** Who asked for an object name, to position a collision. */
+export type NameOwner = { readonly release: LoadedRelease } | { readonly config: ProjectConfigModel; readonly at: readonly (string | number)[] };
+
+/** A generated object's name, who asked for it, and how to describe it in a message. */
+export interface NamedObject {
+  readonly name: string;
+  readonly owner: NameOwner;
+  readonly what: string;
+}
+
+/**
+ * Fails with positioned problems when two generated objects of one kind get the same name
+ * (release `a-b` namespace `c` and release `a` namespace `b-c` both give `a-b-c`).
+ */
+export function assertUniqueNames(kind: string, names: readonly NamedObject[]): void {
+  const first = new Map<string, NamedObject>();
+  const problems: SpecProblem[] = [];
+  for (const n of names) {
+    const other = first.get(n.name);
+    if (!other) { first.set(n.name, n); continue; }
+    const message = `${kind} name '${n.name}' of ${n.what} is also the name of ${other.what}`;
+    problems.push('release' in n.owner
+      ? n.owner.release.source.problem(['name'], message, 'rename the release or one of its namespaces so the two names differ', n.owner.release.model.name)
+      : configProblem(n.owner.config, n.owner.at, message, 'choose another name here or rename the release', n.name));
+  }
+  if (problems.length) throw new SpecError(problems);
+}

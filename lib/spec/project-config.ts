@@ -1,0 +1,176 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ajvProblems } from './ajv-problems';
+import { SourceDocument } from './document';
+import { pathToString, SpecError, SpecProblem } from './errors';
+import { ProjectConfig } from './generated/project';
+import { validatorFor } from './schemas';
+
+/** The project config file, at the project root. */
+export const PROJECT_CONFIG_FILE = 'cdk8s-canary.yaml';
+/** First line of the config file, so editors autocomplete and check it. */
+export const PROJECT_SCHEMA_COMMENT = '# yaml-language-server: $schema=lib/spec/schema/project.schema.json';
+/** Default repository URL: a placeholder the README tells users to change. */
+export const PLACEHOLDER_REPO_URL = 'https://github.com/example/cdk8s-canary.git';
+/** Argo CD's name for the cluster it runs in. */
+export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+
+/** A cluster the release folders are deployed to, with defaults resolved. */
+export interface ClusterModel {
+  readonly name: string;
+  /** Argo CD destination server. */
+  readonly server: string;
+  /** Flux: kubeconfig Secret of a remote cluster; absent for the cluster Flux runs in. */
+  readonly kubeConfigSecretRef?: { readonly name: string; readonly key?: string };
+}
+
+/** cdk8s-canary.yaml with every default resolved. */
+export interface ProjectConfigModel {
+  /** File the settings came from (relative to the project root), even when it does not exist. */
+  readonly file: string;
+  /** The parsed file, for positioned problems; absent when the file does not exist. */
+  readonly source?: SourceDocument;
+  readonly repository: { readonly url: string; readonly branch: string; readonly path: string };
+  readonly clusters: readonly ClusterModel[];
+  readonly argocd: {
+    readonly enabled: boolean;
+    readonly namespace: string;
+    readonly project: string;
+    readonly mode: 'applications' | 'applicationSet';
+    readonly selfManaged: boolean;
+  };
+  readonly flux: {
+    readonly enabled: boolean;
+    readonly namespace: string;
+    readonly name: string;
+    readonly secretRef?: { readonly name: string };
+    readonly sourceInterval: string;
+    readonly interval: string;
+    readonly retryInterval: string;
+    readonly timeout: string;
+    readonly selfManaged: boolean;
+  };
+}
+
+/** Resolves every default of a validated config. Pure. */
+export function toProjectConfigModel(c: Partial<ProjectConfig>, file: string, source?: SourceDocument): ProjectConfigModel {
+  const clusters = c.clusters ?? [{ name: 'in-cluster' }];
+  return {
+    file,
+    ...(source ? { source } : {}),
+    repository: {
+      url: c.repository?.url ?? PLACEHOLDER_REPO_URL,
+      branch: c.repository?.branch ?? 'main',
+      path: c.repository?.path ?? 'dist',
+    },
+    clusters: clusters.map((k) => ({
+      name: k.name,
+      server: k.server ?? IN_CLUSTER_SERVER,
+      ...(k.kubeConfigSecretRef ? { kubeConfigSecretRef: { name: k.kubeConfigSecretRef.name, ...(k.kubeConfigSecretRef.key ? { key: k.kubeConfigSecretRef.key } : {}) } } : {}),
+    })),
+    argocd: {
+      enabled: c.argocd?.enabled ?? true,
+      namespace: c.argocd?.namespace ?? 'argocd',
+      project: c.argocd?.project ?? 'cdk8s-canary',
+      mode: c.argocd?.mode ?? 'applications',
+      selfManaged: c.argocd?.selfManaged ?? true,
+    },
+    flux: {
+      enabled: c.flux?.enabled ?? true,
+      namespace: c.flux?.namespace ?? 'flux-system',
+      name: c.flux?.name ?? 'cdk8s-canary',
+      ...(c.flux?.secretRef ? { secretRef: { name: c.flux.secretRef.name } } : {}),
+      sourceInterval: c.flux?.sourceInterval ?? '1m',
+      interval: c.flux?.interval ?? '10m',
+      retryInterval: c.flux?.retryInterval ?? '1m',
+      timeout: c.flux?.timeout ?? '5m',
+      selfManaged: c.flux?.selfManaged ?? true,
+    },
+  };
+}
+
+/** The settings used when a project has no cdk8s-canary.yaml. */
+export function defaultProjectConfig(file: string = PROJECT_CONFIG_FILE): ProjectConfigModel {
+  return toProjectConfigModel({}, file);
+}
+
+/** A problem in the config, positioned when the file exists (generators use this for collisions). */
+export function configProblem(config: ProjectConfigModel, at: readonly (string | number)[], message: string, hint: string, value?: unknown): SpecProblem {
+  if (config.source) return config.source.problem(at, message, hint, value);
+  return { file: config.file, line: 0, col: 0, path: pathToString(at), message, hint, ...(value === undefined ? {} : { value }) };
+}
+
+/** Parses and validates a config held in memory. */
+export function parseProjectConfig(file: string, text: string | Buffer): { config: ProjectConfigModel } | { problems: SpecProblem[] } {
+  const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8');
+  if (/^(\s*#.*\n?)*\s*$/.test(bytes.toString('utf8'))) {
+    return { problems: [{ file, line: 0, col: 0, path: '', message: 'file is empty', hint: `write 'apiVersion: canary.cdk8s.io/v1alpha1' and 'kind: Project' (every other field has a default), or delete the file to use the defaults` }] };
+  }
+  const parsed = SourceDocument.parse(file, bytes);
+  if (Array.isArray(parsed)) return { problems: parsed };
+  const data = parsed.toJS();
+  const validate = validatorFor('project.schema.json');
+  if (!validate(data)) return { problems: ajvProblems(parsed, data, validate.errors ?? []) };
+  const spec = data as ProjectConfig;
+  const problems = semanticProblems(parsed, spec);
+  if (problems.length) return { problems };
+  return { config: toProjectConfigModel(spec, file, parsed) };
+}
+
+export interface ProjectConfigOptions {
+  /** Directory that file names in messages are relative to. @default - the project root */
+  readonly relativeTo?: string;
+}
+
+/**
+ * Loads `cdk8s-canary.yaml` from a project root; all defaults when the file does not exist.
+ * Throws SpecError listing every problem.
+ */
+export function loadProjectConfig(root: string, options: ProjectConfigOptions = {}): ProjectConfigModel {
+  const file = path.join(root, PROJECT_CONFIG_FILE);
+  const rel = path.relative(options.relativeTo ?? root, file);
+  const shown = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+  if (!fs.existsSync(file)) return defaultProjectConfig(shown);
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new SpecError([{ file: shown, line: 0, col: 0, path: '', message: `cannot read the file (${(e as Error).message})`, hint: 'check the path and its permissions' }]);
+  }
+  const r = parseProjectConfig(shown, bytes);
+  if ('problems' in r) throw new SpecError(r.problems);
+  return r.config;
+}
+
+/** Rules the schema cannot say: clusters must be told apart by Argo CD and by Flux. */
+function semanticProblems(src: SourceDocument, c: ProjectConfig): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  const clusters = c.clusters ?? [];
+  const firstBy = (key: (k: (typeof clusters)[number]) => string | undefined, i: number): number =>
+    clusters.findIndex((k) => key(k) !== undefined && key(k) === key(clusters[i]));
+  clusters.forEach((k, i) => {
+    const byName = firstBy((x) => x.name, i);
+    if (byName !== i) {
+      out.push(src.problem(['clusters', i, 'name'], `cluster name '${k.name}' is already used by clusters[${byName}]`, 'give every cluster a unique name', k.name));
+    }
+    const server = k.server ?? IN_CLUSTER_SERVER;
+    const byServer = clusters.findIndex((x) => (x.server ?? IN_CLUSTER_SERVER) === server);
+    if (byServer !== i) {
+      out.push(src.problem(['clusters', i, k.server ? 'server' : 'name'], `cluster '${k.name}' has the same Argo CD server as clusters[${byServer}]`,
+        'give every cluster its own server URL (the default is https://kubernetes.default.svc, the cluster Argo CD runs in)', k.server));
+    }
+    const bySecret = firstBy((x) => x.kubeConfigSecretRef?.name, i);
+    if (k.kubeConfigSecretRef && bySecret !== i) {
+      out.push(src.problem(['clusters', i, 'kubeConfigSecretRef', 'name'], `cluster '${k.name}' uses the same kubeconfig Secret as clusters[${bySecret}]`,
+        'give every remote cluster its own kubeconfig Secret', k.kubeConfigSecretRef.name));
+    }
+  });
+  if (c.flux?.enabled !== false) {
+    const local = clusters.map((k, i) => ({ k, i })).filter(({ k }) => !k.kubeConfigSecretRef);
+    for (const { k, i } of local.slice(1)) {
+      out.push(src.problem(['clusters', i, 'name'], `cluster '${k.name}' has no kubeConfigSecretRef, like clusters[${local[0].i}]: Flux would apply both to the cluster it runs in`,
+        `add kubeConfigSecretRef (a Secret with the cluster's kubeconfig in the ${c.flux?.namespace ?? 'flux-system'} namespace), or set flux.enabled: false`, k.name, true));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,268 @@
+import * as path from 'path';
+import { parse } from 'yaml';
+import { ProjectPaths, synthProject } from '../lib/synth/project';
+import { readTree } from '../lib/synth/write';
+import { SpecError } from '../lib/spec/errors';
+import {
+  dirsInCommit, kustomizeBuild, kustomizeRootInCommit, objectsIn, releaseYaml, removeProject, synthAndCommit, tempProject,
+} from './support/gitops-fixtures';
+import { validateObject } from './support/kube-schemas';
+
+const CONFIG = (extra = '') => `apiVersion: canary.cdk8s.io/v1alpha1
+kind: Project
+repository:
+  url: https://git.example.com/team/shop.git
+  branch: main
+  path: dist
+${extra}`;
+
+/** Two releases: a guestbook-like one across two namespaces, and one in a single namespace. */
+const RELEASES = {
+  guestbook: releaseYaml('guestbook', { production: 'ns-prod', canary: 'ns-canary', canaryWeight: 25 }),
+  webapp: releaseYaml('webapp', { production: 'webapp' }),
+};
+
+const byKind = (objs: any[], kind: string) => objs.filter((o) => o.kind === kind);
+
+describe('Argo CD wiring (dist/argocd/)', () => {
+  const projects: ProjectPaths[] = [];
+  const project = (releases: Record<string, string>, config?: string) => {
+    const p = tempProject(releases, config);
+    projects.push(p);
+    return p;
+  };
+  afterAll(() => projects.forEach(removeProject));
+
+  describe('one Application per release folder', () => {
+    let p: ProjectPaths;
+    let commit: string;
+    let objs: any[];
+    beforeAll(() => {
+      p = project(RELEASES, CONFIG());
+      commit = synthAndCommit(p);
+      objs = objectsIn(p.distDir, 'argocd');
+    });
+
+    test('every Application points at a folder that exists in the commit and kustomize builds it', () => {
+      // GIVEN a synthesized project committed to git
+      const apps = byKind(objs, 'Application');
+      // THEN there is one Application per release folder plus the root
+      expect(apps.map((a) => a.metadata.name).sort()).toEqual(['cdk8s-canary-root', 'guestbook-ns-canary', 'guestbook-ns-prod', 'webapp-webapp']);
+      for (const a of apps) {
+        // AND its repository, branch and path are the configured ones and exist in the commit
+        expect(a.spec.source.repoURL).toBe('https://git.example.com/team/shop.git');
+        expect(a.spec.source.targetRevision).toBe('main');
+        expect(kustomizeRootInCommit(p.root, commit, a.spec.source.path)).toBe(true);
+        // AND real kustomize builds the folder
+        expect(kustomizeBuild(path.join(p.root, a.spec.source.path)).length).toBeGreaterThan(0);
+      }
+    });
+
+    test('release Applications sync automatically with prune (last), self-heal, CreateNamespace and retry with backoff', () => {
+      const app = objs.find((o) => o.kind === 'Application' && o.metadata.name === 'guestbook-ns-prod');
+      expect(app.spec.project).toBe('cdk8s-canary');
+      expect(app.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'ns-prod' });
+      expect(app.spec.syncPolicy).toEqual({
+        automated: { prune: true, selfHeal: true },
+        syncOptions: ['CreateNamespace=true', 'PruneLast=true'],
+        retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
+      });
+      expect(app.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
+      expect(app.metadata.labels['app.kubernetes.io/part-of']).toBe('guestbook');
+    });
+
+    test('the AppProject admits exactly this repository and every destination used, nothing else', () => {
+      // GIVEN the AppProject and everything the release Applications deploy
+      const [proj] = byKind(objs, 'AppProject');
+      const used = new Set<string>();
+      for (const a of byKind(objs, 'Application').filter((x) => x.spec.project === proj.metadata.name)) {
+        used.add(`${a.spec.destination.server} ${a.spec.destination.namespace}`);
+        // every namespaced object of the folder lands in an admitted namespace
+        for (const o of kustomizeBuild(path.join(p.root, a.spec.source.path))) {
+          if (o.kind !== 'Namespace') used.add(`${a.spec.destination.server} ${o.metadata.namespace ?? a.spec.destination.namespace}`);
+        }
+      }
+      // THEN the destinations are exactly the used ones
+      const admitted = proj.spec.destinations.map((d: any) => `${d.server} ${d.namespace}`);
+      expect(new Set(admitted)).toEqual(used);
+      expect(admitted).toHaveLength(used.size);
+      expect(proj.spec.sourceRepos).toEqual(['https://git.example.com/team/shop.git']);
+      // AND the only cluster-scoped kind is Namespace, which the releases create
+      expect(proj.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }]);
+      expect(proj.spec.namespaceResourceWhitelist).toBeUndefined();
+    });
+
+    test('every object of dist/argocd/ passes the upstream CRD schema strictly', () => {
+      expect(objs.length).toBe(5);
+      expect(objs.flatMap((o) => validateObject(o))).toEqual([]);
+    });
+
+    test('the root is small: only Argo CD objects, and kustomize builds it', () => {
+      expect(new Set(objs.map((o) => o.kind))).toEqual(new Set(['AppProject', 'Application']));
+      expect(kustomizeBuild(path.join(p.distDir, 'argocd'))).toHaveLength(objs.length);
+    });
+
+    test('a canary folder syncs after its production folder when the root Application syncs them', () => {
+      const wave = (name: string) => Number(objs.find((o) => o.metadata.name === name).metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+      expect(wave('cdk8s-canary')).toBeLessThan(wave('guestbook-ns-prod'));
+      expect(wave('guestbook-ns-prod')).toBeLessThan(wave('guestbook-ns-canary'));
+    });
+
+    test('the root Application syncs dist/argocd/ itself, in-cluster, without a cascading finalizer', () => {
+      const root = objs.find((o) => o.metadata.name === 'cdk8s-canary-root');
+      expect(root.spec.source.path).toBe('dist/argocd');
+      expect(kustomizeRootInCommit(p.root, commit, root.spec.source.path)).toBe(true);
+      expect(root.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'argocd' });
+      expect(root.metadata.finalizers).toBeUndefined();
+    });
+  });
+
+  test('releases that do not create namespaces get no Namespace permission and no CreateNamespace', () => {
+    // GIVEN releases whose namespaces are managed elsewhere
+    const p = project({ webapp: releaseYaml('webapp', { production: 'webapp', createNamespaces: false }) });
+    synthProject(p);
+    const objs = objectsIn(p.distDir, 'argocd');
+    // THEN the AppProject admits no cluster-scoped kind and no Application asks to create a namespace
+    expect(byKind(objs, 'AppProject')[0].spec.clusterResourceWhitelist).toBeUndefined();
+    expect(objs.find((o) => o.metadata.name === 'webapp-webapp').spec.syncPolicy.syncOptions).toEqual(['PruneLast=true']);
+  });
+
+  test('without a config file the defaults apply, with the placeholder repository URL', () => {
+    const p = project(RELEASES);
+    synthProject(p);
+    const app = objectsIn(p.distDir, 'argocd').find((o) => o.metadata.name === 'webapp-webapp');
+    expect(app.spec.source).toEqual({ repoURL: 'https://github.com/example/cdk8s-canary.git', targetRevision: 'main', path: 'dist/webapp/webapp' });
+    expect(app.metadata.namespace).toBe('argocd');
+  });
+
+  test('a nested dist path and custom names are used everywhere', () => {
+    const p = project(RELEASES, CONFIG('argocd:\n  namespace: gitops\n  project: shop\n').replace('path: dist', 'path: deploy/dist'));
+    synthProject(p);
+    const objs = objectsIn(p.distDir, 'argocd');
+    expect(objs.every((o) => o.metadata.namespace === 'gitops')).toBe(true);
+    expect(objs.find((o) => o.metadata.name === 'webapp-webapp').spec).toMatchObject({ project: 'shop', source: { path: 'deploy/dist/webapp/webapp' } });
+    expect(objs.find((o) => o.metadata.name === 'shop-root').spec.source.path).toBe('deploy/dist/argocd');
+  });
+
+  describe('several clusters', () => {
+    const clusters = `clusters:
+  - name: in-cluster
+  - name: prod-eu
+    server: https://prod-eu.example.com:6443
+    kubeConfigSecretRef: { name: prod-eu-kubeconfig }
+`;
+    let objs: any[];
+    beforeAll(() => {
+      const p = project(RELEASES, CONFIG(clusters));
+      synthProject(p);
+      objs = objectsIn(p.distDir, 'argocd');
+    });
+
+    test('each folder gets one Application per cluster; only remote ones carry the cluster in their name', () => {
+      const apps = byKind(objs, 'Application').filter((a) => a.spec.project === 'cdk8s-canary');
+      expect(apps.map((a) => `${a.metadata.name} -> ${a.spec.destination.server}`).sort()).toEqual([
+        'guestbook-ns-canary -> https://kubernetes.default.svc',
+        'guestbook-ns-canary-prod-eu -> https://prod-eu.example.com:6443',
+        'guestbook-ns-prod -> https://kubernetes.default.svc',
+        'guestbook-ns-prod-prod-eu -> https://prod-eu.example.com:6443',
+        'webapp-webapp -> https://kubernetes.default.svc',
+        'webapp-webapp-prod-eu -> https://prod-eu.example.com:6443',
+      ]);
+    });
+
+    test('the AppProject admits each namespace on each cluster, and nothing else', () => {
+      const admitted = byKind(objs, 'AppProject')[0].spec.destinations.map((d: any) => `${d.server} ${d.namespace}`).sort();
+      const used = byKind(objs, 'Application').filter((a) => a.spec.project === 'cdk8s-canary').map((a) => `${a.spec.destination.server} ${a.spec.destination.namespace}`);
+      expect(admitted).toEqual([...new Set(used)].sort());
+      expect(objs.flatMap((o) => validateObject(o))).toEqual([]);
+    });
+  });
+
+  describe('applicationSet mode', () => {
+    let p: ProjectPaths;
+    let commit: string;
+    let objs: any[];
+    let appsMode: any[];
+    beforeAll(() => {
+      const q = project(RELEASES, CONFIG());
+      synthProject(q);
+      appsMode = byKind(objectsIn(q.distDir, 'argocd'), 'Application').filter((a) => a.spec.project === 'cdk8s-canary');
+      p = project(RELEASES, CONFIG('argocd:\n  mode: applicationSet\n'));
+      commit = synthAndCommit(p);
+      objs = objectsIn(p.distDir, 'argocd');
+    });
+
+    test('one ApplicationSet replaces the release Applications and passes the upstream CRD schema strictly', () => {
+      expect(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['AppProject/cdk8s-canary', 'Application/cdk8s-canary-root', 'ApplicationSet/cdk8s-canary']);
+      expect(objs.flatMap((o) => validateObject(o))).toEqual([]);
+    });
+
+    test('the strict check catches a field the hand-written ApplicationSet type could get wrong', () => {
+      const set = objs.find((o) => o.kind === 'ApplicationSet');
+      const broken = { ...set, spec: { ...set.spec, generators: [{ git: { ...set.spec.generators[0].git, repoUrl: 'x' } }] } };
+      expect(validateObject(broken).join('\n')).toMatch(/repoUrl/);
+    });
+
+    test('its git directory generator finds exactly the release folders of the commit and names them like the Applications', () => {
+      // GIVEN the generator's glob and the commit's directories
+      const set = objs.find((o) => o.kind === 'ApplicationSet');
+      const [dir] = set.spec.generators[0].git.directories;
+      expect(dir.path).toBe('dist/*/*');
+      expect(set.spec.generators[0].git).toMatchObject({ repoURL: 'https://git.example.com/team/shop.git', revision: 'main' });
+      const found = dirsInCommit(p.root, commit, 'dist').flatMap((r) => dirsInCommit(p.root, commit, `dist/${r}`).map((ns) => `dist/${r}/${ns}`));
+      // WHEN the template is evaluated for each directory (the Go template expressions it uses)
+      const evaluate = (s: string, dirPath: string) => {
+        const segments = dirPath.split('/');
+        return s.replace(/\{\{index \.path\.segments (\d+)\}\}/g, (_, i) => segments[Number(i)])
+          .replace(/\{\{\.path\.basename\}\}/g, segments[segments.length - 1])
+          .replace(/\{\{\.path\.path\}\}/g, dirPath);
+      };
+      const generated = found.map((d) => ({
+        name: evaluate(set.spec.template.metadata.name, d),
+        path: evaluate(set.spec.template.spec.source.path, d),
+        namespace: evaluate(set.spec.template.spec.destination.namespace, d),
+        release: evaluate(set.spec.template.metadata.labels['app.kubernetes.io/part-of'], d),
+      }));
+      // THEN they are the Applications of the applications mode, each on a buildable folder
+      expect(generated.map((g) => `${g.name} ${g.path} ${g.namespace} ${g.release}`).sort()).toEqual(
+        appsMode.map((a) => `${a.metadata.name} ${a.spec.source.path} ${a.spec.destination.namespace} ${a.metadata.labels['app.kubernetes.io/part-of']}`).sort());
+      for (const g of generated) expect(kustomizeBuild(path.join(p.root, g.path)).length).toBeGreaterThan(0);
+      // AND the generated Applications sync like the individual ones
+      expect(set.spec.template.spec.syncPolicy).toEqual(appsMode[0].spec.syncPolicy);
+      expect(set.spec.template.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
+    });
+
+    test('with several clusters it uses a matrix of the directories and a list of the clusters', () => {
+      const q = project(RELEASES, CONFIG(`argocd:\n  mode: applicationSet\nclusters:\n  - name: a\n  - name: b\n    server: https://b.example.com\n    kubeConfigSecretRef: { name: b }\n`));
+      synthProject(q);
+      const set = objectsIn(q.distDir, 'argocd').find((o) => o.kind === 'ApplicationSet');
+      expect(validateObject(set)).toEqual([]);
+      expect(set.spec.generators[0].matrix.generators[1].list.elements).toEqual([
+        { cluster: 'a', server: 'https://kubernetes.default.svc', suffix: '' },
+        { cluster: 'b', server: 'https://b.example.com', suffix: '-b' },
+      ]);
+      expect(set.spec.template.spec.destination.server).toBe('{{.server}}');
+    });
+  });
+
+  test('fails when two folders would get the same Application name', () => {
+    // GIVEN release a-b with namespace c and release a with namespace b-c: both give a-b-c
+    const p = project({ 'a-b': releaseYaml('a-b', { production: 'c' }), a: releaseYaml('a', { production: 'b-c' }) });
+    // WHEN synthesized THEN a positioned problem names the clash, and nothing is written
+    expect(() => synthProject(p)).toThrow(SpecError);
+    expect(() => synthProject(p)).toThrow(/releases\/a\.yaml:\d+:\d+: name: Application name 'a-b-c' of folder a\/b-c is also the name of folder a-b\/c \(got "a"\); rename the release or one of its namespaces/);
+    expect(readTree(p.distDir).size).toBe(0);
+  });
+
+  test('fails when a release takes the name of a GitOps root folder', () => {
+    const p = project({ argocd: releaseYaml('argocd', { production: 'tools' }) });
+    expect(() => synthProject(p)).toThrow(/releases\/argocd\.yaml:\d+:\d+: name: release name 'argocd' is reserved: dist\/argocd\/ holds the Argo CD wiring .*choose another release name/);
+  });
+
+  test('argocd.enabled: false leaves dist/argocd/ out', () => {
+    const p = project(RELEASES, CONFIG('argocd:\n  enabled: false\n'));
+    synthProject(p);
+    expect([...readTree(p.distDir).keys()].some((k) => k.startsWith('argocd/'))).toBe(false);
+    expect(parse(readTree(p.distDir).get('flux/kustomization.yaml')!).resources.length).toBeGreaterThan(0);
+  });
+});
