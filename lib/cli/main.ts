@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import * as rollout from './commands/rollout';
 import * as status from './commands/status';
 import * as synth from './commands/synth';
+import * as verify from './commands/verify';
 import { CliContext } from './context';
 import { EXIT_OK, EXIT_USAGE, Io, processIo, reportError } from './output';
 
@@ -10,6 +11,7 @@ const COMMANDS: readonly { register(program: Command, ctx: CliContext): void }[]
   synth,
   status,
   rollout,
+  verify,
 ];
 
 /** Builds the command tree. Commands report their exit code through `ctx.setCode`. */

@@ -1,4 +1,5 @@
 import { App, Chart } from 'cdk8s';
+import { addChecksChart } from '../checks/folder';
 import { routerFor } from '../routers/registry';
 import { ReleaseModel } from '../spec/model';
 import { appSelector, trackSelector } from '../workloads/labels';
@@ -21,6 +22,11 @@ export interface ReleaseFolder {
   readonly release: string;
   readonly namespace: string;
   readonly objects: readonly KubeObject[];
+  /**
+   * Set on a folder of smoke checks: the path of the folder whose objects they verify. GitOps wiring
+   * applies it once that folder is ready and waits for it (Flux `dependsOn` + `wait`). @default - an ordinary folder
+   */
+  readonly verifies?: string;
 }
 
 /** Post-processing applied to every folder's objects (sync waves, for instance). Pure. */
@@ -58,12 +64,11 @@ export function buildRelease(m: ReleaseModel, transforms: readonly FolderTransfo
     appService(chartFor(m.namespaces.production), `service-${m.workload.sharedServiceName}`, { release: m, name: m.workload.sharedServiceName, namespace: m.namespaces.production, selector: appSelector(m) });
   }
   router.addTraffic({ release: m, chartFor });
+  const checks = addChecksChart(app, m, router.serviceLayout);
 
-  return [...charts].map(([ns, chart]) => {
-    let folder: ReleaseFolder = { path: `${m.name}/${ns}`, release: m.name, namespace: ns, objects: chart.toJson() as KubeObject[] };
-    for (const t of transforms) folder = t(folder, m);
-    return folder;
-  });
+  const folders: ReleaseFolder[] = [...charts].map(([ns, chart]) => ({ path: `${m.name}/${ns}`, release: m.name, namespace: ns, objects: chart.toJson() as KubeObject[] }));
+  if (checks) folders.push({ path: `${m.name}/${checks.folder}`, release: m.name, namespace: checks.namespace, objects: checks.chart.toJson() as KubeObject[], verifies: `${m.name}/${checks.namespace}` });
+  return folders.map((f) => transforms.reduce((folder, t) => t(folder, m), f));
 }
 
 /** File name of an object inside its folder: `<kind>-<name>.yaml`. */

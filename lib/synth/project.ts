@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { checksCheck } from '../checks/model';
 import { argoCdGenerator } from '../gitops/argocd';
 import { fluxGenerator } from '../gitops/flux';
 import { GITOPS_ROOTS, GitOpsRelease, ProjectGenerator, ProjectRoot } from '../gitops/layout';
@@ -33,6 +34,7 @@ export const PROJECT_CHECKS: readonly ReleaseCheck[] = [
   routerCheck,
   (r) => GITOPS_ROOTS.includes(r.model.name) ?
     [r.source.problem(['name'], `release name '${r.model.name}' is reserved: dist/${r.model.name}/ holds the ${r.model.name === 'flux' ? 'Flux' : 'Argo CD'} wiring`, 'choose another release name (and rename the file)', r.model.name)] : [],
+  checksCheck,
 ];
 
 /** Post-processing of every folder (sync waves and the like), in order. */

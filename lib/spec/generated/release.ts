@@ -15,7 +15,6 @@ export type Step =
     };
 export type Router =
   NginxRouterOptions | GatewayApiRouterOptions | IstioRouterOptions | OpenShiftRouteRouterOptions;
-export type DnsLabel = string;
 
 /**
  * One canary release of cdk8s-canary: what runs (workload), where (namespaces), which versions (stable, canary), the weight ladder (steps) and how traffic is split (router). One file per release in releases/.
@@ -52,7 +51,9 @@ export interface ReleaseSpec {
   weightTotal?: number;
   router: Router;
   /**
-   * Smoke checks run against the canary before users see it.
+   * Smoke checks (HTTP requests) run against the canary before users see it: in the cluster by a Job in the canary namespace (an Argo CD PostSync hook; a gated Flux Kustomization), and from CI by `cdk8s-canary verify`. In expectBody, expectBodyRegex, path and header values, {{canary.version}} and {{stable.version}} stand for the release's versions. Default: no checks.
+   *
+   * @maxItems 50
    */
   checks?: Check[];
 }
@@ -542,35 +543,50 @@ export interface OpenShiftRouteRouterOptions {
    */
   balance?: 'roundrobin' | 'leastconn' | 'source' | 'random';
 }
+/**
+ * One HTTP request and what its answer must be.
+ */
 export interface Check {
-  name: DnsLabel;
+  /**
+   * Names the check in reports; unique within the release.
+   */
+  name: string;
   /**
    * Default: GET.
    */
   method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'OPTIONS';
+  /**
+   * Request path and query, appended to the base URL (the canary Service in the cluster, --url from CI).
+   */
   path: string;
+  /**
+   * Request headers. Credentials do not belong here: the checks are rendered into the Job in dist/.
+   */
   headers?: {
     [k: string]: string;
   };
+  /**
+   * Request body, sent as is.
+   */
   body?: string;
   /**
-   * Default: 200.
+   * HTTP status the answer must have. Default: 200.
    */
   expectStatus?: number;
   /**
-   * Substring the response body must contain.
+   * Substring the response body must contain (one line of text).
    */
   expectBody?: string;
   /**
-   * Regular expression the response body must match.
+   * Regular expression some line of the response body must match, in the subset on which POSIX extended expressions (grep -E, in the cluster) and JavaScript (verify) agree: no backslash classes or escapes of letters and digits (\d, \w, \s, \b, \1), no POSIX classes ([[:digit:]]), no backslash inside brackets, no (?...) groups, no lazy quantifiers; write [0-9], [a-zA-Z_] and the like instead.
    */
   expectBodyRegex?: string;
   /**
-   * Default: 5.
+   * Time limit of one attempt, connection included. Default: 5.
    */
   timeoutSeconds?: number;
   /**
-   * Default: 2.
+   * Attempts after the first failed one, 2 seconds apart. Default: 2.
    */
   retries?: number;
 }
