@@ -113,6 +113,18 @@ describe('cdk8s-canary verify', () => {
     expect(server.seen.every((s) => s.headers['x-canary'] === undefined)).toBe(true);
   });
 
+  test('passes behind an NGINX canary-by-cookie router, sending the tester cookie', async () => {
+    // GIVEN an NGINX release whose testers are recognised by the cookie canary=always
+    p = tempProject({ 'releases/shop.yaml': spec({ checks: 'checks:\n  - name: version\n    path: /version\n    expectBody: "{{canary.version}}"\n    retries: 0\n' })
+      .replace(/router:\n[\s\S]*?(?=checks:)/, 'router:\n  type: nginx\n  host: shop.example.com\n  cookie: canary\n') });
+    server = await startServer((req) => ({ status: 200, body: req.headers.cookie === 'canary=always' ? '1.1.0' : '1.0.0' }));
+    // WHEN verified THEN the cookie was sent and the canary answered
+    const r = await verify('shop', '--url', server.url);
+    expect(r.out[0]).toBe(`verify shop: canary 1.1.0 at ${server.url} as a tester (cookie canary=always)`);
+    expect(r.code).toBe(0);
+    expect(server.seen.map((s) => s.headers.cookie)).toEqual(['canary=always']);
+  });
+
   test('the compiled binary fails with exit 1 and prints the failed check', async () => {
     p = tempProject({ 'releases/shop.yaml': spec() });
     server = await startServer(canaryBehindHeader({ broken: true }));
@@ -157,7 +169,7 @@ describe('cdk8s-canary verify', () => {
     expect(r.out[1]).toMatch(/^FAIL health GET \/healthz -> no answer: request failed: connect ECONNREFUSED 127\.0\.0\.1:\d+ /);
   });
 
-  describe('bad input: exit 2, nothing sent', () => {
+  describe('bad input: exit 2, no check run', () => {
     test.each([
       ['a release without checks', { checks: '' }, ['shop', '--url', 'http://127.0.0.1:9'], /^error: release shop declares no checks; add a checks: list to releases\/shop\.yaml$/],
       ['a release without a canary', { canary: false }, ['shop', '--url', 'http://127.0.0.1:9'], /^error: release shop has no canary running, so there is nothing to verify; start one with `cdk8s-canary start shop VERSION`$/],
