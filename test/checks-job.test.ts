@@ -1,15 +1,13 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { App } from 'cdk8s';
 import { parse } from 'yaml';
-import { addChecksChart } from '../lib/checks/folder';
 import { CHECK_IMAGE, smokeCheckJobName } from '../lib/checks/job';
 import { nonPortableRegex } from '../lib/checks/model';
 import { SpecError } from '../lib/spec/errors';
 import { loadProject, projectPaths, releaseFolders, synthProject } from '../lib/synth/project';
 import { readTree } from '../lib/synth/write';
-import { validateObject, validateTree } from './support/kube-schemas';
+import { validateTree } from './support/kube-schemas';
 import { REPO, tempProject } from './support/project';
 
 /** A release in two namespaces with checks; `state` is appended (canary section). */
@@ -177,20 +175,22 @@ describe('smoke-check Job', () => {
     ]);
   });
 
-  test('behind a shared Service (subset routers) the checks get a canary-only Service', () => {
-    // GIVEN a release whose router puts both tracks behind one Service
-    p = tempProject({ 'releases/shop.yaml': shopSpec(canaryAt(0)) });
-    const [r] = loadProject(projectPaths(p.root));
-    // WHEN its checks chart is built for the shared layout
-    const checks = addChecksChart(new App(), r.model, 'shared')!;
-    const objects = checks.chart.toJson();
-    // THEN a Service selecting only canary pods is added, and the Job calls it
-    const svc = objects.find((o: any) => o.kind === 'Service');
-    expect(svc.metadata).toMatchObject({ name: 'shop-canary-checks', namespace: 'shop-canary' });
+  test('behind an Istio router (one Service for both tracks) the checks get a canary-only Service', () => {
+    // GIVEN an Istio release, whose Service selects both tracks, with checks and a canary
+    p = tempProject({ 'releases/shop.yaml': shopSpec(canaryAt(0)).replace('  canary: shop-canary\n', '').replace(/router:\n[\s\S]*?(?=checks:)/, 'router:\n  type: istio\n  header:\n    name: X-Canary\n') });
+    const ISTIO_JOB = 'shop/shop-checks/job-shop-checks-1-1-0.yaml';
+    // WHEN synthesized
+    const tree = synth();
+    // THEN the checks folder adds a Service selecting only canary pods, and the Job calls it
+    expect([...tree.keys()].filter((k) => k.startsWith('shop/shop-checks/'))).toEqual([
+      ISTIO_JOB, 'shop/shop-checks/kustomization.yaml', 'shop/shop-checks/service-shop-canary-checks.yaml']);
+    const svc = parse(tree.get('shop/shop-checks/service-shop-canary-checks.yaml')!);
+    expect(svc.metadata).toMatchObject({ name: 'shop-canary-checks', namespace: 'shop' });
     expect(svc.spec.selector).toEqual({ app: 'shop', 'canary.cdk8s.io/track': 'canary' });
-    const job = objects.find((o: any) => o.kind === 'Job');
-    expect(job.spec.template.spec.containers[0].command[2]).toContain("BASE='http://shop-canary-checks.shop-canary.svc.cluster.local:8080'");
-    for (const o of objects) expect(validateObject(o)).toEqual([]);
+    expect(parse(tree.get(ISTIO_JOB)!).spec.template.spec.containers[0].command[2]).toContain("BASE='http://shop-canary-checks.shop.svc.cluster.local:8080'");
+    // AND the Job's pod has no sidecar (a sidecar would keep a finished Job running)
+    expect(parse(tree.get(ISTIO_JOB)!).spec.template.metadata.annotations).toEqual({ 'sidecar.istio.io/inject': 'false' });
+    expect(validateTree(path.join(p.root, 'dist')).problems).toEqual([]);
   });
 
   test('the Job of the reference release workshop (snapshot)', () => {
