@@ -27,3 +27,9 @@ export { HOOK_ANNOTATION, isRedisObject, syncWaveOf, WAVES, withSyncWave, withSy
 export * from './gitops/applicationset';
 export * from './gitops/argocd';
 export * from './gitops/flux';
+export * from './checks/model';
+export * from './checks/script';
+export * from './checks/job';
+export * from './checks/folder';
+export * from './checks/runner';
+export * from './routers/tester';
