@@ -3,28 +3,40 @@ import { ReleaseModel } from '../spec/model';
 import { canaryCheckService, SmokeCheckJob } from './job';
 import { checksFolderName } from './model';
 
-/** The chart of a release's smoke checks and the dist folder it goes to. */
-export interface ChecksChart {
-  /** Folder name under `dist/<release>/`: `<canary namespace>-checks`. */
-  readonly folder: string;
+/** Where a release's smoke checks go in dist/, and which folder they verify. */
+export interface ChecksFolder {
+  /** Path relative to the dist root: `<release>/<canary namespace>-checks`. */
+  readonly path: string;
   /** Namespace its objects live in: the canary's. */
   readonly namespace: string;
-  readonly chart: Chart;
+  /** Path of the folder whose objects the checks verify: the canary namespace's, `<release>/<canary namespace>`. */
+  readonly verifies: string;
 }
 
 /**
- * Adds the chart of a release's smoke checks, in its own dist folder next to the canary namespace's
- * folder, so Flux can apply it after the canary is ready and wait for it. The folder exists whenever
- * the spec declares checks (the set of folders, and so the GitOps wiring, stays the same from state to
- * state); it holds the Job only while a canary runs. Returns undefined for a release without checks.
+ * The checks folder of a release, or undefined for a release without checks. It exists whenever the
+ * spec declares checks, with or without a running canary, so the set of folders (and the GitOps
+ * wiring that lists them) stays the same from state to state. Pure.
  */
-export function addChecksChart(app: App, release: ReleaseModel, serviceLayout: 'per-track' | 'shared'): ChecksChart | undefined {
+export function checksFolderOf(release: ReleaseModel): ChecksFolder | undefined {
   if (!release.spec.checks?.length) return undefined;
-  const folder = checksFolderName(release);
-  const chart = new Chart(app, folder, { disableResourceNameHashes: true });
+  const ns = release.namespaces.canary;
+  return { path: `${release.name}/${checksFolderName(release)}`, namespace: ns, verifies: `${release.name}/${ns}` };
+}
+
+/**
+ * Adds the chart of a release's smoke checks, for its own dist folder next to the canary namespace's
+ * folder, so Flux can apply it after the canary is ready and wait for it. The chart holds the Job only
+ * while a canary runs (and, for routers with one Service for both tracks, a canary-only Service for
+ * it). Returns undefined for a release without checks.
+ */
+export function addChecksChart(app: App, release: ReleaseModel, serviceLayout: 'per-track' | 'shared'): (ChecksFolder & { readonly chart: Chart }) | undefined {
+  const folder = checksFolderOf(release);
+  if (!folder) return undefined;
+  const chart = new Chart(app, checksFolderName(release), { disableResourceNameHashes: true });
   if (release.canary) {
     const serviceName = serviceLayout === 'shared' ? canaryCheckService(chart, 'service-checks', release).name : release.canary.serviceName;
     new SmokeCheckJob(chart, 'smoke-checks', { release, serviceName });
   }
-  return { folder, namespace: release.namespaces.canary, chart };
+  return { ...folder, chart };
 }

@@ -46,7 +46,8 @@ export function argoCdObjects(input: ProjectInput): ManifestObject[] {
 
   // names are checked first, in both modes: the ApplicationSet generates the same ones
   const rootName = `${config.argocd.project}-root`;
-  const folders = input.releases.flatMap((r) => r.folders.flatMap((f) => config.clusters.map((c) => {
+  // a checks folder has no Application of its own: it is a second source of the folder it verifies
+  const folders = input.releases.flatMap((r) => r.folders.filter((f) => f.verifies === undefined).flatMap((f) => config.clusters.map((c) => {
     const suffix = argoCdSuffix(config, c);
     return { r, f, c, name: folderObjectName(f, suffix), what: `folder ${f.path}${suffix ? ` on cluster ${c.name}` : ''}` };
   })));
@@ -55,7 +56,11 @@ export function argoCdObjects(input: ProjectInput): ManifestObject[] {
     ...(config.argocd.selfManaged ? [{ name: rootName, owner: { config, at: ['argocd', 'project'] }, what: `the root Application that syncs ${ARGOCD_ROOT}/` }] : []),
   ]);
   if (config.argocd.mode === 'applications') for (const x of folders) folderApplication(chart, config, x.r, x.f, x.c, x.name);
-  else applicationSet(chart, input);
+  else {
+    applicationSet(chart, input);
+    // the ApplicationSet's template has one source: verified folders get their Application here
+    for (const x of folders) if (checksFolderOf(x.r, x.f)) folderApplication(chart, config, x.r, x.f, x.c, x.name);
+  }
   if (config.argocd.selfManaged) rootApplication(chart, config, rootName);
   return chart.toJson() as ManifestObject[];
 }
@@ -86,8 +91,15 @@ function syncPolicy(createNamespace: boolean): ApplicationSpecSyncPolicy {
   };
 }
 
+/** The checks folder that verifies a folder, if any. */
+function checksFolderOf(r: GitOpsRelease, f: GitOpsFolder): GitOpsFolder | undefined {
+  return r.folders.find((o) => o.verifies === f.path);
+}
+
 function folderApplication(chart: Chart, config: ProjectConfigModel, r: GitOpsRelease, f: GitOpsFolder, c: ClusterModel, name: string): void {
   const wave = folderOrder(r, f);
+  const source = (p: string) => ({ repoUrl: config.repository.url, targetRevision: config.repository.branch, path: repoPath(config, p) });
+  const checks = checksFolderOf(r, f);
   new Application(chart, `application-${name}`, {
     metadata: {
       name,
@@ -99,7 +111,8 @@ function folderApplication(chart: Chart, config: ProjectConfigModel, r: GitOpsRe
     },
     spec: {
       project: config.argocd.project,
-      source: { repoUrl: config.repository.url, targetRevision: config.repository.branch, path: repoPath(config, f.path) },
+      // with smoke checks, their folder is a second source: the Job's PostSync hook runs once this folder is healthy
+      ...(checks ? { sources: [source(f.path), source(checks.path)] } : { source: source(f.path) }),
       destination: { server: c.server, namespace: f.namespace },
       syncPolicy: syncPolicy(r.release.model.createNamespaces),
     },
@@ -109,13 +122,20 @@ function folderApplication(chart: Chart, config: ProjectConfigModel, r: GitOpsRe
 /**
  * One ApplicationSet whose git directory generator finds `<path>/<release>/<namespace>` itself (with
  * a matrix over the clusters when there are several). New releases then need no new objects here,
- * but the AppProject still lists their namespaces: keep `dist/argocd/` synced (selfManaged).
+ * but the AppProject still lists their namespaces: keep `dist/argocd/` synced (selfManaged). Folders
+ * with smoke checks, and the checks folders, are left out: their Applications have two sources.
  */
 function applicationSet(chart: Chart, input: ProjectInput): void {
   const { config } = input;
   const depth = config.repository.path.split('/').length;
+  // folders with smoke checks (and the checks folders) get explicit Applications with two sources
+  const explicit = input.releases.flatMap((r) => r.folders.filter((f) => f.verifies !== undefined || checksFolderOf(r, f))).map((f) => f.path).sort();
   const git: ApplicationSetGenerator = {
-    git: { repoURL: config.repository.url, revision: config.repository.branch, directories: [{ path: `${config.repository.path}/*/*` }] },
+    git: {
+      repoURL: config.repository.url,
+      revision: config.repository.branch,
+      directories: [{ path: `${config.repository.path}/*/*` }, ...explicit.map((p) => ({ path: repoPath(config, p), exclude: true }))],
+    },
   };
   const single = config.clusters.length === 1;
   const generators: ApplicationSetGenerator[] = single ? [git] : [{

@@ -54,6 +54,8 @@ function folderKustomization(chart: Chart, config: ProjectConfigModel, r: GitOps
     labels: gitopsLabels(r.release.model.name, c.name),
     wait: true,
     dependsOn: deps,
+    // a checks Job's pod template is immutable: edited checks of the same version replace the Job
+    ...(f.verifies !== undefined ? { force: true } : {}),
     ...(c.kubeConfigSecretRef ? { kubeConfig: c.kubeConfigSecretRef } : {}),
   });
 }
@@ -66,6 +68,8 @@ interface KustomizationOptions {
   readonly dependsOn?: readonly string[];
   /** Remote cluster. @default - the cluster Flux runs in */
   readonly kubeConfig?: { readonly name: string; readonly key?: string };
+  /** Recreate objects whose immutable fields changed (a Job). @default false */
+  readonly force?: boolean;
 }
 
 function kustomization(chart: Chart, config: ProjectConfigModel, name: string, path: string, o: KustomizationOptions): void {
@@ -80,6 +84,7 @@ function kustomization(chart: Chart, config: ProjectConfigModel, name: string, p
       timeout: flux.timeout,
       prune: true,
       wait: o.wait,
+      ...(o.force ? { force: true } : {}),
       ...(o.dependsOn && o.dependsOn.length ? { dependsOn: o.dependsOn.map((d) => ({ name: d })) } : {}),
       ...(o.kubeConfig ? { kubeConfig: { secretRef: { name: o.kubeConfig.name, ...(o.kubeConfig.key ? { key: o.kubeConfig.key } : {}) } } } : {}),
     },

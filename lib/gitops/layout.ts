@@ -16,6 +16,13 @@ export interface GitOpsFolder {
   /** Path relative to the dist root: `<release>/<namespace>`. */
   readonly path: string;
   readonly namespace: string;
+  /**
+   * Set on a folder of smoke checks (`<release>/<canary namespace>-checks`): the path of the folder it
+   * verifies. Flux applies it after that folder is Ready and waits for its Job; Argo CD syncs it as a
+   * second source of that folder's Application, so its PostSync hook runs once that folder is healthy.
+   * @default - an ordinary folder
+   */
+  readonly verifies?: string;
 }
 
 /** A release and its folders. Folders are stable across rollout states (production and canary always exist). */
@@ -58,14 +65,16 @@ export function gitopsLabels(release?: string, cluster?: string): Record<string,
 
 /** Whether a folder holds the release's production namespace (otherwise it is the canary's). */
 export function isProductionFolder(r: GitOpsRelease, f: GitOpsFolder): boolean {
-  return f.namespace === r.release.model.namespaces.production;
+  return f.verifies === undefined && f.namespace === r.release.model.namespaces.production;
 }
 
 /**
  * Folders that must be synced (and healthy) before this one: a canary folder needs its release's
- * production folder first, where shared dependencies such as the guestbook's Redis live.
+ * production folder first, where shared dependencies such as the guestbook's Redis live; a checks
+ * folder needs the folder it verifies.
  */
 export function folderDependencies(r: GitOpsRelease, f: GitOpsFolder): GitOpsFolder[] {
+  if (f.verifies !== undefined) return r.folders.filter((o) => o.path === f.verifies);
   if (isProductionFolder(r, f)) return [];
   return r.folders.filter((o) => o !== f && isProductionFolder(r, o));
 }

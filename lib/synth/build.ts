@@ -23,8 +23,10 @@ export interface ReleaseFolder {
   readonly namespace: string;
   readonly objects: readonly KubeObject[];
   /**
-   * Set on a folder of smoke checks: the path of the folder whose objects they verify. GitOps wiring
-   * applies it once that folder is ready and waits for it (Flux `dependsOn` + `wait`). @default - an ordinary folder
+   * Set on a folder of smoke checks: the path of the folder whose objects they verify. The GitOps
+   * wiring applies it once that folder is ready and waits for it (Flux `dependsOn` + `wait`), or syncs
+   * it with that folder (Argo CD: a second source of its Application, so the PostSync hook runs after
+   * that folder is healthy). @default - an ordinary folder
    */
   readonly verifies?: string;
 }
@@ -67,7 +69,7 @@ export function buildRelease(m: ReleaseModel, transforms: readonly FolderTransfo
   const checks = addChecksChart(app, m, router.serviceLayout);
 
   const folders: ReleaseFolder[] = [...charts].map(([ns, chart]) => ({ path: `${m.name}/${ns}`, release: m.name, namespace: ns, objects: chart.toJson() as KubeObject[] }));
-  if (checks) folders.push({ path: `${m.name}/${checks.folder}`, release: m.name, namespace: checks.namespace, objects: checks.chart.toJson() as KubeObject[], verifies: `${m.name}/${checks.namespace}` });
+  if (checks) folders.push({ path: checks.path, release: m.name, namespace: checks.namespace, objects: checks.chart.toJson() as KubeObject[], verifies: checks.verifies });
   return folders.map((f) => transforms.reduce((folder, t) => t(folder, m), f));
 }
 

@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { checksFolderOf } from '../checks/folder';
 import { checksCheck } from '../checks/model';
 import { argoCdGenerator } from '../gitops/argocd';
 import { fluxGenerator } from '../gitops/flux';
-import { GITOPS_ROOTS, GitOpsRelease, ProjectGenerator, ProjectRoot } from '../gitops/layout';
+import { GITOPS_ROOTS, GitOpsFolder, GitOpsRelease, ProjectGenerator, ProjectRoot } from '../gitops/layout';
 import { withSyncWaves } from '../gitops/sync-waves';
 import { routerCheck } from '../routers/registry';
 import { SpecError, SpecProblem } from '../spec/errors';
@@ -104,8 +105,9 @@ export function renderProject(releases: readonly LoadedRelease[], config: Projec
 }
 
 /** The folders Argo CD and Flux see for a release; the same as buildRelease's, without building. */
-export function gitopsFolders(m: ReleaseModel): { path: string; namespace: string }[] {
-  return releaseNamespaces(m).map((ns) => ({ path: `${m.name}/${ns}`, namespace: ns }));
+export function gitopsFolders(m: ReleaseModel): GitOpsFolder[] {
+  const checks = checksFolderOf(m);
+  return [...releaseNamespaces(m).map((ns) => ({ path: `${m.name}/${ns}`, namespace: ns })), ...(checks ? [checks] : [])];
 }
 
 /** The project-level roots (dist/argocd/, dist/flux/) as files relative to the dist root. */
@@ -149,7 +151,7 @@ export function synthOneRelease(paths: ProjectPaths, release: LoadedRelease): Ma
   const files = renderRelease(release);
   const own = new Map([...files].map(([p, c]) => [p.slice(name.length + 1), c]));
   const before = existingFolders(path.join(paths.distDir, name));
-  const after = releaseNamespaces(release.model).sort();
+  const after = gitopsFolders(release.model).map((f) => f.path.slice(name.length + 1)).sort();
   let roots = new Map<string, string>();
   if (before.join('\n') !== after.join('\n')) {
     const onDisk = loadProject(paths);
