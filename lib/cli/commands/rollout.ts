@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { abort, promote, setWeight, start, step } from '../../rollout';
 import { CliContext } from '../context';
 import { MoveFlags, Planner, runMove } from '../move';
+import { verifyGate } from './verify';
 
 /** Options every moving command takes. */
 function moving(cmd: Command): Command {
@@ -25,8 +26,11 @@ export function register(program: Command, ctx: CliContext): void {
 
   moving(program.command('step <release>')
     .description('move the canary to the next weight of the ladder (after the last one, promote is next)')
-    .option('--force', 'leave the current step before its minimum soak time has passed'))
-    .action((name: string, opts: MoveFlags) => go(name, (r) => step(r.model), opts));
+    .option('--force', 'leave the current step before its minimum soak time has passed')
+    .option('--verify-url <base>', "run `verify <release> --url BASE` first; when a check fails, exit 1 without moving"))
+    .action(async (name: string, opts: MoveFlags & { verifyUrl?: string }) => {
+      if (opts.verifyUrl === undefined || await verifyGate(ctx, name, opts.verifyUrl)) await go(name, (r) => step(r.model), opts);
+    });
 
   moving(program.command('set-weight <release> <weight>')
     .description('set any canary weight from 0 to the spec\'s weightTotal (a hold or a hotfix)'))

@@ -66,6 +66,18 @@ export async function verifyRelease(ctx: CliContext, release: LoadedRelease, opt
   return EXIT_OK;
 }
 
+/**
+ * The gate of `step --verify-url`: runs `verify` against BASE and says whether the move may go on.
+ * When a check failed it prints why the move was refused and sets exit code 1; nothing is changed.
+ */
+export async function verifyGate(ctx: CliContext, name: string, url: string): Promise<boolean> {
+  const code = await verifyRelease(ctx, loadNamedRelease(ctx.root(), name), { url });
+  if (code === EXIT_OK) return true;
+  ctx.io.err(`step refused: the canary of ${name} failed its checks at ${url}; nothing was changed or committed (fix the canary and retry, or abort it)`);
+  ctx.setCode(code);
+  return false;
+}
+
 /** Loads releases/<name>.yaml with the project's checks; exit 2 with the known names when absent. */
 export function loadNamedRelease(root: string, name: string): LoadedRelease {
   const paths = projectPaths(root);
