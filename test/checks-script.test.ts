@@ -81,18 +81,26 @@ describe('the in-cluster check script (real sh and curl)', () => {
     expect(sh.lines[sh.lines.length - 1]).toBe('3 of 5 check(s) failed');
   });
 
-  test('retries as the spec says (2 seconds apart) and fails when nothing answers', async () => {
+  test('retries as the spec says (2 seconds apart)', async () => {
     // GIVEN a server that answers 503 once, then 200, and a check with one retry
     let calls = 0;
     server = await startServer(() => (++calls === 1 ? { status: 503, body: '' } : { status: 200, body: 'ok' }));
+    // WHEN the script runs
     const retried = await runScript(server.url, [resolveCheck({ name: 'health', path: '/healthz', retries: 1 }, { canary: '1.1.0', stable: '1.0.0' })]);
     dirs.push(retried.scratch);
-    // THEN it passes on the second attempt
+    // THEN it passes on the second attempt, after the delay
     expect(retried.code).toBe(0);
     expect(retried.lines[0]).toMatch(/^PASS health GET \/healthz -> 200 \(2 attempt\(s\), [23]s\)$/);
-    // AND against a closed port it fails with curl's reason
+    expect(calls).toBe(2);
+  });
+
+  test('fails with curl\'s reason when nothing answers', async () => {
+    // GIVEN a port nothing listens on (the server is closed first)
+    server = await startServer(() => ({ status: 200, body: '' }));
     const url = server.url;
-    const refused = await runScript(url.replace(/:\d+$/, ':9'), [resolveCheck({ name: 'health', path: '/healthz', retries: 0, timeoutSeconds: 2 }, { canary: '1.1.0', stable: '1.0.0' })]);
+    await server.close();
+    // WHEN the script runs THEN it exits 1 and the line carries curl's error
+    const refused = await runScript(url, [resolveCheck({ name: 'health', path: '/healthz', retries: 0, timeoutSeconds: 2 }, { canary: '1.1.0', stable: '1.0.0' })]);
     dirs.push(refused.scratch);
     expect(refused.code).toBe(1);
     expect(refused.lines[0]).toMatch(/^FAIL health GET \/healthz -> no answer: curl: \(7\) .*127\.0\.0\.1.* \(1 attempt\(s\), \ds\)$/);

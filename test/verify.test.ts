@@ -125,7 +125,7 @@ describe('cdk8s-canary verify', () => {
     expect(server.seen.map((s) => s.headers.cookie)).toEqual(['canary=always']);
   });
 
-  test('the compiled binary fails with exit 1 and prints the failed check', async () => {
+  test('fails through the compiled binary with exit 1 and prints the failed check', async () => {
     p = tempProject({ 'releases/shop.yaml': spec() });
     server = await startServer(canaryBehindHeader({ broken: true }));
     const r = await promisify(execFile)(process.execPath, [BIN, '-C', p.root, 'verify', 'shop', '--url', server.url]).then(
