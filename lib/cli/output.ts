@@ -11,9 +11,21 @@ export interface Io {
   err(line: string): void;
 }
 
+let pipeClosed = false;
+/** A reader that went away (`| head`) is not an error: stop printing, keep the exit code. */
+function guard(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  if (stream.listenerCount('error') === 0) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') { pipeClosed = true; return; }
+      throw e;
+    });
+  }
+  return stream;
+}
+
 export const processIo: Io = {
-  out: (l) => process.stdout.write(`${l}\n`),
-  err: (l) => process.stderr.write(`${l}\n`),
+  out: (l) => { if (!pipeClosed) guard(process.stdout).write(`${l}\n`); },
+  err: (l) => { guard(process.stderr).write(`${l}\n`); },
 };
 
 /** Turns an error into its message lines and exit code. */
