@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseDocument } from 'yaml';
+import { formatProblem } from '../../lib/spec/errors';
 import { GroupModel } from '../../lib/spec/group';
 import { parseGroup, parseSpec } from '../../lib/spec/loader';
 import { KubeObject, ReleaseFolder } from '../../lib/synth/build';
@@ -34,14 +35,14 @@ export function patternEdits(pattern: ChangePattern): [readonly (string | number
 /** Parses a group text as releases/<name>.yaml; throws with the formatted problems when invalid. */
 export function groupFromText(text: string, name = 'frontend-backend'): GroupModel {
   const r = parseGroup(path.join(ROOT, 'releases', `${name}.yaml`), text, { relativeTo: ROOT });
-  if ('problems' in r) throw new Error(r.problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.path}: ${p.message}${p.value !== undefined ? ` (${JSON.stringify(p.value)})` : ''}; ${p.hint}`).join('\n'));
+  if ('problems' in r) throw new Error(r.problems.map(formatProblem).join('\n'));
   return r.group.model;
 }
 
-/** The problems of a spec text (any kind), formatted `FILE:LINE:COL path: message`. */
+/** The problems of a spec text (any kind), formatted as the CLI prints them. */
 export function specProblems(text: string, name = 'frontend-backend'): string[] {
   const r = parseSpec(path.join(ROOT, 'releases', `${name}.yaml`), text, { relativeTo: ROOT });
-  return 'problems' in r ? r.problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.path}: ${p.message}; ${p.hint}`) : [];
+  return 'problems' in r ? r.problems.map(formatProblem) : [];
 }
 
 /** The S3 group with a change pattern. */
