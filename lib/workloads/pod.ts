@@ -86,7 +86,7 @@ export function podTemplate(w: WorkloadModel, p: PodTemplateProps): k8s.PodTempl
         image: p.image,
         imagePullPolicy: 'IfNotPresent',
         ports: [{ name: w.portName, containerPort: w.port, protocol: 'TCP' }],
-        ...(p.env.length ? { env: [...p.env] } : {}),
+        env: [...p.env],
         ...(p.configMapName ? { envFrom: [{ configMapRef: { name: p.configMapName } }] } : {}),
         resources: resources(w.resources),
         readinessProbe: probe(w.readiness, w.port),

@@ -10,7 +10,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('-o, --output <dir>', 'output folder', process.env.CDK8S_OUTDIR ?? 'dist')
     .action((opts: { output: string }) => {
       const r = synthProject(projectPaths(ctx.root(), opts.output));
-      ctx.io.out(`synthesized ${r.releases.length} release(s), ${r.groups.length} release group(s), ${r.files} file(s) into ${opts.output}/`);
+      ctx.io.out(`synthesized ${r.releases.length} release(s)${r.groups.length ? ` and ${r.groups.length} release group(s)` : ''}, ${r.files} file(s) into ${opts.output}/`);
       ctx.setCode(EXIT_OK);
     });
 
@@ -19,7 +19,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(() => {
       const { releases, groups, config } = loadProjectWithConfig(projectPaths(ctx.root()));
       renderProjectRoots(releases, config, groups); // Argo CD and Flux object names must not clash
-      ctx.io.out(`${releases.length} release(s), ${groups.length} release group(s) valid`);
+      ctx.io.out(`${releases.length} release(s)${groups.length ? ` and ${groups.length} release group(s)` : ''} valid`);
       ctx.setCode(EXIT_OK);
     });
 }

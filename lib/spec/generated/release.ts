@@ -545,7 +545,7 @@ export interface OpenShiftRouteRouterOptions {
    * Value of the haproxy.router.openshift.io/balance annotation. Default: roundrobin, which OpenShift recommends for weighted backends.
    */
   balance?: 'roundrobin' | 'leastconn' | 'source' | 'random';
-  header?: HeaderMatch1;
+  header?: HeaderMatch2;
   /**
    * Not supported: a Route cannot match on cookies. Accepted by the schema only so that the router reports a clear, positioned error.
    */
@@ -554,7 +554,7 @@ export interface OpenShiftRouteRouterOptions {
 /**
  * Requests carrying this header reach the canary whatever its weight (testers).
  */
-export interface HeaderMatch1 {
+export interface HeaderMatch2 {
   name: string;
   /**
    * Exact value. Default: 'always'.
