@@ -11,6 +11,8 @@
  *   6 the other Routes back to their mains, their canaries deleted.
  *   abort (from 2, 3 or 4): back to 1, front first.
  */
+import { isMap, isScalar } from 'yaml';
+import { SourceDocument } from '../spec/document';
 import { UsageError } from '../spec/errors';
 import { appOf, GROUP_STAGES, GroupAppModel, GroupModel, GroupStage } from '../spec/group';
 
@@ -254,4 +256,40 @@ export function applyOrder(g: GroupModel): string[] {
     if (!projects.includes(p)) projects.push(p);
   }
   return projects;
+}
+
+/**
+ * The spec text with its `stage` (and `weight`) set to a position, edited in place: only those lines
+ * change, so comments, key order and formatting survive and the commit's spec diff is one or two
+ * lines. `weight` is written right after `stage` when it appears and its line is removed when it goes.
+ */
+export function editGroupPosition(source: SourceDocument, to: GroupPosition): string {
+  const text = source.text;
+  const root = source.doc.contents;
+  if (!isMap(root)) throw new Error('internal: a validated group spec is a mapping');
+  const pairOf = (key: string) => root.items.find((p) => isScalar(p.key) && p.key.value === key);
+  const stage = pairOf('stage');
+  if (!stage || !isScalar(stage.value) || !stage.value.range || !isScalar(stage.key) || !stage.key.range) throw new Error('internal: a validated group spec has a stage');
+  const edits: { from: number; to: number; text: string }[] = [];
+  const [vs, ve] = stage.value.range;
+  edits.push({ from: vs, to: ve, text: String(to.stage) });
+  const weight = pairOf('weight');
+  if (weight && isScalar(weight.value) && weight.value.range && isScalar(weight.key) && weight.key.range) {
+    const [ws, we] = weight.value.range;
+    if (to.weight !== undefined) edits.push({ from: ws, to: we, text: String(to.weight) });
+    else {
+      const lineStart = text.lastIndexOf('\n', weight.key.range[0] - 1) + 1;
+      const nl = text.indexOf('\n', we);
+      edits.push({ from: lineStart, to: nl < 0 ? text.length : nl + 1, text: '' });
+    }
+  } else if (to.weight !== undefined) {
+    const keyStart = stage.key.range[0];
+    const indent = keyStart - (text.lastIndexOf('\n', keyStart - 1) + 1);
+    const nl = text.indexOf('\n', ve);
+    const at = nl < 0 ? text.length : nl + 1;
+    edits.push({ from: at, to: at, text: `${nl < 0 ? '\n' : ''}${' '.repeat(indent)}weight: ${to.weight}\n` });
+  }
+  let out = text;
+  for (const e of edits.sort((a, b) => b.from - a.from)) out = out.slice(0, e.from) + e.text + out.slice(e.to);
+  return out;
 }
