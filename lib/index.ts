@@ -27,3 +27,10 @@ export { HOOK_ANNOTATION, isRedisObject, syncWaveOf, WAVES, withSyncWave, withSy
 export * from './gitops/applicationset';
 export * from './gitops/argocd';
 export * from './gitops/flux';
+export * from './spec/group';
+export type { ReleaseGroupSpec, GroupApp, Call } from './spec/generated/group';
+export * from './routers/openshift-route';
+export * from './workloads/openshift-app';
+export * from './synth/group';
+export * from './synth/openshift-template';
+export * as groupRollout from './rollout/group';

@@ -136,7 +136,7 @@ export class OpenShiftRouteRouter implements TrafficRouter {
       out.push(src.problem(['weightTotal'], 'route weights are written as whole percentages', 'remove weightTotal (default 100) or set it to 100', m.weightTotal));
     }
     if (!opts.host) {
-      const hosts = [routeHost(routeNameOf(m), m.namespaces.production, opts.domain), ...(opts.canaryRoute ? [routeHost(m.canaryTrack.serviceName, m.namespaces.production, opts.domain)] : [])];
+      const hosts = [routeHost(openShiftRouteNameOf(m), m.namespaces.production, opts.domain), ...(opts.canaryRoute ? [routeHost(m.canaryTrack.serviceName, m.namespaces.production, opts.domain)] : [])];
       for (const h of hosts) {
         if (h.split('.')[0].length > 63) {
           out.push(src.problem(['router', 'domain'], `route host '${h}' has a first label longer than 63 characters`, 'set router.host, or shorten the service or namespace name', opts.domain));
@@ -158,7 +158,7 @@ export class OpenShiftRouteRouter implements TrafficRouter {
     const m = ctx.release;
     const opts = m.router as OpenShiftRouteRouterOptions;
     const ns = m.namespaces.production;
-    const name = routeNameOf(m);
+    const name = openShiftRouteNameOf(m);
     const labels = { ...releaseLabels(m), app: m.workload.appLabel };
     const balance = opts.balance ?? 'roundrobin';
     const { to, alternateBackends } = routeBackends(ns, sharesOf(m));
@@ -182,7 +182,7 @@ export class OpenShiftRouteRouter implements TrafficRouter {
 }
 
 /** Name of the release's main Route. */
-export function routeNameOf(m: ReleaseModel): string {
+export function openShiftRouteNameOf(m: ReleaseModel): string {
   return (m.router as OpenShiftRouteRouterOptions).routeName ?? m.stable.serviceName;
 }
 
