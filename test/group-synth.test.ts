@@ -202,7 +202,8 @@ describe('release group synthesis: committed reference and snapshots', () => {
   for (const stage of STAGES) {
     test(`snapshot of stage ${stage}`, () => {
       const files = renderFolders(buildGroup(at(s3Group(), stage, 30)), 'releases/frontend-backend.yaml');
-      expect(Object.fromEntries([...files].filter(([k]) => !k.includes('/template-')))).toMatchSnapshot();
+      // the Templates do not change between stages: snapshot them once, with stage 1
+      expect(Object.fromEntries([...files].filter(([k]) => stage === 1 || !k.includes('/template-')))).toMatchSnapshot();
     });
   }
 });

@@ -2,7 +2,7 @@ import { groupState } from '../lib/rollout/group';
 import { GroupStage } from '../lib/spec/group';
 import { buildGroup, instanceParams } from '../lib/synth/group';
 import { instanceParameterValues } from '../lib/synth/openshift-template';
-import { at, find, instanceObjects, PATTERNS, s3Group, withoutGitOps } from './support/groups';
+import { at, find, groupFromText, instanceObjects, PATTERNS, s3Group, s3Text, withoutGitOps } from './support/groups';
 import { ocProcess, referencedParameters } from './support/oc-process';
 
 const DOMAIN = '192.168.99.100.nip.io';
@@ -81,6 +81,25 @@ describe('OpenShift Templates: dist/ equals the processed Template', () => {
       });
     }
   }
+
+  test('kind Deployment: the Template renders apps/v1 Deployments and dist/ still equals the processed Template', () => {
+    // GIVEN both apps as Deployments at stage 3
+    const g = at(groupFromText(s3Text([[['apps', 0, 'kind'], 'Deployment'], [['apps', 1, 'kind'], 'Deployment']])), 3, 30);
+    const folders = buildGroup(g);
+    for (const s of groupState(g).apps) {
+      const app = g.apps.find((a) => a.name === s.app);
+      if (!app) throw new Error(s.app);
+      for (const inst of [s.main, s.canary]) {
+        if (!inst) continue;
+        // WHEN processed THEN equal, and a Deployment with no ImageStream
+        const processed = ocProcess(template(folders, app.project), instanceParameterValues(app, instanceParams(g, app, inst))).filter((o) => o.kind !== 'Route' || inst.route !== undefined);
+        expect(processed).toEqual(expect.arrayContaining(instanceObjects(folders, app.project, inst.dcName).map(withoutGitOps)));
+        expect(processed.map((o) => o.kind)).toEqual(expect.arrayContaining(['Deployment']));
+        expect(processed.map((o) => o.kind)).not.toContain('ImageStream');
+        expect(processed).toHaveLength(instanceObjects(folders, app.project, inst.dcName).length);
+      }
+    }
+  });
 
   test("processing by hand (S3's oc process calls) renders the F canary calling the B canary, and the split F Route", () => {
     // GIVEN the group at stage 3 (70/30)
