@@ -180,4 +180,31 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
     expect(commits(dir)).toHaveLength(1);
     expect(git(dir, 'status', '--porcelain')).toMatch(/releases\/frontend-backend\.yaml/);
   });
+
+  test('--push pushes the move; when the remote moved, the local commit is undone and nothing is pushed', async () => {
+    // GIVEN a repository with a bare remote, and a second clone
+    const dir = await newRepo();
+    const bare = fs.mkdtempSync(path.join(os.tmpdir(), 's3-remote-'));
+    git(bare, 'init', '-q', '--bare', '-b', 'main');
+    git(dir, 'remote', 'add', 'origin', bare);
+    git(dir, 'push', '-q', '-u', 'origin', 'main');
+    // WHEN next --push runs
+    const r = await cli(dir, 'next', GROUP, '--push');
+    // THEN the remote holds the stage 2 commit
+    expect([r.code, r.err]).toEqual([0, '']);
+    expect(r.out).toMatch(/pushed to origin\/main/);
+    expect(git(bare, 'rev-parse', 'main')).toBe(git(dir, 'rev-parse', 'HEAD'));
+    // GIVEN someone else pushed meanwhile
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 's3-other-'));
+    git(other, 'clone', '-q', bare, '.');
+    git(other, '-c', 'user.name=o', '-c', 'user.email=o@x.invalid', 'commit', '-q', '--allow-empty', '-m', 'unrelated');
+    git(other, 'push', '-q', 'origin', 'main');
+    const before = git(dir, 'rev-parse', 'HEAD');
+    // WHEN the next move is pushed THEN it fails (exit 1), the local branch is back where it was, the work tree is clean
+    const moved = await cli(dir, 'next', GROUP, '--push');
+    expect([moved.code, moved.err]).toEqual([1, expect.stringMatching(/origin\/main moved .*; the move was not pushed and your branch is back at [0-9a-f]{7} as before the command/)]);
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(before);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(distAt(dir, 'HEAD')).toEqual(expectedAt(2));
+  });
 });

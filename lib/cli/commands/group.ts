@@ -27,6 +27,14 @@ export interface GroupRepo {
   /** Commits exactly the given paths; returns the commit id. */
   commit(paths: readonly string[], message: string, trailers?: readonly (readonly [string, string])[]): Promise<string>;
   unstage(paths: readonly string[]): Promise<void>;
+  /** The branch's upstream, if one is set. */
+  upstream(branch: string): Promise<{ readonly remote: string; readonly branch: string } | undefined>;
+  /** Pushes without force; a remote that moved is an outcome, not an exception. */
+  push(remote: string, localRef: string, branch: string): Promise<{ readonly ok: true } | { readonly ok: false; readonly reason: 'remote-moved'; readonly detail: string }>;
+  /** Moves the branch back to a commit keeping local changes (`git reset --keep`). */
+  resetKeep(commit: string): Promise<void>;
+  /** Runs `fn` holding the repository's move lock, so concurrent moves cannot interleave. @default - no lock */
+  withLock?<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 /** Opens the repository containing a directory; throws UsageError when there is none. */
@@ -38,6 +46,8 @@ export interface GroupMoveFlags {
   readonly commit: boolean;
   readonly dryRun?: boolean;
   readonly message?: string;
+  /** `--push`: push after committing (one attempt, never forced). */
+  readonly push?: boolean;
 }
 
 /** Computes a group move (pure functions of lib/rollout/group). */
@@ -81,6 +91,7 @@ function moving(cmd: Command): Command {
   return cmd
     .option('--no-commit', 'edit the spec and synthesize dist/ only; do not commit')
     .option('--dry-run', 'print what the move would change; change nothing')
+    .option('--push', 'push after committing (never forced; if the remote moved, the commit is undone locally)')
     .option('-m, --message <text>', 'extra text for the commit message body');
 }
 
@@ -129,11 +140,17 @@ export function register(program: Command, ctx: CliContext, openRepo: OpenRepo =
  * SpecError (exit 2) before anything is written; a failure after writing restores the files.
  */
 export async function runGroupMove(ctx: CliContext, name: string, plan: GroupPlanner, flags: GroupMoveFlags, openRepo: OpenRepo = openGitRepo): Promise<void> {
+  if (flags.push && !flags.commit) throw new UsageError('--push needs a commit; drop --no-commit or --push');
   const paths = projectPaths(ctx.root());
   const repo = await openRepo(paths.root);
   const head = await repo.head();
   if (head.detached) throw new UsageError(`HEAD is detached${head.commit ? ` at ${head.commit.slice(0, 7)}` : ''}; every move is a commit on a branch: check one out first (git switch main)`);
   if (!head.commit) throw new UsageError(`branch ${head.branch} has no commit yet; commit releases/ and dist/ first (git add releases dist && git commit)`);
+  const locked = flags.dryRun || !repo.withLock ? <T>(fn: () => Promise<T>) => fn() : repo.withLock.bind(repo);
+  await locked(() => moveGroupOnce(ctx, repo, paths, name, plan, flags, head.branch as string, head.commit as string));
+}
+
+async function moveGroupOnce(ctx: CliContext, repo: GroupRepo, paths: ProjectPaths, name: string, plan: GroupPlanner, flags: GroupMoveFlags, branch: string, base: string): Promise<void> {
   const group = groupNamed(paths, name);
   const specAbs = path.resolve(paths.root, group.file);
   const specRel = rel(paths.root, specAbs);
@@ -201,8 +218,17 @@ export async function runGroupMove(ctx: CliContext, name: string, plan: GroupPla
     throw e;
   }
   ctx.io.out(message.subject);
-  ctx.io.out(`[${head.branch} ${sha.slice(0, 7)}] ${changed.length + 1} file(s): ${specRel}, ${distRel}/`);
+  ctx.io.out(`[${branch} ${sha.slice(0, 7)}] ${changed.length + 1} file(s): ${specRel}, ${distRel}/`);
   ctx.io.out(`next: ${nextTitleOrDone(parsed.group.model)}`);
+  if (flags.push) {
+    const up = (await repo.upstream(branch)) ?? { remote: 'origin', branch };
+    const outcome = await repo.push(up.remote, 'HEAD', up.branch);
+    if (!outcome.ok) {
+      await repo.resetKeep(base);
+      throw new Error(`${up.remote}/${up.branch} moved (${outcome.detail}); the move was not pushed and your branch is back at ${base.slice(0, 7)} as before the command: run \`git pull\`, check \`cdk8s-canary status ${name}\`, then move again`);
+    }
+    ctx.io.out(`pushed to ${up.remote}/${up.branch}`);
+  }
   ctx.setCode(EXIT_OK);
 }
 
@@ -345,5 +371,18 @@ export const openGitRepo: OpenRepo = async (dir) => {
       return (await must(['rev-parse', 'HEAD'])).trim();
     },
     async unstage(paths) { await run(['reset', '-q', 'HEAD', '--', ...paths]); },
+    async upstream(branch) {
+      const remote = await run(['config', '--get', `branch.${branch}.remote`]);
+      const merge = await run(['config', '--get', `branch.${branch}.merge`]);
+      return remote.code === 0 && merge.code === 0 ? { remote: remote.stdout.trim(), branch: merge.stdout.trim().replace(/^refs\/heads\//, '') } : undefined;
+    },
+    async push(remote, localRef, branch) {
+      const r = await run(['push', '--porcelain', remote, `${localRef}:refs/heads/${branch}`]);
+      if (r.code === 0) return { ok: true };
+      const rejected = r.stdout.split('\n').find((l) => l.startsWith('!'));
+      if (rejected && /\[rejected\].*\((fetch first|non-fast-forward|stale info)\)/.test(rejected)) return { ok: false, reason: 'remote-moved', detail: rejected.split('\t').slice(-1)[0] };
+      throw new Error(`git push to ${remote} failed: ${[rejected, r.stderr.trim()].filter(Boolean).join('; ')}`);
+    },
+    async resetKeep(commit) { await must(['reset', '--keep', '-q', commit]); },
   };
 };
