@@ -1,5 +1,5 @@
 import { groupState } from '../lib/rollout/group';
-import { GroupStage } from '../lib/spec/group';
+import { GroupStage, RESERVED_PARAMETERS } from '../lib/spec/group';
 import { buildGroup, instanceParams } from '../lib/synth/group';
 import { instanceParameterValues } from '../lib/synth/openshift-template';
 import { at, find, groupFromText, instanceObjects, PATTERNS, s3Group, s3Text, withoutGitOps } from './support/groups';
@@ -33,6 +33,11 @@ describe('OpenShift Templates: parameters', () => {
     const f = new Map<string, any>(template(folders, 'frontend-main').parameters.map((p: any) => [p.name, p]));
     expect(f.get('BACKENDMAIN_URL').value).toBe(`http://backend-main-backend-main.${DOMAIN}`);
     expect(template(folders, 'backend-main').parameters.map((p: any) => p.name)).not.toContain('BACKENDMAIN_URL');
+  });
+
+  test('the parameters a call key may not take are exactly the fixed parameters of the Template', () => {
+    const names = template(folders, 'backend-main').parameters.map((p: any) => p.name);
+    expect(names).toEqual([...RESERVED_PARAMETERS]);
   });
 
   test('objects reference only declared parameters, every parameter is used, and non-string fields use ${{...}}', () => {
