@@ -207,4 +207,37 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
     expect(git(dir, 'status', '--porcelain')).toBe('');
     expect(distAt(dir, 'HEAD')).toEqual(expectedAt(2));
   });
+
+  test('a release next to the group still moves, and status lists both (JSON has releases and groups)', async () => {
+    // GIVEN the group and the webapp release in one repository
+    const dir = await newRepo();
+    // WHEN the release starts a canary
+    const r = await cli(dir, 'start', 'webapp', '--version', '1.1.0');
+    // THEN that is one commit of the release only, and status shows the release and the group
+    expect([r.code, r.err]).toEqual([0, '']);
+    expect(git(dir, 'show', '--name-only', '--format=', 'HEAD').split('\n').filter(Boolean).every((f) => /^(releases\/webapp\.yaml|dist\/webapp\/)/.test(f))).toBe(true);
+    const json = JSON.parse((await cli(dir, 'status', '--json')).out);
+    expect(json.releases.map((x: { name: string }) => x.name)).toEqual(['webapp']);
+    expect(json.groups.map((x: { name: string; stage: { index: number } }) => [x.name, x.stage.index])).toEqual([[GROUP, 1]]);
+    const text = (await cli(dir, 'status')).out;
+    expect(text).toMatch(/^webapp \(gatewayApi, releases\/webapp\.yaml\)/);
+    expect(text).toMatch(/\n\nfrontend-backend \(release group, releases\/frontend-backend\.yaml\)\n  stage 1\/6: mains only/);
+  });
+
+  test('fails --force on a group, and a group move while another move holds the repository lock', async () => {
+    const dir = await newRepo();
+    await cli(dir, 'next', GROUP);
+    await cli(dir, 'next', GROUP);
+    const forced = await cli(dir, 'step', GROUP, '--force');
+    expect([forced.code, forced.err]).toEqual([2, expect.stringMatching(/--force skips a release's soak time; release group frontend-backend has none: drop --force/)]);
+    const own = path.join(dir, '.git/cdk8s-canary.lock');
+    fs.writeFileSync(own, JSON.stringify({ pid: process.pid, host: os.hostname(), since: 'now' }));
+    try {
+      const busy = await cli(dir, 'next', GROUP);
+      expect([busy.code, busy.err]).toEqual([1, expect.stringMatching(/another cdk8s-canary move is running in this repository/)]);
+    } finally {
+      fs.rmSync(own);
+    }
+    expect(commits(dir)).toHaveLength(3);
+  });
 });

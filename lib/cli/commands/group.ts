@@ -1,24 +1,22 @@
-import { execFile } from 'child_process';
 import { Command } from 'commander';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseDocument } from 'yaml';
+import { Git, NotARepositoryError, withRepositoryLock } from '../../git';
 import {
   abortMove, applyOrder, describePosition, editGroupPosition, GroupMove, nextMove, nextTitleOrDone,
   positionOf, setWeightMove, stageLabel, stepMove,
 } from '../../rollout/group';
 import { SpecError, UsageError } from '../../spec/errors';
 import { GROUP_STAGES, GroupModel } from '../../spec/group';
-import { LoadedGroup, parseGroup, specFiles } from '../../spec/loader';
+import { LoadedGroup, parseGroup } from '../../spec/loader';
 import { loadProjectSpecs, projectPaths, ProjectPaths, renderGroup } from '../../synth/project';
 import { readTree, writeTreeAtomic } from '../../synth/write';
 import { CliContext } from '../context';
+import { LOCK_NAME } from '../move';
 import { EXIT_OK } from '../output';
 
-/**
- * What the group commands need from git: the subset of lib/git's `Git` they use, so they run on it
- * (or on the small `execFile` fallback below) unchanged.
- */
+/** What the group commands need from git: the subset of lib/git's `Git` they use (tests may pass another). */
 export interface GroupRepo {
   head(): Promise<{ readonly branch?: string; readonly commit?: string; readonly detached: boolean }>;
   /** Uncommitted changes in the given paths. */
@@ -96,41 +94,13 @@ function moving(cmd: Command): Command {
 }
 
 /**
- * `next <group>`. `step`, `set-weight`, `abort` and `status` also work on groups: when the release
- * commands are registered (lib/cli/commands/rollout.ts, status.ts) they hand group names over to
- * `runGroupMove`/`groupStatus`; when they are not, this file registers group-only versions of them.
+ * `next <group>`. `step`, `set-weight`, `abort` and `status` work on groups too: the release
+ * commands (rollout.ts, status.ts) hand group names over to `runGroupMove` and `groupStatus`.
  */
 export function register(program: Command, ctx: CliContext, openRepo: OpenRepo = openGitRepo): void {
   moving(program.command('next <group>')
     .description(`move a release group one stage forward (S3: 1 mains only -> ... -> ${GROUP_STAGES} canaries gone), one commit per stage; at stage 3 it climbs the entry ladder first`))
     .action((name: string, opts: GroupMoveFlags) => runGroupMove(ctx, name, GROUP_PLANNERS.next, opts, openRepo));
-  const has = (n: string) => program.commands.some((c) => c.name() === n);
-  if (!has('step')) {
-    moving(program.command('step <group>').description('release group at stage 3: the next weight of the entry ladder'))
-      .action((name: string, opts: GroupMoveFlags) => runGroupMove(ctx, name, GROUP_PLANNERS.step, opts, openRepo));
-  }
-  if (!has('set-weight')) {
-    moving(program.command('set-weight <group> <weight>').description('release group at stage 3: any entry split 0..100'))
-      .action((name: string, weight: string, opts: GroupMoveFlags) => runGroupMove(ctx, name, GROUP_PLANNERS.setWeight(weight), opts, openRepo));
-  }
-  if (!has('abort')) {
-    moving(program.command('abort <group>').description('release group at stage 2-4: traffic back to the mains front first, canaries deleted (mains only)'))
-      .action((name: string, opts: GroupMoveFlags) => runGroupMove(ctx, name, GROUP_PLANNERS.abort, opts, openRepo));
-  }
-  if (!has('status')) {
-    program.command('status [group]')
-      .description('per release group: stage k/6 and what `next` will do')
-      .option('--json', 'print {"groups":[...]} as JSON')
-      .action((name: string | undefined, opts: { json?: boolean }) => {
-        const all = projectGroups(ctx.root());
-        const groups = name ? all.filter((g) => g.model.name === name) : all;
-        if (name && groups.length === 0) throw new UsageError(`unknown release group '${name}'; groups: ${all.map((g) => g.model.name).join(', ') || 'none'}`);
-        const out = groups.map(groupStatus);
-        if (opts.json) ctx.io.out(JSON.stringify({ groups: out }, null, 2));
-        else out.forEach((s, i) => { if (i) ctx.io.out(''); for (const l of groupStatusLines(s)) ctx.io.out(l); });
-        ctx.setCode(EXIT_OK);
-      });
-  }
 }
 
 /**
@@ -143,11 +113,14 @@ export async function runGroupMove(ctx: CliContext, name: string, plan: GroupPla
   if (flags.push && !flags.commit) throw new UsageError('--push needs a commit; drop --no-commit or --push');
   const paths = projectPaths(ctx.root());
   const repo = await openRepo(paths.root);
-  const head = await repo.head();
-  if (head.detached) throw new UsageError(`HEAD is detached${head.commit ? ` at ${head.commit.slice(0, 7)}` : ''}; every move is a commit on a branch: check one out first (git switch main)`);
-  if (!head.commit) throw new UsageError(`branch ${head.branch} has no commit yet; commit releases/ and dist/ first (git add releases dist && git commit)`);
-  const locked = flags.dryRun || !repo.withLock ? <T>(fn: () => Promise<T>) => fn() : repo.withLock.bind(repo);
-  await locked(() => moveGroupOnce(ctx, repo, paths, name, plan, flags, head.branch as string, head.commit as string));
+  const move = async () => {
+    const head = await repo.head(); // under the lock: the commit this move starts from
+    if (head.detached) throw new UsageError(`HEAD is detached${head.commit ? ` at ${head.commit.slice(0, 7)}` : ''}; every move is a commit on a branch: check one out first (git switch main)`);
+    if (!head.commit) throw new UsageError(`branch ${head.branch} has no commit yet; commit releases/ and dist/ first (git add releases dist && git commit)`);
+    await moveGroupOnce(ctx, repo, paths, name, plan, flags, head.branch as string, head.commit);
+  };
+  if (flags.dryRun || !repo.withLock) await move();
+  else await repo.withLock(move);
 }
 
 async function moveGroupOnce(ctx: CliContext, repo: GroupRepo, paths: ProjectPaths, name: string, plan: GroupPlanner, flags: GroupMoveFlags, branch: string, base: string): Promise<void> {
@@ -306,16 +279,6 @@ export function groupStatusLines(s: GroupStatus): string[] {
   ];
 }
 
-/** Every release group of a project, validated (status uses it). */
-export function projectGroups(root: string): LoadedGroup[] {
-  return loadProjectSpecs(projectPaths(root)).groups;
-}
-
-/** Spec file names of a project (status of an unknown name lists them). */
-export function projectSpecNames(root: string): string[] {
-  return specFiles(projectPaths(root).releasesDir).map((f) => path.basename(f).replace(/\.ya?ml$/, ''));
-}
-
 function rel(root: string, abs: string): string {
   return path.relative(root, abs).split(path.sep).join('/');
 }
@@ -336,53 +299,27 @@ function writeFileAtomic(file: string, content: string | Buffer): void {
   }
 }
 
-/**
- * Minimal git access over the git binary (execFile, no shell): what the group commands need until
- * lib/git is available in this branch.
- */
+/** The group commands' view of lib/git: its `Git` and the repository lock the release moves take. */
 export const openGitRepo: OpenRepo = async (dir) => {
-  const run = (args: readonly string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile('git', [...args], { cwd: dir, env: { ...process.env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stdout, stderr });
-    });
-  });
-  const must = async (args: readonly string[]) => {
-    const r = await run(args);
-    if (r.code !== 0) throw new Error(`git ${args[0]} failed: ${r.stderr.trim() || r.stdout.trim()}`);
-    return r.stdout;
-  };
-  const top = await run(['rev-parse', '--show-toplevel']);
-  if (top.code !== 0) throw new UsageError(`${dir} is not inside a git repository; run \`git init\` there and commit releases/ and dist/ first (every move is a commit)`);
+  let git: Git;
+  try {
+    git = await Git.open(dir);
+  } catch (e) {
+    if (e instanceof NotARepositoryError) throw new UsageError(e.message);
+    throw e;
+  }
   return {
-    async head() {
-      const sha = await run(['rev-parse', '-q', '--verify', 'HEAD']);
-      const ref = await run(['symbolic-ref', '-q', '--short', 'HEAD']);
-      return { ...(ref.code === 0 ? { branch: ref.stdout.trim() } : {}), ...(sha.code === 0 ? { commit: sha.stdout.trim() } : {}), detached: ref.code !== 0 };
-    },
-    async status(paths) {
-      const out = await must(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', ...paths]);
-      return out.split('\0').filter((r) => r.length >= 4).map((r) => ({ index: r[0], worktree: r[1], path: r.slice(3) }));
-    },
-    async add(paths) { await must(['add', '--all', '--', ...paths]); },
-    async commit(paths, message, trailers = []) {
-      const args = ['commit', '--quiet', '--no-edit', '--cleanup=verbatim', '-m', message];
-      if (trailers.length) args.push('-m', trailers.map(([k, v]) => `${k}: ${v}`).join('\n'));
-      await must([...args, '--only', '--', ...paths]);
-      return (await must(['rev-parse', 'HEAD'])).trim();
-    },
-    async unstage(paths) { await run(['reset', '-q', 'HEAD', '--', ...paths]); },
-    async upstream(branch) {
-      const remote = await run(['config', '--get', `branch.${branch}.remote`]);
-      const merge = await run(['config', '--get', `branch.${branch}.merge`]);
-      return remote.code === 0 && merge.code === 0 ? { remote: remote.stdout.trim(), branch: merge.stdout.trim().replace(/^refs\/heads\//, '') } : undefined;
-    },
-    async push(remote, localRef, branch) {
-      const r = await run(['push', '--porcelain', remote, `${localRef}:refs/heads/${branch}`]);
-      if (r.code === 0) return { ok: true };
-      const rejected = r.stdout.split('\n').find((l) => l.startsWith('!'));
-      if (rejected && /\[rejected\].*\((fetch first|non-fast-forward|stale info)\)/.test(rejected)) return { ok: false, reason: 'remote-moved', detail: rejected.split('\t').slice(-1)[0] };
-      throw new Error(`git push to ${remote} failed: ${[rejected, r.stderr.trim()].filter(Boolean).join('; ')}`);
-    },
-    async resetKeep(commit) { await must(['reset', '--keep', '-q', commit]); },
+    head: () => git.head(),
+    status: (paths) => git.status(paths),
+    add: (paths) => git.add(paths),
+    commit: (paths, message, trailers = []) => git.commit(paths, message, trailers),
+    unstage: (paths) => git.unstage(paths),
+    upstream: (branch) => git.upstream(branch),
+    push: (remote, ref, branch) => git.push(remote, ref, branch),
+    resetKeep: (commit) => git.resetKeep(commit),
+    withLock: (fn) => withRepositoryLock(git.gitDir, LOCK_NAME, async () => {
+      git.assertIndexUnlocked();
+      return fn();
+    }),
   };
 };
