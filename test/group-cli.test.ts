@@ -146,6 +146,10 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
     expect(distAt(dir, 'HEAD')).toEqual(expectedAt(3, 30));
     const top = await cli(dir, 'step', GROUP);
     expect([top.code, top.err]).toEqual([2, expect.stringMatching(/at the top of the ladder \(30%\); `next frontend-backend` promotes/)]);
+    // AND setting the current weight again changes nothing and makes no commit (exit 0)
+    const same = await cli(dir, 'set-weight', GROUP, '30');
+    expect([same.code, same.out]).toEqual([0, expect.stringMatching(/^nothing to do: group frontend-backend is already at stage 3\/6: .* 70\/30 .*; no commit made$/)]);
+    expect(commits(dir)).toHaveLength(before + 2);
   });
 
   test('fails cleanly: abort at stage 1, a dirty spec, an unknown group, a release name; nothing written', async () => {

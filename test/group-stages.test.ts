@@ -129,11 +129,12 @@ describe('group moves', () => {
     expect(setWeightMove(g, 5).title).toMatch(/split 95\/5/);
   });
 
-  test('fails to step or set-weight outside stage 3, and refuses a no-op weight', () => {
+  test('fails to step or set-weight outside stage 3; setting the current weight is a move that changes nothing', () => {
     const g = s3Group();
     expect(() => stepMove(at(g, 2))).toThrow(/is at stage 2\/6: step moves the entry weight at stage 3 only; use `next frontend-backend`/);
     expect(() => setWeightMove(at(g, 4), 10)).toThrow(/set-weight changes the entry split at stage 3 only/);
-    expect(() => setWeightMove(at(g, 3, 30), 30)).toThrow(/already 30%; nothing to change/);
+    expect(setWeightMove(at(g, 3, 30), 30).changes).toBe(false);
+    expect(setWeightMove(at(g, 3, 30), 40).changes).toBe(true);
     expect(() => setWeightMove(at(g, 3, 30), 101)).toThrow(/between 0 and 100 \(got 101\)/);
   });
 

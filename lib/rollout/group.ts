@@ -65,6 +65,8 @@ export interface GroupMove {
   readonly to: GroupPosition;
   /** One line: what the commit does (`stage 3/6: ...`). */
   readonly title: string;
+  /** False for a move that changes nothing (set-weight to the current weight): no commit. */
+  readonly changes: boolean;
 }
 
 /** The position a group's spec records. */
@@ -158,7 +160,8 @@ function canaryOrder(g: GroupModel): string[] {
 }
 
 function move(g: GroupModel, verb: GroupMove['verb'], to: GroupPosition): GroupMove {
-  return { verb, from: positionOf(g), to, title: describePosition(g, to) };
+  const from = positionOf(g);
+  return { verb, from, to, title: describePosition(g, to), changes: from.stage !== to.stage || from.weight !== to.weight };
 }
 
 /** The ladder step above a weight, if any. */
@@ -209,7 +212,6 @@ export function setWeightMove(g: GroupModel, weight: number): GroupMove {
   if (pos.stage !== 3) {
     throw new UsageError(`group ${g.name} is at ${stageLabel(pos.stage)}: set-weight changes the entry split at stage 3 only; use \`next ${g.name}\` (${nextTitleOrDone(g)})`);
   }
-  if (pos.weight === weight) throw new UsageError(`the entry weight of group ${g.name} is already ${weight}%; nothing to change`);
   return move(g, 'set-weight', { stage: 3, weight });
 }
 
@@ -230,6 +232,7 @@ export function abortMove(g: GroupModel): GroupMove {
     verb: 'abort',
     from: pos,
     to: { stage: 1 },
+    changes: true,
     title: `${stageLabel(1)}: abort from ${stageLabel(pos.stage)}: traffic back to the mains front first (${back.join(', ')}), canaries deleted, mains at ${g.apps.map((a) => `${a.name} ${a.version}`).join(', ')}`,
   };
 }

@@ -143,6 +143,11 @@ async function moveGroupOnce(ctx: CliContext, repo: GroupRepo, paths: ProjectPat
   }
 
   const mv = plan(group.model);
+  if (!mv.changes) {
+    ctx.io.out(`nothing to do: group ${group.model.name} is already at ${describePosition(group.model, mv.to)}; no commit made`);
+    ctx.setCode(EXIT_OK);
+    return;
+  }
   const specBytes = fs.readFileSync(specAbs);
   const newText = editGroupPosition(group.source, mv.to);
   const parsed = parseGroup(specAbs, newText, { relativeTo: paths.root });
