@@ -4,9 +4,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { GroupStage } from '../lib/spec/group';
 import { KubeObject, ReleaseFolder, renderFolders } from '../lib/synth/build';
-import { buildGroup, SYNC_OPTIONS, SYNC_WAVE } from '../lib/synth/group';
+import { SYNC_WAVE_ANNOTATION as SYNC_WAVE } from '../lib/gitops/sync-waves';
+import { buildGroup, groupGitopsFolders, SYNC_OPTIONS } from '../lib/synth/group';
+import { renderProjectRoots } from '../lib/synth/project';
+import { defaultProjectConfig } from '../lib/spec/project-config';
+import { loadGroup } from '../lib/spec/loader';
+import { parse } from 'yaml';
 import { readTree } from '../lib/synth/write';
-import { at, find, PATTERNS, ROOT, s3Group, s3Text, groupFromText } from './support/groups';
+import { at, find, PATTERNS, ROOT, s3Group, s3Text, groupFromText, S3_FILE } from './support/groups';
 import { validateObject } from './support/kube-schemas';
 
 const DOMAIN = '192.168.99.100.nip.io';
@@ -187,6 +192,31 @@ describe('release group synthesis: ordering inside a stage (Argo CD sync waves)'
     expect(canaries.length).toBe(9);
     expect(canaries.every((o) => o.metadata.annotations?.[SYNC_OPTIONS] === 'PruneLast=true')).toBe(true);
     expect(folders.flatMap((f) => f.objects).filter((o) => !o.metadata.name.includes('-canary')).some((o) => o.metadata.annotations?.[SYNC_OPTIONS])).toBe(false);
+  });
+});
+
+describe('release group synthesis: GitOps wiring (Argo CD and Flux see the group folders)', () => {
+  test('one Application and one Kustomization per project folder, callers first: B waits for F', () => {
+    // GIVEN the reference group WHEN the project roots are rendered
+    const files = renderProjectRoots([], defaultProjectConfig(), [loadGroup(S3_FILE)]);
+    const obj = (p: string) => parse(files.get(p) as string) as any;
+    // THEN Flux syncs F's folder first and B's after it (the entry's Route moves before the callee's)
+    expect(obj('flux/kustomization-frontend-backend-frontend-main.yaml').spec.dependsOn).toBeUndefined();
+    expect(obj('flux/kustomization-frontend-backend-backend-main.yaml').spec).toMatchObject({ path: './dist/frontend-backend/backend-main', dependsOn: [{ name: 'frontend-backend-frontend-main' }], prune: true, wait: true });
+    // AND Argo CD's Application for B's folder is one wave after F's, and the AppProject admits both projects
+    expect(obj('argocd/application-frontend-backend-frontend-main.yaml').metadata.annotations).toBeUndefined();
+    expect(obj('argocd/application-frontend-backend-backend-main.yaml').metadata.annotations).toEqual({ [SYNC_WAVE]: '1' });
+    expect(obj('argocd/appproject-cdk8s-canary.yaml').spec.destinations.map((d: { namespace: string }) => d.namespace)).toEqual(['backend-main', 'frontend-main']);
+  });
+
+  test('the folders of a group are the same at every stage, so a stage move never touches dist/argocd or dist/flux', () => {
+    const g = s3Group();
+    const paths = STAGES.map((s) => buildGroup(at(g, s, 30)).map((f) => f.path).join(','));
+    expect(new Set(paths).size).toBe(1);
+    expect(groupGitopsFolders(g)).toEqual([
+      { path: 'frontend-backend/frontend-main', namespace: F },
+      { path: 'frontend-backend/backend-main', namespace: B, dependsOn: ['frontend-backend/frontend-main'] },
+    ]);
   });
 });
 

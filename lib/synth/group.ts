@@ -1,7 +1,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { routeBackends } from '../routers/openshift-route';
 import { GitOpsFolder } from '../gitops/layout';
-import { WAVES } from '../gitops/sync-waves';
+import { SYNC_WAVE_ANNOTATION, WAVES } from '../gitops/sync-waves';
 import { applyOrder, groupState, GroupPosition, InstanceState, positionOf } from '../rollout/group';
 import { appOf, GroupAppModel, GroupModel, routeUrl } from '../spec/group';
 import { MANAGED_BY } from '../workloads/labels';
@@ -10,8 +10,6 @@ import { namespaceManifest } from '../workloads/web-app';
 import { KubeObject, ReleaseFolder } from './build';
 import { openShiftAppTemplate, renderInstance } from './openshift-template';
 
-/** Argo CD's ordering annotation. */
-export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
 /** Argo CD's per-resource sync options annotation. */
 export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 
@@ -79,7 +77,7 @@ export function buildGroup(g: GroupModel, pos: GroupPosition = positionOf(g)): R
   const chartFor = (p: string) => charts.get(p) as Chart;
   const annotate = (objects: readonly ApiObject[], wave: (o: ApiObject) => number, pruneLast = false) => {
     for (const o of objects) {
-      o.metadata.addAnnotation(SYNC_WAVE, String(wave(o)));
+      o.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave(o)));
       if (pruneLast) o.metadata.addAnnotation(SYNC_OPTIONS, 'PruneLast=true');
     }
   };
