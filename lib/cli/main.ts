@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import * as group from './commands/group';
 import * as rollout from './commands/rollout';
 import * as status from './commands/status';
 import * as synth from './commands/synth';
@@ -12,6 +13,7 @@ const COMMANDS: readonly { register(program: Command, ctx: CliContext): void }[]
   status,
   rollout,
   verify,
+  group,
 ];
 
 /** Builds the command tree. Commands report their exit code through `ctx.setCode`. */

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { SpecError, SpecProblem } from '../spec/errors';
-import { LoadedRelease } from '../spec/loader';
+import { LoadedGroup, LoadedRelease } from '../spec/loader';
 import { ClusterModel, configProblem, IN_CLUSTER_SERVER, ProjectConfigModel } from '../spec/project-config';
 
 /** A Kubernetes object as JSON, as cdk8s renders it. */
@@ -23,11 +23,19 @@ export interface GitOpsFolder {
    * @default - an ordinary folder
    */
   readonly verifies?: string;
+  /**
+   * Paths of the release's folders that must be synced (and healthy) first.
+   * @default - a canary folder waits for its release's production folder
+   */
+  readonly dependsOn?: readonly string[];
 }
 
-/** A release and its folders. Folders are stable across rollout states (production and canary always exist). */
+/**
+ * A release (or a release group, whose folders are its apps' projects) and its folders. Folders are
+ * stable across rollout states (production and canary always exist; a group has one per project).
+ */
 export interface GitOpsRelease {
-  readonly release: LoadedRelease;
+  readonly release: LoadedRelease | LoadedGroup;
   readonly folders: readonly GitOpsFolder[];
 }
 
@@ -65,7 +73,9 @@ export function gitopsLabels(release?: string, cluster?: string): Record<string,
 
 /** Whether a folder holds the release's production namespace (otherwise it is the canary's). */
 export function isProductionFolder(r: GitOpsRelease, f: GitOpsFolder): boolean {
-  return f.verifies === undefined && f.namespace === r.release.model.namespaces.production;
+  if (f.verifies !== undefined) return false;
+  const m = r.release.model;
+  return 'namespaces' in m ? f.namespace === m.namespaces.production : true;
 }
 
 /**
@@ -75,6 +85,7 @@ export function isProductionFolder(r: GitOpsRelease, f: GitOpsFolder): boolean {
  */
 export function folderDependencies(r: GitOpsRelease, f: GitOpsFolder): GitOpsFolder[] {
   if (f.verifies !== undefined) return r.folders.filter((o) => o.path === f.verifies);
+  if (f.dependsOn) return r.folders.filter((o) => o !== f && (f.dependsOn as readonly string[]).includes(o.path));
   if (isProductionFolder(r, f)) return [];
   return r.folders.filter((o) => o !== f && isProductionFolder(r, o));
 }
@@ -110,7 +121,7 @@ export function fluxSuffix(config: ProjectConfigModel, c: ClusterModel): string 
 }
 
 /** Who asked for an object name, to position a collision. */
-export type NameOwner = { readonly release: LoadedRelease } | { readonly config: ProjectConfigModel; readonly at: readonly (string | number)[] };
+export type NameOwner = { readonly release: LoadedRelease | LoadedGroup } | { readonly config: ProjectConfigModel; readonly at: readonly (string | number)[] };
 
 /** A generated object's name, who asked for it, and how to describe it in a message. */
 export interface NamedObject {

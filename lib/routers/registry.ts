@@ -3,6 +3,7 @@ import { LoadedRelease } from '../spec/loader';
 import { GatewayApiRouter } from './gateway-api';
 import { IstioRouter } from './istio';
 import { NginxRouter } from './nginx';
+import { OpenShiftRouteRouter } from './openshift-route';
 import { TrafficRouter } from './router';
 
 /** Every router, by its `router.type`. Adding a router is one line here. */
@@ -10,6 +11,7 @@ const ROUTERS: Readonly<Record<string, TrafficRouter>> = {
   gatewayApi: new GatewayApiRouter(),
   nginx: new NginxRouter(),
   istio: new IstioRouter(),
+  openshiftRoute: new OpenShiftRouteRouter(),
 };
 
 /** The router of a spec's `router.type`; throws for a type no router implements yet. */

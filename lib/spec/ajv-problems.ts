@@ -59,7 +59,8 @@ function hintOf(e: ErrorObject): string | undefined {
   return ps && typeof ps['x-hint'] === 'string' ? (ps['x-hint'] as string) : undefined;
 }
 
-function closest(word: string, candidates: readonly string[]): string | undefined {
+/** The candidate closest to a word (edit distance), when close enough to be a likely typo. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {

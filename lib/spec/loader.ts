@@ -1,20 +1,39 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ajvProblems } from './ajv-problems';
+import { ajvProblems, closest } from './ajv-problems';
 import { SourceDocument } from './document';
 import { SpecError, SpecProblem } from './errors';
+import { ReleaseGroupSpec } from './generated/group';
 import { ReleaseSpec } from './generated/release';
+import { GroupModel, groupProblems, toGroupModel } from './group';
 import { ladderOf, ReleaseModel, toModel } from './model';
 import { validatorFor } from './schemas';
 
 /** The first line of every spec file, so editors autocomplete and check it. */
 export const SCHEMA_COMMENT = '# yaml-language-server: $schema=../lib/spec/schema/release.schema.json';
+/** The first line of every release group file. */
+export const GROUP_SCHEMA_COMMENT = '# yaml-language-server: $schema=../lib/spec/schema/group.schema.json';
+/** The kinds of spec file in releases/, and the schema each is validated against. */
+export const SPEC_KINDS: Readonly<Record<string, string>> = { Release: 'release.schema.json', ReleaseGroup: 'group.schema.json' };
 
 /** A release spec read from disk: its YAML document (for in-place edits) and its model. */
 export interface LoadedRelease {
   readonly file: string;
   readonly source: SourceDocument;
   readonly model: ReleaseModel;
+}
+
+/** A release group (kind: ReleaseGroup) read from disk: its YAML document and its model. */
+export interface LoadedGroup {
+  readonly file: string;
+  readonly source: SourceDocument;
+  readonly model: GroupModel;
+}
+
+/** Every spec of a releases directory, by kind. */
+export interface LoadedSpecs {
+  readonly releases: LoadedRelease[];
+  readonly groups: LoadedGroup[];
 }
 
 /**
@@ -43,24 +62,82 @@ export function loadRelease(file: string, options: LoadOptions = {}): LoadedRele
   return r.release;
 }
 
-/** Loads every spec in a directory; throws one SpecError with the problems of all files. */
+/**
+ * Loads the releases of a directory. Files of another kind (release groups) are validated too, so a
+ * broken group file fails here as well, but only releases are returned (see `loadSpecs`).
+ */
 export function loadReleases(dir: string, options: LoadOptions = {}): LoadedRelease[] {
+  return loadSpecs(dir, options).releases;
+}
+
+/** Loads every spec of a directory, dispatching on `kind`; throws one SpecError with the problems of all files. */
+export function loadSpecs(dir: string, options: LoadOptions = {}): LoadedSpecs {
   const problems: SpecProblem[] = [];
   const releases: LoadedRelease[] = [];
+  const groups: LoadedGroup[] = [];
   for (const file of specFiles(dir)) {
-    const r = readRelease(file, options);
+    const r = readSpec(file, options);
     if ('problems' in r) problems.push(...r.problems);
-    else releases.push(r.release);
+    else if ('release' in r) releases.push(r.release);
+    else groups.push(r.group);
   }
-  const byName = new Map<string, LoadedRelease>();
-  for (const r of releases) {
-    const other = byName.get(r.model.name);
+  const byName = new Map<string, { file: string }>();
+  for (const s of [...releases, ...groups]) {
+    const name = s.model.name;
+    const other = byName.get(name);
     if (other) {
-      problems.push(r.source.problem(['name'], `release name '${r.model.name}' is already used by ${other.file}`, 'give every release a unique name', r.model.name));
-    } else byName.set(r.model.name, r);
+      problems.push(s.source.problem(['name'], `release name '${name}' is already used by ${other.file}`, 'give every release and release group a unique name (it is their dist/ folder)', name));
+    } else byName.set(name, s);
   }
   if (problems.length) throw new SpecError(problems);
-  return releases;
+  return { releases, groups };
+}
+
+/** Loads and validates one release group file; throws SpecError listing every problem. */
+export function loadGroup(file: string, options: LoadOptions = {}): LoadedGroup {
+  const r = readSpec(file, options);
+  if ('problems' in r) throw new SpecError(r.problems);
+  if ('release' in r) {
+    throw new SpecError([r.release.source.problem(['kind'], 'this file is a Release, not a ReleaseGroup', 'use the release commands (start, step, promote, abort) for it', 'Release')]);
+  }
+  return r.group;
+}
+
+/**
+ * Parses a spec file of any kind: `kind: ReleaseGroup` is validated against group.schema.json,
+ * everything else against release.schema.json (so a Release file with a missing or misspelt kind
+ * gets the release schema's positioned message).
+ */
+export function parseSpec(file: string, text: string | Buffer, options: LoadOptions = {}):
+  { release: LoadedRelease } | { group: LoadedGroup } | { problems: SpecProblem[] } {
+  const shown = display(file, options);
+  const parsed = SourceDocument.parse(shown, Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'));
+  if (Array.isArray(parsed)) return { problems: parsed };
+  const data = parsed.toJS() as { kind?: unknown } | null;
+  const kind = data && typeof data === 'object' && !Array.isArray(data) ? data.kind : undefined;
+  if (typeof kind === 'string' && !(kind in SPEC_KINDS)) {
+    const known = Object.keys(SPEC_KINDS);
+    const guess = closest(kind, known);
+    return { problems: [parsed.problem(['kind'], `unknown kind '${kind}'`, guess ? `did you mean '${guess}'? (one of ${known.map((k) => `'${k}'`).join(', ')})` : `use one of ${known.map((k) => `'${k}'`).join(', ')}`, kind)] };
+  }
+  if (kind === 'ReleaseGroup') return parseGroupDocument(parsed, data, file, shown);
+  return parseReleaseDocument(parsed, data, file, shown, options);
+}
+
+/** Parses and validates a release group held in memory (the group commands validate their edits this way). */
+export function parseGroup(file: string, text: string | Buffer, options: LoadOptions = {}): { group: LoadedGroup } | { problems: SpecProblem[] } {
+  const r = parseSpec(file, text, options);
+  if ('release' in r) return { problems: [r.release.source.problem(['kind'], 'this file is a Release, not a ReleaseGroup', 'set kind: ReleaseGroup', 'Release')] };
+  return r;
+}
+
+function parseGroupDocument(parsed: SourceDocument, data: unknown, file: string, shown: string): { group: LoadedGroup } | { problems: SpecProblem[] } {
+  const validate = validatorFor('group.schema.json');
+  if (!validate(data)) return { problems: ajvProblems(parsed, data, validate.errors ?? []) };
+  const spec = data as ReleaseGroupSpec;
+  const problems = groupProblems(parsed, spec, file);
+  if (problems.length) return { problems };
+  return { group: { file: shown, source: parsed, model: toGroupModel(spec, shown) } };
 }
 
 /** Parses and validates a spec held in memory (the rollout CLI validates its edits this way). */
@@ -68,7 +145,10 @@ export function parseRelease(file: string, text: string | Buffer, options: LoadO
   const shown = display(file, options);
   const parsed = SourceDocument.parse(shown, Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'));
   if (Array.isArray(parsed)) return { problems: parsed };
-  const data = parsed.toJS();
+  return parseReleaseDocument(parsed, parsed.toJS(), file, shown, options);
+}
+
+function parseReleaseDocument(parsed: SourceDocument, data: unknown, file: string, shown: string, options: LoadOptions): { release: LoadedRelease } | { problems: SpecProblem[] } {
   const validate = validatorFor('release.schema.json');
   if (!validate(data)) return { problems: ajvProblems(parsed, data, validate.errors ?? []) };
   const spec = data as ReleaseSpec;
@@ -80,13 +160,19 @@ export function parseRelease(file: string, text: string | Buffer, options: LoadO
 }
 
 function readRelease(file: string, options: LoadOptions): { release: LoadedRelease } | { problems: SpecProblem[] } {
+  const r = readSpec(file, options);
+  if ('group' in r) return { problems: [r.group.source.problem(['kind'], 'this file is a ReleaseGroup, not a Release', 'use the group commands (next, abort, status) for it', 'ReleaseGroup')] };
+  return r;
+}
+
+function readSpec(file: string, options: LoadOptions): { release: LoadedRelease } | { group: LoadedGroup } | { problems: SpecProblem[] } {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
   } catch (e) {
     return { problems: [{ file: display(file, options), line: 0, col: 0, path: '', message: `cannot read the file (${(e as Error).message})`, hint: 'check the path and its permissions' }] };
   }
-  return parseRelease(file, bytes, options);
+  return parseSpec(file, bytes, options);
 }
 
 function display(file: string, options: LoadOptions): string {

@@ -8,11 +8,12 @@ import { GITOPS_ROOTS, GitOpsFolder, GitOpsRelease, ProjectGenerator, ProjectRoo
 import { withSyncWaves } from '../gitops/sync-waves';
 import { routerCheck } from '../routers/registry';
 import { SpecError, SpecProblem } from '../spec/errors';
-import { LoadedRelease, loadReleases, ReleaseCheck } from '../spec/loader';
+import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, ReleaseCheck } from '../spec/loader';
 import { ReleaseModel } from '../spec/model';
 import { defaultProjectConfig, loadProjectConfig, ProjectConfigModel } from '../spec/project-config';
 import { workloadTypes } from '../workloads/registry';
 import { buildRelease, FolderTransform, KubeObject, ReleaseFolder, releaseNamespaces, renderFolders, renderKustomizeRoot } from './build';
+import { buildGroup, groupGitopsFolders } from './group';
 import { generatedHeader } from './yaml';
 import { writeTreeAtomic } from './write';
 
@@ -49,24 +50,40 @@ export const FOLDER_TRANSFORMS: FolderTransform[] = [
  */
 export const PROJECT_GENERATORS: readonly ProjectGenerator[] = [argoCdGenerator, fluxGenerator];
 
-/** Loads and validates every release of a project; throws SpecError with all problems. */
+/** Loads and validates every spec of a project (release groups too) and returns the releases; throws SpecError with all problems. */
 export function loadProject(paths: ProjectPaths): LoadedRelease[] {
-  return loadReleases(paths.releasesDir, { checks: PROJECT_CHECKS, relativeTo: paths.root });
+  return loadProjectSpecs(paths).releases;
+}
+
+/** Loads and validates every spec of a project: releases and release groups. */
+export function loadProjectSpecs(paths: ProjectPaths): LoadedSpecs {
+  return loadSpecs(paths.releasesDir, { checks: PROJECT_CHECKS, relativeTo: paths.root });
+}
+
+/** The folders of one release group at the stage its spec records (objects, not yet YAML). */
+export function groupFolders(group: LoadedGroup): ReleaseFolder[] {
+  return buildGroup(group.model);
+}
+
+/** One release group's files, relative to the dist root. */
+export function renderGroup(group: LoadedGroup): Map<string, string> {
+  return renderFolders(groupFolders(group), group.file);
 }
 
 /**
  * Loads the releases and cdk8s-canary.yaml together; throws one SpecError with the problems of both,
  * so one run shows everything to fix.
  */
-export function loadProjectWithConfig(paths: ProjectPaths): { releases: LoadedRelease[]; config: ProjectConfigModel } {
+export function loadProjectWithConfig(paths: ProjectPaths): { releases: LoadedRelease[]; groups: LoadedGroup[]; config: ProjectConfigModel } {
   const attempt = <T>(f: () => T): T | SpecError => {
     try { return f(); } catch (e) { if (e instanceof SpecError) return e; throw e; }
   };
   const config = attempt(() => loadProjectConfig(paths.root));
-  const releases = attempt(() => loadProject(paths));
-  const errors = [config, releases].filter((x): x is SpecError => x instanceof SpecError);
+  const specs = attempt(() => loadProjectSpecs(paths));
+  const errors = [config, specs].filter((x): x is SpecError => x instanceof SpecError);
   if (errors.length) throw new SpecError(errors.flatMap((e) => e.problems));
-  return { releases: releases as LoadedRelease[], config: config as ProjectConfigModel };
+  const { releases, groups } = specs as LoadedSpecs;
+  return { releases, groups, config: config as ProjectConfigModel };
 }
 
 /** The folders of one release (objects, not yet YAML). */
@@ -79,13 +96,14 @@ export function renderRelease(release: LoadedRelease): Map<string, string> {
   return renderFolders(releaseFolders(release), release.file);
 }
 
-/** Every file of dist/ for a set of releases, after cross-release checks. */
-export function renderProject(releases: readonly LoadedRelease[], config: ProjectConfigModel = defaultProjectConfig()): Map<string, string> {
+/** Every file of dist/ for a set of releases and release groups, after cross-release checks. */
+export function renderProject(releases: readonly LoadedRelease[], config: ProjectConfigModel = defaultProjectConfig(), groups: readonly LoadedGroup[] = []): Map<string, string> {
   const files = new Map<string, string>();
-  const owners = new Map<string, LoadedRelease>();
+  const owners = new Map<string, { readonly file: string }>();
   const problems: SpecProblem[] = [];
-  for (const r of releases) {
-    const folders = releaseFolders(r);
+  const sources = [...releases.map((r) => ({ r, build: () => releaseFolders(r) })), ...groups.map((g) => ({ r: g, build: () => groupFolders(g) }))];
+  for (const { r, build } of sources) {
+    const folders = build();
     for (const f of folders) for (const o of f.objects) {
       if (o.metadata.namespace !== undefined && o.metadata.namespace !== f.namespace) {
         throw new Error(`internal: ${o.kind} ${o.metadata.namespace}/${o.metadata.name} of release ${r.model.name} is in folder ${f.path}; an object must live in its folder's namespace (Argo CD's AppProject admits exactly those)`);
@@ -100,7 +118,7 @@ export function renderProject(releases: readonly LoadedRelease[], config: Projec
     for (const [p, c] of renderFolders(folders, r.file)) files.set(p, c);
   }
   if (problems.length) throw new SpecError(problems);
-  for (const [p, c] of renderProjectRoots(releases, config)) files.set(p, c);
+  for (const [p, c] of renderProjectRoots(releases, config, groups)) files.set(p, c);
   return files;
 }
 
@@ -110,9 +128,15 @@ export function gitopsFolders(m: ReleaseModel): GitOpsFolder[] {
   return [...releaseNamespaces(m).map((ns) => ({ path: `${m.name}/${ns}`, namespace: ns })), ...(checks ? [checks] : [])];
 }
 
-/** The project-level roots (dist/argocd/, dist/flux/) as files relative to the dist root. */
-export function renderProjectRoots(releases: readonly LoadedRelease[], config: ProjectConfigModel): Map<string, string> {
-  const input = { config, releases: releases.map((r): GitOpsRelease => ({ release: r, folders: gitopsFolders(r.model) })) };
+/** The project-level roots (dist/argocd/, dist/flux/) as files relative to the dist root; release groups' folders included. */
+export function renderProjectRoots(releases: readonly LoadedRelease[], config: ProjectConfigModel, groups: readonly LoadedGroup[] = []): Map<string, string> {
+  const input = {
+    config,
+    releases: [
+      ...releases.map((r): GitOpsRelease => ({ release: r, folders: gitopsFolders(r.model) })),
+      ...groups.map((g): GitOpsRelease => ({ release: g, folders: groupGitopsFolders(g.model) })),
+    ],
+  };
   const roots: ProjectRoot[] = PROJECT_GENERATORS.flatMap((g) => g(input));
   const files = new Map<string, string>();
   const header = generatedHeader(`${config.file} and releases/`);
@@ -128,15 +152,28 @@ export function objectKey(o: KubeObject): string {
 
 export interface SynthResult {
   readonly releases: readonly LoadedRelease[];
+  readonly groups: readonly LoadedGroup[];
   readonly files: number;
 }
 
 /** Loads, validates, renders and atomically replaces the whole dist/. Nothing is written on error. */
 export function synthProject(paths: ProjectPaths): SynthResult {
-  const { releases, config } = loadProjectWithConfig(paths);
-  const files = renderProject(releases, config);
+  const { releases, groups, config } = loadProjectWithConfig(paths);
+  const files = renderProject(releases, config, groups);
   writeTreeAtomic(paths.distDir, files);
-  return { releases, files: files.size };
+  return { releases, groups, files: files.size };
+}
+
+/**
+ * Re-synthesizes one release group's folders only (what a group move touches). Its folders (one per
+ * project) are the same at every stage, so dist/argocd/ and dist/flux/ never change with a move.
+ */
+export function synthOneGroup(paths: ProjectPaths, group: LoadedGroup): Map<string, string> {
+  const files = renderGroup(group);
+  const prefix = `${group.model.name}/`;
+  const own = new Map([...files].map(([p, c]) => [p.slice(prefix.length), c]));
+  writeTreeAtomic(path.join(paths.distDir, group.model.name), own);
+  return files;
 }
 
 /**
@@ -154,9 +191,9 @@ export function synthOneRelease(paths: ProjectPaths, release: LoadedRelease): Ma
   const after = gitopsFolders(release.model).map((f) => f.path.slice(name.length + 1)).sort();
   let roots = new Map<string, string>();
   if (before.join('\n') !== after.join('\n')) {
-    const onDisk = loadProject(paths);
+    const { releases: onDisk, groups } = loadProjectSpecs(paths);
     const releases = onDisk.some((r) => r.model.name === name) ? onDisk.map((r) => (r.model.name === name ? release : r)) : [...onDisk, release];
-    roots = renderProjectRoots(releases, loadProjectConfig(paths.root));
+    roots = renderProjectRoots(releases, loadProjectConfig(paths.root), groups);
   }
   writeTreeAtomic(path.join(paths.distDir, name), own);
   for (const root of new Set([...roots.keys()].map((p) => p.split('/')[0]))) {

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SpecError, SpecProblem } from '../spec/errors';
-import { LoadedRelease, parseRelease, specFiles } from '../spec/loader';
+import { LoadedRelease, parseSpec, specFiles } from '../spec/loader';
 import { loadProject, PROJECT_CHECKS, ProjectPaths } from './project';
 
 /**
@@ -20,7 +20,7 @@ import { loadProject, PROJECT_CHECKS, ProjectPaths } from './project';
 export interface ProjectForMove {
   /** The release named, fully loaded; undefined when no valid spec has that name. */
   readonly release?: LoadedRelease;
-  /** Names of every release in the project, sorted. */
+  /** Names of every release and release group in the project, sorted. */
   readonly names: readonly string[];
   /** Spec files parsed and validated in this call (the others were known valid). */
   readonly parsed: number;
@@ -77,9 +77,14 @@ export function loadProjectFor(paths: ProjectPaths, name: string, cacheFile?: st
       continue;
     }
     parsed++;
-    const r = parseRelease(file, bytes, { checks: PROJECT_CHECKS, relativeTo: paths.root });
+    const r = parseSpec(file, bytes, { checks: PROJECT_CHECKS, relativeTo: paths.root });
     if ('problems' in r) {
       problems.push(...r.problems);
+      continue;
+    }
+    if ('group' in r) { // a release group (kind: ReleaseGroup): validated, named, never the move's release
+      names.push(r.group.model.name);
+      next[rel] = `${hash} ${statKey}`;
       continue;
     }
     names.push(r.release.model.name);

@@ -47,9 +47,55 @@ export function resources(r: WorkloadModel['resources']): k8s.ResourceRequiremen
 
 /** Env vars of the app container: values and references, never secret values. */
 export function envVars(release: ReleaseModel, extra: readonly k8s.EnvVar[] = []): k8s.EnvVar[] {
-  const fromSpec: k8s.EnvVar[] = release.workload.env.map((e) =>
+  return workloadEnv(release.workload, extra);
+}
+
+/** Env vars of a workload: `extra` first, then the spec's own (values and references, never secret values). */
+export function workloadEnv(w: WorkloadModel, extra: readonly k8s.EnvVar[] = []): k8s.EnvVar[] {
+  const fromSpec: k8s.EnvVar[] = w.env.map((e) =>
     e.secretKeyRef ? { name: e.name, valueFrom: { secretKeyRef: { name: e.secretKeyRef.name, key: e.secretKeyRef.key } } }
       : e.configMapKeyRef ? { name: e.name, valueFrom: { configMapKeyRef: { name: e.configMapKeyRef.name, key: e.configMapKeyRef.key } } }
         : { name: e.name, value: e.value ?? '' });
   return [...extra, ...fromSpec];
 }
+
+/** What varies between the pods of two workloads of one app (track, version, name). */
+export interface PodTemplateProps {
+  /** Pod labels (app, track, version, ...). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Image reference of the app container. */
+  readonly image: string;
+  /** Env vars of the app container. */
+  readonly env: readonly k8s.EnvVar[];
+  /** ConfigMap injected with envFrom. @default - none */
+  readonly configMapName?: string;
+}
+
+/**
+ * The pod template every workload kind shares (Deployment, DeploymentConfig): one `app` container
+ * on the workload port, probes, resources, restricted pod security, no service account token.
+ */
+export function podTemplate(w: WorkloadModel, p: PodTemplateProps): k8s.PodTemplateSpec {
+  return {
+    metadata: { labels: { ...p.labels } },
+    spec: {
+      automountServiceAccountToken: false,
+      securityContext: podSecurityContext(w.podSecurity),
+      containers: [{
+        name: APP_CONTAINER,
+        image: p.image,
+        imagePullPolicy: 'IfNotPresent',
+        ports: [{ name: w.portName, containerPort: w.port, protocol: 'TCP' }],
+        env: [...p.env],
+        ...(p.configMapName ? { envFrom: [{ configMapRef: { name: p.configMapName } }] } : {}),
+        resources: resources(w.resources),
+        readinessProbe: probe(w.readiness, w.port),
+        livenessProbe: probe(w.liveness, w.port),
+        securityContext: containerSecurityContext(w.podSecurity),
+      }],
+    },
+  };
+}
+
+/** Name of the app container (DeploymentConfig ImageChange triggers name it). */
+export const APP_CONTAINER = 'app';

@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 import { abort, promote, setWeight, start, step } from '../../rollout';
+import { UsageError } from '../../spec/errors';
 import { CliContext } from '../context';
 import { MoveFlags, Planner, runMove } from '../move';
 import { verifyGate } from './verify';
+import { GROUP_PLANNERS, GroupPlanner, isGroupName, runGroupMove } from './group';
 
 /** Options every moving command takes. */
 function moving(cmd: Command): Command {
@@ -16,6 +18,12 @@ function moving(cmd: Command): Command {
 /** `start`, `step`, `set-weight`, `promote`, `abort`: each move is one commit. */
 export function register(program: Command, ctx: CliContext): void {
   const go = (name: string, plan: Planner, opts: MoveFlags) => runMove(ctx, name, plan, opts);
+  // step, set-weight and abort also move release groups (kind: ReleaseGroup, see commands/group.ts)
+  const goGroup = (name: string, plan: GroupPlanner, opts: MoveFlags) => {
+    if (opts.force) throw new UsageError(`--force skips a release's soak time; release group ${name} has none: drop --force`);
+    return runGroupMove(ctx, name, plan, opts);
+  };
+  const isGroup = (name: string) => isGroupName(ctx.root(), name);
 
   moving(program.command('start <release>')
     .description('deploy a canary of a new version at the ladder\'s first weight (0 unless the spec says otherwise)')
@@ -25,16 +33,17 @@ export function register(program: Command, ctx: CliContext): void {
       go(name, (r) => start(r.model, { version: opts.version, ...(opts.image !== undefined ? { image: opts.image } : {}) }), opts));
 
   moving(program.command('step <release>')
-    .description('move the canary to the next weight of the ladder (after the last one, promote is next)')
+    .description('move the canary to the next weight of the ladder (after the last one, promote is next); for a release group at stage 3, the next weight of the entry ladder')
     .option('--force', 'leave the current step before its minimum soak time has passed')
     .option('--verify-url <base>', "run `verify <release> --url BASE` first; when a check fails, exit 1 without moving"))
     .action(async (name: string, opts: MoveFlags & { verifyUrl?: string }) => {
+      if (isGroup(name)) return goGroup(name, GROUP_PLANNERS.step, opts);
       if (opts.verifyUrl === undefined || await verifyGate(ctx, name, opts.verifyUrl)) await go(name, (r) => step(r.model), opts);
     });
 
   moving(program.command('set-weight <release> <weight>')
-    .description('set any canary weight from 0 to the spec\'s weightTotal (a hold or a hotfix)'))
-    .action((name: string, weight: string, opts: MoveFlags) => go(name, (r) => setWeight(r.model, weight), opts));
+    .description('set any canary weight from 0 to the spec\'s weightTotal (a hold or a hotfix); for a release group at stage 3, the entry split 0..100'))
+    .action((name: string, weight: string, opts: MoveFlags) => (isGroup(name) ? goGroup(name, GROUP_PLANNERS.setWeight(weight), opts) : go(name, (r) => setWeight(r.model, weight), opts)));
 
   moving(program.command('promote <release>')
     .description('production runs the canary\'s version; the canary is removed')
@@ -42,6 +51,6 @@ export function register(program: Command, ctx: CliContext): void {
     .action((name: string, opts: MoveFlags) => go(name, (r) => promote(r.model), opts));
 
   moving(program.command('abort <release>')
-    .description('all traffic back to production and the canary removed'))
-    .action((name: string, opts: MoveFlags) => go(name, (r) => abort(r.model), opts));
+    .description('all traffic back to production and the canary removed; for a release group at stage 2-4, back to the mains only, front first'))
+    .action((name: string, opts: MoveFlags) => (isGroup(name) ? goGroup(name, GROUP_PLANNERS.abort, opts) : go(name, (r) => abort(r.model), opts)));
 }

@@ -3,9 +3,10 @@ import * as path from 'path';
 import { Git } from '../../git';
 import { describeNext, ladderPosition, nextMoveOf, percent, releaseNamed, soakingRung, soakState, formatDuration, stateOf } from '../../rollout';
 import { LoadedRelease } from '../../spec/loader';
-import { loadProject, projectPaths } from '../../synth/project';
+import { loadProjectSpecs, projectPaths } from '../../synth/project';
 import { CliContext } from '../context';
 import { EXIT_OK } from '../output';
+import { GroupStatus, groupStatus, groupStatusLines } from './group';
 
 /** One release in `status --json`. */
 export interface ReleaseStatus {
@@ -27,18 +28,24 @@ export interface ReleaseStatus {
 /** `status [release] [--json]`. */
 export function register(program: Command, ctx: CliContext): void {
   program.command('status [release]')
-    .description('per release: router, stable version, canary version and weight, ladder position, and the next move')
-    .option('--json', 'print {"releases":[...]} as JSON')
+    .description('per release: router, stable version, canary version and weight, ladder position, and the next move; per release group: stage k/6 and what `next` will do')
+    .option('--json', 'print {"releases":[...],"groups":[...]} as JSON')
     .action(async (name: string | undefined, opts: { json?: boolean }) => {
       const paths = projectPaths(ctx.root());
-      const all = loadProject(paths);
-      const releases = name ? [releaseNamed(all, name)] : all;
-      const git = await Git.open(paths.root).catch(() => undefined);
+      const { releases: all, groups: allGroups } = loadProjectSpecs(paths);
+      const group = name ? allGroups.find((g) => g.model.name === name) : undefined;
+      const releases = group ? [] : name ? [releaseNamed(all, name)] : all;
+      const groups: GroupStatus[] = (group ? [group] : name ? [] : allGroups).map(groupStatus);
+      const git = releases.length ? await Git.open(paths.root).catch(() => undefined) : undefined;
       const out: ReleaseStatus[] = [];
       for (const r of releases) out.push(await statusOf(r, paths.root, git));
-      if (opts.json) ctx.io.out(JSON.stringify({ releases: out }, null, 2));
-      else if (out.length === 0) ctx.io.out(`no release specs in ${path.relative(process.cwd(), paths.releasesDir) || '.'}/`);
-      else out.forEach((s, i) => { if (i) ctx.io.out(''); printStatus(ctx, s); });
+      // `groups` appears when the project has release groups
+      if (opts.json) ctx.io.out(JSON.stringify({ releases: out, ...(allGroups.length ? { groups } : {}) }, null, 2));
+      else if (out.length === 0 && groups.length === 0) ctx.io.out(`no release specs in ${path.relative(process.cwd(), paths.releasesDir) || '.'}/`);
+      else {
+        out.forEach((s, i) => { if (i) ctx.io.out(''); printStatus(ctx, s); });
+        groups.forEach((g, i) => { if (i || out.length) ctx.io.out(''); for (const l of groupStatusLines(g)) ctx.io.out(l); });
+      }
       ctx.setCode(EXIT_OK);
     });
 }

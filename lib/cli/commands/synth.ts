@@ -10,16 +10,16 @@ export function register(program: Command, ctx: CliContext): void {
     .option('-o, --output <dir>', 'output folder', process.env.CDK8S_OUTDIR ?? 'dist')
     .action((opts: { output: string }) => {
       const r = synthProject(projectPaths(ctx.root(), opts.output));
-      ctx.io.out(`synthesized ${r.releases.length} release(s), ${r.files} file(s) into ${opts.output}/`);
+      ctx.io.out(`synthesized ${r.releases.length} release(s)${r.groups.length ? ` and ${r.groups.length} release group(s)` : ''}, ${r.files} file(s) into ${opts.output}/`);
       ctx.setCode(EXIT_OK);
     });
 
   program.command('validate')
     .description('validate every release spec (schema, cross-field rules, router limits) and cdk8s-canary.yaml; writes nothing')
     .action(() => {
-      const { releases, config } = loadProjectWithConfig(projectPaths(ctx.root()));
-      renderProjectRoots(releases, config); // Argo CD and Flux object names must not clash
-      ctx.io.out(`${releases.length} release(s) valid`);
+      const { releases, groups, config } = loadProjectWithConfig(projectPaths(ctx.root()));
+      renderProjectRoots(releases, config, groups); // Argo CD and Flux object names must not clash
+      ctx.io.out(`${releases.length} release(s)${groups.length ? ` and ${groups.length} release group(s)` : ''} valid`);
       ctx.setCode(EXIT_OK);
     });
 }

@@ -522,26 +522,49 @@ export interface IstioUriMatch1 {
   regex?: string;
 }
 /**
- * OpenShift Route: 'to' the main Service, the canary Service in 'alternateBackends' (same namespace, weights 0..256). No header or cookie routing: a Route cannot match on them.
+ * OpenShift Route: 'to' the main Service, the canary Service in 'alternateBackends' (same namespace, relative weights 0..256, emitted as percentages summing to 100, at most 3 alternate backends). No header or cookie routing: a Route matches on host and path only.
  */
 export interface OpenShiftRouteRouterOptions {
   type: 'openshiftRoute';
   /**
-   * Router domain; the Route host is <name>-<namespace>.<domain>.
+   * Router domain (e.g. 192.168.99.100.nip.io); a Route's host is <service>-<namespace>.<domain> unless host is set.
    */
   domain: string;
   /**
-   * Default: <service>-<namespace>.<domain>.
+   * Host of the main Route. Default: <service>-<namespace>.<domain>.
    */
   host?: string;
   /**
-   * Give the canary its own Route too (CANARY_URL_REQ). Default: false.
+   * Name of the main Route. Default: the stable Service name.
+   */
+  routeName?: string;
+  /**
+   * Give the canary its own Route <canary service>-<namespace>.<domain> too, so another canary (or a tester) can call it directly (S3's CANARY_URL_REQ). Default: false.
    */
   canaryRoute?: boolean;
   /**
-   * haproxy.router.openshift.io/balance. Default: roundrobin (recommended for weighted backends).
+   * Value of the haproxy.router.openshift.io/balance annotation. Default: roundrobin, which OpenShift recommends for weighted backends.
    */
   balance?: 'roundrobin' | 'leastconn' | 'source' | 'random';
+  header?: HeaderMatch2;
+  /**
+   * Not supported: a Route cannot match on cookies. Accepted by the schema only so that the router reports a clear, positioned error.
+   */
+  cookie?: string;
+}
+/**
+ * Requests carrying this header reach the canary whatever its weight (testers).
+ */
+export interface HeaderMatch2 {
+  name: string;
+  /**
+   * Exact value. Default: 'always'.
+   */
+  value?: string;
+  /**
+   * Regular expression the value must match, instead of value.
+   */
+  pattern?: string;
 }
 /**
  * One HTTP request and what its answer must be.
