@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import * as group from './commands/group';
+import * as review from './commands/review';
 import * as rollout from './commands/rollout';
 import * as status from './commands/status';
 import * as synth from './commands/synth';
@@ -14,6 +15,7 @@ const COMMANDS: readonly { register(program: Command, ctx: CliContext): void }[]
   rollout,
   verify,
   group,
+  review,
 ];
 
 /** Builds the command tree. Commands report their exit code through `ctx.setCode`. */

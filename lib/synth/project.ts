@@ -6,13 +6,16 @@ import { argoCdGenerator } from '../gitops/argocd';
 import { fluxGenerator } from '../gitops/flux';
 import { GITOPS_ROOTS, GitOpsFolder, GitOpsRelease, ProjectGenerator, ProjectRoot } from '../gitops/layout';
 import { withSyncWaves } from '../gitops/sync-waves';
+import { declaredExternal } from '../lint/external';
+import { lintRendered } from '../lint/report';
+import { Located } from '../manifests/objects';
 import { routerCheck } from '../routers/registry';
 import { SpecError, SpecProblem } from '../spec/errors';
 import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, ReleaseCheck } from '../spec/loader';
 import { ReleaseModel } from '../spec/model';
 import { defaultProjectConfig, loadProjectConfig, ProjectConfigModel } from '../spec/project-config';
 import { workloadTypes } from '../workloads/registry';
-import { buildRelease, FolderTransform, KubeObject, ReleaseFolder, releaseNamespaces, renderFolders, renderKustomizeRoot } from './build';
+import { buildRelease, FolderTransform, KubeObject, objectFileName, ReleaseFolder, releaseNamespaces, renderFolders, renderKustomizeRoot } from './build';
 import { buildGroup, groupGitopsFolders } from './group';
 import { generatedHeader } from './yaml';
 import { writeTreeAtomic } from './write';
@@ -96,11 +99,19 @@ export function renderRelease(release: LoadedRelease): Map<string, string> {
   return renderFolders(releaseFolders(release), release.file);
 }
 
-/** Every file of dist/ for a set of releases and release groups, after cross-release checks. */
-export function renderProject(releases: readonly LoadedRelease[], config: ProjectConfigModel = defaultProjectConfig(), groups: readonly LoadedGroup[] = []): Map<string, string> {
+export interface RenderOptions {
+  /** How lint findings name the output folder (`dist/guestbook/...`). @default 'dist' */
+  readonly distLabel?: string;
+  /** Receives lint warnings (findings that do not stop synthesis). @default - warnings are dropped */
+  readonly onWarning?: (p: SpecProblem) => void;
+}
+
+/** Every file of dist/ for a set of releases and release groups, after cross-release checks and the lint (lib/lint). */
+export function renderProject(releases: readonly LoadedRelease[], config: ProjectConfigModel = defaultProjectConfig(), groups: readonly LoadedGroup[] = [], options: RenderOptions = {}): Map<string, string> {
   const files = new Map<string, string>();
   const owners = new Map<string, { readonly file: string }>();
   const problems: SpecProblem[] = [];
+  const objects: Located[] = [];
   const sources = [...releases.map((r) => ({ r, build: () => releaseFolders(r) })), ...groups.map((g) => ({ r: g, build: () => groupFolders(g) }))];
   for (const { r, build } of sources) {
     const folders = build();
@@ -108,6 +119,7 @@ export function renderProject(releases: readonly LoadedRelease[], config: Projec
       if (o.metadata.namespace !== undefined && o.metadata.namespace !== f.namespace) {
         throw new Error(`internal: ${o.kind} ${o.metadata.namespace}/${o.metadata.name} of release ${r.model.name} is in folder ${f.path}; an object must live in its folder's namespace (Argo CD's AppProject admits exactly those)`);
       }
+      objects.push({ obj: o, file: `${f.path}/${objectFileName(o)}`, release: r.model.name });
       const key = objectKey(o);
       const other = owners.get(key);
       if (other && other !== r) {
@@ -118,6 +130,9 @@ export function renderProject(releases: readonly LoadedRelease[], config: Projec
     for (const [p, c] of renderFolders(folders, r.file)) files.set(p, c);
   }
   if (problems.length) throw new SpecError(problems);
+  const lint = lintRendered(objects, files, { external: declaredExternal(sources.map((s) => s.r.source.toJS())), distLabel: options.distLabel ?? 'dist' });
+  for (const w of lint.warnings) options.onWarning?.(w);
+  if (lint.errors.length) throw new SpecError(lint.errors);
   for (const [p, c] of renderProjectRoots(releases, config, groups)) files.set(p, c);
   return files;
 }
@@ -156,10 +171,10 @@ export interface SynthResult {
   readonly files: number;
 }
 
-/** Loads, validates, renders and atomically replaces the whole dist/. Nothing is written on error. */
-export function synthProject(paths: ProjectPaths): SynthResult {
+/** Loads, validates, renders, lints and atomically replaces the whole dist/. Nothing is written on error. */
+export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, 'onWarning'> = {}): SynthResult {
   const { releases, groups, config } = loadProjectWithConfig(paths);
-  const files = renderProject(releases, config, groups);
+  const files = renderProject(releases, config, groups, { ...options, distLabel: path.relative(paths.root, paths.distDir) || '.' });
   writeTreeAtomic(paths.distDir, files);
   return { releases, groups, files: files.size };
 }

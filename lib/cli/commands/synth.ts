@@ -1,24 +1,26 @@
 import { Command } from 'commander';
-import { loadProjectWithConfig, projectPaths, renderProjectRoots, synthProject } from '../../synth/project';
+import { formatProblem, SpecProblem } from '../../spec/errors';
+import { loadProjectWithConfig, projectPaths, renderProject, synthProject } from '../../synth/project';
 import { CliContext } from '../context';
 import { EXIT_OK } from '../output';
 
 /** `synth` and `validate`. */
 export function register(program: Command, ctx: CliContext): void {
+  const onWarning = (p: SpecProblem) => ctx.io.err(`warning: ${formatProblem(p)}`);
   program.command('synth')
-    .description('validate every release and write dist/ (atomically; nothing is written on error)')
+    .description('validate and lint every release and write dist/ (atomically; nothing is written on error)')
     .option('-o, --output <dir>', 'output folder', process.env.CDK8S_OUTDIR ?? 'dist')
     .action((opts: { output: string }) => {
-      const r = synthProject(projectPaths(ctx.root(), opts.output));
+      const r = synthProject(projectPaths(ctx.root(), opts.output), { onWarning });
       ctx.io.out(`synthesized ${r.releases.length} release(s)${r.groups.length ? ` and ${r.groups.length} release group(s)` : ''}, ${r.files} file(s) into ${opts.output}/`);
       ctx.setCode(EXIT_OK);
     });
 
   program.command('validate')
-    .description('validate every release spec (schema, cross-field rules, router limits) and cdk8s-canary.yaml; writes nothing')
+    .description('validate every release spec (schema, cross-field rules, router limits) and cdk8s-canary.yaml, and lint the objects they generate; writes nothing')
     .action(() => {
       const { releases, groups, config } = loadProjectWithConfig(projectPaths(ctx.root()));
-      renderProjectRoots(releases, config, groups); // Argo CD and Flux object names must not clash
+      renderProject(releases, config, groups, { onWarning }); // lints, and renders the Argo CD and Flux roots: their object names must not clash
       ctx.io.out(`${releases.length} release(s)${groups.length ? ` and ${groups.length} release group(s)` : ''} valid`);
       ctx.setCode(EXIT_OK);
     });

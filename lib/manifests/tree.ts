@@ -1,0 +1,42 @@
+import { parseAllDocuments } from 'yaml';
+import { isRecord, Located, Manifest } from './objects';
+
+/** A file of a dist tree that could not be read as Kubernetes objects. */
+export interface TreeProblem {
+  readonly file: string;
+  readonly message: string;
+}
+
+/**
+ * Reads the objects of a dist tree (relative path -> YAML text). Every YAML document with an
+ * apiVersion, kind and metadata.name is an object; kustomization.yaml files are skipped (they list
+ * files, not cluster objects), and so is anything that is not .yaml/.yml.
+ */
+export function objectsOfTree(files: ReadonlyMap<string, string>, options: { includeKustomizations?: boolean } = {}): { objects: Located[]; problems: TreeProblem[] } {
+  const objects: Located[] = [];
+  const problems: TreeProblem[] = [];
+  for (const [file, text] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (!/\.ya?ml$/.test(file)) continue;
+    const base = file.split('/').pop() ?? file;
+    if (!options.includeKustomizations && /^kustomization\.ya?ml$/.test(base)) continue;
+    const release = file.includes('/') ? file.split('/')[0] : '';
+    for (const doc of parseAllDocuments(text)) {
+      if (doc.errors.length) {
+        problems.push({ file, message: `not valid YAML (${doc.errors[0].message.split('\n')[0]})` });
+        continue;
+      }
+      const o = doc.toJS({ maxAliasCount: 100 }) as unknown;
+      if (o === null || o === undefined) continue;
+      if (!isManifest(o)) {
+        problems.push({ file, message: 'a document is not a Kubernetes object (apiVersion, kind and metadata.name are required)' });
+        continue;
+      }
+      objects.push({ obj: o, file, release });
+    }
+  }
+  return { objects, problems };
+}
+
+function isManifest(o: unknown): o is Manifest {
+  return isRecord(o) && typeof o.apiVersion === 'string' && typeof o.kind === 'string' && isRecord(o.metadata) && typeof o.metadata.name === 'string';
+}

@@ -1,0 +1,274 @@
+/**
+ * Semantic diff of two dist/ trees, grouped by release: traffic moves (computed by ./traffic from
+ * the manifests on both sides), image and version changes, objects added and removed, and every
+ * other changed field by object and field path. Pure: trees in, a plain report out.
+ */
+import { identityOf, isRecord, isWorkload, Located, refOf, workloadVersion } from '../manifests/objects';
+import { objectsOfTree } from '../manifests/tree';
+import { pathToString } from '../spec/errors';
+import { computeTraffic, entryLabel, EntryTraffic, pct, summarize, summaryLine } from './traffic';
+
+export type Path = readonly (string | number)[];
+
+/** One changed field; `before`/`after` absent means the field did not exist on that side. */
+export interface FieldChange {
+  readonly path: string;
+  readonly before?: unknown;
+  readonly after?: unknown;
+}
+
+/** Changed fields of one object present on both sides. */
+export interface ObjectChange {
+  /** `Kind namespace/name`. */
+  readonly object: string;
+  readonly file: string;
+  readonly fields: readonly FieldChange[];
+}
+
+/** An object present on one side only. */
+export interface ObjectPresence {
+  readonly object: string;
+  readonly file: string;
+  /** `app version` for workloads. */
+  readonly runs?: string;
+}
+
+/** How the shares of one entry point move. */
+export interface TrafficMove {
+  /** Entry point id (`Kind ns/name host/path`). */
+  readonly entry: string;
+  readonly object: string;
+  readonly host: string;
+  readonly path: string;
+  readonly apps: readonly { readonly app: string; readonly versions: readonly { readonly version: string; readonly before: number; readonly after: number }[] }[];
+  /** `guestbook v0 75% / v1 25% -> 0% / 100%` (`new entry point: ...` / `entry point removed`). */
+  readonly text: string;
+}
+
+/** A tester-only path (`header X-Canary: always -> guestbook v1 100%`) that appears or disappears at an entry point. */
+export interface TesterChange {
+  readonly change: 'added' | 'removed';
+  /** `host/path` of the entry point. */
+  readonly entry: string;
+  readonly path: string;
+}
+
+export interface ReleaseDiff {
+  readonly release: string;
+  readonly traffic: readonly TrafficMove[];
+  /** Tester-only paths (header, cookie) that appear or disappear. */
+  readonly testers: readonly TesterChange[];
+  /** The weight fields behind the traffic moves. */
+  readonly weightFields: readonly ObjectChange[];
+  /** Image and version-label changes, one entry per object; `summary` like `v0 -> v1` for workloads. */
+  readonly versions: readonly (ObjectChange & { readonly summary?: string })[];
+  readonly added: readonly ObjectPresence[];
+  readonly removed: readonly ObjectPresence[];
+  /** Every other changed field. */
+  readonly changed: readonly ObjectChange[];
+}
+
+/** Diffs two dist trees (relative path -> YAML). Releases with no change are left out. */
+export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): ReleaseDiff[] {
+  const a = objectsOfTree(before, { includeKustomizations: true }).objects;
+  const b = objectsOfTree(after, { includeKustomizations: true }).objects;
+  const key = (l: Located) => (l.obj.kind === 'Kustomization' ? `kustomization:${l.file}` : identityOf(l.obj));
+  const am = new Map(a.map((l) => [key(l), l]));
+  const bm = new Map(b.map((l) => [key(l), l]));
+  const cluster = (xs: Located[]) => xs.filter((l) => l.obj.kind !== 'Kustomization');
+  const ta = computeTraffic(cluster(a)).entries;
+  const tb = computeTraffic(cluster(b)).entries;
+
+  const releases = new Map<string, { traffic: TrafficMove[]; testers: TesterChange[]; weightFields: ObjectChange[]; versions: (ObjectChange & { summary?: string })[]; added: ObjectPresence[]; removed: ObjectPresence[]; changed: ObjectChange[] }>();
+  const rel = (name: string) => {
+    let r = releases.get(name);
+    if (!r) { r = { traffic: [], testers: [], weightFields: [], versions: [], added: [], removed: [], changed: [] }; releases.set(name, r); }
+    return r;
+  };
+
+  for (const [k, l] of bm) {
+    const old = am.get(k);
+    if (!old) {
+      if (l.obj.kind !== 'Kustomization') rel(l.release).added.push(presence(l));
+      continue;
+    }
+    const fields = diffValues(old.obj, l.obj, []).filter((f) => !(l.obj.kind === 'Kustomization' && f.path.startsWith('resources')));
+    if (!fields.length) continue;
+    const r = rel(l.release);
+    const weight = fields.filter((f) => isWeightField(f.path));
+    const version = fields.filter((f) => !isWeightField(f.path) && isVersionField(f.path, l.obj.kind));
+    const other = fields.filter((f) => !isWeightField(f.path) && !isVersionField(f.path, l.obj.kind));
+    if (weight.length) r.weightFields.push({ object: refOf(l.obj), file: l.file, fields: weight });
+    if (version.length) {
+      const va = isWorkload(old.obj) ? workloadVersion(old.obj).version : undefined;
+      const vb = isWorkload(l.obj) ? workloadVersion(l.obj).version : undefined;
+      r.versions.push({ object: refOf(l.obj), file: l.file, fields: version, ...(va !== undefined && vb !== undefined && va !== vb ? { summary: `${va} -> ${vb}` } : {}) });
+    }
+    if (other.length) r.changed.push({ object: refOf(l.obj), file: l.file, fields: other });
+  }
+  for (const [k, l] of am) if (!bm.has(k) && l.obj.kind !== 'Kustomization') rel(l.release).removed.push(presence(l));
+
+  const ea = new Map(ta.map((e) => [e.id, e]));
+  const eb = new Map(tb.map((e) => [e.id, e]));
+  for (const id of [...new Set([...ea.keys(), ...eb.keys()])]) {
+    const x = ea.get(id);
+    const y = eb.get(id);
+    const e = (y ?? x)!;
+    const move = trafficMove(x, y);
+    if (move) rel(e.release).traffic.push(move);
+    const tx = new Set((x?.testers ?? []).map((t) => `${t.condition} -> ${summaryLine(t.flows)}`));
+    const ty = new Set((y?.testers ?? []).map((t) => `${t.condition} -> ${summaryLine(t.flows)}`));
+    const where = entryLabel(e);
+    for (const t of ty) if (!tx.has(t)) rel(e.release).testers.push({ change: 'added', entry: where, path: t });
+    for (const t of tx) if (!ty.has(t)) rel(e.release).testers.push({ change: 'removed', entry: where, path: t });
+  }
+
+  const byFile = <T extends { file: string }>(xs: T[]) => xs.sort((p, q) => (p.file < q.file ? -1 : p.file > q.file ? 1 : 0));
+  return [...releases].sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0)).map(([release, r]) => ({
+    release, traffic: r.traffic, testers: r.testers, weightFields: byFile(r.weightFields), versions: byFile(r.versions),
+    added: byFile(r.added), removed: byFile(r.removed), changed: byFile(r.changed),
+  }));
+}
+
+function presence(l: Located): ObjectPresence {
+  if (!isWorkload(l.obj)) return { object: refOf(l.obj), file: l.file };
+  const v = workloadVersion(l.obj);
+  return { object: refOf(l.obj), file: l.file, runs: `${v.app} ${v.version}` };
+}
+
+/** Whether a changed field is a traffic weight (router weights, ingress-nginx canary weight, mirroring). */
+export function isWeightField(p: string): boolean {
+  return /(^|\.)weight$/.test(p) || /\["nginx\.ingress\.kubernetes\.io\/canary-weight(-total)?"\]$/.test(p) || /(^|\.)mirrorPercentage(\.|$)/.test(p);
+}
+
+/** Whether a changed field says which version runs (images, version labels, image stream tags). */
+export function isVersionField(p: string, kind: string): boolean {
+  return /(^|\.)image$/.test(p) || /(^|\.)version$/.test(p) || /\["app\.kubernetes\.io\/version"\]$/.test(p)
+    || /(^|\.)imageChangeParams\./.test(p) || (kind === 'ImageStream' && /^spec\.tags/.test(p));
+}
+
+/** Field-level differences; lists of named items (containers, env, ports) are matched by name. */
+export function diffValues(a: unknown, b: unknown, path: Path): FieldChange[] {
+  if (a === b) return [];
+  if (isRecord(a) && isRecord(b)) {
+    const keys = [...Object.keys(a), ...Object.keys(b).filter((k) => !(k in a))];
+    return keys.flatMap((k) => (k in a && k in b ? diffValues(a[k], b[k], [...path, k]) : k in a ? [{ path: pathToString([...path, k]), before: a[k] }] : [{ path: pathToString([...path, k]), after: b[k] }]));
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const named = (xs: unknown[]) => xs.length > 0 && xs.every((x) => isRecord(x) && typeof x.name === 'string') && new Set(xs.map((x) => (x as { name: string }).name)).size === xs.length;
+    if (named(a) && named(b)) {
+      const out: FieldChange[] = [];
+      const ai = new Map(a.map((x, i) => [(x as { name: string }).name, i]));
+      const bi = new Map(b.map((x, i) => [(x as { name: string }).name, i]));
+      for (const [name, i] of bi) {
+        const j = ai.get(name);
+        if (j === undefined) out.push({ path: pathToString([...path, i]), after: b[i] });
+        else out.push(...diffValues(a[j], b[i], [...path, i]));
+      }
+      for (const [name, j] of ai) if (!bi.has(name)) out.push({ path: pathToString([...path, j]), before: a[j] });
+      return out;
+    }
+    const out: FieldChange[] = [];
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      if (i >= a.length) out.push({ path: pathToString([...path, i]), after: b[i] });
+      else if (i >= b.length) out.push({ path: pathToString([...path, i]), before: a[i] });
+      else out.push(...diffValues(a[i], b[i], [...path, i]));
+    }
+    return out;
+  }
+  if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  return [{ path: pathToString(path), before: a, after: b }];
+}
+
+function trafficMove(x: EntryTraffic | undefined, y: EntryTraffic | undefined): TrafficMove | undefined {
+  const e = (y ?? x)!;
+  const base = { entry: e.id, object: e.entry, host: e.host, path: e.path };
+  if (!x) return { ...base, apps: [], text: `new entry point: ${summaryLine(y!.flows)}` };
+  if (!y) return { ...base, apps: [], text: `entry point removed (was ${summaryLine(x.flows)})` };
+  const sa = summarize(x.flows);
+  const sb = summarize(y.flows);
+  const apps: { app: string; versions: { version: string; before: number; after: number }[] }[] = [];
+  let moved = false;
+  for (const app of [...new Set([...sa.map((s) => s.app), ...sb.map((s) => s.app)])]) {
+    const va = sa.find((s) => s.app === app)?.versions ?? [];
+    const vb = sb.find((s) => s.app === app)?.versions ?? [];
+    const versions = [...new Set([...va.map((v) => v.version), ...vb.map((v) => v.version)])].map((version) => ({
+      version, before: va.find((v) => v.version === version)?.share ?? 0, after: vb.find((v) => v.version === version)?.share ?? 0,
+    }));
+    if (versions.some((v) => Math.abs(v.before - v.after) > 1e-9)) { moved = true; apps.push({ app, versions }); }
+  }
+  if (!moved) return undefined;
+  const text = apps
+    .map((a) => `${a.app} ${a.versions.map((v) => `${v.version} ${pct(v.before)}`).join(' / ')} -> ${a.versions.map((v) => pct(v.after)).join(' / ')}`)
+    .join('; ');
+  return { ...base, apps, text };
+}
+
+// ---------------------------------------------------------------------------------------------- output
+
+export interface DiffReport {
+  readonly base: { readonly rev: string; readonly label: string };
+  readonly head: { readonly rev: string | null; readonly label: string };
+  readonly releases: readonly ReleaseDiff[];
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return '(absent)';
+  const s = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v);
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+function fieldLine(f: FieldChange): string {
+  if (f.before === undefined) return `\`${f.path}\` added: ${show(f.after)}`;
+  if (f.after === undefined) return `\`${f.path}\` removed (was ${show(f.before)})`;
+  return `\`${f.path}\`: ${show(f.before)} -> ${show(f.after)}`;
+}
+
+/** The Markdown summary (meant to be posted as a PR comment). */
+export function renderDiffMarkdown(d: DiffReport): string {
+  const out: string[] = [`## cdk8s-canary diff: ${d.base.label} -> ${d.head.label}`, ''];
+  if (!d.releases.length) {
+    out.push('No change in dist/.');
+    return out.join('\n') + '\n';
+  }
+  for (const r of d.releases) {
+    out.push(`### ${r.release}`, '');
+    if (r.traffic.length || r.testers.length || r.weightFields.length) {
+      out.push('**Traffic**', '');
+      for (const m of r.traffic) out.push(`- \`${entryLabel(m)}\` (${m.object}): ${m.text}`);
+      for (const t of r.testers) out.push(`- tester-only path ${t.change} at \`${t.entry}\`: ${t.path}`);
+      for (const o of r.weightFields) for (const f of o.fields) out.push(`- weight field: ${o.object} ${fieldLine(f)}`);
+      out.push('');
+    }
+    if (r.versions.length) {
+      out.push('**Versions and images**', '');
+      for (const o of r.versions) {
+        out.push(`- ${o.object}${o.summary ? `: ${o.summary}` : ''}`);
+        for (const f of o.fields) out.push(`  - ${fieldLine(f)}`);
+      }
+      out.push('');
+    }
+    if (r.added.length) {
+      out.push('**Added**', '');
+      for (const o of r.added) out.push(`- ${o.object}${o.runs ? ` (runs ${o.runs})` : ''} \`${o.file}\``);
+      out.push('');
+    }
+    if (r.removed.length) {
+      out.push('**Removed**', '');
+      for (const o of r.removed) out.push(`- ${o.object}${o.runs ? ` (ran ${o.runs})` : ''} \`${o.file}\``);
+      out.push('');
+    }
+    if (r.changed.length) {
+      out.push('**Other changes**', '');
+      for (const o of r.changed) {
+        if (o.fields.length === 1) out.push(`- ${o.object} ${fieldLine(o.fields[0])}`);
+        else {
+          out.push(`- ${o.object}`);
+          for (const f of o.fields) out.push(`  - ${fieldLine(f)}`);
+        }
+      }
+      out.push('');
+    }
+  }
+  return out.join('\n').replace(/\n+$/, '\n');
+}

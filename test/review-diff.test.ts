@@ -1,0 +1,227 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { run } from '../lib/cli/main';
+import { DiffReport, diffTrees, diffValues, ReleaseDiff, renderDiffMarkdown } from '../lib/review/diff';
+import { readTreeAt } from '../lib/review/git';
+import { tempRepo } from './support/git';
+import { s1, s3, toFiles } from './support/manifests';
+import { bufferIo } from './support/project';
+import { stateOf } from './support/states';
+
+/** Runs `cdk8s-canary diff --json` in a repository; returns the exit code and the report. */
+async function diffJson(root: string, ...args: string[]): Promise<{ code: number; report?: DiffReport; err: string[] }> {
+  const b = bufferIo();
+  const code = await run(['node', 'cdk8s-canary', '-C', root, 'diff', ...args, '--json'], b.io);
+  return { code, err: b.err, ...(code === 0 ? { report: JSON.parse(b.out.join('\n')) as DiffReport } : {}) };
+}
+
+/** A release's part of a report, with nothing left out. */
+function only(report: DiffReport | undefined, release: string): ReleaseDiff {
+  const r = report?.releases.find((x) => x.release === release);
+  if (!r) throw new Error(`no change reported for ${release}: ${JSON.stringify(report)}`);
+  return r;
+}
+
+/** The S1 guestbook rendered by the real synthesis from releases/guestbook.yaml. */
+function guestbook(stable: string, canary?: { version: string; weight: number }): Map<string, string> {
+  return stateOf('guestbook', (doc) => {
+    doc.setIn(['stable', 'version'], stable);
+    if (canary) doc.set('canary', doc.createNode(canary));
+  }).files;
+}
+
+describe('cdk8s-canary diff between commits of the S1 walk (real synthesis, real git)', () => {
+  let repo: ReturnType<typeof tempRepo>;
+  const commits: Record<string, string> = {};
+  beforeAll(() => {
+    // GIVEN a repository with one commit per move: first release, start (0%), step (25%), promote, and an abort branch
+    repo = tempRepo();
+    const states: [string, Map<string, string>][] = [
+      ['first', guestbook('v0')],
+      ['start', guestbook('v0', { version: 'v1', weight: 0 })],
+      ['step', guestbook('v0', { version: 'v1', weight: 25 })],
+      ['promote', guestbook('v1')],
+    ];
+    for (const [name, files] of states) { repo.writeDist(files); commits[name] = repo.commit(`guestbook: ${name}`); }
+  });
+  afterAll(() => repo.cleanup());
+
+  test('a step reports exactly the weight move and nothing else', async () => {
+    const { code, report } = await diffJson(repo.root, commits.start, commits.step);
+    expect(code).toBe(0);
+    expect(report!.releases.map((r) => r.release)).toEqual(['guestbook']);
+    const r = only(report, 'guestbook');
+    expect(r.traffic.map((m) => `${m.host}${m.path} ${m.object}: ${m.text}`)).toEqual([
+      'guestbook.example.com/ Ingress ns-prod/guestbook-ingress: guestbook v0 100% / v1 0% -> 75% / 25%',
+    ]);
+    expect(r.weightFields).toEqual([{
+      object: 'Ingress ns-canary/guestbook-canary-ingress', file: 'guestbook/ns-canary/ingress-guestbook-canary-ingress.yaml',
+      fields: [{ path: 'metadata.annotations["nginx.ingress.kubernetes.io/canary-weight"]', before: '0', after: '25' }],
+    }]);
+    expect([r.testers, r.versions, r.added, r.removed, r.changed]).toEqual([[], [], [], [], []]);
+  });
+
+  test('start reports the objects added and the tester path, with no traffic move', async () => {
+    const r = only((await diffJson(repo.root, commits.first, commits.start)).report, 'guestbook');
+    expect(r.traffic).toEqual([]);
+    expect(r.added.map((o) => `${o.object}${o.runs ? ` (${o.runs})` : ''}`)).toEqual([
+      'Deployment ns-canary/guestbook-canary (guestbook v1)', 'Ingress ns-canary/guestbook-canary-ingress', 'Service ns-canary/guestbook-canary',
+    ]);
+    expect(r.testers).toEqual([
+      { change: 'added', entry: 'guestbook.example.com/', path: 'header X-Canary: always -> guestbook v1 100%; redis 7.2-alpine 100%' },
+      { change: 'added', entry: 'guestbook.example.com/', path: 'header X-Canary: never -> guestbook v0 100%; redis 7.2-alpine 100%' },
+    ]);
+    expect([r.removed, r.versions, r.weightFields]).toEqual([[], [], []]);
+  });
+
+  test('promote reports the version change of production, the move to 100%, and the canary objects removed', async () => {
+    const r = only((await diffJson(repo.root, commits.step, commits.promote)).report, 'guestbook');
+    expect(r.traffic.map((m) => m.text)).toEqual(['guestbook v0 75% / v1 25% -> 0% / 100%']);
+    expect(r.versions.map((v) => `${v.object}: ${v.summary}`)).toEqual(['Deployment ns-prod/guestbook: v0 -> v1']);
+    expect(r.versions[0].fields.map((f) => f.path)).toEqual([
+      'metadata.labels.version', 'spec.template.metadata.labels.version', 'spec.template.spec.containers[0].image',
+    ]);
+    expect(r.removed.map((o) => o.object)).toEqual(['Deployment ns-canary/guestbook-canary', 'Ingress ns-canary/guestbook-canary-ingress', 'Service ns-canary/guestbook-canary']);
+    expect(r.testers.map((t) => `${t.change} ${t.path}`)).toEqual([
+      'removed header X-Canary: always -> guestbook v1 100%; redis 7.2-alpine 100%',
+      'removed header X-Canary: never -> guestbook v0 100%; redis 7.2-alpine 100%',
+    ]);
+    expect([r.added, r.changed]).toEqual([[], []]);
+  });
+
+  test('abort (25% back to the first state) moves traffic back and removes the canary objects', async () => {
+    const r = diffTrees(guestbook('v0', { version: 'v1', weight: 25 }), guestbook('v0'))[0];
+    expect(r.traffic.map((m) => m.text)).toEqual(['guestbook v0 75% / v1 25% -> 100% / 0%']);
+    expect(r.removed.map((o) => o.object)).toEqual(['Deployment ns-canary/guestbook-canary', 'Ingress ns-canary/guestbook-canary-ingress', 'Service ns-canary/guestbook-canary']);
+    expect([r.versions, r.added, r.changed]).toEqual([[], [], []]);
+  });
+
+  test('the Markdown summary of a step and of a promote', async () => {
+    const md = async (a: string, b: string) => {
+      const o = bufferIo();
+      expect(await run(['node', 'cdk8s-canary', '-C', repo.root, 'diff', a, b], o.io)).toBe(0);
+      return o.out.join('\n').replace(/`[0-9a-f]{7,}`/g, '`SHA`');
+    };
+    const step = await md(commits.start, commits.step);
+    expect(step).toContain('- `guestbook.example.com/` (Ingress ns-prod/guestbook-ingress): guestbook v0 100% / v1 0% -> 75% / 25%');
+    expect(step).toMatchSnapshot('step');
+    expect(await md(commits.step, commits.promote)).toMatchSnapshot('promote');
+  });
+});
+
+describe('cdk8s-canary diff between S3 stages', () => {
+  test('deploying the canaries adds them; splitting F\'s Route moves F and, through the ConfigMap URL, B', () => {
+    // GIVEN S3 stage 1 (mains only), stage 2 (canaries deployed at 0), stage 3 (70/30)
+    const st1 = toFiles(s3({ mains: '1.1' }));
+    const st2 = toFiles(s3({ mains: '1.1', canary: '1.2' }));
+    const st3 = toFiles(s3({ mains: '1.1', canary: '1.2', split: [70, 30] }));
+    // WHEN diffed stage by stage
+    const d12 = diffTrees(st1, st2);
+    const d23 = diffTrees(st2, st3);
+    // THEN stage 2 adds the canaries (B's with its own Route) and attaches them at weight 0: no move
+    expect(d12.map((r) => [r.release, r.added.map((o) => o.object)])).toEqual([
+      ['backend-main', ['DeploymentConfig backend-main/backend-main-canary', 'Route backend-main/backend-main-canary', 'Service backend-main/backend-main-canary']],
+      ['frontend-main', ['ConfigMap frontend-main/frontend-main-canary-config', 'DeploymentConfig frontend-main/frontend-main-canary', 'Service frontend-main/frontend-main-canary']],
+    ]);
+    expect(d12.flatMap((r) => r.traffic.map((m) => `${m.object}: ${m.text}`))).toEqual(['Route backend-main/backend-main-canary: new entry point: backend-main 1.2 100%']);
+    expect(d12.flatMap((r) => r.changed.map((c) => `${c.object} ${c.fields.map((f) => f.path).join(', ')}`))).toEqual([
+      'Route backend-main/backend-main spec.alternateBackends', 'Route frontend-main/frontend-main spec.alternateBackends',
+    ]);
+    // AND stage 3 moves exactly F's entry, B following F
+    expect(d23.map((r) => r.release)).toEqual(['frontend-main']);
+    expect(d23[0].traffic.map((m) => m.text)).toEqual(['frontend-main 1.1 100% / 1.2 0% -> 70% / 30%; backend-main 1.1 100% / 1.2 0% -> 70% / 30%']);
+    expect(d23[0].weightFields.flatMap((o) => o.fields.map((f) => `${o.object} ${f.path}: ${f.before} -> ${f.after}`))).toEqual([
+      'Route frontend-main/frontend-main spec.to.weight: 100 -> 70', 'Route frontend-main/frontend-main spec.alternateBackends[0].weight: 0 -> 30',
+    ]);
+    expect([d23[0].added, d23[0].removed, d23[0].changed, d23[0].versions]).toEqual([[], [], [], []]);
+  });
+
+  test('upgrading the mains is a version change; deleting the canaries is a removal', () => {
+    const allCanary = toFiles(s3({ mains: '1.1', canary: '1.2', split: [0, 100], backendSplit: [0, 100] }));
+    const upgraded = toFiles(s3({ mains: '1.2', canary: '1.2', split: [0, 100], backendSplit: [0, 100] }));
+    const d = diffTrees(allCanary, upgraded);
+    expect(d.flatMap((r) => r.versions.map((v) => `${v.object}: ${v.summary}`))).toEqual([
+      'DeploymentConfig backend-main/backend-main: 1.1 -> 1.2', 'DeploymentConfig frontend-main/frontend-main: 1.1 -> 1.2',
+    ]);
+    expect(d.flatMap((r) => r.traffic)).toEqual([]);
+  });
+});
+
+describe('diff details', () => {
+  test('lists of named items are matched by name, so a new env var is one added field', () => {
+    const a = { env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] };
+    const b = { env: [{ name: 'C', value: '3' }, { name: 'A', value: '1' }, { name: 'B', value: '5' }] };
+    expect(diffValues(a, b, [])).toEqual([{ path: 'env[0]', after: { name: 'C', value: '3' } }, { path: 'env[2].value', before: '2', after: '5' }]);
+  });
+
+  test('with no arguments: merge base with main -> working tree, and a clean message when nothing changed', async () => {
+    // GIVEN main at the first release, a branch that steps the weight in the working tree only
+    const repo = tempRepo();
+    try {
+      repo.writeDist(toFiles(s1({ stable: 'v0', canary: { version: 'v1', weight: 0 } })));
+      const base = repo.commit('start');
+      repo.git('checkout', '-q', '-b', 'step');
+      repo.writeDist(toFiles(s1({ stable: 'v0', canary: { version: 'v1', weight: 25 } })));
+      // WHEN diffed with no revisions
+      const o = bufferIo();
+      expect(await run(['node', 'cdk8s-canary', '-C', repo.root, 'diff'], o.io)).toBe(0);
+      // THEN the base is the merge base with main and the head the working tree
+      expect(o.out[0]).toBe(`## cdk8s-canary diff: \`${base.slice(0, 7)}\` (merge base with main) -> working tree`);
+      expect(o.out.join('\n')).toContain('guestbook v0 100% / v1 0% -> 75% / 25%');
+      // AND committed, HEAD against itself says there is no change
+      repo.commit('step');
+      const same = bufferIo();
+      expect(await run(['node', 'cdk8s-canary', '-C', repo.root, 'diff', 'HEAD', 'HEAD'], same.io)).toBe(0);
+      expect(same.out.slice(-1)).toEqual(['No change in dist/.']);
+    } finally { repo.cleanup(); }
+  });
+
+  test('reads a revision of dist/ from a project in a subfolder of the repository', () => {
+    const repo = tempRepo();
+    try {
+      repo.writeDist(toFiles(s1({ stable: 'v0' })), 'deploy/dist');
+      const sha = repo.commit('first');
+      const files = readTreeAt(repo.root, sha, 'deploy/dist');
+      expect([...files.keys()]).toContain('guestbook/ns-prod/service-guestbook.yaml');
+      expect(files.get('guestbook/ns-prod/service-guestbook.yaml')).toBe(fs.readFileSync(path.join(repo.root, 'deploy/dist/guestbook/ns-prod/service-guestbook.yaml'), 'utf8'));
+    } finally { repo.cleanup(); }
+  });
+
+  test('fails with exit code 2 on an unknown revision', async () => {
+    const repo = tempRepo();
+    try {
+      repo.writeDist(toFiles(s1({ stable: 'v0' })));
+      repo.commit('first');
+      const r = await diffJson(repo.root, 'no-such-branch', 'HEAD');
+      expect(r.code).toBe(2);
+      expect(r.err).toEqual(["error: unknown revision 'no-such-branch'; name a commit, branch or tag that exists (see git log --oneline)"]);
+    } finally { repo.cleanup(); }
+  });
+
+  test('fails with exit code 2 when there is no main branch to take the merge base with', async () => {
+    const repo = tempRepo();
+    try {
+      repo.writeDist(toFiles(s1({ stable: 'v0' })));
+      repo.commit('first');
+      repo.git('checkout', '-q', '-b', 'trunk');
+      repo.git('branch', '-q', '-D', 'main');
+      const r = await diffJson(repo.root);
+      expect(r.code).toBe(2);
+      expect(r.err).toEqual(['error: no main branch found (tried main, origin/main, master, origin/master); pass the base revision explicitly, e.g. cdk8s-canary diff origin/main']);
+    } finally { repo.cleanup(); }
+  });
+
+  test('fails with exit code 2 outside a git repository', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-canary-nogit-'));
+    try {
+      const r = await diffJson(dir, 'HEAD~1', 'HEAD');
+      expect(r.code).toBe(2);
+      expect(r.err[0]).toMatch(/^error: .* is not inside a git repository \(fatal: not a git repository/);
+    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  test('renders an empty report as one line', () => {
+    expect(renderDiffMarkdown({ base: { rev: 'a', label: '`a`' }, head: { rev: null, label: 'working tree' }, releases: [] })).toBe('## cdk8s-canary diff: `a` -> working tree\n\nNo change in dist/.\n');
+  });
+});
