@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { run } from '../lib/cli/main';
 import { DiffReport, diffTrees, diffValues, ReleaseDiff, renderDiffMarkdown } from '../lib/review/diff';
-import { readTreeAt } from '../lib/review/git';
+import { Git, readTreeAt } from '../lib/git';
 import { tempRepo } from './support/git';
 import { s1, s3, toFiles } from './support/manifests';
 import { bufferIo } from './support/project';
@@ -177,14 +177,33 @@ describe('diff details', () => {
     } finally { repo.cleanup(); }
   });
 
-  test('reads a revision of dist/ from a project in a subfolder of the repository', () => {
+  test('reads a revision of dist/ from a project in a subfolder of the repository', async () => {
     const repo = tempRepo();
     try {
       repo.writeDist(toFiles(s1({ stable: 'v0' })), 'deploy/dist');
       const sha = repo.commit('first');
-      const files = readTreeAt(repo.root, sha, 'deploy/dist');
+      const files = await readTreeAt(await Git.open(repo.root), sha, 'deploy/dist');
       expect([...files.keys()]).toContain('guestbook/ns-prod/service-guestbook.yaml');
       expect(files.get('guestbook/ns-prod/service-guestbook.yaml')).toBe(fs.readFileSync(path.join(repo.root, 'deploy/dist/guestbook/ns-prod/service-guestbook.yaml'), 'utf8'));
+    } finally { repo.cleanup(); }
+  });
+
+  test('a project in a subfolder (-C deploy): diff and traffic --rev read its dist/ from git', async () => {
+    // GIVEN a repository whose project lives in deploy/, with a step committed
+    const repo = tempRepo();
+    try {
+      repo.writeDist(toFiles(s1({ stable: 'v0', canary: { version: 'v1', weight: 0 } })), 'deploy/dist');
+      repo.commit('start');
+      repo.writeDist(toFiles(s1({ stable: 'v0', canary: { version: 'v1', weight: 25 } })), 'deploy/dist');
+      repo.commit('step');
+      const cwd = path.join(repo.root, 'deploy');
+      // WHEN diffed and traffic read at the previous commit
+      const d = await diffJson(cwd, 'HEAD~1', 'HEAD');
+      const t = bufferIo();
+      expect(await run(['node', 'cdk8s-canary', '-C', cwd, 'traffic', 'guestbook', '--rev', 'HEAD~1'], t.io)).toBe(0);
+      // THEN the step's move, and the traffic before it
+      expect(only(d.report, 'guestbook').traffic.map((m) => m.text)).toEqual(['guestbook v0 100% / v1 0% -> 75% / 25%']);
+      expect(t.out[1]).toBe('  users: guestbook v0 100% / v1 0%; redis 7.2-alpine 100%');
     } finally { repo.cleanup(); }
   });
 
@@ -217,7 +236,7 @@ describe('diff details', () => {
     try {
       const r = await diffJson(dir, 'HEAD~1', 'HEAD');
       expect(r.code).toBe(2);
-      expect(r.err[0]).toMatch(/^error: .* is not inside a git repository \(fatal: not a git repository/);
+      expect(r.err).toEqual([`error: ${dir} is not inside a git repository; run the command in your checkout or pass -C <repository>`]);
     } finally { fs.rmSync(dir, { recursive: true, force: true }); }
   });
 

@@ -1,3 +1,4 @@
 // lib/git: a thin wrapper over the git binary (re-exports only).
 export * from './git';
 export * from './lock';
+export * from './tree';

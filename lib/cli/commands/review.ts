@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Command } from 'commander';
 import { objectsOfTree } from '../../manifests/tree';
 import { diffTrees, renderDiffMarkdown, DiffReport } from '../../review/diff';
-import { mergeBaseWithMain, readTreeAt, repositoryOf, resolveCommit, shortCommit } from '../../review/git';
+import { distAtCommit, mergeBaseWithMain, openRepository, resolveCommit, shortCommit } from '../../review/git';
 import { computeTraffic, entriesOf, renderTrafficText } from '../../review/traffic';
 import { UsageError } from '../../spec/errors';
 import { readTree } from '../../synth/write';
@@ -11,16 +11,17 @@ import { EXIT_OK } from '../output';
 
 interface DistOpts { readonly dist: string }
 
+type Side = { files: Map<string, string>; label: string; sha: string | null };
+
 /** dist/ at a revision, or in the working tree when `rev` is undefined. */
-function distAt(ctx: CliContext, opts: DistOpts, rev: string | undefined): { files: Map<string, string>; label: string; sha: string | null } {
+async function distAt(ctx: CliContext, opts: DistOpts, rev: string | undefined, why?: string): Promise<Side> {
   const root = path.resolve(ctx.root());
   if (rev === undefined) return { files: readTree(path.resolve(root, opts.dist)), label: 'working tree', sha: null };
-  const repo = repositoryOf(root);
-  const sha = resolveCommit(repo.top, rev);
-  const inRepo = path.posix.join(repo.prefix, opts.dist.split(path.sep).join('/'));
-  const short = shortCommit(repo.top, sha);
-  const named = /^[0-9a-f]{4,40}$/.test(rev) && sha.startsWith(rev) ? '' : ` (${rev})`;
-  return { files: readTreeAt(repo.top, sha, inRepo), label: `\`${short}\`${named}`, sha };
+  const git = await openRepository(root);
+  const sha = await resolveCommit(git, rev);
+  const short = await shortCommit(git, sha);
+  const named = why ? ` (${why})` : /^[0-9a-f]{4,40}$/.test(rev) && sha.startsWith(rev) ? '' : ` (${rev})`;
+  return { files: await distAtCommit(git, sha, opts.dist), label: `\`${short}\`${named}`, sha };
 }
 
 /** `diff` and `traffic`: what a reviewer of a canary PR needs to see. */
@@ -31,15 +32,13 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('[head]', 'head revision (default: the working tree)')
     .option('--json', 'print the report as JSON')
     .option('--dist <dir>', 'dist folder, relative to the repository root', 'dist')
-    .action((base: string | undefined, head: string | undefined, opts: DistOpts & { json?: boolean }) => {
-      let baseSide: { files: Map<string, string>; label: string; sha: string | null };
+    .action(async (base: string | undefined, head: string | undefined, opts: DistOpts & { json?: boolean }) => {
+      let baseSide: Side;
       if (base === undefined) {
-        const repo = repositoryOf(path.resolve(ctx.root()));
-        const mb = mergeBaseWithMain(repo.top);
-        baseSide = distAt(ctx, opts, mb.sha);
-        baseSide = { ...baseSide, label: `\`${shortCommit(repo.top, mb.sha)}\` (merge base with ${mb.branch})` };
-      } else baseSide = distAt(ctx, opts, base);
-      const headSide = distAt(ctx, opts, head);
+        const mb = await mergeBaseWithMain(await openRepository(path.resolve(ctx.root())));
+        baseSide = await distAt(ctx, opts, mb.sha, `merge base with ${mb.branch}`);
+      } else baseSide = await distAt(ctx, opts, base);
+      const headSide = await distAt(ctx, opts, head);
       const report: DiffReport = {
         base: { rev: baseSide.sha!, label: baseSide.label },
         head: { rev: headSide.sha, label: headSide.label },
@@ -56,8 +55,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print the report as JSON')
     .option('--rev <revision>', 'read dist/ at a git revision instead of the working tree')
     .option('--dist <dir>', 'dist folder, relative to the repository root', 'dist')
-    .action((name: string | undefined, opts: DistOpts & { json?: boolean; rev?: string }) => {
-      const side = distAt(ctx, opts, opts.rev);
+    .action(async (name: string | undefined, opts: DistOpts & { json?: boolean; rev?: string }) => {
+      const side = await distAt(ctx, opts, opts.rev);
       const { objects, problems } = objectsOfTree(side.files);
       if (problems.length) throw new UsageError(problems.map((p) => `${opts.dist}/${p.file}: ${p.message}`).join('; '));
       const report = computeTraffic(objects);
