@@ -5,7 +5,10 @@ import { run } from '../lib/cli/main';
 import { DiffReport, diffTrees, diffValues, ReleaseDiff, renderDiffMarkdown } from '../lib/review/diff';
 import { Git, readTreeAt } from '../lib/git';
 import { tempRepo } from './support/git';
-import { s1, s3, toFiles } from './support/manifests';
+import { buildGroup } from '../lib/synth/group';
+import { renderFolders } from '../lib/synth/build';
+import { at, ChangePattern, s3Group } from './support/groups';
+import { s1, toFiles } from './support/manifests';
 import { bufferIo } from './support/project';
 import { stateOf } from './support/states';
 
@@ -110,41 +113,82 @@ describe('cdk8s-canary diff between commits of the S1 walk (real synthesis, real
   });
 });
 
-describe('cdk8s-canary diff between S3 stages', () => {
-  test('deploying the canaries adds them; splitting F\'s Route moves F and, through the ConfigMap URL, B', () => {
-    // GIVEN S3 stage 1 (mains only), stage 2 (canaries deployed at 0), stage 3 (70/30)
-    const st1 = toFiles(s3({ mains: '1.1' }));
-    const st2 = toFiles(s3({ mains: '1.1', canary: '1.2' }));
-    const st3 = toFiles(s3({ mains: '1.1', canary: '1.2', split: [70, 30] }));
-    // WHEN diffed stage by stage
-    const d12 = diffTrees(st1, st2);
-    const d23 = diffTrees(st2, st3);
-    // THEN stage 2 adds the canaries (B's with its own Route) and attaches them at weight 0: no move
-    expect(d12.map((r) => [r.release, r.added.map((o) => o.object)])).toEqual([
-      ['backend-main', ['DeploymentConfig backend-main/backend-main-canary', 'Route backend-main/backend-main-canary', 'Service backend-main/backend-main-canary']],
-      ['frontend-main', ['ConfigMap frontend-main/frontend-main-canary-config', 'DeploymentConfig frontend-main/frontend-main-canary', 'Service frontend-main/frontend-main-canary']],
+/** The S3 reference group at a stage, rendered by the real group synthesis (weight 30 at stage 3: the demo's 70/30). */
+function s3Stage(stage: 1 | 2 | 3 | 4 | 5 | 6, pattern: ChangePattern = 'both'): Map<string, string> {
+  return renderFolders(buildGroup(at(s3Group(pattern), stage, 30)), 'releases/frontend-backend.yaml');
+}
+
+describe('cdk8s-canary diff between the S3 stages (real group synthesis, real git)', () => {
+  let repo: ReturnType<typeof tempRepo>;
+  const sha: string[] = [];
+  beforeAll(() => {
+    // GIVEN one commit per stage 1..6 of releases/frontend-backend.yaml
+    repo = tempRepo();
+    for (const stage of [1, 2, 3, 4, 5, 6] as const) { repo.writeDist(s3Stage(stage)); sha[stage] = repo.commit(`frontend-backend: stage ${stage}`); }
+  });
+  afterAll(() => repo.cleanup());
+  const between = async (a: number, b: number) => only((await diffJson(repo.root, sha[a], sha[b])).report, 'frontend-backend');
+  const moves = (r: ReleaseDiff) => r.traffic.map((m) => `${m.object}: ${m.text}`);
+
+  test('stage 1 -> 2 adds the canaries bottom-up; only B\'s canary Route is a new entry point', async () => {
+    const r = await between(1, 2);
+    expect(moves(r)).toEqual(['Route backend-main/backend-main-canary: new entry point: backend-main 1.2 100%']);
+    expect(r.added.map((o) => `${o.object}${o.runs ? ` (${o.runs})` : ''}`)).toEqual([
+      'ConfigMap backend-main/backend-main-canary-config', 'DeploymentConfig backend-main/backend-main-canary (backend-main 1.2)', 'ImageStream backend-main/backend-main-canary',
+      'Route backend-main/backend-main-canary', 'Service backend-main/backend-main-canary',
+      'ConfigMap frontend-main/frontend-main-canary-config', 'DeploymentConfig frontend-main/frontend-main-canary (frontend-main 1.2)', 'ImageStream frontend-main/frontend-main-canary',
+      'Service frontend-main/frontend-main-canary',
     ]);
-    expect(d12.flatMap((r) => r.traffic.map((m) => `${m.object}: ${m.text}`))).toEqual(['Route backend-main/backend-main-canary: new entry point: backend-main 1.2 100%']);
-    expect(d12.flatMap((r) => r.changed.map((c) => `${c.object} ${c.fields.map((f) => f.path).join(', ')}`))).toEqual([
-      'Route backend-main/backend-main spec.alternateBackends', 'Route frontend-main/frontend-main spec.alternateBackends',
-    ]);
-    // AND stage 3 moves exactly F's entry, B following F
-    expect(d23.map((r) => r.release)).toEqual(['frontend-main']);
-    expect(d23[0].traffic.map((m) => m.text)).toEqual(['frontend-main 1.1 100% / 1.2 0% -> 70% / 30%; backend-main 1.1 100% / 1.2 0% -> 70% / 30%']);
-    expect(d23[0].weightFields.flatMap((o) => o.fields.map((f) => `${o.object} ${f.path}: ${f.before} -> ${f.after}`))).toEqual([
-      'Route frontend-main/frontend-main spec.to.weight: 100 -> 70', 'Route frontend-main/frontend-main spec.alternateBackends[0].weight: 0 -> 30',
-    ]);
-    expect([d23[0].added, d23[0].removed, d23[0].changed, d23[0].versions]).toEqual([[], [], [], []]);
+    expect([r.removed, r.versions, r.changed, r.weightFields]).toEqual([[], [], [], []]);
   });
 
-  test('upgrading the mains is a version change; deleting the canaries is a removal', () => {
-    const allCanary = toFiles(s3({ mains: '1.1', canary: '1.2', split: [0, 100], backendSplit: [0, 100] }));
-    const upgraded = toFiles(s3({ mains: '1.2', canary: '1.2', split: [0, 100], backendSplit: [0, 100] }));
-    const d = diffTrees(allCanary, upgraded);
-    expect(d.flatMap((r) => r.versions.map((v) => `${v.object}: ${v.summary}`))).toEqual([
+  test('stage 2 -> 3 is exactly the entry split 70/30, B following F through the ConfigMap URL', async () => {
+    const r = await between(2, 3);
+    expect(moves(r)).toEqual(['Route frontend-main/frontend-main: frontend-main 1.1 100% / 1.2 0% -> 70% / 30%; backend-main 1.1 100% / 1.2 0% -> 70% / 30%']);
+    expect(r.weightFields.flatMap((o) => o.fields.map((f) => f.path))).toEqual(['spec.alternateBackends[0]', 'spec.to.weight']);
+    expect([r.added, r.removed, r.versions, r.changed, r.testers]).toEqual([[], [], [], [], []]);
+  });
+
+  test('stage 3 -> 4 sends everything to the canaries and upgrades the mains to 1.2', async () => {
+    const r = await between(3, 4);
+    expect(moves(r)).toEqual([
+      'Route backend-main/backend-main: backend-main 1.1 100% / 1.2 0% -> 0% / 100%',
+      'Route frontend-main/frontend-main: frontend-main 1.1 70% / 1.2 30% -> 0% / 100%; backend-main 1.1 70% / 1.2 30% -> 0% / 100%',
+    ]);
+    expect(r.versions.filter((v) => v.summary).map((v) => `${v.object}: ${v.summary}`)).toEqual([
       'DeploymentConfig backend-main/backend-main: 1.1 -> 1.2', 'DeploymentConfig frontend-main/frontend-main: 1.1 -> 1.2',
     ]);
-    expect(d.flatMap((r) => r.traffic)).toEqual([]);
+    expect([r.added, r.removed, r.changed]).toEqual([[], [], []]);
+  });
+
+  test('stage 4 -> 5 -> 6 switches the Routes back to the upgraded mains and removes the canaries, front first', async () => {
+    const r45 = await between(4, 5);
+    expect(moves(r45)).toEqual([]);
+    expect(r45.removed.map((o) => o.object)).toEqual([
+      'ConfigMap frontend-main/frontend-main-canary-config', 'DeploymentConfig frontend-main/frontend-main-canary', 'ImageStream frontend-main/frontend-main-canary', 'Service frontend-main/frontend-main-canary',
+    ]);
+    const r56 = await between(5, 6);
+    expect(moves(r56)).toEqual(['Route backend-main/backend-main-canary: entry point removed (was backend-main 1.2 100%)']);
+    expect(r56.removed.map((o) => o.object)).toEqual([
+      'ConfigMap backend-main/backend-main-canary-config', 'DeploymentConfig backend-main/backend-main-canary', 'ImageStream backend-main/backend-main-canary',
+      'Route backend-main/backend-main-canary', 'Service backend-main/backend-main-canary',
+    ]);
+    expect([r45.changed, r56.changed, r45.versions, r56.versions]).toEqual([[], [], [], []]);
+  });
+
+  test('abort from stage 3 moves the entry back to 1.1 and removes both canaries', () => {
+    const [r] = diffTrees(s3Stage(3), s3Stage(1));
+    expect(moves(r)).toEqual([
+      'Route backend-main/backend-main-canary: entry point removed (was backend-main 1.2 100%)',
+      'Route frontend-main/frontend-main: frontend-main 1.1 70% / 1.2 30% -> 100% / 0%; backend-main 1.1 70% / 1.2 30% -> 100% / 0%',
+    ]);
+    expect(r.removed.length).toBe(9);
+  });
+
+  test('the Markdown summary of the promotion stage groups the version labels of the other objects', async () => {
+    const o = bufferIo();
+    expect(await run(['node', 'cdk8s-canary', '-C', repo.root, 'diff', sha[3], sha[4]], o.io)).toBe(0);
+    expect(o.out.join('\n').replace(/`[0-9a-f]{7,}`/g, '`SHA`')).toMatchSnapshot();
   });
 });
 

@@ -12,6 +12,9 @@ import { readTree } from '../lib/synth/write';
 import { deployment, gatewayApp, locate, mushop, s1, s3, sampleapp, service, toFiles } from './support/manifests';
 import { bufferIo, REPO, tempProject, webappSpec } from './support/project';
 import { stateOf } from './support/states';
+import { buildGroup } from '../lib/synth/group';
+import { renderFolders } from '../lib/synth/build';
+import { at, s3Group } from './support/groups';
 
 /** What the S4 MuShop spec names as pass-through route hosts (declared external). */
 const MUSHOP_EXTERNALS: ExternalRefs = declaredExternal([{ router: { routes: [
@@ -63,6 +66,11 @@ describe('lint passes on the reference releases and scenario states', () => {
     const s = stateOf(release as string, (doc) => { if (version === null) doc.delete('canary'); else doc.set('canary', doc.createNode({ version, weight })); });
     // WHEN its files are linted with what its spec declares external THEN nothing is found
     expect(lintTree(s.files, { external: declaredExternal([s.release.source.toJS()]) }).findings).toEqual([]);
+  });
+
+  test.each([1, 2, 3, 4, 5, 6].flatMap((st) => (['both', 'F', 'B'] as const).map((p) => [st, p] as const)))('the real S3 group at stage %s (changing %s) has no finding', (st, pattern) => {
+    const files = renderFolders(buildGroup(at(s3Group(pattern), st as 1 | 2 | 3 | 4 | 5 | 6, 30)), 'releases/frontend-backend.yaml');
+    expect(lintTree(files).findings).toEqual([]);
   });
 
   test('a subset without pods is no finding while no route uses it (S4 after rollback keeps subset beta), a warning at weight 0', () => {

@@ -6,6 +6,9 @@ import { objectsOfTree } from '../lib/manifests/tree';
 import { readTree } from '../lib/synth/write';
 import { bufferIo, REPO, tempProject } from './support/project';
 import { stateOf } from './support/states';
+import { buildGroup } from '../lib/synth/group';
+import { renderFolders } from '../lib/synth/build';
+import { at, ChangePattern, s3Group } from './support/groups';
 import { deployment, gatewayApp, ingress, locate, mushop, s1, S1_HOST, s3, S3_DOMAIN, sampleapp, service, toFiles } from './support/manifests';
 
 /** The entry point of a host (and path, when given). */
@@ -224,5 +227,40 @@ describe('traffic over the reference releases rendered by the real synthesis', (
     expect(shares(entry(withCanary('sampleapp', { version: '0.2.0', weight: 5 }), '*', '/'))).toEqual({ sampleapp: { '0.1.0': 95, '0.2.0': 5 } });
     expect(shares(entry(withCanary('sampleapp'), '*', '/'))).toEqual({ sampleapp: { '0.1.0': 100 } });
     expect(shares(entry(withCanary('sampleapp', undefined, '0.2.0'), '*', '/'))).toEqual({ sampleapp: { '0.2.0': 100 } });
+  });
+});
+
+describe('traffic over the S3 reference group rendered by the real group synthesis', () => {
+  const stage = (st: 1 | 2 | 3 | 4 | 5 | 6, pattern: ChangePattern = 'both') =>
+    objectsOfTree(renderFolders(buildGroup(at(s3Group(pattern), st, 30)), 'releases/frontend-backend.yaml')).objects;
+  const F_HOST = 'frontend-main-frontend-main.192.168.99.100.nip.io';
+
+  test('stage 3 of S3: 70/30 at the entry, and B 1.2 receives 30% through F-canary\'s ConfigMap URL', () => {
+    const e = entry(stage(3), F_HOST);
+    expect(shares(e)).toEqual({ 'frontend-main': { '1.1': 70, '1.2': 30 }, 'backend-main': { '1.1': 70, '1.2': 30 } });
+    expect(e.flows.find((f) => f.app === 'backend-main' && f.version === '1.2')).toMatchObject({
+      hop: 2, share: 0.3, workload: 'DeploymentConfig backend-main/backend-main-canary',
+      via: 'frontend-main 1.2 ConfigMap frontend-main/frontend-main-canary-config backendmain.url -> Route backend-main/backend-main-canary',
+    });
+  });
+
+  test.each([
+    [1, { 'frontend-main': { '1.1': 100 }, 'backend-main': { '1.1': 100 } }],
+    [2, { 'frontend-main': { '1.1': 100 }, 'backend-main': { '1.1': 100 } }],
+    [4, { 'frontend-main': { '1.2': 100 }, 'backend-main': { '1.2': 100 } }],
+    [6, { 'frontend-main': { '1.2': 100 }, 'backend-main': { '1.2': 100 } }],
+  ] as const)('stage %s: 100%% to one version of each app at the entry', (st, expected) => {
+    expect(shares(entry(stage(st), F_HOST))).toEqual(expected);
+  });
+
+  test('only F changes: B\'s canary runs the production image, so the canary path stays whole at 1.1', () => {
+    expect(shares(entry(stage(3, 'F'), F_HOST))).toEqual({ 'frontend-main': { '1.1': 70, '1.2': 30 }, 'backend-main': { '1.1': 100 } });
+  });
+
+  test('the group name selects its entry points', () => {
+    const objs = stage(3);
+    expect(entriesOf(computeTraffic(objs), 'frontend-backend', objs).map((e) => e.entry).sort()).toEqual([
+      'Route backend-main/backend-main', 'Route backend-main/backend-main-canary', 'Route frontend-main/frontend-main',
+    ]);
   });
 });

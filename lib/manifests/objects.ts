@@ -187,7 +187,7 @@ export interface WorkloadVersion {
  * S1 labels v0/v1; S3 canaries carry `version=canary` and run image tag 1.2; S4's sample app labels
  * prod/canary and tags images with a git SHA.
  */
-export function workloadVersion(o: Manifest): WorkloadVersion {
+export function workloadVersion(o: Manifest, imageOfTag?: ImageStreamTagResolver): WorkloadVersion {
   const labels = podLabelsOf(o);
   const label = labels.version ?? labels['app.kubernetes.io/version'];
   const first = containersOf(o, false)[0];
@@ -198,8 +198,14 @@ export function workloadVersion(o: Manifest): WorkloadVersion {
       if (!isRecord(p)) continue;
       const names = listAt(p, 'containerNames').map(String);
       if (first && names.length && !names.includes(String(first.c.name))) continue;
-      const from = at(p, 'from', 'name');
-      if (typeof from === 'string') image = from;
+      const from = at(p, 'from');
+      if (!isRecord(from) || typeof from.name !== 'string') continue;
+      // an ImageStreamTag names a tag of an ImageStream; what it holds is the image that runs
+      const resolved = from.kind === 'ImageStreamTag' && imageOfTag
+        ? imageOfTag(typeof from.namespace === 'string' ? from.namespace : o.metadata.namespace ?? '', from.name)
+        : from.kind === 'DockerImage' ? from.name : undefined;
+      if (resolved) image = resolved;
+      else if (!image) image = from.name;
     }
   }
   const parsed = image ? parseImage(image) : undefined;
@@ -208,6 +214,9 @@ export function workloadVersion(o: Manifest): WorkloadVersion {
   const app = labels.app ?? labels['app.kubernetes.io/name'] ?? o.metadata.name;
   return { version, app, ...(image ? { image } : {}), ...(label ? { label } : {}) };
 }
+
+/** The image an ImageStreamTag (`stream:tag` in a namespace) holds, if the objects say. */
+export type ImageStreamTagResolver = (namespace: string, streamTag: string) => string | undefined;
 
 // ---------------------------------------------------------------------------------------------
 // Indexes
@@ -250,6 +259,24 @@ export class ObjectIndex {
   /** An object by identity. */
   public get(identity: string): Located | undefined {
     return this.byIdentity.get(identity);
+  }
+
+  /** The image an ImageStreamTag holds: the ImageStream's `spec.tags[].from` (DockerImage, or another tag of it). */
+  public readonly imageOfTag: ImageStreamTagResolver = (namespace, streamTag) => this.resolveTag(namespace, streamTag, 0);
+
+  private resolveTag(namespace: string, streamTag: string, depth: number): string | undefined {
+    const [stream, tag = 'latest'] = streamTag.split(':');
+    const is = this.ofKind('ImageStream', namespace).find((l) => l.obj.metadata.name === stream);
+    const from = at(is ? listAt(is.obj, 'spec', 'tags').find((t) => at(t, 'name') === tag) : undefined, 'from');
+    if (!isRecord(from) || typeof from.name !== 'string') return undefined;
+    if (from.kind === 'DockerImage') return from.name;
+    if (from.kind !== 'ImageStreamTag' || depth >= 5) return undefined;
+    return this.resolveTag(typeof from.namespace === 'string' ? from.namespace : namespace, from.name.includes(':') ? from.name : `${stream}:${from.name}`, depth + 1);
+  }
+
+  /** A workload's version, ImageStreamTags resolved through the ImageStreams of this index. */
+  public versionOf(o: Manifest): WorkloadVersion {
+    return workloadVersion(o, this.imageOfTag);
   }
 
   /** Workloads of a namespace. */

@@ -3,7 +3,7 @@
  * the manifests on both sides), image and version changes, objects added and removed, and every
  * other changed field by object and field path. Pure: trees in, a plain report out.
  */
-import { identityOf, isRecord, isWorkload, Located, refOf, workloadVersion } from '../manifests/objects';
+import { identityOf, isRecord, isWorkload, Located, ObjectIndex, refOf } from '../manifests/objects';
 import { objectsOfTree } from '../manifests/tree';
 import { pathToString } from '../spec/errors';
 import { computeTraffic, entryLabel, EntryTraffic, pct, summarize, summaryLine } from './traffic';
@@ -76,6 +76,8 @@ export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMa
   const am = new Map(a.map((l) => [key(l), l]));
   const bm = new Map(b.map((l) => [key(l), l]));
   const cluster = (xs: Located[]) => xs.filter((l) => l.obj.kind !== 'Kustomization');
+  const ia = new ObjectIndex(cluster(a));
+  const ib = new ObjectIndex(cluster(b));
   const ta = computeTraffic(cluster(a)).entries;
   const tb = computeTraffic(cluster(b)).entries;
 
@@ -89,7 +91,7 @@ export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMa
   for (const [k, l] of bm) {
     const old = am.get(k);
     if (!old) {
-      if (l.obj.kind !== 'Kustomization') rel(l.release).added.push(presence(l));
+      if (l.obj.kind !== 'Kustomization') rel(l.release).added.push(presence(l, ib));
       continue;
     }
     const fields = diffValues(old.obj, l.obj, []).filter((f) => !(l.obj.kind === 'Kustomization' && f.path.startsWith('resources')));
@@ -100,13 +102,13 @@ export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMa
     const other = fields.filter((f) => !isWeightField(f.path) && !isVersionField(f.path, l.obj.kind));
     if (weight.length) r.weightFields.push({ object: refOf(l.obj), file: l.file, fields: weight });
     if (version.length) {
-      const va = isWorkload(old.obj) ? workloadVersion(old.obj).version : undefined;
-      const vb = isWorkload(l.obj) ? workloadVersion(l.obj).version : undefined;
+      const va = isWorkload(old.obj) ? ia.versionOf(old.obj).version : undefined;
+      const vb = isWorkload(l.obj) ? ib.versionOf(l.obj).version : undefined;
       r.versions.push({ object: refOf(l.obj), file: l.file, fields: version, ...(va !== undefined && vb !== undefined && va !== vb ? { summary: `${va} -> ${vb}` } : {}) });
     }
     if (other.length) r.changed.push({ object: refOf(l.obj), file: l.file, fields: other });
   }
-  for (const [k, l] of am) if (!bm.has(k) && l.obj.kind !== 'Kustomization') rel(l.release).removed.push(presence(l));
+  for (const [k, l] of am) if (!bm.has(k) && l.obj.kind !== 'Kustomization') rel(l.release).removed.push(presence(l, ia));
 
   const ea = new Map(ta.map((e) => [e.id, e]));
   const eb = new Map(tb.map((e) => [e.id, e]));
@@ -130,15 +132,15 @@ export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMa
   }));
 }
 
-function presence(l: Located): ObjectPresence {
+function presence(l: Located, ix: ObjectIndex): ObjectPresence {
   if (!isWorkload(l.obj)) return { object: refOf(l.obj), file: l.file };
-  const v = workloadVersion(l.obj);
+  const v = ix.versionOf(l.obj);
   return { object: refOf(l.obj), file: l.file, runs: `${v.app} ${v.version}` };
 }
 
 /** Whether a changed field is a traffic weight (router weights, ingress-nginx canary weight, mirroring). */
 export function isWeightField(p: string): boolean {
-  return /(^|\.)weight$/.test(p) || /\["nginx\.ingress\.kubernetes\.io\/canary-weight(-total)?"\]$/.test(p) || /(^|\.)mirrorPercentage(\.|$)/.test(p);
+  return /(^|\.)weight$/.test(p) || /(^|\.)(alternateBackends|backendRefs)(\[\d+\])?$/.test(p) || /(^|\.)http\[\d+\]\.route(\[\d+\])?$/.test(p) || /\["nginx\.ingress\.kubernetes\.io\/canary-weight(-total)?"\]$/.test(p) || /(^|\.)mirrorPercentage(\.|$)/.test(p);
 }
 
 /** Whether a changed field says which version runs (images, version labels, image stream tags). */
@@ -242,10 +244,19 @@ export function renderDiffMarkdown(d: DiffReport): string {
     }
     if (r.versions.length) {
       out.push('**Versions and images**', '');
+      // objects whose only change is their own version label are listed together, per move
+      const labelOnly = new Map<string, string[]>();
       for (const o of r.versions) {
+        const [f] = o.fields;
+        if (o.fields.length === 1 && /^metadata\.labels(\.version|\["app\.kubernetes\.io\/version"\])$/.test(f.path) && f.before !== undefined && f.after !== undefined) {
+          const key = `${show(f.before)} -> ${show(f.after)}`;
+          labelOnly.set(key, [...(labelOnly.get(key) ?? []), o.object]);
+          continue;
+        }
         out.push(`- ${o.object}${o.summary ? `: ${o.summary}` : ''}`);
-        for (const f of o.fields) out.push(`  - ${fieldLine(f)}`);
+        for (const x of o.fields) out.push(`  - ${fieldLine(x)}`);
       }
+      for (const [move, objects] of labelOnly) out.push(`- version label ${move} on ${objects.join(', ')}`);
       out.push('');
     }
     if (r.added.length) {

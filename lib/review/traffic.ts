@@ -11,7 +11,7 @@
  */
 import {
   at, groupOf, identityOf, ingressClassOf, ingressPaths, isCanaryIngress, isRecord, listAt, Located, mapAt, NGINX, ObjectIndex,
-  podTemplatePath, refOf, replicasOf, serviceOfHost, workloadVersion,
+  podTemplatePath, refOf, replicasOf, serviceOfHost,
 } from '../manifests/objects';
 
 /** Requests reaching one version of one app, as a share of the entry point's requests. */
@@ -374,7 +374,7 @@ class TrafficModel {
       }
       if (workloads.length > 1) notes.push(`${refOf(svc.obj)}${b.subset ? ` subset ${b.subset.name}` : ''} spreads requests over ${workloads.map((w, i) => `${refOf(w.obj)} (${replicas[i]} replicas)`).join(' and ')} by replica count`);
       workloads.forEach((w, i) => {
-        const v = workloadVersion(w.obj);
+        const v = this.ix.versionOf(w.obj);
         const flow: Flow = { ...base, app: v.app, version: v.version, share: b.share * replicas[i] / total, workload: refOf(w.obj), ...(v.image ? { image: v.image } : {}), service: refOf(svc.obj) };
         // a backend attached at weight 0 is shown at the entry point; further down it carries nothing
         if (hop > 1 && flow.share === 0) return;
