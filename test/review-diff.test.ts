@@ -288,3 +288,17 @@ describe('diff details', () => {
     expect(renderDiffMarkdown({ base: { rev: 'a', label: '`a`' }, head: { rev: null, label: 'working tree' }, releases: [] })).toBe('## cdk8s-canary diff: `a` -> working tree\n\nNo change in dist/.\n');
   });
 });
+
+describe('diff of kustomize files and Flux Kustomizations', () => {
+  test('a Flux Kustomization is a cluster object; a kustomization.yaml\'s resources list is not reported', () => {
+    // GIVEN a tree whose dist/flux root gains a Flux Kustomization (and its kustomization.yaml lists it)
+    const flux = (names: string[]) => new Map([
+      ['flux/kustomization.yaml', `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${names.map((n) => `  - kustomization-${n}.yaml\n`).join('')}`],
+      ...names.map((n): [string, string] => [`flux/kustomization-${n}.yaml`, `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${n}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./dist/${n}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: cdk8s-canary\n`]),
+    ]);
+    // WHEN diffed THEN exactly one object added and nothing else
+    const [r] = diffTrees(flux(['a']), flux(['a', 'b']));
+    expect(r.added.map((o) => o.object)).toEqual(['Kustomization flux-system/b']);
+    expect([r.changed, r.removed]).toEqual([[], []]);
+  });
+});

@@ -72,10 +72,10 @@ export interface ReleaseDiff {
 export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): ReleaseDiff[] {
   const a = objectsOfTree(before, { includeKustomizations: true }).objects;
   const b = objectsOfTree(after, { includeKustomizations: true }).objects;
-  const key = (l: Located) => (l.obj.kind === 'Kustomization' ? `kustomization:${l.file}` : identityOf(l.obj));
+  const key = (l: Located) => (isKustomizeFile(l) ? `kustomization:${l.file}` : identityOf(l.obj));
   const am = new Map(a.map((l) => [key(l), l]));
   const bm = new Map(b.map((l) => [key(l), l]));
-  const cluster = (xs: Located[]) => xs.filter((l) => l.obj.kind !== 'Kustomization');
+  const cluster = (xs: Located[]) => xs.filter((l) => !isKustomizeFile(l));
   const ia = new ObjectIndex(cluster(a));
   const ib = new ObjectIndex(cluster(b));
   const ta = computeTraffic(cluster(a)).entries;
@@ -91,10 +91,10 @@ export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMa
   for (const [k, l] of bm) {
     const old = am.get(k);
     if (!old) {
-      if (l.obj.kind !== 'Kustomization') rel(l.release).added.push(presence(l, ib));
+      if (!isKustomizeFile(l)) rel(l.release).added.push(presence(l, ib));
       continue;
     }
-    const fields = diffValues(old.obj, l.obj, []).filter((f) => !(l.obj.kind === 'Kustomization' && f.path.startsWith('resources')));
+    const fields = diffValues(old.obj, l.obj, []).filter((f) => !(isKustomizeFile(l) && f.path.startsWith('resources')));
     if (!fields.length) continue;
     const r = rel(l.release);
     const weight = fields.filter((f) => isWeightField(f.path));
@@ -108,7 +108,7 @@ export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMa
     }
     if (other.length) r.changed.push({ object: refOf(l.obj), file: l.file, fields: other });
   }
-  for (const [k, l] of am) if (!bm.has(k) && l.obj.kind !== 'Kustomization') rel(l.release).removed.push(presence(l, ia));
+  for (const [k, l] of am) if (!bm.has(k) && !isKustomizeFile(l)) rel(l.release).removed.push(presence(l, ia));
 
   const ea = new Map(ta.map((e) => [e.id, e]));
   const eb = new Map(tb.map((e) => [e.id, e]));
@@ -130,6 +130,14 @@ export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMa
     release, traffic: r.traffic, testers: r.testers, weightFields: byFile(r.weightFields), versions: byFile(r.versions),
     added: byFile(r.added), removed: byFile(r.removed), changed: byFile(r.changed),
   }));
+}
+
+/**
+ * A kustomization.yaml (kustomize's own file, not a cluster object; a Flux `Kustomization` is one).
+ * Its `resources` list mirrors the objects added and removed, so only its other fields are diffed.
+ */
+function isKustomizeFile(l: Located): boolean {
+  return l.obj.kind === 'Kustomization' && l.obj.apiVersion.startsWith('kustomize.config.k8s.io/');
 }
 
 function presence(l: Located, ix: ObjectIndex): ObjectPresence {
