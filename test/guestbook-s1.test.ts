@@ -211,11 +211,11 @@ describe('S1 shared Redis', () => {
   test('the Redis host defaults to redis.<production namespace>.svc.cluster.local and is a parameter', () => {
     // GIVEN the spec without redis.host, then with another host
     const byDefault = stateOf('guestbook', (d) => { d.deleteIn(['workload', 'redis', 'host']); withCanary(0)(d); });
-    const custom = stateOf('guestbook', (d) => { d.setIn(['workload', 'redis', 'host'], 'redis.shared-data.svc.cluster.local'); withCanary(0)(d); });
+    const custom = stateOf('guestbook', (d) => { d.setIn(['workload', 'redis', 'host'], 'redis-primary.ns-prod.svc.cluster.local'); withCanary(0)(d); });
     // THEN both frontends get the default, then the parameter
     expect(envOf(find(byDefault, 'Deployment', 'guestbook-canary')).REDIS_HOST).toBe('redis.ns-prod.svc.cluster.local');
-    expect(envOf(find(custom, 'Deployment', 'guestbook')).REDIS_HOST).toBe('redis.shared-data.svc.cluster.local');
-    expect(envOf(find(custom, 'Deployment', 'guestbook-canary')).REDIS_HOST).toBe('redis.shared-data.svc.cluster.local');
+    expect(envOf(find(custom, 'Deployment', 'guestbook')).REDIS_HOST).toBe('redis-primary.ns-prod.svc.cluster.local');
+    expect(envOf(find(custom, 'Deployment', 'guestbook-canary')).REDIS_HOST).toBe('redis-primary.ns-prod.svc.cluster.local');
   });
 
   test('with deploy: false no Redis object is generated, only the host reaches the frontends', () => {
@@ -225,8 +225,12 @@ describe('S1 shared Redis', () => {
   });
 
   test('the password is referenced from an existing Secret, never inlined', () => {
-    // GIVEN a passwordSecret
-    const s = stateOf('guestbook', (d) => { d.setIn(['workload', 'redis', 'passwordSecret'], d.createNode({ name: 'redis-auth', key: 'password' })); withCanary(0)(d); });
+    // GIVEN a passwordSecret, declared as an existing Secret
+    const s = stateOf('guestbook', (d) => {
+      d.setIn(['workload', 'redis', 'passwordSecret'], d.createNode({ name: 'redis-auth', key: 'password' }));
+      d.set('existingSecrets', d.createNode([{ name: 'redis-auth', keys: ['password'] }]));
+      withCanary(0)(d);
+    });
     const ref = { secretKeyRef: { name: 'redis-auth', key: 'password' } };
     const redis = container(find(s, 'StatefulSet', 'redis'));
     // THEN Redis requires it through env expansion and the probe's redis-cli authenticates through REDISCLI_AUTH

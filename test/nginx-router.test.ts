@@ -58,7 +58,7 @@ describe('NGINX router options', () => {
   });
 
   test('production annotations and TLS go on the production Ingress only', () => {
-    const s = stateOf('guestbook', both(withCanary(10), setRouter('annotations', { [`${A}/proxy-body-size`]: '8m' }), setRouter('tlsSecretName', 'guestbook-tls')));
+    const s = stateOf('guestbook', both(withCanary(10), setRouter('annotations', { [`${A}/proxy-body-size`]: '8m' }), setRouter('tlsSecretName', 'guestbook-tls'), (d) => d.set('existingSecrets', d.createNode([{ name: 'guestbook-tls' }]))));
     const prod = find(s, 'Ingress', 'guestbook-ingress') as any;
     const canary = find(s, 'Ingress', 'guestbook-canary-ingress') as any;
     expect(prod.metadata.annotations).toEqual({ [`${A}/proxy-body-size`]: '8m', 'argocd.argoproj.io/sync-wave': '2' });

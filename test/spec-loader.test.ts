@@ -51,7 +51,7 @@ describe('release spec loader', () => {
 
   test('fails on a weight that is not an integer', () => {
     const text = webappSpec('shop', 'canary:\n  version: 1.1.0\n  weight: 2.5\n');
-    expect(problemsOf(text)).toEqual(['releases/shop.yaml:20:11: canary.weight: must be an integer (got 2.5); write an integer here']);
+    expect(problemsOf(text)).toEqual(['releases/shop.yaml:20:11: canary.weight: must be an integer (got 2.5); use a whole number between 0 and the weight total (100 unless weightTotal says otherwise)']);
   });
 
   test('fails on a name that is not a DNS-1123 label', () => {
@@ -102,13 +102,13 @@ describe('release spec loader', () => {
   });
 
   test('fails on an empty file and on a file of comments only', () => {
-    expect(problemsOf('')).toEqual(['releases/shop.yaml: file is empty; write a release spec (see releases/ for examples) or delete the file']);
-    expect(problemsOf('# nothing\n')).toEqual(['releases/shop.yaml: file is empty; write a release spec (see releases/ for examples) or delete the file']);
+    expect(problemsOf('')).toEqual(['releases/shop.yaml:1:1: file is empty; write a release spec (see releases/ for examples) or delete the file']);
+    expect(problemsOf('# nothing\n')).toEqual(['releases/shop.yaml:1:1: file is empty; write a release spec (see releases/ for examples) or delete the file']);
   });
 
-  test('fails on a file that is not UTF-8, naming the offset', () => {
-    const bytes = Buffer.concat([Buffer.from('name: caf'), Buffer.from([0xe9]), Buffer.from('\n')]);
-    expect(problemsOf(bytes)).toEqual(['releases/shop.yaml: file is not valid UTF-8 (first bad byte at offset 9); re-save the file as UTF-8']);
+  test('fails on a file that is not UTF-8, naming the line, column and byte', () => {
+    const bytes = Buffer.concat([Buffer.from('kind: Release\nname: caf'), Buffer.from([0xe9]), Buffer.from('\n')]);
+    expect(problemsOf(bytes)).toEqual(['releases/shop.yaml:2:10: file is not valid UTF-8 (byte 0xe9 at offset 23); re-save the file as UTF-8']);
   });
 
   test('fails on a huge file without parsing it', () => {

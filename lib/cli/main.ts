@@ -6,6 +6,7 @@ import * as status from './commands/status';
 import * as synth from './commands/synth';
 import * as verify from './commands/verify';
 import { CliContext } from './context';
+import { guardRepository } from './guard';
 import { EXIT_OK, EXIT_USAGE, Io, processIo, reportError } from './output';
 
 /** Every command group: one file each in ./commands, one line here. */
@@ -28,6 +29,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .showHelpAfterError();
   const ctx: CliContext = { io, setCode, root: () => (program.opts() as { C?: string }).C ?? process.cwd() };
   for (const c of COMMANDS) c.register(program, ctx);
+  // Before any command runs: the root exists, and what an interrupted command left is repaired.
+  program.hook('preAction', (_root, action) => guardRepository(ctx.root(), io, (action.opts() as { output?: unknown }).output));
   return program;
 }
 

@@ -8,7 +8,9 @@ import { cacheCompiledValidators } from '../spec/schemas';
 import { PROJECT_CHECKS, projectPaths, ProjectPaths, renderRelease } from '../synth/project';
 import { loadProjectFor } from '../synth/spec-cache';
 import { readTree, writeTreeAtomic } from '../synth/write';
+import { crashPoint } from '../crash-point';
 import { CliContext } from './context';
+import { beginMove, readHeadCommit } from './journal';
 import { FileChange, unifiedDiff } from './diff';
 import { EXIT_OK } from './output';
 
@@ -203,16 +205,23 @@ async function moveOnce(ctx: CliContext, git: Git, branch: string, paths: Projec
     return { move: mv };
   }
 
+  // The journal lets the next command undo a move killed between here and its commit (journal.ts).
+  const startedFrom = readHeadCommit(git.gitDir) ?? ((await git.head()).commit as string);
+  const endJournal = beginMove(git.gitDir, { head: startedFrom, release: release.model.name, subject: msg.subject, paths: touched, commits: flags.commit });
   writeFileAtomic(specAbs, newText);
+  crashPoint('move:spec-written');
   try {
     writeTreeAtomic(distAbs, distAfter);
   } catch (e) {
     writeFileAtomic(specAbs, specBytes);
+    endJournal();
     throw e;
   }
+  crashPoint('move:dist-written');
   timer.mark('write');
 
   if (!flags.commit) {
+    endJournal();
     ctx.io.out(`${msg.subject} (not committed)`);
     ctx.io.out(`edited ${specRel} and ${distRel}/ (${changes.length} file(s)); review with \`git diff\`, then commit both paths`);
     return { move: mv };
@@ -222,14 +231,18 @@ async function moveOnce(ctx: CliContext, git: Git, branch: string, paths: Projec
   try {
     // `commit --only` records modifications of tracked files itself; new and removed files are staged first
     if (changes.some((c) => c.before === undefined || c.after === undefined)) await git.add(touched);
+    crashPoint('move:before-commit');
     sha = await git.commit(touched, msg.body ? `${msg.subject}\n\n${msg.body}` : msg.subject, [...msg.trailers, ...soakTrailers]);
+    crashPoint('move:committed');
   } catch (e) {
     // put the files back as they were; unstage what add staged
     writeFileAtomic(specAbs, specBytes);
     writeTreeAtomic(distAbs, distBefore);
     await git.unstage(touched).catch(() => undefined);
+    endJournal();
     throw e;
   }
+  endJournal();
   timer.mark('git-add+commit');
   ctx.io.out(`${msg.subject}`);
   ctx.io.out(`[${branch} ${sha.slice(0, 7)}] ${changes.length} file(s): ${specRel}, ${distRel}/`);

@@ -240,7 +240,11 @@ export class Git {
     const r = await this.tryRun(['push', '--porcelain', remote, `${localRef}:refs/heads/${branch}`]);
     if (r.code === 0) return { ok: true };
     const rejected = r.stdout.split('\n').find((l) => l.startsWith('!'));
-    if (rejected && /\[rejected\].*\((fetch first|non-fast-forward|stale info)\)/.test(rejected)) {
+    // Also a race lost on the remote itself: another push updated the ref between this push's
+    // negotiation and its update ("cannot lock ref ... is at X but expected Y"), or holds its lock.
+    const lostRace = rejected !== undefined && /\[remote rejected\].*\((failed to update ref|failed to lock|cannot lock ref[^)]*)\)/.test(rejected)
+      && /but expected|File exists|incorrect old value/.test(`${r.stdout}\n${r.stderr}`);
+    if (rejected && (lostRace || /\[rejected\].*\((fetch first|non-fast-forward|stale info)\)/.test(rejected))) {
       return { ok: false, reason: 'remote-moved', detail: rejected.split('\t').slice(-1)[0] };
     }
     throw gitFailure(['push', remote, branch], { ...r, stderr: [rejected, r.stderr].filter(Boolean).join('\n') });

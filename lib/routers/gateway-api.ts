@@ -29,7 +29,13 @@ export class GatewayApiRouter implements TrafficRouter {
   public check(release: LoadedRelease): SpecProblem[] {
     // What addTraffic would emit in this state must respect the API's limits (weights 0..1000000,
     // at most 16 backendRefs per rule). The spec schema already caps weightTotal at 1000000.
-    return ruleProblems(httpRouteRules(release.model)).map((p) => release.source.problem(['router'], p, 'split the route or lower weightTotal'));
+    const out = ruleProblems(httpRouteRules(release.model)).map((p) => release.source.problem(['router'], p, 'split the route or lower weightTotal'));
+    const path = (release.model.router as GatewayApiOptions).path;
+    const badPath = path === undefined ? undefined : pathRefusal(path);
+    if (badPath) {
+      out.push(release.source.problem(['router', 'path'], `the Gateway API refuses this path prefix: it ${badPath}`, 'use a normalized path such as /api (no //, /./, /../, %2f or #)', path));
+    }
+    return out;
   }
 
   public addTraffic(ctx: RouterContext): void {
@@ -119,4 +125,15 @@ export function ruleProblems(rules: readonly HttpRouteSpecRules[]): string[] {
 /** Name of the release's HTTPRoute. */
 export function routeNameOf(m: ReleaseModel): string {
   return (m.router as GatewayApiOptions).routeName ?? m.name;
+}
+
+/**
+ * Why an HTTPRoute PathPrefix value is refused by the API server's validation (the CEL rules of the
+ * HTTPRoute CRD), or undefined when it is accepted.
+ */
+export function pathRefusal(p: string): string | undefined {
+  if (p.length > 1024) return 'is longer than 1024 characters';
+  for (const bad of ['//', '/./', '/../', '%2f', '%2F', '#']) if (p.includes(bad)) return `must not contain '${bad}'`;
+  for (const bad of ['/..', '/.']) if (p.endsWith(bad)) return `must not end with '${bad}'`;
+  return undefined;
 }

@@ -1,14 +1,18 @@
-import { Document, isMap, isNode, isPair, isScalar, LineCounter, Node, parseDocument, YAMLMap } from 'yaml';
+import { Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, visit, YAMLMap } from 'yaml';
 import { SpecProblem, pathToString } from './errors';
 
 /** Largest spec file accepted; a release spec is a few kilobytes. */
 export const MAX_SPEC_BYTES = 1024 * 1024;
 
+/** Most times one anchor's contents may be repeated through aliases. */
+export const MAX_ALIAS_COUNT = 100;
+
 /** A parsed YAML file that remembers where every field is. */
 export class SourceDocument {
   /** Reads and parses a spec file's bytes; returns problems instead of throwing. */
   public static parse(file: string, bytes: Buffer): SourceDocument | SpecProblem[] {
-    const whole = (message: string, hint: string): SpecProblem[] => [{ file, line: 0, col: 0, path: '', message, hint }];
+    // Problems of the whole file point at its first line, so editors and terminals can jump to it.
+    const whole = (message: string, hint: string, line = 1, col = 1): SpecProblem[] => [{ file, line, col, path: '', message, hint }];
     if (bytes.length > MAX_SPEC_BYTES) {
       return whole(`file is too large (${bytes.length} bytes, limit ${MAX_SPEC_BYTES})`, 'a release spec is a few kilobytes: check that the right file is in releases/');
     }
@@ -17,36 +21,96 @@ export class SourceDocument {
       text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     } catch {
       const at = firstInvalidUtf8(bytes);
-      return whole(`file is not valid UTF-8 (first bad byte at offset ${at})`, 're-save the file as UTF-8');
+      const before = bytes.subarray(0, at);
+      const line = before.filter((b) => b === 0x0a).length + 1;
+      const col = at - (before.lastIndexOf(0x0a) + 1) + 1;
+      return whole(`file is not valid UTF-8 (byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at})`, 're-save the file as UTF-8', line, col);
     }
     if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
       return whole('file is empty', 'write a release spec (see releases/ for examples) or delete the file');
     }
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: true });
-    if (doc.errors.length > 0) {
-      return doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return {
-          file, line: pos.line, col: pos.col, path: '',
-          message: `yaml syntax error: ${e.message.split('\n')[0].replace(/^./, (c) => c.toLowerCase()).replace(/\.$/, '')}`,
-          hint: e.code === 'DUPLICATE_KEY' ? 'remove one of the duplicate keys' : 'fix the YAML syntax at this position',
-        };
-      });
+    const { doc, lineCounter } = parseText(text);
+    if (doc.errors.length > 0 || doc.warnings.length > 0) {
+      // The first syntax error only: the ones after it are usually its echoes.
+      const e = doc.errors[0] ?? doc.warnings[0];
+      const pos = lineCounter.linePos(e.pos[0]);
+      const known: Record<string, [string, string]> = {
+        MULTIPLE_DOCS: ['the file holds more than one YAML document (a second --- line)', 'keep one release per file: move the second document into its own file'],
+        DUPLICATE_KEY: ['map keys must be unique', 'remove one of the duplicate keys'],
+        TAB_AS_INDENT: ['tabs are not allowed as indentation', 'indent with spaces'],
+      };
+      const [message, hint] = known[e.code] ?? [e.message.split('\n')[0].replace(/^./, (c) => c.toLowerCase()).replace(/\.$/, ''),
+        e.code === 'TAG_RESOLVE_FAILED' ? 'remove the tag: a release spec uses plain YAML values only' : 'fix the YAML syntax at this position'];
+      return [{ file, line: pos.line, col: pos.col, path: '', message: `yaml syntax error: ${message}`, hint }];
     }
-    return new SourceDocument(file, text, doc, lineCounter);
+    // Aliases resolve only now: an undefined anchor, or an alias "bomb" that would expand into
+    // millions of nodes, is reported at the first alias instead of crashing or hanging.
+    let data: unknown;
+    try {
+      data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      let first: Node | undefined;
+      let at: (string | number)[] = [];
+      visit(doc, {
+        Alias(_key, node, ancestors) {
+          first = node;
+          at = ancestors.flatMap((a, i): (string | number)[] => {
+            if (isPair(a) && isScalar(a.key)) return [String(a.key.value)];
+            if (isSeq(a)) return [a.items.indexOf((ancestors[i + 1] ?? node) as never)];
+            return [];
+          });
+          return visit.BREAK;
+        },
+      });
+      const pos = lineCounter.linePos(first?.range?.[0] ?? 0);
+      const msg = (e as Error).message;
+      const path = pathToString(at);
+      return [/excessive alias count/i.test(msg)
+        ? { file, line: pos.line, col: pos.col, path, message: `yaml aliases expand too much (more than ${MAX_ALIAS_COUNT} uses of one anchor's contents)`, hint: 'write the values out instead of nesting aliases' }
+        : { file, line: pos.line, col: pos.col, path, message: `yaml alias error: ${msg.replace(/^./, (c) => c.toLowerCase())}`, hint: 'define the anchor (&name) before its alias (*name)' }];
+    }
+    return new SourceDocument(file, text, doc, lineCounter, data);
   }
+
+  private parsed?: { doc: Document.Parsed; lineCounter: LineCounter };
 
   private constructor(
     public readonly file: string,
     public readonly text: string,
-    public readonly doc: Document.Parsed,
-    private readonly lineCounter: LineCounter,
-  ) {}
+    doc: Document.Parsed,
+    lineCounter: LineCounter,
+    /** The document as plain data, as parsed (before any edit). */
+    public readonly parsedData: unknown,
+  ) {
+    this.parsed = { doc, lineCounter };
+  }
 
-  /** The document as plain data. */
+  /** The YAML document (positions and source tokens kept, for messages and in-place edits). */
+  public get doc(): Document.Parsed {
+    return this.reparsed().doc;
+  }
+
+  private get lineCounter(): LineCounter {
+    return this.reparsed().lineCounter;
+  }
+
+  /**
+   * Drops the parsed document and keeps the text; the document is parsed again if it is needed
+   * (a message about this file, an edit). A full synth keeps every release this way, so its memory
+   * does not grow with the size of the YAML documents. Edits made to `doc` before are lost.
+   */
+  public compact(): void {
+    this.parsed = undefined;
+  }
+
+  private reparsed(): { doc: Document.Parsed; lineCounter: LineCounter } {
+    if (!this.parsed) this.parsed = parseText(this.text);
+    return this.parsed;
+  }
+
+  /** The document as plain data (again, after edits). */
   public toJS(): unknown {
-    return this.doc.toJS({ maxAliasCount: 100 });
+    return this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   }
 
   /**
@@ -96,4 +160,10 @@ function firstInvalidUtf8(bytes: Buffer): number {
     i += n + 1;
   }
   return bytes.length;
+}
+
+function parseText(text: string): { doc: Document.Parsed; lineCounter: LineCounter } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: true });
+  return { doc, lineCounter };
 }

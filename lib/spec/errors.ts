@@ -1,3 +1,5 @@
+import { secretKind } from './secrets';
+
 /**
  * Problems found in user input (spec files, CLI arguments). Every problem knows where it is
  * (file, line, column, field path), what is wrong, the value seen and how to fix it.
@@ -29,6 +31,7 @@ export function formatProblem(p: SpecProblem): string {
 
 /** Short, single-line rendering of a value for messages. */
 export function describeValue(v: unknown): string {
+  if (typeof v === 'string' && secretKind(v)) return 'got "<hidden>"'; // never echo a secret, whatever the problem
   if (typeof v === 'string') {
     const s = v.length > 60 ? `${v.slice(0, 57)}...` : v;
     return `got ${JSON.stringify(s)}`;

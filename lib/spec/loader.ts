@@ -4,6 +4,7 @@ import { ajvProblems, closest } from './ajv-problems';
 import { SourceDocument } from './document';
 import { SpecError, SpecProblem } from './errors';
 import { ReleaseGroupSpec } from './generated/group';
+import { SECRET_NAME, secretKind } from './secrets';
 import { ReleaseSpec } from './generated/release';
 import { GroupModel, groupProblems, toGroupModel } from './group';
 import { ladderOf, ReleaseModel, toModel } from './model';
@@ -113,7 +114,7 @@ export function parseSpec(file: string, text: string | Buffer, options: LoadOpti
   const shown = display(file, options);
   const parsed = SourceDocument.parse(shown, Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'));
   if (Array.isArray(parsed)) return { problems: parsed };
-  const data = parsed.toJS() as { kind?: unknown } | null;
+  const data = parsed.parsedData as { kind?: unknown } | null;
   const kind = data && typeof data === 'object' && !Array.isArray(data) ? data.kind : undefined;
   if (typeof kind === 'string' && !(kind in SPEC_KINDS)) {
     const known = Object.keys(SPEC_KINDS);
@@ -145,7 +146,7 @@ export function parseRelease(file: string, text: string | Buffer, options: LoadO
   const shown = display(file, options);
   const parsed = SourceDocument.parse(shown, Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'));
   if (Array.isArray(parsed)) return { problems: parsed };
-  return parseReleaseDocument(parsed, parsed.toJS(), file, shown, options);
+  return parseReleaseDocument(parsed, parsed.parsedData, file, shown, options);
 }
 
 function parseReleaseDocument(parsed: SourceDocument, data: unknown, file: string, shown: string, options: LoadOptions): { release: LoadedRelease } | { problems: SpecProblem[] } {
@@ -159,15 +160,21 @@ function parseReleaseDocument(parsed: SourceDocument, data: unknown, file: strin
   return extra.length ? { problems: extra } : { release };
 }
 
-function readRelease(file: string, options: LoadOptions): { release: LoadedRelease } | { problems: SpecProblem[] } {
+/** Reads and validates one spec file; returns its problems instead of throwing. */
+export function readRelease(file: string, options: LoadOptions): { release: LoadedRelease } | { problems: SpecProblem[] } {
   const r = readSpec(file, options);
   if ('group' in r) return { problems: [r.group.source.problem(['kind'], 'this file is a ReleaseGroup, not a Release', 'use the group commands (next, abort, status) for it', 'ReleaseGroup')] };
   return r;
 }
 
-function readSpec(file: string, options: LoadOptions): { release: LoadedRelease } | { group: LoadedGroup } | { problems: SpecProblem[] } {
+/** Reads and validates one spec file of any kind; returns its problems instead of throwing. */
+export function readSpec(file: string, options: LoadOptions): { release: LoadedRelease } | { group: LoadedGroup } | { problems: SpecProblem[] } {
   let bytes: Buffer;
   try {
+    const escape = symlinkEscape(file, options.relativeTo);
+    if (escape) {
+      return { problems: [{ file: display(file, options), line: 0, col: 0, path: '', message: `spec file is a symlink to ${escape}, outside the repository`, hint: 'copy the spec into releases/ instead of linking to it' }] };
+    }
     bytes = fs.readFileSync(file);
   } catch (e) {
     return { problems: [{ file: display(file, options), line: 0, col: 0, path: '', message: `cannot read the file (${(e as Error).message})`, hint: 'check the path and its permissions' }] };
@@ -227,6 +234,7 @@ function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string):
   if (header && header.value !== undefined && header.pattern !== undefined) {
     out.push(src.problem(['router', 'header'], 'header has both value and pattern', 'keep one of value or pattern'));
   }
+  out.push(...secretProblems(src, spec), ...namespaceProblems(src, spec));
   const checkNames = new Set<string>();
   (spec.checks ?? []).forEach((c, i) => {
     if (checkNames.has(c.name)) out.push(src.problem(['checks', i, 'name'], `duplicate check name '${c.name}'`, 'give every check a unique name', c.name));
@@ -235,5 +243,77 @@ function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string):
       try { new RegExp(c.expectBodyRegex); } catch (e) { out.push(src.problem(['checks', i, 'expectBodyRegex'], `invalid regular expression (${(e as Error).message})`, 'fix the regular expression', c.expectBodyRegex)); }
     }
   });
+  return out;
+}
+
+/** Where a spec file really is when that is outside the project root (a symlink leaving it), else undefined. */
+function symlinkEscape(file: string, root: string | undefined): string | undefined {
+  if (root === undefined || !fs.lstatSync(file).isSymbolicLink()) return undefined;
+  const real = fs.realpathSync(file);
+  const rel = path.relative(fs.realpathSync(root), real);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? real : undefined;
+}
+
+/**
+ * Secrets are referenced, never inlined: values that look like secrets are refused anywhere in a
+ * spec, ConfigMap data (workload.config) may not hold secret-named keys, and every Secret a release
+ * references must be declared in `existingSecrets` (with the key, when keys are listed).
+ */
+function secretProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  const walk = (v: unknown, at: (string | number)[]) => {
+    if (typeof v === 'string') {
+      const hit = secretKind(v);
+      if (hit) out.push(src.problem(at, `value looks like ${hit}; it would be committed to git in clear text`, 'store it in a Secret created outside git, list it in existingSecrets and reference it with secretKeyRef', '<hidden>'));
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...at, i]));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...at, k]);
+  };
+  walk(spec, []);
+  for (const [k, v] of Object.entries(spec.workload.config ?? {})) {
+    if (SECRET_NAME.test(k) && v !== '') {
+      out.push(src.problem(['workload', 'config', k], `config key '${k}' looks like a secret, and config is written to a ConfigMap in dist/ in clear text`, 'store it in a Secret listed in existingSecrets and reference it from workload.env with secretKeyRef', '<hidden>'));
+    }
+  }
+  const declared = new Map<string, readonly string[] | undefined>();
+  (spec.existingSecrets ?? []).forEach((s, i) => {
+    if (declared.has(s.name)) out.push(src.problem(['existingSecrets', i, 'name'], `Secret '${s.name}' is declared twice`, 'keep one entry per Secret', s.name));
+    declared.set(s.name, s.keys);
+  });
+  const refs: { at: (string | number)[]; name: string; key?: string }[] = [];
+  (spec.workload.env ?? []).forEach((e, i) => { if (e.secretKeyRef) refs.push({ at: ['workload', 'env', i, 'secretKeyRef'], ...e.secretKeyRef }); });
+  if (spec.workload.redis?.passwordSecret) refs.push({ at: ['workload', 'redis', 'passwordSecret'], ...spec.workload.redis.passwordSecret });
+  const tls = (spec.router as { tlsSecretName?: string }).tlsSecretName;
+  if (tls !== undefined) refs.push({ at: ['router'], name: tls });
+  for (const r of refs) {
+    const field = r.at[r.at.length - 1] === 'router' ? [...r.at, 'tlsSecretName'] : [...r.at, 'name'];
+    if (!declared.has(r.name)) {
+      const known = [...declared.keys()];
+      out.push(src.problem(field, `Secret '${r.name}' is not declared in existingSecrets${known.length ? ` (declared: ${known.join(', ')})` : ''}`,
+        `add '- name: ${r.name}' to existingSecrets once the Secret exists in the cluster, or fix the name`, r.name));
+      continue;
+    }
+    const keys = declared.get(r.name);
+    if (keys && r.key !== undefined && !keys.includes(r.key)) {
+      out.push(src.problem([...r.at, 'key'], `key '${r.key}' is not one of the keys of Secret '${r.name}' (${keys.join(', ')})`, `use one of ${keys.join(', ')}, or add '${r.key}' to its keys in existingSecrets`, r.key));
+    }
+  }
+  return out;
+}
+
+/**
+ * Namespaces a spec names must be ones the release has: a Redis this release deploys runs in its
+ * production namespace, so a host naming another namespace would point the frontends at nothing.
+ */
+function namespaceProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  const redis = spec.workload.redis;
+  const prod = spec.namespaces.production;
+  if (spec.workload.type === 'guestbook' && redis?.host !== undefined && redis.deploy !== false) {
+    const m = /^([a-z0-9-]+)\.([a-z0-9-]+)(?:\.svc(?:\.cluster\.local)?)?\.?$/.exec(redis.host);
+    if (m && m[2] !== prod) {
+      out.push(src.problem(['workload', 'redis', 'host'], `redis host names namespace '${m[2]}', but this release deploys Redis in its production namespace '${prod}'`,
+        `use ${m[1]}.${prod}.svc.cluster.local, or set workload.redis.deploy: false to use a Redis that runs elsewhere`, redis.host));
+    }
+  }
   return out;
 }

@@ -2,34 +2,35 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { checksFolderOf } from '../checks/folder';
 import { checksCheck } from '../checks/model';
-import { argoCdGenerator } from '../gitops/argocd';
-import { fluxGenerator } from '../gitops/flux';
 import { GITOPS_ROOTS, GitOpsFolder, GitOpsRelease, ProjectGenerator, ProjectRoot } from '../gitops/layout';
 import { withSyncWaves } from '../gitops/sync-waves';
 import { declaredExternal } from '../lint/external';
-import { lintRendered } from '../lint/report';
+import { lintRendered, toProblems } from '../lint/report';
+import { lintObjects } from '../lint/rules';
 import { Located } from '../manifests/objects';
 import { routerCheck } from '../routers/registry';
-import { SpecError, SpecProblem } from '../spec/errors';
-import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, ReleaseCheck } from '../spec/loader';
+import { SpecError, SpecProblem, UsageError } from '../spec/errors';
+import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, readSpec, ReleaseCheck, specFiles } from '../spec/loader';
 import { ReleaseModel } from '../spec/model';
 import { defaultProjectConfig, loadProjectConfig, ProjectConfigModel } from '../spec/project-config';
 import { workloadTypes } from '../workloads/registry';
 import { buildRelease, FolderTransform, KubeObject, objectFileName, ReleaseFolder, releaseNamespaces, renderFolders, renderKustomizeRoot } from './build';
 import { buildGroup, groupGitopsFolders } from './group';
-import { generatedHeader } from './yaml';
-import { writeTreeAtomic } from './write';
+import { beginTree, writeTreeAtomic } from './write';
+import { GENERATED_PREFIX, generatedHeader } from './yaml';
 
 /** Where a project keeps its specs and its output. */
 export interface ProjectPaths {
   readonly root: string;
   readonly releasesDir: string;
   readonly distDir: string;
+  /** The output folder as the user gave it (for messages). @default - distDir relative to root */
+  readonly distArg?: string;
 }
 
 export function projectPaths(root: string, distDir?: string): ProjectPaths {
   const r = path.resolve(root);
-  return { root: r, releasesDir: path.join(r, 'releases'), distDir: path.resolve(r, distDir ?? 'dist') };
+  return { root: r, releasesDir: path.join(r, 'releases'), distDir: path.resolve(r, distDir ?? 'dist'), ...(distDir !== undefined ? { distArg: distDir } : {}) };
 }
 
 /** Checks every release gets beyond its schema: a known workload type and a router that can honour it. */
@@ -51,7 +52,15 @@ export const FOLDER_TRANSFORMS: FolderTransform[] = [
  * Project-level outputs: kustomize roots beside the release folders (dist/argocd/, dist/flux/), built
  * from every release's folders. Adding an engine is one generator here.
  */
-export const PROJECT_GENERATORS: readonly ProjectGenerator[] = [argoCdGenerator, fluxGenerator];
+export const PROJECT_GENERATORS: readonly ProjectGenerator[] = [
+  // loaded on first use: their generated bindings are large, and a rollout move seldom needs them
+  lazyGenerator(() => (require('../gitops/argocd') as typeof import('../gitops/argocd')).argoCdGenerator),
+  lazyGenerator(() => (require('../gitops/flux') as typeof import('../gitops/flux')).fluxGenerator),
+];
+
+function lazyGenerator(load: () => ProjectGenerator): ProjectGenerator {
+  return (input) => load()(input);
+}
 
 /** Loads and validates every spec of a project (release groups too) and returns the releases; throws SpecError with all problems. */
 export function loadProject(paths: ProjectPaths): LoadedRelease[] {
@@ -60,6 +69,7 @@ export function loadProject(paths: ProjectPaths): LoadedRelease[] {
 
 /** Loads and validates every spec of a project: releases and release groups. */
 export function loadProjectSpecs(paths: ProjectPaths): LoadedSpecs {
+  checkRoot(paths);
   return loadSpecs(paths.releasesDir, { checks: PROJECT_CHECKS, relativeTo: paths.root });
 }
 
@@ -106,31 +116,77 @@ export interface RenderOptions {
   readonly onWarning?: (p: SpecProblem) => void;
 }
 
-/** Every file of dist/ for a set of releases and release groups, after cross-release checks and the lint (lib/lint). */
-export function renderProject(releases: readonly LoadedRelease[], config: ProjectConfigModel = defaultProjectConfig(), groups: readonly LoadedGroup[] = [], options: RenderOptions = {}): Map<string, string> {
-  const files = new Map<string, string>();
-  const owners = new Map<string, { readonly file: string }>();
-  const problems: SpecProblem[] = [];
-  const objects: Located[] = [];
-  const sources = [...releases.map((r) => ({ r, build: () => releaseFolders(r) })), ...groups.map((g) => ({ r: g, build: () => groupFolders(g) }))];
-  for (const { r, build } of sources) {
-    const folders = build();
+/** A release or release group on its way to dist/: what the renderer needs of it. */
+export interface Renderable {
+  readonly file: string;
+  readonly source: LoadedRelease['source'];
+  readonly model: { readonly name: string };
+  /** Its folders (objects, not yet YAML). */
+  folders(): ReleaseFolder[];
+}
+
+/** A loaded release or release group as a Renderable. */
+export function renderable(spec: { release: LoadedRelease } | { group: LoadedGroup }): Renderable {
+  if ('release' in spec) { const r = spec.release; return { file: r.file, source: r.source, model: r.model, folders: () => releaseFolders(r) }; }
+  const g = spec.group;
+  return { file: g.file, source: g.source, model: g.model, folders: () => groupFolders(g) };
+}
+
+/**
+ * Renders releases and groups one at a time and checks what no single one can see: two with one
+ * name (`shop.yaml` and `shop.yml`), or generating the same object. Between them it keeps object
+ * keys and file names, and the objects for the lint, not their YAML text.
+ */
+export class ProjectRenderer {
+  /** Problems found so far (the caller throws them as one SpecError at the end). */
+  public readonly problems: SpecProblem[] = [];
+  /** Every object rendered so far, for the lint (lib/lint). */
+  public readonly objects: Located[] = [];
+  private readonly owners = new Map<string, string>();
+  private readonly names = new Map<string, string>();
+
+  /** The files (relative to the dist root), or undefined when it clashes with an earlier one. */
+  public render(r: Renderable): Map<string, string> | undefined {
+    const other = this.names.get(r.model.name);
+    if (other !== undefined) {
+      this.problems.push(r.source.problem(['name'], `release name '${r.model.name}' is already used by ${other}`, 'give every release and release group a unique name (it is their dist/ folder)', r.model.name));
+      return undefined;
+    }
+    this.names.set(r.model.name, r.file);
+    const folders = r.folders();
+    let clash = false;
     for (const f of folders) for (const o of f.objects) {
       if (o.metadata.namespace !== undefined && o.metadata.namespace !== f.namespace) {
         throw new Error(`internal: ${o.kind} ${o.metadata.namespace}/${o.metadata.name} of release ${r.model.name} is in folder ${f.path}; an object must live in its folder's namespace (Argo CD's AppProject admits exactly those)`);
       }
-      objects.push({ obj: o, file: `${f.path}/${objectFileName(o)}`, release: r.model.name });
+      this.objects.push({ obj: o, file: `${f.path}/${objectFileName(o)}`, release: r.model.name });
       const key = objectKey(o);
-      const other = owners.get(key);
-      if (other && other !== r) {
-        problems.push(r.source.problem(['name'], `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} is generated by both ${other.file} and this release`,
+      const owner = this.owners.get(key);
+      if (owner !== undefined && owner !== r.file) {
+        clash = true;
+        this.problems.push(r.source.problem(['name'], `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} is generated by both ${owner} and this release`,
           o.kind === 'Namespace' ? 'set createNamespaces: false in one of the two releases' : 'give the object another name in one of the two releases'));
-      } else owners.set(key, r);
+      } else this.owners.set(key, r.file);
     }
-    for (const [p, c] of renderFolders(folders, r.file)) files.set(p, c);
+    return clash ? undefined : renderFolders(folders, r.file);
   }
-  if (problems.length) throw new SpecError(problems);
-  const lint = lintRendered(objects, files, { external: declaredExternal(sources.map((s) => s.r.source.toJS())), distLabel: options.distLabel ?? 'dist' });
+}
+
+export interface RenderOptions {
+  /** How lint findings name the output folder (`dist/guestbook/...`). @default 'dist' */
+  readonly distLabel?: string;
+  /** Receives lint warnings (findings that do not stop synthesis). @default - warnings are dropped */
+  readonly onWarning?: (p: SpecProblem) => void;
+}
+
+/** Every file of dist/ for a set of releases and release groups, after cross-release checks and the lint (lib/lint). */
+export function renderProject(releases: readonly LoadedRelease[], config: ProjectConfigModel = defaultProjectConfig(), groups: readonly LoadedGroup[] = [], options: RenderOptions = {}): Map<string, string> {
+  const files = new Map<string, string>();
+  const renderer = new ProjectRenderer();
+  const specs = [...releases.map((release) => ({ release })), ...groups.map((group) => ({ group }))];
+  for (const r of specs) for (const [p, c] of renderer.render(renderable(r)) ?? []) files.set(p, c);
+  if (renderer.problems.length) throw new SpecError(renderer.problems);
+  const lint = lintRendered(renderer.objects, files, { external: declaredExternal([...releases, ...groups].map((s) => s.source.parsedData)), distLabel: options.distLabel ?? 'dist' });
   for (const w of lint.warnings) options.onWarning?.(w);
   if (lint.errors.length) throw new SpecError(lint.errors);
   for (const [p, c] of renderProjectRoots(releases, config, groups)) files.set(p, c);
@@ -171,12 +227,47 @@ export interface SynthResult {
   readonly files: number;
 }
 
-/** Loads, validates, renders, lints and atomically replaces the whole dist/. Nothing is written on error. */
+/**
+ * Loads, validates, renders, lints and atomically replaces the whole dist/. One spec at a time: each
+ * is parsed, built and written into the new tree beside dist/; only its model, its spec text and its
+ * objects (for the cross-resource lint) are kept, not its YAML, so memory grows slowly with the number
+ * of releases. Every spec is validated even after a problem; on any problem the new tree is deleted
+ * and dist/ is untouched.
+ */
 export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, 'onWarning'> = {}): SynthResult {
-  const { releases, groups, config } = loadProjectWithConfig(paths);
-  const files = renderProject(releases, config, groups, { ...options, distLabel: path.relative(paths.root, paths.distDir) || '.' });
-  writeTreeAtomic(paths.distDir, files);
-  return { releases, groups, files: files.size };
+  checkProject(paths);
+  const specOptions = { checks: PROJECT_CHECKS, relativeTo: paths.root };
+  const renderer = new ProjectRenderer();
+  const problems: SpecProblem[] = [];
+  let config: ProjectConfigModel | undefined;
+  try { config = loadProjectConfig(paths.root); } catch (e) { if (!(e instanceof SpecError)) throw e; problems.push(...e.problems); }
+  const releases: LoadedRelease[] = [];
+  const groups: LoadedGroup[] = [];
+  const writer = beginTree(paths.distDir);
+  try {
+    for (const file of specFiles(paths.releasesDir)) {
+      const r = readSpec(file, specOptions);
+      if ('problems' in r) { problems.push(...r.problems); continue; }
+      if (problems.length) continue; // keep validating, stop building
+      const files = renderer.render(renderable(r));
+      if (!files || renderer.problems.length) continue;
+      for (const [p, c] of files) writer.add(p, c);
+      ('release' in r ? r.release : r.group).source.compact();
+      if ('release' in r) releases.push(r.release); else groups.push(r.group);
+    }
+    problems.push(...renderer.problems);
+    if (problems.length || !config) throw new SpecError(problems);
+    const external = declaredExternal([...releases, ...groups].map((s) => s.source.parsedData));
+    const lint = toProblems(lintObjects(renderer.objects, { external }), (f) => writer.read(f), path.relative(paths.root, paths.distDir) || '.');
+    for (const w of lint.warnings) options.onWarning?.(w);
+    if (lint.errors.length) throw new SpecError(lint.errors);
+    for (const [p, c] of renderProjectRoots(releases, config, groups)) writer.add(p, c);
+    writer.commit();
+  } catch (e) {
+    writer.abort();
+    throw e;
+  }
+  return { releases, groups, files: writer.count };
 }
 
 /**
@@ -184,6 +275,7 @@ export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, '
  * project) are the same at every stage, so dist/argocd/ and dist/flux/ never change with a move.
  */
 export function synthOneGroup(paths: ProjectPaths, group: LoadedGroup): Map<string, string> {
+  checkOutputDir(paths);
   const files = renderGroup(group);
   const prefix = `${group.model.name}/`;
   const own = new Map([...files].map(([p, c]) => [p.slice(prefix.length), c]));
@@ -199,6 +291,7 @@ export function synthOneGroup(paths: ProjectPaths, group: LoadedGroup): Map<stri
  * release in releases/ (with this one in its place) and written too. Nothing is written on error.
  */
 export function synthOneRelease(paths: ProjectPaths, release: LoadedRelease): Map<string, string> {
+  checkOutputDir(paths);
   const name = release.model.name;
   const files = renderRelease(release);
   const own = new Map([...files].map(([p, c]) => [p.slice(name.length + 1), c]));
@@ -222,4 +315,78 @@ export function synthOneRelease(paths: ProjectPaths, release: LoadedRelease): Ma
 function existingFolders(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+}
+
+/**
+ * The project root exists and has a releases/ folder, and the output folder is safe to replace
+ * (`checkOutputDir`). Throws UsageError (exit 2) naming the option and the fix.
+ */
+export function checkProject(paths: ProjectPaths): void {
+  checkRoot(paths);
+  checkOutputDir(paths);
+}
+
+function checkRoot(paths: ProjectPaths): void {
+  if (!isDir(paths.root)) throw new UsageError(`-C ${paths.root}: no such directory; pass the repository root`);
+  if (!isDir(paths.releasesDir)) {
+    throw new UsageError(`no releases/ folder in ${paths.root}; run the command from the repository root or pass -C <root>`);
+  }
+}
+
+/**
+ * The output folder is replaced as a whole, so it must be a folder of generated files strictly
+ * inside the repository: not the root, not .git or releases/ or a folder holding them, not reached
+ * through a symlink that leaves the repository, and (unless it is the default dist/) empty or holding
+ * only files this tool generated.
+ */
+export function checkOutputDir(paths: ProjectPaths): void {
+  const shown = paths.distArg ?? (path.relative(paths.root, paths.distDir) || '.');
+  const refuse = (why: string) => new UsageError(`--output ${shown}: ${why}; use a folder of generated files inside the repository, such as dist`);
+  const inside = (child: string, parent: string) => {
+    const rel = path.relative(parent, child);
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  };
+  if (!inside(paths.distDir, paths.root)) throw refuse('the output folder is outside the repository');
+  if (paths.distDir === paths.root) throw refuse('the output folder is the repository root');
+  for (const kept of [path.join(paths.root, '.git'), paths.releasesDir]) {
+    if (inside(paths.distDir, kept) || inside(kept, paths.distDir)) throw refuse(`the output folder would replace ${path.relative(paths.root, kept)}/`);
+  }
+  // Symlinks: the real path of the nearest existing ancestor must stay inside the real root.
+  let probe = paths.distDir;
+  while (!fs.existsSync(probe) && probe !== paths.root) probe = path.dirname(probe);
+  if (!inside(fs.realpathSync(probe), fs.realpathSync(paths.root))) throw refuse('the output folder leads outside the repository through a symlink');
+  if (paths.distDir !== path.join(paths.root, 'dist') && isDir(paths.distDir)) {
+    const foreign = foreignEntry(paths.distDir);
+    if (foreign) throw refuse(`${path.relative(paths.root, foreign)} was not generated by cdk8s-canary and would be deleted`);
+  }
+}
+
+/** The first entry of a folder that does not look generated (a release folder holds kustomize roots). */
+function foreignEntry(dir: string): string | undefined {
+  const generated = (f: string) => {
+    try {
+      const fd = fs.openSync(f, 'r');
+      try {
+        const b = Buffer.alloc(GENERATED_PREFIX.length);
+        fs.readSync(fd, b, 0, b.length, 0);
+        return b.toString('utf8') === GENERATED_PREFIX;
+      } finally { fs.closeSync(fd); }
+    } catch { return false; }
+  };
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.name.startsWith('.')) continue; // swap leftovers, removed by recovery
+    if (e.isFile()) { if (!generated(p)) return p; continue; }
+    if (!e.isDirectory()) return p;
+    const subs = fs.readdirSync(p, { withFileTypes: true }).filter((s) => !s.name.startsWith('.'));
+    if (subs.length === 0) continue;
+    const own = subs.some((s) => (s.isFile() && s.name === 'kustomization.yaml' && generated(path.join(p, s.name)))
+      || (s.isDirectory() && generated(path.join(p, s.name, 'kustomization.yaml'))));
+    if (!own) return p;
+  }
+  return undefined;
+}
+
+function isDir(p: string): boolean {
+  try { return fs.statSync(p).isDirectory(); } catch { return false; }
 }

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { formatProblem, SpecProblem } from '../../spec/errors';
 import { loadProjectWithConfig, projectPaths, renderProject, synthProject } from '../../synth/project';
 import { CliContext } from '../context';
+import { withCommandLock } from '../guard';
 import { EXIT_OK } from '../output';
 
 /** `synth` and `validate`. */
@@ -10,8 +11,9 @@ export function register(program: Command, ctx: CliContext): void {
   program.command('synth')
     .description('validate and lint every release and write dist/ (atomically; nothing is written on error)')
     .option('-o, --output <dir>', 'output folder', process.env.CDK8S_OUTDIR ?? 'dist')
-    .action((opts: { output: string }) => {
-      const r = synthProject(projectPaths(ctx.root(), opts.output), { onWarning });
+    .action(async (opts: { output: string }) => {
+      // under the repository lock: a move or another synth never writes dist/ at the same time
+      const r = await withCommandLock(ctx.root(), async () => synthProject(projectPaths(ctx.root(), opts.output), { onWarning }));
       ctx.io.out(`synthesized ${r.releases.length} release(s)${r.groups.length ? ` and ${r.groups.length} release group(s)` : ''}, ${r.files} file(s) into ${opts.output}/`);
       ctx.setCode(EXIT_OK);
     });

@@ -56,6 +56,12 @@ export interface ReleaseSpec {
    * @maxItems 50
    */
   checks?: Check[];
+  /**
+   * Secrets the release references but does not create: they are made outside git (sealed-secrets, External Secrets, kubectl) in each namespace whose pods use them. Every secretKeyRef, workload.redis.passwordSecret and router.tlsSecretName must name one of them, so a typo fails here rather than as a pod stuck in CreateContainerConfigError. Secret values never appear in a spec or in dist/.
+   *
+   * @maxItems 100
+   */
+  existingSecrets?: ExistingSecret[];
 }
 export interface Namespaces {
   /**
@@ -612,4 +618,16 @@ export interface Check {
    * Attempts after the first failed one, 2 seconds apart. Default: 2.
    */
   retries?: number;
+}
+export interface ExistingSecret {
+  /**
+   * Name of the Secret.
+   */
+  name: string;
+  /**
+   * Keys the Secret holds; references to other keys fail. Default: any key.
+   *
+   * @minItems 1
+   */
+  keys?: string[];
 }

@@ -1,0 +1,283 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { cli, copyRepo, git, repoState, tempRepo } from './support/cli-repo';
+
+/**
+ * The bad-input catalogue: malformed specs and wrong command lines, each run through the compiled
+ * CLI in a real git repository whose specs and dist/ are committed. Every case must exit 2, print a
+ * message naming the file, line, column and field (or, for a command line, the argument) with the
+ * fix, and leave the working tree, dist/, the spec files, the index and the history exactly as
+ * they were.
+ */
+
+/** A valid release with a running canary: the starting point every case breaks in one way. */
+const SHOP = `# yaml-language-server: $schema=../lib/spec/schema/release.schema.json
+apiVersion: canary.cdk8s.io/v1alpha1
+kind: Release
+name: shop
+namespaces:
+  production: shop
+  canary: shop-canary
+workload:
+  type: webapp
+  image: ghcr.io/example/shop
+  port: 8080
+  replicas: 2
+  env:
+    - name: LOG_LEVEL
+      value: info
+  config:
+    GREETING: hello
+stable:
+  version: 1.0.0
+canary:
+  version: 1.1.0
+  weight: 10
+steps: [0, 10, 50, 100]
+router:
+  type: gatewayApi
+  parentRefs:
+    - name: public
+      namespace: gateway-system
+`;
+
+const BLOG = SHOP.replace(/shop/g, 'blog').replace(/canary:\n {2}version: 1\.1\.0\n {2}weight: 10\n/, '');
+
+/** Replaces one exact piece of the shop spec (the piece must be there). */
+function edit(find: string, replace: string): string {
+  if (!SHOP.includes(find)) throw new Error(`test bug: ${JSON.stringify(find)} is not in the shop spec`);
+  return SHOP.replace(find, replace);
+}
+
+interface Case {
+  /** What is wrong, as in the test name "fails on ...". */
+  readonly name: string;
+  /** Files written (and committed, as if merged) before the command. */
+  readonly files?: Readonly<Record<string, string | Buffer>>;
+  /** Set-up beyond files (symlinks, folders), given the repository root. */
+  readonly setup?: (root: string) => void;
+  /** The command line after `-C <root>`. @default - ['synth'] */
+  readonly args?: readonly string[];
+  /**
+   * Where the message must point: the file, the text whose first occurrence marks the line and
+   * column, and the field path. Omitted for wrong command lines (the message names the argument).
+   */
+  readonly at?: { readonly file: string; readonly find: string | Buffer; readonly field: string; readonly occurrence?: number };
+  /** What the message must say (a part of the same line). */
+  readonly says: RegExp;
+}
+
+const CASES: readonly Case[] = [
+  // Schema: unknown fields, wrong types, formats
+  { name: 'an unknown field, with a suggestion', files: { 'releases/shop.yaml': edit('  replicas: 2\n', '  replicas: 2\n  replicaz: 3\n') },
+    at: { file: 'releases/shop.yaml', find: 'replicaz', field: 'workload.replicaz' }, says: /unknown field 'replicaz'; did you mean 'replicas'\?/ },
+  { name: 'an unknown top-level field', files: { 'releases/shop.yaml': `${SHOP}owner: team-a\n` },
+    at: { file: 'releases/shop.yaml', find: 'owner', field: 'owner' }, says: /unknown field 'owner'; remove it \(allowed: apiVersion, kind, name/ },
+  { name: 'a wrong type (a word where an integer goes)', files: { 'releases/shop.yaml': edit('replicas: 2', 'replicas: two') },
+    at: { file: 'releases/shop.yaml', find: 'two', field: 'workload.replicas' }, says: /must be an integer \(got "two"\); write an integer here/ },
+  { name: 'a wrong type (a number where a list goes)', files: { 'releases/shop.yaml': edit('steps: [0, 10, 50, 100]', 'steps: 10') },
+    at: { file: 'releases/shop.yaml', find: '10\n', field: 'steps', occurrence: 2 }, says: /must be a list \(got 10\)/ },
+  { name: 'a wrong apiVersion', files: { 'releases/shop.yaml': edit('v1alpha1', 'v1beta1') },
+    at: { file: 'releases/shop.yaml', find: 'canary.cdk8s.io/v1beta1', field: 'apiVersion' }, says: /must be "canary\.cdk8s\.io\/v1alpha1"/ },
+  { name: 'a missing required field', files: { 'releases/shop.yaml': edit('  image: ghcr.io/example/shop\n', '') },
+    at: { file: 'releases/shop.yaml', find: 'type: webapp', field: 'workload.image' }, says: /required field 'image' is missing; add 'image'/ },
+  { name: 'an image reference that is not one', files: { 'releases/shop.yaml': edit('ghcr.io/example/shop', 'Ghcr.io/Example Shop') },
+    at: { file: 'releases/shop.yaml', find: 'Ghcr.io', field: 'workload.image' }, says: /has an invalid format .*use an image reference/ },
+  { name: 'a port out of range', files: { 'releases/shop.yaml': edit('port: 8080', 'port: 70000') },
+    at: { file: 'releases/shop.yaml', find: '70000', field: 'workload.port' }, says: /is out of range \(<= 65535 required\) \(got 70000\); use a value between 1 and 65535/ },
+  // Weights and the ladder
+  { name: 'a weight above 100', files: { 'releases/shop.yaml': edit('weight: 10', 'weight: 150') },
+    at: { file: 'releases/shop.yaml', find: '150', field: 'canary.weight' }, says: /weight is above the weight total 100 \(got 150\); use a weight between 0 and 100/ },
+  { name: 'a negative weight', files: { 'releases/shop.yaml': edit('weight: 10', 'weight: -5') },
+    at: { file: 'releases/shop.yaml', find: '-5', field: 'canary.weight' }, says: /is out of range \(>= 0 required\) \(got -5\); use a whole number between 0 and the weight total \(100 unless weightTotal says otherwise\)/ },
+  { name: 'a weight that is not an integer', files: { 'releases/shop.yaml': edit('weight: 10', 'weight: 12.5') },
+    at: { file: 'releases/shop.yaml', find: '12.5', field: 'canary.weight' }, says: /must be an integer \(got 12\.5\)/ },
+  { name: 'a weight written as a string', files: { 'releases/shop.yaml': edit('weight: 10', 'weight: "10"') },
+    at: { file: 'releases/shop.yaml', find: '"10"', field: 'canary.weight' }, says: /must be an integer \(got "10"\)/ },
+  { name: 'a ladder that goes down', files: { 'releases/shop.yaml': edit('[0, 10, 50, 100]', '[0, 50, 25, 100]') },
+    at: { file: 'releases/shop.yaml', find: '25', field: 'steps[2]' }, says: /steps must increase strictly \(previous step is 50\) \(got 25\); use a weight above 50 or remove this step/ },
+  { name: 'a ladder with a repeated step', files: { 'releases/shop.yaml': edit('[0, 10, 50, 100]', '[0, 10, 10, 100]') },
+    at: { file: 'releases/shop.yaml', find: '10, 100', field: 'steps[2]' }, says: /steps must increase strictly \(previous step is 10\)/ },
+  { name: 'a ladder step above the weight total', files: { 'releases/shop.yaml': edit('[0, 10, 50, 100]', '[0, 10, 50, 200]') },
+    at: { file: 'releases/shop.yaml', find: '200', field: 'steps[3]' }, says: /weight is above the weight total 100 \(got 200\)/ },
+  { name: 'a soak time that is not a duration', files: { 'releases/shop.yaml': edit('[0, 10, 50, 100]', '[0, {weight: 10, minSoak: 10 minutes}, 100]') },
+    at: { file: 'releases/shop.yaml', find: '10 minutes', field: 'steps[1].minSoak' }, says: /has an invalid format \(got "10 minutes"\); use a duration such as '30s'/ },
+  { name: 'a weight total below 100', files: { 'releases/shop.yaml': `${SHOP}weightTotal: 50\n` },
+    at: { file: 'releases/shop.yaml', find: '50\n', field: 'weightTotal' }, says: /is out of range \(>= 100 required\) \(got 50\); use 100 \(percent\)/ },
+  { name: 'a canary running the stable version', files: { 'releases/shop.yaml': edit('version: 1.1.0', 'version: 1.0.0') },
+    at: { file: 'releases/shop.yaml', find: '1.0.0', field: 'canary.version', occurrence: 2 }, says: /canary runs the same version as stable \(got "1\.0\.0"\); set a new version for the canary/ },
+  // Names and paths
+  { name: 'a release name that is not a DNS-1123 label', files: { 'releases/Shop_1.yaml': SHOP.replace('name: shop', 'name: Shop_1') },
+    at: { file: 'releases/Shop_1.yaml', find: 'Shop_1', field: 'name' }, says: /has an invalid format \(got "Shop_1"\); use lowercase letters, digits and '-'/ },
+  { name: 'a release name longer than 63 characters', files: { [`releases/${'a'.repeat(64)}.yaml`]: SHOP.replace('name: shop', `name: ${'a'.repeat(64)}`) },
+    at: { file: `releases/${'a'.repeat(64)}.yaml`, find: 'a'.repeat(64), field: 'name' }, says: /is too long \(at most 63 characters\)/ },
+  { name: '../ in a release name', files: { 'releases/shop.yaml': edit('name: shop', 'name: ../../etc') },
+    at: { file: 'releases/shop.yaml', find: '../../etc', field: 'name' }, says: /has an invalid format \(got "\.\.\/\.\.\/etc"\)/ },
+  { name: 'a release name that differs from its file name', files: { 'releases/shop.yaml': edit('name: shop', 'name: store') },
+    at: { file: 'releases/shop.yaml', find: 'store', field: 'name' }, says: /release name does not match the file name 'shop\.yaml' \(got "store"\); rename the file to store\.yaml or set name: shop/ },
+  { name: 'duplicate release names (shop.yaml and shop.yml)', files: { 'releases/shop.yml': SHOP },
+    at: { file: 'releases/shop.yml', find: 'shop', field: 'name' }, says: /release name 'shop' is already used by releases\/shop\.yaml \(got "shop"\); give every release a unique name/ },
+  { name: 'a namespace name that is not a DNS-1123 label', files: { 'releases/shop.yaml': edit('production: shop', 'production: shop_prod') },
+    at: { file: 'releases/shop.yaml', find: 'shop_prod', field: 'namespaces.production' }, says: /has an invalid format \(got "shop_prod"\)/ },
+  { name: 'a namespace the release does not have (Redis host in another namespace)',
+    files: { 'releases/shop.yaml': edit('  type: webapp\n', '  type: guestbook\n  redis:\n    host: redis.ns-other.svc.cluster.local\n') },
+    at: { file: 'releases/shop.yaml', find: 'redis.ns-other', field: 'workload.redis.host' },
+    says: /redis host names namespace 'ns-other', but this release deploys Redis in its production namespace 'shop' .*; use redis\.shop\.svc\.cluster\.local, or set workload\.redis\.deploy: false/ },
+  { name: 'two releases generating the same Namespace', files: { 'releases/shop2.yaml': SHOP.replace('name: shop', 'name: shop2').replace('canary: shop-canary', 'canary: shop2-canary') },
+    at: { file: 'releases/shop2.yaml', find: 'shop2', field: 'name' }, says: /Namespace shop is generated by both releases\/shop\.yaml and this release; set createNamespaces: false in one of the two releases/ },
+  // Routers
+  { name: 'an unknown router', files: { 'releases/shop.yaml': edit('type: gatewayApi', 'type: traefik') },
+    at: { file: 'releases/shop.yaml', find: 'traefik', field: 'router.type' }, says: /unknown router type \(got "traefik"\); use one of 'nginx', 'gatewayApi', 'istio', 'openshiftRoute'/ },
+  { name: 'a router option of another router', files: { 'releases/shop.yaml': `${SHOP}  host: shop.example.com\n` },
+    at: { file: 'releases/shop.yaml', find: 'host:', field: 'router.host' }, says: /unknown field 'host'/ },
+  { name: 'a router missing its required option', files: { 'releases/shop.yaml': SHOP.replace(/ {2}parentRefs:\n[\s\S]*$/, '') },
+    at: { file: 'releases/shop.yaml', find: 'type: gatewayApi', field: 'router.parentRefs' }, says: /required field 'parentRefs' is missing/ },
+  { name: 'a router option the router cannot honour (a Gateway API path with /../)', files: { 'releases/shop.yaml': `${SHOP}  path: /api/../admin\n` },
+    at: { file: 'releases/shop.yaml', find: '/api/../admin', field: 'router.path' }, says: /the Gateway API refuses this path prefix: it must not contain '\/\.\.\/' \(got "\/api\/\.\.\/admin"\)/ },
+  { name: 'namespaces a router cannot serve (Istio with the canary in another namespace)', files: { 'releases/shop.yaml': SHOP.replace(/router:\n[\s\S]*$/, 'router:\n  type: istio\n') },
+    at: { file: 'releases/shop.yaml', find: 'shop-canary', field: 'namespaces.canary' }, says: /istio splits traffic between subsets of one Service, so the canary must run in the production namespace 'shop' \(got "shop-canary"\); remove namespaces\.canary or set it to shop/ },
+  { name: 'an NGINX canary annotation ingress-nginx ignores on a canary ingress',
+    files: { 'releases/shop.yaml': SHOP.replace(/router:\n[\s\S]*$/, 'router:\n  type: nginx\n  host: shop.example.com\n  canaryAnnotations:\n    nginx.ingress.kubernetes.io/rewrite-target: /\n') },
+    at: { file: 'releases/shop.yaml', find: 'nginx.ingress.kubernetes.io/rewrite-target', field: 'router.canaryAnnotations["nginx.ingress.kubernetes.io/rewrite-target"]' }, says: /ingress-nginx ignores this annotation on a canary ingress/ },
+  // Secrets
+  { name: 'a release pointing at an undeclared Secret',
+    files: { 'releases/shop.yaml': edit('      value: info\n', '      value: info\n    - name: DB_PASSWORD\n      secretKeyRef: { name: shop-db, key: password }\n') },
+    at: { file: 'releases/shop.yaml', find: 'shop-db', field: 'workload.env[1].secretKeyRef.name' }, says: /Secret 'shop-db' is not declared in existingSecrets \(got "shop-db"\); add '- name: shop-db' to existingSecrets/ },
+  { name: 'a Secret key the Secret does not hold',
+    files: { 'releases/shop.yaml': `${edit('      value: info\n', '      value: info\n    - name: DB_PASSWORD\n      secretKeyRef: { name: shop-db, key: pasword }\n')}existingSecrets:\n  - name: shop-db\n    keys: [password]\n` },
+    at: { file: 'releases/shop.yaml', find: 'pasword', field: 'workload.env[1].secretKeyRef.key' }, says: /key 'pasword' is not one of the keys of Secret 'shop-db' \(password\)/ },
+  { name: 'an inlined secret value', files: { 'releases/shop.yaml': edit('      value: info\n', '      value: info\n    - name: API_TOKEN\n      value: s3cr3t-t0ken\n') },
+    at: { file: 'releases/shop.yaml', find: 's3cr3t', field: 'workload.env[1].value' }, says: /env var 'API_TOKEN' looks like a secret but is inlined \(got "<hidden>"\)/ },
+  { name: 'a private key pasted into config', files: { 'releases/shop.yaml': edit('    GREETING: hello\n', '    TLS_KEY: "-----BEGIN RSA PRIVATE KEY-----\\nMIIE"\n') },
+    at: { file: 'releases/shop.yaml', find: '"-----BEGIN', field: 'workload.config.TLS_KEY' }, says: /value looks like a private key; it would be committed to git in clear text \(got "<hidden>"\)/ },
+  { name: 'a secret-named config key (ConfigMaps are clear text)', files: { 'releases/shop.yaml': edit('    GREETING: hello\n', '    DB_PASSWORD: hunter2\n') },
+    at: { file: 'releases/shop.yaml', find: 'hunter2', field: 'workload.config.DB_PASSWORD' }, says: /config key 'DB_PASSWORD' looks like a secret, and config is written to a ConfigMap in dist\/ in clear text/ },
+  // The file itself
+  { name: 'a YAML syntax error', files: { 'releases/shop.yaml': edit('steps: [0, 10, 50, 100]', 'steps: [0, 10, 50, 100') },
+    at: { file: 'releases/shop.yaml', find: 'router:', field: '' }, says: /yaml syntax error: / },
+  { name: 'tabs used for indentation', files: { 'releases/shop.yaml': edit('  replicas: 2', '\treplicas: 2') },
+    at: { file: 'releases/shop.yaml', find: '\treplicas', field: '' }, says: /yaml syntax error: tabs are not allowed as indentation; indent with spaces$/ },
+  { name: 'a duplicate key', files: { 'releases/shop.yaml': edit('  replicas: 2\n', '  replicas: 2\n  replicas: 3\n') },
+    at: { file: 'releases/shop.yaml', find: 'replicas: 3', field: '' }, says: /yaml syntax error: map keys must be unique; remove one of the duplicate keys/ },
+  { name: 'two YAML documents in one file', files: { 'releases/shop.yaml': `${SHOP}---\nname: again\n` },
+    at: { file: 'releases/shop.yaml', find: '---', field: '' }, says: /yaml syntax error: the file holds more than one YAML document \(a second --- line\); keep one release per file/ },
+  { name: 'a list where the spec mapping goes', files: { 'releases/shop.yaml': '- name: shop\n- kind: Release\n' },
+    at: { file: 'releases/shop.yaml', find: '- name', field: '' }, says: /must be a mapping \(got a list of 2\)/ },
+  { name: 'a custom YAML tag', files: { 'releases/shop.yaml': edit('replicas: 2', 'replicas: !env REPLICAS') },
+    at: { file: 'releases/shop.yaml', find: '!env', field: '' }, says: /unresolved tag: !env; remove the tag/ },
+  { name: 'an alias without its anchor', files: { 'releases/shop.yaml': edit('replicas: 2', 'replicas: *count') },
+    at: { file: 'releases/shop.yaml', find: '*count', field: 'workload.replicas' }, says: /yaml alias error: unresolved alias/ },
+  { name: 'an alias bomb (billion laughs)',
+    files: { 'releases/shop.yaml': `${SHOP}x: &a [l, l, l, l, l, l, l, l, l, l]\ny: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nz: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nw: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n` },
+    at: { file: 'releases/shop.yaml', find: '*a', field: 'y[0]' }, says: /yaml aliases expand too much \(more than 100 uses of one anchor's contents\)/ },
+  { name: 'a file that is not UTF-8', files: { 'releases/shop.yaml': Buffer.concat([Buffer.from(edit('GREETING: hello', 'GREETING: caf')), Buffer.from([0xe9])]) },
+    at: { file: 'releases/shop.yaml', find: Buffer.from([0xe9]), field: '' }, says: /file is not valid UTF-8 \(byte 0xe9 at offset \d+\); re-save the file as UTF-8/ },
+  { name: 'an empty file', files: { 'releases/shop.yaml': '' },
+    at: { file: 'releases/shop.yaml', find: '', field: '' }, says: /file is empty; write a release spec/ },
+  { name: 'a file of comments only', files: { 'releases/shop.yaml': '# yaml-language-server: $schema=../lib/spec/schema/release.schema.json\n# TODO\n' },
+    at: { file: 'releases/shop.yaml', find: '#', field: '' }, says: /file is empty/ },
+  { name: 'a huge file', files: { 'releases/shop.yaml': `${SHOP}# ${'x'.repeat(2 * 1024 * 1024)}\n` },
+    at: { file: 'releases/shop.yaml', find: '#', field: '' }, says: /file is too large \(\d+ bytes, limit 1048576\); a release spec is a few kilobytes/ },
+  // Moves refused (the rollout CLI): bad arguments, impossible moves, a broken spec elsewhere
+  { name: 'a weight above 100 on the command line', args: ['set-weight', 'shop', '150'], says: /^error: weight must be a whole number from 0 to 100 \(got "150"\); pass the canary's share of traffic out of 100$/ },
+  { name: 'a weight that is not a whole number on the command line', args: ['set-weight', 'shop', '10.5'], says: /^error: weight must be a whole number from 0 to 100 \(got "10\.5"\)/ },
+  { name: 'a weight that is not a number on the command line', args: ['set-weight', 'shop', 'half'], says: /^error: weight must be a whole number from 0 to 100 \(got "half"\)/ },
+  { name: 'a move of an unknown release', args: ['step', 'nosuch'], says: /^error: unknown release 'nosuch'; use one of blog, shop/ },
+  { name: 'a step with no canary running', args: ['step', 'blog'], says: /^error: release blog has no canary running, so there is nothing to step; start one first: cdk8s-canary start blog --version V$/ },
+  { name: 'a promote with no canary running', args: ['promote', 'blog'], says: /^error: release blog has no canary running, so there is nothing to promote/ },
+  { name: 'a start without --version', args: ['start', 'blog'], says: /^error: required option '--version <version>' not specified$/ },
+  { name: '../ in a version given to start', args: ['start', 'blog', '--version', '../../x'], says: /^releases\/blog\.yaml:\d+:\d+: canary\.version: has an invalid format \(got "\.\.\/\.\.\/x"\); use a valid image tag/ },
+  { name: 'an image reference that is not one, given to start', args: ['start', 'blog', '--version', '2.0.0', '--image', 'NOT AN IMAGE'], says: /^releases\/blog\.yaml:\d+:\d+: canary\.image: has an invalid format \(got "NOT AN IMAGE"\)/ },
+  { name: 'a start of the version stable already runs', args: ['start', 'blog', '--version', '1.0.0'], says: /^error: canary version '1\.0\.0' is what stable already runs in release blog/ },
+  { name: 'a move while another spec is broken', files: { 'releases/blog.yaml': BLOG.replace('replicas: 2', 'replicas: -1') }, args: ['step', 'shop'],
+    at: { file: 'releases/blog.yaml', find: '-1', field: 'workload.replicas' }, says: /is out of range \(>= 0 required\) \(got -1\)/ },
+  { name: 'a move over uncommitted changes to its spec', setup: (root) => fs.appendFileSync(path.join(root, 'releases/shop.yaml'), '# local note\n'), args: ['step', 'shop'],
+    says: /^error: uncommitted changes in the paths this move would touch: releases\/shop\.yaml \(modified\); commit or stash them first/ },
+  { name: 'a move on a detached HEAD', setup: (root) => git(root, 'checkout', '-q', '--detach'), args: ['step', 'shop'], says: /^error: HEAD is detached at [0-9a-f]{7}; every move is a commit on a branch/ },
+  { name: '--push without a commit', args: ['step', 'shop', '--push', '--no-commit'], says: /^error: --push needs a commit; drop --no-commit or --push$/ },
+  // Wrong command lines
+  { name: 'an output folder outside the repository', args: ['synth', '--output', '../outside'], says: /^error: --output \.\.\/outside: the output folder is outside the repository; use a folder of generated files inside the repository/ },
+  { name: 'an absolute output folder elsewhere', args: ['synth', '--output', path.join(os.tmpdir(), 'cdk8s-canary-elsewhere')], says: /^error: --output \/.*cdk8s-canary-elsewhere: the output folder is outside the repository/ },
+  { name: 'the repository root as output folder', args: ['synth', '--output', '.'], says: /^error: --output \.: the output folder is the repository root/ },
+  { name: 'releases/ as output folder', args: ['synth', '--output', 'releases'], says: /^error: --output releases: the output folder would replace releases\// },
+  { name: '.git as output folder', args: ['synth', '--output', '.git/dist'], says: /^error: --output \.git\/dist: the output folder would replace \.git\// },
+  { name: 'an output folder holding files the tool did not generate', setup: (root) => { fs.mkdirSync(path.join(root, 'docs')); fs.writeFileSync(path.join(root, 'docs/notes.md'), '# notes\n'); git(root, 'add', '-A'); git(root, 'commit', '-qm', 'docs'); },
+    args: ['synth', '--output', 'docs'], says: /^error: --output docs: docs\/notes\.md was not generated by cdk8s-canary and would be deleted/ },
+  { name: 'an output folder reached through a symlink leaving the repository', setup: (root) => { fs.symlinkSync(os.tmpdir(), path.join(root, 'out')); git(root, 'add', '-A'); git(root, 'commit', '-qm', 'link'); },
+    args: ['synth', '--output', 'out/dist'], says: /^error: --output out\/dist: the output folder leads outside the repository through a symlink/ },
+  { name: 'a spec that is a symlink to a file outside the repository', setup: (root) => { fs.symlinkSync('/etc/hostname', path.join(root, 'releases/evil.yaml')); git(root, 'add', '-A'); git(root, 'commit', '-qm', 'link'); },
+    says: /^releases\/evil\.yaml: spec file is a symlink to \/etc\/hostname, outside the repository; copy the spec into releases\/ instead of linking to it$/ },
+  { name: 'a repository root that does not exist', args: ['-C', '/nonexistent/repo', 'synth'], says: /^error: -C \/nonexistent\/repo: no such directory; pass the repository root/ },
+  { name: 'a folder without releases/', setup: (root) => fs.mkdirSync(path.join(root, 'empty')), args: ['-C', '{root}/empty', 'validate'], says: /^error: no releases\/ folder in .*; run the command from the repository root or pass -C <root>/ },
+  { name: 'an unknown option', args: ['synth', '--force-everything'], says: /^error: unknown option '--force-everything'/ },
+  { name: 'an unexpected argument', args: ['synth', 'shop'], says: /^error: too many arguments for 'synth'\. Expected 0 arguments but got 1\./ },
+  { name: 'an unknown command', args: ['deploy', 'shop'], says: /^error: unknown command 'deploy'/ },
+];
+
+/** Cases that cannot be written yet, and why. */
+const PENDING: readonly string[] = [
+  'a release group whose call graph has a cycle: the ReleaseGroup kind (branch s3-openshift) has not landed on main yet',
+];
+
+describe('bad-input catalogue (compiled CLI, real git)', () => {
+  let template: ReturnType<typeof tempRepo>;
+  beforeAll(() => {
+    // GIVEN a repository with two valid releases, synthesized and committed
+    template = tempRepo({ 'releases/shop.yaml': SHOP, 'releases/blog.yaml': BLOG, '.gitignore': '' });
+    const r = cli(template.root, ['synth']);
+    if (r.status !== 0) throw new Error(`baseline synth failed: ${r.stderr}`);
+    git(template.root, 'add', '-A');
+    git(template.root, 'commit', '-qm', 'synth');
+  });
+  afterAll(() => template.cleanup());
+
+  test('has at least 30 cases, all with distinct names', () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(30);
+    expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
+  });
+
+  test.each(CASES.map((c) => [c.name, c] as const))('fails on %s: exit 2, the message, nothing changed', (_name, c) => {
+    const repo = copyRepo(template.root);
+    try {
+      // GIVEN the bad input, committed as if it had been merged
+      for (const [rel, content] of Object.entries(c.files ?? {})) repo.write(rel, content);
+      if (c.files) { git(repo.root, 'add', '-A'); git(repo.root, 'commit', '-qm', `bad input: ${c.name}`); }
+      c.setup?.(repo.root);
+      const before = repoState(repo.root);
+      // WHEN the command runs
+      const args = (c.args ?? ['synth']).map((a) => a.replace('{root}', repo.root));
+      const r = args[0] === '-C' ? cli(args[1], args.slice(2)) : cli(repo.root, args);
+      // THEN it exits 2 with a message that points at the mistake and says how to fix it
+      const lines = r.stderr.split('\n').filter(Boolean);
+      expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
+      expect(r.stderr).not.toMatch(/^\s+at /m); // no stack trace
+      if (c.at) {
+        const prefix = expectedPrefix(repo.root, c.at);
+        const line = lines.find((l) => l.startsWith(prefix));
+        expect({ prefix, line, stderr: r.stderr }).toEqual({ prefix, line: expect.stringMatching(c.says), stderr: r.stderr });
+        expect(lines[lines.length - 1]).toMatch(/^\d+ problem\(s\) found; nothing was written$/);
+      } else {
+        expect(lines.some((l) => c.says.test(l))).toBe(true);
+      }
+      // AND the working tree, dist/, the specs, the index and the history are exactly as before
+      expect(repoState(repo.root)).toEqual(before);
+    } finally {
+      repo.cleanup();
+    }
+  });
+
+  for (const p of PENDING) test.todo(`fails on ${p}`);
+});
+
+/** `FILE:LINE:COL: FIELD:` for the first (or n-th) occurrence of `find` in the file as committed. */
+function expectedPrefix(root: string, at: NonNullable<Case['at']>): string {
+  const bytes = fs.readFileSync(path.join(root, at.file));
+  let offset = -1;
+  for (let i = 0; i < (at.occurrence ?? 1); i++) offset = bytes.indexOf(at.find, offset + 1);
+  if (offset < 0) throw new Error(`test bug: ${String(at.find)} not found in ${at.file}`);
+  const before = bytes.subarray(0, offset);
+  const line = before.filter((b) => b === 0x0a).length + 1;
+  const col = before.toString('utf8').length - before.toString('utf8').lastIndexOf('\n');
+  return `${at.file}:${line}:${col}:${at.field ? ` ${at.field}:` : ''}`;
+}

@@ -1,0 +1,230 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { readTree } from '../lib/synth/write';
+import { cli, cliAsync, copyRepo, git, tempRepo } from './support/cli-repo';
+import { webappSpec } from './support/project';
+
+/**
+ * Crash safety: the compiled CLI is killed with SIGKILL at named points of its writes (the
+ * CDK8S_CANARY_CRASH_AT hook of lib/crash-point.ts) and at arbitrary moments; afterwards, once the
+ * next command has run its recovery, dist/ is wholly the old or wholly the new output, nothing is
+ * left behind, and git history and the index are untouched.
+ */
+
+const RELEASES = 40;
+
+function specs(version: string, weight: number): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < RELEASES; i++) {
+    const name = `app${String(i).padStart(3, '0')}`;
+    files[`releases/${name}.yaml`] = webappSpec(name, `canary:\n  version: ${version}\n  weight: ${weight}\n`);
+  }
+  return files;
+}
+
+/** Hidden swap leftovers (`.dist.tmp-*`, `.app001.old-*`, ...) anywhere under the repository root. */
+function leftovers(root: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.name === '.git') continue;
+      if (/\.(tmp|old)-\d+-/.test(e.name)) out.push(path.relative(root, path.join(d, e.name)));
+      if (e.isDirectory()) walk(path.join(d, e.name));
+    }
+  };
+  walk(root);
+  return out;
+}
+
+describe('crash safety of synth (SIGKILL, compiled CLI, real git)', () => {
+  let base: ReturnType<typeof tempRepo>;
+  let oldTree: Map<string, string>;
+  let newTree: Map<string, string>;
+  let history: string;
+
+  beforeAll(() => {
+    // GIVEN a repository whose dist/ was synthesized from the old specs and committed ...
+    base = tempRepo(specs('1.1.0', 10));
+    expect(cli(base.root, ['synth']).status).toBe(0);
+    git(base.root, 'add', '-A');
+    git(base.root, 'commit', '-qm', 'synth');
+    oldTree = readTree(path.join(base.root, 'dist'));
+    // ... and then new specs committed (a move that still needs its synth)
+    for (const [rel, c] of Object.entries(specs('1.2.0', 50))) base.write(rel, c);
+    git(base.root, 'commit', '-qam', 'new specs');
+    history = git(base.root, 'log', '--format=%H %s');
+    // The new output, from an uninterrupted run on a copy
+    const ref = copyRepo(base.root);
+    expect(cli(ref.root, ['synth']).status).toBe(0);
+    newTree = readTree(path.join(ref.root, 'dist'));
+    ref.cleanup();
+    expect(newTree.size).toBe(oldTree.size);
+    expect(newTree).not.toEqual(oldTree);
+  });
+  afterAll(() => base.cleanup());
+
+  const POINTS: readonly [string, 'old' | 'new'][] = [
+    ['write:file@1', 'old'], // first file of the new tree written
+    [`write:file@${RELEASES * 3}`, 'old'], // in the middle of the new tree
+    ['write:before-swap', 'old'], // new tree complete, not yet swapped in
+    ['write:old-moved', 'old'], // between the two renames: dist/ is missing until recovery
+    ['write:swapped', 'new'], // new tree in place, old copy not yet deleted
+  ];
+
+  test.each(POINTS)('killed at %s: after recovery dist/ is wholly the %s output', async (point, expected) => {
+    const repo = copyRepo(base.root);
+    try {
+      // WHEN synth is killed at the point
+      const r = await cliAsync(repo.root, ['synth'], { CDK8S_CANARY_CRASH_AT: point });
+      expect(r.signal).toBe('SIGKILL');
+      // THEN right after the kill dist/ is old, new, or (between the renames) missing with the old copy beside it
+      const raw = readTree(path.join(repo.root, 'dist'));
+      if (point === 'write:old-moved') {
+        expect(fs.existsSync(path.join(repo.root, 'dist'))).toBe(false);
+        const old = fs.readdirSync(repo.root).filter((e) => e.startsWith('.dist.old-'));
+        expect(old).toHaveLength(1);
+        expect(readTree(path.join(repo.root, old[0]))).toEqual(oldTree);
+      } else {
+        expect(raw).toEqual(expected === 'old' ? oldTree : newTree);
+      }
+      // WHEN the next command runs (even a read-only one) THEN it takes over the dead process's lock
+      // and repairs dist/ to the whole old or new tree, with no leftovers
+      const v = cli(repo.root, ['validate']);
+      expect({ status: v.status, stderr: v.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(readTree(path.join(repo.root, 'dist'))).toEqual(expected === 'old' ? oldTree : newTree);
+      expect(leftovers(repo.root)).toEqual([]);
+      expect(fs.existsSync(path.join(repo.root, '.git/cdk8s-canary.lock'))).toBe(false);
+      // AND history and the index are untouched: only dist/ differs from HEAD, if anything
+      expect(git(repo.root, 'log', '--format=%H %s')).toBe(history);
+      expect(git(repo.root, 'diff', '--cached', '--name-only')).toBe('');
+      expect(git(repo.root, 'status', '--porcelain').split('\n').filter(Boolean).every((l) => / dist\//.test(l))).toBe(true);
+      // AND a new synth completes the move
+      expect(cli(repo.root, ['synth']).status).toBe(0);
+      expect(readTree(path.join(repo.root, 'dist'))).toEqual(newTree);
+    } finally {
+      repo.cleanup();
+    }
+  });
+
+  test('killed at arbitrary moments: dist/ is always wholly old or wholly new after recovery', async () => {
+    const delays = [40, 120, 200, 300, 420, 560, 750, 1000];
+    const seen = new Set<string>();
+    for (const ms of delays) {
+      const repo = copyRepo(base.root);
+      try {
+        // WHEN synth is killed after `ms` milliseconds (wherever it happens to be)
+        const r = await cliAsync(repo.root, ['synth'], {}, ms);
+        // THEN after the next command's recovery dist/ is one of the two trees
+        expect(cli(repo.root, ['validate']).status).toBe(0);
+        const tree = readTree(path.join(repo.root, 'dist'));
+        const which = tree.size === oldTree.size && [...tree].every(([k, v]) => oldTree.get(k) === v) ? 'old'
+          : tree.size === newTree.size && [...tree].every(([k, v]) => newTree.get(k) === v) ? 'new' : 'mixed';
+        expect({ ms, which }).toEqual({ ms, which: expect.stringMatching(/^(old|new)$/) });
+        expect(leftovers(repo.root)).toEqual([]);
+        seen.add(r.signal === 'SIGKILL' ? `killed-${which}` : `finished-${which}`);
+      } finally {
+        repo.cleanup();
+      }
+    }
+    // At least one run was really interrupted (the machine may be fast enough to finish some)
+    expect([...seen].some((s) => s.startsWith('killed'))).toBe(true);
+  });
+});
+
+describe('crash safety of a move (step, SIGKILL, compiled CLI, real git)', () => {
+  const SHOP = webappSpec('shop', 'canary:\n  version: 1.1.0\n  weight: 10\nsteps: [0, 10, 50, 100]\n')
+    .replace('  production: shop\n', '  production: shop\n  canary: shop-canary\n');
+  let base: ReturnType<typeof tempRepo>;
+  let head: string;
+  let before: { spec: string; dist: Map<string, string> };
+  let after: { spec: string; dist: Map<string, string>; subject: string; files: string };
+
+  const stateOf = (root: string) => ({ spec: fs.readFileSync(path.join(root, 'releases/shop.yaml'), 'utf8'), dist: readTree(path.join(root, 'dist/shop')) });
+
+  beforeAll(() => {
+    // GIVEN a repository with shop's canary at 10% and blog, synthesized and committed
+    base = tempRepo({ 'releases/shop.yaml': SHOP, 'releases/blog.yaml': webappSpec('blog') });
+    expect(cli(base.root, ['synth']).status).toBe(0);
+    git(base.root, 'add', '-A');
+    git(base.root, 'commit', '-qm', 'synth');
+    head = git(base.root, 'rev-parse', 'HEAD').trim();
+    before = stateOf(base.root);
+    // and the result of an uninterrupted `step shop` (10% -> 50%), on a copy
+    const ref = copyRepo(base.root);
+    const r = cli(ref.root, ['step', 'shop']);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    after = { ...stateOf(ref.root), subject: git(ref.root, 'log', '-1', '--format=%s').trim(), files: git(ref.root, 'show', '--name-only', '--format=', 'HEAD') };
+    ref.cleanup();
+    expect(after.subject).toBe('shop: canary 1.1.0 10% -> 50%');
+    expect(after.files).toMatch(/^releases\/shop\.yaml$/m);
+    expect(after.files).toMatch(/^dist\/shop\//m);
+  });
+  afterAll(() => base.cleanup());
+
+  /** Asserts the repository holds either no trace of the move or the whole move as one commit; returns which. */
+  function wholeOrNothing(root: string): 'old' | 'new' {
+    const log = git(root, 'log', '--format=%H %s').trim().split('\n');
+    expect(git(root, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+    expect(leftovers(root)).toEqual([]);
+    expect(fs.existsSync(path.join(root, '.git/cdk8s-canary/move.json'))).toBe(false);
+    if (log[0].startsWith(head)) {
+      expect(stateOf(root)).toEqual(before);
+      return 'old';
+    }
+    expect(log[1].startsWith(head)).toBe(true);
+    expect(log[0].slice(41)).toBe(after.subject);
+    expect(git(root, 'show', '--name-only', '--format=', 'HEAD')).toBe(after.files);
+    expect(stateOf(root)).toEqual({ spec: after.spec, dist: after.dist });
+    return 'new';
+  }
+
+  const POINTS: readonly [string, 'old' | 'new'][] = [
+    ['move:spec-written', 'old'], // spec edited, dist/ not yet
+    ['write:file@2', 'old'], // dist/shop being rebuilt beside the old one
+    ['write:old-moved', 'old'], // dist/shop moved away, the new one not yet in place
+    ['write:swapped', 'old'], // spec and dist/shop both new, not committed
+    ['move:dist-written', 'old'],
+    ['move:before-commit', 'old'],
+    ['move:committed', 'new'], // commit made, journal not yet removed
+  ];
+
+  test.each(POINTS)('killed at %s: after the next command the move is wholly undone or wholly committed (%s)', async (point, expected) => {
+    const repo = copyRepo(base.root);
+    try {
+      // WHEN step is killed at the point
+      const r = await cliAsync(repo.root, ['step', 'shop'], { CDK8S_CANARY_CRASH_AT: point });
+      expect(r.signal).toBe('SIGKILL');
+      // THEN the next command (a read-only status) repairs what the kill left and says so
+      const s = cli(repo.root, ['status', 'shop']);
+      expect(s.status).toBe(0);
+      if (expected === 'old') expect(s.stderr).toMatch(/^repaired an interrupted move of shop \("shop: canary 1\.1\.0 10% -> 50%", pid \d+ since .*\): it was killed before its commit, so releases\/shop\.yaml and dist\/shop are back as in [0-9a-f]{7}; run the move again$/m);
+      else expect(s.stderr).toBe('');
+      // AND the repository holds no half-made move: nothing of it, or all of it in one commit
+      expect(wholeOrNothing(repo.root)).toBe(expected);
+      expect(fs.existsSync(path.join(repo.root, '.git/cdk8s-canary.lock'))).toBe(false);
+      // AND the move can be made (again, or the next one)
+      expect(cli(repo.root, ['step', 'shop']).status).toBe(0);
+    } finally {
+      repo.cleanup();
+    }
+  });
+
+  test('killed at arbitrary moments: the move is always wholly undone or wholly committed', async () => {
+    const seen: string[] = [];
+    for (const ms of [60, 150, 250, 350, 500, 700, 900]) {
+      const repo = copyRepo(base.root);
+      try {
+        const r = await cliAsync(repo.root, ['step', 'shop'], {}, ms);
+        // a git child of the killed process may still be finishing its commit: let it
+        await new Promise((res) => setTimeout(res, 300));
+        for (let i = 0; i < 20 && fs.existsSync(path.join(repo.root, '.git/index.lock')); i++) await new Promise((res) => setTimeout(res, 100));
+        const s = cli(repo.root, ['status', 'shop']);
+        expect({ ms, status: s.status, stderr: s.stderr }).toEqual({ ms, status: 0, stderr: expect.stringMatching(/^(|repaired an interrupted move .*\n)$/) });
+        seen.push(`${r.signal ?? 'exit'}:${wholeOrNothing(repo.root)}`);
+      } finally {
+        repo.cleanup();
+      }
+    }
+    expect(seen.some((x) => x.startsWith('SIGKILL'))).toBe(true);
+  });
+});
