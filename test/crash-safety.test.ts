@@ -228,3 +228,40 @@ describe('crash safety of a move (step, SIGKILL, compiled CLI, real git)', () =>
     expect(seen.some((x) => x.startsWith('SIGKILL'))).toBe(true);
   });
 });
+
+describe('crash safety of a release group move (next, SIGKILL)', () => {
+  const GROUP = fs.readFileSync(path.join(__dirname, '..', 'releases', 'frontend-backend.yaml'), 'utf8');
+  let base: ReturnType<typeof tempRepo>;
+  let head: string;
+  beforeAll(() => {
+    base = tempRepo({ 'releases/frontend-backend.yaml': GROUP });
+    expect(cli(base.root, ['synth']).status).toBe(0);
+    git(base.root, 'add', '-A');
+    git(base.root, 'commit', '-qm', 'synth');
+    head = git(base.root, 'rev-parse', 'HEAD').trim();
+  });
+  afterAll(() => base.cleanup());
+
+  test.each([['move:spec-written', 'old'], ['move:dist-written', 'old'], ['move:committed', 'new']] as const)('killed at %s: the stage move is wholly undone or wholly committed (%s)', async (point, expected) => {
+    const repo = copyRepo(base.root);
+    try {
+      const before = readTree(path.join(repo.root, 'dist/frontend-backend'));
+      const r = await cliAsync(repo.root, ['next', 'frontend-backend'], { CDK8S_CANARY_CRASH_AT: point });
+      expect(r.signal).toBe('SIGKILL');
+      expect(cli(repo.root, ['status']).status).toBe(0);
+      expect(git(repo.root, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+      expect(leftovers(repo.root)).toEqual([]);
+      const commits = git(repo.root, 'rev-list', `${head}..HEAD`).trim().split('\n').filter(Boolean);
+      expect(commits).toHaveLength(expected === 'old' ? 0 : 1);
+      if (expected === 'old') expect(readTree(path.join(repo.root, 'dist/frontend-backend'))).toEqual(before);
+      else {
+        const files = git(repo.root, 'show', '--name-only', '--format=', 'HEAD').trim().split('\n');
+        expect(files).toContain('releases/frontend-backend.yaml');
+        expect(files.filter((f) => f !== 'releases/frontend-backend.yaml').every((f) => f.startsWith('dist/frontend-backend/'))).toBe(true);
+        expect(files.length).toBeGreaterThan(1);
+      }
+    } finally {
+      repo.cleanup();
+    }
+  });
+});

@@ -13,6 +13,8 @@ import { LoadedGroup, parseGroup } from '../../spec/loader';
 import { loadProjectSpecs, projectPaths, ProjectPaths, renderGroup } from '../../synth/project';
 import { readTree, writeTreeAtomic } from '../../synth/write';
 import { CliContext } from '../context';
+import { crashPoint } from '../../crash-point';
+import { beginMove, MoveJournal } from '../journal';
 import { LOCK_NAME } from '../move';
 import { EXIT_OK } from '../output';
 
@@ -33,6 +35,8 @@ export interface GroupRepo {
   resetKeep(commit: string): Promise<void>;
   /** Runs `fn` holding the repository's move lock, so concurrent moves cannot interleave. @default - no lock */
   withLock?<T>(fn: () => Promise<T>): Promise<T>;
+  /** Records a move about to write files, so a kill before its commit is undone by the next command (lib/cli/journal.ts); returns its removal. @default - no journal */
+  journal?(entry: Omit<MoveJournal, 'pid' | 'host' | 'since'>): () => void;
 }
 
 /** Opens the repository containing a directory; throws UsageError when there is none. */
@@ -172,14 +176,19 @@ async function moveGroupOnce(ctx: CliContext, repo: GroupRepo, paths: ProjectPat
     return;
   }
 
+  const endJournal = repo.journal?.({ head: base, release: group.model.name, subject: message.subject, paths: touched, commits: flags.commit }) ?? (() => undefined);
   writeFileAtomic(specAbs, newText);
+  crashPoint('move:spec-written');
   try {
     writeTreeAtomic(distAbs, distAfter);
   } catch (e) {
     writeFileAtomic(specAbs, specBytes);
+    endJournal();
     throw e;
   }
+  crashPoint('move:dist-written');
   if (!flags.commit) {
+    endJournal();
     ctx.io.out(`${message.subject} (not committed)`);
     ctx.io.out(`edited ${specRel} and ${distRel}/ (${changed.length} file(s)); review with \`git diff\`, then commit both paths`);
     ctx.setCode(EXIT_OK);
@@ -188,13 +197,17 @@ async function moveGroupOnce(ctx: CliContext, repo: GroupRepo, paths: ProjectPat
   let sha: string;
   try {
     await repo.add(touched);
+    crashPoint('move:before-commit');
     sha = await repo.commit(touched, `${message.subject}\n\n${message.body}`, message.trailers);
+    crashPoint('move:committed');
   } catch (e) {
     writeFileAtomic(specAbs, specBytes);
     writeTreeAtomic(distAbs, distBefore);
     await repo.unstage(touched).catch(() => undefined);
+    endJournal();
     throw e;
   }
+  endJournal();
   ctx.io.out(message.subject);
   ctx.io.out(`[${branch} ${sha.slice(0, 7)}] ${changed.length + 1} file(s): ${specRel}, ${distRel}/`);
   ctx.io.out(`next: ${nextTitleOrDone(parsed.group.model)}`);
@@ -326,5 +339,6 @@ export const openGitRepo: OpenRepo = async (dir) => {
       git.assertIndexUnlocked();
       return fn();
     }),
+    journal: (entry) => beginMove(git.gitDir, entry),
   };
 };
