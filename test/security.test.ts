@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments, parseDocument } from 'yaml';
 import { GITOPS_ROOTS } from '../lib/gitops/layout';
-import { loadRelease } from '../lib/spec/loader';
+import { loadGroup, loadRelease } from '../lib/spec/loader';
 import { beginTree, readTree, safeRelativePath } from '../lib/synth/write';
 import { cli, git, repoState, tempRepo } from './support/cli-repo';
 import { podSpecsIn, podViolations, restrictedViolations } from './support/pod-security';
@@ -19,33 +19,44 @@ function objectsOf(files: ReadonlyMap<string, string>): { file: string; release:
   return out;
 }
 
-/** The pod security profile a release's spec asks for (restricted unless it says baseline). */
-function profileOf(specsDir: string, release: string): 'restricted' | 'baseline' {
-  if (GITOPS_ROOTS.includes(release)) return 'restricted'; // dist/argocd, dist/flux: no spec relaxes them
-  const file = ['yaml', 'yml'].map((e) => path.join(specsDir, `${release}.${e}`)).find((f) => fs.existsSync(f));
-  if (!file) throw new Error(`no spec for dist folder ${release}`);
-  return loadRelease(file, { relativeTo: path.dirname(specsDir) }).model.workload.podSecurity.profile;
+/**
+ * The pod security profile the spec of a dist file asks for (restricted unless it says baseline):
+ * the release's, or for a release group the profile of the app whose project is the folder.
+ */
+function profileOf(specsDir: string, distFile: string): 'restricted' | 'baseline' {
+  const [name, folder] = distFile.split('/');
+  if (GITOPS_ROOTS.includes(name)) return 'restricted'; // dist/argocd, dist/flux: no spec relaxes them
+  const file = ['yaml', 'yml'].map((e) => path.join(specsDir, `${name}.${e}`)).find((f) => fs.existsSync(f));
+  if (!file) throw new Error(`no spec for dist folder ${name}`);
+  const options = { relativeTo: path.dirname(specsDir) };
+  if (/^kind: ReleaseGroup$/m.test(fs.readFileSync(file, 'utf8'))) {
+    const app = loadGroup(file, options).model.apps.find((a) => a.project === folder);
+    return app?.workload.podSecurity.profile ?? 'restricted';
+  }
+  return loadRelease(file, options).model.workload.podSecurity.profile;
 }
 
 /** Pod-security violations of every pod template in a dist tree, judged by each release's profile. */
-function podSecurityReport(files: ReadonlyMap<string, string>, specsDir: string): { checked: number; violations: string[]; baselinePods: number } {
+function podSecurityReport(files: ReadonlyMap<string, string>, specsDir: string): { checked: number; violations: string[]; baselinePods: number; kinds: string[] } {
+  const kinds = new Set<string>();
   let checked = 0;
   let baselinePods = 0;
   const violations: string[] = [];
-  for (const { file, release, obj } of objectsOf(files)) {
-    const profile = profileOf(specsDir, release);
+  for (const { file, obj } of objectsOf(files)) {
+    const profile = profileOf(specsDir, file);
     if (obj.kind === 'Namespace') {
       const level = obj.metadata.labels?.['pod-security.kubernetes.io/enforce'];
       if (level !== profile) violations.push(`${file}: namespace enforces ${level}, the spec asks for ${profile}`);
     }
     for (const p of podSpecsIn(obj)) {
       checked++;
+      kinds.add(obj.kind);
       if (profile === 'baseline') baselinePods++;
       const v = podViolations(profile, p.spec, p.annotations);
       for (const x of v) violations.push(`${file} ${p.where} (${profile}): ${x}`);
     }
   }
-  return { checked, violations, baselinePods };
+  return { checked, violations, baselinePods, kinds: [...kinds].sort() };
 }
 
 /** Values that must never be in dist/ or in a commit: Secret objects, inlined secret-looking env values, known secret formats. */
@@ -69,6 +80,7 @@ describe('restricted pod security of every generated pod', () => {
     const r = podSecurityReport(files, path.join(REPO, 'releases'));
     // THEN there are pods to check, and none breaks its profile; namespaces enforce the same profile
     expect(r.checked).toBeGreaterThanOrEqual(5);
+    expect(r.kinds).toEqual(expect.arrayContaining(['Deployment', 'StatefulSet', 'DeploymentConfig', 'Template']));
     expect(r.violations).toEqual([]);
   });
 
@@ -82,6 +94,7 @@ describe('restricted pod security of every generated pod', () => {
           const steps = (doc.toJS().steps ?? [0, 25, 100]).map((x: any) => (typeof x === 'number' ? x : x.weight));
           doc.set('canary', doc.createNode({ version: `${doc.getIn(['stable', 'version'])}-rc1`, weight: steps[1] ?? steps[0] }));
         }
+        if (doc.get('kind') === 'ReleaseGroup') doc.set('stage', 2); // every app's canary deployed
         p.write(`releases/${f}`, doc.toString());
       }
       p.write('releases/relaxed.yaml', webappSpec('relaxed', 'canary:\n  version: 1.1.0\n  weight: 10\n').replace('  port: 8080\n', '  port: 8080\n  podSecurity:\n    profile: baseline\n'));
