@@ -7,7 +7,7 @@ import { LoadedRelease, parseRelease } from '../spec/loader';
 import { cacheCompiledValidators } from '../spec/schemas';
 import { PROJECT_CHECKS, projectPaths, ProjectPaths, renderRelease } from '../synth/project';
 import { loadProjectFor } from '../synth/spec-cache';
-import { readTree, writeTreeAtomic } from '../synth/write';
+import { readTree, writeFileAtomic, writeTreeAtomic } from '../synth/write';
 import { crashPoint } from '../crash-point';
 import { CliContext } from './context';
 import { beginMove, readHeadCommit } from './journal';
@@ -303,14 +303,6 @@ async function pushWithRetry(ctx: CliContext, git: Git, paths: ProjectPaths, nam
   }
 }
 
-function rel(root: string, abs: string): string {
-  return path.relative(root, abs).split(path.sep).join('/');
-}
-
-function diffNames(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): string[] {
-  return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
-}
-
 function describeStatus(index: string, worktree: string): string {
   if (index === '?') return 'untracked';
   const what = (c: string) => ({ M: 'modified', A: 'added', D: 'deleted', R: 'renamed', C: 'copied', U: 'unmerged', T: 'type changed' } as Record<string, string>)[c] ?? c;
@@ -318,14 +310,12 @@ function describeStatus(index: string, worktree: string): string {
   return parts.join('; ');
 }
 
-/** Writes a file by renaming a sibling temporary file over it (readers never see half a file). */
-function writeFileAtomic(file: string, content: string | Buffer): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
-  try {
-    fs.writeFileSync(tmp, content);
-    try { fs.chmodSync(tmp, fs.statSync(file).mode); } catch { /* new file */ }
-    fs.renameSync(tmp, file);
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
+/** A path relative to the repository root, with forward slashes (git paths). */
+export function rel(root: string, abs: string): string {
+  return path.relative(root, abs).split(path.sep).join('/');
+}
+
+/** Keys whose values differ between two file maps, sorted. */
+export function diffNames(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): string[] {
+  return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
 }

@@ -155,3 +155,15 @@ export function readTree(dir: string): Map<string, string> {
   if (fs.existsSync(dir)) walk(dir);
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
+
+/** Writes a file by renaming a sibling temporary file over it (readers never see half a file). */
+export function writeFileAtomic(file: string, content: string | Buffer): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+  try {
+    fs.writeFileSync(tmp, content);
+    try { fs.chmodSync(tmp, fs.statSync(file).mode); } catch { /* new file */ }
+    fs.renameSync(tmp, file);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}

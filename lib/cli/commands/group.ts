@@ -11,11 +11,11 @@ import { SpecError, UsageError } from '../../spec/errors';
 import { GROUP_STAGES, GroupModel } from '../../spec/group';
 import { LoadedGroup, parseGroup } from '../../spec/loader';
 import { loadProjectSpecs, projectPaths, ProjectPaths, renderGroup } from '../../synth/project';
-import { readTree, writeTreeAtomic } from '../../synth/write';
+import { readTree, writeFileAtomic, writeTreeAtomic } from '../../synth/write';
 import { CliContext } from '../context';
 import { crashPoint } from '../../crash-point';
 import { beginMove, MoveJournal } from '../journal';
-import { LOCK_NAME } from '../move';
+import { diffNames, LOCK_NAME, rel } from '../move';
 import { EXIT_OK } from '../output';
 
 /** What the group commands need from git: the subset of lib/git's `Git` they use (tests may pass another). */
@@ -295,26 +295,6 @@ export function groupStatusLines(s: GroupStatus): string[] {
     `  ladder  ${s.ladder.map((w) => (s.weight === w ? `[${w}%]` : `${w}%`)).join(' ')} at the entry`,
     `  next    ${s.next}`,
   ];
-}
-
-function rel(root: string, abs: string): string {
-  return path.relative(root, abs).split(path.sep).join('/');
-}
-
-function diffNames(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): string[] {
-  return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
-}
-
-/** Writes a file by renaming a sibling temporary file over it (readers never see half a file). */
-function writeFileAtomic(file: string, content: string | Buffer): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
-  try {
-    fs.writeFileSync(tmp, content);
-    try { fs.chmodSync(tmp, fs.statSync(file).mode); } catch { /* new file */ }
-    fs.renameSync(tmp, file);
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
 }
 
 /** The group commands' view of lib/git: its `Git` and the repository lock the release moves take. */
