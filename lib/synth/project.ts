@@ -140,8 +140,8 @@ export function renderable(spec: { release: LoadedRelease } | { group: LoadedGro
 export class ProjectRenderer {
   /** Problems found so far (the caller throws them as one SpecError at the end). */
   public readonly problems: SpecProblem[] = [];
-  /** Every object rendered so far, for the lint (lib/lint). */
-  public readonly objects: Located[] = [];
+  /** Every object rendered so far, for the lint (lib/lint), kept as JSON text: flat strings cost the garbage collector nothing to walk. */
+  private readonly rendered: { readonly json: string; readonly file: string; readonly release: string }[] = [];
   private readonly owners = new Map<string, string>();
   private readonly names = new Map<string, string>();
 
@@ -159,7 +159,7 @@ export class ProjectRenderer {
       if (o.metadata.namespace !== undefined && o.metadata.namespace !== f.namespace) {
         throw new Error(`internal: ${o.kind} ${o.metadata.namespace}/${o.metadata.name} of release ${r.model.name} is in folder ${f.path}; an object must live in its folder's namespace (Argo CD's AppProject admits exactly those)`);
       }
-      this.objects.push({ obj: o, file: `${f.path}/${objectFileName(o)}`, release: r.model.name });
+      this.rendered.push({ json: JSON.stringify(o), file: `${f.path}/${objectFileName(o)}`, release: r.model.name });
       const key = objectKey(o);
       const owner = this.owners.get(key);
       if (owner !== undefined && owner !== r.file) {
@@ -169,6 +169,11 @@ export class ProjectRenderer {
       } else this.owners.set(key, r.file);
     }
     return clash ? undefined : renderFolders(folders, r.file);
+  }
+
+  /** Every object rendered so far, for the lint (lib/lint). */
+  public objects(): Located[] {
+    return this.rendered.map((x) => ({ obj: JSON.parse(x.json) as Located['obj'], file: x.file, release: x.release }));
   }
 }
 
@@ -186,7 +191,7 @@ export function renderProject(releases: readonly LoadedRelease[], config: Projec
   const specs = [...releases.map((release) => ({ release })), ...groups.map((group) => ({ group }))];
   for (const r of specs) for (const [p, c] of renderer.render(renderable(r)) ?? []) files.set(p, c);
   if (renderer.problems.length) throw new SpecError(renderer.problems);
-  const lint = lintRendered(renderer.objects, files, { external: declaredExternal([...releases, ...groups].map((s) => s.source.parsedData)), distLabel: options.distLabel ?? 'dist' });
+  const lint = lintRendered(renderer.objects(), files, { external: declaredExternal([...releases, ...groups].map((s) => s.source.parsedData)), distLabel: options.distLabel ?? 'dist' });
   for (const w of lint.warnings) options.onWarning?.(w);
   if (lint.errors.length) throw new SpecError(lint.errors);
   for (const [p, c] of renderProjectRoots(releases, config, groups)) files.set(p, c);
@@ -258,7 +263,7 @@ export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, '
     problems.push(...renderer.problems);
     if (problems.length || !config) throw new SpecError(problems);
     const external = declaredExternal([...releases, ...groups].map((s) => s.source.parsedData));
-    const lint = toProblems(lintObjects(renderer.objects, { external }), (f) => writer.read(f), path.relative(paths.root, paths.distDir) || '.');
+    const lint = toProblems(lintObjects(renderer.objects(), { external }), (f) => writer.read(f), path.relative(paths.root, paths.distDir) || '.');
     for (const w of lint.warnings) options.onWarning?.(w);
     if (lint.errors.length) throw new SpecError(lint.errors);
     for (const [p, c] of renderProjectRoots(releases, config, groups)) writer.add(p, c);
