@@ -208,16 +208,8 @@ async function moveOnce(ctx: CliContext, git: Git, branch: string, paths: Projec
   // The journal lets the next command undo a move killed between here and its commit (journal.ts).
   const startedFrom = readHeadCommit(git.gitDir) ?? ((await git.head()).commit as string);
   const endJournal = beginMove(git.gitDir, { head: startedFrom, release: release.model.name, subject: msg.subject, paths: touched, commits: flags.commit });
-  writeFileAtomic(specAbs, newText);
-  crashPoint('move:spec-written');
-  try {
-    writeTreeAtomic(distAbs, distAfter);
-  } catch (e) {
-    writeFileAtomic(specAbs, specBytes);
-    endJournal();
-    throw e;
-  }
-  crashPoint('move:dist-written');
+  const files: MoveFiles = { specAbs, specBefore: specBytes, specAfter: newText, distAbs, distBefore, distAfter };
+  writeMoveFiles(files, endJournal);
   timer.mark('write');
 
   if (!flags.commit) {
@@ -236,8 +228,7 @@ async function moveOnce(ctx: CliContext, git: Git, branch: string, paths: Projec
     crashPoint('move:committed');
   } catch (e) {
     // put the files back as they were; unstage what add staged
-    writeFileAtomic(specAbs, specBytes);
-    writeTreeAtomic(distAbs, distBefore);
+    restoreMoveFiles(files);
     await git.unstage(touched).catch(() => undefined);
     endJournal();
     throw e;
@@ -318,4 +309,37 @@ export function rel(root: string, abs: string): string {
 /** Keys whose values differ between two file maps, sorted. */
 export function diffNames(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): string[] {
   return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
+}
+
+/** What a move writes: the spec and its dist folder, before and after. */
+export interface MoveFiles {
+  readonly specAbs: string;
+  readonly specBefore: string | Buffer;
+  readonly specAfter: string;
+  readonly distAbs: string;
+  readonly distBefore: ReadonlyMap<string, string>;
+  readonly distAfter: ReadonlyMap<string, string>;
+}
+
+/**
+ * Writes a move's spec, then its dist folder (each atomically). If the dist write fails, the spec
+ * is put back and `onFail` runs before the error propagates. Crash points name both steps.
+ */
+export function writeMoveFiles(f: MoveFiles, onFail: () => void): void {
+  writeFileAtomic(f.specAbs, f.specAfter);
+  crashPoint('move:spec-written');
+  try {
+    writeTreeAtomic(f.distAbs, f.distAfter);
+  } catch (e) {
+    writeFileAtomic(f.specAbs, f.specBefore);
+    onFail();
+    throw e;
+  }
+  crashPoint('move:dist-written');
+}
+
+/** Puts a move's spec and dist folder back as they were before it (a failed commit). */
+export function restoreMoveFiles(f: MoveFiles): void {
+  writeFileAtomic(f.specAbs, f.specBefore);
+  writeTreeAtomic(f.distAbs, f.distBefore);
 }

@@ -11,11 +11,11 @@ import { SpecError, UsageError } from '../../spec/errors';
 import { GROUP_STAGES, GroupModel } from '../../spec/group';
 import { LoadedGroup, parseGroup } from '../../spec/loader';
 import { loadProjectSpecs, projectPaths, ProjectPaths, renderGroup } from '../../synth/project';
-import { readTree, writeFileAtomic, writeTreeAtomic } from '../../synth/write';
+import { readTree } from '../../synth/write';
 import { CliContext } from '../context';
 import { crashPoint } from '../../crash-point';
 import { beginMove, MoveJournal } from '../journal';
-import { diffNames, LOCK_NAME, rel } from '../move';
+import { diffNames, LOCK_NAME, MoveFiles, rel, restoreMoveFiles, writeMoveFiles } from '../move';
 import { EXIT_OK } from '../output';
 
 /** What the group commands need from git: the subset of lib/git's `Git` they use (tests may pass another). */
@@ -177,16 +177,8 @@ async function moveGroupOnce(ctx: CliContext, repo: GroupRepo, paths: ProjectPat
   }
 
   const endJournal = repo.journal?.({ head: base, release: group.model.name, subject: message.subject, paths: touched, commits: flags.commit }) ?? (() => undefined);
-  writeFileAtomic(specAbs, newText);
-  crashPoint('move:spec-written');
-  try {
-    writeTreeAtomic(distAbs, distAfter);
-  } catch (e) {
-    writeFileAtomic(specAbs, specBytes);
-    endJournal();
-    throw e;
-  }
-  crashPoint('move:dist-written');
+  const files: MoveFiles = { specAbs, specBefore: specBytes, specAfter: newText, distAbs, distBefore, distAfter };
+  writeMoveFiles(files, endJournal);
   if (!flags.commit) {
     endJournal();
     ctx.io.out(`${message.subject} (not committed)`);
@@ -201,8 +193,7 @@ async function moveGroupOnce(ctx: CliContext, repo: GroupRepo, paths: ProjectPat
     sha = await repo.commit(touched, `${message.subject}\n\n${message.body}`, message.trailers);
     crashPoint('move:committed');
   } catch (e) {
-    writeFileAtomic(specAbs, specBytes);
-    writeTreeAtomic(distAbs, distBefore);
+    restoreMoveFiles(files);
     await repo.unstage(touched).catch(() => undefined);
     endJournal();
     throw e;
