@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Regenerates imports/ offline from the upstream schema files in ../shared/crds (see cdk8s.yaml for
+# Regenerates imports/ offline from the upstream schema files vendored in schemas/ (see cdk8s.yaml for
 # each file's upstream source). Never edit imports/ by hand: change this script and re-run it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CRDS="${CRDS_DIR:-../shared/crds}"
+CRDS="${CRDS_DIR:-schemas}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 imp() { # NAME FILE

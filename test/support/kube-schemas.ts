@@ -1,5 +1,5 @@
 /**
- * Strict validation of synthesized objects against the real upstream schemas in ../shared/crds
+ * Strict validation of synthesized objects against the real upstream schemas vendored in schemas/
  * (Kubernetes 1.27 definitions and the CRDs), like `kubeconform -strict`: every object schema that
  * lists its properties and does not allow unknown fields explicitly gets `additionalProperties:
  * false`, so a misspelt or invented field fails.
@@ -9,7 +9,7 @@ import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 
-export const CRDS_DIR = process.env.CRDS_DIR ?? path.resolve(__dirname, '../../../shared/crds');
+export const CRDS_DIR = process.env.CRDS_DIR ?? path.resolve(__dirname, '../../schemas');
 
 interface Obj { apiVersion?: string; kind?: string; [k: string]: unknown }
 
@@ -94,9 +94,6 @@ function index(): Map<string, () => ValidateFunction> {
       }
     }
   }
-  // Schemas this project wrote where shared/ has none (see test/schemas/README.md)
-  const rg = JSON.parse(fs.readFileSync(path.join(__dirname, '../schemas/referencegrant.schema.json'), 'utf8'));
-  for (const v of ['v1beta1', 'v1']) byGvk.set(`gateway.networking.k8s.io/${v}/ReferenceGrant`, () => newAjv().compile(strictify(rg)));
   // kustomize's own file is not a cluster object: checked by `kubectl kustomize` instead
   return byGvk;
 }
