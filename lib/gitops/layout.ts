@@ -97,6 +97,35 @@ export function folderOrder(r: GitOpsRelease, f: GitOpsFolder, seen: ReadonlySet
   return deps.length === 0 ? 0 : 1 + Math.max(...deps.map((d) => folderOrder(r, d, new Set([...seen, f.path]))));
 }
 
+/**
+ * What Argo CD syncs as one Application: a whole release (or release group), every folder of it,
+ * through the kustomize root `dist/<release>/kustomization.yaml` that lists them. One Application
+ * per release, because Argo CD orders a sync by waves only inside one Application: Applications sync
+ * on their own schedule, and sync waves on child Applications do not order how they sync a new
+ * commit (the root Application's waves order only its own first sync of them). Inside the one
+ * Application the objects' waves order every folder together (lib/gitops/sync-waves.ts), so a
+ * production route moves before the canary namespace's objects are pruned.
+ */
+export interface ArgoCdUnit {
+  /** Path relative to the dist root: the release name. */
+  readonly path: string;
+  /** The Application's destination namespace: the production folder's (objects carry their own namespaces). */
+  readonly namespace: string;
+  /** The folders the unit syncs, in the release's order. */
+  readonly folders: readonly GitOpsFolder[];
+}
+
+/** The Argo CD unit of a release or release group. */
+export function argoCdUnit(r: GitOpsRelease): ArgoCdUnit {
+  const production = r.folders.find((f) => isProductionFolder(r, f)) ?? r.folders[0];
+  return { path: r.release.model.name, namespace: production.namespace, folders: r.folders };
+}
+
+/** The folder names (below the release folder) a release-level kustomization.yaml lists, sorted. */
+export function releaseRootResources(folderPaths: readonly string[], release: string): string[] {
+  return [...new Set(folderPaths.map((p) => p.slice(release.length + 1)))].sort();
+}
+
 /** Path of a dist folder inside the git repository, e.g. `dist/guestbook/ns-prod`. */
 export function repoPath(config: ProjectConfigModel, distRelative: string): string {
   return path.posix.join(config.repository.path, distRelative);

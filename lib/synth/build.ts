@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { addChecksChart } from '../checks/folder';
+import { releaseRootResources } from '../gitops/layout';
 import { routerFor } from '../routers/registry';
 import { ReleaseModel } from '../spec/model';
 import { appSelector, trackSelector } from '../workloads/labels';
@@ -87,6 +88,12 @@ export function renderFolders(folders: readonly ReleaseFolder[], source: string)
   const files = new Map<string, string>();
   const header = generatedHeader(source);
   for (const f of folders) renderKustomizeRoot(files, f.path, f.objects, header, `release ${f.release}`);
+  // `dist/<release>/kustomization.yaml`: the release as one kustomize root of its folders, what its
+  // one Argo CD Application syncs (lib/gitops/layout.ts argoCdUnit); Flux applies each folder on its own
+  for (const release of [...new Set(folders.map((f) => f.release))]) {
+    const resources = releaseRootResources(folders.filter((f) => f.release === release).map((f) => f.path), release);
+    files.set(`${release}/kustomization.yaml`, header + toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }));
+  }
   return files;
 }
 
