@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { SpecError, SpecProblem } from '../spec/errors';
 import { LoadedGroup, LoadedRelease } from '../spec/loader';
+import { ReleaseModel } from '../spec/model';
 import { ClusterModel, configProblem, IN_CLUSTER_SERVER, ProjectConfigModel } from '../spec/project-config';
 
 /** A Kubernetes object as JSON, as cdk8s renders it. */
@@ -71,9 +72,25 @@ export function gitopsLabels(release?: string, cluster?: string): Record<string,
   };
 }
 
+/**
+ * The folder of a release's canary track when its canary runs in the production namespace (Istio,
+ * Gateway API or a Route in one namespace): `<release>/<namespace>-canary`, holding the canary's
+ * workload and Service (empty without a canary, so the set of folders, and the wiring, never change
+ * with a move). Flux applies it after the production folder is Ready, so its garbage collection (which
+ * runs right after an apply, before the health checks) deletes an aborted or promoted canary only once
+ * production has moved its routes and rolled; Argo CD syncs it in the release's one Application, where
+ * waves order it. Undefined when the canary has its own namespace (that folder already comes second).
+ */
+export function canaryTrackFolder(m: Pick<ReleaseModel, 'name' | 'namespaces'>): GitOpsFolder | undefined {
+  const ns = m.namespaces.production;
+  if (m.namespaces.canary !== ns) return undefined;
+  return { path: `${m.name}/${ns}-canary`, namespace: ns, dependsOn: [`${m.name}/${ns}`] };
+}
+
 /** Whether a folder holds the release's production namespace (otherwise it is the canary's). */
 export function isProductionFolder(r: GitOpsRelease, f: GitOpsFolder): boolean {
   if (f.verifies !== undefined) return false;
+  if ('namespaces' in r.release.model && canaryTrackFolder(r.release.model)?.path === f.path) return false;
   const m = r.release.model;
   return 'namespaces' in m ? f.namespace === m.namespaces.production : true;
 }

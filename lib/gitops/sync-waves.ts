@@ -44,6 +44,11 @@ const DATA_STORE_KINDS = new Set(['StatefulSet', 'Deployment', 'Service', 'Confi
 const TRAFFIC_POLICY_KINDS = new Set(['DestinationRule', 'Gateway', 'ReferenceGrant']);
 const ROUTE_KINDS = new Set(['VirtualService', 'HTTPRoute', 'GRPCRoute', 'Ingress', 'Route']);
 
+/** Whether a kind carries user traffic to Services (VirtualService, HTTPRoute, GRPCRoute, Ingress, Route). */
+export function isRouteKind(kind: string): boolean {
+  return ROUTE_KINDS.has(kind);
+}
+
 /** Whether an object is part of a Redis data store, by name. */
 export function isRedisObject(kind: string, name: string): boolean {
   return DATA_STORE_KINDS.has(kind) && (name === 'redis' || name.startsWith('redis-'));

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { checksFolderOf } from '../checks/folder';
 import { checksCheck } from '../checks/model';
-import { GITOPS_ROOTS, GitOpsFolder, GitOpsRelease, ProjectGenerator, ProjectRoot } from '../gitops/layout';
+import { canaryTrackFolder, GITOPS_ROOTS, GitOpsFolder, GitOpsRelease, ProjectGenerator, ProjectRoot } from '../gitops/layout';
 import { withSyncWaves } from '../gitops/sync-waves';
 import { declaredExternal } from '../lint/external';
 import { lintRendered, toProblems } from '../lint/report';
@@ -201,7 +201,8 @@ export function renderProject(releases: readonly LoadedRelease[], config: Projec
 /** The folders Argo CD and Flux see for a release; the same as buildRelease's, without building. */
 export function gitopsFolders(m: ReleaseModel): GitOpsFolder[] {
   const checks = checksFolderOf(m);
-  return [...releaseNamespaces(m).map((ns) => ({ path: `${m.name}/${ns}`, namespace: ns })), ...(checks ? [checks] : [])];
+  const track = canaryTrackFolder(m);
+  return [...releaseNamespaces(m).map((ns) => ({ path: `${m.name}/${ns}`, namespace: ns })), ...(track ? [track] : []), ...(checks ? [checks] : [])];
 }
 
 /** The project-level roots (dist/argocd/, dist/flux/) as files relative to the dist root; release groups' folders included. */
