@@ -19,7 +19,6 @@ type Item = { file: string; o: Obj };
 type Pod = { ns: string; labels: Record<string, string>; ready: number; version: string; app: string; canary: boolean; calls: string[] };
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DeploymentConfig']);
-const ROUTE_KINDS = new Set(['Ingress', 'HTTPRoute', 'VirtualService', 'Route']);
 const key = (o: Obj) => `${o.apiVersion.split('/').length > 1 ? o.apiVersion.split('/')[0] : ''}|${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`;
 
 const parsed = new Map<string, Obj[]>();
