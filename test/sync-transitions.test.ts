@@ -5,6 +5,7 @@
  * written independently (test/support/sync-oracle.ts). Trees are built in memory with the real
  * rollout state machine, spec edits and synthesis.
  */
+import { diffTrees, renderDiffMarkdown } from '../lib/review/diff';
 import { checkTransition, syncStates, Violation } from '../lib/review/transition';
 import { objectsOfTree } from '../lib/manifests/tree';
 import { groupSequences, releaseSequences, Sequence, transitions } from './support/move-sequences';
@@ -129,5 +130,23 @@ describe('the states themselves', () => {
     const t = find('guestbook: start, step, abort / start 0');
     const states = [...syncStates('argocd', objectsOfTree(t.before).objects, objectsOfTree(t.after).objects)];
     expect(states.some((s) => /new pods not ready yet/.test(s.step))).toBe(true);
+  });
+});
+
+describe('diff shows what users see during the sync', () => {
+  test('GIVEN sampleapp promoted from 100% THEN diff has a "during sync (Flux)" line: the route moves to the stable subset while production still rolls', () => {
+    const t = find('sampleapp: start, step to the top, promote / promote');
+    const md = renderDiffMarkdown({ base: { rev: 'x', label: 'base' }, head: { rev: null, label: 'head' }, releases: diffTrees(t.before, t.after) });
+    expect(md).toContain('- `sampleapp.example.com/` (VirtualService sampleapp/sampleapp), during sync (Flux): sampleapp 0.1.0 up to 100% (before 0%, after 0%)');
+    // Argo CD rolls production (wave 0) before the route moves (wave 3): no such line
+    expect(md).not.toMatch(/during sync \(Argo CD\)/);
+    expect(md).not.toMatch(/UNSAFE/);
+  });
+
+  test('GIVEN a step THEN diff has no "during sync" line: one object changes, atomically', () => {
+    const t = find('sampleapp: start, step to the top, promote / step 5');
+    const d = diffTrees(t.before, t.after);
+    expect(d.flatMap((r) => r.duringSync)).toEqual([]);
+    expect(d.flatMap((r) => r.traffic.map((m) => m.text))).toContain('sampleapp 0.1.0 100% / 0.2.0 0% -> 95% / 5%');
   });
 });
