@@ -35,8 +35,9 @@ export function fluxObjects(input: ProjectInput): ManifestObject[] {
     },
   });
 
-  const folders = input.releases.flatMap((r) => r.folders.flatMap((f) => config.clusters.map((c) => {
-    const suffix = fluxSuffix(config, c);
+  // a fleet release's folder goes to its own cluster only, always named with the cluster (lib/gitops/layout.ts)
+  const folders = input.releases.flatMap((r) => r.folders.flatMap((f) => config.clusters.filter((c) => f.cluster === undefined || f.cluster === c.name).map((c) => {
+    const suffix = f.cluster !== undefined ? `-${c.name}` : fluxSuffix(config, c);
     return { r, f, c, suffix, name: folderObjectName(f, suffix), what: `folder ${f.path}${suffix ? ` on cluster ${c.name}` : ''}` };
   })));
   assertUniqueNames('Kustomization', [

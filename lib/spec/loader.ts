@@ -6,8 +6,10 @@ import { SpecError, SpecProblem } from './errors';
 import { ReleaseGroupSpec } from './generated/group';
 import { SECRET_NAME, secretKind } from './secrets';
 import { ReleaseSpec } from './generated/release';
+import { resolveFleet, waveSpec } from './fleet';
 import { GroupModel, groupProblems, toGroupModel } from './group';
 import { ladderOf, ReleaseModel, toModel } from './model';
+import { ClusterModel, defaultProjectConfig } from './project-config';
 import { validatorFor } from './schemas';
 
 /** The first line of every spec file, so editors autocomplete and check it. */
@@ -48,6 +50,12 @@ export interface LoadOptions {
   readonly checks?: readonly ReleaseCheck[];
   /** Directory that file names in messages are relative to. @default - process.cwd() */
   readonly relativeTo?: string;
+  /**
+   * The clusters of cdk8s-canary.yaml, which a release's `fleet:` is resolved against; called only
+   * when a spec has a fleet (it may throw SpecError: a broken cdk8s-canary.yaml).
+   * @default - the default cluster list (one cluster, in-cluster)
+   */
+  readonly clusters?: () => readonly ClusterModel[];
 }
 
 /** Spec files in a releases directory, sorted. */
@@ -155,9 +163,50 @@ function parseReleaseDocument(parsed: SourceDocument, data: unknown, file: strin
   const spec = data as ReleaseSpec;
   const problems = semanticProblems(parsed, spec, file);
   if (problems.length) return { problems };
-  const release: LoadedRelease = { file: shown, source: parsed, model: toModel(spec, shown) };
+  let model = toModel(spec, shown);
+  if (spec.fleet) {
+    let clusters: readonly ClusterModel[];
+    try {
+      clusters = options.clusters ? options.clusters() : defaultProjectConfig().clusters;
+    } catch (e) {
+      if (e instanceof SpecError) return { problems: [...e.problems] };
+      throw e;
+    }
+    const r = resolveFleet(parsed, spec, clusters);
+    if ('problems' in r) return r;
+    model = { ...model, fleet: r.fleet };
+  }
+  const release: LoadedRelease = { file: shown, source: parsed, model };
   const extra = (options.checks ?? []).flatMap((c) => c(release));
+  if (!extra.length && model.fleet) extra.push(...waveLadderProblems(release, options.checks ?? []));
   return extra.length ? { problems: extra } : { release };
+}
+
+/**
+ * The checks run on each wave that has its own ladder, as if it were the release's (a router that
+ * needs a ladder starting at 0 needs it in every wave); problems about `steps` are positioned at the
+ * wave's `steps`.
+ */
+function waveLadderProblems(release: LoadedRelease, checks: readonly ReleaseCheck[]): SpecProblem[] {
+  const fleet = release.model.fleet!;
+  const seen = new Set<string>();
+  const out: SpecProblem[] = [];
+  for (const w of fleet.waves) {
+    if (!release.model.spec.fleet?.waves[w.index - 1]?.steps) continue;
+    const src = release.source;
+    const remapped = Object.create(src, {
+      problem: {
+        value: (at: readonly (string | number)[], ...rest: [string, string, unknown?, boolean?]) =>
+          src.problem(at[0] === 'steps' ? ['fleet', 'waves', w.index - 1, ...at] : at, ...rest),
+      },
+    }) as SourceDocument;
+    const model = toModel(waveSpec(release.model.spec, fleet, w), release.file);
+    for (const p of checks.flatMap((c) => c({ ...release, source: remapped, model }))) {
+      const k = `${p.line}:${p.col}:${p.message}`;
+      if (!seen.has(k)) { seen.add(k); out.push(p); }
+    }
+  }
+  return out;
 }
 
 /** Reads and validates one spec file; returns its problems instead of throwing. */

@@ -22,6 +22,8 @@ export interface ClusterModel {
   readonly server: string;
   /** Flux: kubeconfig Secret of a remote cluster; absent for the cluster Flux runs in. */
   readonly kubeConfigSecretRef?: { readonly name: string; readonly key?: string };
+  /** Labels for fleet selectors (lib/spec/fleet.ts). @default - none */
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 /** cdk8s-canary.yaml with every default resolved. */
@@ -67,6 +69,7 @@ export function toProjectConfigModel(c: Partial<ProjectConfig>, file: string, so
       name: k.name,
       server: k.server ?? IN_CLUSTER_SERVER,
       ...(k.kubeConfigSecretRef ? { kubeConfigSecretRef: { name: k.kubeConfigSecretRef.name, ...(k.kubeConfigSecretRef.key ? { key: k.kubeConfigSecretRef.key } : {}) } } : {}),
+      labels: k.labels ?? {},
     })),
     argocd: {
       enabled: c.argocd?.enabled ?? true,

@@ -7,12 +7,13 @@ import gatewayApiSchema from './schema/router-gateway-api.schema.json';
 import istioSchema from './schema/router-istio.schema.json';
 import nginxSchema from './schema/router-nginx.schema.json';
 import openshiftRouteSchema from './schema/router-openshift-route.schema.json';
+import fleetSchema from './schema/fleet.schema.json';
 import groupSchema from './schema/group.schema.json';
 import projectSchema from './schema/project.schema.json';
 import releaseSchema from './schema/release.schema.json';
 
 /** Every schema file of the spec, by its `$id`. The files in ./schema are the single source of truth. */
-export const SCHEMA_FILES: readonly object[] = [releaseSchema, nginxSchema, gatewayApiSchema, istioSchema, openshiftRouteSchema, projectSchema, groupSchema];
+export const SCHEMA_FILES: readonly object[] = [releaseSchema, nginxSchema, gatewayApiSchema, istioSchema, openshiftRouteSchema, fleetSchema, projectSchema, groupSchema];
 
 const AJV_OPTIONS: Options = {
   allErrors: true,

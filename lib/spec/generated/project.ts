@@ -51,6 +51,7 @@ export interface Cluster {
    */
   server?: string;
   kubeConfigSecretRef?: KubeConfigSecretRef;
+  labels?: LabelMap;
 }
 /**
  * Flux: a Secret in the Flux namespace holding a kubeconfig of this cluster, so the Flux of this cluster applies to it remotely. Default: none, Flux applies to the cluster it runs in.
@@ -61,6 +62,12 @@ export interface KubeConfigSecretRef {
    * Key of the kubeconfig in the Secret. Default: Flux's default (value or value.yaml).
    */
   key?: string;
+}
+/**
+ * Labels of the cluster (e.g. ring: prod, region: eu), for the label selectors of a release's fleet and its waves. Default: none.
+ */
+export interface LabelMap {
+  [k: string]: string;
 }
 /**
  * Argo CD wiring in <path>/argocd/.
