@@ -19,4 +19,6 @@ export * from './push';
 export * from './engine';
 export * from './release';
 export * from './group';
+export * from './fleet';
+export * from './fleet-soak-gate';
 export * from './status';

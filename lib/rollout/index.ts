@@ -3,3 +3,5 @@ export * from './state';
 export * from './moves';
 export * from './soak';
 export * from './edit';
+export * from './fleet';
+export * from './fleet-edit';

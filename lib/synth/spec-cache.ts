@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { SpecError, SpecProblem } from '../spec/errors';
 import { LoadedRelease, parseSpec, specFiles } from '../spec/loader';
-import { loadProject, PROJECT_CHECKS, ProjectPaths } from './project';
+import { PROJECT_CONFIG_FILE } from '../spec/project-config';
+import { loadProject, ProjectPaths, projectSpecOptions } from './project';
 
 /**
  * Loading for a rollout move: every spec of the project is validated exactly as `loadProject` does,
@@ -41,7 +42,9 @@ interface CacheFile {
 
 /** Validates every spec (reusing the cache when given) and returns the named release. Throws SpecError. */
 export function loadProjectFor(paths: ProjectPaths, name: string, cacheFile?: string): ProjectForMove {
-  const fingerprint = cacheFile ? codeFingerprint() : '';
+  // a fleet is valid against the clusters of cdk8s-canary.yaml: its bytes are part of the fingerprint
+  const fingerprint = cacheFile ? `${codeFingerprint()} ${configHash(paths.root)}` : '';
+  const options = projectSpecOptions(paths);
   const cache = cacheFile ? readCache(cacheFile, fingerprint) : undefined;
   const known = cache?.files ?? {};
   const next: Record<string, string> = {};
@@ -77,7 +80,7 @@ export function loadProjectFor(paths: ProjectPaths, name: string, cacheFile?: st
       continue;
     }
     parsed++;
-    const r = parseSpec(file, bytes, { checks: PROJECT_CHECKS, relativeTo: paths.root });
+    const r = parseSpec(file, bytes, options);
     if ('problems' in r) {
       problems.push(...r.problems);
       continue;
@@ -130,6 +133,11 @@ function writeCache(file: string, content: CacheFile): void {
   } catch {
     // a cache that cannot be written only costs time
   }
+}
+
+/** Hash of cdk8s-canary.yaml's bytes (`none` without the file). */
+function configHash(root: string): string {
+  try { return createHash('sha1').update(fs.readFileSync(path.join(root, PROJECT_CONFIG_FILE))).digest('hex'); } catch { return 'none'; }
 }
 
 let fingerprintMemo: string | undefined;

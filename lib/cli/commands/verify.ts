@@ -5,7 +5,7 @@ import { formatResult, HttpSender, runChecks } from '../../checks/runner';
 import { testerRoute } from '../../routers/tester';
 import { UsageError } from '../../spec/errors';
 import { LoadedRelease, loadRelease, specFiles } from '../../spec/loader';
-import { PROJECT_CHECKS, projectPaths } from '../../synth/project';
+import { projectPaths, projectSpecOptions } from '../../synth/project';
 import { CliContext } from '../context';
 import { EXIT_FAILURE, EXIT_OK } from '../output';
 
@@ -87,7 +87,7 @@ export function loadNamedRelease(root: string, name: string): LoadedRelease {
     const known = files.map((f) => path.basename(f).replace(/\.ya?ml$/, ''));
     throw new UsageError(`no release '${name}' in ${path.relative(root, paths.releasesDir) || 'releases'}/; use one of ${known.length ? known.join(', ') : '(none: add a spec to releases/)'}`);
   }
-  return loadRelease(file, { checks: PROJECT_CHECKS, relativeTo: paths.root });
+  return loadRelease(file, projectSpecOptions(paths));
 }
 
 /** Parses --url: an http(s) URL without query or fragment. */
