@@ -21,4 +21,5 @@ export * from './release';
 export * from './group';
 export * from './fleet';
 export * from './fleet-soak-gate';
+export * from './fleet-status';
 export * from './status';

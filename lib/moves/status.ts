@@ -10,6 +10,7 @@ import { ladderPosition, nextMoveOf, percent, releaseNamed, soakingRung, soakSta
 import { GROUP_STAGES } from '../spec/group';
 import { LoadedGroup, LoadedRelease } from '../spec/loader';
 import { loadProjectSpecs, projectPaths } from '../synth/project';
+import { fleetStatus, FleetStatus, statusWave } from './fleet-status';
 import { weightLineCommit } from './soak-gate';
 
 /** One release in `status --json`. */
@@ -24,9 +25,15 @@ export interface ReleaseStatus {
   readonly canary: { readonly version: string; readonly image: string; readonly weight: number; readonly percent: string } | null;
   /** Position on the ladder (1-based index of the highest step at or below the weight); null without a canary. */
   readonly step: { readonly index: number; readonly of: number; readonly onLadder: boolean } | null;
-  readonly next: { readonly move: 'start' | 'step' | 'promote'; readonly weight?: number };
+  /** The next move (`next-wave` for a fleet release between waves). */
+  readonly next: { readonly move: 'start' | 'step' | 'promote' | 'next-wave'; readonly weight?: number };
   /** Minimum soak of the step the canary sits on (seconds), measured from the commit that entered it; null when none. Elapsed and remaining are absent when git cannot tell (uncommitted spec, no repository). */
   readonly soak: { readonly minSeconds: number; readonly elapsedSeconds?: number; readonly remainingSeconds?: number; readonly since?: string } | null;
+  /**
+   * A release with `fleet:` only: its waves, each cluster's state (the cluster x wave table) and the
+   * next move; `ladder`, `step`, `soak` and `next` are then those of the current wave.
+   */
+  readonly fleet?: FleetStatus;
 }
 
 /** One group in `status --json`. */
@@ -72,6 +79,11 @@ export async function projectStatus(root: string, name?: string): Promise<Projec
 
 /** The status of one release; `git` (when given) dates the soak of the rung the canary is on. */
 export async function releaseStatus(r: LoadedRelease, root: string, git: Git | undefined): Promise<ReleaseStatus> {
+  if (r.model.fleet) {
+    const fleet = await fleetStatus(r, root, git);
+    const base = await releaseStatus(statusWave(r), root, git);
+    return { ...base, ...(fleet.phase === 'promoted' ? { next: { move: 'next-wave' as const } } : {}), fleet };
+  }
   const m = r.model;
   const st = stateOf(m.spec);
   const next = nextMoveOf(st, m.steps);

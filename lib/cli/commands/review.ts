@@ -4,6 +4,7 @@ import { objectsOfTree } from '../../manifests/tree';
 import { diffTrees, renderDiffMarkdown, DiffReport } from '../../review/diff';
 import { distAtCommit, mergeBaseWithMain, openRepository, resolveCommit, shortCommit } from '../../review/git';
 import { computeTraffic, entriesOf, renderTrafficText } from '../../review/traffic';
+import { fleetReleasesOf, renderClusterTraffic, trafficByCluster } from '../../review/clusters';
 import { UsageError } from '../../spec/errors';
 import { readTree } from '../../synth/write';
 import { CliContext } from '../context';
@@ -55,10 +56,26 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print the report as JSON')
     .option('--rev <revision>', 'read dist/ at a git revision instead of the working tree')
     .option('--dist <dir>', 'dist folder, relative to the repository root', 'dist')
-    .action(async (name: string | undefined, opts: DistOpts & { json?: boolean; rev?: string }) => {
+    .option('--cluster <name>', 'releases with fleet: the hops of one cluster in full (default: one line of user shares per cluster)')
+    .action(async (name: string | undefined, opts: DistOpts & { json?: boolean; rev?: string; cluster?: string }) => {
       const side = await distAt(ctx, opts, opts.rev);
       const { objects, problems } = objectsOfTree(side.files);
       if (problems.length) throw new UsageError(problems.map((p) => `${opts.dist}/${p.file}: ${p.message}`).join('; '));
+      if (fleetReleasesOf(objects).size || opts.cluster !== undefined) {
+        // fleet releases: cluster by cluster, never two clusters' copies in one graph
+        const entries = trafficByCluster(objects, name, opts.cluster);
+        const clusters = new Set(objects.map((o) => o.file.split('/')).filter((s) => s.length >= 4 && fleetReleasesOf(objects).has(s[0])).map((s) => s[1]));
+        if (opts.cluster !== undefined && !clusters.has(opts.cluster)) {
+          throw new UsageError(`--cluster ${opts.cluster}: no fleet release has folders for that cluster in ${opts.dist}/ (${side.label}); ${clusters.size ? `clusters: ${[...clusters].sort().join(', ')}` : 'no release has fleet:'}`);
+        }
+        if (name !== undefined && !entries.length) throw new UsageError(`no entry point found for '${name}' in ${opts.dist}/ (${side.label})${opts.cluster ? ` on cluster ${opts.cluster}` : ''}`);
+        const lines = opts.json ? JSON.stringify({ entries }, null, 2).split('\n')
+          : !entries.length ? [`no entry point in ${opts.dist}/`]
+          : opts.cluster !== undefined ? renderTrafficText(entries) : renderClusterTraffic(entries);
+        for (const line of lines) ctx.io.out(line);
+        ctx.setCode(EXIT_OK);
+        return;
+      }
       const report = computeTraffic(objects);
       const entries = name === undefined ? report.entries : entriesOf(report, name, objects);
       if (name !== undefined && !entries.length) {
