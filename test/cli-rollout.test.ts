@@ -37,6 +37,8 @@ router:
   parentRefs:
     - name: public
       namespace: gateway-system
+  hostnames:
+    - shop.example.com
 `;
 
 interface StatusJson {
