@@ -5,11 +5,12 @@
  * for each cluster of the wave(s) it moves, and re-synthesizes only those. Every other cluster's
  * folders, and the Argo CD and Flux wiring, stay byte for byte as they are.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { editFleetSpecText, FleetMove, fleetCommitMessage, fleetStateOf, percent, sameFleetState } from '../rollout';
 import { LoadedRelease, parseRelease } from '../spec/loader';
 import { projectSpecOptions, ProjectPaths, renderRelease } from '../synth/project';
-import { InvalidEditError } from './errors';
+import { InvalidEditError, MoveRefusedError } from './errors';
 import { rel } from './files';
 import { MoveContext, MoveTarget } from './kind';
 
@@ -26,6 +27,15 @@ export function fleetTarget(ctx: MoveContext, paths: ProjectPaths, release: Load
   const specAbs = path.resolve(paths.root, release.file);
   const specRel = rel(paths.root, specAbs);
   const mv = plan(release);
+  // the clusters in dist/ must be the fleet's: a cluster dropped from the fleet (or added) is a synth, never part of a move
+  const dir = path.join(paths.distDir, name);
+  const onDisk = fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort() : [];
+  const fleet = release.model.fleet!.clusters.map((c) => c.name).sort();
+  if (onDisk.join() !== fleet.join()) {
+    const extra = onDisk.filter((c) => !fleet.includes(c));
+    const missing = fleet.filter((c) => !onDisk.includes(c));
+    throw new MoveRefusedError(`${rel(paths.root, dir)}/ does not hold the clusters of ${specRel}'s fleet (${[extra.length ? `not in the fleet: ${extra.join(', ')}` : '', missing.length ? `missing: ${missing.join(', ')}` : ''].filter(Boolean).join('; ')}); run \`cdk8s-canary synth\` and commit dist/ first, so this move's commit holds only the move`);
+  }
   return {
     name,
     label: `release ${name}`,

@@ -317,7 +317,7 @@ function canaryOnDisk(dir: string): string | undefined {
     for (const name of fs.readdirSync(folder).filter((n) => /^(deployment|deploymentconfig|statefulset)-.*\.yaml$/.test(n))) {
       const text = fs.readFileSync(path.join(folder, name), 'utf8');
       if (!/canary\.cdk8s\.io\/track: canary/.test(text)) continue;
-      const v = /\n\s+image: "?[^\s"]+:([^\s"@]+)/.exec(text);
+      const v = /\n\s+(?:- )?image: "?[^\s"]+:([^\s"@]+)/.exec(text);
       return v ? v[1] : 'a canary';
     }
   }
