@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { formatResult } from '../../checks/runner';
-import { loadNamedRelease, VerifyOptions, verifyRelease as runVerify } from '../../checks/verify';
+import { loadNamedRelease, VerifyOptions, verifyRelease as runVerify } from '../../moves/verify';
 import { LoadedRelease } from '../../spec/loader';
 import { CliContext } from '../context';
 import { EXIT_FAILURE, EXIT_OK } from '../output';

@@ -1,15 +1,16 @@
 /**
- * `verify`: a release's smoke checks run from here (CI) against its canary, as a tester. The
- * release is loaded, BASE and extra headers are parsed, the router's tester header or cookie is
- * chosen, and the checks run over HTTP (runner.ts). Nothing is written.
+ * `verify`: a release's smoke checks run from here (CI) against its canary, as a tester; `step
+ * --verify-url` runs it before a move. The release is loaded, BASE and extra headers are parsed, the
+ * router's tester header or cookie is chosen, and the checks run over HTTP (lib/checks/runner.ts).
+ * Nothing is written. It lives here, beside the moves, because it joins specs, routers and checks.
  */
 import * as path from 'path';
 import { testerRoute } from '../routers/tester';
 import { UsageError } from '../spec/errors';
 import { LoadedRelease, loadRelease, specFiles } from '../spec/loader';
 import { PROJECT_CHECKS, projectPaths } from '../synth/project';
-import { checksOf } from './model';
-import { CheckResult, HttpSender, runChecks } from './runner';
+import { checksOf } from '../checks/model';
+import { CheckResult, HttpSender, runChecks } from '../checks/runner';
 
 export interface VerifyOptions {
   /** Base URL: the router's entry point (the tester header is added), or the canary itself with `direct`. */
