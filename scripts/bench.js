@@ -233,8 +233,129 @@ function main() {
   if (marginal.length > 1) console.log(`  growth: ${marginal[marginal.length - 1] <= marginal[0] * 1.5 ? 'linear (marginal cost does not rise)' : 'SUPERLINEAR: the marginal cost rises with N'}`);
 }
 
+// ------------------------------------------------------------------------------------------------ fleet
+// Fleet waves (issue 17, README "Fleet"): R releases, each over the same C clusters in 3 waves of 1,
+// 4 and C-5 clusters; measured through the compiled CLI for R = each of FLEET_SIZES: a full synth,
+// `start` (wave 1, one cluster) and `next-wave` into wave 3 (C-5 clusters), each with its commit.
+// A wave move must re-synthesize only the folders of its clusters (checked: the commit's paths) and
+// its cost must not grow with R (the ratio of CPU times between the largest and smallest R).
+// `node scripts/bench.js fleet` runs only this; BENCH_FLEET_CLUSTERS / BENCH_FLEET_SIZES override.
+const FLEET_CLUSTERS = Number(process.env.BENCH_FLEET_CLUSTERS) || 50;
+const FLEET_SIZES = (process.env.BENCH_FLEET_SIZES || '20,200').split(',').map(Number).filter((n) => n > 0);
+
+function fleetConfig(c) {
+  const lines = ['apiVersion: canary.cdk8s.io/v1alpha1', 'kind: Project', 'clusters:'];
+  for (let i = 0; i < c; i++) {
+    const name = `c${String(i).padStart(2, '0')}`;
+    lines.push(`  - name: ${name}`);
+    if (i > 0) lines.push(`    server: https://${name}.example.com:6443`, `    kubeConfigSecretRef: { name: ${name}-kubeconfig }`);
+    lines.push(`    labels: { ring: ${i < 5 ? 'early' : 'prod'} }`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function fleetReleaseSpec(name) {
+  return `apiVersion: canary.cdk8s.io/v1alpha1
+kind: Release
+name: ${name}
+namespaces:
+  production: ${name}
+workload:
+  type: webapp
+  image: ghcr.io/example/${name}
+  port: 8080
+stable:
+  version: 1.0.0
+steps: [0, 10, 100]
+router:
+  type: gatewayApi
+  parentRefs:
+    - name: public
+      namespace: gateway-system
+  hostnames:
+    - ${name}.example.com
+fleet:
+  waves:
+    - name: canary
+      clusters: [c00]
+    - name: early
+      clusters: [c01, c02, c03, c04]
+    - name: prod
+      selector: { matchLabels: { ring: prod } }
+`;
+}
+
+function benchFleetOne(releases, clusters) {
+  const dir = fs.mkdtempSync(path.join(BASE, 'cdk8s-canary-bench-fleet-'));
+  const git = (...a) => execFileSync('git', a, { cwd: dir, stdio: 'pipe', encoding: 'utf8', maxBuffer: 256 * MB });
+  const runs = Number(process.env.BENCH_RUNS) || 3;
+  try {
+    fs.mkdirSync(path.join(dir, 'releases'));
+    fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), fleetConfig(clusters));
+    const names = Array.from({ length: releases }, (_, i) => `f${String(i).padStart(4, '0')}`);
+    for (const name of names) fs.writeFileSync(path.join(dir, 'releases', `${name}.yaml`), fleetReleaseSpec(name));
+    for (const a of [['init', '-q', '-b', 'main'], ['config', 'user.name', 'bench'], ['config', 'user.email', 'bench@example.com'], ['config', 'commit.gpgsign', 'false'], ['config', 'gc.auto', '0']]) git(...a);
+    const cli = (...a) => measure(process.execPath, [BIN, '-C', dir, ...a]);
+    const synth = cli('synth');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'bench fleet');
+    const files = Number(execFileSync('sh', ['-c', 'git ls-files dist | wc -l'], { cwd: dir, encoding: 'utf8' }).trim());
+    const target = names[Math.floor(releases / 2)];
+    const base = git('rev-parse', 'HEAD').trim();
+    // the clusters a commit changed under dist/<target>/, and whether it changed anything else
+    const touched = () => {
+      const paths = git('diff', '--name-only', 'HEAD~1', 'HEAD').trim().split('\n');
+      const outside = paths.filter((p) => p !== `releases/${target}.yaml` && !p.startsWith(`dist/${target}/`));
+      if (outside.length) throw new Error(`a wave move changed ${outside[0]}, outside its release`);
+      return { clusters: new Set(paths.filter((p) => p.startsWith('dist/')).map((p) => p.split('/')[2])).size, files: paths.length };
+    };
+    const timed = (from, args) => {
+      const all = Array.from({ length: runs + 1 }, () => {
+        git('reset', '-q', '--hard', from);
+        const r = cli(...args);
+        if (git('rev-list', '--count', `${from}..HEAD`).trim() !== '1') throw new Error(`${args.join(' ')} did not make exactly one commit`);
+        return { ...r, ...touched() };
+      });
+      return { ...summarize(all.slice(1)), cold: all[0], clusters: all[1].clusters, files: all[1].files };
+    };
+    const start = timed(base, ['start', target, '--version', '1.1.0']);
+    // wave 2 promoted (not timed), then the next wave: wave 3's clusters
+    git('reset', '-q', '--hard', base);
+    for (const a of [['start', target, '--version', '1.1.0'], ['promote', target], ['next-wave', target], ['promote', target]]) cli(...a);
+    const nextWave = timed(git('rev-parse', 'HEAD').trim(), ['next-wave', target]);
+    return { releases, clusters, files, runs, synth, start, nextWave };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function benchFleet() {
+  const s = (x) => `${x.wall.toFixed(3)} s (cpu ${Number.isNaN(x.cpu) ? '?' : x.cpu.toFixed(2)} s, ${Number.isNaN(x.rss) ? '?' : (x.rss / MB).toFixed(0)} MB)`;
+  const results = [];
+  for (const r of FLEET_SIZES) {
+    const x = benchFleetOne(r, FLEET_CLUSTERS);
+    results.push(x);
+    console.log(`\nfleet: ${x.clusters} clusters x ${x.releases} releases (waves of 1, 4, ${x.clusters - 5} clusters), ${x.files} files in dist/, median of ${x.runs} run(s):`);
+    console.log(`  synth (full, once)             ${s(x.synth)}`);
+    console.log(`  start, wave 1 + commit         ${s(x.start)}; ${x.start.clusters} cluster folder(s), ${x.start.files} file(s) in the commit; cold: ${s(x.start.cold)}`);
+    console.log(`  next-wave, wave 3 + commit     ${s(x.nextWave)}; ${x.nextWave.clusters} cluster folder(s), ${x.nextWave.files} file(s) in the commit; cold: ${s(x.nextWave.cold)}`);
+  }
+  if (results.length > 1) {
+    const [a, b] = [results[0], results[results.length - 1]];
+    const ratio = (y, x) => (Number.isNaN(y.cpu) || Number.isNaN(x.cpu) ? `${(y.wall / x.wall).toFixed(2)}x wall` : `${(y.cpu / x.cpu).toFixed(2)}x cpu (${(y.wall / x.wall).toFixed(2)}x wall)`);
+    console.log(`\nfleet ratios, ${b.releases} releases / ${a.releases} releases (target: a wave move does not grow with the other releases, ~1x):`);
+    console.log(`  start, wave 1        ${ratio(b.start, a.start)}`);
+    console.log(`  next-wave, wave 3    ${ratio(b.nextWave, a.nextWave)}`);
+    console.log(`  full synth           ${ratio(b.synth, a.synth)} (grows with the releases, as it should)`);
+  }
+}
+
 try {
-  main();
+  if (process.argv.includes('fleet')) benchFleet();
+  else {
+    main();
+    if (!SIZES.length) benchFleet();
+  }
 } finally {
   fs.rmSync(HOOK, { force: true });
   fs.rmSync(FLOOR, { force: true });
