@@ -202,3 +202,27 @@ describe('fleet: problems, positioned in the spec', () => {
     expect(SHOP_FLEET).toContain('waves:');
   });
 });
+
+describe('cdk8s-canary.yaml: pull clusters', () => {
+  const HEAD = 'apiVersion: canary.cdk8s.io/v1alpha1\nkind: Project\nclusters:\n  - name: hub\n';
+  const configProblems = (text: string) => {
+    const r = parseProjectConfig('cdk8s-canary.yaml', text);
+    return 'problems' in r ? r.problems.map(formatProblem) : [];
+  };
+
+  test('pull clusters need no server and no kubeconfig; several of them do not clash', () => {
+    const r = parseProjectConfig('cdk8s-canary.yaml', `${HEAD}  - name: edge-1\n    pull: true\n  - name: edge-2\n    pull: true\n    mirrorUrl: https://git.edge.internal/fleet.git\n`);
+    if ('problems' in r) throw new Error(r.problems.map(formatProblem).join('\n'));
+    expect(r.config.clusters.map((c) => [c.name, c.pull, c.mirrorUrl ?? null])).toEqual([['hub', false, null], ['edge-1', true, null], ['edge-2', true, 'https://git.edge.internal/fleet.git']]);
+  });
+
+  test('fails on credentials or a server for a pull cluster, and on a mirror for a cluster that does not pull', () => {
+    expect(configProblems(`${HEAD}  - name: edge\n    pull: true\n    server: https://edge.example.com\n    kubeConfigSecretRef: { name: edge }\n`)).toEqual([
+      "cdk8s-canary.yaml:8:5: clusters[1].kubeConfigSecretRef: cluster 'edge' pulls (pull: true), so no Flux reaches it with a kubeconfig; remove kubeConfigSecretRef: its own Flux applies its root in-cluster",
+      'cdk8s-canary.yaml:7:13: clusters[1].server: cluster \'edge\' pulls (pull: true), so no Argo CD reaches it through a server URL (got "https://edge.example.com"); remove server: its own Argo CD applies its root in-cluster',
+    ]);
+    expect(configProblems(`${HEAD}  - name: eu\n    server: https://eu.example.com\n    kubeConfigSecretRef: { name: eu }\n    mirrorUrl: https://git.eu.internal/x.git\n`)).toEqual([
+      'cdk8s-canary.yaml:8:16: clusters[1].mirrorUrl: cluster \'eu\' has a mirrorUrl but does not pull (got "https://git.eu.internal/x.git"); set pull: true (the cluster reads the mirror with its own Argo CD or Flux), or remove mirrorUrl',
+    ]);
+  });
+});

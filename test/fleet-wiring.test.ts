@@ -16,10 +16,14 @@ import { cleanupTempDirs, git, initRepo, tempDir } from './support/git-repo';
 import { validateObject } from './support/kube-schemas';
 import { REPO, webappSpec } from './support/project';
 
+/** The Argo CD destination of each cluster: the hub's own, the remote ones' servers, and in-cluster for the pull cluster's own Argo CD. */
 const SERVERS: Record<string, string> = {
   'canary-eu': 'https://kubernetes.default.svc',
-  ...Object.fromEntries(CLUSTERS.slice(1).map((c) => [c, `https://${c}.example.com:6443`])),
+  ...Object.fromEntries(CLUSTERS.slice(1, 4).map((c) => [c, `https://${c}.example.com:6443`])),
+  'prod-ap-1': 'https://kubernetes.default.svc',
 };
+const HUB = CLUSTERS.slice(0, 4);
+const MIRROR = 'https://git.ap.example.internal/fleet.git';
 
 async function repo(mode: 'applications' | 'applicationSet'): Promise<string> {
   const root = initRepo(tempDir('fleet-wiring-'));
@@ -35,8 +39,9 @@ async function repo(mode: 'applications' | 'applicationSet'): Promise<string> {
 }
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; spec: any };
+/** The objects of one root folder (its own files, not the pull clusters' roots below it). */
 const objectsIn = (root: string, dir: string): Obj[] =>
-  [...readFiles(path.join(root, 'dist', dir))].map(([, t]) => parse(t.replace(/^#.*\n/, '')) as Obj).filter((o) => o.apiVersion !== 'kustomize.config.k8s.io/v1beta1');
+  [...readFiles(path.join(root, 'dist', dir))].filter(([p]) => !p.includes('/')).map(([, t]) => parse(t.replace(/^#.*\n/, '')) as Obj).filter((o) => o.apiVersion !== 'kustomize.config.k8s.io/v1beta1');
 
 afterAll(() => cleanupTempDirs());
 
@@ -47,21 +52,43 @@ describe('fleet wiring: each cluster gets its own Application and Kustomizations
   test('Argo CD: one Application per cluster of the fleet, its destination the cluster, its source the cluster folder', () => {
     const apps = objectsIn(root, 'argocd').filter((o) => o.kind === 'Application' && o.metadata.labels?.['app.kubernetes.io/part-of'] === 'shop');
     expect(apps.map((a) => [a.metadata.name, a.spec.destination.server, a.spec.source.path, a.metadata.labels!['canary.cdk8s.io/cluster']]).sort()).toEqual(
-      CLUSTERS.map((c) => [`shop-${c}`, SERVERS[c], `dist/shop/${c}`, c]).sort());
-    // AND the release without a fleet keeps one Application per cluster over dist/blog, as before
+      HUB.map((c) => [`shop-${c}`, SERVERS[c], `dist/shop/${c}`, c]).sort());
+    // AND the release without a fleet keeps one Application per hub cluster over dist/blog, as before
     const blog = objectsIn(root, 'argocd').filter((o) => o.kind === 'Application' && o.metadata.labels?.['app.kubernetes.io/part-of'] === 'blog');
-    expect(blog.map((a) => [a.metadata.name, a.spec.source.path]).sort()).toEqual([['blog', 'dist/blog'], ...CLUSTERS.slice(1).map((c) => [`blog-${c}`, 'dist/blog'])].sort());
-    for (const o of objectsIn(root, 'argocd')) expect(validateObject(o)).toEqual([]);
+    expect(blog.map((a) => [a.metadata.name, a.spec.source.path]).sort()).toEqual([['blog', 'dist/blog'], ...HUB.slice(1).map((c) => [`blog-${c}`, 'dist/blog'])].sort());
+    for (const o of [...objectsIn(root, 'argocd'), ...objectsIn(root, 'argocd/prod-ap-1')]) expect(validateObject(o)).toEqual([]);
   });
 
-  test('Argo CD: the AppProject admits each cluster with exactly the namespaces deployed there', () => {
+  test('Argo CD: the AppProject admits each hub cluster with exactly the namespaces deployed there', () => {
     const project = objectsIn(root, 'argocd').find((o) => o.kind === 'AppProject')!;
-    expect(project.spec.destinations).toEqual(CLUSTERS.flatMap((c) => ['blog', 'shop'].map((namespace) => ({ namespace, server: SERVERS[c] }))));
+    expect(project.spec.destinations).toEqual(HUB.flatMap((c) => ['blog', 'shop'].map((namespace) => ({ namespace, server: SERVERS[c] }))));
   });
 
-  test('Flux: a Kustomization per folder and cluster; a remote cluster gets its kubeconfig Secret, the hub none; dependsOn stays inside the cluster', () => {
+  test('a pull cluster gets its own roots, read from its mirror and applied in-cluster; the hub holds nothing of it and no credential of it exists', () => {
+    // Argo CD of prod-ap-1: its AppProject, the Application of each release there, and a root syncing dist/argocd/prod-ap-1
+    const argo = objectsIn(root, 'argocd/prod-ap-1');
+    expect(argo.map((o) => [o.kind, o.metadata.name, o.spec.source?.path ?? null, o.spec.source?.repoURL ?? o.spec.sourceRepos, o.spec.destination?.server ?? null]).sort()).toEqual([
+      ['AppProject', 'cdk8s-canary', null, [MIRROR], null],
+      ['Application', 'blog', 'dist/blog', MIRROR, SERVERS['prod-ap-1']],
+      ['Application', 'cdk8s-canary-root', 'dist/argocd/prod-ap-1', MIRROR, SERVERS['prod-ap-1']],
+      ['Application', 'shop-prod-ap-1', 'dist/shop/prod-ap-1', MIRROR, SERVERS['prod-ap-1']],
+    ].sort());
+    // Flux of prod-ap-1: a GitRepository on the mirror, its folders' Kustomizations without any kubeconfig, a root syncing dist/flux/prod-ap-1
+    const flux = objectsIn(root, 'flux/prod-ap-1');
+    expect(flux.find((o) => o.kind === 'GitRepository')!.spec.url).toBe(MIRROR);
+    expect(flux.filter((o) => o.kind === 'Kustomization').map((k) => [k.metadata.name, k.spec.path, k.spec.kubeConfig ?? null]).sort()).toEqual([
+      ['blog-blog', './dist/blog/blog', null], ['blog-blog-canary', './dist/blog/blog-canary', null], ['cdk8s-canary', './dist/flux/prod-ap-1', null],
+      ['shop-shop-canary-prod-ap-1', './dist/shop/prod-ap-1/shop-canary', null], ['shop-shop-prod-ap-1', './dist/shop/prod-ap-1/shop', null],
+    ]);
+    for (const o of flux) expect(validateObject(o)).toEqual([]);
+    // the hub's roots never name it
+    const hub = [...objectsIn(root, 'argocd'), ...objectsIn(root, 'flux')];
+    expect(JSON.stringify(hub)).not.toContain('prod-ap-1');
+  });
+
+  test('Flux: a Kustomization per folder and hub cluster; a remote cluster gets its kubeconfig Secret, the hub none; dependsOn stays inside the cluster', () => {
     const ks = objectsIn(root, 'flux').filter((o) => o.kind === 'Kustomization' && o.metadata.labels?.['app.kubernetes.io/part-of'] === 'shop');
-    expect(ks.map((k) => [k.metadata.name, k.spec.path, k.spec.kubeConfig?.secretRef ?? null, (k.spec.dependsOn ?? []).map((d: { name: string }) => d.name)]).sort()).toEqual(CLUSTERS.flatMap((c) => {
+    expect(ks.map((k) => [k.metadata.name, k.spec.path, k.spec.kubeConfig?.secretRef ?? null, (k.spec.dependsOn ?? []).map((d: { name: string }) => d.name)]).sort()).toEqual(HUB.flatMap((c) => {
       const secret = c === 'canary-eu' ? null : { name: `${c}-kubeconfig`, ...(c === 'prod-us-1' ? { key: 'value.yaml' } : {}) };
       return [[`shop-shop-${c}`, `./dist/shop/${c}/shop`, secret, []], [`shop-shop-canary-${c}`, `./dist/shop/${c}/shop-canary`, secret, [`shop-shop-${c}`]]];
     }).sort());
@@ -153,7 +180,7 @@ describe('fleet wiring in applicationSet mode', () => {
     const sets = objectsIn(root, 'argocd').filter((o) => o.kind === 'ApplicationSet');
     expect(sets.map((s) => s.metadata.name).sort()).toEqual(['cdk8s-canary', 'cdk8s-canary-fleet']);
     const fleet = sets.find((s) => s.metadata.name === 'cdk8s-canary-fleet')!;
-    expect(fleet.spec.generators).toEqual([{ list: { elements: CLUSTERS.map((c) => ({ cluster: c, namespace: 'shop', release: 'shop', server: SERVERS[c] })) } }]);
+    expect(fleet.spec.generators).toEqual([{ list: { elements: HUB.map((c) => ({ cluster: c, namespace: 'shop', release: 'shop', server: SERVERS[c] })) } }]);
     expect(fleet.spec.template.spec.source.path).toBe('dist/{{.release}}/{{.cluster}}');
     expect(fleet.spec.template.spec.destination).toEqual({ namespace: '{{.namespace}}', server: '{{.server}}' });
     // the other ApplicationSet lists only the release without a fleet

@@ -5,7 +5,7 @@ import { ClusterModel, IN_CLUSTER_SERVER, ProjectConfigModel } from '../spec/pro
 import { ApplicationSet, ApplicationSetGenerator } from './applicationset';
 import {
   ArgoCdUnit, argoCdSuffix, argoCdUnit, argoCdUnits, assertUniqueNames, gitopsLabels, GitOpsRelease, ManifestObject,
-  NamedObject, ProjectGenerator, ProjectInput, repoPath,
+  NamedObject, ProjectGenerator, ProjectInput, repoPath, rootPath,
 } from './layout';
 import { SYNC_WAVE_ANNOTATION } from './sync-waves';
 
@@ -22,7 +22,7 @@ export const SYNC_RETRY = { limit: 5, backoff: { duration: '5s', factor: 2, maxD
  * directory generator, plus (optionally) a root Application that keeps `dist/argocd/` itself synced.
  */
 export const argoCdGenerator: ProjectGenerator = (input) =>
-  input.config.argocd.enabled ? [{ path: ARGOCD_ROOT, objects: argoCdObjects(input) }] : [];
+  input.config.argocd.enabled ? [{ path: rootPath(ARGOCD_ROOT, input), objects: argoCdObjects(input) }] : [];
 
 /** The objects of `dist/argocd/`, in a stable order. */
 export function argoCdObjects(input: ProjectInput): ManifestObject[] {
@@ -60,7 +60,7 @@ export function argoCdObjects(input: ProjectInput): ManifestObject[] {
   }));
   assertUniqueNames('Application', [
     ...units.map((x): NamedObject => ({ name: x.name, owner: { release: x.r.release }, what: x.what })),
-    ...(config.argocd.selfManaged ? [{ name: rootName, owner: { config, at: ['argocd', 'project'] }, what: `the root Application that syncs ${ARGOCD_ROOT}/` }] : []),
+    ...(config.argocd.selfManaged ? [{ name: rootName, owner: { config, at: ['argocd', 'project'] }, what: `the root Application that syncs ${rootPath(ARGOCD_ROOT, input)}/` }] : []),
   ]);
   if (config.argocd.mode === 'applications') for (const x of units) releaseApplication(chart, config, x.r, x.u, x.c, x.name);
   else {
@@ -69,7 +69,7 @@ export function argoCdObjects(input: ProjectInput): ManifestObject[] {
     const fleet = units.filter((x) => x.u.cluster !== undefined);
     if (fleet.length) fleetApplicationSet(chart, input, fleet);
   }
-  if (config.argocd.selfManaged) rootApplication(chart, config, rootName);
+  if (config.argocd.selfManaged) rootApplication(chart, config, rootName, rootPath(ARGOCD_ROOT, input));
   return chart.toJson() as ManifestObject[];
 }
 
@@ -214,12 +214,12 @@ function fleetApplicationSet(chart: Chart, input: ProjectInput, units: readonly 
 }
 
 /** The app of apps: syncs `dist/argocd/` itself (Argo CD's `default` project, in-cluster). */
-function rootApplication(chart: Chart, config: ProjectConfigModel, name: string): void {
+function rootApplication(chart: Chart, config: ProjectConfigModel, name: string, root: string): void {
   new Application(chart, `application-${name}`, {
     metadata: { name, namespace: config.argocd.namespace, labels: gitopsLabels() },
     spec: {
       project: 'default',
-      source: { repoUrl: config.repository.url, targetRevision: config.repository.branch, path: repoPath(config, ARGOCD_ROOT) },
+      source: { repoUrl: config.repository.url, targetRevision: config.repository.branch, path: repoPath(config, root) },
       destination: { server: IN_CLUSTER_SERVER, namespace: config.argocd.namespace },
       // no resources finalizer: deleting the root orphans the release Applications instead of deleting them
       syncPolicy: { automated: { prune: true, selfHeal: true }, retry: SYNC_RETRY },

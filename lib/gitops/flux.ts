@@ -4,7 +4,7 @@ import { GitRepository } from '../../imports/flux-source-source.toolkit.fluxcd.i
 import { ClusterModel, ProjectConfigModel } from '../spec/project-config';
 import {
   assertUniqueNames, folderDependencies, folderObjectName, fluxSuffix, gitopsLabels, GitOpsFolder, GitOpsRelease, ManifestObject, NamedObject,
-  ProjectGenerator, ProjectInput, repoPath,
+  ProjectGenerator, ProjectInput, repoPath, rootPath,
 } from './layout';
 
 /** Folder of the Flux root under dist/. */
@@ -16,7 +16,7 @@ export const FLUX_ROOT = 'flux';
  * itself synced.
  */
 export const fluxGenerator: ProjectGenerator = (input) =>
-  input.config.flux.enabled ? [{ path: FLUX_ROOT, objects: fluxObjects(input) }] : [];
+  input.config.flux.enabled ? [{ path: rootPath(FLUX_ROOT, input), objects: fluxObjects(input) }] : [];
 
 /** The objects of `dist/flux/`, in a stable order. */
 export function fluxObjects(input: ProjectInput): ManifestObject[] {
@@ -41,10 +41,10 @@ export function fluxObjects(input: ProjectInput): ManifestObject[] {
     return { r, f, c, suffix, name: folderObjectName(f, suffix), what: `folder ${f.path}${suffix ? ` on cluster ${c.name}` : ''}` };
   })));
   assertUniqueNames('Kustomization', [
-    ...(flux.selfManaged ? [{ name: flux.name, owner: { config, at: ['flux', 'name'] }, what: `the Kustomization that syncs ${FLUX_ROOT}/` }] : []),
+    ...(flux.selfManaged ? [{ name: flux.name, owner: { config, at: ['flux', 'name'] }, what: `the Kustomization that syncs ${rootPath(FLUX_ROOT, input)}/` }] : []),
     ...folders.map((x): NamedObject => ({ name: x.name, owner: { release: x.r.release }, what: x.what })),
   ]);
-  if (flux.selfManaged) kustomization(chart, config, flux.name, repoPath(config, FLUX_ROOT), { labels: gitopsLabels(), wait: false });
+  if (flux.selfManaged) kustomization(chart, config, flux.name, repoPath(config, rootPath(FLUX_ROOT, input)), { labels: gitopsLabels(), wait: false });
   for (const x of folders) folderKustomization(chart, config, x.r, x.f, x.c, x.name, x.suffix);
   return chart.toJson() as ManifestObject[];
 }

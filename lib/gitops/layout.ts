@@ -49,6 +49,43 @@ export interface GitOpsRelease {
 export interface ProjectInput {
   readonly config: ProjectConfigModel;
   readonly releases: readonly GitOpsRelease[];
+  /**
+   * Set for the roots of a pull cluster (`pull: true` in cdk8s-canary.yaml): its name. The generators
+   * then write `<root>/<cluster>/` (e.g. `argocd/edge-7/`), synced by that cluster's own Argo CD or
+   * Flux; `config.clusters` holds only that cluster, as the one they run in. @default - the hub's roots
+   */
+  readonly pullCluster?: string;
+}
+
+/** The dist-relative folder of a generator's root: `argocd`, or `argocd/<cluster>` for a pull cluster's. */
+export function rootPath(base: string, input: Pick<ProjectInput, 'pullCluster'>): string {
+  return input.pullCluster === undefined ? base : `${base}/${input.pullCluster}`;
+}
+
+/**
+ * The inputs of the project-level generators: the hub's (every cluster but the pull ones; the
+ * fleet folders of pull clusters left out) and one per pull cluster (that cluster alone, in-cluster,
+ * reading its mirror when it has one; the folders every cluster gets plus its own fleet folders).
+ */
+export function generatorInputs(input: ProjectInput): ProjectInput[] {
+  const { config } = input;
+  const pulls = config.clusters.filter((c) => c.pull);
+  if (!pulls.length) return [input];
+  const keep = (clusters: readonly string[]) => input.releases.map((r) => ({ ...r, folders: r.folders.filter((f) => f.cluster === undefined || clusters.includes(f.cluster)) })).filter((r) => r.folders.length);
+  const hubClusters = config.clusters.filter((c) => !c.pull);
+  const out: ProjectInput[] = hubClusters.length ? [{ config: { ...config, clusters: hubClusters }, releases: keep(hubClusters.map((c) => c.name)) }] : [];
+  for (const c of pulls) {
+    out.push({
+      config: {
+        ...config,
+        repository: { ...config.repository, url: c.mirrorUrl ?? config.repository.url },
+        clusters: [{ name: c.name, server: IN_CLUSTER_SERVER, labels: c.labels, pull: true }],
+      },
+      releases: keep([c.name]),
+      pullCluster: c.name,
+    });
+  }
+  return out;
 }
 
 /** A kustomize root of project-level objects beside the release folders (e.g. `argocd`). */

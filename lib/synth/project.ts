@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { checksFolderOf } from '../checks/folder';
 import { checksCheck } from '../checks/model';
-import { canaryTrackFolder, clusterOfFile, clusterScopes, fleetPath, GITOPS_ROOTS, GitOpsFolder, GitOpsRelease, ProjectGenerator, ProjectRoot } from '../gitops/layout';
+import { canaryTrackFolder, clusterOfFile, clusterScopes, fleetPath, generatorInputs, GITOPS_ROOTS, GitOpsFolder, GitOpsRelease, ProjectGenerator, ProjectRoot } from '../gitops/layout';
 import { isCanaryTrack, withSyncWaves } from '../gitops/sync-waves';
 import { CHECKS_DIGEST_ANNOTATION, checksDigest } from '../checks/digest';
 import { declaredExternal } from '../lint/external';
@@ -349,7 +349,8 @@ export function renderProjectRoots(releases: readonly LoadedRelease[], config: P
       ...groups.map((g): GitOpsRelease => ({ release: g, folders: groupGitopsFolders(g.model) })),
     ],
   };
-  const roots: ProjectRoot[] = PROJECT_GENERATORS.flatMap((g) => g(input));
+  // the hub's roots, and one pair per pull cluster (lib/gitops/layout.ts generatorInputs)
+  const roots: ProjectRoot[] = generatorInputs(input).flatMap((i) => PROJECT_GENERATORS.flatMap((g) => g(i)));
   const files = new Map<string, string>();
   const header = generatedHeader(`${config.file} and releases/`);
   for (const root of roots) renderKustomizeRoot(files, root.path, root.objects, header, `the ${root.path}/ root`);

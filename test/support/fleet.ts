@@ -1,6 +1,7 @@
 /**
- * A fleet fixture: five clusters in cdk8s-canary.yaml (one the hub Argo CD and Flux run in, four
- * remote ones with an Argo CD server and a Flux kubeconfig Secret, labelled by ring and region) and
+ * A fleet fixture: five clusters in cdk8s-canary.yaml (one the hub Argo CD and Flux run in, three
+ * remote ones with an Argo CD server and a Flux kubeconfig Secret, and one, prod-ap-1, that pulls
+ * from a mirror with its own Argo CD or Flux; labelled by ring and region) and
  * a Gateway API release over them in three waves of 1, 1 and 3 clusters (the issue's "Done when").
  */
 import * as fs from 'fs';
@@ -36,8 +37,8 @@ clusters:
     kubeConfigSecretRef: { name: prod-us-1-kubeconfig, key: value.yaml }
     labels: { ring: prod, region: us }
   - name: prod-ap-1
-    server: https://prod-ap-1.example.com:6443
-    kubeConfigSecretRef: { name: prod-ap-1-kubeconfig }
+    pull: true
+    mirrorUrl: https://git.ap.example.internal/fleet.git
     labels: { ring: prod, region: ap }
 `;
 }

@@ -51,6 +51,14 @@ export interface Cluster {
    */
   server?: string;
   kubeConfigSecretRef?: KubeConfigSecretRef;
+  /**
+   * The cluster runs its own Argo CD or Flux and pulls its part of dist/ itself: it gets its own roots, <path>/argocd/<name>/ and <path>/flux/<name>/, applied in-cluster, and the hub's roots (<path>/argocd/, <path>/flux/) leave it out, so no kubeconfig or Argo CD cluster Secret of it exists anywhere (README: Fleet, pull-only and air-gapped clusters). Default: false, the hub's Argo CD or Flux deploys to it.
+   */
+  pull?: boolean;
+  /**
+   * A pull cluster only: the clone URL of a mirror of this repository that the cluster reads (an air-gapped site). Default: repository.url.
+   */
+  mirrorUrl?: string;
   labels?: LabelMap;
 }
 /**
