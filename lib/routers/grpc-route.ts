@@ -18,8 +18,6 @@ export const GRPC_ROUTE_API_VERSION = `${GATEWAY_API_GROUP}/v1`;
  * without TLS (GEP-1911, Kubernetes' `kubernetes.io/h2c`). Istio reads it to speak HTTP/2 to the pods.
  */
 export const GRPC_APP_PROTOCOL = 'kubernetes.io/h2c';
-/** Most matches a GRPCRoute may hold over all its rules (a CEL rule of the CRD: "less than 128"). */
-export const MAX_GRPC_MATCHES = 127;
 
 /**
  * Gateway API for gRPC: a GRPCRoute in the production namespace, attached to the configured Gateways,
@@ -48,10 +46,6 @@ export class GrpcRouteRouter implements TrafficRouter {
     const out: SpecProblem[] = [];
     const rules = grpcRouteRules(release.model);
     out.push(...ruleProblems(rules as { backendRefs?: { name: string; weight?: number }[] }[]).map((p) => src.problem(['router'], p, 'split the route or lower weightTotal')));
-    const matches = rules.reduce((n, r) => n + (r.matches?.length ?? 0), 0);
-    if (matches > MAX_GRPC_MATCHES) {
-      out.push(src.problem(['router', 'methods'], `the GRPCRoute would hold ${matches} matches; the Gateway API allows at most ${MAX_GRPC_MATCHES} over all rules`, 'list fewer methods (a service without method matches all of its methods)', opts.methods?.length));
-    }
     if (opts.apiVersion === 'v1beta1') {
       out.push(src.problem(['router', 'apiVersion'], 'router grpcRoute cannot emit GRPCRoute v1beta1: GRPCRoute has no v1beta1 (it was v1alpha2, experimental channel only, until v1 in Gateway API v1.1)',
         'use apiVersion v1 (Gateway API v1.1 or later CRDs)', opts.apiVersion));
