@@ -68,7 +68,7 @@ export function nginxFeatures(nginx: NginxRouterOptions): NginxFeature[] {
   const out: NginxFeature[] = [];
   if (nginx.header?.pattern !== undefined) {
     out.push({ id: 'header.pattern', path: ['header', 'pattern'], value: nginx.header.pattern, status: 'implementation-specific',
-      why: `canary-by-header-pattern becomes a RegularExpression header match, whose support and regex dialect are implementation-specific (${REGEX_HEADER_SUPPORT}); ingress2gateway only warns about it` });
+      why: `canary-by-header-pattern becomes a RegularExpression header match, whose support and regex dialect are implementation-specific (${REGEX_HEADER_SUPPORT}); ingress-nginx searches the value (PCRE) where Envoy-based Gateways match all of it (RE2), so anchor the pattern with ^...$ to mean the same on both; ingress2gateway only warns about it` });
   }
   if (nginx.cookie !== undefined) {
     out.push({ id: 'cookie', path: ['cookie'], value: nginx.cookie, status: 'implementation-specific',
