@@ -9,6 +9,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Document } from 'yaml';
 import { lintTree } from '../lib/lint/report';
+import { objectsOfTree } from '../lib/manifests/tree';
+import { computeTraffic, renderTrafficText } from '../lib/review/traffic';
 import { readTree } from '../lib/synth/write';
 import { projectPaths, renderProject, loadProject } from '../lib/synth/project';
 import { cli } from './support/cli';
@@ -97,6 +99,20 @@ describe('gRPC reference release (canary at 10%)', () => {
     // THEN both GRPCRoute rules that reach the canary are findings
     expect(lintTree(without).findings.map((f) => `${f.rule}: ${f.message}`)).toEqual(Array(2).fill(
       'backend-reference-grant: GRPCRoute greeter/grpc-greeter refers to Service greeter-canary/greeter-canary in another namespace, but no ReferenceGrant in namespace greeter-canary allows GRPCRoutes of namespace greeter to reach it'));
+  });
+  test('traffic reads the GRPCRoute: users by weight on the method\'s HTTP/2 path, testers by metadata', () => {
+    const text = renderTrafficText(computeTraffic(objectsOfTree(ten.files).objects).entries.filter((e) => e.release === R));
+    expect(text.slice(0, 2)).toEqual([
+      'greeter.example.com = /helloworld.Greeter/SayHello  (GRPCRoute greeter/grpc-greeter, ReferenceGrant greeter-canary/grpc-greeter-to-greeter-canary)',
+      '  users: greeter 1.0.0 90% / 1.1.0 10%',
+    ]);
+    expect(text.filter((l) => l.includes('tester-only'))).toEqual([
+      '  tester-only, header x-canary: always: greeter 1.1.0 100%',
+      '  tester-only, header x-canary: never: greeter 1.0.0 100%',
+    ]);
+    const mirrored = stateOf(R, setRouter('mirror', { fraction: { numerator: 1, denominator: 1000 } }));
+    expect(computeTraffic(objectsOfTree(mirrored.files).objects).entries.find((e) => e.release === R)?.notes)
+      .toContain('GRPCRoute greeter/grpc-greeter mirrors 0.1% of these requests to Service greeter-canary/greeter-canary (copies; responses are discarded)');
   });
 });
 

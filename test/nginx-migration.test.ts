@@ -33,11 +33,11 @@ const canaryIngress = (s: State): KubeObject | undefined => s.objects.find((o) =
 const httpRoute = (s: State) => find(s, 'HTTPRoute', 'guestbook', 'ns-prod');
 
 /** Requests testers and users send: none, the tester header, the tester cookie, and both in conflict. */
-const REQUESTS: Request[] = [
+const REQUESTS: Request[] = ([
   {}, { 'X-Canary': 'always' }, { 'X-Canary': 'never' }, { 'X-Canary': 'maybe' }, { 'x-canary': 'always' },
   { Cookie: 'canary_tester=always' }, { Cookie: 'a=1; canary_tester=never' }, { Cookie: 'canary_tester=sometimes' },
   { 'X-Canary': 'never', Cookie: 'canary_tester=always' }, { 'X-Canary': 'maybe', Cookie: 'b=2;canary_tester=always' },
-].map((headers) => ({ path: '/', headers }));
+] as Record<string, string>[]).map((headers) => ({ path: '/', headers }));
 
 /** Asserts that both entry points split every request alike; returns the user (no header) split. */
 function expectEqualTraffic(s: State): Record<string, number> {

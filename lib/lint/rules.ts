@@ -6,6 +6,7 @@ import {
   at, groupOf, ingressClassOf, ingressPaths, isCanaryIngress, isClusterHost, isRecord, labelsText, listAt, Located, mapAt,
   Manifest, matchesLabelSelector, ObjectIndex, podLabelsOf, podTemplatePath, refOf, serviceHasPort, serviceOfHost, servicePorts,
 } from '../manifests/objects';
+import { entryPointParityRule } from './entry-point-parity';
 import { ExternalRefs, NO_EXTERNALS } from './external';
 
 export type Severity = 'error' | 'warning';
@@ -371,5 +372,5 @@ export const configRefsRule: LintRule = (ix, ext) => {
 
 /** Every rule, in the order findings are reported. */
 export const LINT_RULES: readonly LintRule[] = [
-  serviceSelectorRule, networkPolicyRule, backendServiceRule, istioRule, canaryIngressRule, configRefsRule,
+  serviceSelectorRule, networkPolicyRule, backendServiceRule, istioRule, canaryIngressRule, configRefsRule, entryPointParityRule,
 ];

@@ -20,3 +20,4 @@ export * from './engine';
 export * from './release';
 export * from './group';
 export * from './status';
+export * from './migrate';
