@@ -68,6 +68,9 @@ describe('S1 guestbook: NGINX to Gateway API, one commit per move (real git)', (
     git(dir, 'commit', '-q', '-m', 'guestbook: add the Gateway API side (migrateTo)');
     // THEN both entry points serve guestbook.example.com/ to v0
     expect(expectEqualEntryPoints(dir)).toBe('guestbook v0 100%; redis 7.2-alpine 100%');
+    // AND status says the release is moving
+    expect((await cli(dir, 'status', R)).out.split('\n')[0]).toBe('guestbook (nginx, moving to gatewayApi: both carry the traffic until `migrate`, releases/guestbook.yaml)');
+    expect(JSON.parse((await cli(dir, 'status', R, '--json')).out).releases[0]).toMatchObject({ router: 'nginx', migratingTo: 'gatewayApi' });
     // AND every move changes both sides alike
     const walk: [string[], string, string][] = [
       [['start', R, '--version', 'v1'], 'guestbook: start canary v1 at 0%', 'guestbook v0 100% / v1 0%; redis 7.2-alpine 100%'],

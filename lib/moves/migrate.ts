@@ -70,7 +70,7 @@ export function migrationMove(name: string): MoveKind {
                 message: {
                   subject: `${m.name}: off ingress-nginx, router gatewayApi only (HTTPRoute ${m.namespaces.production}/${routeName} unchanged, Ingresses removed)`,
                   body: [
-                    `DNS for ${nginx.host} must already point at the Gateway (${router.parentRefs.map((p) => `${p.namespace ? `${p.namespace}/` : ''}${p.name}`).join(', ')}) and the old records' TTL have passed: this commit deletes the Ingresses that served it on ingress-nginx.`,
+                    `DNS for ${nginx.host} must already point at the Gateway (${router.parentRefs.map((p) => `${p.namespace ? `${p.namespace}/` : ''}${p.name}`).join(', ')}) and the old records' TTLs have passed: this commit deletes the Ingresses that served it on ingress-nginx.`,
                     ...(ctx.extraMessage?.trim() ? [ctx.extraMessage.trim()] : []),
                   ].join('\n\n'),
                   trailers: [['Release', m.name], ['Move', 'migrate'], ['Router', 'nginx -> gatewayApi'],

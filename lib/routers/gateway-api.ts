@@ -119,14 +119,14 @@ export function mirrorProblems(release: LoadedRelease, mirror: Mirror | undefine
   const out: SpecProblem[] = [];
   if ((mirror.percent === undefined) === (mirror.fraction === undefined)) {
     out.push(src.problem([...at], mirror.percent === undefined ? 'the mirror gives no share' : 'the mirror gives both percent and fraction',
-      'give exactly one of percent (e.g. 10) and fraction (e.g. {numerator: 1, denominator: 1000})'));
+      'give exactly one of percent (e.g. 10) and fraction (e.g. {numerator: 1, denominator: 1000})', undefined, true));
   }
   if (mirror.fraction && mirror.fraction.numerator > mirror.fraction.denominator) {
     out.push(src.problem([...at, 'fraction', 'numerator'], 'the mirror fraction is above 1 (the Gateway API requires numerator <= denominator)', 'lower numerator or raise denominator', mirror.fraction.numerator));
   }
   if (apiVersion === 'v1beta1') {
     out.push(src.problem([...at], `router ${router} cannot mirror a share of requests with apiVersion v1beta1: percent and fraction are standard only since Gateway API v1.3, and an older CRD drops them, which mirrors every request`,
-      'use apiVersion v1 (Gateway API v1.3 or later) or remove mirror'));
+      'use apiVersion v1 (Gateway API v1.3 or later) or remove mirror', undefined, true));
   }
   return out;
 }
