@@ -49,6 +49,11 @@ export interface TesterMatch {
  * support), as their sources and docs say; used by the README and the migration's messages. An
  * implementation that does not may reject the rule, or every rule of the route
  * (kubernetes-sigs/gateway-api#3096: "All rules are invalid ... Unsupported value: RegularExpression").
+ * Sources: Istio's Gateway API conversion (HeaderMatchRegularExpression -> StringMatch regex, RE2),
+ * envoyproxy/gateway#5370 (maintainer: supported), kgateway-dev/kgateway.dev#273 (header regex docs),
+ * projectcontour/contour#5239, nginx/nginx-gateway-fabric#1965 and NGF's Gateway API compatibility page
+ * (headers: supported), Kong/kubernetes-ingress-controller#2154 (won't fix), Microsoft Q&A 1824077
+ * (Application Gateway for Containers: not supported, 2024).
  */
 export const REGEX_HEADER_SUPPORT = 'Istio, Envoy Gateway, kgateway, Contour and NGINX Gateway Fabric (since nginx/nginx-gateway-fabric#1965) honour it; Kong and Azure Application Gateway for Containers do not';
 
