@@ -24,5 +24,6 @@ export * from './fleet';
 export * from './fleet-soak-gate';
 export * from './fleet-status';
 export * from './status';
+export * from './migrate';
 export * from './synth';
 export * from './verify';

@@ -39,7 +39,9 @@ export type MoveSubject =
   | { readonly kind: 'release'; readonly release: LoadedRelease; readonly after: LoadedRelease; readonly move: Move }
   | { readonly kind: 'group'; readonly group: LoadedGroup; readonly after: LoadedGroup; readonly move: GroupMove }
   /** A move of a release with `fleet:` (./fleet.ts): `move.waveMove` is the move inside the current wave. */
-  | { readonly kind: 'fleet'; readonly release: LoadedRelease; readonly after: LoadedRelease; readonly move: FleetMove };
+  | { readonly kind: 'fleet'; readonly release: LoadedRelease; readonly after: LoadedRelease; readonly move: FleetMove }
+  /** `migrate`: the release's router section is replaced (nginx -> gatewayApi); its rollout state is unchanged. */
+  | { readonly kind: 'migration'; readonly release: LoadedRelease; readonly after: LoadedRelease; readonly from: string; readonly to: string };
 
 /** A kind of move: loads what it moves. */
 export interface MoveKind {

@@ -5,3 +5,4 @@ export * from './soak';
 export * from './edit';
 export * from './fleet';
 export * from './fleet-edit';
+export * from './edit-section';
