@@ -150,11 +150,34 @@ export function checkTransition(before: ReadonlyMap<string, string>, after: Read
   return checkObjects(objectsOfTree(before).objects, objectsOfTree(after).objects, options);
 }
 
-/** checkTransition over objects already read (dist-relative `file`s, wiring included). */
+/**
+ * checkTransition over objects already read (dist-relative `file`s, wiring included). Each changed
+ * release (or group) is checked on its own, with the objects of every release that shares one of its
+ * namespaces: a commit that changes many releases costs their sum, not their product.
+ */
 export function checkObjects(before: readonly Located[], after: readonly Located[], options: TransitionOptions = {}): TransitionReport {
-  const evaluate = options.evaluate ?? evaluateShares;
   const found = ENGINES.filter((e) => unitsOf(e, before, after).length > 0);
   const engines = (options.engines ?? found).filter((e) => found.includes(e));
+  const wiring = (l: Located) => l.release === 'argocd' || l.release === 'flux';
+  const sig = (xs: readonly Located[], r: string) => xs.filter((l) => l.release === r).map((l) => `${l.file}\n${JSON.stringify(l.obj)}`).sort().join('\n');
+  const releases = [...new Set([...before, ...after].filter((l) => !wiring(l)).map((l) => l.release))].sort();
+  const changed = releases.filter((r) => sig(before, r) !== sig(after, r));
+  const violations: Violation[] = [];
+  const transients: Transient[] = [];
+  const states: Record<Engine, number> = { argocd: 0, flux: 0 };
+  for (const r of changed) {
+    const namespaces = new Set([...before, ...after].filter((l) => l.release === r).map((l) => l.obj.metadata.namespace ?? (l.obj.kind === 'Namespace' ? l.obj.metadata.name : '')));
+    const inScope = (l: Located) => wiring(l) || l.release === r || namespaces.has(l.obj.metadata.namespace ?? '');
+    const part = checkScope(before.filter(inScope), after.filter(inScope), engines, options);
+    violations.push(...part.violations);
+    transients.push(...part.transients);
+    for (const e of ENGINES) states[e] += part.states[e];
+  }
+  return { engines, states, violations, transients };
+}
+
+function checkScope(before: readonly Located[], after: readonly Located[], engines: readonly Engine[], options: TransitionOptions): Omit<TransitionReport, 'engines'> {
+  const evaluate = options.evaluate ?? evaluateShares;
   const clusterBefore = clusterObjects(before);
   const clusterAfter = clusterObjects(after);
   const ends = { before: evaluate(clusterBefore), after: evaluate(clusterAfter) };
@@ -205,7 +228,7 @@ export function checkObjects(before: readonly Located[], after: readonly Located
     }
   }
   const transients = [...extremes.values()].filter((t) => t.max > Math.max(t.before, t.after) + EPS || t.min < Math.min(t.before, t.after) - EPS);
-  return { engines, states, violations, transients };
+  return { states, violations, transients };
 }
 
 /** `Argo CD` / `Flux`. */
@@ -319,6 +342,14 @@ function argoUnits(objects: readonly Located[], folders: ReadonlySet<string>): S
       const unitFolders = [...folders].filter((f) => prefixes.some((p) => f === p || f.startsWith(`${p}/`))).sort();
       const opts = listAt(spec, 'syncPolicy', 'syncOptions').map(String);
       out.push({ engine: 'argocd', name: `Application ${o.obj.metadata.namespace ?? ''}/${o.obj.metadata.name}`, folders: unitFolders, dependsOn: [], pruneLast: opts.includes('PruneLast=true') });
+    } else if (o.obj.kind === 'ApplicationSet' && String(at(spec, 'template', 'spec', 'source', 'path') ?? '').includes('{{.release}}')) {
+      // a list generator of releases (possibly in a matrix with the clusters): one Application per release
+      const opts = listAt(spec, 'template', 'spec', 'syncPolicy', 'syncOptions').map(String);
+      const elements = [...JSON.stringify(at(spec, 'generators')).matchAll(/"release":"([^"]+)"/g)].map((m) => m[1]);
+      for (const rel of [...new Set(elements)].sort()) {
+        const unitFolders = [...folders].filter((f) => f.startsWith(`${rel}/`)).sort();
+        if (unitFolders.length) out.push({ engine: 'argocd', name: `Application (ApplicationSet ${o.obj.metadata.name}) ${rel}`, folders: unitFolders, dependsOn: [], pruneLast: opts.includes('PruneLast=true') });
+      }
     } else if (o.obj.kind === 'ApplicationSet') {
       // git directory generators (possibly inside a matrix): each matched directory is one Application
       const gens = JSON.stringify(spec);
