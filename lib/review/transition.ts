@@ -156,19 +156,27 @@ export function checkTransition(before: ReadonlyMap<string, string>, after: Read
  * namespaces: a commit that changes many releases costs their sum, not their product.
  */
 export function checkObjects(before: readonly Located[], after: readonly Located[], options: TransitionOptions = {}): TransitionReport {
-  const found = ENGINES.filter((e) => unitsOf(e, before, after).length > 0);
+  const units: Record<Engine, SyncUnit[]> = { argocd: unitsOf('argocd', before, after), flux: unitsOf('flux', before, after) };
+  const found = ENGINES.filter((e) => units[e].length > 0);
   const engines = (options.engines ?? found).filter((e) => found.includes(e));
   const wiring = (l: Located) => l.release === 'argocd' || l.release === 'flux';
-  const sig = (xs: readonly Located[], r: string) => xs.filter((l) => l.release === r).map((l) => `${l.file}\n${JSON.stringify(l.obj)}`).sort().join('\n');
-  const releases = [...new Set([...before, ...after].filter((l) => !wiring(l)).map((l) => l.release))].sort();
-  const changed = releases.filter((r) => sig(before, r) !== sig(after, r));
+  const sigs = (xs: readonly Located[]) => {
+    const m = new Map<string, string[]>();
+    for (const l of xs) if (!wiring(l)) m.set(l.release, [...(m.get(l.release) ?? []), `${l.file}\n${JSON.stringify(l.obj)}`]);
+    return new Map([...m].map(([r, v]) => [r, v.sort().join('\n')]));
+  };
+  const sb = sigs(before);
+  const sa = sigs(after);
+  const changed = [...new Set([...sb.keys(), ...sa.keys()])].sort().filter((r) => sb.get(r) !== sa.get(r));
   const violations: Violation[] = [];
   const transients: Transient[] = [];
   const states: Record<Engine, number> = { argocd: 0, flux: 0 };
   for (const r of changed) {
     const namespaces = new Set([...before, ...after].filter((l) => l.release === r).map((l) => l.obj.metadata.namespace ?? (l.obj.kind === 'Namespace' ? l.obj.metadata.name : '')));
     const inScope = (l: Located) => wiring(l) || l.release === r || namespaces.has(l.obj.metadata.namespace ?? '');
-    const part = checkScope(before.filter(inScope), after.filter(inScope), engines, options);
+    const scopeFolders = new Set([...before, ...after].filter((l) => !wiring(l) && inScope(l)).map((l) => l.file.split('/').slice(0, 2).join('/')));
+    const scopeUnits = { argocd: units.argocd.filter((u) => u.folders.some((f) => scopeFolders.has(f))), flux: units.flux.filter((u) => u.folders.some((f) => scopeFolders.has(f))) };
+    const part = checkScope(before.filter(inScope), after.filter(inScope), engines, options, scopeUnits);
     violations.push(...part.violations);
     transients.push(...part.transients);
     for (const e of ENGINES) states[e] += part.states[e];
@@ -176,7 +184,7 @@ export function checkObjects(before: readonly Located[], after: readonly Located
   return { engines, states, violations, transients };
 }
 
-function checkScope(before: readonly Located[], after: readonly Located[], engines: readonly Engine[], options: TransitionOptions): Omit<TransitionReport, 'engines'> {
+function checkScope(before: readonly Located[], after: readonly Located[], engines: readonly Engine[], options: TransitionOptions, units: Record<Engine, SyncUnit[]>): Omit<TransitionReport, 'engines'> {
   const evaluate = options.evaluate ?? evaluateShares;
   const clusterBefore = clusterObjects(before);
   const clusterAfter = clusterObjects(after);
@@ -187,7 +195,7 @@ function checkScope(before: readonly Located[], after: readonly Located[], engin
   const states: Record<Engine, number> = { argocd: 0, flux: 0 };
   for (const engine of engines) {
     const seen = new Set<string>();
-    for (const s of syncStates(engine, before, after)) {
+    for (const s of syncStates(engine, before, after, units[engine])) {
       states[engine]++;
       options.onState?.(s);
       const shares = evaluate(s.objects);
@@ -421,8 +429,8 @@ interface Task {
 }
 
 /** Every state an engine passes through for the commit, unit after unit. */
-export function* syncStates(engine: Engine, before: readonly Located[], after: readonly Located[]): Generator<SyncState> {
-  const units = unitsOf(engine, before, after);
+export function* syncStates(engine: Engine, before: readonly Located[], after: readonly Located[], given?: readonly SyncUnit[]): Generator<SyncState> {
+  const units = given ?? unitsOf(engine, before, after);
   const b = clusterObjects(before);
   const a = clusterObjects(after);
   const inUnit = (u: SyncUnit, l: Located) => u.folders.some((f) => l.file.startsWith(`${f}/`));
