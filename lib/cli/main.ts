@@ -1,12 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import * as group from './commands/group';
+import * as migrate from './commands/migrate';
 import * as review from './commands/review';
 import * as rollout from './commands/rollout';
 import * as status from './commands/status';
 import * as synth from './commands/synth';
 import * as verify from './commands/verify';
 import { CliContext } from './context';
-import { guardRepository } from './guard';
+import { checkTestHooks } from '../crash-point';
+import { recoverRepository } from '../moves/recover';
 import { EXIT_OK, EXIT_USAGE, Io, processIo, reportError } from './output';
 
 /** Every command group: one file each in ./commands, one line here. */
@@ -14,6 +16,7 @@ const COMMANDS: readonly { register(program: Command, ctx: CliContext): void }[]
   synth,
   status,
   rollout,
+  migrate,
   verify,
   group,
   review,
@@ -30,7 +33,9 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const ctx: CliContext = { io, setCode, root: () => (program.opts() as { C?: string }).C ?? process.cwd() };
   for (const c of COMMANDS) c.register(program, ctx);
   // Before any command runs: the root exists, and what an interrupted command left is repaired.
-  program.hook('preAction', (_root, action) => guardRepository(ctx.root(), io, (action.opts() as { output?: unknown }).output));
+  program.hook('preAction', async (_root, action) => {
+    for (const note of await recoverRepository(ctx.root(), (action.opts() as { output?: unknown }).output)) io.err(note);
+  });
   return program;
 }
 
@@ -39,6 +44,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   let code = EXIT_OK;
   const program = buildProgram(io, (c) => { code = c; });
   try {
+    checkTestHooks(); // a stray CDK8S_CANARY_CRASH_AT is refused before anything runs
     await program.parseAsync([...argv]);
     return code;
   } catch (e) {

@@ -276,19 +276,19 @@ function flowFails(f: Flow, e: EntryTraffic, ix: ObjectIndex): boolean {
   if (f.note === 'no-pods') return true;
   // a backend that is not a host outside dist/ but a Service missing from the state
   if (f.note === 'external') return f.service.includes('/');
-  if (f.hop === 1 && e.entry.startsWith('HTTPRoute ')) {
-    const routeNs = e.entry.slice('HTTPRoute '.length).split('/')[0];
+  const route = /^(HTTPRoute|GRPCRoute) ([^/]+)\//.exec(e.entry);
+  if (f.hop === 1 && route) {
     const svc = f.service.replace(/^Service /, '');
     const [ns, name] = svc.split('/');
-    if (ns !== routeNs && !grantPermits(ix, routeNs, ns, name)) return true;
+    if (ns !== route[2] && !grantPermits(ix, route[1], route[2], ns, name)) return true;
   }
   return false;
 }
 
-/** Whether a ReferenceGrant in `toNs` lets HTTPRoutes of `fromNs` reference Service `name`. */
-function grantPermits(ix: ObjectIndex, fromNs: string, toNs: string, name: string): boolean {
+/** Whether a ReferenceGrant in `toNs` lets routes of a kind in `fromNs` reference Service `name`. */
+function grantPermits(ix: ObjectIndex, kind: string, fromNs: string, toNs: string, name: string): boolean {
   return ix.ofKind('ReferenceGrant', toNs).some((g) =>
-    listAt(g.obj, 'spec', 'from').some((f) => at(f, 'kind') === 'HTTPRoute' && at(f, 'namespace') === fromNs && at(f, 'group') === 'gateway.networking.k8s.io')
+    listAt(g.obj, 'spec', 'from').some((f) => at(f, 'kind') === kind && at(f, 'namespace') === fromNs && at(f, 'group') === 'gateway.networking.k8s.io')
     && listAt(g.obj, 'spec', 'to').some((t) => at(t, 'kind') === 'Service' && (at(t, 'group') ?? '') === '' && (at(t, 'name') === undefined || at(t, 'name') === name)));
 }
 
