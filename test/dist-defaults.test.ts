@@ -50,6 +50,18 @@ describe('no empty list or map anywhere in dist/', () => {
     expect([...found]).toEqual([]);
   });
 
+  test('GIVEN every HTTPRoute and GRPCRoute of dist/ THEN each backendRef carries the defaults the API server would add (group "", kind Service)', () => {
+    const tree = readTree(path.resolve(__dirname, '../dist'));
+    const refs: unknown[] = [];
+    for (const [file, text] of tree) {
+      if (!/^(httproute|grpcroute)-/.test(path.basename(file))) continue;
+      const o = parseAllDocuments(text)[0].toJS() as { spec: { rules: { backendRefs?: unknown[] }[] } };
+      for (const r of o.spec.rules) refs.push(...(r.backendRefs ?? []));
+    }
+    expect(refs.length).toBeGreaterThan(4);
+    expect(refs.filter((b) => (b as { group?: string }).group !== '' || (b as { kind?: string }).kind !== 'Service')).toEqual([]);
+  });
+
   test('GIVEN an object with env: [] THEN the check finds it (the check can fail)', () => {
     expect(emptiesOfTree(new Map([['a/b/x.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: {}\n']]))).toEqual(['a/b/x.yaml: data']);
   });

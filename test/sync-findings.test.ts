@@ -13,6 +13,9 @@ import { diffTrees, renderDiffMarkdown } from '../lib/review/diff';
 import { namespaceRemovals } from '../lib/review/namespaces';
 import { computeTraffic } from '../lib/review/traffic';
 import { gateTransition } from '../lib/review/transition-gate';
+import { MoveRefusedError } from '../lib/moves/errors';
+import { MOVE_GATES } from '../lib/moves/gates';
+import { syncGate } from '../lib/moves/sync-gate';
 import { renderRelease } from '../lib/synth/project';
 import { cli, git, tempRepo } from './support/cli-repo';
 import { editSpec, render, stateOf } from './support/states';
@@ -192,6 +195,30 @@ describe('the gate: validate and diff use the transition model', () => {
     const after = new Map([...roots, ...b.files].map(([p, c]) => [p, p.includes('virtualservice-') ? bare(c) : c]));
     const g = gateTransition(new Map([...roots, ...a.files]), after);
     expect(g.refusals.join('\n')).toMatch(/unsafe during sync: Argo CD, Application argocd\/sampleapp, .*canary sampleapp 0\.2\.0 gets 50% of requests/);
+  });
+});
+
+describe('the moves\' sync-safety gate', () => {
+  const ctxOf = (before: Map<string, string>, after: Map<string, string>) => ({
+    git: undefined as never, root: path.resolve(__dirname, '..'), subject: undefined as never, specPath: 'releases/sampleapp.yaml', specBefore: '', specAfter: '',
+    outputPaths: ['dist/sampleapp'], distBefore: before, distAfter: after, force: false, dryRun: false, now: 0,
+  });
+
+  test('fails a move whose sync would give the canary its replica share (exit 2 as MoveRefusedError, gate sync-safety)', () => {
+    const a = stateOf('sampleapp', (d) => d.setIn(['canary'], d.createNode({ version: '0.2.0', weight: 5 }))).files;
+    const bare = (c: string) => c.replace(/\n(\s+)subset: prod\n/, '\n');
+    const b = new Map([...stateOf('sampleapp').files].map(([p, c]) => [p, p.includes('virtualservice-') ? bare(c) : c]));
+    let err: unknown;
+    try { syncGate.check(ctxOf(a, b)); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(MoveRefusedError);
+    expect((err as MoveRefusedError).gate).toBe('sync-safety');
+    expect((err as Error).message).toMatch(/^this move is not safe to sync:\n  unsafe during sync: Argo CD, Application argocd\/sampleapp, .*canary sampleapp 0\.2\.0 gets 50% of requests to sampleapp\.example\.com\//);
+    expect(MOVE_GATES.map((g) => g.name)).toContain('sync-safety');
+  });
+
+  test('GIVEN the real abort THEN the gate lets it pass', () => {
+    const a = stateOf('sampleapp', (d) => d.setIn(['canary'], d.createNode({ version: '0.2.0', weight: 5 }))).files;
+    expect(syncGate.check(ctxOf(a, stateOf('sampleapp').files))).toEqual({});
   });
 });
 
