@@ -34,6 +34,14 @@ describe('finding 3: Istio weights also hold inside the mesh', () => {
     expect(edge.spec.hosts).toEqual(['sampleapp.example.com']);
   });
 
+  test('GIVEN sampleapp at 5% THEN traffic shows the mesh callers as an entry point of their own, split 95/5', () => {
+    const s = stateOf('sampleapp', (d) => d.setIn(['canary'], d.createNode({ version: '0.2.0', weight: 5 })));
+    const mesh = computeTraffic(objects(s.files)).entries.find((e) => e.host === 'sampleapp.sampleapp.svc.cluster.local')!;
+    expect(mesh.entry).toBe('VirtualService sampleapp/sampleapp-mesh');
+    expect(mesh.notes).toContain('callers inside the mesh (gateway mesh)');
+    expect(mesh.flows.map((f) => [f.version, Math.round(f.share * 100)])).toEqual([['0.1.0', 95], ['0.2.0', 5]]);
+  });
+
   test('GIVEN router.mesh: false THEN no mesh VirtualService (edge only)', () => {
     const s = stateOf('sampleapp', (d) => d.setIn(['router', 'mesh'], false));
     expect(s.objects.filter((o) => o.kind === 'VirtualService').map((o) => o.metadata.name)).toEqual(['sampleapp']);
@@ -212,7 +220,7 @@ describe('the moves\' sync-safety gate', () => {
     try { syncGate.check(ctxOf(a, b)); } catch (e) { err = e; }
     expect(err).toBeInstanceOf(MoveRefusedError);
     expect((err as MoveRefusedError).gate).toBe('sync-safety');
-    expect((err as Error).message).toMatch(/^this move is not safe to sync:\n  unsafe during sync: Argo CD, Application argocd\/sampleapp, .*canary sampleapp 0\.2\.0 gets 50% of requests to sampleapp\.example\.com\//);
+    expect((err as Error).message).toMatch(/^this move is not safe to sync:\n[\s\S]*unsafe during sync: Argo CD, Application argocd\/sampleapp, .*canary sampleapp 0\.2\.0 gets 50% of requests to sampleapp\.example\.com\//);
     expect(MOVE_GATES.map((g) => g.name)).toContain('sync-safety');
   });
 
