@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import * as analyze from './commands/analyze';
 import * as group from './commands/group';
 import * as review from './commands/review';
 import * as rollout from './commands/rollout';
@@ -17,6 +18,7 @@ const COMMANDS: readonly { register(program: Command, ctx: CliContext): void }[]
   verify,
   group,
   review,
+  analyze,
 ];
 
 /** Builds the command tree. Commands report their exit code through `ctx.setCode`. */

@@ -1,0 +1,254 @@
+import * as http from 'http';
+import * as net from 'net';
+import { AddressInfo } from 'net';
+import { AUTH_ENV, requestSeries, workshopRepo, workshopWithCanary } from './support/analysis';
+import { cliAsync, repoState } from './support/cli-repo';
+import { prometheusAvailable, PrometheusServer, Series, startPrometheus } from './support/prometheus';
+
+// One real Prometheus (Debian's package) for the whole file, holding the series of every scenario.
+// Scenarios are told apart by the canary version label: the reference spec's query selects
+// {namespace="{{canary.namespace}}", version="{{canary.version}}"}.
+const avail = prometheusAvailable(); // throws in CI when Prometheus is missing: never a silent skip
+const maybe = avail.ok ? describe : describe.skip;
+if (!avail.ok) {
+  // eslint-disable-next-line no-console
+  console.warn(`skipping the Prometheus analysis tests: ${avail.reason}`);
+}
+
+const NOW = Math.floor(Date.now() / 1000);
+/** The commit that set the canary's weight: 30 minutes ago. */
+const WEIGHT_SET = NOW - 30 * 60;
+const FROM = NOW - 60 * 60;
+const TO = NOW - 5;
+
+function dataset(): Series[] {
+  return [
+    // 1.1.0: 5% of answers are errors since long before the step
+    ...requestSeries('workshop-canary', '1.1.0', FROM, TO, 10, 0.5),
+    // 1.2.0: 0.2% errors
+    ...requestSeries('workshop-canary', '1.2.0', FROM, TO, 10, 0.02),
+    // 1.4.0: many errors before the weight was set, none after: the window must not see them
+    ...requestSeries('workshop-canary', '1.4.0', FROM, TO, 10, (t) => (t <= WEIGHT_SET ? 5 : 0)),
+    // 1.5.0: too little traffic to decide (18 requests in 30 minutes < minSamples 100)
+    ...requestSeries('workshop-canary', '1.5.0', FROM, TO, 0.01, 0),
+    // 1.6.0: healthy until 7 minutes ago, then 50% errors
+    ...requestSeries('workshop-canary', '1.6.0', FROM, TO, 10, (t) => (t > NOW - 7 * 60 ? 10 : 0)),
+    // the stable track
+    ...requestSeries('workshop', '1.0.0', FROM, TO, 30, 0.03),
+  ];
+}
+
+let prom: PrometheusServer;
+const cleanups: (() => void | Promise<void>)[] = [];
+
+beforeAll(async () => {
+  if (!avail.ok) return;
+  prom = await startPrometheus(dataset());
+}, 60000);
+
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+  if (prom) await prom.stop();
+});
+
+/** GIVEN the workshop release running `version` at 25% since WEIGHT_SET, its analysis pointed at `address`. */
+function repoFor(version: string, address = prom.url, edit?: (s: string) => string, committedAt = WEIGHT_SET): string {
+  const repo = workshopRepo(workshopWithCanary(version, 25, address, edit), committedAt);
+  cleanups.push(repo.cleanup);
+  return repo.root;
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+async function analyze(root: string, json = false, env: NodeJS.ProcessEnv = AUTH_ENV) {
+  return cliAsync(root, ['analyze', 'workshop', ...(json ? ['--json'] : [])], env);
+}
+
+interface JsonReport {
+  verdict: string;
+  window: { startUnix: number; seconds: number; startDelaySeconds: number };
+  metrics: { name: string; query: string; value: string; verdict: string; reason: string; measurements: { timeUnix: number; taken: boolean; result?: number[]; samples?: { canary: number; stable?: number }; verdict?: string; baseline?: number[] }[] }[];
+}
+
+maybe('analyze against a real Prometheus', () => {
+  test('GIVEN a canary answering 5% errors WHEN analyze THEN it fails (exit 1) and prints the value, the condition and the query as sent', async () => {
+    const root = repoFor('1.1.0');
+    const before = repoState(root);
+    const r = await analyze(root);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^METRIC\s+VALUE\s+CONDITION\s+VERDICT\s+QUERY$/m);
+    const row = r.stdout.split('\n').find((l) => l.startsWith('error-rate'));
+    expect(row).toMatch(/^error-rate\s+0\.04\d*\s+success: result\[0\] <= 0\.01\s+fail\s+sum\(increase\(http_requests_total\{namespace="workshop-canary",version="1\.1\.0",code=~"5\.\."\}\[\d+s\]\)\)/);
+    expect(r.stdout).toMatch(/error-rate: fail: 3 of 3 measurement\(s\) failed \(failureLimit 0\): successCondition result\[0\] <= 0\.01 does not hold/);
+    expect(r.stdout).toMatch(/analyze workshop: fail \(1 metric\(s\): 0 pass, 1 fail/);
+    expect(repoState(root)).toEqual(before); // read-only
+  });
+
+  test('GIVEN a canary answering 0.2% errors WHEN analyze --json THEN it passes (exit 0), three measurements 5 minutes apart, each over the window since the weight commit plus startDelay', async () => {
+    const root = repoFor('1.2.0');
+    const r = await analyze(root, true);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as JsonReport;
+    expect(j.verdict).toBe('pass');
+    expect(j.window.startUnix).toBe(WEIGHT_SET + 120);
+    expect(j.window.startDelaySeconds).toBe(120);
+    const m = j.metrics[0];
+    expect(m.verdict).toBe('pass');
+    expect(m.measurements).toHaveLength(3);
+    const times = m.measurements.map((x) => x.timeUnix);
+    expect(times[2] - times[1]).toBe(300);
+    expect(times[1] - times[0]).toBe(300);
+    for (const x of m.measurements) {
+      expect(x.verdict).toBe('pass');
+      expect(x.result?.[0]).toBeGreaterThan(0.001);
+      expect(x.result?.[0]).toBeLessThan(0.003);
+      expect(x.samples?.canary).toBeGreaterThan(100);
+    }
+    // the query of the last measurement covers exactly its window: now - (weight commit + 2m)
+    const window = Number(/\[(\d+)s\]/.exec(m.query)?.[1]);
+    expect(window).toBe(times[2] - (WEIGHT_SET + 120));
+  });
+
+  test('GIVEN errors only before the weight was set WHEN analyze THEN the window does not see them and the analysis passes', async () => {
+    const root = repoFor('1.4.0');
+    const r = await analyze(root, true);
+    const j = JSON.parse(r.stdout) as JsonReport;
+    expect(j.metrics[0].measurements.map((x) => x.result?.[0])).toEqual([0, 0, 0]);
+    expect(r.code).toBe(0);
+    // AND the same data over a window that starts before the step would fail: the data is really there
+    const early = repoFor('1.4.0', prom.url, undefined, NOW - 50 * 60);
+    const e = await analyze(early);
+    expect(e.code).toBe(1);
+  });
+
+  test('GIVEN no series for the canary WHEN analyze THEN it is inconclusive (exit 3) and says no data', async () => {
+    const root = repoFor('1.3.0');
+    const r = await analyze(root);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^error-rate\s+no data\s+.*inconclusive/m);
+    expect(r.stdout).toMatch(/too few samples: canary 0 < minSamples 100/);
+    expect(r.stdout).toMatch(/analyze workshop: inconclusive/);
+  });
+
+  test('GIVEN too little traffic WHEN analyze THEN too few samples is inconclusive even though the ratio is fine', async () => {
+    const root = repoFor('1.5.0');
+    const r = await analyze(root, true);
+    expect(r.code).toBe(3);
+    const m = (JSON.parse(r.stdout) as JsonReport).metrics[0];
+    expect(m.reason).toMatch(/too few samples: canary 1\d(\.\d+)? < minSamples 100/);
+  });
+
+  test('GIVEN errors that started 7 minutes ago WHEN analyze with count 3 THEN each measurement is evaluated at its own time: pass, fail, fail; failureLimit decides', async () => {
+    const root = repoFor('1.6.0');
+    const j = JSON.parse((await analyze(root, true)).stdout) as JsonReport;
+    expect(j.metrics[0].measurements.map((x) => x.verdict)).toEqual(['pass', 'fail', 'fail']);
+    expect(j.verdict).toBe('fail');
+    const tolerant = repoFor('1.6.0', prom.url, (s) => s.replace('      count: 3', '      failureLimit: 2\n      count: 3'));
+    const t = await analyze(tolerant, true);
+    expect((JSON.parse(t.stdout) as JsonReport).verdict).toBe('pass');
+    expect(t.code).toBe(0);
+  });
+
+  test('GIVEN the weight set 5 minutes ago WHEN analyze (count 3, interval 5m, startDelay 2m) THEN only one measurement fits: inconclusive, wait', async () => {
+    const root = repoFor('1.2.0', prom.url, undefined, NOW - 5 * 60);
+    const r = await analyze(root, true);
+    expect(r.code).toBe(3);
+    const m = (JSON.parse(r.stdout) as JsonReport).metrics[0];
+    expect(m.measurements.map((x) => x.taken)).toEqual([false, false, true]);
+    expect(m.reason).toMatch(/1 of 3 measurement\(s\) fit in the window so far \(every 5m\); wait/);
+  });
+
+  test('GIVEN the weight set 1 minute ago WHEN analyze THEN the window is not open yet (startDelay 2m): inconclusive, nothing queried', async () => {
+    const root = repoFor('1.1.0', `http://127.0.0.1:${await closedPort()}`, undefined, NOW - 60);
+    const r = await analyze(root);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/not open yet/);
+    expect(r.stdout).toMatch(/0 of 3 measurement\(s\) fit in the window so far/);
+  });
+
+  test('GIVEN compare: stable WHEN analyze THEN the baseline query runs for the stable track and the condition compares the two', async () => {
+    const compare = (s: string) => s.replace('      successCondition: result[0] <= 0.01', '      successCondition: result[0] <= baseline[0] * 2.0 + 0.001\n      compare: stable')
+      .replace('version="{{canary.version}}",code', 'version="{{version}}",code').replace('namespace="{{canary.namespace}}",version="{{canary.version}}"}', 'namespace="{{namespace}}",version="{{version}}"}')
+      .replace('namespace="{{canary.namespace}}",version="{{version}}",code', 'namespace="{{namespace}}",version="{{version}}",code');
+    const good = repoFor('1.2.0', prom.url, compare);
+    const g = JSON.parse((await analyze(good, true)).stdout) as JsonReport;
+    const last = g.metrics[0].measurements[2];
+    expect(last.baseline?.[0]).toBeCloseTo(0.001, 4); // stable: 0.03 / 30.03
+    expect(last.samples?.stable).toBeGreaterThan(10000);
+    expect(g.metrics[0].query).toContain('namespace="workshop-canary",version="1.2.0"');
+    expect(g.verdict).toBe('pass'); // 0.2% <= 2 x 0.1% + 0.1%
+    const bad = repoFor('1.1.0', prom.url, compare);
+    const b = await analyze(bad);
+    expect(b.code).toBe(1);
+    expect(b.stdout).toMatch(/^error-rate\s+0\.04\d* vs stable 0\.000999\d*\s+/m);
+  });
+
+  test('GIVEN a Mimir-style gateway in front of Prometheus that wants X-Scope-OrgID and a bearer token WHEN analyze THEN both are sent, the token read from the environment', async () => {
+    const seen: http.IncomingHttpHeaders[] = [];
+    const gateway = http.createServer((req, res) => {
+      seen.push(req.headers);
+      if (req.headers['x-scope-orgid'] !== 'tenant-a' || req.headers.authorization !== 'Bearer test-token') {
+        res.writeHead(401, { 'Content-Type': 'text/plain' });
+        res.end('no org id or token\n');
+        return;
+      }
+      const up = http.request(`${prom.url}${(req.url ?? '').replace(/^\/prometheus/, '')}`, { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? '' } }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      req.pipe(up);
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => { gateway.closeAllConnections(); gateway.close(() => resolve()); }));
+    const address = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/prometheus`;
+    const tenant = (s: string) => s.replace('          headers:\n', '          headers:\n            - key: X-Scope-OrgID\n              value: tenant-a\n');
+    const root = repoFor('1.2.0', address, tenant);
+    const r = await analyze(root);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(seen.length).toBeGreaterThanOrEqual(6); // 3 measurements x (query + sampleQuery)
+    // AND with a wrong token the gateway refuses: exit 1, the status shown, the token not
+    const denied = await analyze(root, false, { PROMETHEUS_AUTHORIZATION: 'Bearer wrong' });
+    expect(denied.code).toBe(1);
+    expect(denied.stdout).toMatch(/answered HTTP 401 \(no org id or token\)/);
+    expect(denied.stdout + denied.stderr).not.toContain('Bearer wrong');
+  });
+
+  test('fails with exit 2 when the credential is not in the environment, naming the variable', async () => {
+    const root = repoFor('1.2.0');
+    const r = await analyze(root, false, { PROMETHEUS_AUTHORIZATION: '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error: metric error-rate: header Authorization is read from the environment variable PROMETHEUS_AUTHORIZATION, which is not set; export it/);
+  });
+
+  test('fails with exit 1 when Prometheus is unreachable, naming the address', async () => {
+    const port = await closedPort();
+    const root = repoFor('1.2.0', `http://127.0.0.1:${port}`);
+    const r = await analyze(root);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^error-rate\s+error\s+.*error/m);
+    expect(r.stdout).toContain(`error-rate: error: cannot reach Prometheus (metric error-rate) at http://127.0.0.1:${port}/api/v1/query (ECONNREFUSED)`);
+  });
+
+  test('fails with exit 1 on an HTTP 400 (a query Prometheus cannot parse), with its error', async () => {
+    const root = repoFor('1.2.0', prom.url, (s) => s.replace('      successCondition:', '      # broken\n      successCondition:').replace('/ sum(increase(', '/ sum(increase(('));
+    const r = await analyze(root);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/answered HTTP 400 \(bad_data: invalid parameter "query": .*parse error/);
+  });
+
+  test('fails with exit 1 when the query gives a range vector instead of numbers', async () => {
+    const root = repoFor('1.2.0', prom.url, (s) => s.replace(/      query: >-\n[\s\S]*?\n      successCondition/, '      query: http_requests_total{namespace="{{canary.namespace}}"}[5m]\n      successCondition'));
+    const r = await analyze(root);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/gives a range vector, not a value per series/);
+  });
+});
