@@ -1,4 +1,4 @@
-import { fmt, fmtSeconds, judgeAnalysis, judgeMeasurement, judgeMetric, MeasurementVerdict, Verdict } from './judge';
+import { fmt, judgeAnalysis, judgeMeasurement, judgeMetric, MeasurementVerdict, Verdict } from './judge';
 import { AnalysisModel, MetricModel } from './model';
 import { providerFor } from './providers/registry';
 import { AnalysisError, MissingCredentialError } from './providers/provider';
@@ -157,7 +157,6 @@ export function shownValue(r: MetricReport): string {
 
 /** One line per metric for a commit's trailers: `error-rate 0.004 (result[0] <= 0.01) pass`. */
 export function analysisTrailers(report: AnalysisReport): [string, string][] {
-  return report.metrics.map((r) => ['Analysis', `${r.name} ${shownValue(r)} (${r.condition.replace(/^success: |^failure: /, '')}) ${r.verdict}`]);
+  return report.metrics.map((r) => ['Analysis', `${r.name} ${shownValue(r)} (${r.condition.replace(/^success: |^failure: /, '')}) ${r.verdict}`.replace(/\s+/g, ' ')]);
 }
 
-export { fmtSeconds };
