@@ -3,7 +3,7 @@ import { MissingCredentialError } from '../../analysis/providers/provider';
 import { AnalysisReport, shownValue } from '../../analysis/run';
 import { formatDuration } from '../../rollout';
 import { UsageError } from '../../spec/errors';
-import { analysisSubject, AnalysisSubject, analysisWindow, AnalysisWindow, analyzeNow, loadNamedSpec } from '../analysis';
+import { analysisSubject, AnalysisSubject, analysisWindow, AnalysisWindow, analyzeNow, loadNamedSpec, openForAnalysis } from '../analysis';
 import { CliContext } from '../context';
 import { EXIT_FAILURE, EXIT_OK } from '../output';
 
@@ -22,8 +22,9 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<release>', 'release or release group name (releases/<name>.yaml)')
     .option('--json', 'print the report as JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
+      const git = await openForAnalysis(ctx.root());
       const subject = analysisSubject(loadNamedSpec(ctx.root(), name));
-      const window = await analysisWindow(ctx.root(), subject);
+      const window = await analysisWindow(git, ctx.root(), subject);
       const report = await runOrRefuse(subject, window);
       if (opts.json) ctx.io.out(JSON.stringify(reportJson(subject, window, report), null, 2));
       else for (const line of reportLines(subject, window, report)) ctx.io.out(line);
