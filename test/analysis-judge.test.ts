@@ -88,3 +88,26 @@ describe('templates and conditions', () => {
       .toEqual([['Analysis', 'error-rate 0.04235 (result[0] <= 0.01) fail']]);
   });
 });
+
+describe('advance: what to do with one canary', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { decideAdvance } = require('../lib/rollout/advance') as typeof import('../lib/rollout/advance');
+  const base = { weight: 25, weightTotal: 100, next: { kind: 'step', weight: 100, index: 3 } as const, soakRemainingSeconds: 0, autoPromote: false };
+  test.each([
+    [{ verdict: 'fail' }, 'abort'],
+    [{ verdict: 'fail', soakRemainingSeconds: 600 }, 'abort'],
+    [{ verdict: 'pass' }, 'step'],
+    [{ verdict: 'pass', soakRemainingSeconds: 60 }, 'wait'],
+    [{ verdict: 'inconclusive' }, 'wait'],
+    [{ verdict: 'error' }, 'wait'],
+    [{ verdict: 'pass', next: { kind: 'promote' } }, 'wait'],
+    [{ verdict: 'pass', next: { kind: 'promote' }, autoPromote: true }, 'promote'],
+    [{ weight: 0, verdict: 'fail' }, 'wait'],
+  ])('GIVEN %j THEN %s', (over, action) => {
+    expect(decideAdvance({ ...base, ...over } as Parameters<typeof decideAdvance>[0]).action).toBe(action);
+  });
+  test('says why it waits', () => {
+    expect(decideAdvance({ ...base, verdict: 'pass', soakRemainingSeconds: 90 }).reason).toBe('the analysis passes, but 1m 30s of soak time is left at 25%');
+    expect(decideAdvance({ ...base, verdict: 'inconclusive' }).reason).toMatch(/inconclusive/);
+  });
+});
