@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { requireAnalysisModel, AnalysisModel } from '../analysis/model';
-import { AnalysisReport, AnalysisTarget, runAnalysis } from '../analysis/run';
+import { MissingCredentialError } from '../analysis/providers/provider';
+import { AnalysisReport, AnalysisTarget, analysisTrailers, runAnalysis } from '../analysis/run';
 import { Git, NotARepositoryError } from '../git';
 import { percent } from '../rollout';
 import { SpecError, UsageError } from '../spec/errors';
@@ -135,4 +136,57 @@ export async function openForAnalysis(root: string): Promise<Git> {
 /** Runs a subject's analysis over its window now. */
 export function analyzeNow(s: AnalysisSubject, w: AnalysisWindow, now?: number): Promise<AnalysisReport> {
   return runAnalysis(s.analysis, s.target, { windowStart: w.start, ...(now !== undefined ? { now } : {}) });
+}
+
+/**
+ * A move refused by the analysis gate: the analysis failed (exit 1), could not be measured (exit 1)
+ * or is inconclusive (exit 3), as `analyze` exits. Nothing written, no commit.
+ */
+export class AnalysisRefusedError extends Error {
+  constructor(message: string, public readonly exitCode: number) {
+    super(message);
+    this.name = 'AnalysisRefusedError';
+  }
+}
+
+/** What the analysis gate adds to a move it lets pass. */
+export interface AnalysisGateResult {
+  readonly trailers: [string, string][];
+  readonly warnings: string[];
+  /** The analysis run, when one ran. */
+  readonly report?: AnalysisReport;
+}
+
+/**
+ * The analysis gate of `step` and `promote` (and of `advance`'s moves): when the release has an
+ * `analysis:` section and its canary serves user traffic (weight above 0), the analysis runs over
+ * its window now; the move goes on when it passes, its results as `Analysis:` trailers. On fail,
+ * error or inconclusive the move is refused (AnalysisRefusedError: exit 1, 1, 3) unless `force`,
+ * which records `Analysis-Override: <verdict> (--force)`. `precomputed` reuses a report (advance
+ * already ran it). Other moves (start, set-weight, abort) pass untouched.
+ */
+export async function analysisGate(git: Git, root: string, release: LoadedRelease, move: 'start' | 'step' | 'set-weight' | 'promote' | 'abort', opts: { force: boolean; precomputed?: AnalysisReport; now?: number }): Promise<AnalysisGateResult> {
+  const m = release.model;
+  if ((move !== 'step' && move !== 'promote') || !m.spec.analysis || !m.canary) return { trailers: [], warnings: [] };
+  if (m.canary.weight === 0) return { trailers: [['Analysis', 'skipped at 0% (no user traffic to judge; the smoke checks gate this move)']], warnings: [] };
+  const subject = analysisSubject({ release });
+  let report = opts.precomputed;
+  if (!report) {
+    const window = await analysisWindow(git, root, subject);
+    try {
+      report = await analyzeNow(subject, window, opts.now);
+    } catch (e) {
+      if (e instanceof MissingCredentialError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  const trailers = analysisTrailers(report);
+  if (report.verdict === 'pass') return { trailers, warnings: [], report };
+  const reasons = report.metrics.filter((x) => x.verdict !== 'pass').map((x) => `${x.name}: ${x.verdict}: ${x.reason}`);
+  if (opts.force) {
+    return { trailers: [...trailers, ['Analysis-Override', `${report.verdict} (--force)`]], warnings: [`the analysis of ${m.name} is ${report.verdict}, moving on anyway (--force): ${reasons.join('; ')}`], report };
+  }
+  const code = report.verdict === 'inconclusive' ? 3 : 1;
+  const what = report.verdict === 'inconclusive' ? 'is inconclusive' : report.verdict === 'fail' ? 'failed' : 'could not be measured';
+  throw new AnalysisRefusedError(`${move} refused: the analysis of ${m.name} ${what}; nothing was changed or committed\n${reasons.join('\n')}\n${report.verdict === 'fail' ? `abort it (cdk8s-canary abort ${m.name}), or pass --force to ${move} anyway` : `wait and retry, or pass --force to ${move} anyway`}`, code);
 }

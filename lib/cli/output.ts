@@ -41,6 +41,9 @@ export function reportError(e: unknown, io: Io): number {
   }
   const msg = e instanceof Error ? e.message : String(e);
   io.err(`error: ${msg}`);
+  // an error may carry its own exit code (the analysis gate: 1 failed, 3 inconclusive)
+  const own = (e as { exitCode?: unknown } | null)?.exitCode;
+  if (typeof own === 'number' && Number.isInteger(own) && own > 0) return own;
   if (process.env.CDK8S_CANARY_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
   return EXIT_FAILURE;
 }
