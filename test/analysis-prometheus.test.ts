@@ -1,9 +1,13 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
 import * as http from 'http';
+import * as path from 'path';
 import * as net from 'net';
 import { AddressInfo } from 'net';
 import { AUTH_ENV, requestSeries, workshopRepo, workshopWithCanary } from './support/analysis';
 import { cli as cliInProcess } from './support/cli';
-import { cliAsync, repoState } from './support/cli-repo';
+import { cliAsync, git, GIT_ENV, repoState, tempRepo } from './support/cli-repo';
+import { REPO } from './support/project';
 import { prometheusAvailable, PrometheusServer, Series, startPrometheus } from './support/prometheus';
 
 // One real Prometheus (Debian's package) for the whole file, holding the series of every scenario.
@@ -34,6 +38,8 @@ function dataset(): Series[] {
     ...requestSeries('workshop-canary', '1.5.0', FROM, TO, 0.01, 0),
     // 1.6.0: healthy until 7 minutes ago, then 50% errors
     ...requestSeries('workshop-canary', '1.6.0', FROM, TO, 10, (t) => (t > NOW - 7 * 60 ? 10 : 0)),
+    // the entry app of the release group frontend-backend (S3): its canary 1.2 fails
+    ...requestSeries('frontend-main', '1.2', FROM, TO, 10, 1),
     // the stable track
     ...requestSeries('workshop', '1.0.0', FROM, TO, 30, 0.03),
   ];
@@ -230,6 +236,28 @@ maybe('analyze against a real Prometheus', () => {
     expect(denied.code).toBe(1);
     expect(denied.stdout).toMatch(/answered HTTP 401 \(no org id or token\)/);
     expect(denied.stdout + denied.stderr).not.toContain('Bearer wrong');
+  });
+
+  test('GIVEN the release group frontend-backend at stage 3 with an analysis WHEN analyze THEN the template variables name its entry app and the window starts at the stage/weight commit', async () => {
+    const group = fs.readFileSync(path.join(REPO, 'releases/frontend-backend.yaml'), 'utf8').replace('stage: 1\n', 'stage: 3\nweight: 30\n') + `analysis:
+  metrics:
+    - name: errors
+      provider: { prometheus: { address: ${prom.url} } }
+      query: sum(rate(http_requests_total{namespace="{{canary.namespace}}",version="{{canary.version}}",code="500"}[{{window}}])) / sum(rate(http_requests_total{namespace="{{namespace}}",version="{{version}}"}[{{window}}]))
+      successCondition: result[0] < 0.05
+`;
+    const repo = tempRepo();
+    cleanups.push(repo.cleanup);
+    repo.write('releases/frontend-backend.yaml', group);
+    git(repo.root, 'add', '-A');
+    execFileSync('git', ['commit', '-q', '-m', 'frontend-backend: stage 3/6'], { cwd: repo.root, env: { ...GIT_ENV, GIT_COMMITTER_DATE: `@${WEIGHT_SET} +0000` } });
+    const r = await cliInProcess(repo.root, 'analyze', 'frontend-backend', '--json');
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.out) as JsonReport & { kind: string };
+    expect(j.kind).toBe('group');
+    expect(j.window.startUnix).toBe(WEIGHT_SET);
+    expect(j.metrics[0].query).toContain('namespace="frontend-main",version="1.2",code="500"');
+    expect(j.metrics[0].value).toMatch(/^0\.09\d*$/);
   });
 
   test('fails with exit 2 when the credential is not in the environment, naming the variable', async () => {

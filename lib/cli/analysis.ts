@@ -6,6 +6,9 @@ import { AnalysisReport, AnalysisTarget, analysisTrailers, runAnalysis } from '.
 import { Git, NotARepositoryError } from '../git';
 import { percent } from '../rollout';
 import { SpecError, UsageError } from '../spec/errors';
+import { AnalysisRefusedError } from './analysis-errors';
+
+export { AnalysisRefusedError };
 import { LoadedGroup, LoadedRelease, readSpec, specFiles } from '../spec/loader';
 import { cacheCompiledValidators } from '../spec/schemas';
 import { PROJECT_CHECKS, PROJECT_GROUP_CHECKS, projectPaths } from '../synth/project';
@@ -136,17 +139,6 @@ export async function openForAnalysis(root: string): Promise<Git> {
 /** Runs a subject's analysis over its window now. */
 export function analyzeNow(s: AnalysisSubject, w: AnalysisWindow, now?: number): Promise<AnalysisReport> {
   return runAnalysis(s.analysis, s.target, { windowStart: w.start, ...(now !== undefined ? { now } : {}) });
-}
-
-/**
- * A move refused by the analysis gate: the analysis failed (exit 1), could not be measured (exit 1)
- * or is inconclusive (exit 3), as `analyze` exits. Nothing written, no commit.
- */
-export class AnalysisRefusedError extends Error {
-  constructor(message: string, public readonly exitCode: number) {
-    super(message);
-    this.name = 'AnalysisRefusedError';
-  }
 }
 
 /** What the analysis gate adds to a move it lets pass. */

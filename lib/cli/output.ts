@@ -1,4 +1,5 @@
 import { SpecError, UsageError } from '../spec/errors';
+import { AnalysisRefusedError } from './analysis-errors';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad input or a refused move. */
 export const EXIT_OK = 0;
@@ -41,9 +42,7 @@ export function reportError(e: unknown, io: Io): number {
   }
   const msg = e instanceof Error ? e.message : String(e);
   io.err(`error: ${msg}`);
-  // an error may carry its own exit code (the analysis gate: 1 failed, 3 inconclusive)
-  const own = (e as { exitCode?: unknown } | null)?.exitCode;
-  if (typeof own === 'number' && Number.isInteger(own) && own > 0) return own;
+  if (e instanceof AnalysisRefusedError) return e.exitCode; // 1 failed or not measured, 3 inconclusive
   if (process.env.CDK8S_CANARY_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
   return EXIT_FAILURE;
 }
