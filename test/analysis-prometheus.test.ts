@@ -290,3 +290,141 @@ maybe('analyze against a real Prometheus', () => {
     expect(r.stdout).toMatch(/gives a range vector, not a value per series/);
   });
 });
+
+/** The last commit's subject and trailers. */
+function lastCommit(root: string): { subject: string; body: string; count: number } {
+  return { subject: git(root, 'log', '-1', '--format=%s').trim(), body: git(root, 'log', '-1', '--format=%b'), count: Number(git(root, 'rev-list', '--count', 'HEAD').trim()) };
+}
+
+/** GIVEN the workshop release (with its dist/) running `version` at `weight` since `committedAt`. */
+function movableRepo(version: string, weight = 25, committedAt = WEIGHT_SET, edit?: (s: string) => string): string {
+  const repo = workshopRepo(workshopWithCanary(version, weight, prom.url, edit), committedAt, { synth: true });
+  cleanups.push(repo.cleanup);
+  return repo.root;
+}
+
+async function run(root: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  process.env.PROMETHEUS_AUTHORIZATION = AUTH_ENV.PROMETHEUS_AUTHORIZATION;
+  try { return await cliInProcess(root, ...args); } finally { delete process.env.PROMETHEUS_AUTHORIZATION; }
+}
+
+maybe('advance, and the analysis gate of step and promote (the reference workshop release, a real Prometheus)', () => {
+  test('GIVEN a canary error ratio above the threshold WHEN advance THEN it commits an abort whose trailers carry the failing value', async () => {
+    const root = movableRepo('1.1.0');
+    const r = await run(root, 'advance');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^workshop: error-rate 0\.047\d* \(success: result\[0\] <= 0\.01\) fail: 3 of 3 measurement\(s\) failed/m);
+    expect(r.out).toMatch(/^workshop: abort: the analysis failed$/m);
+    expect(r.out).toMatch(/advance: 1 running canary with analysis: 1 abort, 0 step, 0 promote, 0 waiting/);
+    const c = lastCommit(root);
+    expect(c.subject).toBe('workshop: abort canary 1.1.0 at 25%, traffic back to 1.0.0');
+    expect(c.body).toMatch(/^Move: abort$/m);
+    expect(c.body).toMatch(/^Analysis: error-rate 0\.047\d* \(result\[0\] <= 0\.01\) fail$/m);
+    expect(c.body).toMatch(/^Advance: the analysis failed$/m);
+    expect(fs.readFileSync(path.join(root, 'releases/workshop.yaml'), 'utf8')).not.toMatch(/^canary:/m);
+    expect(git(root, 'status', '--porcelain')).toBe('');
+    expect(git(root, 'show', '--stat', '--format=', 'HEAD')).toMatch(/dist\/workshop\//);
+  });
+
+  test('GIVEN the ratio below the threshold and the soak elapsed WHEN advance THEN it commits the next step; run again at once THEN it does nothing (idempotent)', async () => {
+    const root = movableRepo('1.2.0');
+    const r = await run(root, 'advance');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^workshop: step: the analysis passes; next rung 100%$/m);
+    const c = lastCommit(root);
+    expect(c.subject).toBe('workshop: canary 1.2.0 25% -> 100%');
+    expect(c.body).toMatch(/^Canary-Weight: 100$/m);
+    expect(c.body).toMatch(/^Analysis: error-rate 0\.00199\d* \(result\[0\] <= 0\.01\) pass$/m);
+    expect(c.body).not.toMatch(/Override/);
+    const again = await run(root, 'advance');
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/^workshop: nothing to do: the analysis is inconclusive; nothing moved$/m);
+    expect(lastCommit(root).count).toBe(c.count);
+  });
+
+  test('GIVEN no data WHEN advance THEN it does nothing and says inconclusive', async () => {
+    const root = movableRepo('1.3.0');
+    const before = repoState(root);
+    const r = await run(root, 'advance');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^workshop: error-rate no data .* inconclusive: /m);
+    expect(r.out).toMatch(/^workshop: nothing to do: the analysis is inconclusive; nothing moved$/m);
+    expect(repoState(root)).toEqual(before);
+  });
+
+  test('GIVEN a passing analysis but soak time left WHEN advance THEN it waits and says how long', async () => {
+    const root = movableRepo('1.2.0', 25, NOW - 10 * 60, (s) => s.replace('      count: 3 ', '      count: 1 '));
+    const r = await run(root, 'advance');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^workshop: nothing to do: the analysis passes, but [45]m( \d+s)? of soak time is left at 25%$/m);
+  });
+
+  test('GIVEN the last rung WHEN advance THEN it promotes only when the spec allows autoPromote', async () => {
+    const held = movableRepo('1.2.0', 100);
+    const h = await run(held, 'advance');
+    expect(h.out).toMatch(/^workshop: nothing to do: the analysis passes at the last rung; promoting is a person's call \(analysis\.autoPromote is false\)/m);
+    const auto = movableRepo('1.2.0', 100, WEIGHT_SET, (s) => s.replace('  startDelay: 2m', '  startDelay: 2m\n  autoPromote: true'));
+    const a = await run(auto, 'advance');
+    expect(a.code).toBe(0);
+    const c = lastCommit(auto);
+    expect(c.subject).toBe('workshop: promote 1.2.0 to stable (was 1.0.0)');
+    expect(c.body).toMatch(/^Analysis: error-rate .* pass$/m);
+  });
+
+  test('GIVEN a failing analysis WHEN step THEN it is refused (exit 1, nothing changed); with --force it moves and records the override', async () => {
+    const root = movableRepo('1.1.0');
+    const before = repoState(root);
+    const r = await run(root, 'step', 'workshop');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^error: step refused: the analysis of workshop failed; nothing was changed or committed\nerror-rate: fail: 3 of 3 measurement\(s\) failed/m);
+    expect(repoState(root)).toEqual(before);
+    const forced = await run(root, 'step', 'workshop', '--force');
+    expect(forced.code).toBe(0);
+    expect(forced.err).toMatch(/warning: the analysis of workshop is fail, moving on anyway \(--force\)/);
+    const c = lastCommit(root);
+    expect(c.body).toMatch(/^Analysis: error-rate 0\.047\d* \(result\[0\] <= 0\.01\) fail$/m);
+    expect(c.body).toMatch(/^Analysis-Override: fail \(--force\)$/m);
+  });
+
+  test('GIVEN no data WHEN promote THEN it is refused with exit 3 (inconclusive); a passing analysis lets step through with its trailers', async () => {
+    const none = movableRepo('1.3.0');
+    const p = await run(none, 'promote', 'workshop');
+    expect(p.code).toBe(3);
+    expect(p.err).toMatch(/promote refused: the analysis of workshop is inconclusive/);
+    const good = movableRepo('1.2.0');
+    const s = await run(good, 'step', 'workshop');
+    expect(s.code).toBe(0);
+    expect(lastCommit(good).body).toMatch(/^Analysis: error-rate 0\.00\d+ \(result\[0\] <= 0\.01\) pass$/m);
+  });
+
+  test('GIVEN two advance --push from two clones at once THEN the remote takes exactly one move', async () => {
+    const root = movableRepo('1.1.0');
+    const top = path.dirname(root);
+    const remote = path.join(top, `origin-${path.basename(root)}.git`);
+    git(top, 'init', '-q', '--bare', '-b', 'main', remote);
+    cleanups.push(() => fs.rmSync(remote, { recursive: true, force: true }));
+    git(root, 'remote', 'add', 'origin', remote);
+    git(root, 'push', '-q', '-u', 'origin', 'main');
+    const base = git(root, 'rev-parse', 'HEAD').trim();
+    const clone = (n: string) => { const d = path.join(top, `${path.basename(root)}-${n}`); git(top, 'clone', '-q', remote, d); cleanups.push(() => fs.rmSync(d, { recursive: true, force: true })); return d; };
+    const [a, b] = [clone('a'), clone('b')];
+    const [ra, rb] = await Promise.all([cliAsync(a, ['advance', '--push'], AUTH_ENV), cliAsync(b, ['advance', '--push'], AUTH_ENV)]);
+    expect(ra.code === 0 || rb.code === 0).toBe(true);
+    for (const r of [ra, rb]) if (r.code !== 0) expect(r.stderr).toMatch(/release workshop changed on origin\/main/);
+    const view = clone('view');
+    expect(git(view, 'log', '--format=%s', `${base}..HEAD`).trim()).toBe('workshop: abort canary 1.1.0 at 25%, traffic back to 1.0.0');
+  });
+
+  test('fails with exit 1 when the analysis cannot run (Prometheus unreachable) and moves nothing', async () => {
+    const port = await closedPort();
+    const repo = workshopRepo(workshopWithCanary('1.1.0', 25, `http://127.0.0.1:${port}`), WEIGHT_SET, { synth: true });
+    cleanups.push(repo.cleanup);
+    const before = repoState(repo.root);
+    const r = await run(repo.root, 'advance');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^workshop: error-rate error .* error: cannot reach Prometheus/m);
+    expect(r.out).toMatch(/^workshop: nothing to do: the analysis could not be measured/m);
+    expect(repoState(repo.root)).toEqual(before);
+  });
+});

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import * as advance from './commands/advance';
 import * as analyze from './commands/analyze';
 import * as group from './commands/group';
 import * as review from './commands/review';
@@ -19,6 +20,7 @@ const COMMANDS: readonly { register(program: Command, ctx: CliContext): void }[]
   group,
   review,
   analyze,
+  advance,
 ];
 
 /** Builds the command tree. Commands report their exit code through `ctx.setCode`. */

@@ -1,6 +1,6 @@
 import { InvalidEditError } from '../moves/errors';
 import { SpecError, UsageError } from '../spec/errors';
-import { AnalysisRefusedError } from './analysis-errors';
+import { AnalysisRefusedError } from '../moves/analysis-errors';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad input or a refused move. */
 export const EXIT_OK = 0;

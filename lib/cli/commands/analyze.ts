@@ -3,7 +3,7 @@ import { MissingCredentialError } from '../../analysis/providers/provider';
 import { AnalysisReport, shownValue } from '../../analysis/run';
 import { formatDuration } from '../../rollout';
 import { UsageError } from '../../spec/errors';
-import { analysisSubject, AnalysisSubject, analysisWindow, AnalysisWindow, analyzeNow, loadNamedSpec, openForAnalysis } from '../analysis';
+import { analysisSubject, AnalysisSubject, analysisWindow, AnalysisWindow, analyzeNow, loadNamedSpec, openForAnalysis } from '../../moves/analysis';
 import { CliContext } from '../context';
 import { EXIT_FAILURE, EXIT_OK } from '../output';
 

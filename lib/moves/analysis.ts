@@ -157,7 +157,7 @@ export interface AnalysisGateResult {
  * which records `Analysis-Override: <verdict> (--force)`. `precomputed` reuses a report (advance
  * already ran it). Other moves (start, set-weight, abort) pass untouched.
  */
-export async function analysisGate(git: Git, root: string, release: LoadedRelease, move: 'start' | 'step' | 'set-weight' | 'promote' | 'abort', opts: { force: boolean; precomputed?: AnalysisReport; now?: number }): Promise<AnalysisGateResult> {
+export async function analysisGateCheck(git: Git, root: string, release: LoadedRelease, move: 'start' | 'step' | 'set-weight' | 'promote' | 'abort', opts: { force: boolean; precomputed?: AnalysisReport; now?: number }): Promise<AnalysisGateResult> {
   const m = release.model;
   if ((move !== 'step' && move !== 'promote') || !m.spec.analysis || !m.canary) return { trailers: [], warnings: [] };
   if (m.canary.weight === 0) return { trailers: [['Analysis', 'skipped at 0% (no user traffic to judge; the smoke checks gate this move)']], warnings: [] };
