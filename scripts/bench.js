@@ -297,9 +297,62 @@ async function benchAnalysis() {
   }
 }
 
+// `advance` over 100 releases of which 10 run canaries (at 25%, with an analysis that passes): one
+// run steps all 10 (10 commits, under one lock); the run after it finds nothing to do (their windows
+// just re-opened). Each measured run starts from the same commit.
+async function benchAdvance() {
+  const prom = require(path.join(ROOT, 'test/support/prometheus.js'));
+  const avail = prom.prometheusAvailable();
+  if (!avail.ok) { console.log(`\nadvance: skipped (${avail.reason})`); return; }
+  const N = 100;
+  const CANARIES = 10;
+  const now = Math.floor(Date.now() / 1000);
+  const names = Array.from({ length: N }, (_, i) => `adv${String(i).padStart(3, '0')}`);
+  const series = names.slice(0, CANARIES).flatMap((n) => ['200', '500'].map((code) => ({ name: 'http_requests_total', labels: { namespace: `${n}-canary`, code }, points: prom.counterPoints(now - 3600, now - 5, 15, code === '200' ? 10 : 0.01) })));
+  const server = await prom.startPrometheus(series);
+  const dir = fs.mkdtempSync(path.join(BASE, 'cdk8s-canary-bench-advance-'));
+  try {
+    const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@example.com' };
+    const git = (...a) => execFileSync('git', a, { cwd: dir, env: { ...env, GIT_COMMITTER_DATE: `@${now - 1800} +0000` }, stdio: 'pipe', encoding: 'utf8' });
+    git('init', '-q', '-b', 'main');
+    git('config', 'gc.auto', '0');
+    fs.mkdirSync(path.join(dir, 'releases'));
+    names.forEach((n, i) => {
+      const spec = i < CANARIES ? analysisSpec(n, server.url, 1).replace('  weight: 0\n', '  weight: 25\n') : guestbookSpec(n).replace(/canary:\n  version: v1\n  weight: 0\n/, '');
+      fs.writeFileSync(path.join(dir, 'releases', `${n}.yaml`), spec);
+    });
+    measure(process.execPath, [BIN, '-C', dir, 'synth']);
+    git('add', '-A');
+    git('commit', '-q', '-m', 'bench releases');
+    const base = git('rev-parse', 'HEAD').trim();
+    const runs = Number(process.env.BENCH_RUNS || 3);
+    const moving = [];
+    const idle = [];
+    for (let k = 0; k < runs; k++) {
+      git('reset', '-q', '--hard', base);
+      const r = measure(process.execPath, [BIN, '-C', dir, 'advance'], { env });
+      if (!/advance: 10 running canaries with analysis: 0 abort, 10 step/.test(r.stdout)) throw new Error(`advance did not step the 10 canaries: ${r.stdout.slice(-300)}`);
+      moving.push(r);
+      const again = measure(process.execPath, [BIN, '-C', dir, 'advance'], { env });
+      if (!/0 step, 0 promote, 10 waiting/.test(again.stdout)) throw new Error(`the second advance moved something: ${again.stdout.slice(-300)}`);
+      idle.push(again);
+    }
+    git('reset', '-q', '--hard', base);
+    const a = summarize(moving);
+    const b = summarize(idle);
+    console.log(`\nadvance over ${N} releases, ${CANARIES} running canaries with an analysis (1 metric each), median of ${runs} run(s):`);
+    console.log(`  10 steps, 10 commits ${a.wall.toFixed(3)} s (cpu ${a.cpu.toFixed(2)} s, ${(a.rss / MB).toFixed(0)} MB): ${(a.wall / CANARIES).toFixed(3)} s per move`);
+    console.log(`  nothing to do        ${b.wall.toFixed(3)} s (cpu ${b.cpu.toFixed(2)} s, ${(b.rss / MB).toFixed(0)} MB): load and validate ${N} specs, 10 analyses, no commit`);
+  } finally {
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function benchAll() {
   if (!process.argv.includes('--analysis-only')) main();
   await benchAnalysis();
+  await benchAdvance();
 }
 
 (async () => {

@@ -416,6 +416,16 @@ maybe('advance, and the analysis gate of step and promote (the reference worksho
     expect(git(view, 'log', '--format=%s', `${base}..HEAD`).trim()).toBe('workshop: abort canary 1.1.0 at 25%, traffic back to 1.0.0');
   });
 
+  test('GIVEN two advance runs at once in the same repository THEN one holds the lock and moves, the other fails at once (exit 1) and moves nothing', async () => {
+    const root = movableRepo('1.1.0');
+    const before = lastCommit(root).count;
+    const [a, b] = await Promise.all([cliAsync(root, ['advance'], AUTH_ENV), cliAsync(root, ['advance'], AUTH_ENV)]);
+    expect([a.code, b.code].sort()).toEqual([0, 1]);
+    expect((a.code === 1 ? a : b).stderr).toMatch(/another cdk8s-canary move is running/);
+    expect(lastCommit(root).count).toBe(before + 1);
+    expect(lastCommit(root).subject).toMatch(/abort canary 1\.1\.0/);
+  });
+
   test('fails with exit 1 when the analysis cannot run (Prometheus unreachable) and moves nothing', async () => {
     const port = await closedPort();
     const repo = workshopRepo(workshopWithCanary('1.1.0', 25, `http://127.0.0.1:${port}`), WEIGHT_SET, { synth: true });
