@@ -42,6 +42,8 @@ export interface MeasurementReport {
   readonly samples?: { readonly canary: number; readonly stable?: number };
   readonly verdict?: Verdict;
   readonly reason?: string;
+  /** The canary query as sent (PromQL, or METHOD URL). */
+  readonly query?: string;
 }
 
 /** One metric's outcome. */
@@ -83,8 +85,8 @@ export async function runAnalysis(model: AnalysisModel, target: AnalysisTarget, 
 async function runMetric(m: MetricModel, target: AnalysisTarget, windowStart: number, now: number, env: NodeJS.ProcessEnv): Promise<MetricReport> {
   const times = Array.from({ length: m.count }, (_, k) => now - (m.count - 1 - k) * m.intervalSeconds);
   const provider = providerFor(m.provider);
-  let lastSent = '';
   const measureOne = async (time: number): Promise<MeasurementReport> => {
+    let sent: string | undefined;
     if (time <= windowStart) return { time, taken: false };
     const valuesFor = (track: 'canary' | 'stable') => templateValues(target, track, windowStart, time, m.intervalSeconds);
     const query = async (track: 'canary' | 'stable', which: 'query' | 'sampleQuery') => {
@@ -92,7 +94,7 @@ async function runMetric(m: MetricModel, target: AnalysisTarget, windowStart: nu
       const t = which === 'query' ? m.query : m.sampleQuery;
       const text = t ? renderTemplate(t, values) : undefined;
       const r = await provider.measure({ metric: m, provider: m.provider as never, ...(text !== undefined ? { query: text } : {}), values, time, env });
-      if (track === 'canary' && which === 'query') lastSent = r.sent;
+      if (track === 'canary' && which === 'query') sent = r.sent;
       return r.values;
     };
     try {
@@ -105,15 +107,17 @@ async function runMetric(m: MetricModel, target: AnalysisTarget, windowStart: nu
       const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
       const samples = canarySamples ? { canary: sum(canarySamples), ...(stableSamples ? { stable: sum(stableSamples) } : {}) } : undefined;
       const v = judgeMeasurement(m, { result, ...(baseline ? { baseline } : {}), ...(samples ? { samples } : {}) });
-      return { time, taken: true, result, ...(baseline ? { baseline } : {}), ...(samples ? { samples } : {}), verdict: v.verdict, reason: v.reason };
+      return { time, taken: true, result, ...(baseline ? { baseline } : {}), ...(samples ? { samples } : {}), verdict: v.verdict, reason: v.reason, ...(sent !== undefined ? { query: sent } : {}) };
     } catch (e) {
       if (e instanceof MissingCredentialError || !(e instanceof AnalysisError)) throw e;
-      return { time, taken: true, verdict: 'error', reason: e.message };
+      return { time, taken: true, verdict: 'error', reason: e.message, ...(sent !== undefined ? { query: sent } : {}) };
     }
   };
   const measurements = await Promise.all(times.map(measureOne));
   const judged = measurements.filter((x) => x.taken) as (MeasurementReport & MeasurementVerdict)[];
   const verdict = judgeMetric(m, judged, measurements.length - judged.length);
+  // the query of the last measurement taken (as sent), or what it would send
+  let lastSent = [...measurements].reverse().find((x) => x.query !== undefined)?.query ?? '';
   if (!lastSent && m.query) lastSent = renderTemplate(m.query, templateValues(target, 'canary', windowStart, Math.max(now, windowStart + 1), m.intervalSeconds));
   return {
     name: m.name,
