@@ -18,6 +18,7 @@ export * from './soak-gate';
 export * from './analysis-gate';
 export * from './analysis';
 export * from './analysis-errors';
+export * from './advance';
 export * from './session';
 export * from './push';
 export * from './engine';
