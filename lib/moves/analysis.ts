@@ -182,3 +182,21 @@ export async function analysisGateCheck(git: Git, root: string, release: LoadedR
   const what = report.verdict === 'inconclusive' ? 'is inconclusive' : report.verdict === 'fail' ? 'failed' : 'could not be measured';
   throw new AnalysisRefusedError(`${move} refused: the analysis of ${m.name} ${what}; nothing was changed or committed\n${reasons.join('\n')}\n${report.verdict === 'fail' ? `abort it (cdk8s-canary abort ${m.name}), or pass --force to ${move} anyway` : `wait and retry, or pass --force to ${move} anyway`}`, code);
 }
+
+/**
+ * `analyze <name>`: loads the release or group, reads its window from git and runs its analysis
+ * now. Read-only (no lock).
+ * @throws UsageError (exit 2): unknown name, no analysis section, no canary, spec not committed, a
+ *   credential missing from the environment; SpecError: an invalid spec
+ */
+export async function analyzeRelease(root: string, name: string, now?: number): Promise<{ subject: AnalysisSubject; window: AnalysisWindow; report: AnalysisReport }> {
+  const git = await openForAnalysis(root);
+  const subject = analysisSubject(loadNamedSpec(root, name));
+  const window = await analysisWindow(git, root, subject);
+  try {
+    return { subject, window, report: await analyzeNow(subject, window, now) };
+  } catch (e) {
+    if (e instanceof MissingCredentialError) throw new UsageError(e.message);
+    throw e;
+  }
+}

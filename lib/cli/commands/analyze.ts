@@ -1,9 +1,7 @@
 import { Command } from 'commander';
-import { MissingCredentialError } from '../../analysis/providers/provider';
 import { AnalysisReport, shownValue } from '../../analysis/run';
 import { formatDuration } from '../../rollout';
-import { UsageError } from '../../spec/errors';
-import { analysisSubject, AnalysisSubject, analysisWindow, AnalysisWindow, analyzeNow, loadNamedSpec, openForAnalysis } from '../../moves/analysis';
+import { AnalysisSubject, AnalysisWindow, analyzeRelease } from '../../moves/analysis';
 import { CliContext } from '../context';
 import { EXIT_FAILURE, EXIT_OK } from '../output';
 
@@ -22,24 +20,11 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<release>', 'release or release group name (releases/<name>.yaml)')
     .option('--json', 'print the report as JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const git = await openForAnalysis(ctx.root());
-      const subject = analysisSubject(loadNamedSpec(ctx.root(), name));
-      const window = await analysisWindow(git, ctx.root(), subject);
-      const report = await runOrRefuse(subject, window);
+      const { subject, window, report } = await analyzeRelease(ctx.root(), name);
       if (opts.json) ctx.io.out(JSON.stringify(reportJson(subject, window, report), null, 2));
       else for (const line of reportLines(subject, window, report)) ctx.io.out(line);
       ctx.setCode(exitCodeOf(report.verdict));
     });
-}
-
-/** Runs the analysis; a credential missing from the environment is bad input (exit 2). */
-export async function runOrRefuse(subject: AnalysisSubject, window: AnalysisWindow, now?: number): Promise<AnalysisReport> {
-  try {
-    return await analyzeNow(subject, window, now);
-  } catch (e) {
-    if (e instanceof MissingCredentialError) throw new UsageError(e.message);
-    throw e;
-  }
 }
 
 /** The report as printed: a header, one table row per metric, the reasons of what did not pass, the verdict. */
