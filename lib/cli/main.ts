@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import * as advance from './commands/advance';
 import * as analyze from './commands/analyze';
 import * as group from './commands/group';
+import * as migrate from './commands/migrate';
 import * as review from './commands/review';
 import * as rollout from './commands/rollout';
 import * as status from './commands/status';
@@ -17,6 +18,7 @@ const COMMANDS: readonly { register(program: Command, ctx: CliContext): void }[]
   synth,
   status,
   rollout,
+  migrate,
   verify,
   group,
   review,

@@ -4,3 +4,4 @@ export * from './moves';
 export * from './soak';
 export * from './edit';
 export * from './advance';
+export * from './edit-section';
