@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { SpecError, SpecProblem } from '../spec/errors';
 import { LoadedRelease, parseSpec, specFiles } from '../spec/loader';
-import { loadProject, PROJECT_CHECKS, ProjectPaths } from './project';
+import { loadProject, PROJECT_CHECKS, PROJECT_GROUP_CHECKS, ProjectPaths } from './project';
 
 /**
  * Loading for a rollout move: every spec of the project is validated exactly as `loadProject` does,
@@ -77,7 +77,7 @@ export function loadProjectFor(paths: ProjectPaths, name: string, cacheFile?: st
       continue;
     }
     parsed++;
-    const r = parseSpec(file, bytes, { checks: PROJECT_CHECKS, relativeTo: paths.root });
+    const r = parseSpec(file, bytes, { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root });
     if ('problems' in r) {
       problems.push(...r.problems);
       continue;
