@@ -3,6 +3,8 @@
  * admission controller checks a pod: https://kubernetes.io/docs/concepts/security/pod-security-standards/
  * Pure; used on the pod templates of `type: manifests` workloads, whose pod spec is the user's.
  */
+import { at, mapAt, podTemplatePath, refOf } from '../manifests/objects';
+import type { LintFinding, LintRule } from './rules';
 
 /** One way a pod spec breaks a profile: where (path below the pod spec) and what. */
 export interface PodSecurityDeviation {
@@ -94,3 +96,33 @@ function seLinux(o: Rec, at: (string | number)[], report: (field: (string | numb
 export function violationsOf(profile: 'baseline' | 'restricted', deviations: readonly PodSecurityDeviation[]): PodSecurityDeviation[] {
   return profile === 'restricted' ? [...deviations] : deviations.filter((d) => d.profile === 'baseline');
 }
+
+/**
+ * Label on the Deployments of a `type: manifests` workload (both tracks): their pod spec is the
+ * user's, kept as written, so the `pod-security` lint rule reports its deviations from restricted.
+ */
+export const WORKLOAD_SOURCE_LABEL = 'canary.cdk8s.io/workload';
+
+/**
+ * Lint rule `pod-security`: a warning for every deviation from the restricted Pod Security Standard
+ * of a workload whose pod spec the user brought (label `canary.cdk8s.io/workload: manifests`). The
+ * pods this project generates meet the profile their spec asks for by construction (test/security).
+ */
+export const podSecurityRule: LintRule = (ix) => {
+  const out: LintFinding[] = [];
+  for (const w of ix.all) {
+    if (w.obj.metadata.labels?.[WORKLOAD_SOURCE_LABEL] !== 'manifests') continue;
+    const base = podTemplatePath(w.obj);
+    if (!base) continue;
+    const annotations = mapAt(w.obj, ...base, 'metadata', 'annotations');
+    for (const d of podSecurityDeviations(at(w.obj, ...base, 'spec'), annotations)) {
+      const field = d.field[0] === 'metadata' ? [...base, ...d.field] : [...base, 'spec', ...d.field];
+      out.push({
+        rule: 'pod-security', severity: 'warning', object: w, field,
+        message: `${refOf(w.obj)} deviates from the restricted Pod Security Standard: ${d.message}${d.profile === 'baseline' ? ' (baseline forbids it too)' : ''}`,
+        hint: 'harden the pod spec in the release\'s manifests folder; the release declares the profile its Namespaces enforce (workload.podSecurity.profile)',
+      });
+    }
+  }
+  return out;
+};

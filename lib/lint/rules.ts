@@ -7,6 +7,7 @@ import {
   Manifest, matchesLabelSelector, ObjectIndex, podLabelsOf, podTemplatePath, refOf, serviceHasPort, serviceOfHost, servicePorts,
 } from '../manifests/objects';
 import { ExternalRefs, NO_EXTERNALS } from './external';
+import { podSecurityRule } from './pod-security';
 
 export type Severity = 'error' | 'warning';
 
@@ -369,4 +370,5 @@ export const configRefsRule: LintRule = (ix, ext) => {
 /** Every rule, in the order findings are reported. */
 export const LINT_RULES: readonly LintRule[] = [
   serviceSelectorRule, networkPolicyRule, backendServiceRule, istioRule, canaryIngressRule, configRefsRule,
+  podSecurityRule,
 ];

@@ -4,17 +4,13 @@
  * See the README, "Bring your own workload", for what happens to each companion object.
  */
 import { ApiObject, Chart } from 'cdk8s';
+import { WORKLOAD_SOURCE_LABEL } from '../lint/pod-security';
 import { at, isRecord, listAt, mapAt, matchesLabelSelector } from '../manifests/objects';
 import { ManifestsModel, ReleaseModel, SourceObject } from '../spec/model';
 import { releaseLabels, Track, TRACK_LABEL } from './labels';
 import { repositoryOf, VERSION_LABEL } from './manifests-source';
 import type { WorkloadContext } from './registry';
 
-/**
- * Label on the Deployments of a manifests workload (both tracks): their pod spec is the user's, so
- * the `pod-security` lint reports each deviation from the restricted profile on them.
- */
-export const WORKLOAD_SOURCE_LABEL = 'canary.cdk8s.io/workload';
 
 /** A folder object being rewritten (a fresh copy: its fields may be replaced). */
 type Obj = { -readonly [K in keyof SourceObject]: SourceObject[K] } & Record<string, unknown>;
