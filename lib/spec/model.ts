@@ -102,6 +102,11 @@ export interface ManifestsFacts {
 export interface ManifestsModel extends ManifestsFacts {
   /** The folder, as the spec gives it (relative to the repository root). */
   readonly path: string;
+  /**
+   * The Deployment the canary is derived from when it differs from the stable one's source (a
+   * CanaryRelease workload built per track). @default - the folder's Deployment
+   */
+  readonly canaryBase?: SourceObject;
   /** The canary's scaling: a fixed count, or its own HPA (a copy of the stable one). */
   readonly canaryScaling: { readonly replicas: number } | { readonly autoscaling: { readonly minReplicas: number; readonly maxReplicas: number } };
 }

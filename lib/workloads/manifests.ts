@@ -48,7 +48,7 @@ export function addManifestsWorkload(ctx: WorkloadContext): void {
   }
   if (!m.canary) return;
   const canaryChart = ctx.chartFor(m.canary.namespace);
-  emit(canaryChart, trackDeployment(m, mf, deployment, 'canary'));
+  emit(canaryChart, trackDeployment(m, mf, mf.canaryBase ?? deployment, 'canary'));
   if (perTrack) emit(canaryChart, trackService(m, service, 'canary'));
   if ('autoscaling' in mf.canaryScaling && mf.hpa) {
     const hpa = mf.objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === mf.hpa?.name) as Obj;
@@ -81,7 +81,7 @@ function emit(chart: Chart, o: Obj): void {
 
 /** A deep copy of a folder object in a namespace, with the tool's labels. */
 function placed(m: ReleaseModel, o: SourceObject, namespace: string, labels: Readonly<Record<string, string>> = {}): Obj {
-  const c = structuredClone(o) as Obj;
+  const c = copyOf(o) as Obj;
   return { ...c, metadata: { ...c.metadata, namespace, labels: { ...(c.metadata.labels ?? {}), ...releaseLabels(m), ...labels } } };
 }
 
@@ -126,7 +126,7 @@ function trackService(m: ReleaseModel, service: SourceObject, track: Track): Obj
   const src = (service as Obj).spec as Record<string, unknown>;
   const spec: Record<string, unknown> = {};
   for (const k of ['ipFamilies', 'ipFamilyPolicy', 'publishNotReadyAddresses', 'sessionAffinity', 'sessionAffinityConfig', 'internalTrafficPolicy']) {
-    if (src[k] !== undefined) spec[k] = structuredClone(src[k]);
+    if (src[k] !== undefined) spec[k] = copyOf(src[k]);
   }
   if (src.clusterIP === 'None') spec.clusterIP = 'None';
   spec.ports = listAt(src, 'ports').map((p) => {
@@ -178,6 +178,15 @@ export function podConfigRefs(pod: unknown): { configMaps: Set<string>; serviceA
   }
   const sa = at(pod, 'serviceAccountName') ?? at(pod, 'serviceAccount');
   return { configMaps, serviceAccounts: new Set(typeof sa === 'string' ? [sa] : []) };
+}
+
+/**
+ * A deep copy of plain JSON in this realm. Not structuredClone: under a test runner's VM context it
+ * returns objects of the host realm, which cdk8s's resolver does not take for plain dictionaries
+ * (it would turn `{name, value}` into `{value}`).
+ */
+function copyOf<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
 }
 
 function isDeployment(o: SourceObject): boolean {
