@@ -29,6 +29,8 @@ export interface LoadedRelease {
 /** A release group (kind: ReleaseGroup) read from disk: its YAML document and its model. */
 export interface LoadedGroup {
   readonly file: string;
+  /** Absolute path of the spec file (its repository root is the folder above releases/). */
+  readonly path?: string;
   readonly source: SourceDocument;
   readonly model: GroupModel;
 }
@@ -142,7 +144,7 @@ function parseGroupDocument(parsed: SourceDocument, data: unknown, file: string,
   const spec = data as ReleaseGroupSpec;
   const problems = groupProblems(parsed, spec, file);
   if (problems.length) return { problems };
-  return { group: { file: shown, source: parsed, model: toGroupModel(spec, shown) } };
+  return { group: { file: shown, path: path.resolve(file), source: parsed, model: toGroupModel(spec, shown) } };
 }
 
 /** Parses and validates a spec held in memory (the rollout CLI validates its edits this way). */

@@ -14,6 +14,7 @@ import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, readSpec, ReleaseCh
 import { ReleaseModel } from '../spec/model';
 import { defaultProjectConfig, loadProjectConfig, ProjectConfigModel } from '../spec/project-config';
 import { manifestsCheck } from '../workloads/manifests-source';
+import { resolveGroupManifests } from '../workloads/manifests-group';
 import { workloadTypes } from '../workloads/registry';
 import { buildRelease, FolderTransform, KubeObject, objectFileName, ReleaseFolder, releaseNamespaces, renderFolders, renderKustomizeRoot } from './build';
 import { buildGroup, groupGitopsFolders } from './group';
@@ -77,7 +78,9 @@ export function loadProjectSpecs(paths: ProjectPaths): LoadedSpecs {
 
 /** The folders of one release group at the stage its spec records (objects, not yet YAML). */
 export function groupFolders(group: LoadedGroup): ReleaseFolder[] {
-  return buildGroup(group.model);
+  const r = resolveGroupManifests(group); // reads the folders of apps that bring their own manifests
+  if (Array.isArray(r)) throw new SpecError(r);
+  return buildGroup(r.group.model);
 }
 
 /** One release group's files, relative to the dist root. */

@@ -9,7 +9,8 @@ import * as path from 'path';
 import { parseAll } from '@swimlane/docker-reference';
 import { podSecurityDeviations, violationsOf } from '../lint/pod-security';
 import { at, isRecord, listAt, mapAt, matchesLabelSelector } from '../manifests/objects';
-import { SpecProblem } from '../spec/errors';
+import { SourceDocument } from '../spec/document';
+import { pathToString, SpecProblem } from '../spec/errors';
 import { ManifestsWorkload, ReleaseSpec } from '../spec/generated/release';
 import { LoadedRelease, ReleaseCheck } from '../spec/loader';
 import { ManifestsFacts, SourceObject, toModel } from '../spec/model';
@@ -33,10 +34,8 @@ export const manifestsCheck: ReleaseCheck = (release) => {
   if (spec.workload.type !== 'manifests') return [];
   const w = spec.workload;
   const root = repositoryRoot(release);
-  const where = checkFolderPath(release, w.path, root);
-  if ('problem' in where) return [where.problem];
-  const read = readManifestsFolder(where.abs, w.path);
-  if ('error' in read) return [release.source.problem(['workload', 'path'], read.error, read.hint, w.path)];
+  const read = readFolder(release.source, ['workload', 'path'], w.path, root);
+  if ('problem' in read) return [read.problem];
   return resolveObjects(release, read.source, read.objects);
 };
 
@@ -47,7 +46,21 @@ export const manifestsCheck: ReleaseCheck = (release) => {
 export function resolveObjects(release: LoadedRelease, source: 'kustomize' | 'plain', objects: readonly FolderObject[]): SpecProblem[] | { release: LoadedRelease } {
   const spec = release.model.spec;
   if (spec.workload.type !== 'manifests') throw new Error(`internal: release ${release.model.name} does not bring its own manifests`);
-  const r = factsOf(release, spec.workload, source, objects);
+  const w = spec.workload;
+  const r = factsOf({
+    source: release.source,
+    settings: w,
+    field: (...rest) => ['workload', ...rest],
+    canaryReplicasField: ['workload', 'canaryReplicas'],
+    production: spec.namespaces.production,
+    productionField: ['namespaces', 'production'],
+    existingSecrets: spec.existingSecrets ?? [],
+    secretsField: ['existingSecrets'],
+    createNamespaces: spec.createNamespaces ?? true,
+    profile: w.podSecurity?.profile ?? 'restricted',
+    profileField: ['workload', 'podSecurity'],
+    images: { ...(spec.stable.image ? { stable: spec.stable.image } : {}), ...(spec.canary?.image ? { canary: spec.canary.image } : {}) },
+  }, source, objects);
   if (Array.isArray(r)) return r;
   return { release: { ...release, model: toModel(spec, release.model.file, r) } };
 }
@@ -58,10 +71,21 @@ export function repositoryRoot(release: LoadedRelease): string {
   return path.dirname(path.dirname(file));
 }
 
-/** The folder of `workload.path`, checked: inside the repository, a real folder, not generated output. */
-function checkFolderPath(release: LoadedRelease, rel: string, root: string): { abs: string } | { problem: SpecProblem } {
-  const at = ['workload', 'path'];
-  const bad = (message: string, hint: string) => ({ problem: release.source.problem(at, message, hint, rel) });
+/**
+ * Reads the manifests folder a spec field names (relative to the repository root), after checking it
+ * is inside the repository, a real folder and not generated output; problems positioned at `at`.
+ */
+export function readFolder(source: SourceDocument, at: readonly (string | number)[], rel: string, root: string): { source: 'kustomize' | 'plain'; objects: readonly FolderObject[] } | { problem: SpecProblem } {
+  const where = checkFolderPath(source, at, rel, root);
+  if ('problem' in where) return where;
+  const read = readManifestsFolder(where.abs, rel);
+  if ('error' in read) return { problem: source.problem(at, read.error, read.hint, rel) };
+  return read;
+}
+
+/** The folder of a manifests path, checked: inside the repository, a real folder, not generated output. */
+function checkFolderPath(source: SourceDocument, at: readonly (string | number)[], rel: string, root: string): { abs: string } | { problem: SpecProblem } {
+  const bad = (message: string, hint: string) => ({ problem: source.problem(at, message, hint, rel) });
   const normal = path.posix.normalize(rel);
   if (path.isAbsolute(rel) || /^[A-Za-z]:/.test(rel) || normal === '..' || normal.startsWith('../')) {
     return bad('the manifests folder must be inside the repository', 'give a path relative to the repository root, such as apps/podinfo');
@@ -107,35 +131,69 @@ const isKind = (o: SourceObject, group: string, kind: string) => o.kind === kind
 const names = (xs: readonly FolderObject[]) => xs.map((x) => x.obj.metadata.name).join(', ') || 'none';
 const describe = (x: FolderObject) => `${x.obj.kind} ${x.obj.metadata.name} (${x.from})`;
 
+/** The manifests settings of a release's workload or of a release group's app. */
+export interface ManifestsSettings {
+  readonly path: string;
+  readonly deployment?: string;
+  readonly containers?: readonly string[];
+  readonly service?: string;
+  readonly port?: number | string;
+  readonly canaryReplicas?: number;
+  readonly canaryAutoscaling?: { readonly minReplicas?: number; readonly maxReplicas?: number };
+  readonly names?: { readonly canary?: string; readonly canaryService?: string };
+}
+
+/** What resolving a manifests folder needs of the spec around it (a release, or an app of a release group). */
+export interface ResolveInput {
+  readonly source: SourceDocument;
+  readonly settings: ManifestsSettings;
+  /** Spec path of a manifests setting (`workload.deployment`, `apps[1].manifests.deployment`). */
+  readonly field: (...rest: (string | number)[]) => (string | number)[];
+  readonly canaryReplicasField: readonly (string | number)[];
+  /** The namespace the stable objects go to, and the spec field that sets it. */
+  readonly production: string;
+  readonly productionField: readonly (string | number)[];
+  /** Secrets the spec declares as existing, and where they are declared. */
+  readonly existingSecrets: readonly { readonly name: string; readonly keys?: readonly string[] }[];
+  readonly secretsField: readonly (string | number)[];
+  /** Whether the spec creates the Namespaces (which then enforce `profile`). */
+  readonly createNamespaces: boolean;
+  readonly profile: 'restricted' | 'baseline';
+  readonly profileField: readonly (string | number)[];
+  /** Full image references the spec gives per track (a release's stable.image / canary.image). */
+  readonly images?: { readonly stable?: string; readonly canary?: string };
+}
+
 /** What the folder says, checked against the spec; problems positioned in the spec. */
-function factsOf(release: LoadedRelease, w: ManifestsWorkload, source: 'kustomize' | 'plain', objects: readonly FolderObject[]): ManifestsFacts | SpecProblem[] {
-  const src = release.source;
-  const spec = release.model.spec;
+export function factsOf(input: ResolveInput, source: 'kustomize' | 'plain', objects: readonly FolderObject[]): ManifestsFacts | SpecProblem[] {
+  const w = input.settings;
+  const F = input.field;
+  const N = (...rest: (string | number)[]) => pathToString(F(...rest));
   const out: SpecProblem[] = [];
-  const fail = (field: (string | number)[], message: string, hint: string, value?: unknown) => { out.push(src.problem(field, message, hint, value)); return out; };
-  const production = spec.namespaces.production;
+  const fail = (field: readonly (string | number)[], message: string, hint: string, value?: unknown) => { out.push(input.source.problem(field, message, hint, value)); return out; };
+  const production = input.production;
 
   // Objects the release cannot emit as they are
   const seen = new Map<string, FolderObject>();
   for (const x of objects) {
     const o = x.obj;
     if (isKind(o, '', 'Secret')) {
-      fail(['workload', 'path'], `${describe(x)} would be written to dist/ and committed with its values (secrets are referenced, never inlined)`,
+      fail(F('path'), `${describe(x)} would be written to dist/ and committed with its values (secrets are referenced, never inlined)`,
         `remove it from the folder (and any secretGenerator), create it in the cluster outside git, and list it in existingSecrets`, w.path);
       continue;
     }
     if (CLUSTER_SCOPED.has(o.kind)) {
-      fail(['workload', 'path'], `${describe(x)} is cluster-scoped; a release's folders hold the objects of its namespaces only`,
+      fail(F('path'), `${describe(x)} is cluster-scoped; a release's folders hold the objects of its namespaces only`,
         o.kind === 'Namespace' ? 'remove it: the release creates its namespaces (createNamespaces), or set createNamespaces: false and create them elsewhere' : 'deploy it apart from the release (another Argo CD Application or Flux Kustomization)', w.path);
       continue;
     }
     if (o.metadata.namespace !== undefined && o.metadata.namespace !== production) {
-      fail(['namespaces', 'production'], `${describe(x)} is in namespace '${o.metadata.namespace}', but the release's production namespace is '${production}'`,
+      fail(input.productionField, `${describe(x)} is in namespace '${o.metadata.namespace}', but the release's production namespace is '${production}'`,
         `remove metadata.namespace from the folder's objects (the release places them), or set namespaces.production: ${o.metadata.namespace}`, production);
     }
     const key = `${o.apiVersion.split('/')[0]}/${o.kind}/${o.metadata.name}`;
     const other = seen.get(key);
-    if (other) fail(['workload', 'path'], `${o.kind} ${o.metadata.name} is defined twice (${other.from} and ${x.from})`, 'keep one definition of each object', w.path);
+    if (other) fail(F('path'), `${o.kind} ${o.metadata.name} is defined twice (${other.from} and ${x.from})`, 'keep one definition of each object', w.path);
     else seen.set(key, x);
   }
   if (out.length) return out;
@@ -145,28 +203,28 @@ function factsOf(release: LoadedRelease, w: ManifestsWorkload, source: 'kustomiz
   let dep: FolderObject | undefined;
   if (w.deployment !== undefined) {
     dep = deployments.find((x) => x.obj.metadata.name === w.deployment);
-    if (!dep) return fail(['workload', 'deployment'], `no Deployment named '${w.deployment}' in ${w.path} (Deployments: ${names(deployments)})`, deployments.length ? `use one of ${names(deployments)}` : `add the Deployment to ${w.path}`, w.deployment);
+    if (!dep) return fail(F('deployment'), `no Deployment named '${w.deployment}' in ${w.path} (Deployments: ${names(deployments)})`, deployments.length ? `use one of ${names(deployments)}` : `add the Deployment to ${w.path}`, w.deployment);
   } else if (deployments.length !== 1) {
-    return fail(['workload', 'path'], deployments.length ? `${w.path} holds ${deployments.length} Deployments (${names(deployments)}) and the release does not say which one carries the version` : `${w.path} holds no Deployment (apps/v1)`,
-      deployments.length ? `add workload.deployment: one of ${names(deployments)}` : 'add the app\'s Deployment to the folder (StatefulSets, DaemonSets and other kinds cannot be canaried yet)', w.path);
+    return fail(F('path'), deployments.length ? `${w.path} holds ${deployments.length} Deployments (${names(deployments)}) and the release does not say which one carries the version` : `${w.path} holds no Deployment (apps/v1)`,
+      deployments.length ? `add ${N('deployment')}: one of ${names(deployments)}` : 'add the app\'s Deployment to the folder (StatefulSets, DaemonSets and other kinds cannot be canaried yet)', w.path);
   } else dep = deployments[0];
   const d = dep.obj;
   const podSpec = at(d, 'spec', 'template', 'spec');
   const podLabels = mapAt(d, 'spec', 'template', 'metadata', 'labels');
   const selector = at(d, 'spec', 'selector');
-  if (!isRecord(podSpec) || listAt(podSpec, 'containers').length === 0) return fail(['workload', 'path'], `${describe(dep)} has no containers in spec.template.spec`, 'give the Deployment a pod template with containers', w.path);
+  if (!isRecord(podSpec) || listAt(podSpec, 'containers').length === 0) return fail(F('path'), `${describe(dep)} has no containers in spec.template.spec`, 'give the Deployment a pod template with containers', w.path);
   if (!isRecord(selector) || (Object.keys(mapAt(selector, 'matchLabels')).length === 0 && listAt(selector, 'matchExpressions').length === 0)) {
-    return fail(['workload', 'path'], `${describe(dep)} has no spec.selector`, 'give the Deployment a selector (apps/v1 requires one), e.g. matchLabels: {app: <name>}', w.path);
+    return fail(F('path'), `${describe(dep)} has no spec.selector`, 'give the Deployment a selector (apps/v1 requires one), e.g. matchLabels: {app: <name>}', w.path);
   }
   const selectorKeys = [...Object.keys(mapAt(selector, 'matchLabels')), ...listAt(selector, 'matchExpressions').map((e) => String(at(e, 'key')))];
   for (const k of [VERSION_LABEL, TRACK_LABEL]) {
     if (selectorKeys.includes(k)) {
-      fail(['workload', 'path'], `the selector of ${describe(dep)} uses the label '${k}', which cdk8s-canary sets per ${k === TRACK_LABEL ? 'track' : 'version'} (a selector is immutable and must survive promotion)`,
+      fail(F('path'), `the selector of ${describe(dep)} uses the label '${k}', which cdk8s-canary sets per ${k === TRACK_LABEL ? 'track' : 'version'} (a selector is immutable and must survive promotion)`,
         `remove '${k}' from spec.selector of the Deployment (its pods still get the label)`, w.path);
     }
   }
   if (!matchesLabelSelector(selector, podLabels)) {
-    fail(['workload', 'path'], `the selector of ${describe(dep)} does not match its own pod template labels`, 'make spec.selector match spec.template.metadata.labels', w.path);
+    fail(F('path'), `the selector of ${describe(dep)} does not match its own pod template labels`, 'make spec.selector match spec.template.metadata.labels', w.path);
   }
   if (out.length) return out;
 
@@ -177,14 +235,14 @@ function factsOf(release: LoadedRelease, w: ManifestsWorkload, source: 'kustomiz
   if (w.containers !== undefined) {
     containers = [...w.containers];
     w.containers.forEach((c, i) => {
-      if (!containerNames.includes(c)) fail(['workload', 'containers', i], `Deployment ${d.metadata.name} has no container named '${c}' (containers: ${containerNames.join(', ')})`, `use one of ${containerNames.join(', ')}`, c);
+      if (!containerNames.includes(c)) fail(F('containers', i), `Deployment ${d.metadata.name} has no container named '${c}' (containers: ${containerNames.join(', ')})`, `use one of ${containerNames.join(', ')}`, c);
     });
     if (out.length) return out;
   } else {
     const main = listAt(podSpec, 'containers').filter(isRecord);
     if (main.length !== 1) {
-      return fail(['workload', 'containers'], `Deployment ${d.metadata.name} has ${main.length} containers (${main.map((c) => String(c.name)).join(', ')}) and the release does not say which one(s) the version sets`,
-        `add workload.containers: [${String(main[0].name)}] (the app's container; sidecars keep their images)`);
+      return fail(F('containers'), `Deployment ${d.metadata.name} has ${main.length} containers (${main.map((c) => String(c.name)).join(', ')}) and the release does not say which one(s) the version sets`,
+        `add ${N('containers')}: [${String(main[0].name)}] (the app's container; sidecars keep their images)`);
     }
     containers = [String(main[0].name)];
   }
@@ -192,12 +250,12 @@ function factsOf(release: LoadedRelease, w: ManifestsWorkload, source: 'kustomiz
   for (const c of containers) {
     const image = String(allContainers.find((x) => x.name === c)?.image ?? '');
     const repo = repositoryOf(image);
-    if (repo === undefined) return fail(['workload', 'containers'], `container ${c} of Deployment ${d.metadata.name} has no valid image reference (got '${image}')`, 'give it an image such as ghcr.io/org/app:1.0.0');
+    if (repo === undefined) return fail(F('containers'), `container ${c} of Deployment ${d.metadata.name} has no valid image reference (got '${image}')`, 'give it an image such as ghcr.io/org/app:1.0.0');
     repos.push(repo);
   }
   if (containers.length > 1) {
     for (const k of ['stable', 'canary'] as const) {
-      const image = spec[k]?.image;
+      const image = input.images?.[k];
       if (image !== undefined) fail([k, 'image'], `${k}.image names one image, but the version sets ${containers.length} containers (${containers.join(', ')})`, `remove ${k}.image: each container gets its own repository with the version as its tag`, image);
     }
   }
@@ -211,19 +269,19 @@ function factsOf(release: LoadedRelease, w: ManifestsWorkload, source: 'kustomiz
   let svc: FolderObject | undefined;
   if (w.service !== undefined) {
     svc = services.find((s) => s.obj.metadata.name === w.service);
-    if (!svc) return fail(['workload', 'service'], `no Service named '${w.service}' in ${w.path} (Services: ${names(services)})`, services.length ? `use one of ${names(services)}` : `add the Service to ${w.path}`, w.service);
+    if (!svc) return fail(F('service'), `no Service named '${w.service}' in ${w.path} (Services: ${names(services)})`, services.length ? `use one of ${names(services)}` : `add the Service to ${w.path}`, w.service);
     if (!selects(svc)) {
       const sel = mapAt(svc.obj, 'spec', 'selector');
-      return fail(['workload', 'service'], `Service ${w.service} does not select the pods of Deployment ${d.metadata.name}: its selector ${labelText(sel)} does not match the pod labels ${labelText(podLabels)}`,
+      return fail(F('service'), `Service ${w.service} does not select the pods of Deployment ${d.metadata.name}: its selector ${labelText(sel)} does not match the pod labels ${labelText(podLabels)}`,
         `make the Service's spec.selector a subset of the Deployment's pod labels, or name another Service (candidates: ${names(services.filter(selects))})`, w.service);
     }
   } else {
     const candidates = services.filter(selects);
     if (candidates.length !== 1) {
-      return fail(['workload', 'service'], candidates.length
+      return fail(F('service'), candidates.length
         ? `${candidates.length} Services select the pods of Deployment ${d.metadata.name} (${names(candidates)}) and the release does not say which one fronts it`
         : `no Service in ${w.path} selects the pods of Deployment ${d.metadata.name} (pod labels ${labelText(podLabels)}; Services: ${names(services)})`,
-      candidates.length ? `add workload.service: one of ${names(candidates)}` : 'add a Service whose selector matches the pod labels, or fix its selector');
+      candidates.length ? `add ${N('service')}: one of ${names(candidates)}` : 'add a Service whose selector matches the pod labels, or fix its selector');
     }
     svc = candidates[0];
   }
@@ -232,32 +290,32 @@ function factsOf(release: LoadedRelease, w: ManifestsWorkload, source: 'kustomiz
   let port: Record<string, unknown> | undefined;
   if (w.port !== undefined) {
     port = ports.find((p) => (typeof w.port === 'number' ? p.port === w.port : p.name === w.port));
-    if (!port) return fail(['workload', 'port'], `Service ${svc.obj.metadata.name} has no port ${typeof w.port === 'number' ? 'numbered' : 'named'} ${w.port} (ports: ${portText})`, `use one of ${portText}`, w.port);
+    if (!port) return fail(F('port'), `Service ${svc.obj.metadata.name} has no port ${typeof w.port === 'number' ? 'numbered' : 'named'} ${w.port} (ports: ${portText})`, `use one of ${portText}`, w.port);
   } else {
     port = ports.length === 1 ? ports[0] : ports.find((p) => p.name === 'http');
-    if (!port) return fail(['workload', 'port'], `Service ${svc.obj.metadata.name} has ${ports.length} ports (${portText}) and none is named http`, 'add workload.port: the name or number of the port users reach');
+    if (!port) return fail(F('port'), `Service ${svc.obj.metadata.name} has ${ports.length} ports (${portText}) and none is named http`, `add ${N('port')}: the name or number of the port users reach`);
   }
 
   // Scaling: the HPA and the canary's choice
   const hpas = objects.filter((x) => x.obj.kind === 'HorizontalPodAutoscaler' && x.obj.apiVersion.startsWith('autoscaling/')
     && at(x.obj, 'spec', 'scaleTargetRef', 'kind') === 'Deployment' && at(x.obj, 'spec', 'scaleTargetRef', 'name') === d.metadata.name);
-  if (hpas.length > 1) return fail(['workload', 'path'], `${hpas.length} HorizontalPodAutoscalers scale Deployment ${d.metadata.name} (${names(hpas)})`, 'keep one: they would fight over its replicas', w.path);
+  if (hpas.length > 1) return fail(F('path'), `${hpas.length} HorizontalPodAutoscalers scale Deployment ${d.metadata.name} (${names(hpas)})`, 'keep one: they would fight over its replicas', w.path);
   const hpa = hpas[0];
   if (w.canaryReplicas !== undefined && w.canaryAutoscaling !== undefined) {
-    fail(['workload', 'canaryAutoscaling'], 'canaryReplicas and canaryAutoscaling both say how the canary scales', 'keep one: a fixed count (canaryReplicas) or the canary\'s own HPA (canaryAutoscaling)', undefined);
+    fail(F('canaryAutoscaling'), 'canaryReplicas and canaryAutoscaling both say how the canary scales', 'keep one: a fixed count (canaryReplicas) or the canary\'s own HPA (canaryAutoscaling)', undefined);
   }
   if (hpa && w.canaryReplicas === undefined && w.canaryAutoscaling === undefined) {
-    fail(['workload'], `the replicas of Deployment ${d.metadata.name} are left to ${describe(hpa)}, and the release does not say how the canary scales`,
-      'add workload.canaryReplicas: <n> (a fixed count) or workload.canaryAutoscaling: {} (its own HPA, a copy of the stable one)');
+    fail(F(), `the replicas of Deployment ${d.metadata.name} are left to ${describe(hpa)}, and the release does not say how the canary scales`,
+      `add ${pathToString(input.canaryReplicasField)}: <n> (a fixed count) or ${N('canaryAutoscaling')}: {} (its own HPA, a copy of the stable one)`);
   }
   if (!hpa && w.canaryAutoscaling !== undefined) {
-    fail(['workload', 'canaryAutoscaling'], `no HorizontalPodAutoscaler in ${w.path} scales Deployment ${d.metadata.name}, so there is none to copy for the canary`, 'remove canaryAutoscaling and set canaryReplicas, or add the HPA to the folder', undefined);
+    fail(F('canaryAutoscaling'), `no HorizontalPodAutoscaler in ${w.path} scales Deployment ${d.metadata.name}, so there is none to copy for the canary`, 'remove canaryAutoscaling and set canaryReplicas, or add the HPA to the folder', undefined);
   }
   const hpaBounds = hpa ? { name: hpa.obj.metadata.name, minReplicas: Number(at(hpa.obj, 'spec', 'minReplicas') ?? 1), maxReplicas: Number(at(hpa.obj, 'spec', 'maxReplicas')) } : undefined;
   if (hpaBounds && w.canaryAutoscaling) {
     const min = w.canaryAutoscaling.minReplicas ?? hpaBounds.minReplicas;
     const max = w.canaryAutoscaling.maxReplicas ?? hpaBounds.maxReplicas;
-    if (min > max) fail(['workload', 'canaryAutoscaling'], `the canary HPA's minReplicas ${min} is above its maxReplicas ${max}`, 'set minReplicas <= maxReplicas', undefined);
+    if (min > max) fail(F('canaryAutoscaling'), `the canary HPA's minReplicas ${min} is above its maxReplicas ${max}`, 'set minReplicas <= maxReplicas', undefined);
   }
 
   // Names the derived canary objects take must be free
@@ -266,39 +324,39 @@ function factsOf(release: LoadedRelease, w: ManifestsWorkload, source: 'kustomiz
   const taken = (kind: string, name: string) => objects.find((x) => x.obj.kind === kind && x.obj.metadata.name === name);
   const clash = (field: (string | number)[], kind: string, name: string, option: string) => {
     const x = taken(kind, name);
-    if (x) fail(field, `the canary's ${kind} would be named '${name}', which ${describe(x)} already uses`, `set workload.names.${option} to another name, or rename the folder's object`, name);
+    if (x) fail(field, `the canary's ${kind} would be named '${name}', which ${describe(x)} already uses`, `set ${N('names', option)} to another name, or rename the folder's object`, name);
   };
-  clash(['workload', 'names', 'canary'], 'Deployment', canaryName, 'canary');
-  clash(['workload', 'names', 'canaryService'], 'Service', canaryService, 'canaryService');
+  clash(F('names', 'canary'), 'Deployment', canaryName, 'canary');
+  clash(F('names', 'canaryService'), 'Service', canaryService, 'canaryService');
   if (hpa) {
     const x = taken('HorizontalPodAutoscaler', `${hpa.obj.metadata.name}-canary`);
-    if (x) fail(['workload', 'path'], `the canary's HorizontalPodAutoscaler would be named '${hpa.obj.metadata.name}-canary', which ${describe(x)} already uses`, 'rename the folder\'s object', w.path);
+    if (x) fail(F('path'), `the canary's HorizontalPodAutoscaler would be named '${hpa.obj.metadata.name}-canary', which ${describe(x)} already uses`, 'rename the folder\'s object', w.path);
   }
 
   // Secrets the pods read are referenced, never inlined: declared in existingSecrets
-  const declared = new Map((spec.existingSecrets ?? []).map((s) => [s.name, s.keys]));
+  const declared = new Map(input.existingSecrets.map((s) => [s.name, s.keys]));
   for (const r of secretRefs(podSpec)) {
     if (!declared.has(r.name)) {
-      fail(['existingSecrets'], `Deployment ${d.metadata.name} reads Secret '${r.name}' (spec.template.spec.${r.field}), which is not declared in existingSecrets`,
+      fail(input.secretsField, `Deployment ${d.metadata.name} reads Secret '${r.name}' (spec.template.spec.${r.field}), which is not declared in existingSecrets`,
         `create the Secret in the cluster outside git (in every namespace of the release) and add '- name: ${r.name}' to existingSecrets`, r.name);
     } else {
       const keys = declared.get(r.name);
       if (keys && r.key !== undefined && !keys.includes(r.key)) {
-        fail(['existingSecrets'], `Deployment ${d.metadata.name} reads key '${r.key}' of Secret '${r.name}' (spec.template.spec.${r.field}), which is not one of its declared keys (${keys.join(', ')})`, `add '${r.key}' to the keys of ${r.name} in existingSecrets, or fix the key`, r.key);
+        fail(input.secretsField, `Deployment ${d.metadata.name} reads key '${r.key}' of Secret '${r.name}' (spec.template.spec.${r.field}), which is not one of its declared keys (${keys.join(', ')})`, `add '${r.key}' to the keys of ${r.name} in existingSecrets, or fix the key`, r.key);
       }
     }
   }
 
   // Pod security: the pod spec is the user's; a Namespace this release creates enforces the profile
-  const profile = w.podSecurity?.profile ?? 'restricted';
-  if (spec.createNamespaces ?? true) {
+  const profile = input.profile;
+  if (input.createNamespaces) {
     const annotations = mapAt(d, 'spec', 'template', 'metadata', 'annotations');
     const violations = violationsOf(profile, podSecurityDeviations(podSpec, annotations));
     if (violations.length) {
       const shown = violations.slice(0, 4).map((v) => `${v.message} (spec.template.spec.${dotted(v.field)})`).join('; ') + (violations.length > 4 ? `; and ${violations.length - 4} more` : '');
-      fail(['workload', 'podSecurity'], `the pods of Deployment ${d.metadata.name} break the ${profile} Pod Security Standard that this release's Namespaces enforce: ${shown}`,
+      fail(input.profileField, `the pods of Deployment ${d.metadata.name} break the ${profile} Pod Security Standard that this release's Namespaces enforce: ${shown}`,
         profile === 'restricted'
-          ? 'declare workload.podSecurity.profile: baseline if the app needs it (the lint then warns about each deviation), or harden the pod spec'
+          ? `declare ${pathToString(input.profileField)}.profile: baseline if the app needs it (the lint then warns about each deviation), or harden the pod spec`
           : 'fix the pod spec: the baseline profile rejects these pods', undefined);
     }
   }

@@ -3,17 +3,18 @@
  * version's image and the tool's labels applied), and the canary derived from the named Deployment.
  * See the README, "Bring your own workload", for what happens to each companion object.
  */
-import { ApiObject, Chart } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
 import { WORKLOAD_SOURCE_LABEL } from '../lint/pod-security';
 import { at, isRecord, listAt, mapAt, matchesLabelSelector } from '../manifests/objects';
 import { ManifestsModel, ReleaseModel, SourceObject } from '../spec/model';
-import { releaseLabels, Track, TRACK_LABEL } from './labels';
+import { MANAGED_BY, Track, TRACK_LABEL } from './labels';
 import { repositoryOf, VERSION_LABEL } from './manifests-source';
 import type { WorkloadContext } from './registry';
 
 
 /** A folder object being rewritten (a fresh copy: its fields may be replaced). */
-type Obj = { -readonly [K in keyof SourceObject]: SourceObject[K] } & Record<string, unknown>;
+export type Obj = { -readonly [K in keyof SourceObject]: SourceObject[K] } & Record<string, unknown>;
 
 /**
  * Adds a manifests workload's objects for the release's current state:
@@ -30,63 +31,79 @@ type Obj = { -readonly [K in keyof SourceObject]: SourceObject[K] } & Record<str
  */
 export function addManifestsWorkload(ctx: WorkloadContext): void {
   const m = ctx.release;
+  for (const x of manifestsObjects(m, ctx.serviceLayout ?? 'per-track')) emit(ctx.chartFor(x.obj.metadata.namespace as string), x.obj);
+}
+
+/** What a manifests workload needs of a release (or of an app of a release group at a stage). */
+export type ManifestsRelease = Pick<ReleaseModel, 'name' | 'namespaces' | 'stable' | 'canary' | 'canaryTrack'> & { readonly workload: Pick<ReleaseModel['workload'], 'manifests'> };
+
+/** One object of a manifests workload and its part: the stable objects (emitted once) or the canary's. */
+export interface ManifestsObject {
+  readonly obj: Obj;
+  readonly track: Track;
+}
+
+/** The objects of a manifests workload in a state (see addManifestsWorkload), each in its namespace. Pure. */
+export function manifestsObjects(m: ManifestsRelease, serviceLayout: 'per-track' | 'shared'): ManifestsObject[] {
   const mf = m.workload.manifests;
   if (!mf) throw new Error(`internal: release ${m.name} brings its own manifests but its folder was not read (load it with the project checks)`);
-  const perTrack = (ctx.serviceLayout ?? 'per-track') === 'per-track';
-  const prod = ctx.chartFor(m.namespaces.production);
+  const perTrack = serviceLayout === 'per-track';
+  const out: ManifestsObject[] = [];
   const deployment = mf.objects.find((o) => isDeployment(o) && o.metadata.name === mf.deployment) as Obj;
   const service = mf.objects.find((o) => isService(o) && o.metadata.name === mf.service) as Obj;
   const canaryPodLabels = trackPodLabels(deployment, m, 'canary');
   for (const o of mf.objects) {
-    let out: Obj;
-    if (o === deployment) out = trackDeployment(m, mf, deployment, 'stable');
-    else if (o === service) out = perTrack ? trackService(m, service, 'stable') : placed(m, o, m.namespaces.production);
+    let obj: Obj;
+    if (o === deployment) obj = trackDeployment(m, mf, deployment, 'stable');
+    else if (o === service) obj = perTrack ? trackService(m, service, 'stable') : placed(m, o, m.namespaces.production);
     else if (o.kind === 'PodDisruptionBudget' && m.canaryTrack.namespace === m.namespaces.production && matchesLabelSelector(at(o, 'spec', 'selector'), canaryPodLabels)) {
-      out = narrowedBudget(m, o);
-    } else out = placed(m, o, m.namespaces.production);
-    emit(prod, out);
+      obj = narrowedBudget(m, o);
+    } else obj = placed(m, o, m.namespaces.production);
+    out.push({ obj, track: 'stable' });
   }
-  if (!m.canary) return;
-  const canaryChart = ctx.chartFor(m.canary.namespace);
-  emit(canaryChart, trackDeployment(m, mf, mf.canaryBase ?? deployment, 'canary'));
-  if (perTrack) emit(canaryChart, trackService(m, service, 'canary'));
+  if (!m.canary) return out;
+  const canary = (obj: Obj) => out.push({ obj, track: 'canary' });
+  canary(trackDeployment(m, mf, mf.canaryBase ?? deployment, 'canary'));
+  if (perTrack) canary(trackService(m, service, 'canary'));
   if ('autoscaling' in mf.canaryScaling && mf.hpa) {
     const hpa = mf.objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === mf.hpa?.name) as Obj;
-    emit(canaryChart, canaryAutoscaler(m, hpa, mf.canaryScaling.autoscaling));
+    canary(canaryAutoscaler(m, hpa, mf.canaryScaling.autoscaling));
   }
   if (m.canary.namespace !== m.namespaces.production) {
     const used = podConfigRefs(at(deployment, 'spec', 'template', 'spec'));
     for (const o of mf.objects) {
       if (o.apiVersion !== 'v1') continue;
       if ((o.kind === 'ConfigMap' && used.configMaps.has(o.metadata.name)) || (o.kind === 'ServiceAccount' && used.serviceAccounts.has(o.metadata.name))) {
-        emit(canaryChart, placed(m, o, m.canary.namespace));
+        canary(placed(m, o, m.canary.namespace));
       }
     }
   }
+  return out;
 }
 
 /** The pod labels of a track: the Deployment's own, the track label and the track's version label. */
-export function trackPodLabels(deployment: SourceObject, m: ReleaseModel, track: Track): Record<string, string> {
+export function trackPodLabels(deployment: SourceObject, m: ManifestsRelease, track: Track): Record<string, string> {
   return { ...mapAt(deployment, 'spec', 'template', 'metadata', 'labels'), [TRACK_LABEL]: track, [VERSION_LABEL]: versionLabelOf(m, track) };
 }
 
-function versionLabelOf(m: ReleaseModel, track: Track): string {
+function versionLabelOf(m: ManifestsRelease, track: Track): string {
   return track === 'stable' ? m.stable.versionLabel : m.canaryTrack.versionLabel;
 }
 
-function emit(chart: Chart, o: Obj): void {
+/** Adds an object to a chart as a cdk8s ApiObject (its id: group, kind, namespace and name). */
+export function emit(chart: Construct, o: Obj): ApiObject {
   const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : 'core';
-  new ApiObject(chart, `${group}-${o.kind}-${o.metadata.namespace ?? ''}-${o.metadata.name}`, o as never);
+  return new ApiObject(chart, `${group}-${o.kind}-${o.metadata.namespace ?? ''}-${o.metadata.name}`, o as never);
 }
 
 /** A deep copy of a folder object in a namespace, with the tool's labels. */
-function placed(m: ReleaseModel, o: SourceObject, namespace: string, labels: Readonly<Record<string, string>> = {}): Obj {
+function placed(m: ManifestsRelease, o: SourceObject, namespace: string, labels: Readonly<Record<string, string>> = {}): Obj {
   const c = copyOf(o) as Obj;
-  return { ...c, metadata: { ...c.metadata, namespace, labels: { ...(c.metadata.labels ?? {}), ...releaseLabels(m), ...labels } } };
+  return { ...c, metadata: { ...c.metadata, namespace, labels: { ...(c.metadata.labels ?? {}), ...toolLabels(m), ...labels } } };
 }
 
 /** The named Deployment as one track: names, labels, selector, images, replicas. */
-function trackDeployment(m: ReleaseModel, mf: ManifestsModel, deployment: SourceObject, track: Track): Obj {
+function trackDeployment(m: ManifestsRelease, mf: ManifestsModel, deployment: SourceObject, track: Track): Obj {
   const t = track === 'stable' ? m.stable : m.canaryTrack;
   const image = track === 'stable' ? m.stable.image : m.canary?.image;
   const trackLabels = { [TRACK_LABEL]: track, [VERSION_LABEL]: versionLabelOf(m, track) };
@@ -116,7 +133,7 @@ function trackDeployment(m: ReleaseModel, mf: ManifestsModel, deployment: Source
 }
 
 /** The fronting Service for one track (per-track routers): the stable one narrowed, the canary one a ClusterIP copy. */
-function trackService(m: ReleaseModel, service: SourceObject, track: Track): Obj {
+function trackService(m: ManifestsRelease, service: SourceObject, track: Track): Obj {
   if (track === 'stable') {
     const s = placed(m, service, m.namespaces.production);
     const spec = s.spec as Record<string, unknown>;
@@ -139,13 +156,13 @@ function trackService(m: ReleaseModel, service: SourceObject, track: Track): Obj
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: m.canaryTrack.serviceName, namespace: m.canaryTrack.namespace, labels: { ...(service.metadata.labels ?? {}), ...releaseLabels(m) } },
+    metadata: { name: m.canaryTrack.serviceName, namespace: m.canaryTrack.namespace, labels: { ...(service.metadata.labels ?? {}), ...toolLabels(m) } },
     spec,
   };
 }
 
 /** A PodDisruptionBudget narrowed to the stable track, so canary pods neither count toward it nor block drains. */
-function narrowedBudget(m: ReleaseModel, pdb: SourceObject): Obj {
+function narrowedBudget(m: ManifestsRelease, pdb: SourceObject): Obj {
   const p = placed(m, pdb, m.namespaces.production);
   const spec = p.spec as Record<string, unknown>;
   const sel = spec.selector as Record<string, unknown>;
@@ -154,7 +171,7 @@ function narrowedBudget(m: ReleaseModel, pdb: SourceObject): Obj {
 }
 
 /** The canary's own HPA: the stable one's copy (metrics, behaviour) targeting the canary Deployment, with its bounds. */
-function canaryAutoscaler(m: ReleaseModel, hpa: SourceObject, bounds: { readonly minReplicas: number; readonly maxReplicas: number }): Obj {
+function canaryAutoscaler(m: ManifestsRelease, hpa: SourceObject, bounds: { readonly minReplicas: number; readonly maxReplicas: number }): Obj {
   const h = placed(m, hpa, m.canaryTrack.namespace);
   h.metadata = { ...h.metadata, name: `${hpa.metadata.name}-canary` };
   const spec = h.spec as Record<string, unknown>;
@@ -178,6 +195,11 @@ export function podConfigRefs(pod: unknown): { configMaps: Set<string>; serviceA
   }
   const sa = at(pod, 'serviceAccountName') ?? at(pod, 'serviceAccount');
   return { configMaps, serviceAccounts: new Set(typeof sa === 'string' ? [sa] : []) };
+}
+
+/** The tool's labels on every object of a release (or release group): managed-by and part-of. */
+function toolLabels(m: ManifestsRelease): Record<string, string> {
+  return { ...MANAGED_BY, 'app.kubernetes.io/part-of': m.name };
 }
 
 /**
