@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { cli } from './support/cli-repo';
+import { cli, git } from './support/cli-repo';
 import {
   catalogSpec, changedLines, checkDist, distOf, fixtureFiles, ISTIO_ROUTER, NGINX_ROUTER, objectsOf, ok, podinfoSpec, synthesizedRepo, touched,
 } from './support/manifests-repo';
@@ -294,6 +294,24 @@ describe('kubectl kustomize runs once per release per process', () => {
       expect(count()).toBe(2);
     } finally {
       fs.rmSync(bin, { recursive: true, force: true });
+      repo.cleanup();
+    }
+  });
+});
+
+describe('the move\'s validation cache follows a manifests folder', () => {
+  test('fails on a move of another release when a manifests folder broke, although its spec did not change (the cache holds the folder\'s hash)', () => {
+    // GIVEN podinfo (manifests) and catalog, synthesized and committed, and a first move that fills the cache
+    const repo = synthesizedRepo({ ...PODINFO, ...CATALOG, 'releases/podinfo.yaml': podinfoSpec(NGINX_ROUTER), 'releases/catalog.yaml': catalogSpec(NGINX_ROUTER.replace('podinfo', 'catalog'), { namespaces: '  production: catalog\n  canary: catalog-canary\n' }) });
+    try {
+      ok(repo.root, ['start', 'catalog', '--version', '2.1.0']);
+      // WHEN podinfo's kustomization breaks (committed), and catalog moves
+      repo.write('apps/podinfo/kustomization.yaml', `${PODINFO['apps/podinfo/kustomization.yaml']}  - missing.yaml\n`);
+      git(repo.root, 'commit', '-qam', 'break podinfo');
+      const r = cli(repo.root, ['step', 'catalog']);
+      // THEN the move is refused with podinfo's problem, as without the cache
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: expect.stringMatching(/^releases\/podinfo\.yaml:\d+:\d+: workload\.path: kubectl kustomize apps\/podinfo failed/m) });
+    } finally {
       repo.cleanup();
     }
   });

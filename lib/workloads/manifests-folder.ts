@@ -57,6 +57,18 @@ export function readManifestsFolder(abs: string, shown: string): FolderRead {
   return r;
 }
 
+/**
+ * A hash of what a manifests folder's read depends on (the names and contents of its files, below it
+ * too for a kustomize root); '' when it cannot be read. The move's validation cache compares it.
+ */
+export function folderHash(abs: string): string {
+  try {
+    return treeHash(abs, KUSTOMIZATION_FILES.some((f) => isFile(path.join(abs, f))));
+  } catch {
+    return '';
+  }
+}
+
 function kustomizeBuild(abs: string, shown: string): FolderRead {
   const r = spawnSync('kubectl', ['kustomize', abs], { encoding: 'utf8', timeout: KUSTOMIZE_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024 });
   if (r.error) {
