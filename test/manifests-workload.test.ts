@@ -7,7 +7,8 @@ import { cli, git } from './support/cli-repo';
 import {
   catalogSpec, changedLines, checkDist, distOf, fixtureFiles, ISTIO_ROUTER, NGINX_ROUTER, objectsOf, ok, podinfoSpec, synthesizedRepo, touched,
 } from './support/manifests-repo';
-import { snapshotOf } from './support/states';
+import { REPO } from './support/project';
+import { find, snapshotOf, stateOf } from './support/states';
 import { restrictedViolations } from './support/pod-security';
 
 const TRACK = 'canary.cdk8s.io/track';
@@ -314,5 +315,24 @@ describe('the move\'s validation cache follows a manifests folder', () => {
     } finally {
       repo.cleanup();
     }
+  });
+});
+
+describe('the reference release releases/catalog.yaml (committed, canary at 10% in its own namespace)', () => {
+  test('its dist/ is the folder as given plus the derived canary, its Service and copies of its ConfigMaps and ServiceAccount; snapshot', () => {
+    // GIVEN the committed spec WHEN rendered in-process
+    const s = stateOf('catalog');
+    // THEN the canary is derived from the folder's Deployment, in its own namespace with what its pods use
+    const canary = find(s, 'Deployment', 'catalog-canary', 'catalog-canary') as any;
+    expect([canary.spec.replicas, ...canary.spec.template.spec.initContainers.map((c: any) => c.image), ...canary.spec.template.spec.containers.map((c: any) => c.image)])
+      .toEqual([1, 'ghcr.io/example/catalog:2.1.0', 'ghcr.io/example/catalog:2.1.0', 'cr.fluentbit.io/fluent/fluent-bit:3.1.9']);
+    expect(s.objects.filter((o) => o.metadata.namespace === 'catalog-canary').map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ConfigMap/catalog-config', 'ConfigMap/catalog-log-shipper', 'Deployment/catalog-canary', 'ReferenceGrant/catalog-to-catalog-canary', 'Service/catalog-canary', 'ServiceAccount/catalog',
+    ]);
+    expect(s.objects.some((o) => o.kind === 'Secret')).toBe(false);
+    expect(s.release.model.workload.manifests?.source).toBe('plain');
+    // AND the committed dist/catalog is exactly that
+    expect(new Map([...s.files].map(([p, c]) => [p.slice('catalog/'.length), c]))).toEqual(distOf(REPO, 'catalog'));
+    expect(snapshotOf(s.files)).toMatchSnapshot();
   });
 });
