@@ -9,6 +9,12 @@ import { parseAllDocuments } from 'yaml';
 import { readTree } from '../lib/synth/write';
 import { groupSequences, releaseSequences } from './support/move-sequences';
 
+/**
+ * Empty maps the API server keeps as they are, because they mean something: a volume's `emptyDir: {}`
+ * selects the volume type (its live copy is `emptyDir: {}` too).
+ */
+const MEANINGFUL_EMPTY = /\.volumes\[\d+\]\.emptyDir$/;
+
 /** Field paths of empty lists and maps in a value. */
 function empties(v: unknown, at: string, out: string[]): string[] {
   if (Array.isArray(v)) {
@@ -16,7 +22,7 @@ function empties(v: unknown, at: string, out: string[]): string[] {
     v.forEach((x, i) => empties(x, `${at}[${i}]`, out));
   } else if (v !== null && typeof v === 'object') {
     const e = Object.entries(v as Record<string, unknown>);
-    if (!e.length) out.push(at);
+    if (!e.length && !MEANINGFUL_EMPTY.test(at)) out.push(at);
     for (const [k, x] of e) empties(x, at ? `${at}.${k}` : k, out);
   }
   return out;
