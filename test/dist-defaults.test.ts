@@ -9,6 +9,12 @@ import { parseAllDocuments } from 'yaml';
 import { readTree } from '../lib/synth/write';
 import { groupSequences, releaseSequences } from './support/move-sequences';
 
+/**
+ * Empty maps the API server keeps as they are, because they mean something: a volume's `emptyDir: {}`
+ * selects the volume type (its live copy is `emptyDir: {}` too).
+ */
+const MEANINGFUL_EMPTY = /\.volumes\[\d+\]\.emptyDir$/;
+
 /** Field paths of empty lists and maps in a value. */
 function empties(v: unknown, at: string, out: string[]): string[] {
   if (Array.isArray(v)) {
@@ -16,7 +22,7 @@ function empties(v: unknown, at: string, out: string[]): string[] {
     v.forEach((x, i) => empties(x, `${at}[${i}]`, out));
   } else if (v !== null && typeof v === 'object') {
     const e = Object.entries(v as Record<string, unknown>);
-    if (!e.length) out.push(at);
+    if (!e.length && !MEANINGFUL_EMPTY.test(at)) out.push(at);
     for (const [k, x] of e) empties(x, at ? `${at}.${k}` : k, out);
   }
   return out;
@@ -48,6 +54,18 @@ describe('no empty list or map anywhere in dist/', () => {
     const found = new Set<string>();
     for (const s of seqs) for (const t of [s.start, ...s.commits.map((c) => c.tree)]) for (const e of emptiesOfTree(t)) found.add(e);
     expect([...found]).toEqual([]);
+  });
+
+  test('GIVEN every HTTPRoute and GRPCRoute of dist/ THEN each backendRef carries the defaults the API server would add (group "", kind Service)', () => {
+    const tree = readTree(path.resolve(__dirname, '../dist'));
+    const refs: unknown[] = [];
+    for (const [file, text] of tree) {
+      if (!/^(httproute|grpcroute)-/.test(path.basename(file))) continue;
+      const o = parseAllDocuments(text)[0].toJS() as { spec: { rules: { backendRefs?: unknown[] }[] } };
+      for (const r of o.spec.rules) refs.push(...(r.backendRefs ?? []));
+    }
+    expect(refs.length).toBeGreaterThan(4);
+    expect(refs.filter((b) => (b as { group?: string }).group !== '' || (b as { kind?: string }).kind !== 'Service')).toEqual([]);
   });
 
   test('GIVEN an object with env: [] THEN the check finds it (the check can fail)', () => {

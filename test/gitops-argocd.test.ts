@@ -245,7 +245,7 @@ describe('Argo CD wiring (dist/argocd/)', () => {
     const p = project({ 'cdk8s-canary-root': releaseYaml('cdk8s-canary-root', { production: 'c' }) });
     // WHEN synthesized THEN a positioned problem names the clash, and nothing is written
     expect(() => synthProject(p)).toThrow(SpecError);
-    expect(() => synthProject(p)).toThrow(/cdk8s-canary\.yaml|Application name 'cdk8s-canary-root'/);
+    expect(() => synthProject(p)).toThrow(/cdk8s-canary\.yaml: argocd\.project: Application name 'cdk8s-canary-root' of the root Application that syncs argocd\/ is also the name of release cdk8s-canary-root .*choose another name here or rename the release/);
     expect(readTree(p.distDir).size).toBe(0);
   });
 

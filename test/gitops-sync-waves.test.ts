@@ -103,7 +103,7 @@ describe('sync waves inside a folder', () => {
     const ing = { ...obj('networking.k8s.io/v1', 'Ingress', 'web-canary', 'x', {}), metadata: { name: 'web-canary', namespace: 'x', labels: { 'canary.cdk8s.io/track': 'canary' } } };
     expect(withSyncWave(canary).metadata.annotations).toEqual({ [SYNC_WAVE_ANNOTATION]: '1', 'argocd.argoproj.io/sync-options': 'PruneLast=true' });
     expect(withSyncWave(svc).metadata.annotations).toEqual({ [SYNC_WAVE_ANNOTATION]: '1', 'argocd.argoproj.io/sync-options': 'PruneLast=true' });
-    expect(withSyncWave(ing as never).metadata.annotations).toEqual({ [SYNC_WAVE_ANNOTATION]: '3' });
+    expect(withSyncWave(ing as ReturnType<typeof obj>).metadata.annotations).toEqual({ [SYNC_WAVE_ANNOTATION]: '3' });
     expect(withSyncWave(obj('gateway.networking.k8s.io/v1beta1', 'ReferenceGrant', 'g', 'x')).metadata.annotations).toEqual({ [SYNC_WAVE_ANNOTATION]: '2', 'argocd.argoproj.io/sync-options': 'PruneLast=true' });
   });
 

@@ -13,6 +13,9 @@ import { diffTrees, renderDiffMarkdown } from '../lib/review/diff';
 import { namespaceRemovals } from '../lib/review/namespaces';
 import { computeTraffic } from '../lib/review/traffic';
 import { gateTransition } from '../lib/review/transition-gate';
+import { MoveRefusedError } from '../lib/moves/errors';
+import { MOVE_GATES } from '../lib/moves/gates';
+import { syncGate } from '../lib/moves/sync-gate';
 import { renderRelease } from '../lib/synth/project';
 import { cli, git, tempRepo } from './support/cli-repo';
 import { editSpec, render, stateOf } from './support/states';
@@ -29,6 +32,14 @@ describe('finding 3: Istio weights also hold inside the mesh', () => {
     // and the edge VirtualService binds its own host, not '*' (finding 7)
     const edge = s.objects.find((o) => o.kind === 'VirtualService' && o.metadata.name === 'sampleapp') as any;
     expect(edge.spec.hosts).toEqual(['sampleapp.example.com']);
+  });
+
+  test('GIVEN sampleapp at 5% THEN traffic shows the mesh callers as an entry point of their own, split 95/5', () => {
+    const s = stateOf('sampleapp', (d) => d.setIn(['canary'], d.createNode({ version: '0.2.0', weight: 5 })));
+    const mesh = computeTraffic(objects(s.files)).entries.find((e) => e.host === 'sampleapp.sampleapp.svc.cluster.local')!;
+    expect(mesh.entry).toBe('VirtualService sampleapp/sampleapp-mesh');
+    expect(mesh.notes).toContain('callers inside the mesh (gateway mesh)');
+    expect(mesh.flows.map((f) => [f.version, Math.round(f.share * 100)])).toEqual([['0.1.0', 95], ['0.2.0', 5]]);
   });
 
   test('GIVEN router.mesh: false THEN no mesh VirtualService (edge only)', () => {
@@ -192,6 +203,30 @@ describe('the gate: validate and diff use the transition model', () => {
     const after = new Map([...roots, ...b.files].map(([p, c]) => [p, p.includes('virtualservice-') ? bare(c) : c]));
     const g = gateTransition(new Map([...roots, ...a.files]), after);
     expect(g.refusals.join('\n')).toMatch(/unsafe during sync: Argo CD, Application argocd\/sampleapp, .*canary sampleapp 0\.2\.0 gets 50% of requests/);
+  });
+});
+
+describe('the moves\' sync-safety gate', () => {
+  const ctxOf = (before: Map<string, string>, after: Map<string, string>) => ({
+    git: undefined as never, root: path.resolve(__dirname, '..'), subject: undefined as never, specPath: 'releases/sampleapp.yaml', specBefore: '', specAfter: '',
+    outputPaths: ['dist/sampleapp'], distBefore: before, distAfter: after, force: false, dryRun: false, now: 0,
+  });
+
+  test('fails a move whose sync would give the canary its replica share (exit 2 as MoveRefusedError, gate sync-safety)', () => {
+    const a = stateOf('sampleapp', (d) => d.setIn(['canary'], d.createNode({ version: '0.2.0', weight: 5 }))).files;
+    const bare = (c: string) => c.replace(/\n(\s+)subset: prod\n/, '\n');
+    const b = new Map([...stateOf('sampleapp').files].map(([p, c]) => [p, p.includes('virtualservice-') ? bare(c) : c]));
+    let err: unknown;
+    try { syncGate.check(ctxOf(a, b)); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(MoveRefusedError);
+    expect((err as MoveRefusedError).gate).toBe('sync-safety');
+    expect((err as Error).message).toMatch(/^this move is not safe to sync:\n[\s\S]*unsafe during sync: Argo CD, Application argocd\/sampleapp, .*canary sampleapp 0\.2\.0 gets 50% of requests to sampleapp\.example\.com\//);
+    expect(MOVE_GATES.map((g) => g.name)).toContain('sync-safety');
+  });
+
+  test('GIVEN the real abort THEN the gate lets it pass', () => {
+    const a = stateOf('sampleapp', (d) => d.setIn(['canary'], d.createNode({ version: '0.2.0', weight: 5 }))).files;
+    expect(syncGate.check(ctxOf(a, stateOf('sampleapp').files))).toEqual({});
   });
 });
 

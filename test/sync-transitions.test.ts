@@ -8,7 +8,8 @@
 import { diffTrees, renderDiffMarkdown } from '../lib/review/diff';
 import { checkTransition, syncStates, Violation } from '../lib/review/transition';
 import { objectsOfTree } from '../lib/manifests/tree';
-import { groupSequences, releaseSequences, Sequence, transitions } from './support/move-sequences';
+import { renderProjectRoots } from '../lib/synth/project';
+import { groupSequences, referenceProject, releaseSequences, Sequence, transitions } from './support/move-sequences';
 import { oracleCheck } from './support/sync-oracle';
 
 const sequences: Sequence[] = [...releaseSequences(), ...groupSequences()];
@@ -107,6 +108,19 @@ describe('both models fail on the findings of issue 13 as they were generated be
 });
 
 describe('the states themselves', () => {
+  test('GIVEN argocd.mode: applicationSet THEN the model reads one Application per release from the list generator, and the abort is safe', () => {
+    const t = find('guestbook-gateway: abort from 25 / abort');
+    const p = referenceProject();
+    const roots = renderProjectRoots(p.releases, { ...p.config, argocd: { ...p.config.argocd, mode: 'applicationSet' } }, p.groups);
+    const swap = (tree: Map<string, string>) => new Map([...[...tree].filter(([k]) => !k.startsWith('argocd/')), ...[...roots].filter(([k]) => k.startsWith('argocd/'))]);
+    const r = checkTransition(swap(t.before), swap(t.after), { engines: ['argocd'] });
+    const units = new Set<string>();
+    checkTransition(swap(t.before), swap(t.after), { engines: ['argocd'], onState: (st) => units.add(st.unit) });
+    expect([...units]).toEqual(['Application (ApplicationSet cdk8s-canary) guestbook-gateway']);
+    expect(r.states.argocd).toBeGreaterThan(3);
+    expect(r.violations).toEqual([]);
+  });
+
   test('GIVEN a Gateway API abort under Argo CD THEN the route moves in wave 3 and the canary objects are pruned after it, in the last wave', () => {
     const t = find('guestbook-gateway: abort from 25 / abort');
     const steps = [...syncStates('argocd', objectsOfTree(t.before).objects, objectsOfTree(t.after).objects)].map((s) => s.step);

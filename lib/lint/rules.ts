@@ -8,6 +8,7 @@ import {
 } from '../manifests/objects';
 import { entryPointParityRule } from './entry-point-parity';
 import { ExternalRefs, NO_EXTERNALS } from './external';
+import { podSecurityRule } from './pod-security';
 
 export type Severity = 'error' | 'warning';
 
@@ -370,7 +371,6 @@ export const configRefsRule: LintRule = (ix, ext) => {
   return out;
 };
 
-/** Every rule, in the order findings are reported. */
 /**
  * `entry-point-clash`: two objects that claim the same entry point, so users of one app land on the
  * other's backends (or on its canary) depending on which the controller picks (issue 13, finding 7):
@@ -429,6 +429,8 @@ const entryPointClashRule: LintRule = (ix) => {
   return out;
 };
 
+/** Every rule, in the order findings are reported. */
 export const LINT_RULES: readonly LintRule[] = [
-  serviceSelectorRule, networkPolicyRule, backendServiceRule, istioRule, canaryIngressRule, configRefsRule, entryPointClashRule, entryPointParityRule,
+  serviceSelectorRule, networkPolicyRule, backendServiceRule, istioRule, canaryIngressRule, configRefsRule, entryPointParityRule,
+  podSecurityRule, entryPointClashRule,
 ];

@@ -3,7 +3,11 @@
  * cheap local checks first, gates that query something (metrics) last.
  */
 import { MoveGate } from './gate';
+import { analysisGate } from './analysis-gate';
 import { fleetSoakGate } from './fleet-soak-gate';
 import { soakGate } from './soak-gate';
+import { syncGate } from './sync-gate';
 
-export const MOVE_GATES: readonly MoveGate[] = [soakGate, fleetSoakGate];
+// the sync-safety gate is local and cheap: before the analysis, which queries metrics; a fleet wave's
+// minSoak (next-wave) is a soak gate too
+export const MOVE_GATES: readonly MoveGate[] = [soakGate, fleetSoakGate, syncGate, analysisGate];

@@ -5,6 +5,7 @@
 import * as path from 'path';
 import { Git, NotARepositoryError, readTreeAt } from '../git';
 import { gateTransition } from '../review/transition-gate';
+import { TransitionReport } from '../review/transition';
 import { SpecProblem, UsageError } from '../spec/errors';
 import { loadProjectWithConfig, projectPaths, renderProject, synthProject, SynthResult } from '../synth/project';
 import { withCommandLock } from './lock';
@@ -25,23 +26,24 @@ export function synthRepository(root: string, output: string, options: ProjectCh
 
 /**
  * Validates every spec and cdk8s-canary.yaml, lints what they generate (rendering the Argo CD and
- * Flux roots too: their object names must not clash), and checks that syncing the result from
- * HEAD's dist/ is safe at every instant under Argo CD and Flux (lib/review/transition-gate.ts,
- * cluster by cluster for fleet releases). Writes nothing.
- * @returns how many releases and groups are valid, and the sync states checked (absent outside git
- *   or before the first commit)
- * @throws SpecError (exit 2); UsageError (exit 2) when a sync state from HEAD is unsafe
+ * Flux roots too: their object names must not clash), and checks the change from HEAD's dist/ to what
+ * the specs generate with the transition model (lib/review/transition-gate.ts, cluster by cluster for
+ * fleet releases): no Namespace removed
+ * under another release, no state of an Argo CD or Flux sync with failing requests or a canary above
+ * its share before and after. Outside a git repository, or before the first commit, that last check is
+ * skipped (`sync` undefined). Writes nothing.
+ * @returns how many releases and groups are valid, and the sync model's report
+ * @throws SpecError (exit 2); UsageError (exit 2) naming every unsafe state
  */
-export async function validateRepository(root: string, options: ProjectCheckOptions = {}): Promise<{ releases: number; groups: number; sync?: { readonly argocd: number; readonly flux: number } }> {
+export async function validateRepository(root: string, options: ProjectCheckOptions = {}): Promise<{ releases: number; groups: number; sync?: TransitionReport }> {
   const paths = projectPaths(root);
   const { releases, groups, config } = loadProjectWithConfig(paths);
   const files = renderProject(releases, config, groups, options);
-  const out = { releases: releases.length, groups: groups.length };
   const head = await headDist(paths.root, path.relative(paths.root, paths.distDir) || 'dist');
-  if (!head) return out;
+  if (!head) return { releases: releases.length, groups: groups.length };
   const gate = gateTransition(head, files);
   if (gate.refusals.length) throw new UsageError(`the change from HEAD's dist/ is not safe to sync:\n${gate.refusals.map((r) => `  ${r}`).join('\n')}`);
-  return { ...out, sync: gate.report.states };
+  return { releases: releases.length, groups: groups.length, sync: gate.report };
 }
 
 /** dist/ at HEAD, or undefined outside a git repository or before the first commit. */

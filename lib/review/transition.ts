@@ -150,11 +150,42 @@ export function checkTransition(before: ReadonlyMap<string, string>, after: Read
   return checkObjects(objectsOfTree(before).objects, objectsOfTree(after).objects, options);
 }
 
-/** checkTransition over objects already read (dist-relative `file`s, wiring included). */
+/**
+ * checkTransition over objects already read (dist-relative `file`s, wiring included). Each changed
+ * release (or group) is checked on its own, with the objects of every release that shares one of its
+ * namespaces: a commit that changes many releases costs their sum, not their product.
+ */
 export function checkObjects(before: readonly Located[], after: readonly Located[], options: TransitionOptions = {}): TransitionReport {
-  const evaluate = options.evaluate ?? evaluateShares;
-  const found = ENGINES.filter((e) => unitsOf(e, before, after).length > 0);
+  const units: Record<Engine, SyncUnit[]> = { argocd: unitsOf('argocd', before, after), flux: unitsOf('flux', before, after) };
+  const found = ENGINES.filter((e) => units[e].length > 0);
   const engines = (options.engines ?? found).filter((e) => found.includes(e));
+  const wiring = (l: Located) => l.release === 'argocd' || l.release === 'flux';
+  const sigs = (xs: readonly Located[]) => {
+    const m = new Map<string, string[]>();
+    for (const l of xs) if (!wiring(l)) m.set(l.release, [...(m.get(l.release) ?? []), `${l.file}\n${JSON.stringify(l.obj)}`]);
+    return new Map([...m].map(([r, v]) => [r, v.sort().join('\n')]));
+  };
+  const sb = sigs(before);
+  const sa = sigs(after);
+  const changed = [...new Set([...sb.keys(), ...sa.keys()])].sort().filter((r) => sb.get(r) !== sa.get(r));
+  const violations: Violation[] = [];
+  const transients: Transient[] = [];
+  const states: Record<Engine, number> = { argocd: 0, flux: 0 };
+  for (const r of changed) {
+    const namespaces = new Set([...before, ...after].filter((l) => l.release === r).map((l) => l.obj.metadata.namespace ?? (l.obj.kind === 'Namespace' ? l.obj.metadata.name : '')));
+    const inScope = (l: Located) => wiring(l) || l.release === r || namespaces.has(l.obj.metadata.namespace ?? '');
+    const scopeFolders = new Set([...before, ...after].filter((l) => !wiring(l) && inScope(l)).map((l) => l.file.split('/').slice(0, 2).join('/')));
+    const scopeUnits = { argocd: units.argocd.filter((u) => u.folders.some((f) => scopeFolders.has(f))), flux: units.flux.filter((u) => u.folders.some((f) => scopeFolders.has(f))) };
+    const part = checkScope(before.filter(inScope), after.filter(inScope), engines, options, scopeUnits);
+    violations.push(...part.violations);
+    transients.push(...part.transients);
+    for (const e of ENGINES) states[e] += part.states[e];
+  }
+  return { engines, states, violations, transients };
+}
+
+function checkScope(before: readonly Located[], after: readonly Located[], engines: readonly Engine[], options: TransitionOptions, units: Record<Engine, SyncUnit[]>): Omit<TransitionReport, 'engines'> {
+  const evaluate = options.evaluate ?? evaluateShares;
   const clusterBefore = clusterObjects(before);
   const clusterAfter = clusterObjects(after);
   const ends = { before: evaluate(clusterBefore), after: evaluate(clusterAfter) };
@@ -164,7 +195,7 @@ export function checkObjects(before: readonly Located[], after: readonly Located
   const states: Record<Engine, number> = { argocd: 0, flux: 0 };
   for (const engine of engines) {
     const seen = new Set<string>();
-    for (const s of syncStates(engine, before, after)) {
+    for (const s of syncStates(engine, before, after, units[engine])) {
       states[engine]++;
       options.onState?.(s);
       const shares = evaluate(s.objects);
@@ -205,7 +236,7 @@ export function checkObjects(before: readonly Located[], after: readonly Located
     }
   }
   const transients = [...extremes.values()].filter((t) => t.max > Math.max(t.before, t.after) + EPS || t.min < Math.min(t.before, t.after) - EPS);
-  return { engines, states, violations, transients };
+  return { states, violations, transients };
 }
 
 /** `Argo CD` / `Flux`. */
@@ -245,19 +276,19 @@ function flowFails(f: Flow, e: EntryTraffic, ix: ObjectIndex): boolean {
   if (f.note === 'no-pods') return true;
   // a backend that is not a host outside dist/ but a Service missing from the state
   if (f.note === 'external') return f.service.includes('/');
-  if (f.hop === 1 && e.entry.startsWith('HTTPRoute ')) {
-    const routeNs = e.entry.slice('HTTPRoute '.length).split('/')[0];
+  const route = /^(HTTPRoute|GRPCRoute) ([^/]+)\//.exec(e.entry);
+  if (f.hop === 1 && route) {
     const svc = f.service.replace(/^Service /, '');
     const [ns, name] = svc.split('/');
-    if (ns !== routeNs && !grantPermits(ix, routeNs, ns, name)) return true;
+    if (ns !== route[2] && !grantPermits(ix, route[1], route[2], ns, name)) return true;
   }
   return false;
 }
 
-/** Whether a ReferenceGrant in `toNs` lets HTTPRoutes of `fromNs` reference Service `name`. */
-function grantPermits(ix: ObjectIndex, fromNs: string, toNs: string, name: string): boolean {
+/** Whether a ReferenceGrant in `toNs` lets routes of a kind in `fromNs` reference Service `name`. */
+function grantPermits(ix: ObjectIndex, kind: string, fromNs: string, toNs: string, name: string): boolean {
   return ix.ofKind('ReferenceGrant', toNs).some((g) =>
-    listAt(g.obj, 'spec', 'from').some((f) => at(f, 'kind') === 'HTTPRoute' && at(f, 'namespace') === fromNs && at(f, 'group') === 'gateway.networking.k8s.io')
+    listAt(g.obj, 'spec', 'from').some((f) => at(f, 'kind') === kind && at(f, 'namespace') === fromNs && at(f, 'group') === 'gateway.networking.k8s.io')
     && listAt(g.obj, 'spec', 'to').some((t) => at(t, 'kind') === 'Service' && (at(t, 'group') ?? '') === '' && (at(t, 'name') === undefined || at(t, 'name') === name)));
 }
 
@@ -319,6 +350,14 @@ function argoUnits(objects: readonly Located[], folders: ReadonlySet<string>): S
       const unitFolders = [...folders].filter((f) => prefixes.some((p) => f === p || f.startsWith(`${p}/`))).sort();
       const opts = listAt(spec, 'syncPolicy', 'syncOptions').map(String);
       out.push({ engine: 'argocd', name: `Application ${o.obj.metadata.namespace ?? ''}/${o.obj.metadata.name}`, folders: unitFolders, dependsOn: [], pruneLast: opts.includes('PruneLast=true') });
+    } else if (o.obj.kind === 'ApplicationSet' && String(at(spec, 'template', 'spec', 'source', 'path') ?? '').includes('{{.release}}')) {
+      // a list generator of releases (possibly in a matrix with the clusters): one Application per release
+      const opts = listAt(spec, 'template', 'spec', 'syncPolicy', 'syncOptions').map(String);
+      const elements = [...JSON.stringify(at(spec, 'generators')).matchAll(/"release":"([^"]+)"/g)].map((m) => m[1]);
+      for (const rel of [...new Set(elements)].sort()) {
+        const unitFolders = [...folders].filter((f) => f.startsWith(`${rel}/`)).sort();
+        if (unitFolders.length) out.push({ engine: 'argocd', name: `Application (ApplicationSet ${o.obj.metadata.name}) ${rel}`, folders: unitFolders, dependsOn: [], pruneLast: opts.includes('PruneLast=true') });
+      }
     } else if (o.obj.kind === 'ApplicationSet') {
       // git directory generators (possibly inside a matrix): each matched directory is one Application
       const gens = JSON.stringify(spec);
@@ -390,8 +429,8 @@ interface Task {
 }
 
 /** Every state an engine passes through for the commit, unit after unit. */
-export function* syncStates(engine: Engine, before: readonly Located[], after: readonly Located[]): Generator<SyncState> {
-  const units = unitsOf(engine, before, after);
+export function* syncStates(engine: Engine, before: readonly Located[], after: readonly Located[], given?: readonly SyncUnit[]): Generator<SyncState> {
+  const units = given ?? unitsOf(engine, before, after);
   const b = clusterObjects(before);
   const a = clusterObjects(after);
   const inUnit = (u: SyncUnit, l: Located) => u.folders.some((f) => l.file.startsWith(`${f}/`));

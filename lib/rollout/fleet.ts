@@ -16,8 +16,8 @@
  * them.
  */
 import { UsageError } from '../spec/errors';
-import { FleetModel, fleetPosition, FleetPosition, waveSpec, WaveModel } from '../spec/fleet';
-import { ReleaseModel, toModel } from '../spec/model';
+import { FleetModel, fleetPosition, FleetPosition, waveModel as modelOfWave, WaveModel } from '../spec/fleet';
+import { ReleaseModel } from '../spec/model';
 import { abort, CommitMessage, Move, promote, setWeight, start, StartOptions, step } from './moves';
 import { percent, RolloutState, sameState, TrackState } from './state';
 
@@ -79,7 +79,7 @@ export function sameFleetState(a: FleetRolloutState, b: FleetRolloutState): bool
 
 /** The model of a release as one wave's clusters run it: their state and the wave's ladder. */
 export function waveModel(m: ReleaseModel, wave: WaveModel): ReleaseModel {
-  return toModel(waveSpec(m.spec, fleetOf(m), wave), m.file);
+  return modelOfWave(m, fleetOf(m), wave);
 }
 
 /** Where the rollout of a fleet release stands. */

@@ -5,4 +5,5 @@ export * from './soak';
 export * from './edit';
 export * from './fleet';
 export * from './fleet-edit';
+export * from './advance';
 export * from './edit-section';

@@ -19,7 +19,7 @@ import { closest } from './ajv-problems';
 import { SourceDocument } from './document';
 import { SpecProblem } from './errors';
 import { Fleet, LabelSelector, ReleaseSpec } from './generated/release';
-import { LadderStep, ladderOf, parseDuration } from './model';
+import { LadderStep, ladderOf, parseDuration, ReleaseModel, toModel } from './model';
 import { ClusterModel } from './project-config';
 
 /** One wave, resolved. */
@@ -130,6 +130,15 @@ export function waveSpec(spec: ReleaseSpec, fleet: FleetModel, wave: WaveModel):
     ...(waveSteps ?? steps ? { steps: waveSteps ?? steps } : {}),
     ...(checks && wave.checks ? { checks } : {}),
   } as ReleaseSpec;
+}
+
+/**
+ * The model one wave's clusters are synthesized from: `toModel` of the wave's spec (waveSpec), with
+ * what the project's load checks completed kept (a manifests workload's folder facts, read once per
+ * load: lib/workloads/manifests-source.ts). The result has no `fleet`.
+ */
+export function waveModel(model: ReleaseModel, fleet: FleetModel, wave: WaveModel): ReleaseModel {
+  return toModel(waveSpec(model.spec, fleet, wave), model.file, model.workload.manifests);
 }
 
 /**

@@ -5,8 +5,8 @@ import { SourceDocument } from './document';
 import { SpecError, SpecProblem } from './errors';
 import { ReleaseGroupSpec } from './generated/group';
 import { SECRET_NAME, secretKind } from './secrets';
-import { ReleaseSpec } from './generated/release';
-import { resolveFleet, waveSpec } from './fleet';
+import { ReleaseSpec, Workload } from './generated/release';
+import { FleetModel, resolveFleet, waveModel } from './fleet';
 import { GroupModel, groupProblems, toGroupModel } from './group';
 import { ladderOf, ReleaseModel, toModel } from './model';
 import { ClusterModel, defaultProjectConfig } from './project-config';
@@ -22,6 +22,8 @@ export const SPEC_KINDS: Readonly<Record<string, string>> = { Release: 'release.
 /** A release spec read from disk: its YAML document (for in-place edits) and its model. */
 export interface LoadedRelease {
   readonly file: string;
+  /** Absolute path of the spec file (its repository root is the folder above releases/). */
+  readonly path?: string;
   readonly source: SourceDocument;
   readonly model: ReleaseModel;
 }
@@ -29,6 +31,8 @@ export interface LoadedRelease {
 /** A release group (kind: ReleaseGroup) read from disk: its YAML document and its model. */
 export interface LoadedGroup {
   readonly file: string;
+  /** Absolute path of the spec file (its repository root is the folder above releases/). */
+  readonly path?: string;
   readonly source: SourceDocument;
   readonly model: GroupModel;
 }
@@ -41,13 +45,19 @@ export interface LoadedSpecs {
 
 /**
  * Checks a release needs beyond its schema (a router's limits, for instance). Returns problems;
- * `source.problem(path, ...)` positions them.
+ * `source.problem(path, ...)` positions them. A check that reads further input (the folder of a
+ * `type: manifests` workload) returns the release with its model completed instead when that input
+ * is sound; the checks after it see that release.
  */
-export type ReleaseCheck = (release: LoadedRelease) => SpecProblem[];
+export type ReleaseCheck = (release: LoadedRelease) => SpecProblem[] | { readonly release: LoadedRelease };
+/** Checks a release group needs beyond its schema. Returns problems. */
+export type GroupCheck = (group: LoadedGroup) => SpecProblem[];
 
 export interface LoadOptions {
   /** Extra checks run on every release that passed schema validation. @default - none */
   readonly checks?: readonly ReleaseCheck[];
+  /** Extra checks run on every release group that passed its own validation. @default - none */
+  readonly groupChecks?: readonly GroupCheck[];
   /** Directory that file names in messages are relative to. @default - process.cwd() */
   readonly relativeTo?: string;
   /**
@@ -129,7 +139,7 @@ export function parseSpec(file: string, text: string | Buffer, options: LoadOpti
     const guess = closest(kind, known);
     return { problems: [parsed.problem(['kind'], `unknown kind '${kind}'`, guess ? `did you mean '${guess}'? (one of ${known.map((k) => `'${k}'`).join(', ')})` : `use one of ${known.map((k) => `'${k}'`).join(', ')}`, kind)] };
   }
-  if (kind === 'ReleaseGroup') return parseGroupDocument(parsed, data, file, shown);
+  if (kind === 'ReleaseGroup') return parseGroupDocument(parsed, data, file, shown, options);
   return parseReleaseDocument(parsed, data, file, shown, options);
 }
 
@@ -140,13 +150,15 @@ export function parseGroup(file: string, text: string | Buffer, options: LoadOpt
   return r;
 }
 
-function parseGroupDocument(parsed: SourceDocument, data: unknown, file: string, shown: string): { group: LoadedGroup } | { problems: SpecProblem[] } {
+function parseGroupDocument(parsed: SourceDocument, data: unknown, file: string, shown: string, options: LoadOptions): { group: LoadedGroup } | { problems: SpecProblem[] } {
   const validate = validatorFor('group.schema.json');
   if (!validate(data)) return { problems: ajvProblems(parsed, data, validate.errors ?? []) };
   const spec = data as ReleaseGroupSpec;
   const problems = groupProblems(parsed, spec, file);
   if (problems.length) return { problems };
-  return { group: { file: shown, source: parsed, model: toGroupModel(spec, shown) } };
+  const group: LoadedGroup = { file: shown, path: path.resolve(file), source: parsed, model: toGroupModel(spec, shown) };
+  const extra = (options.groupChecks ?? []).flatMap((c) => c(group));
+  return extra.length ? { problems: extra } : { group };
 }
 
 /** Parses and validates a spec held in memory (the rollout CLI validates its edits this way). */
@@ -163,7 +175,7 @@ function parseReleaseDocument(parsed: SourceDocument, data: unknown, file: strin
   const spec = data as ReleaseSpec;
   const problems = semanticProblems(parsed, spec, file);
   if (problems.length) return { problems };
-  let model = toModel(spec, shown);
+  let fleet: FleetModel | undefined;
   if (spec.fleet) {
     let clusters: readonly ClusterModel[];
     try {
@@ -174,11 +186,18 @@ function parseReleaseDocument(parsed: SourceDocument, data: unknown, file: strin
     }
     const r = resolveFleet(parsed, spec, clusters);
     if ('problems' in r) return r;
-    model = { ...model, fleet: r.fleet };
+    fleet = r.fleet;
   }
-  const release: LoadedRelease = { file: shown, source: parsed, model };
-  const extra = (options.checks ?? []).flatMap((c) => c(release));
-  if (!extra.length && model.fleet) extra.push(...waveLadderProblems(release, options.checks ?? []));
+  let release: LoadedRelease = { file: shown, path: path.resolve(file), source: parsed, model: toModel(spec, shown) };
+  const extra: SpecProblem[] = [];
+  for (const check of options.checks ?? []) {
+    const r = check(release);
+    if (Array.isArray(r)) extra.push(...r);
+    else release = r.release;
+  }
+  // the fleet goes on the model the checks completed (a check that completes the model rebuilds it)
+  if (fleet) release = { ...release, model: { ...release.model, fleet } };
+  if (!extra.length && fleet) extra.push(...waveLadderProblems(release, options.checks ?? []));
   return extra.length ? { problems: extra } : { release };
 }
 
@@ -200,8 +219,10 @@ function waveLadderProblems(release: LoadedRelease, checks: readonly ReleaseChec
           src.problem(at[0] === 'steps' ? ['fleet', 'waves', w.index - 1, ...at] : at, ...rest),
       },
     }) as SourceDocument;
-    const model = toModel(waveSpec(release.model.spec, fleet, w), release.file);
-    for (const p of checks.flatMap((c) => c({ ...release, source: remapped, model }))) {
+    const model = waveModel(release.model, fleet, w);
+    // problems only: a check that completes the model (a manifests folder) has done so for the release
+    const problems = checks.flatMap((c) => { const r = c({ ...release, source: remapped, model }); return Array.isArray(r) ? r : []; });
+    for (const p of problems) {
       const k = `${p.line}:${p.col}:${p.message}`;
       if (!seen.has(k)) { seen.add(k); out.push(p); }
     }
@@ -259,7 +280,7 @@ function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string):
   if (spec.canary && spec.canary.version === spec.stable.version && !spec.canary.image) {
     out.push(src.problem(['canary', 'version'], 'canary runs the same version as stable', 'set a new version for the canary, or remove the canary section', spec.canary.version));
   }
-  const w = spec.workload;
+  const w = generatedWorkload(spec);
   if (w.redis && w.type !== 'guestbook') {
     out.push(src.problem(['workload', 'redis'], `redis is only wired for workload type 'guestbook'`, `set workload.type: guestbook or remove workload.redis`, undefined, true));
   }
@@ -295,6 +316,14 @@ function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string):
   return out;
 }
 
+/**
+ * The fields of a generated workload (webapp, guestbook); a manifests workload has none of them but
+ * its versionLabel (its folder's Secrets are checked when the folder is read, lib/workloads/manifests-source.ts).
+ */
+function generatedWorkload(spec: ReleaseSpec): Partial<Workload> {
+  return spec.workload.type === 'manifests' ? { ...(spec.workload.versionLabel ? { versionLabel: spec.workload.versionLabel } : {}) } : spec.workload;
+}
+
 /** Where a spec file really is when that is outside the project root (a symlink leaving it), else undefined. */
 function symlinkEscape(file: string, root: string | undefined): string | undefined {
   if (root === undefined || !fs.lstatSync(file).isSymbolicLink()) return undefined;
@@ -318,7 +347,8 @@ function secretProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...at, k]);
   };
   walk(spec, []);
-  for (const [k, v] of Object.entries(spec.workload.config ?? {})) {
+  const w = generatedWorkload(spec);
+  for (const [k, v] of Object.entries(w.config ?? {})) {
     if (SECRET_NAME.test(k) && v !== '') {
       out.push(src.problem(['workload', 'config', k], `config key '${k}' looks like a secret, and config is written to a ConfigMap in dist/ in clear text`, 'store it in a Secret listed in existingSecrets and reference it from workload.env with secretKeyRef', '<hidden>'));
     }
@@ -329,8 +359,8 @@ function secretProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
     declared.set(s.name, s.keys);
   });
   const refs: { at: (string | number)[]; name: string; key?: string }[] = [];
-  (spec.workload.env ?? []).forEach((e, i) => { if (e.secretKeyRef) refs.push({ at: ['workload', 'env', i, 'secretKeyRef'], ...e.secretKeyRef }); });
-  if (spec.workload.redis?.passwordSecret) refs.push({ at: ['workload', 'redis', 'passwordSecret'], ...spec.workload.redis.passwordSecret });
+  (w.env ?? []).forEach((e, i) => { if (e.secretKeyRef) refs.push({ at: ['workload', 'env', i, 'secretKeyRef'], ...e.secretKeyRef }); });
+  if (w.redis?.passwordSecret) refs.push({ at: ['workload', 'redis', 'passwordSecret'], ...w.redis.passwordSecret });
   const tls = (spec.router as { tlsSecretName?: string }).tlsSecretName;
   if (tls !== undefined) refs.push({ at: ['router'], name: tls });
   for (const r of refs) {
@@ -355,7 +385,7 @@ function secretProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
  */
 function namespaceProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
   const out: SpecProblem[] = [];
-  const redis = spec.workload.redis;
+  const redis = generatedWorkload(spec).redis;
   const prod = spec.namespaces.production;
   if (spec.workload.type === 'guestbook' && redis?.host !== undefined && redis.deploy !== false) {
     const m = /^([a-z0-9-]+)\.([a-z0-9-]+)(?:\.svc(?:\.cluster\.local)?)?\.?$/.exec(redis.host);

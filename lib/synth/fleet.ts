@@ -6,9 +6,9 @@
  * that runs it. Pure.
  */
 import { fleetPath, GitOpsFolder, onCluster } from '../gitops/layout';
-import { clusterStateKey, FleetModel, waveSpec, waveState, WaveModel } from '../spec/fleet';
+import { clusterStateKey, FleetModel, waveModel, waveState, WaveModel } from '../spec/fleet';
 import { LoadedRelease } from '../spec/loader';
-import { ReleaseModel, toModel } from '../spec/model';
+import { ReleaseModel } from '../spec/model';
 import { ReleaseFolder } from './build';
 
 /** The clusters of a fleet release that share one state, and the release as their folders are synthesized from. */
@@ -42,7 +42,7 @@ export function fleetStates(release: LoadedRelease, only?: readonly string[]): F
 
 /** The release as one wave's clusters run it (its model built from the wave's spec). */
 export function waveRelease(release: LoadedRelease, fleet: FleetModel, wave: WaveModel): LoadedRelease {
-  return { file: release.file, source: release.source, model: toModel(waveSpec(release.model.spec, fleet, wave), release.model.file) };
+  return { file: release.file, source: release.source, model: waveModel(release.model, fleet, wave) };
 }
 
 /**
@@ -68,7 +68,7 @@ export function placeFolders(folders: readonly ReleaseFolder[], cluster: string)
 export function fleetGitopsFolders(m: ReleaseModel, folders: (m: ReleaseModel) => GitOpsFolder[]): GitOpsFolder[] {
   const fleet = requireFleet(m);
   return fleet.waves.flatMap((w) => {
-    const local = folders(toModel(waveSpec(m.spec, fleet, w), m.file));
+    const local = folders(waveModel(m, fleet, w));
     return w.clusters.flatMap((c) => onCluster(local, c));
   });
 }

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { analysisCheck, groupAnalysisCheck } from '../analysis/validate';
 import { checksFolderOf } from '../checks/folder';
 import { checksCheck } from '../checks/model';
 import { canaryTrackFolder, clusterOfFile, clusterScopes, fleetPath, generatorInputs, GITOPS_ROOTS, GitOpsFolder, GitOpsRelease, ProjectGenerator, ProjectRoot } from '../gitops/layout';
@@ -13,9 +14,11 @@ import { objectsOfTree } from '../manifests/tree';
 import { namespaceRemovalMessage, namespaceRemovals } from '../review/namespaces';
 import { routerCheck } from '../routers/registry';
 import { SpecError, SpecProblem, UsageError } from '../spec/errors';
-import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, LoadOptions, readSpec, ReleaseCheck, specFiles } from '../spec/loader';
+import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, LoadOptions, readSpec, ReleaseCheck, GroupCheck, specFiles } from '../spec/loader';
 import { ReleaseModel } from '../spec/model';
 import { defaultProjectConfig, loadProjectConfig, ProjectConfigModel } from '../spec/project-config';
+import { manifestsCheck } from '../workloads/manifests-source';
+import { resolveGroupManifests } from '../workloads/manifests-group';
 import { workloadTypes } from '../workloads/registry';
 import { buildRelease, FolderTransform, KubeObject, objectFileName, ReleaseFolder, releaseNamespaces, renderFolders, renderKustomizeRoot } from './build';
 import { fleetGitopsFolders, fleetStates, placeFolders, renderFleet } from './fleet';
@@ -41,11 +44,15 @@ export function projectPaths(root: string, distDir?: string): ProjectPaths {
 export const PROJECT_CHECKS: readonly ReleaseCheck[] = [
   (r) => workloadTypes().includes(r.model.workload.type) ? [] :
     [r.source.problem(['workload', 'type'], `workload type '${r.model.workload.type}' is not available in this version`, `use one of ${workloadTypes().join(', ')}`, r.model.workload.type)],
+  manifestsCheck, // reads a manifests workload's folder: the checks after it see the completed model
   routerCheck,
   (r) => GITOPS_ROOTS.includes(r.model.name) ?
     [r.source.problem(['name'], `release name '${r.model.name}' is reserved: dist/${r.model.name}/ holds the ${r.model.name === 'flux' ? 'Flux' : 'Argo CD'} wiring`, 'choose another release name (and rename the file)', r.model.name)] : [],
   checksCheck,
+  analysisCheck,
 ];
+/** Checks every release group gets beyond its schema. */
+export const PROJECT_GROUP_CHECKS: readonly GroupCheck[] = [groupAnalysisCheck];
 
 /** Post-processing of every folder (sync waves and the like), in order. */
 export const FOLDER_TRANSFORMS: FolderTransform[] = [
@@ -86,7 +93,7 @@ function lazyGenerator(load: () => ProjectGenerator): ProjectGenerator {
  */
 export function projectSpecOptions(paths: ProjectPaths, config?: ProjectConfigModel): LoadOptions {
   let clusters = config?.clusters;
-  return { checks: PROJECT_CHECKS, relativeTo: paths.root, clusters: () => (clusters ??= loadProjectConfig(paths.root).clusters) };
+  return { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root, clusters: () => (clusters ??= loadProjectConfig(paths.root).clusters) };
 }
 
 /** Loads and validates every spec of a project (release groups too) and returns the releases; throws SpecError with all problems. */
@@ -102,7 +109,9 @@ export function loadProjectSpecs(paths: ProjectPaths): LoadedSpecs {
 
 /** The folders of one release group at the stage its spec records (objects, not yet YAML). */
 export function groupFolders(group: LoadedGroup): ReleaseFolder[] {
-  return buildGroup(group.model);
+  const r = resolveGroupManifests(group); // reads the folders of apps that bring their own manifests
+  if (Array.isArray(r)) throw new SpecError(r);
+  return buildGroup(r.group.model);
 }
 
 /** One release group's files, relative to the dist root. */

@@ -88,7 +88,7 @@ export function stepsToTop(r: LoadedRelease, fromWeight: number): ReleaseMove[] 
 
 /** New versions used to start a canary, per reference release. */
 export const NEW_VERSION: Readonly<Record<string, string>> = {
-  guestbook: 'v1', 'guestbook-gateway': 'v2', webapp: '1.1.0', workshop: '1.1.0', sampleapp: '0.2.0', 'mushop-storefront': '2.1.4',
+  guestbook: 'v1', 'guestbook-gateway': 'v2', 'grpc-greeter': 'v2', webapp: '1.1.0', workshop: '1.1.0', sampleapp: '0.2.0', 'mushop-storefront': '2.1.4',
 };
 
 /**
