@@ -197,6 +197,7 @@ describe('releases without a fleet synthesize byte for byte as before', () => {
     const root = tempDir('fleet-reference-');
     fs.cpSync(path.join(REPO, 'releases'), path.join(root, 'releases'), { recursive: true });
     fs.copyFileSync(path.join(REPO, 'cdk8s-canary.yaml'), path.join(root, 'cdk8s-canary.yaml'));
+    fs.cpSync(path.join(REPO, 'test/fixtures'), path.join(root, 'test/fixtures'), { recursive: true }); // manifests folders the releases name
     const r = await cli(root, 'synth');
     expect(r.code).toBe(0);
     const got = readFiles(path.join(root, 'dist'));

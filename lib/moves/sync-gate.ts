@@ -12,11 +12,14 @@ import { readTree } from '../synth/write';
 import { MoveRefusedError } from './errors';
 import { GateContext, GateResult, MoveGate } from './gate';
 
-/** The wiring roots of the dist folder that holds `outputPaths` (keys relative to that folder). */
-function wiring(root: string, outputPaths: readonly string[]): Map<string, string> {
-  const dist = path.dirname(outputPaths[0] ?? 'dist/x');
+/**
+ * The wiring roots of the dist folder (keys relative to it). Read from the dist folder itself, not
+ * from the owned folders' parent: a fleet wave owns `dist/<release>/<cluster>/` folders, one level
+ * deeper than a release's `dist/<release>/`.
+ */
+function wiring(root: string, distPath: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const r of ['argocd', 'flux']) for (const [p, c] of readTree(path.join(root, dist, r))) out.set(`${r}/${p}`, c);
+  for (const r of ['argocd', 'flux']) for (const [p, c] of readTree(path.join(root, distPath, r))) out.set(`${r}/${p}`, c);
   return out;
 }
 
@@ -24,7 +27,7 @@ export const syncGate: MoveGate = {
   name: 'sync-safety',
 
   check(ctx: GateContext): GateResult {
-    const roots = wiring(ctx.root, ctx.outputPaths);
+    const roots = wiring(ctx.root, ctx.distPath);
     const gate = gateTransition(new Map([...roots, ...ctx.distBefore]), new Map([...roots, ...ctx.distAfter]));
     if (gate.refusals.length) {
       throw new MoveRefusedError(`this move is not safe to sync:\n${gate.refusals.map((r) => `  ${r}`).join('\n')}`, 'sync-safety');
