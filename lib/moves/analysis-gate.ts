@@ -1,6 +1,6 @@
 /**
- * The analysis gate: `step` and `promote` of a release with an `analysis:` section run its metric
- * analysis first (lib/moves/analysis.ts `analysisGate`): a pass adds `Analysis:` trailers; fail,
+ * The analysis gate: `step` and `promote` of a release with an `analysis:` section (and of a fleet
+ * release's current wave, plus its `next-wave`, in the wave's clusters) run its metric analysis first (lib/moves/analysis.ts `analysisGate`): a pass adds `Analysis:` trailers; fail,
  * error or inconclusive refuse (exit 1, 1, 3) unless `--force` (recorded as `Analysis-Override`).
  * `advance` passes the report it already has (`precomputedAnalysisGate`), so the commit carries
  * exactly the values it decided on, aborts included. README "Metric analysis without a controller".
@@ -12,7 +12,8 @@ import { GateContext, GateResult, MoveGate } from './gate';
 export const analysisGate: MoveGate = {
   name: 'analysis',
   async check(ctx: GateContext): Promise<GateResult> {
-    if (ctx.subject.kind !== 'release') return {};
+    // a release move, or a fleet move (its current wave's analysis, or the promoted wave's for next-wave)
+    if (ctx.subject.kind !== 'release' && ctx.subject.kind !== 'fleet') return {};
     const r = await runAnalysisGate(ctx.git, ctx.root, ctx.subject.release, ctx.subject.move.kind, { force: ctx.force, now: ctx.now });
     return { trailers: r.trailers, warnings: r.warnings };
   },
@@ -26,7 +27,7 @@ export function precomputedAnalysisGate(report: AnalysisReport): MoveGate {
   return {
     name: 'analysis',
     async check(ctx: GateContext): Promise<GateResult> {
-      if (ctx.subject.kind !== 'release') return {};
+      if (ctx.subject.kind !== 'release' && ctx.subject.kind !== 'fleet') return {};
       if (ctx.subject.move.kind === 'abort') return { trailers: analysisTrailers(report) };
       const r = await runAnalysisGate(ctx.git, ctx.root, ctx.subject.release, ctx.subject.move.kind, { force: ctx.force, precomputed: report });
       return { trailers: r.trailers, warnings: r.warnings };

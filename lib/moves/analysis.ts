@@ -4,7 +4,8 @@ import { requireAnalysisModel, AnalysisModel } from '../analysis/model';
 import { MissingCredentialError } from '../analysis/providers/provider';
 import { AnalysisReport, AnalysisTarget, analysisTrailers, runAnalysis } from '../analysis/run';
 import { Git, NotARepositoryError } from '../git';
-import { percent } from '../rollout';
+import { describeWave, percent } from '../rollout';
+import { fleetPosition } from '../spec/fleet';
 import { SpecError, UsageError } from '../spec/errors';
 import { AnalysisRefusedError } from './analysis-errors';
 
@@ -60,6 +61,7 @@ export function loadNamedSpec(root: string, name: string): { release: LoadedRele
  * no canary runs (a group outside stages 2-4).
  */
 export function analysisSubject(spec: { release: LoadedRelease } | { group: LoadedGroup }): AnalysisSubject {
+  if ('release' in spec && spec.release.model.fleet) return fleetAnalysisSubject(spec.release);
   if ('release' in spec) {
     const r = spec.release;
     const m = r.model;
@@ -97,6 +99,58 @@ export function analysisSubject(spec: { release: LoadedRelease } | { group: Load
     },
     weightPaths: m.stage === 3 ? [['stage'], ['weight']] : [['stage']],
     describe: `stage ${m.stage}/6, ${entry.name} canary ${entry.newVersion ?? entry.version} at ${weight}%`,
+  };
+}
+
+/**
+ * The subject of a fleet release's analysis (README "Fleet"), in the context of its current wave:
+ * - a wave running the canary: the canary against the stable track, in the wave's clusters
+ *   (`{{clusters}}`; once per cluster when a template uses `{{cluster}}`), window from the weight commit;
+ * - between waves (the wave promoted, the next not open): the wave's production track, which runs
+ *   the promoted version, with the next wave's production track (still the old version) as the
+ *   `compare: stable` baseline, window from the promote commit (the `fleet.promoted.wave` line).
+ * Throws UsageError (exit 2) when no rollout is in progress, or the wave has `analysis: false`.
+ */
+function fleetAnalysisSubject(r: LoadedRelease): AnalysisSubject {
+  const m = r.model;
+  const fleet = m.fleet!;
+  if (!m.spec.analysis) throw new UsageError(`release ${m.name} has no analysis section; add analysis: {metrics: [...]} to ${r.file} (see the README, "Metric analysis")`);
+  const pos = fleetPosition(m.spec, fleet);
+  const n = fleet.waves.length;
+  if (pos.phase === 'idle') throw new UsageError(`release ${m.name} has no rollout in progress (every cluster of its fleet runs ${m.stable.version}), so there is nothing to analyze; start one first: cdk8s-canary start ${m.name} --version V`);
+  const w = fleet.waves[pos.wave - 1];
+  if (!w.analysis) throw new UsageError(`wave ${w.index}/${n} (${w.name}) of release ${m.name} turns the analysis off (analysis: false in ${r.file}), so there is nothing to analyze there`);
+  const analysis = requireAnalysisModel(m.spec.analysis, { fleet: true });
+  const prod = { namespace: m.stable.namespace, service: m.stable.serviceName, workload: m.stable.name };
+  if (pos.phase === 'canary') {
+    const c = m.canary!;
+    const pct = percent(c.weight, m.weightTotal);
+    return {
+      name: m.name, kind: 'release', file: r.file, source: r.source, analysis,
+      target: {
+        release: m.name,
+        weight: pct.replace(/%$/, ''),
+        stable: { ...prod, version: m.stable.version },
+        canary: { namespace: c.namespace, service: c.serviceName, workload: c.name, version: c.version },
+        fleet: { wave: w.name, clusters: w.clusters },
+      },
+      weightPaths: [['canary', 'weight']],
+      describe: `canary ${c.version} at ${pct} in ${describeWave(w, n)}`,
+    };
+  }
+  const p = fleet.promoted!;
+  const next = fleet.waves[pos.wave];
+  return {
+    name: m.name, kind: 'release', file: r.file, source: r.source, analysis,
+    target: {
+      release: m.name,
+      weight: '100',
+      stable: { ...prod, version: m.stable.version },
+      canary: { ...prod, version: p.version },
+      fleet: { wave: w.name, clusters: w.clusters, baselineClusters: next.clusters },
+    },
+    weightPaths: [['fleet', 'promoted', 'wave']],
+    describe: `${p.version} promoted in ${describeWave(w, n)}, before ${describeWave(next, n)} opens`,
   };
 }
 
@@ -157,10 +211,22 @@ export interface AnalysisGateResult {
  * which records `Analysis-Override: <verdict> (--force)`. `precomputed` reuses a report (advance
  * already ran it). Other moves (start, set-weight, abort) pass untouched.
  */
-export async function analysisGateCheck(git: Git, root: string, release: LoadedRelease, move: 'start' | 'step' | 'set-weight' | 'promote' | 'abort', opts: { force: boolean; precomputed?: AnalysisReport; now?: number }): Promise<AnalysisGateResult> {
+export async function analysisGateCheck(git: Git, root: string, release: LoadedRelease, move: 'start' | 'step' | 'set-weight' | 'promote' | 'next-wave' | 'abort', opts: { force: boolean; precomputed?: AnalysisReport; now?: number }): Promise<AnalysisGateResult> {
   const m = release.model;
-  if ((move !== 'step' && move !== 'promote') || !m.spec.analysis || !m.canary) return { trailers: [], warnings: [] };
-  if (m.canary.weight === 0) return { trailers: [['Analysis', 'skipped at 0% (no user traffic to judge; the smoke checks gate this move)']], warnings: [] };
+  const none: AnalysisGateResult = { trailers: [], warnings: [] };
+  if (!m.spec.analysis) return none;
+  if (m.fleet) {
+    // a fleet: step and promote inside the current wave, and next-wave out of a promoted wave (its analysis)
+    const pos = fleetPosition(m.spec, m.fleet);
+    const gated = ((move === 'step' || move === 'promote') && pos.phase === 'canary') || (move === 'next-wave' && pos.phase === 'promoted');
+    if (!gated) return none;
+    const w = m.fleet.waves[pos.wave - 1];
+    if (!w.analysis) return { trailers: [['Analysis', `skipped in wave ${w.index}/${m.fleet.waves.length} (${w.name}): analysis: false`]], warnings: [] };
+    if (pos.phase === 'canary' && m.canary!.weight === 0) return { trailers: [['Analysis', 'skipped at 0% (no user traffic to judge; the smoke checks gate this move)']], warnings: [] };
+  } else {
+    if ((move !== 'step' && move !== 'promote') || !m.canary) return none;
+    if (m.canary.weight === 0) return { trailers: [['Analysis', 'skipped at 0% (no user traffic to judge; the smoke checks gate this move)']], warnings: [] };
+  }
   const subject = analysisSubject({ release });
   let report = opts.precomputed;
   if (!report) {
@@ -180,7 +246,7 @@ export async function analysisGateCheck(git: Git, root: string, release: LoadedR
   }
   const code = report.verdict === 'inconclusive' ? 3 : 1;
   const what = report.verdict === 'inconclusive' ? 'is inconclusive' : report.verdict === 'fail' ? 'failed' : 'could not be measured';
-  throw new AnalysisRefusedError(`${move} refused: the analysis of ${m.name} ${what}; nothing was changed or committed\n${reasons.join('\n')}\n${report.verdict === 'fail' ? `abort it (cdk8s-canary abort ${m.name}), or pass --force to ${move} anyway` : `wait and retry, or pass --force to ${move} anyway`}`, code);
+  throw new AnalysisRefusedError(`${move} refused: the analysis of ${m.name}${m.fleet ? ` (${subject.describe})` : ''} ${what}; nothing was changed or committed\n${reasons.join('\n')}\n${report.verdict === 'fail' ? `abort it (cdk8s-canary abort ${m.name}), or pass --force to ${move} anyway` : `wait and retry, or pass --force to ${move} anyway`}`, code);
 }
 
 /**

@@ -36,6 +36,10 @@ export interface WaveModel {
   readonly minSoakSeconds?: number;
   /** Whether the release's smoke checks run in its clusters. */
   readonly checks: boolean;
+  /** Whether the release's analysis gates the wave (its moves, the next-wave out of it, advance). */
+  readonly analysis: boolean;
+  /** Whether `advance` opens the wave by itself (`next-wave`) when the wave before it passes. */
+  readonly autoOpen: boolean;
 }
 
 /** A fleet, resolved: its waves and clusters, and how far the rollout has come. */
@@ -247,12 +251,26 @@ export function resolveFleet(src: SourceDocument, spec: ReleaseSpec, clusters: r
     if (w.checks === false && !spec.checks?.length) {
       out.push(src.problem([...at, 'checks'], `${label} turns checks off, but the release has no checks`, 'remove checks: false from the wave', false));
     }
+    if (w.analysis === false && !spec.analysis) {
+      out.push(src.problem([...at, 'analysis'], `${label} turns the analysis off, but the release has no analysis`, 'remove analysis: false from the wave', false));
+    }
+    if (w.autoOpen) {
+      if (i === 0) {
+        out.push(src.problem([...at, 'autoOpen'], `${label} is opened by start, a person's move: autoOpen holds nothing here`, 'remove autoOpen from the first wave; put it on a later wave that advance may open', true));
+      } else if (!spec.analysis) {
+        out.push(src.problem([...at, 'autoOpen'], `${label} has autoOpen, but the release has no analysis: advance opens a wave only when the analysis of the wave before it passes`, 'add an analysis: section to the release, or remove autoOpen', true));
+      } else if (f.waves[i - 1].analysis === false) {
+        out.push(src.problem([...at, 'autoOpen'], `${label} has autoOpen, but wave ${i} turns the analysis off (analysis: false), so nothing would judge it before ${label} opens`, `remove autoOpen, or let wave ${i}'s analysis run`, true));
+      }
+    }
     waves.push({
       index: i + 1, name,
       clusters: clusters.filter((c) => mine.includes(c.name)).map((c) => c.name),
       steps,
       ...(w.minSoak !== undefined ? { minSoakSeconds: parseDuration(w.minSoak) } : {}),
       checks: w.checks !== false,
+      analysis: w.analysis !== false,
+      autoOpen: w.autoOpen === true,
     });
   });
   const names = new Set<string>();

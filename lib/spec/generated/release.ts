@@ -928,6 +928,14 @@ export interface Wave {
    * Run the release's smoke checks (its `checks:` Job) in this wave's clusters. Default: true.
    */
   checks?: boolean;
+  /**
+   * Let the release's `analysis:` gate this wave: `step` and `promote` inside it, `next-wave` out of it (the promoted wave's analysis), and `advance`. With false, the wave's moves are a person's (advance leaves it alone). Default: true.
+   */
+  analysis?: boolean;
+  /**
+   * `advance` opens this wave by itself (`next-wave`) once the wave before it has run the new version for its minSoak and that wave's analysis passes, like Kargo's per-stage auto-promotion. Needs the release's `analysis:`; not allowed on wave 1 (`start` opens it). Default: false, a person runs `next-wave`.
+   */
+  autoOpen?: boolean;
 }
 /**
  * The wave's clusters by their labels in cdk8s-canary.yaml (among the fleet's clusters when fleet.clusters or fleet.selector is given). Give either clusters or selector.
