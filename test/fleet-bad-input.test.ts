@@ -22,6 +22,15 @@ const FLEET = `fleet:
 `;
 const SHOP = fleetSpec('shop', FLEET).replace('steps: [0', 'canary:\n  version: 1.1.0\n  weight: 10\nsteps: [0');
 const CONFIG = fleetConfig();
+/** An analysis section over the wave's clusters (never queried: these cases fail at load). */
+const ANALYSIS = `analysis:
+  metrics:
+    - name: error-rate
+      provider: { prometheus: { address: http://127.0.0.1:9 } }
+      query: sum(rate(http_requests_total{cluster=~"{{clusters}}",code=~"5.."}[{{window}}]))
+      successCondition: result[0] <= 0.01
+`;
+const SHOP_ANALYSED = SHOP.replace('fleet:\n', `${ANALYSIS}fleet:\n`);
 
 function edit(text: string, find: string, replace: string): string {
   if (!text.includes(find)) throw new Error(`test bug: ${JSON.stringify(find)} is not in the text`);
@@ -55,6 +64,16 @@ const CASES: readonly Case[] = [
     at: { file: 'releases/shop.yaml', find: '1.1.0', field: 'canary.version' }, says: /the canary of wave 2 runs another version than waves 1\.\.1 \(1\.0\.5\): one version walks the waves/ },
   { name: 'a cluster label that is not a Kubernetes label', files: { 'cdk8s-canary.yaml': edit(CONFIG, 'labels: { ring: canary, region: eu }', 'labels: { ring: canary, "bad key!": eu }') },
     at: { file: 'cdk8s-canary.yaml', find: '"bad key!"', field: 'clusters[0].labels["bad key!"]' }, says: /key 'bad key!' has an invalid format \(got "bad key!"\); use a Kubernetes label key/ },
+  { name: 'a fleet template variable in a release without a fleet', files: { 'releases/blog.yaml': webappSpec('blog') + ANALYSIS },
+    at: { file: 'releases/blog.yaml', find: 'sum(rate', field: 'analysis.metrics[0].query' }, says: /template variable 'clusters' exists only in releases with fleet: at offset 39 \(got "sum\(rate.*"\); remove \{\{clusters\}\} \(the clusters of the track under analysis/ },
+  { name: 'autoOpen on the first wave', files: { 'releases/shop.yaml': edit(SHOP_ANALYSED, '      clusters: [canary-eu, prod-eu-1]\n', '      clusters: [canary-eu, prod-eu-1]\n      autoOpen: true\n') },
+    at: { file: 'releases/shop.yaml', find: 'true', field: 'fleet.waves[0].autoOpen' }, says: /wave 1 \(first\) is opened by start, a person's move: autoOpen holds nothing here/ },
+  { name: 'autoOpen without an analysis section', files: { 'releases/shop.yaml': `${SHOP}      autoOpen: true\n` },
+    at: { file: 'releases/shop.yaml', find: 'true', field: 'fleet.waves[1].autoOpen' }, says: /wave 2 \(rest\) has autoOpen, but the release has no analysis: advance opens a wave only when the analysis of the wave before it passes/ },
+  { name: 'autoOpen after a wave whose analysis is off', files: { 'releases/shop.yaml': edit(`${SHOP_ANALYSED}      autoOpen: true\n`, '      clusters: [canary-eu, prod-eu-1]\n', '      clusters: [canary-eu, prod-eu-1]\n      analysis: false\n') },
+    at: { file: 'releases/shop.yaml', find: 'true', field: 'fleet.waves[1].autoOpen' }, says: /wave 2 \(rest\) has autoOpen, but wave 1 turns the analysis off \(analysis: false\), so nothing would judge it before wave 2 \(rest\) opens/ },
+  { name: 'a wave turning off an analysis the release does not have', files: { 'releases/shop.yaml': `${SHOP}      analysis: false\n` },
+    at: { file: 'releases/shop.yaml', find: 'false', field: 'fleet.waves[1].analysis' }, says: /wave 2 \(rest\) turns the analysis off, but the release has no analysis/ },
   { name: '--all-waves on a release without a fleet', args: ['abort', 'blog', '--all-waves'], says: /--all-waves applies to releases with fleet:; release blog has none: drop --all-waves/ },
   { name: 'next-wave on a release without a fleet', args: ['next-wave', 'blog'], says: /release blog has no fleet: in its spec; next-wave moves releases that roll out across waves of clusters/ },
   { name: 'next-wave while the current wave runs its canary', args: ['next-wave', 'shop'], says: /wave 1\/2 \(first\) of release shop still runs canary 1\.1\.0 at 10%; promote it first \(cdk8s-canary promote shop\), or abort it/ },

@@ -12,7 +12,7 @@ import { AnalysisRefusedError } from './analysis-errors';
 export { AnalysisRefusedError };
 import { LoadedGroup, LoadedRelease, readSpec, specFiles } from '../spec/loader';
 import { cacheCompiledValidators } from '../spec/schemas';
-import { PROJECT_CHECKS, PROJECT_GROUP_CHECKS, projectPaths } from '../synth/project';
+import { projectPaths, projectSpecOptions } from '../synth/project';
 
 /**
  * The analysis of one release or release group, as the CLI runs it: what is analysed (the names of
@@ -51,7 +51,7 @@ export function loadNamedSpec(root: string, name: string): { release: LoadedRele
     const known = files.map((f) => path.basename(f).replace(/\.ya?ml$/, ''));
     throw new UsageError(`no release '${name}' in releases/; use one of ${known.length ? known.join(', ') : '(none: add a spec to releases/)'}`);
   }
-  const r = readSpec(file, { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root });
+  const r = readSpec(file, projectSpecOptions(paths)); // a fleet is resolved against cdk8s-canary.yaml's clusters
   if ('problems' in r) throw new SpecError(r.problems);
   return r;
 }
