@@ -301,6 +301,17 @@ maybe('advance walks the waves (a real Prometheus)', () => {
     expect(lastCommit(root).count).toBe(c.count);
   });
 
+  test('GIVEN wave 2 opened and rolled back since wave 1\'s promote WHEN advance THEN it does not open wave 2 again: that is a person\'s call', async () => {
+    const root = await repoAt({ promoted: { version: '1.1.0', wave: 1 }, waves: [WAVE1_SOAKS, AUTO_OPEN] });
+    for (const args of [['next-wave', 'shop'], ['abort', 'shop']]) expect((await cli(root, ...args)).code).toBe(0);
+    expect(lastCommit(root).subject).toBe('shop: wave 2/3 (eu): abort canary 1.1.0 at 0% on prod-eu-1, traffic back to 1.0.0');
+    const before = repoState(root);
+    const r = await cli(root, 'advance');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^shop: nothing to do: the analysis of wave 1\/3 \(canary: canary-eu\) passes after its minSoak, but releases\/shop\.yaml changed since its promote \(wave 2\/3 \(eu: prod-eu-1\) was opened and rolled back, or the spec edited\), so opening it again is a person's call: cdk8s-canary next-wave shop$/m);
+    expect(repoState(root)).toEqual(before);
+  });
+
   test('GIVEN the same without autoOpen WHEN advance THEN it waits: opening a wave is a person\'s call', async () => {
     const root = await repoAt({ promoted: { version: '1.1.0', wave: 1 }, waves: [WAVE1_SOAKS] });
     const before = repoState(root);

@@ -158,7 +158,13 @@ async function decide(s: MoveSession, r: LoadedRelease): Promise<AdvanceTurn> {
     } else {
       const next = fleet.waves[pos.wave];
       const soakRemainingSeconds = w.minSoakSeconds ? await soakLeft(w.minSoakSeconds, ['fleet', 'promoted', 'wave']) : 0;
-      judge = (verdict) => decideWaveOpening({ release, ...(verdict ? { verdict } : {}), soakRemainingSeconds, autoOpen: next.autoOpen, promoted: describeWave(w, n), next: describeWave(next, n) });
+      const promotedAt = await s.git.lastCommitTouchingLine(r.file, r.source.locate(['fleet', 'promoted', 'wave']).line);
+      const lastEdit = await s.git.lastCommitTouching(r.file);
+      const changedSincePromote = !!promotedAt && !!lastEdit && lastEdit.sha !== promotedAt.sha;
+      judge = (verdict) => decideWaveOpening({
+        release, ...(verdict ? { verdict } : {}), soakRemainingSeconds, autoOpen: next.autoOpen, changedSincePromote, file: r.file,
+        promoted: describeWave(w, n), next: describeWave(next, n),
+      });
       analyzes = true;
     }
   } else {

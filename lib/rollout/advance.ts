@@ -70,6 +70,14 @@ export interface WaveOpeningInput {
   readonly soakRemainingSeconds: number;
   /** The next wave's `autoOpen`. */
   readonly autoOpen: boolean;
+  /**
+   * The spec changed since the promote (the next wave was opened and rolled back, or someone edited
+   * it): advance then leaves the opening to a person, so a wave that failed is never re-opened in a
+   * loop. @default false
+   */
+  readonly changedSincePromote?: boolean;
+  /** The spec file, for that reason. */
+  readonly file?: string;
   /** `wave 1/3 (canary: canary-eu)`: the promoted wave, for reasons. */
   readonly promoted: string;
   /** `wave 2/3 (eu: prod-eu-1)`: the wave to open. */
@@ -81,7 +89,8 @@ export interface WaveOpeningInput {
  * like Kargo's auto-promotion (off unless a stage enables it) advance opens it only when the wave to
  * open says `autoOpen: true`; otherwise a person runs `next-wave`. Either way:
  * - the promoted wave's analysis fails: abort, which rolls back that wave only (one commit);
- * - it passes and the promoted wave's minSoak is over: next-wave when the next wave has autoOpen;
+ * - it passes and the promoted wave's minSoak is over: next-wave when the next wave has autoOpen and
+ *   the spec has not changed since the promote (a wave opened and rolled back is not re-opened);
  * - otherwise nothing, with the reason.
  */
 export function decideWaveOpening(i: WaveOpeningInput): AdvanceDecision {
@@ -94,6 +103,9 @@ export function decideWaveOpening(i: WaveOpeningInput): AdvanceDecision {
   }
   if (i.soakRemainingSeconds > 0) {
     return { action: 'wait', why: 'soak', reason: `the analysis of ${i.promoted} passes, but ${formatDuration(i.soakRemainingSeconds)} of its minSoak is left before ${i.next} may open` };
+  }
+  if (i.autoOpen && i.changedSincePromote) {
+    return { action: 'wait', why: 'not-auto-open', reason: `the analysis of ${i.promoted} passes after its minSoak, but ${i.file ?? 'the spec'} changed since its promote (${i.next} was opened and rolled back, or the spec edited), so opening it again is a person's call: cdk8s-canary next-wave ${i.release}` };
   }
   return i.autoOpen
     ? { action: 'next-wave', reason: `the analysis of ${i.promoted} passes after its minSoak, and ${i.next} has autoOpen` }
