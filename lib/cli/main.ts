@@ -7,6 +7,7 @@ import * as synth from './commands/synth';
 import * as verify from './commands/verify';
 import { CliContext } from './context';
 import { guardRepository } from './guard';
+import { escapeControls } from '../spec/errors';
 import { EXIT_OK, EXIT_USAGE, Io, processIo, reportError } from './output';
 
 /** Every command group: one file each in ./commands, one line here. */
@@ -24,7 +25,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command('cdk8s-canary')
     .description('Git-native canary releases: release specs in releases/ -> Kubernetes YAML in dist/, one commit per move')
     .option('-C <dir>', 'repository root (default: the current directory)')
-    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
+    // commander's own messages quote the arguments given: their control characters are escaped (not its line breaks)
+    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '').split('\n').map(escapeControls).join('\n')) })
     .exitOverride()
     .showHelpAfterError();
   const ctx: CliContext = { io, setCode, root: () => (program.opts() as { C?: string }).C ?? process.cwd() };

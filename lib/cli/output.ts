@@ -1,4 +1,4 @@
-import { SpecError, UsageError } from '../spec/errors';
+import { escapeControls, SpecError, UsageError } from '../spec/errors';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad input or a refused move. */
 export const EXIT_OK = 0;
@@ -36,11 +36,11 @@ export function reportError(e: unknown, io: Io): number {
     return EXIT_USAGE;
   }
   if (e instanceof UsageError) {
-    io.err(`error: ${e.message}`);
+    io.err(`error: ${escapeControls(e.message)}`);
     return EXIT_USAGE;
   }
   const msg = e instanceof Error ? e.message : String(e);
-  io.err(`error: ${msg}`);
+  io.err(`error: ${escapeControls(msg)}`);
   if (process.env.CDK8S_CANARY_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
   return EXIT_FAILURE;
 }

@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ajvProblems, closest } from './ajv-problems';
-import { SourceDocument } from './document';
+import { MAX_SPEC_BYTES, SourceDocument } from './document';
 import { SpecError, SpecProblem } from './errors';
 import { ReleaseGroupSpec } from './generated/group';
-import { SECRET_NAME, secretKind } from './secrets';
+import { inlineSecretEnvProblems, secretConfigKeyProblems, secretValueProblems } from './secret-scan';
 import { ReleaseSpec } from './generated/release';
+import { imageProblems } from './image';
 import { GroupModel, groupProblems, toGroupModel } from './group';
 import { ladderOf, ReleaseModel, toModel } from './model';
 import { validatorFor } from './schemas';
@@ -50,10 +51,48 @@ export interface LoadOptions {
   readonly relativeTo?: string;
 }
 
-/** Spec files in a releases directory, sorted. */
+/**
+ * Spec files in a releases directory, sorted: every `*.yaml` and `*.yml`, and also names that end
+ * so in another case (`x.YAML`), which `readSpecBytes` refuses rather than skipping them silently.
+ */
 export function specFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(dir, f));
+  return fs.readdirSync(dir).filter((f) => /\.ya?ml$/i.test(f)).sort().map((f) => path.join(dir, f));
+}
+
+/**
+ * The bytes of a spec file, or why they are not read: the name must end in lowercase `.yaml` or
+ * `.yml`; the file must be a regular file (a FIFO would block every command, a device never end)
+ * of at most MAX_SPEC_BYTES, checked with stat before reading (a 1.5 GB sparse file is not read
+ * whole), and a read stops one byte past the limit. `shown` is the name used in messages.
+ */
+export function readSpecBytes(file: string, shown: string): { bytes: Buffer } | { problems: SpecProblem[] } {
+  // problems of the whole file point at its first line, so editors and terminals can jump to it
+  const whole = (message: string, hint: string) => ({ problems: [{ file: shown, line: 1, col: 1, path: '', message, hint }] });
+  const base = path.basename(file);
+  if (!/\.ya?ml$/.test(base)) {
+    return whole(`spec file name ends in '${path.extname(base)}', not '.yaml' or '.yml'`, `rename it to ${base.replace(/\.ya?ml$/i, '.yaml')} (file names are case-sensitive: the release name is the file name without .yaml)`);
+  }
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile()) {
+      const what = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
+      return whole(`spec file is ${what}, not a regular file`, 'releases/ holds spec files only: move it out of releases/ or rename it without .yaml');
+    }
+    if (st.size > MAX_SPEC_BYTES) return whole(`file is too large (${st.size} bytes, limit ${MAX_SPEC_BYTES})`, 'a release spec is a few kilobytes: check that the right file is in releases/');
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      const buf = Buffer.alloc(Math.min(st.size, MAX_SPEC_BYTES) + 1);
+      let n = 0;
+      for (let r = 1; r > 0 && n < buf.length;) { r = fs.readSync(fd, buf, n, buf.length - n, n); n += r; }
+      if (n > MAX_SPEC_BYTES) return whole(`file is too large (more than ${MAX_SPEC_BYTES} bytes, and growing)`, 'a release spec is a few kilobytes: check that the right file is in releases/');
+      return { bytes: buf.subarray(0, n) };
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (e) {
+    return whole(`cannot read the file (${(e as Error).message})`, 'check the path and its permissions');
+  }
 }
 
 /** Loads and validates one spec file; throws SpecError listing every problem. */
@@ -169,17 +208,21 @@ export function readRelease(file: string, options: LoadOptions): { release: Load
 
 /** Reads and validates one spec file of any kind; returns its problems instead of throwing. */
 export function readSpec(file: string, options: LoadOptions): { release: LoadedRelease } | { group: LoadedGroup } | { problems: SpecProblem[] } {
-  let bytes: Buffer;
+  const r = readSpecFile(file, options);
+  return 'problems' in r ? r : parseSpec(file, r.bytes, options);
+}
+
+/** A spec file's bytes: not a symlink leaving the project root, then `readSpecBytes`'s checks. */
+export function readSpecFile(file: string, options: LoadOptions): { bytes: Buffer } | { problems: SpecProblem[] } {
   try {
     const escape = symlinkEscape(file, options.relativeTo);
     if (escape) {
       return { problems: [{ file: display(file, options), line: 0, col: 0, path: '', message: `spec file is a symlink to ${escape}, outside the repository`, hint: 'copy the spec into releases/ instead of linking to it' }] };
     }
-    bytes = fs.readFileSync(file);
   } catch (e) {
     return { problems: [{ file: display(file, options), line: 0, col: 0, path: '', message: `cannot read the file (${(e as Error).message})`, hint: 'check the path and its permissions' }] };
   }
-  return parseSpec(file, bytes, options);
+  return readSpecBytes(file, display(file, options));
 }
 
 function display(file: string, options: LoadOptions): string {
@@ -211,6 +254,12 @@ function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string):
     out.push(src.problem(['canary', 'version'], 'canary runs the same version as stable', 'set a new version for the canary, or remove the canary section', spec.canary.version));
   }
   const w = spec.workload;
+  out.push(
+    ...imageProblems(src, ['workload', 'image'], w.image, 'repository'),
+    ...imageProblems(src, ['stable', 'image'], spec.stable.image, 'reference'),
+    ...imageProblems(src, ['canary', 'image'], spec.canary?.image, 'reference'),
+    ...imageProblems(src, ['workload', 'redis', 'image'], w.redis?.image, 'reference'),
+  );
   if (w.redis && w.type !== 'guestbook') {
     out.push(src.problem(['workload', 'redis'], `redis is only wired for workload type 'guestbook'`, `set workload.type: guestbook or remove workload.redis`, undefined, true));
   }
@@ -226,10 +275,8 @@ function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string):
     if (sources.length !== 1) {
       out.push(src.problem(['workload', 'env', i], `env var '${e.name}' must have exactly one of value, secretKeyRef, configMapKeyRef`, sources.length ? `keep one of ${sources.join(', ')}` : 'add a value or a secretKeyRef', sources.length ? sources.join(', ') : undefined));
     }
-    if (/(password|secret|token|api[_-]?key)/i.test(e.name) && e.value !== undefined) {
-      out.push(src.problem(['workload', 'env', i, 'value'], `env var '${e.name}' looks like a secret but is inlined`, 'store it in a Secret and use secretKeyRef (secrets are referenced, never inlined)', '<hidden>'));
-    }
   });
+  out.push(...inlineSecretEnvProblems(src, w.env, ['workload', 'env']));
   const header = (spec.router as { header?: { value?: string; pattern?: string } }).header;
   if (header && header.value !== undefined && header.pattern !== undefined) {
     out.push(src.problem(['router', 'header'], 'header has both value and pattern', 'keep one of value or pattern'));
@@ -260,20 +307,7 @@ function symlinkEscape(file: string, root: string | undefined): string | undefin
  * references must be declared in `existingSecrets` (with the key, when keys are listed).
  */
 function secretProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
-  const out: SpecProblem[] = [];
-  const walk = (v: unknown, at: (string | number)[]) => {
-    if (typeof v === 'string') {
-      const hit = secretKind(v);
-      if (hit) out.push(src.problem(at, `value looks like ${hit}; it would be committed to git in clear text`, 'store it in a Secret created outside git, list it in existingSecrets and reference it with secretKeyRef', '<hidden>'));
-    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...at, i]));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...at, k]);
-  };
-  walk(spec, []);
-  for (const [k, v] of Object.entries(spec.workload.config ?? {})) {
-    if (SECRET_NAME.test(k) && v !== '') {
-      out.push(src.problem(['workload', 'config', k], `config key '${k}' looks like a secret, and config is written to a ConfigMap in dist/ in clear text`, 'store it in a Secret listed in existingSecrets and reference it from workload.env with secretKeyRef', '<hidden>'));
-    }
-  }
+  const out: SpecProblem[] = [...secretValueProblems(src, spec), ...secretConfigKeyProblems(src, spec.workload.config, ['workload', 'config'])];
   const declared = new Map<string, readonly string[] | undefined>();
   (spec.existingSecrets ?? []).forEach((s, i) => {
     if (declared.has(s.name)) out.push(src.problem(['existingSecrets', i, 'name'], `Secret '${s.name}' is declared twice`, 'keep one entry per Secret', s.name));

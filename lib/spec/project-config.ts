@@ -1,9 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ajvProblems } from './ajv-problems';
-import { SourceDocument } from './document';
+import { onlyComments, SourceDocument } from './document';
 import { pathToString, SpecError, SpecProblem } from './errors';
 import { ProjectConfig } from './generated/project';
+import { readSpecBytes } from './loader';
+import { secretValueProblems } from './secret-scan';
 import { validatorFor } from './schemas';
 
 /** The project config file, at the project root. */
@@ -103,7 +105,7 @@ export function configProblem(config: ProjectConfigModel, at: readonly (string |
 /** Parses and validates a config held in memory. */
 export function parseProjectConfig(file: string, text: string | Buffer): { config: ProjectConfigModel } | { problems: SpecProblem[] } {
   const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8');
-  if (/^(\s*#.*\n?)*\s*$/.test(bytes.toString('utf8'))) {
+  if (onlyComments(bytes.toString('utf8'))) {
     return { problems: [{ file, line: 0, col: 0, path: '', message: 'file is empty', hint: `write 'apiVersion: canary.cdk8s.io/v1alpha1' and 'kind: Project' (every other field has a default), or delete the file to use the defaults` }] };
   }
   const parsed = SourceDocument.parse(file, bytes);
@@ -131,20 +133,16 @@ export function loadProjectConfig(root: string, options: ProjectConfigOptions = 
   const rel = path.relative(options.relativeTo ?? root, file);
   const shown = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
   if (!fs.existsSync(file)) return defaultProjectConfig(shown);
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw new SpecError([{ file: shown, line: 0, col: 0, path: '', message: `cannot read the file (${(e as Error).message})`, hint: 'check the path and its permissions' }]);
-  }
-  const r = parseProjectConfig(shown, bytes);
+  const read = readSpecBytes(file, shown);
+  if ('problems' in read) throw new SpecError(read.problems);
+  const r = parseProjectConfig(shown, read.bytes);
   if ('problems' in r) throw new SpecError(r.problems);
   return r.config;
 }
 
 /** Rules the schema cannot say: clusters must be told apart by Argo CD and by Flux. */
 function semanticProblems(src: SourceDocument, c: ProjectConfig): SpecProblem[] {
-  const out: SpecProblem[] = [];
+  const out: SpecProblem[] = [...secretValueProblems(src, c)];
   const clusters = c.clusters ?? [];
   const firstBy = (key: (k: (typeof clusters)[number]) => string | undefined, i: number): number =>
     clusters.findIndex((k) => key(k) !== undefined && key(k) === key(clusters[i]));
