@@ -8,7 +8,8 @@ import { inlineSecretEnvProblems, secretConfigKeyProblems, secretValueProblems }
 import { ReleaseSpec } from './generated/release';
 import { imageProblems } from './image';
 import { GroupModel, groupProblems, toGroupModel } from './group';
-import { ladderOf, ReleaseModel, toModel } from './model';
+import { GUESTBOOK_REDIS_ENV, ladderOf, ReleaseModel, toModel } from './model';
+import { dns1035LabelError, labelValueError } from './k8s-names';
 import { validatorFor } from './schemas';
 
 /** The first line of every spec file, so editors autocomplete and check it. */
@@ -270,13 +271,25 @@ function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string):
   if (names.stable === names.canary && (spec.namespaces.canary ?? spec.namespaces.production) === spec.namespaces.production) {
     out.push(src.problem(['workload', 'names', 'canary'], 'stable and canary workloads have the same name in the same namespace', 'give the canary its own name or namespace', names.canary));
   }
+  const envSeen = new Map<string, number>();
+  const injected: readonly string[] = w.type === 'guestbook' ? Object.values(GUESTBOOK_REDIS_ENV) : [];
   (w.env ?? []).forEach((e, i) => {
+    const first = envSeen.get(e.name);
+    if (first !== undefined) out.push(src.problem(['workload', 'env', i, 'name'], `env var '${e.name}' is already set by workload.env[${first}]`, 'keep one entry per name (the container would get only the last one)', e.name));
+    else envSeen.set(e.name, i);
+    if (injected.includes(e.name)) {
+      out.push(src.problem(['workload', 'env', i, 'name'], `env var '${e.name}' is set by the guestbook workload from its Redis settings`, 'remove it and set workload.redis (host, port, passwordSecret) instead', e.name));
+    }
     const sources = ['value', 'secretKeyRef', 'configMapKeyRef'].filter((k) => (e as unknown as Record<string, unknown>)[k] !== undefined);
     if (sources.length !== 1) {
       out.push(src.problem(['workload', 'env', i], `env var '${e.name}' must have exactly one of value, secretKeyRef, configMapKeyRef`, sources.length ? `keep one of ${sources.join(', ')}` : 'add a value or a secretKeyRef', sources.length ? sources.join(', ') : undefined));
     }
   });
   out.push(...inlineSecretEnvProblems(src, w.env, ['workload', 'env']));
+  for (const k of Object.keys(w.config ?? {})) {
+    if (injected.includes(k)) out.push(src.problem(['workload', 'config', k], `config key '${k}' is also an env var the guestbook workload sets from its Redis settings, which wins over envFrom`, 'remove it and set workload.redis instead', k, true));
+  }
+  out.push(...generatedNameSpecProblems(src, spec), ...unrepresentableProblems(src, spec));
   const header = (spec.router as { header?: { value?: string; pattern?: string } }).header;
   if (header && header.value !== undefined && header.pattern !== undefined) {
     out.push(src.problem(['router', 'header'], 'header has both value and pattern', 'keep one of value or pattern'));
@@ -290,6 +303,55 @@ function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string):
       try { new RegExp(c.expectBodyRegex); } catch (e) { out.push(src.problem(['checks', i, 'expectBodyRegex'], `invalid regular expression (${(e as Error).message})`, 'fix the regular expression', c.expectBodyRegex)); }
     }
   });
+  return out;
+}
+
+/**
+ * Names and labels a release's spec gives its objects, checked where the spec sets them: the canary
+ * Deployment and Service `<name>-canary` (at most 63 characters, a Service name), the Service
+ * names (DNS-1035: starting with a letter), and the versions used as the pods' `version` label (at
+ * most 63 characters, starting and ending with a letter or digit) unless workload.versionLabel
+ * fixes it. lib/synth/name-check.ts checks every generated object as well.
+ */
+function generatedNameSpecProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  const n = spec.workload.names ?? {};
+  const stableAt = n.service !== undefined ? ['workload', 'names', 'service'] : n.stable !== undefined ? ['workload', 'names', 'stable'] : ['name'];
+  const stableService = n.service ?? n.stable ?? spec.name;
+  const e1 = dns1035LabelError(stableService);
+  if (e1) out.push(src.problem(stableAt, `the production Service would be named '${stableService}', which ${e1}`, n.service !== undefined ? 'give the Service a name that starts with a letter' : 'start the name with a letter, or set workload.names.service', stableService));
+  const canaryAt = n.canaryService !== undefined ? ['workload', 'names', 'canaryService'] : n.canary !== undefined ? ['workload', 'names', 'canary'] : ['name'];
+  const canaryName = n.canaryService ?? n.canary ?? `${spec.name}-canary`;
+  const e2 = dns1035LabelError(canaryName);
+  if (e2 && !(e1 && canaryAt[0] === 'name')) {
+    out.push(src.problem(canaryAt, `the canary Deployment and Service would be named '${canaryName}', which ${e2}`,
+      canaryAt[0] === 'name' ? `shorten the release name to at most ${63 - '-canary'.length} characters, or set workload.names.canary` : 'shorten it (at most 63 characters, starting with a letter)', canaryAt[0] === 'name' ? spec.name : canaryName));
+  }
+  if (!spec.workload.versionLabel) {
+    for (const track of ['stable', 'canary'] as const) {
+      const v = spec[track]?.version;
+      const e = v === undefined ? undefined : labelValueError(v);
+      if (e) out.push(src.problem([track, 'version'], `the version is also the pods' version label, and this one ${e}`, 'use a shorter version, or set workload.versionLabel (fixed label values per track)', v));
+    }
+  }
+  return out;
+}
+
+/**
+ * Strings that cannot reach a cluster intact: a NUL (an env var or argument ends at it; YAML
+ * readers refuse it) and a lone UTF-16 surrogate (written to a UTF-8 file it becomes U+FFFD),
+ * anywhere in the spec. Both can only come from YAML escapes (`"\0"`, `"\ud800"`).
+ */
+function unrepresentableProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  const walk = (v: unknown, at: (string | number)[]) => {
+    if (typeof v === 'string') {
+      if (v.includes('\0')) out.push(src.problem(at, 'holds a NUL character, which no container, env var or YAML reader takes', 'remove the \\0 escape', v));
+      else if (/[\ud800-\udfff]/u.test(v)) out.push(src.problem(at, 'holds a lone UTF-16 surrogate, which cannot be written as UTF-8', 'remove the \\u escape of the surrogate', v));
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...at, i]));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) { if (k.includes('\0')) out.push(src.problem([...at, k], 'key holds a NUL character', 'remove it', k, true)); walk(x, [...at, k]); }
+  };
+  walk(spec, []);
   return out;
 }
 

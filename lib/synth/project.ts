@@ -16,6 +16,7 @@ import { defaultProjectConfig, loadProjectConfig, ProjectConfigModel } from '../
 import { workloadTypes } from '../workloads/registry';
 import { buildRelease, FolderTransform, KubeObject, objectFileName, ReleaseFolder, releaseNamespaces, renderFolders, renderKustomizeRoot } from './build';
 import { buildGroup, groupGitopsFolders } from './group';
+import { generatedNameProblems } from './name-check';
 import { beginTree, writeTreeAtomic } from './write';
 import { GENERATED_PREFIX, generatedHeader } from './yaml';
 
@@ -73,9 +74,16 @@ export function loadProjectSpecs(paths: ProjectPaths): LoadedSpecs {
   return loadSpecs(paths.releasesDir, { checks: PROJECT_CHECKS, relativeTo: paths.root });
 }
 
-/** The folders of one release group at the stage its spec records (objects, not yet YAML). */
+/** The folders of one release group at the stage its spec records (objects, not yet YAML); throws SpecError on a name Kubernetes refuses. */
 export function groupFolders(group: LoadedGroup): ReleaseFolder[] {
-  return buildGroup(group.model);
+  return checkedNames(buildGroup(group.model), group.source);
+}
+
+/** Folders whose every generated name and label passes Kubernetes' rules (lib/synth/name-check.ts); throws SpecError otherwise. */
+function checkedNames(folders: ReleaseFolder[], src: LoadedRelease['source']): ReleaseFolder[] {
+  const problems = generatedNameProblems(folders.flatMap((f) => f.objects), src);
+  if (problems.length) throw new SpecError(problems);
+  return folders;
 }
 
 /** One release group's files, relative to the dist root. */
@@ -101,7 +109,7 @@ export function loadProjectWithConfig(paths: ProjectPaths): { releases: LoadedRe
 
 /** The folders of one release (objects, not yet YAML). */
 export function releaseFolders(release: LoadedRelease): ReleaseFolder[] {
-  return buildRelease(release.model, FOLDER_TRANSFORMS);
+  return checkedNames(buildRelease(release.model, FOLDER_TRANSFORMS), release.source);
 }
 
 /** One release's files, relative to the dist root. */
@@ -153,7 +161,14 @@ export class ProjectRenderer {
       return undefined;
     }
     this.names.set(r.model.name, r.file);
-    const folders = r.folders();
+    let folders: ReleaseFolder[];
+    try {
+      folders = r.folders();
+    } catch (e) {
+      if (!(e instanceof SpecError)) throw e;
+      this.problems.push(...e.problems);
+      return undefined;
+    }
     let clash = false;
     for (const f of folders) for (const o of f.objects) {
       if (o.metadata.namespace !== undefined && o.metadata.namespace !== f.namespace) {
