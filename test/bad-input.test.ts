@@ -392,6 +392,36 @@ const ROUND2: readonly Case[] = [
   { name: 'a configuration-snippet annotation on the production Ingress (CVE-2021-25742)',
     files: { 'releases/shop.yaml': SHOP.replace(/router:\n[\s\S]*$/, 'router:\n  type: nginx\n  host: shop.example.com\n  annotations:\n    nginx.ingress.kubernetes.io/configuration-snippet: "more_set_headers \'X-A: b\';"\n') },
     at: { file: 'releases/shop.yaml', find: 'nginx.ingress.kubernetes.io/configuration-snippet', field: 'router.annotations["nginx.ingress.kubernetes.io/configuration-snippet"]' }, says: /snippet annotations inject raw NGINX configuration; ingress-nginx disables them by default since CVE-2021-25742/ },
+  // Data loss: synth replaces dist/ whole, so files it did not generate stop it
+  { name: 'notes and a hand-written manifest under dist/ (synth would delete them)',
+    setup: (root) => { fs.writeFileSync(path.join(root, 'dist/NOTES.md'), 'notes\n'); fs.mkdirSync(path.join(root, 'dist/extra')); fs.writeFileSync(path.join(root, 'dist/extra/cm.yaml'), 'x: 1\n'); },
+    says: /^error: dist\/ holds 2 files cdk8s-canary did not generate, which synth would delete: dist\/NOTES\.md, dist\/extra\/cm\.yaml; move them out of dist\/ \(or delete them\), then run the command again$/ },
+  { name: 'a generated manifest whose header was edited away', setup: (root) => {
+    const f = path.join(root, 'dist/shop/shop/service-shop.yaml');
+    fs.writeFileSync(f, fs.readFileSync(f, 'utf8').split('\n').slice(1).join('\n'));
+  }, says: /^error: dist\/ holds a file cdk8s-canary did not generate, which synth would delete: dist\/shop\/shop\/service-shop\.yaml; move it out of dist\// },
+  // Namespaces and projects a release must not take
+  { name: 'kube-system as a release namespace (it would be labelled and pruned)', files: { 'releases/shop.yaml': edit('production: shop', 'production: kube-system') },
+    at: { file: 'releases/shop.yaml', find: 'kube-system', field: 'namespaces.production' }, says: /namespace 'kube-system' is a Kubernetes system namespace \(the kube- prefix is reserved\); a release owns its namespaces .*; deploy the release into a namespace of its own/ },
+  { name: 'default as the canary namespace', files: { 'releases/shop.yaml': edit('canary: shop-canary', 'canary: default') },
+    at: { file: 'releases/shop.yaml', find: 'default', field: 'namespaces.canary' }, says: /namespace 'default' is Kubernetes' default namespace/ },
+  { name: 'an OpenShift namespace as a release group project', files: { 'releases/fb.yaml': GROUP.replace('project: fb-backend', 'project: openshift-monitoring') },
+    at: { file: 'releases/fb.yaml', find: 'openshift-monitoring', field: 'apps[1].project' }, says: /namespace 'openshift-monitoring' is reserved by OpenShift/ },
+  { name: "Argo CD's namespace as a release namespace", files: { 'releases/shop.yaml': edit('canary: shop-canary', 'canary: argocd') },
+    at: { file: 'releases/shop.yaml', find: 'argocd', field: 'namespaces.canary' }, says: /namespace 'argocd' is the namespace Argo CD runs in \(argocd\.namespace in cdk8s-canary\.yaml\)/ },
+  { name: "Flux's configured namespace as a release namespace", files: { 'cdk8s-canary.yaml': `${CONFIG}flux:\n  namespace: gitops\n`, 'releases/shop.yaml': edit('canary: shop-canary', 'canary: gitops') },
+    at: { file: 'releases/shop.yaml', find: 'gitops', field: 'namespaces.canary' }, says: /namespace 'gitops' is the namespace Flux runs in \(flux\.namespace in cdk8s-canary\.yaml\)/ },
+  { name: "argocd.project: default (Argo CD's built-in project)", files: { 'cdk8s-canary.yaml': `${CONFIG}argocd:\n  project: default\n` },
+    at: { file: 'cdk8s-canary.yaml', find: 'default', field: 'argocd.project' }, says: /'default' is Argo CD's built-in project: generating it would overwrite the project every other Application falls back to/ },
+  { name: 'a Flux tenant naming a release that does not exist', files: { 'cdk8s-canary.yaml': `${CONFIG}flux:\n  tenants:\n    - serviceAccountName: team-a\n      releases: [shop, shpo]\n` },
+    at: { file: 'cdk8s-canary.yaml', find: 'shpo', field: 'flux.tenants[0].releases[1]' }, says: /no release or release group is named 'shpo' \(got "shpo"\); use one of blog, shop/ },
+  // Cross-release clashes synth used to miss
+  { name: "two releases with one app label in one namespace (each Service selects the other's pods)",
+    files: { 'releases/blog.yaml': BLOG.replace('production: blog', 'production: shop').replace('  type: webapp\n', '  type: webapp\n  appLabel: shop\n').replace('kind: Release\n', 'kind: Release\ncreateNamespaces: false\n') },
+    at: { file: 'releases/blog.yaml', find: 'shop', occurrence: 2, field: 'workload.appLabel' }, says: /releases\/shop\.yaml also runs pods labelled app=shop in namespace shop: each release's Services would select the other's pods/ },
+  { name: 'a baseline release in a namespace another release enforces as restricted',
+    files: { 'releases/blog.yaml': BLOG.replace('production: blog', 'production: shop').replace('  type: webapp\n', '  type: webapp\n  podSecurity:\n    profile: baseline\n').replace('kind: Release\n', 'kind: Release\ncreateNamespaces: false\n') },
+    at: { file: 'releases/blog.yaml', find: 'baseline', field: 'workload.podSecurity.profile' }, says: /namespace shop is created by releases\/shop\.yaml with pod-security enforce: restricted, so the API server would reject this release's baseline pods there/ },
   // Secrets: one name rule everywhere, the project config scanned, credential-shaped header values
   { name: 'a password in the repository URL of cdk8s-canary.yaml', files: { 'cdk8s-canary.yaml': CONFIG.replace('https://github.com', 'https://deploy:ghs0123456789@github.com') },
     at: { file: 'cdk8s-canary.yaml', find: 'https://deploy', field: 'repository.url' }, says: /value looks like a password in a URL; it would be committed to git in clear text \(got "<hidden>"\); .*credentials Secret/ },

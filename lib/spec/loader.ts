@@ -10,6 +10,7 @@ import { imageProblems } from './image';
 import { GroupModel, groupProblems, toGroupModel } from './group';
 import { GUESTBOOK_REDIS_ENV, ladderOf, ReleaseModel, toModel } from './model';
 import { dns1035LabelError, labelValueError } from './k8s-names';
+import { reservedNamespaceProblems } from './reserved-namespaces';
 import { validatorFor } from './schemas';
 
 /** The first line of every spec file, so editors autocomplete and check it. */
@@ -289,7 +290,7 @@ function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string):
   for (const k of Object.keys(w.config ?? {})) {
     if (injected.includes(k)) out.push(src.problem(['workload', 'config', k], `config key '${k}' is also an env var the guestbook workload sets from its Redis settings, which wins over envFrom`, 'remove it and set workload.redis instead', k, true));
   }
-  out.push(...generatedNameSpecProblems(src, spec), ...unrepresentableProblems(src, spec));
+  out.push(...generatedNameSpecProblems(src, spec), ...unrepresentableProblems(src, spec), ...reservedNamespaceProblems(src, spec));
   const header = (spec.router as { header?: { value?: string; pattern?: string } }).header;
   if (header && header.value !== undefined && header.pattern !== undefined) {
     out.push(src.problem(['router', 'header'], 'header has both value and pattern', 'keep one of value or pattern'));

@@ -51,6 +51,10 @@ export interface ProjectConfigModel {
     readonly retryInterval: string;
     readonly timeout: string;
     readonly selfManaged: boolean;
+    /** Account the release folders' Kustomizations impersonate, when set. */
+    readonly serviceAccountName?: string;
+    /** Per-tenant accounts: release (or group) name -> account. */
+    readonly tenants: readonly { readonly serviceAccountName: string; readonly releases: readonly string[] }[];
   };
 }
 
@@ -87,6 +91,8 @@ export function toProjectConfigModel(c: Partial<ProjectConfig>, file: string, so
       retryInterval: c.flux?.retryInterval ?? '1m',
       timeout: c.flux?.timeout ?? '5m',
       selfManaged: c.flux?.selfManaged ?? true,
+      ...(c.flux?.serviceAccountName ? { serviceAccountName: c.flux.serviceAccountName } : {}),
+      tenants: (c.flux?.tenants ?? []).map((t) => ({ serviceAccountName: t.serviceAccountName, releases: [...t.releases] })),
     },
   };
 }
@@ -140,9 +146,21 @@ export function loadProjectConfig(root: string, options: ProjectConfigOptions = 
   return r.config;
 }
 
+/**
+ * `argocd.project` names the AppProject this tool generates and owns: never Argo CD's built-in
+ * `default` project (writing it would replace the project every other Application falls back to).
+ */
+function argoCdProjectProblems(src: SourceDocument, c: ProjectConfig): SpecProblem[] {
+  const project = c.argocd?.project;
+  if (project === 'default') {
+    return [src.problem(['argocd', 'project'], "'default' is Argo CD's built-in project: generating it would overwrite the project every other Application falls back to", "name the project this tool generates and owns, e.g. 'cdk8s-canary' (the default)", project)];
+  }
+  return [];
+}
+
 /** Rules the schema cannot say: clusters must be told apart by Argo CD and by Flux. */
 function semanticProblems(src: SourceDocument, c: ProjectConfig): SpecProblem[] {
-  const out: SpecProblem[] = [...secretValueProblems(src, c)];
+  const out: SpecProblem[] = [...secretValueProblems(src, c), ...argoCdProjectProblems(src, c)];
   const clusters = c.clusters ?? [];
   const firstBy = (key: (k: (typeof clusters)[number]) => string | undefined, i: number): number =>
     clusters.findIndex((k) => key(k) !== undefined && key(k) === key(clusters[i]));
