@@ -422,6 +422,13 @@ const ROUND2: readonly Case[] = [
   { name: 'a baseline release in a namespace another release enforces as restricted',
     files: { 'releases/blog.yaml': BLOG.replace('production: blog', 'production: shop').replace('  type: webapp\n', '  type: webapp\n  podSecurity:\n    profile: baseline\n').replace('kind: Release\n', 'kind: Release\ncreateNamespaces: false\n') },
     at: { file: 'releases/blog.yaml', find: 'baseline', field: 'workload.podSecurity.profile' }, says: /namespace shop is created by releases\/shop\.yaml with pod-security enforce: restricted, so the API server would reject this release's baseline pods there/ },
+  // Anchors and aliases on the fields moves edit (abort is never blocked: test/hardening.test.ts)
+  { name: 'an anchored canary weight that the ladder aliases (set-weight would rewrite the ladder)',
+    files: { 'releases/shop.yaml': edit('weight: 10', 'weight: &w 10').replace('steps: [0, 10, 50, 100]', 'steps: [0, *w, 50, 100]') }, args: ['set-weight', 'shop', '20'],
+    at: { file: 'releases/shop.yaml', find: '10\nsteps', field: 'canary.weight' }, says: /carries the YAML anchor &w; moves edit this field in place, and an anchor's aliases elsewhere would change with it; write the value out/ },
+  { name: 'a stable version that is an alias (promote would replace the alias)',
+    files: { 'releases/shop.yaml': `${edit('  version: 1.0.0\n', '  version: *v\n')}description: &v 1.0.0\n`.replace('description: &v 1.0.0\n', '').replace('kind: Release\n', 'kind: Release\ndescription: &v 1.0.0\n') }, args: ['promote', 'shop'],
+    at: { file: 'releases/shop.yaml', find: '*v', field: 'stable.version' }, says: /carries the YAML alias \*v; moves edit this field in place/ },
   // Secrets: one name rule everywhere, the project config scanned, credential-shaped header values
   { name: 'a password in the repository URL of cdk8s-canary.yaml', files: { 'cdk8s-canary.yaml': CONFIG.replace('https://github.com', 'https://deploy:ghs0123456789@github.com') },
     at: { file: 'cdk8s-canary.yaml', find: 'https://deploy', field: 'repository.url' }, says: /value looks like a password in a URL; it would be committed to git in clear text \(got "<hidden>"\); .*credentials Secret/ },
