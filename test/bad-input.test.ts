@@ -429,6 +429,13 @@ const ROUND2: readonly Case[] = [
   { name: 'a stable version that is an alias (promote would replace the alias)',
     files: { 'releases/shop.yaml': `${edit('  version: 1.0.0\n', '  version: *v\n')}description: &v 1.0.0\n`.replace('description: &v 1.0.0\n', '').replace('kind: Release\n', 'kind: Release\ndescription: &v 1.0.0\n') }, args: ['promote', 'shop'],
     at: { file: 'releases/shop.yaml', find: '*v', field: 'stable.version' }, says: /carries the YAML alias \*v; moves edit this field in place/ },
+  // Characters no reader after kustomize gets back intact (the emitter escapes them; kustomize still mangles them)
+  { name: 'a DEL in a config value (kustomize fails on it)', files: { 'releases/shop.yaml': edit('    GREETING: hello\n', '    GREETING: "hel\\x7flo"\n') },
+    at: { file: 'releases/shop.yaml', find: '"hel', field: 'workload.config.GREETING' }, says: /holds U\+007F \(DEL\), a character kustomize \(and so Argo CD and Flux\) cannot carry/ },
+  { name: 'a NEL in an env value (kustomize turns it into a space)', files: { 'releases/shop.yaml': edit('      value: info\n', '      value: "in\\Nfo"\n') },
+    at: { file: 'releases/shop.yaml', find: '"in', field: 'workload.env[0].value' }, says: /holds U\+0085 \(NEL\)/ },
+  { name: 'a line separator (U+2028) in the description', files: { 'releases/shop.yaml': `${SHOP}description: "line one\\Lline two"\n` },
+    at: { file: 'releases/shop.yaml', find: '"line one', field: 'description' }, says: /holds U\+2028 \(LINE SEPARATOR\)/ },
   // Secrets: one name rule everywhere, the project config scanned, credential-shaped header values
   { name: 'a password in the repository URL of cdk8s-canary.yaml', files: { 'cdk8s-canary.yaml': CONFIG.replace('https://github.com', 'https://deploy:ghs0123456789@github.com') },
     at: { file: 'cdk8s-canary.yaml', find: 'https://deploy', field: 'repository.url' }, says: /value looks like a password in a URL; it would be committed to git in clear text \(got "<hidden>"\); .*credentials Secret/ },

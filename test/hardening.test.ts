@@ -1,4 +1,9 @@
-import { parse } from 'yaml';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parse, parseAllDocuments } from 'yaml';
+import { renderRelease } from '../lib/synth/project';
 import { abort, editSpecText, setWeight } from '../lib/rollout';
 import { escapeControls, formatProblem, SpecError } from '../lib/spec/errors';
 import { parseImageReference } from '../lib/spec/image';
@@ -121,5 +126,25 @@ describe('anchors and aliases on the fields moves edit', () => {
     expect(parse(text).canary).toBeUndefined();
     expect(load(text).model.steps.map((s) => s.weight)).toEqual([0, 10, 50, 100]);
     expect(text.split('\n').filter((l) => l.startsWith('steps:'))).toEqual(['steps: [0, 10, 50, 100]']);
+  });
+});
+
+describe('output every reader parses as written', () => {
+  test('a version such as 0o17 stays the string 0o17 through real kustomize (it was read as the integer 15)', () => {
+    // GIVEN a release whose versions are words YAML 1.1/1.2 and Go readers take for numbers or booleans
+    const r = parseSpecText('releases/shop.yaml', SPEC('canary:\n  version: "1e3"\n  weight: 10\n').replace('version: 1.0.0', 'version: "0o17"'), { checks: PROJECT_CHECKS });
+    if ('problems' in r) throw new Error(r.problems.map(formatProblem).join('\n'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-canary-0o17-'));
+    try {
+      // WHEN its folder is written and built by kustomize
+      for (const [p, c] of renderRelease(r.release)) { fs.mkdirSync(path.join(dir, path.dirname(p)), { recursive: true }); fs.writeFileSync(path.join(dir, p), c); }
+      const built = parseAllDocuments(execFileSync('kubectl', ['kustomize', path.join(dir, 'shop/shop')], { encoding: 'utf8' })).map((d) => d.toJS());
+      // THEN the images and version labels are the strings written in the spec
+      const deploys = built.filter((o) => o.kind === 'Deployment');
+      expect(deploys.map((d) => d.spec.template.spec.containers[0].image).sort()).toEqual(['ghcr.io/example/shop:0o17', 'ghcr.io/example/shop:1e3']);
+      expect(deploys.map((d) => d.spec.template.metadata.labels.version).sort()).toEqual(['0o17', '1e3']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
