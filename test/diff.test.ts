@@ -1,4 +1,4 @@
-import { unifiedDiff } from '../lib/cli/diff';
+import { unifiedDiff } from '../lib/review/unified-diff';
 
 describe('unified diffs for --dry-run', () => {
   test('a one-line change with three lines of context, as git prints it', () => {

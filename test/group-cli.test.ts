@@ -185,7 +185,7 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
     expect(git(dir, 'status', '--porcelain')).toMatch(/releases\/frontend-backend\.yaml/);
   });
 
-  test('--push pushes the move; when the remote moved, the local commit is undone and nothing is pushed', async () => {
+  test('--push pushes the move; when the remote moved, the move is re-run on its head and pushed (as for a release)', async () => {
     // GIVEN a repository with a bare remote, and a second clone
     const dir = await newRepo();
     const bare = fs.mkdtempSync(path.join(os.tmpdir(), 's3-remote-'));
@@ -198,18 +198,48 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
     expect([r.code, r.err]).toEqual([0, '']);
     expect(r.out).toMatch(/pushed to origin\/main/);
     expect(git(bare, 'rev-parse', 'main')).toBe(git(dir, 'rev-parse', 'HEAD'));
-    // GIVEN someone else pushed meanwhile
+    // GIVEN someone else pushed an unrelated commit meanwhile
     const other = fs.mkdtempSync(path.join(os.tmpdir(), 's3-other-'));
     git(other, 'clone', '-q', bare, '.');
     git(other, '-c', 'user.name=o', '-c', 'user.email=o@x.invalid', 'commit', '-q', '--allow-empty', '-m', 'unrelated');
     git(other, 'push', '-q', 'origin', 'main');
-    const before = git(dir, 'rev-parse', 'HEAD');
-    // WHEN the next move is pushed THEN it fails (exit 1), the local branch is back where it was, the work tree is clean
+    // WHEN the next move is pushed
     const moved = await cli(dir, 'next', GROUP, '--push');
-    expect([moved.code, moved.err]).toEqual([1, expect.stringMatching(/origin\/main moved .*; the move was not pushed and your branch is back at [0-9a-f]{7} as before the command/)]);
+    // THEN it was rebuilt on the remote's head and pushed: stage 3 on top of the unrelated commit, no force
+    expect([moved.code, moved.err]).toEqual([0, expect.stringMatching(/^origin\/main moved \(.*\); fetching and re-running the move on it \(attempt 2\/3\)$/)]);
+    expect(moved.out).toMatch(/pushed to origin\/main/);
+    expect(git(dir, 'log', '--format=%s', '-3').trim().split('\n').map((l) => l.replace(/:.*/, ''))).toEqual([`${GROUP}`, 'unrelated', `${GROUP}`]);
+    expect(git(bare, 'rev-parse', 'main')).toBe(git(dir, 'rev-parse', 'HEAD'));
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(distAt(dir, 'HEAD')).toEqual(expectedAt(3));
+    fs.rmSync(other, { recursive: true, force: true });
+    fs.rmSync(bare, { recursive: true, force: true });
+  });
+
+  test('fails --push when the group itself moved on the remote: nothing pushed, the branch is as before the command', async () => {
+    // GIVEN a repository with a bare remote and a second clone that moves the group and pushes first
+    const dir = await newRepo();
+    const bare = fs.mkdtempSync(path.join(os.tmpdir(), 's3-remote-'));
+    git(bare, 'init', '-q', '--bare', '-b', 'main');
+    git(dir, 'remote', 'add', 'origin', bare);
+    git(dir, 'push', '-q', '-u', 'origin', 'main');
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 's3-other-'));
+    git(other, 'clone', '-q', bare, '.');
+    git(other, 'config', 'user.name', 'Someone Else');
+    git(other, 'config', 'user.email', 'o@x.invalid');
+    expect((await cli(other, 'next', GROUP, '--push')).code).toBe(0);
+    const theirs = git(bare, 'rev-parse', 'main');
+    const before = git(dir, 'rev-parse', 'HEAD');
+    // WHEN this clone (not fetched) moves the same group with --push
+    const r = await cli(dir, 'next', GROUP, '--push');
+    // THEN exit 1 naming the remote's commit; the local branch and work tree are as before; the remote has only theirs
+    expect([r.code, r.err]).toEqual([1, expect.stringMatching(/error: release group frontend-backend changed on origin\/main \([0-9a-f]{7} "frontend-backend: stage 2\/6.*"\); the move was not pushed and your branch is back at [0-9a-f]{7} as before the command: run `git pull`, check `cdk8s-canary status frontend-backend`, then move again/)]);
     expect(git(dir, 'rev-parse', 'HEAD')).toBe(before);
     expect(git(dir, 'status', '--porcelain')).toBe('');
-    expect(distAt(dir, 'HEAD')).toEqual(expectedAt(2));
+    expect(distAt(dir, 'HEAD')).toEqual(expectedAt(1));
+    expect(git(bare, 'rev-parse', 'main')).toBe(theirs);
+    fs.rmSync(other, { recursive: true, force: true });
+    fs.rmSync(bare, { recursive: true, force: true });
   });
 
   test('a release next to the group still moves, and status lists both (JSON has releases and groups)', async () => {

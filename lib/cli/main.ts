@@ -6,7 +6,7 @@ import * as status from './commands/status';
 import * as synth from './commands/synth';
 import * as verify from './commands/verify';
 import { CliContext } from './context';
-import { guardRepository } from './guard';
+import { recoverRepository } from '../moves/recover';
 import { escapeControls } from '../spec/errors';
 import { EXIT_OK, EXIT_USAGE, Io, processIo, reportError } from './output';
 
@@ -32,7 +32,9 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const ctx: CliContext = { io, setCode, root: () => (program.opts() as { C?: string }).C ?? process.cwd() };
   for (const c of COMMANDS) c.register(program, ctx);
   // Before any command runs: the root exists, and what an interrupted command left is repaired.
-  program.hook('preAction', (_root, action) => guardRepository(ctx.root(), io, (action.opts() as { output?: unknown }).output));
+  program.hook('preAction', async (_root, action) => {
+    for (const note of await recoverRepository(ctx.root(), (action.opts() as { output?: unknown }).output)) io.err(note);
+  });
   return program;
 }
 

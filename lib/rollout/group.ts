@@ -15,6 +15,7 @@ import { isMap, isScalar } from 'yaml';
 import { SourceDocument } from '../spec/document';
 import { UsageError } from '../spec/errors';
 import { appOf, GROUP_STAGES, GroupAppModel, GroupModel, GroupStage } from '../spec/group';
+import { CommitMessage } from './moves';
 
 /** Where a group is: the stage, and the entry canary's share at stage 3. */
 export interface GroupPosition {
@@ -295,4 +296,30 @@ export function editGroupPosition(source: SourceDocument, to: GroupPosition): st
   let out = text;
   for (const e of edits.sort((a, b) => b.from - a.from)) out = out.slice(0, e.from) + e.text + out.slice(e.to);
   return out;
+}
+
+/**
+ * Subject, body and trailers of a group move's commit: `<group>: <title>` (`abort, ` before an
+ * abort's title); the body says where the group was and the order to apply its folders; trailers
+ * `Release-Group`, `Group-Stage` (`k/6`), `Entry-Weight` (at stage 3) and `Apply-Order`. Pure.
+ */
+export function groupCommitMessage(g: GroupModel, mv: GroupMove, extra?: string): CommitMessage & { body: string } {
+  const order = applyOrder(g).map((p) => `${g.name}/${p}`).join(', ');
+  const body = [
+    `${g.name}: ${describePosition(g, mv.from)}`,
+    `-> ${mv.title}`,
+    '',
+    `Apply the folders callers first (${order}); see README "Scenario S3" for the sync waves.`,
+    ...(extra ? ['', extra] : []),
+  ].join('\n');
+  return {
+    subject: `${g.name}: ${mv.verb === 'abort' ? 'abort, ' : ''}${mv.title}`,
+    body,
+    trailers: [
+      ['Release-Group', g.name],
+      ['Group-Stage', `${mv.to.stage}/${GROUP_STAGES}`],
+      ...(mv.to.weight !== undefined ? [['Entry-Weight', `${mv.to.weight}%`] as [string, string]] : []),
+      ['Apply-Order', order],
+    ],
+  };
 }

@@ -99,7 +99,7 @@ export function removeTreeAtomic(target: string): void {
 /**
  * Repairs what an interrupted write left: if `target` is missing but a moved-away old copy exists,
  * the old copy goes back; leftover temporary and old copies are deleted. Only safe while no other
- * process writes the same tree (the CLI holds the repository lock, lib/cli/lock.ts).
+ * process writes the same tree (writers hold the repository lock, lib/moves/lock.ts).
  */
 export function recoverTree(target: string): void {
   const parent = path.dirname(target);

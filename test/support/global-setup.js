@@ -1,8 +1,30 @@
-// Tests that run the compiled CLI (bin/cdk8s-canary.js) need build/ to match the sources:
-// an incremental build is a no-op when nothing changed.
+// Runs once before the suites.
+// 1. Tests that run the compiled CLI (bin/cdk8s-canary.js) need build/ to match the sources: an
+//    incremental build is a no-op when nothing changed.
+// 2. Every temporary folder of the run (tests, the CLI processes they start, git) goes under one
+//    run folder: TMPDIR is set here, before jest starts its workers, so os.tmpdir() and child processes
+//    inherit it; global-teardown.js removes the folder whether the tests passed or failed, and a run
+//    killed before its teardown has its folder swept by the next run.
 const { execFileSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
+
+const PREFIX = 'cdk8s-canary-jest-';
+
+function alive(pid) {
+  try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
+}
+
 module.exports = async () => {
   const root = path.resolve(__dirname, '../..');
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  const base = os.tmpdir();
+  for (const e of fs.readdirSync(base)) {
+    const m = e.startsWith(PREFIX) && /^(\d+)-/.exec(e.slice(PREFIX.length));
+    if (m && !alive(Number(m[1]))) fs.rmSync(path.join(base, e), { recursive: true, force: true });
+  }
+  const run = fs.mkdtempSync(path.join(base, `${PREFIX}${process.pid}-`));
+  process.env.CDK8S_CANARY_TEST_TMP = run;
+  process.env.TMPDIR = run;
 };

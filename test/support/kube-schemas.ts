@@ -2,12 +2,14 @@
  * Strict validation of synthesized objects against the real upstream schemas vendored in schemas/
  * (Kubernetes 1.27 definitions and the CRDs), like `kubeconform -strict`: every object schema that
  * lists its properties and does not allow unknown fields explicitly gets `additionalProperties:
- * false`, so a misspelt or invented field fails.
+ * false`, so a misspelt or invented field fails. The CRDs' CEL rules (`x-kubernetes-validations`) run
+ * too, after structural defaulting, as the API server runs them (./cel-rules.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
+import { celProblems, hasCelRules, withDefaults } from './cel-rules';
 
 export const CRDS_DIR = process.env.CRDS_DIR ?? path.resolve(__dirname, '../../schemas');
 
@@ -16,6 +18,8 @@ interface Obj { apiVersion?: string; kind?: string; [k: string]: unknown }
 let k8sDefs: Record<string, any> | undefined;
 let byGvk: Map<string, () => ValidateFunction> | undefined;
 const cache = new Map<string, ValidateFunction>();
+/** The raw CRD schema of each apiVersion/kind that carries CEL rules. */
+const celSchemas = new Map<string, any>();
 
 function strictify(schema: any, preserve = false): any {
   if (Array.isArray(schema)) return schema.map((s) => strictify(s));
@@ -90,6 +94,7 @@ function index(): Map<string, () => ValidateFunction> {
         const key = `${crd.spec.group}/${v.name}/${crd.spec.names.kind}`;
         const schema = v.schema?.openAPIV3Schema;
         if (!schema) continue;
+        if (hasCelRules(schema)) celSchemas.set(key, schema);
         byGvk.set(key, () => newAjv().compile(strictify(withObjectRoot(schema))));
       }
     }
@@ -113,7 +118,11 @@ export function validateObject(obj: Obj): string[] {
     v = make();
     cache.set(key, v);
   }
-  if (v(obj)) return [];
+  if (v(obj)) {
+    const cel = celSchemas.get(key);
+    if (!cel) return [];
+    return celProblems(cel, withDefaults(cel, obj)).map((p) => `${key} ${(obj as any).metadata?.name ?? '?'}: ${p.path} ${p.message}`);
+  }
   return (v.errors ?? []).map((e) => `${key} ${(obj as any).metadata?.name ?? '?'}: ${e.instancePath || '/'} ${e.message}${e.params && (e.params as any).additionalProperty ? ` '${(e.params as any).additionalProperty}'` : ''}`);
 }
 

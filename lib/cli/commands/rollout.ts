@@ -1,13 +1,13 @@
 import { Command } from 'commander';
+import { GROUP_PLANNERS, GroupPlanner, groupMove, isGroupName, MoveFlags, Planner, releaseMove } from '../../moves';
 import { abort, promote, setWeight, start, step } from '../../rollout';
 import { UsageError } from '../../spec/errors';
 import { CliContext } from '../context';
-import { MoveFlags, Planner, runMove } from '../move';
+import { runMoveCommand } from '../move-output';
 import { verifyGate } from './verify';
-import { GROUP_PLANNERS, GroupPlanner, isGroupName, runGroupMove } from './group';
 
 /** Options every moving command takes. */
-function moving(cmd: Command): Command {
+export function moving(cmd: Command): Command {
   return cmd
     .option('--no-commit', 'edit the spec and synthesize dist/ only; do not commit')
     .option('--dry-run', 'print the diff the move would make; change nothing')
@@ -17,11 +17,11 @@ function moving(cmd: Command): Command {
 
 /** `start`, `step`, `set-weight`, `promote`, `abort`: each move is one commit. */
 export function register(program: Command, ctx: CliContext): void {
-  const go = (name: string, plan: Planner, opts: MoveFlags) => runMove(ctx, name, plan, opts);
+  const go = (name: string, plan: Planner, opts: MoveFlags) => runMoveCommand(ctx, releaseMove(name, plan), opts);
   // step, set-weight and abort also move release groups (kind: ReleaseGroup, see commands/group.ts)
   const goGroup = (name: string, plan: GroupPlanner, opts: MoveFlags) => {
     if (opts.force) throw new UsageError(`--force skips a release's soak time; release group ${name} has none: drop --force`);
-    return runGroupMove(ctx, name, plan, opts);
+    return runMoveCommand(ctx, groupMove(name, plan), opts);
   };
   const isGroup = (name: string) => isGroupName(ctx.root(), name);
 

@@ -1,29 +1,10 @@
 import { Command } from 'commander';
 import * as path from 'path';
-import { Git } from '../../git';
-import { describeNext, ladderPosition, nextMoveOf, percent, releaseNamed, soakingRung, soakState, formatDuration, stateOf } from '../../rollout';
-import { LoadedRelease } from '../../spec/loader';
-import { loadProjectSpecs, projectPaths } from '../../synth/project';
+import { projectStatus, ReleaseStatus } from '../../moves';
+import { describeNext, formatDuration, percent } from '../../rollout';
 import { CliContext } from '../context';
 import { EXIT_OK } from '../output';
-import { GroupStatus, groupStatus, groupStatusLines } from './group';
-
-/** One release in `status --json`. */
-export interface ReleaseStatus {
-  readonly name: string;
-  readonly file: string;
-  readonly router: string;
-  readonly weightTotal: number;
-  /** The ladder's weights. */
-  readonly ladder: readonly number[];
-  readonly stable: { readonly version: string; readonly image: string };
-  readonly canary: { readonly version: string; readonly image: string; readonly weight: number; readonly percent: string } | null;
-  /** Position on the ladder (1-based index of the highest step at or below the weight); null without a canary. */
-  readonly step: { readonly index: number; readonly of: number; readonly onLadder: boolean } | null;
-  readonly next: { readonly move: 'start' | 'step' | 'promote'; readonly weight?: number };
-  /** Minimum soak of the step the canary sits on, measured from the commit that entered it; null when none. */
-  readonly soak: { readonly minSeconds: number; readonly elapsedSeconds?: number; readonly remainingSeconds?: number; readonly since?: string } | null;
-}
+import { groupStatusLines } from './group';
 
 /** `status [release] [--json]`. */
 export function register(program: Command, ctx: CliContext): void {
@@ -31,49 +12,16 @@ export function register(program: Command, ctx: CliContext): void {
     .description('per release: router, stable version, canary version and weight, ladder position, and the next move; per release group: stage k/6 and what `next` will do')
     .option('--json', 'print {"releases":[...],"groups":[...]} as JSON')
     .action(async (name: string | undefined, opts: { json?: boolean }) => {
-      const paths = projectPaths(ctx.root());
-      const { releases: all, groups: allGroups } = loadProjectSpecs(paths);
-      const group = name ? allGroups.find((g) => g.model.name === name) : undefined;
-      const releases = group ? [] : name ? [releaseNamed(all, name)] : all;
-      const groups: GroupStatus[] = (group ? [group] : name ? [] : allGroups).map(groupStatus);
-      const git = releases.length ? await Git.open(paths.root).catch(() => undefined) : undefined;
-      const out: ReleaseStatus[] = [];
-      for (const r of releases) out.push(await statusOf(r, paths.root, git));
+      const s = await projectStatus(ctx.root(), name);
       // `groups` appears when the project has release groups
-      if (opts.json) ctx.io.out(JSON.stringify({ releases: out, ...(allGroups.length ? { groups } : {}) }, null, 2));
-      else if (out.length === 0 && groups.length === 0) ctx.io.out(`no release specs in ${path.relative(process.cwd(), paths.releasesDir) || '.'}/`);
+      if (opts.json) ctx.io.out(JSON.stringify({ releases: s.releases, ...(s.hasGroups ? { groups: s.groups } : {}) }, null, 2));
+      else if (s.releases.length === 0 && s.groups.length === 0) ctx.io.out(`no release specs in ${path.relative(process.cwd(), s.releasesDir) || '.'}/`);
       else {
-        out.forEach((s, i) => { if (i) ctx.io.out(''); printStatus(ctx, s); });
-        groups.forEach((g, i) => { if (i || out.length) ctx.io.out(''); for (const l of groupStatusLines(g)) ctx.io.out(l); });
+        s.releases.forEach((r, i) => { if (i) ctx.io.out(''); printStatus(ctx, r); });
+        s.groups.forEach((g, i) => { if (i || s.releases.length) ctx.io.out(''); for (const l of groupStatusLines(g)) ctx.io.out(l); });
       }
       ctx.setCode(EXIT_OK);
     });
-}
-
-async function statusOf(r: LoadedRelease, root: string, git: Git | undefined): Promise<ReleaseStatus> {
-  const m = r.model;
-  const st = stateOf(m.spec);
-  const next = nextMoveOf(st, m.steps);
-  let soak: ReleaseStatus['soak'] = null;
-  const rung = m.canary ? soakingRung(m.canary.weight, m.steps) : undefined;
-  if (rung) {
-    soak = { minSeconds: rung.step.minSoakSeconds };
-    const dirty = git ? (await git.status([path.resolve(root, r.file)])).length > 0 : true;
-    const entered = git && !dirty ? await git.lastCommitTouchingLine(path.resolve(root, r.file), r.source.locate(['canary', 'weight']).line) : undefined;
-    if (entered) soak = { ...soakState(rung.step.minSoakSeconds, entered.time, Date.now() / 1000), since: entered.sha };
-  }
-  return {
-    name: m.name,
-    file: r.file,
-    router: m.router.type,
-    weightTotal: m.weightTotal,
-    ladder: m.steps.map((s) => s.weight),
-    stable: { version: m.stable.version, image: m.stable.image },
-    canary: m.canary ? { version: m.canary.version, image: m.canary.image, weight: m.canary.weight, percent: percent(m.canary.weight, m.weightTotal) } : null,
-    step: m.canary ? ladderPosition(m.canary.weight, m.steps) : null,
-    next: next.kind === 'promote' ? { move: 'promote' } : { move: next.kind, weight: next.weight },
-    soak,
-  };
 }
 
 function printStatus(ctx: CliContext, s: ReleaseStatus): void {

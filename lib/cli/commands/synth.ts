@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { formatProblem, SpecProblem } from '../../spec/errors';
 import { loadProjectWithConfig, projectPaths, renderProject, synthProject } from '../../synth/project';
 import { CliContext } from '../context';
-import { withCommandLock } from '../guard';
+import { withCommandLock } from '../../moves';
 import { EXIT_OK } from '../output';
 
 /** `synth` and `validate`. */

@@ -1,0 +1,8 @@
+/**
+ * The pre-commit gates every move runs, in order (see gate.ts). Add a gate here at its place:
+ * cheap local checks first, gates that query something (metrics) last.
+ */
+import { MoveGate } from './gate';
+import { soakGate } from './soak-gate';
+
+export const MOVE_GATES: readonly MoveGate[] = [soakGate];

@@ -1,0 +1,22 @@
+/**
+ * lib/moves: the move engine below the CLI, shared by release moves and release-group moves
+ * (re-exports only). See engine.ts for the steps of a move, kind.ts for adding a kind of move
+ * (what a move edits and owns), gate.ts for adding a pre-commit gate, session.ts for running several
+ * moves under one lock, push.ts for pushing. Nothing here prints or exits: functions return values
+ * or throw the typed errors of errors.ts; the CLI maps them to messages and exit codes.
+ */
+export * from './errors';
+export * from './lock';
+export * from './journal';
+export * from './recover';
+export * from './files';
+export * from './kind';
+export * from './gate';
+export * from './gates';
+export * from './soak-gate';
+export * from './session';
+export * from './push';
+export * from './engine';
+export * from './release';
+export * from './group';
+export * from './status';

@@ -1,0 +1,63 @@
+/**
+ * What every command does first (the CLI's preAction hook): repair what an interrupted command left.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { RepositoryBusyError, withRepositoryLock } from '../git';
+import { UsageError } from '../spec/errors';
+import { recoverOutput, recoverTree } from '../synth/write';
+import { journalFile, readJournal, repairInterruptedMove } from './journal';
+import { lockPlace, openGit } from './lock';
+
+/**
+ * Checks that the repository root exists and, unless another command holds the repository lock
+ * right now, repairs what an interrupted command left behind: a tree swap cut between its two
+ * renames (dist/, one release's folder, or any folder an interrupted move's journal lists), and a
+ * move killed before its commit (its spec and dist/ folders go back to the commit it started from;
+ * see journal.ts). A busy lock is left to the command's own locking: read-only commands go on,
+ * writers fail cleanly.
+ *
+ * @param output the command's `--output` folder (relative to root), also repaired when inside the root
+ * @returns notes for the user (what was repaired), one line each; [] in the usual case
+ * @throws UsageError when `root` is not a directory
+ */
+export async function recoverRepository(root: string, output?: unknown): Promise<string[]> {
+  const abs = path.resolve(root);
+  let isDir = false;
+  try { isDir = fs.statSync(abs).isDirectory(); } catch { /* reported below */ }
+  if (!isDir) throw new UsageError(`-C ${root}: no such directory; pass the repository root`);
+  const place = lockPlace(abs);
+  const journal = journalFile(place.dir);
+  const outputs = new Set([path.join(abs, 'dist')]);
+  if (typeof output === 'string') {
+    const o = path.resolve(abs, output);
+    const rel = path.relative(abs, o);
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) outputs.add(o);
+  }
+  if (!fs.existsSync(journal) && ![...outputs].some(hasSwapLeftovers)) return []; // the usual case: nothing to repair, no lock taken
+  const notes: string[] = [];
+  try {
+    await withRepositoryLock(place.dir, place.name, async () => {
+      for (const o of outputs) recoverOutput(o);
+      if (!fs.existsSync(journal)) return;
+      // folders a move owns may sit deeper than dist/<name>/ (e.g. a fleet wave's dist/<release>/<cluster>/)
+      for (const p of readJournal(journal)?.paths ?? []) recoverTree(path.resolve(abs, p));
+      notes.push(...await repairInterruptedMove(await openGit(abs), journal));
+    });
+  } catch (e) {
+    if (!(e instanceof RepositoryBusyError)) throw e;
+  }
+  return notes;
+}
+
+/** Whether an output folder, or a release folder in it, has hidden swap folders beside it. */
+function hasSwapLeftovers(dist: string): boolean {
+  const swap = /^\..+\.(?:tmp|old)-\d+-[0-9a-z]+$/;
+  const base = path.basename(dist);
+  try {
+    if (fs.readdirSync(path.dirname(dist)).some((e) => swap.test(e) && e.startsWith(`.${base}.`))) return true;
+    return fs.readdirSync(dist).some((e) => swap.test(e));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,66 @@
+/** Release moves (`start`, `step`, `set-weight`, `promote`, `abort`) as a `MoveKind`. */
+import * as path from 'path';
+import { commitMessage, describeNext, editSpecText, Move, percent, releaseNamed, sameState, stateOf } from '../rollout';
+import { LoadedRelease, parseRelease } from '../spec/loader';
+import { cacheCompiledValidators } from '../spec/schemas';
+import { PROJECT_CHECKS, renderRelease } from '../synth/project';
+import { loadProjectFor } from '../synth/spec-cache';
+import { InvalidEditError } from './errors';
+import { rel } from './files';
+import { MoveKind } from './kind';
+
+/** Computes a move from the loaded release (a pure function of lib/rollout; throws UsageError to refuse). */
+export type Planner = (release: LoadedRelease) => Move;
+
+/**
+ * A move of the release `name`: validates every spec (reusing the validation cache), plans with
+ * `plan`, edits the spec's rollout lines in place (comments and formatting kept), and owns
+ * `dist/<name>/`.
+ */
+export function releaseMove(name: string, plan: Planner): MoveKind {
+  return {
+    load(ctx) {
+      const { paths } = ctx;
+      cacheCompiledValidators(ctx.cacheDir);
+      const project = loadProjectFor(paths, name, ctx.cacheDir && path.join(ctx.cacheDir, 'valid-specs.json'));
+      ctx.mark(`load+validate(${project.names.length} specs, ${project.parsed} parsed)`);
+      if (!project.release) {
+        releaseNamed(project.names.map((n) => ({ model: { name: n } })), name);
+        throw new Error(`internal: release ${name} is listed but was not loaded`);
+      }
+      const release = project.release;
+      const specAbs = path.resolve(paths.root, release.file);
+      const specRel = rel(paths.root, specAbs);
+      return {
+        name: release.model.name,
+        label: `release ${release.model.name}`,
+        specFile: specAbs,
+        outputs: [release.model.name],
+        plan() {
+          const mv = plan(release);
+          if (!mv.changes) return { changes: false, reason: `canary ${mv.canaryVersion} of ${mv.release} is already at ${percent(mv.toWeight ?? 0, mv.weightTotal)}` };
+          return {
+            changes: true,
+            renderBefore: () => renderRelease(release),
+            edit(specBytes) {
+              const bom = specBytes.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])) ? '\ufeff' : '';
+              const text = bom + editSpecText(release.source, mv.before, mv.after);
+              const parsed = parseRelease(specAbs, text, { checks: PROJECT_CHECKS, relativeTo: paths.root });
+              if ('problems' in parsed) throw new InvalidEditError(`the ${mv.kind} would make ${specRel} invalid:`, parsed.problems);
+              if (!sameState(stateOf(parsed.release.model.spec), mv.after)) {
+                throw new Error(`internal: the edited ${specRel} does not hold the state the move computed; nothing was written (please report this with the spec file)`);
+              }
+              return {
+                text,
+                rendered: renderRelease(parsed.release),
+                subject: { kind: 'release', release, after: parsed.release, move: mv },
+                message: commitMessage(mv, ctx.extraMessage),
+                next: describeNext(mv.next, mv.weightTotal, mv.release),
+              };
+            },
+          };
+        },
+      };
+    },
+  };
+}
