@@ -2,7 +2,8 @@
  * The pre-commit gates every move runs, in order (see gate.ts). Add a gate here at its place:
  * cheap local checks first, gates that query something (metrics) last.
  */
+import { crossReleaseGate } from './cross-release-gate';
 import { MoveGate } from './gate';
 import { soakGate } from './soak-gate';
 
-export const MOVE_GATES: readonly MoveGate[] = [soakGate];
+export const MOVE_GATES: readonly MoveGate[] = [crossReleaseGate, soakGate];
