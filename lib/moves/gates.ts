@@ -4,6 +4,7 @@
  */
 import { crossReleaseGate } from './cross-release-gate';
 import { MoveGate } from './gate';
+import { insideGate } from './inside-gate';
 import { soakGate } from './soak-gate';
 
-export const MOVE_GATES: readonly MoveGate[] = [crossReleaseGate, soakGate];
+export const MOVE_GATES: readonly MoveGate[] = [insideGate, crossReleaseGate, soakGate];

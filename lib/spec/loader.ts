@@ -219,7 +219,9 @@ export function readSpecFile(file: string, options: LoadOptions): { bytes: Buffe
   try {
     const escape = symlinkEscape(file, options.relativeTo);
     if (escape) {
-      return { problems: [{ file: display(file, options), line: 0, col: 0, path: '', message: `spec file is a symlink to ${escape}, outside the repository`, hint: 'copy the spec into releases/ instead of linking to it' }] };
+      const direct = fs.lstatSync(file).isSymbolicLink();
+      return { problems: [{ file: display(file, options), line: 0, col: 0, path: '', message: direct ? `spec file is a symlink to ${escape}, outside the repository` : `spec file leads outside the repository through a symlinked folder (to ${escape})`,
+        hint: direct ? 'copy the spec into releases/ instead of linking to it' : 'replace the symlink (releases/ or a folder above it) by the folder itself' }] };
     }
   } catch (e) {
     return { problems: [{ file: display(file, options), line: 0, col: 0, path: '', message: `cannot read the file (${(e as Error).message})`, hint: 'check the path and its permissions' }] };
@@ -364,9 +366,12 @@ function unrepresentableProblems(src: SourceDocument, spec: ReleaseSpec): SpecPr
   return out;
 }
 
-/** Where a spec file really is when that is outside the project root (a symlink leaving it), else undefined. */
+/**
+ * Where a spec file really is when that is outside the project root (the file, or a folder on its
+ * way such as releases/ itself, a symlink leaving it), else undefined.
+ */
 function symlinkEscape(file: string, root: string | undefined): string | undefined {
-  if (root === undefined || !fs.lstatSync(file).isSymbolicLink()) return undefined;
+  if (root === undefined) return undefined;
   const real = fs.realpathSync(file);
   const rel = path.relative(fs.realpathSync(root), real);
   return rel.startsWith('..') || path.isAbsolute(rel) ? real : undefined;
