@@ -20,6 +20,9 @@ const COMMANDS: readonly { register(program: Command, ctx: CliContext): void }[]
   review,
 ];
 
+/** Commands that only read: they never repair or change a file (an interrupted move is left to the next writer). */
+export const READ_ONLY_COMMANDS: readonly string[] = ['status', 'diff', 'traffic', 'validate', 'verify'];
+
 /** Builds the command tree. Commands report their exit code through `ctx.setCode`. */
 export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command('cdk8s-canary')
@@ -33,7 +36,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   for (const c of COMMANDS) c.register(program, ctx);
   // Before any command runs: the root exists, and what an interrupted command left is repaired.
   program.hook('preAction', async (_root, action) => {
-    for (const note of await recoverRepository(ctx.root(), (action.opts() as { output?: unknown }).output)) io.err(note);
+    const readOnly = READ_ONLY_COMMANDS.includes(action.name());
+    for (const note of await recoverRepository(ctx.root(), (action.opts() as { output?: unknown }).output, { readOnly })) io.err(note);
   });
   return program;
 }
