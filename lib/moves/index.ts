@@ -20,3 +20,5 @@ export * from './engine';
 export * from './release';
 export * from './group';
 export * from './status';
+export * from './cross-release-gate';
+export * from './inside-gate';
