@@ -1,11 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import * as group from './commands/group';
+import * as migrate from './commands/migrate';
 import * as review from './commands/review';
 import * as rollout from './commands/rollout';
 import * as status from './commands/status';
 import * as synth from './commands/synth';
 import * as verify from './commands/verify';
 import { CliContext } from './context';
+import { checkTestHooks } from '../crash-point';
 import { recoverRepository } from '../moves/recover';
 import { escapeControls } from '../spec/errors';
 import { EXIT_OK, EXIT_USAGE, Io, processIo, reportError } from './output';
@@ -15,6 +17,7 @@ const COMMANDS: readonly { register(program: Command, ctx: CliContext): void }[]
   synth,
   status,
   rollout,
+  migrate,
   verify,
   group,
   review,
@@ -47,6 +50,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   let code = EXIT_OK;
   const program = buildProgram(io, (c) => { code = c; });
   try {
+    checkTestHooks(); // a stray CDK8S_CANARY_CRASH_AT is refused before anything runs
     await program.parseAsync([...argv]);
     return code;
   } catch (e) {

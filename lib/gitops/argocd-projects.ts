@@ -36,6 +36,7 @@ export const GENERATED_KINDS = {
   router: {
     nginx: [{ group: 'networking.k8s.io', kind: 'Ingress' }],
     gatewayApi: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }, { group: 'gateway.networking.k8s.io', kind: 'ReferenceGrant' }],
+    grpcRoute: [{ group: 'gateway.networking.k8s.io', kind: 'GRPCRoute' }, { group: 'gateway.networking.k8s.io', kind: 'ReferenceGrant' }],
     istio: [{ group: 'networking.istio.io', kind: 'VirtualService' }, { group: 'networking.istio.io', kind: 'DestinationRule' }, { group: 'networking.istio.io', kind: 'Gateway' }],
     openshiftRoute: [{ group: 'route.openshift.io', kind: 'Route' }],
   } as Readonly<Record<string, readonly GroupKind[]>>,

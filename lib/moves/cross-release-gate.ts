@@ -69,7 +69,7 @@ export const crossReleaseGate: MoveGate = {
       if (lint.errors.length) problems.push(...lint.errors);
       else return { warnings: lint.warnings.map((w) => `${w.file}:${w.line}:${w.col}: ${w.path ? `${w.path}: ` : ''}${w.message}`) };
     }
-    const verb = ctx.subject.kind === 'release' ? ctx.subject.move.kind : ctx.subject.move.verb;
+    const verb = ctx.subject.kind === 'release' ? ctx.subject.move.kind : ctx.subject.kind === 'group' ? ctx.subject.move.verb : ctx.subject.kind;
     throw new InvalidEditError(`the ${verb} would leave a state \`cdk8s-canary synth\` refuses${others.length ? ` (checked with ${others.join(', ')}, which share its namespaces)` : ''}:`, problems);
   },
 };

@@ -1,8 +1,7 @@
 import { Command } from 'commander';
+import { synthRepository, validateRepository } from '../../moves/synth';
 import { formatProblem, SpecProblem } from '../../spec/errors';
-import { loadProjectWithConfig, projectPaths, renderProject, synthProject } from '../../synth/project';
 import { CliContext } from '../context';
-import { withCommandLock } from '../../moves';
 import { EXIT_OK } from '../output';
 
 /** `synth` and `validate`. */
@@ -13,7 +12,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('-o, --output <dir>', 'output folder', process.env.CDK8S_OUTDIR ?? 'dist')
     .action(async (opts: { output: string }) => {
       // under the repository lock: a move or another synth never writes dist/ at the same time
-      const r = await withCommandLock(ctx.root(), async () => synthProject(projectPaths(ctx.root(), opts.output), { onWarning }));
+      const r = await synthRepository(ctx.root(), opts.output, { onWarning });
       ctx.io.out(`synthesized ${r.releases.length} release(s)${r.groups.length ? ` and ${r.groups.length} release group(s)` : ''}, ${r.files} file(s) into ${opts.output}/`);
       ctx.setCode(EXIT_OK);
     });
@@ -21,9 +20,8 @@ export function register(program: Command, ctx: CliContext): void {
   program.command('validate')
     .description('validate every release spec (schema, cross-field rules, router limits) and cdk8s-canary.yaml, and lint the objects they generate; writes nothing')
     .action(() => {
-      const { releases, groups, config } = loadProjectWithConfig(projectPaths(ctx.root()));
-      renderProject(releases, config, groups, { onWarning }); // lints, and renders the Argo CD and Flux roots: their object names must not clash
-      ctx.io.out(`${releases.length} release(s)${groups.length ? ` and ${groups.length} release group(s)` : ''} valid`);
+      const r = validateRepository(ctx.root(), { onWarning });
+      ctx.io.out(`${r.releases} release(s)${r.groups ? ` and ${r.groups} release group(s)` : ''} valid`);
       ctx.setCode(EXIT_OK);
     });
 }
