@@ -4,6 +4,7 @@ import { SpecProblem } from './errors';
 import { ReleaseGroupSpec } from './generated/group';
 import { imageProblems } from './image';
 import { reservedNamespaceProblems } from './reserved-namespaces';
+import { unrepresentableProblems } from './text-checks';
 import { inlineSecretEnvProblems, secretConfigKeyProblems, secretValueProblems } from './secret-scan';
 import { DEFAULT_RESOURCES, WorkloadModel } from './model';
 
@@ -102,7 +103,7 @@ export function appOf(g: GroupModel, name: string): GroupAppModel {
  * the entry at the top, every app reached), versions, the stage/weight pair and DNS lengths.
  */
 export function groupProblems(src: SourceDocument, spec: ReleaseGroupSpec, file: string): SpecProblem[] {
-  const out: SpecProblem[] = [...secretValueProblems(src, spec), ...reservedNamespaceProblems(src, spec)];
+  const out: SpecProblem[] = [...secretValueProblems(src, spec), ...reservedNamespaceProblems(src, spec), ...unrepresentableProblems(src, spec)];
   const base = path.basename(file).replace(/\.ya?ml$/, '');
   if (base !== spec.name) {
     out.push(src.problem(['name'], `group name does not match the file name '${path.basename(file)}'`, `rename the file to ${spec.name}.yaml or set name: ${base}`, spec.name));
