@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import * as advance from './commands/advance';
+import * as analyze from './commands/analyze';
 import * as group from './commands/group';
 import * as migrate from './commands/migrate';
 import * as review from './commands/review';
@@ -21,6 +23,8 @@ const COMMANDS: readonly { register(program: Command, ctx: CliContext): void }[]
   verify,
   group,
   review,
+  analyze,
+  advance,
 ];
 
 /** Commands that only read: they never repair or change a file (an interrupted move is left to the next writer). */

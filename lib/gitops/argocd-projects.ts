@@ -30,6 +30,7 @@ export const GENERATED_KINDS = {
   /** By `workload.type`, beyond the workload objects. */
   workloadType: {
     webapp: [],
+    manifests: [], // plus the kinds of the release's own manifests (kindsOf)
     guestbook: [{ group: 'apps', kind: 'StatefulSet' }, { group: 'networking.k8s.io', kind: 'NetworkPolicy' }],
   } as Readonly<Record<string, readonly GroupKind[]>>,
   /** By `router.type`. */
@@ -47,10 +48,15 @@ export const GENERATED_KINDS = {
     { group: 'route.openshift.io', kind: 'Route' }, { group: 'template.openshift.io', kind: 'Template' }],
 };
 
-/** The namespaced kinds one release or release group can generate (see GENERATED_KINDS). */
+/** The kinds of objects a release brings in its own manifests folder (`workload.type: manifests`), Namespaces aside. */
+function ownKinds(objects: readonly { apiVersion: string; kind: string }[] | undefined): GroupKind[] {
+  return (objects ?? []).filter((o) => o.kind !== 'Namespace').map((o) => ({ group: o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '', kind: o.kind }));
+}
+
+/** The namespaced kinds one release or release group can generate (see GENERATED_KINDS), its own manifests' kinds included. */
 export function kindsOf(r: GitOpsRelease): GroupKind[] {
   const m = r.release.model;
-  if (!('workload' in m)) return [...GENERATED_KINDS.group];
+  if (!('workload' in m)) return [...GENERATED_KINDS.group, ...m.apps.flatMap((a) => ownKinds(a.manifests?.objects))];
   const known = (table: Readonly<Record<string, readonly GroupKind[]>>, key: string, what: string) => {
     const k = table[key];
     if (!k) throw new Error(`internal: no generated kinds are known for ${what} '${key}'; add them to GENERATED_KINDS (lib/gitops/argocd-projects.ts)`);
@@ -62,6 +68,7 @@ export function kindsOf(r: GitOpsRelease): GroupKind[] {
     ...known(GENERATED_KINDS.workloadType, m.workload.type, 'workload.type'),
     ...known(GENERATED_KINDS.router, m.router.type, 'router.type'),
     ...(m.spec.checks?.length ? GENERATED_KINDS.checks : []),
+    ...ownKinds(m.workload.manifests?.objects),
   ];
 }
 

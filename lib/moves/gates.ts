@@ -4,7 +4,8 @@
  */
 import { crossReleaseGate } from './cross-release-gate';
 import { MoveGate } from './gate';
+import { analysisGate } from './analysis-gate';
 import { insideGate } from './inside-gate';
 import { soakGate } from './soak-gate';
 
-export const MOVE_GATES: readonly MoveGate[] = [insideGate, crossReleaseGate, soakGate];
+export const MOVE_GATES: readonly MoveGate[] = [insideGate, crossReleaseGate, soakGate, analysisGate];

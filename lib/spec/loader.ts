@@ -5,7 +5,7 @@ import { MAX_SPEC_BYTES, SourceDocument } from './document';
 import { SpecError, SpecProblem } from './errors';
 import { ReleaseGroupSpec } from './generated/group';
 import { inlineSecretEnvProblems, secretConfigKeyProblems, secretValueProblems } from './secret-scan';
-import { ReleaseSpec } from './generated/release';
+import { ReleaseSpec, Workload } from './generated/release';
 import { imageProblems } from './image';
 import { GroupModel, groupProblems, toGroupModel } from './group';
 import { GUESTBOOK_REDIS_ENV, ladderOf, ReleaseModel, toModel } from './model';
@@ -24,6 +24,8 @@ export const SPEC_KINDS: Readonly<Record<string, string>> = { Release: 'release.
 /** A release spec read from disk: its YAML document (for in-place edits) and its model. */
 export interface LoadedRelease {
   readonly file: string;
+  /** Absolute path of the spec file (its repository root is the folder above releases/). */
+  readonly path?: string;
   readonly source: SourceDocument;
   readonly model: ReleaseModel;
 }
@@ -31,6 +33,8 @@ export interface LoadedRelease {
 /** A release group (kind: ReleaseGroup) read from disk: its YAML document and its model. */
 export interface LoadedGroup {
   readonly file: string;
+  /** Absolute path of the spec file (its repository root is the folder above releases/). */
+  readonly path?: string;
   readonly source: SourceDocument;
   readonly model: GroupModel;
 }
@@ -43,13 +47,19 @@ export interface LoadedSpecs {
 
 /**
  * Checks a release needs beyond its schema (a router's limits, for instance). Returns problems;
- * `source.problem(path, ...)` positions them.
+ * `source.problem(path, ...)` positions them. A check that reads further input (the folder of a
+ * `type: manifests` workload) returns the release with its model completed instead when that input
+ * is sound; the checks after it see that release.
  */
-export type ReleaseCheck = (release: LoadedRelease) => SpecProblem[];
+export type ReleaseCheck = (release: LoadedRelease) => SpecProblem[] | { readonly release: LoadedRelease };
+/** Checks a release group needs beyond its schema. Returns problems. */
+export type GroupCheck = (group: LoadedGroup) => SpecProblem[];
 
 export interface LoadOptions {
   /** Extra checks run on every release that passed schema validation. @default - none */
   readonly checks?: readonly ReleaseCheck[];
+  /** Extra checks run on every release group that passed its own validation. @default - none */
+  readonly groupChecks?: readonly GroupCheck[];
   /** Directory that file names in messages are relative to. @default - process.cwd() */
   readonly relativeTo?: string;
 }
@@ -163,7 +173,7 @@ export function parseSpec(file: string, text: string | Buffer, options: LoadOpti
     const guess = closest(kind, known);
     return { problems: [parsed.problem(['kind'], `unknown kind '${kind}'`, guess ? `did you mean '${guess}'? (one of ${known.map((k) => `'${k}'`).join(', ')})` : `use one of ${known.map((k) => `'${k}'`).join(', ')}`, kind)] };
   }
-  if (kind === 'ReleaseGroup') return parseGroupDocument(parsed, data, file, shown);
+  if (kind === 'ReleaseGroup') return parseGroupDocument(parsed, data, file, shown, options);
   return parseReleaseDocument(parsed, data, file, shown, options);
 }
 
@@ -174,13 +184,15 @@ export function parseGroup(file: string, text: string | Buffer, options: LoadOpt
   return r;
 }
 
-function parseGroupDocument(parsed: SourceDocument, data: unknown, file: string, shown: string): { group: LoadedGroup } | { problems: SpecProblem[] } {
+function parseGroupDocument(parsed: SourceDocument, data: unknown, file: string, shown: string, options: LoadOptions): { group: LoadedGroup } | { problems: SpecProblem[] } {
   const validate = validatorFor('group.schema.json');
   if (!validate(data)) return { problems: ajvProblems(parsed, data, validate.errors ?? []) };
   const spec = data as ReleaseGroupSpec;
   const problems = groupProblems(parsed, spec, file);
   if (problems.length) return { problems };
-  return { group: { file: shown, source: parsed, model: toGroupModel(spec, shown) } };
+  const group: LoadedGroup = { file: shown, path: path.resolve(file), source: parsed, model: toGroupModel(spec, shown) };
+  const extra = (options.groupChecks ?? []).flatMap((c) => c(group));
+  return extra.length ? { problems: extra } : { group };
 }
 
 /** Parses and validates a spec held in memory (the rollout CLI validates its edits this way). */
@@ -197,8 +209,13 @@ function parseReleaseDocument(parsed: SourceDocument, data: unknown, file: strin
   const spec = data as ReleaseSpec;
   const problems = semanticProblems(parsed, spec, file);
   if (problems.length) return { problems };
-  const release: LoadedRelease = { file: shown, source: parsed, model: toModel(spec, shown) };
-  const extra = (options.checks ?? []).flatMap((c) => c(release));
+  let release: LoadedRelease = { file: shown, path: path.resolve(file), source: parsed, model: toModel(spec, shown) };
+  const extra: SpecProblem[] = [];
+  for (const check of options.checks ?? []) {
+    const r = check(release);
+    if (Array.isArray(r)) extra.push(...r);
+    else release = r.release;
+  }
   return extra.length ? { problems: extra } : { release };
 }
 
@@ -258,7 +275,7 @@ function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string):
   if (spec.canary && spec.canary.version === spec.stable.version && !spec.canary.image) {
     out.push(src.problem(['canary', 'version'], 'canary runs the same version as stable', 'set a new version for the canary, or remove the canary section', spec.canary.version));
   }
-  const w = spec.workload;
+  const w = generatedWorkload(spec);
   out.push(
     ...imageProblems(src, ['workload', 'image'], w.image, 'repository'),
     ...imageProblems(src, ['stable', 'image'], spec.stable.image, 'reference'),
@@ -319,19 +336,21 @@ function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string):
  */
 function generatedNameSpecProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
   const out: SpecProblem[] = [];
-  const n = spec.workload.names ?? {};
+  const w = generatedWorkload(spec);
+  const n = w.names ?? {};
   const stableAt = n.service !== undefined ? ['workload', 'names', 'service'] : n.stable !== undefined ? ['workload', 'names', 'stable'] : ['name'];
   const stableService = n.service ?? n.stable ?? spec.name;
-  const e1 = dns1035LabelError(stableService);
+  // a manifests workload names its own Services (lib/synth/name-check.ts checks them as generated objects)
+  const e1 = spec.workload.type === 'manifests' ? undefined : dns1035LabelError(stableService);
   if (e1) out.push(src.problem(stableAt, `the production Service would be named '${stableService}', which ${e1}`, n.service !== undefined ? 'give the Service a name that starts with a letter' : 'start the name with a letter, or set workload.names.service', stableService));
   const canaryAt = n.canaryService !== undefined ? ['workload', 'names', 'canaryService'] : n.canary !== undefined ? ['workload', 'names', 'canary'] : ['name'];
   const canaryName = n.canaryService ?? n.canary ?? `${spec.name}-canary`;
-  const e2 = dns1035LabelError(canaryName);
+  const e2 = spec.workload.type === 'manifests' ? undefined : dns1035LabelError(canaryName);
   if (e2 && !(e1 && canaryAt[0] === 'name')) {
     out.push(src.problem(canaryAt, `the canary Deployment and Service would be named '${canaryName}', which ${e2}`,
       canaryAt[0] === 'name' ? `shorten the release name to at most ${63 - '-canary'.length} characters, or set workload.names.canary` : 'shorten it (at most 63 characters, starting with a letter)', canaryAt[0] === 'name' ? spec.name : canaryName));
   }
-  if (!spec.workload.versionLabel) {
+  if (!w.versionLabel) {
     for (const track of ['stable', 'canary'] as const) {
       const v = spec[track]?.version;
       const e = v === undefined ? undefined : labelValueError(v);
@@ -340,6 +359,15 @@ function generatedNameSpecProblems(src: SourceDocument, spec: ReleaseSpec): Spec
   }
   return out;
 }
+
+/**
+ * The fields of a generated workload (webapp, guestbook); a manifests workload has none of them but
+ * its versionLabel (its folder's Secrets are checked when the folder is read, lib/workloads/manifests-source.ts).
+ */
+function generatedWorkload(spec: ReleaseSpec): Partial<Workload> {
+  return spec.workload.type === 'manifests' ? { ...(spec.workload.versionLabel ? { versionLabel: spec.workload.versionLabel } : {}) } : spec.workload;
+}
+
 
 /**
  * Where a spec file really is when that is outside the project root (the file, or a folder on its
@@ -358,15 +386,16 @@ function symlinkEscape(file: string, root: string | undefined): string | undefin
  * references must be declared in `existingSecrets` (with the key, when keys are listed).
  */
 function secretProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
-  const out: SpecProblem[] = [...secretValueProblems(src, spec), ...secretConfigKeyProblems(src, spec.workload.config, ['workload', 'config'])];
+  const w = generatedWorkload(spec);
+  const out: SpecProblem[] = [...secretValueProblems(src, spec), ...secretConfigKeyProblems(src, w.config, ['workload', 'config'])];
   const declared = new Map<string, readonly string[] | undefined>();
   (spec.existingSecrets ?? []).forEach((s, i) => {
     if (declared.has(s.name)) out.push(src.problem(['existingSecrets', i, 'name'], `Secret '${s.name}' is declared twice`, 'keep one entry per Secret', s.name));
     declared.set(s.name, s.keys);
   });
   const refs: { at: (string | number)[]; name: string; key?: string }[] = [];
-  (spec.workload.env ?? []).forEach((e, i) => { if (e.secretKeyRef) refs.push({ at: ['workload', 'env', i, 'secretKeyRef'], ...e.secretKeyRef }); });
-  if (spec.workload.redis?.passwordSecret) refs.push({ at: ['workload', 'redis', 'passwordSecret'], ...spec.workload.redis.passwordSecret });
+  (w.env ?? []).forEach((e, i) => { if (e.secretKeyRef) refs.push({ at: ['workload', 'env', i, 'secretKeyRef'], ...e.secretKeyRef }); });
+  if (w.redis?.passwordSecret) refs.push({ at: ['workload', 'redis', 'passwordSecret'], ...w.redis.passwordSecret });
   const tls = (spec.router as { tlsSecretName?: string }).tlsSecretName;
   if (tls !== undefined) refs.push({ at: ['router'], name: tls });
   for (const r of refs) {
@@ -391,7 +420,7 @@ function secretProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
  */
 function namespaceProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
   const out: SpecProblem[] = [];
-  const redis = spec.workload.redis;
+  const redis = generatedWorkload(spec).redis;
   const prod = spec.namespaces.production;
   if (spec.workload.type === 'guestbook' && redis?.host !== undefined && redis.deploy !== false) {
     const m = /^([a-z0-9-]+)\.([a-z0-9-]+)(?:\.svc(?:\.cluster\.local)?)?\.?$/.exec(redis.host);

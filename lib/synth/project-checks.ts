@@ -31,8 +31,9 @@ export function crossSpecProblems(releases: readonly LoadedRelease[], groups: re
       const first = byApp.get(key);
       if (!first) { byApp.set(key, r); continue; }
       // blame the release that sets the label explicitly (the other one has its default: its name)
-      const [here, other] = first.model.spec.workload.appLabel !== undefined && m.spec.workload.appLabel === undefined ? [first, r] : [r, first];
-      const at = here.model.spec.workload.appLabel !== undefined ? ['workload', 'appLabel'] : ['name'];
+      const explicit = (x: LoadedRelease) => (x.model.spec.workload as { appLabel?: string }).appLabel !== undefined;
+      const [here, other] = explicit(first) && !explicit(r) ? [first, r] : [r, first];
+      const at = (here.model.spec.workload as { appLabel?: string }).appLabel !== undefined ? ['workload', 'appLabel'] : ['name'];
       out.push(here.source.problem(at, `${other.file} also runs pods labelled app=${m.workload.appLabel} in namespace ${ns}: each release's Services would select the other's pods`,
         'give one of the two releases another workload.appLabel (or another namespace)', m.workload.appLabel));
     }
