@@ -30,7 +30,11 @@ describe('Argo CD projects', () => {
     const listed = (project.spec.namespaceResourceWhitelist as { group: string; kind: string }[]).map((k) => `${k.group}/${k.kind}`);
     expect(listed).toEqual([...listed].sort());
     expect(listed).toEqual(expect.arrayContaining(['/Service', '/ConfigMap', 'apps/Deployment', 'networking.k8s.io/Ingress', 'gateway.networking.k8s.io/HTTPRoute', 'networking.istio.io/VirtualService', 'route.openshift.io/Route', 'batch/Job']));
-    for (const forbidden of ['rbac.authorization.k8s.io/RoleBinding', 'rbac.authorization.k8s.io/Role', '/Secret', '/ServiceAccount', '/Pod']) expect(listed).not.toContain(forbidden);
+    for (const forbidden of ['rbac.authorization.k8s.io/RoleBinding', 'rbac.authorization.k8s.io/Role', '/Secret', '/Pod']) expect(listed).not.toContain(forbidden);
+    // a release that brings its own manifests (catalog) brings its kinds too, and only those
+    const own = releases.flatMap((r) => (r.model.workload.manifests?.objects ?? []).map((o) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`));
+    expect(listed).toEqual(expect.arrayContaining(own.filter((k) => k !== '/Namespace')));
+    expect(own).toContain('/ServiceAccount');
     expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }]);
   });
 

@@ -27,8 +27,8 @@ function owning(kind: MoveKind, outputs: readonly string[]): MoveKind {
 }
 
 describe('pre-commit gates', () => {
-  test('the default gates: paths inside the repository, cross-release checks, then soak', () => {
-    expect(MOVE_GATES.map((g) => g.name)).toEqual(['inside', 'cross-release', 'soak']);
+  test('the default gates: paths inside the repository, cross-release checks, soak, then analysis', () => {
+    expect(MOVE_GATES.map((g) => g.name)).toEqual(['inside', 'cross-release', 'soak', 'analysis']);
     expect(MOVE_GATES[2]).toBe(soakGate);
   });
 

@@ -43,7 +43,8 @@ export function reportError(e: unknown, io: Io): number {
     return EXIT_USAGE;
   }
   const msg = e instanceof Error ? e.message : String(e);
-  io.err(`error: ${escapeControls(msg)}`);
+  // a runtime error may span lines on purpose (an analysis report): each line is escaped on its own
+  io.err(`error: ${msg.split('\n').map(escapeControls).join('\n')}`);
   if (e instanceof AnalysisRefusedError) return e.exitCode; // 1 failed or not measured, 3 inconclusive
   if (process.env.CDK8S_CANARY_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
   return EXIT_FAILURE;

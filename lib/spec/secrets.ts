@@ -38,7 +38,6 @@ const SECRET_VALUES: readonly { readonly what: string; readonly test: (v: string
   { what: 'a Slack token', test: (v) => /\bxox[abposr]-[A-Za-z0-9-]{10}/.test(v) },
   { what: 'a JSON web token', test: (v) => v.includes('eyJ') && hasJwt(v) },
   { what: 'a password in a URL', test: (v) => v.includes('://') && hasUrlPassword(v) },
-  { what: 'HTTP basic credentials', test: (v) => basicCredentials(v) },
 ];
 
 /** What kind of secret a string looks like ("a private key", ...), or undefined. Linear time. */
@@ -97,14 +96,6 @@ function hasUrlPassword(v: string): boolean {
     if (i > passStart && v.charCodeAt(i) === 64) return true;
   }
   return false;
-}
-
-/** `Basic <base64 of user:password>` (RFC 7617), the whole value. */
-function basicCredentials(v: string): boolean {
-  const m = /^\s*basic\s+([A-Za-z0-9+/]{4,}={0,2})\s*$/i.exec(v.length > 4096 ? '' : v);
-  if (!m) return false;
-  const decoded = Buffer.from(m[1], 'base64').toString('latin1');
-  return decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded);
 }
 
 /** Authorization schemes of the IANA HTTP Authentication Scheme Registry (and common API ones). */
