@@ -28,6 +28,8 @@ export * from './fleet';
 export * from './fleet-soak-gate';
 export * from './fleet-status';
 export * from './status';
+export * from './cross-release-gate';
+export * from './inside-gate';
 export * from './migrate';
 export * from './synth';
 export * from './verify';

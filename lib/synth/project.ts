@@ -23,6 +23,8 @@ import { workloadTypes } from '../workloads/registry';
 import { buildRelease, FolderTransform, KubeObject, objectFileName, ReleaseFolder, releaseNamespaces, renderFolders, renderKustomizeRoot } from './build';
 import { fleetGitopsFolders, fleetStates, placeFolders, renderFleet } from './fleet';
 import { buildGroup, groupGitopsFolders } from './group';
+import { generatedNameProblems } from './name-check';
+import { crossSpecProblems } from './project-checks';
 import { beginTree, writeTreeAtomic } from './write';
 import { GENERATED_PREFIX, generatedHeader } from './yaml';
 
@@ -107,11 +109,18 @@ export function loadProjectSpecs(paths: ProjectPaths): LoadedSpecs {
   return loadSpecs(paths.releasesDir, projectSpecOptions(paths));
 }
 
-/** The folders of one release group at the stage its spec records (objects, not yet YAML). */
+/** The folders of one release group at the stage its spec records (objects, not yet YAML); throws SpecError on a name Kubernetes refuses. */
 export function groupFolders(group: LoadedGroup): ReleaseFolder[] {
   const r = resolveGroupManifests(group); // reads the folders of apps that bring their own manifests
   if (Array.isArray(r)) throw new SpecError(r);
-  return buildGroup(r.group.model);
+  return checkedNames(buildGroup(r.group.model), group.source);
+}
+
+/** Folders whose every generated name and label passes Kubernetes' rules (lib/synth/name-check.ts); throws SpecError otherwise. */
+function checkedNames(folders: ReleaseFolder[], src: LoadedRelease['source']): ReleaseFolder[] {
+  const problems = generatedNameProblems(folders.flatMap((f) => f.objects), src);
+  if (problems.length) throw new SpecError(problems);
+  return folders;
 }
 
 /** One release group's files, relative to the dist root. */
@@ -137,9 +146,9 @@ export function loadProjectWithConfig(paths: ProjectPaths): { releases: LoadedRe
 
 /** The folders of one release (objects, not yet YAML); a fleet release's on every cluster of its fleet. */
 export function releaseFolders(release: LoadedRelease): ReleaseFolder[] {
-  if (!release.model.fleet) return buildRelease(release.model, FOLDER_TRANSFORMS);
+  if (!release.model.fleet) return checkedNames(buildRelease(release.model, FOLDER_TRANSFORMS), release.source);
   return fleetStates(release).flatMap((s) => {
-    const local = buildRelease(s.release.model, FOLDER_TRANSFORMS);
+    const local = checkedNames(buildRelease(s.release.model, FOLDER_TRANSFORMS), release.source);
     return s.clusters.flatMap((c) => placeFolders(local, c));
   });
 }
@@ -178,7 +187,7 @@ export interface Renderable {
 export function renderable(spec: { release: LoadedRelease } | { group: LoadedGroup }): Renderable {
   if ('release' in spec) {
     const r = spec.release;
-    const fleet = r.model.fleet ? () => fleetStates(r).map((s) => ({ clusters: s.clusters, folders: buildRelease(s.release.model, FOLDER_TRANSFORMS) })) : undefined;
+    const fleet = r.model.fleet ? () => fleetStates(r).map((s) => ({ clusters: s.clusters, folders: checkedNames(buildRelease(s.release.model, FOLDER_TRANSFORMS), r.source) })) : undefined;
     return { file: r.file, source: r.source, model: r.model, folders: () => releaseFolders(r), ...(fleet ? { fleet } : {}) };
   }
   const g = spec.group;
@@ -207,7 +216,14 @@ export class ProjectRenderer {
     }
     this.names.set(r.model.name, r.file);
     // a fleet release: each state once, its objects and files placed on every cluster of that state
-    const states = r.fleet ? r.fleet() : [{ clusters: [] as readonly string[], folders: r.folders() }];
+    let states: readonly { readonly clusters: readonly string[]; readonly folders: readonly ReleaseFolder[] }[];
+    try {
+      states = r.fleet ? r.fleet() : [{ clusters: [] as readonly string[], folders: r.folders() }];
+    } catch (e) {
+      if (!(e instanceof SpecError)) throw e;
+      this.problems.push(...e.problems);
+      return undefined;
+    }
     let clash = false;
     const files = new Map<string, string>();
     for (const state of states) {
@@ -263,6 +279,8 @@ export function renderProject(releases: readonly LoadedRelease[], config: Projec
   const specs = [...releases.map((release) => ({ release })), ...groups.map((group) => ({ group }))];
   for (const r of specs) for (const [p, c] of renderer.render(renderable(r)) ?? []) files.set(p, c);
   if (renderer.problems.length) throw new SpecError(renderer.problems);
+  const cross = crossSpecProblems(releases, groups, config);
+  if (cross.length) throw new SpecError(cross);
   const external = declaredExternal([...releases, ...groups].map((s) => s.source.parsedData));
   const lint = lintByCluster(renderer, (scope) => lintRendered(scope, files, { external, distLabel: options.distLabel ?? 'dist' }));
   for (const w of lint.warnings) options.onWarning?.(w);
@@ -275,7 +293,11 @@ export function renderProject(releases: readonly LoadedRelease[], config: Projec
  * Runs a lint over the rendered objects cluster by cluster (one run without fleet releases) and
  * merges the findings, each once.
  */
-function lintByCluster(renderer: ProjectRenderer, lint: (scope: Located[]) => { errors: readonly SpecProblem[]; warnings: readonly SpecProblem[] }): { errors: SpecProblem[]; warnings: SpecProblem[] } {
+/**
+ * Runs a lint over the renderer's objects group by group (ProjectRenderer.scopes: one per cluster of
+ * the fleet releases, or all at once without them); the problems, each once.
+ */
+export function lintByCluster(renderer: ProjectRenderer, lint: (scope: Located[]) => { errors: readonly SpecProblem[]; warnings: readonly SpecProblem[] }): { errors: SpecProblem[]; warnings: SpecProblem[] } {
   const errors = new Map<string, SpecProblem>();
   const warnings = new Map<string, SpecProblem>();
   const key = (p: SpecProblem) => `${p.file}:${p.line}:${p.col}:${p.path}:${p.message}`;
@@ -408,6 +430,7 @@ export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, '
       if ('release' in r) releases.push(r.release); else groups.push(r.group);
     }
     problems.push(...renderer.problems);
+    if (config && !problems.length) problems.push(...crossSpecProblems(releases, groups, config));
     if (problems.length || !config) throw new SpecError(problems);
     const external = declaredExternal([...releases, ...groups].map((s) => s.source.parsedData));
     const distLabel = path.relative(paths.root, paths.distDir) || '.';
@@ -513,7 +536,7 @@ function existingFolders(dir: string): string[] {
  */
 export function checkProject(paths: ProjectPaths): void {
   checkRoot(paths);
-  checkOutputDir(paths);
+  checkOutputDir(paths, true);
 }
 
 function checkRoot(paths: ProjectPaths): void {
@@ -526,10 +549,12 @@ function checkRoot(paths: ProjectPaths): void {
 /**
  * The output folder is replaced as a whole, so it must be a folder of generated files strictly
  * inside the repository: not the root, not .git or releases/ or a folder holding them, not reached
- * through a symlink that leaves the repository, and (unless it is the default dist/) empty or holding
- * only files this tool generated.
+ * through a symlink that leaves the repository, and, with `scanForeign` (a whole synth, which
+ * replaces the folder), holding only files this tool generated, dist/ included: a note or a
+ * hand-written manifest there would be deleted. A move rewrites only paths that `git status` shows
+ * clean, so it skips that walk.
  */
-export function checkOutputDir(paths: ProjectPaths): void {
+export function checkOutputDir(paths: ProjectPaths, scanForeign = false): void {
   const shown = paths.distArg ?? (path.relative(paths.root, paths.distDir) || '.');
   const refuse = (why: string) => new UsageError(`--output ${shown}: ${why}; use a folder of generated files inside the repository, such as dist`);
   const inside = (child: string, parent: string) => {
@@ -545,36 +570,49 @@ export function checkOutputDir(paths: ProjectPaths): void {
   let probe = paths.distDir;
   while (!fs.existsSync(probe) && probe !== paths.root) probe = path.dirname(probe);
   if (!inside(fs.realpathSync(probe), fs.realpathSync(paths.root))) throw refuse('the output folder leads outside the repository through a symlink');
-  if (paths.distDir !== path.join(paths.root, 'dist') && isDir(paths.distDir)) {
-    const foreign = foreignEntry(paths.distDir);
-    if (foreign) throw refuse(`${path.relative(paths.root, foreign)} was not generated by cdk8s-canary and would be deleted`);
+  if (scanForeign && isDir(paths.distDir)) {
+    const foreign = foreignFiles(paths.distDir).map((f) => path.relative(paths.root, f).split(path.sep).join('/'));
+    if (foreign.length) {
+      const shownFiles = `${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ''}`;
+      if (paths.distArg === undefined || paths.distDir === path.join(paths.root, 'dist')) {
+        throw new UsageError(`${shown}/ holds ${foreign.length === 1 ? 'a file' : `${foreign.length} files`} cdk8s-canary did not generate, which synth would delete: ${shownFiles}; move ${foreign.length === 1 ? 'it' : 'them'} out of ${shown}/ (or delete ${foreign.length === 1 ? 'it' : 'them'}), then run the command again`);
+      }
+      throw refuse(`${shownFiles} ${foreign.length === 1 ? 'was' : 'were'} not generated by cdk8s-canary and would be deleted`);
+    }
   }
 }
 
-/** The first entry of a folder that does not look generated (a release folder holds kustomize roots). */
-function foreignEntry(dir: string): string | undefined {
-  const generated = (f: string) => {
-    try {
-      const fd = fs.openSync(f, 'r');
-      try {
-        const b = Buffer.alloc(GENERATED_PREFIX.length);
-        fs.readSync(fd, b, 0, b.length, 0);
-        return b.toString('utf8') === GENERATED_PREFIX;
-      } finally { fs.closeSync(fd); }
-    } catch { return false; }
+/** Hidden folders a tree swap leaves beside its target (removed by recovery, not user files). */
+const SWAP_LEFTOVER = /^\..+\.(?:tmp|old)-\d+-[0-9a-z]+$/;
+
+/**
+ * Every file under an output folder that this tool did not write (sorted): a file is its own only
+ * when it starts with the generated header; anything else (a note, a hand-written manifest, a
+ * symlink, a FIFO) would be deleted by the next swap of the folder. Swap leftovers are skipped.
+ */
+export function foreignFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) { if (!SWAP_LEFTOVER.test(e.name)) walk(p); continue; }
+      if (!e.isFile() || !generated(p)) out.push(p);
+    }
   };
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.name.startsWith('.')) continue; // swap leftovers, removed by recovery
-    if (e.isFile()) { if (!generated(p)) return p; continue; }
-    if (!e.isDirectory()) return p;
-    const subs = fs.readdirSync(p, { withFileTypes: true }).filter((s) => !s.name.startsWith('.'));
-    if (subs.length === 0) continue;
-    const own = subs.some((s) => (s.isFile() && s.name === 'kustomization.yaml' && generated(path.join(p, s.name)))
-      || (s.isDirectory() && generated(path.join(p, s.name, 'kustomization.yaml'))));
-    if (!own) return p;
-  }
-  return undefined;
+  walk(dir);
+  return out.sort();
+}
+
+/** Whether a regular file starts with the generated header. */
+function generated(f: string): boolean {
+  try {
+    const fd = fs.openSync(f, 'r');
+    try {
+      const b = Buffer.alloc(GENERATED_PREFIX.length);
+      fs.readSync(fd, b, 0, b.length, 0);
+      return b.toString('utf8') === GENERATED_PREFIX;
+    } finally { fs.closeSync(fd); }
+  } catch { return false; }
 }
 
 function isDir(p: string): boolean {
