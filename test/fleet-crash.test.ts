@@ -1,7 +1,7 @@
 /**
  * A fleet move writes several folders (one per cluster of its waves). Killed between them, or after
- * writing them all but before its commit, the next command puts the spec and every folder back as
- * HEAD has them (the move journal lists each folder), so a wave is never half moved.
+ * writing them all but before its commit, the next writing command puts the spec and every folder back
+ * as HEAD has them (a read-only one says so and changes nothing) (the move journal lists each folder), so a wave is never half moved.
  * Compiled CLI, real git, the crash hook of lib/crash-point.ts.
  */
 import { cli, copyRepo, git, repoState, tempRepo } from './support/cli-repo';
@@ -33,10 +33,16 @@ describe('fleet: a move killed mid-way is undone by the next command', () => {
       const r = cli(repo.root, ['abort', 'shop', '--all-waves'], CRASH(point));
       expect(r.signal).toBe('SIGKILL');
       expect(git(repo.root, 'status', '--porcelain')).not.toBe('');
-      // THEN the next command (even a read-only one) repairs it and says so
+      // THEN a read-only command says so and changes nothing
+      const half = repoState(repo.root);
       const s = cli(repo.root, ['status', 'shop']);
       expect(s.status).toBe(0);
-      expect(s.stderr).toMatch(/repaired an interrupted move of shop \("shop: abort 1\.1\.0 in waves 1-2\/3 \(canary-eu, prod-eu-1\), back to 1\.0\.0"/);
+      expect(s.stderr).toMatch(/an interrupted move of shop \("shop: abort 1\.1\.0 in waves 1-2\/3 \(canary-eu, prod-eu-1\), back to 1\.0\.0"\) is not repaired yet/);
+      expect(repoState(repo.root)).toEqual(half);
+      // AND the next writing command repairs it first: the spec and both folders as HEAD has them
+      const synth = cli(repo.root, ['synth']);
+      expect(synth.status).toBe(0);
+      expect(synth.stderr).toMatch(/repaired an interrupted move of shop \("shop: abort 1\.1\.0 in waves 1-2\/3 \(canary-eu, prod-eu-1\), back to 1\.0\.0"/);
       expect(repoState(repo.root)).toEqual(before);
       // AND the move then runs as one commit
       expect(cli(repo.root, ['abort', 'shop', '--all-waves']).status).toBe(0);

@@ -60,7 +60,7 @@ describe('fleet wiring: each cluster gets its own Application and Kustomizations
   });
 
   test('Argo CD: the AppProject admits each hub cluster with exactly the namespaces deployed there', () => {
-    const project = objectsIn(root, 'argocd').find((o) => o.kind === 'AppProject')!;
+    const project = objectsIn(root, 'argocd').find((o) => o.kind === 'AppProject' && o.metadata.name === 'cdk8s-canary')!;
     expect(project.spec.destinations).toEqual(HUB.flatMap((c) => ['blog', 'shop'].map((namespace) => ({ namespace, server: SERVERS[c] }))));
   });
 
@@ -69,10 +69,16 @@ describe('fleet wiring: each cluster gets its own Application and Kustomizations
     const argo = objectsIn(root, 'argocd/prod-ap-1');
     expect(argo.map((o) => [o.kind, o.metadata.name, o.spec.source?.path ?? null, o.spec.source?.repoURL ?? o.spec.sourceRepos, o.spec.destination?.server ?? null]).sort()).toEqual([
       ['AppProject', 'cdk8s-canary', null, [MIRROR], null],
+      ['AppProject', 'cdk8s-canary-root', null, [MIRROR], null],
       ['Application', 'blog', 'dist/blog', MIRROR, SERVERS['prod-ap-1']],
       ['Application', 'cdk8s-canary-root', 'dist/argocd/prod-ap-1', MIRROR, SERVERS['prod-ap-1']],
       ['Application', 'shop-prod-ap-1', 'dist/shop/prod-ap-1', MIRROR, SERVERS['prod-ap-1']],
     ].sort());
+    // its root Application is in the root project, which admits Argo CD's own objects in-cluster and names its folder
+    const rootProject = argo.find((o) => o.kind === 'AppProject' && o.metadata.name === 'cdk8s-canary-root')!;
+    expect(argo.find((o) => o.metadata.name === 'cdk8s-canary-root' && o.kind === 'Application')!.spec.project).toBe('cdk8s-canary-root');
+    expect(rootProject.spec.destinations).toEqual([{ server: 'https://kubernetes.default.svc', namespace: 'argocd' }]);
+    expect(rootProject.spec.description).toContain('dist/argocd/prod-ap-1/');
     // Flux of prod-ap-1: a GitRepository on the mirror, its folders' Kustomizations without any kubeconfig, a root syncing dist/flux/prod-ap-1
     const flux = objectsIn(root, 'flux/prod-ap-1');
     expect(flux.find((o) => o.kind === 'GitRepository')!.spec.url).toBe(MIRROR);
