@@ -42,10 +42,12 @@ const NOT_PLAIN = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\
  * float, timestamp...): `yaml` double-quotes strings matching them. Taken from the `yaml` package's
  * own schema, the same check its plain-string writer makes.
  */
-const NOT_A_STRING: readonly RegExp[] = (() => {
+let notAString: readonly RegExp[] | undefined;
+/** Built on first use: making a YAML Document at start-up would cost every command, even `--help`. */
+const NOT_A_STRING = (): readonly RegExp[] => (notAString ??= (() => {
   const schema = new Document(null, { version: YAML_OPTIONS.version }).schema as unknown as { tags: TagLike[]; compat?: TagLike[] | null };
   return [...schema.tags, ...(schema.compat ?? [])].filter((t) => t.default && t.tag !== 'tag:yaml.org,2002:str' && t.test).map((t) => t.test as RegExp);
-})();
+})());
 interface TagLike { default?: boolean | string; tag: string; test?: RegExp }
 
 function scalar(v: unknown, key: boolean): string | undefined {
@@ -54,7 +56,7 @@ function scalar(v: unknown, key: boolean): string | undefined {
       if (v.length === 0) return key ? undefined : '""';
       // Document markers (---, ...) at a line start take yaml's block-string path: leave those to it.
       if (v.length > 1000 || !SIMPLE.test(v) || /^(?:---|\.\.\.)/.test(v)) return undefined;
-      return NOT_PLAIN.test(v) || NOT_A_STRING.some((r) => r.test(v)) ? `"${v}"` : v;
+      return NOT_PLAIN.test(v) || NOT_A_STRING().some((r) => r.test(v)) ? `"${v}"` : v;
     }
     case 'number':
       return Number.isSafeInteger(v) && !Object.is(v, -0) ? String(v) : undefined;

@@ -10,7 +10,8 @@ import { WebAppTrack } from './web-app';
 export const GUESTBOOK_REDIS_ENV = { host: 'REDIS_HOST', port: 'REDIS_PORT', password: 'REDIS_PASSWORD' } as const;
 
 /** Name of the NetworkPolicy that lets only the guestbook frontends reach Redis. */
-export const REDIS_POLICY_NAME = `${REDIS_NAME}-from-guestbook`;
+// written out (not `${REDIS_NAME}-...`): reading redis.ts's constant here would load the constructs at start-up
+export const REDIS_POLICY_NAME = 'redis-from-guestbook';
 
 /**
  * The guestbook (scenario S1): the frontend's stable track in the production namespace, its canary

@@ -1,26 +1,50 @@
+import { setFlagsFromString } from 'v8';
 import { Command } from 'commander';
 import { formatProblem, SpecProblem } from '../../spec/errors';
 import { loadProjectWithConfig, projectPaths, renderProject, synthProject } from '../../synth/project';
+import { validateNamed } from '../../synth/spec-index';
 import { CliContext } from '../context';
 import { withCommandLock } from '../../moves';
 import { EXIT_OK } from '../output';
+
+/**
+ * A whole-project synth or validate is a short batch process that allocates a lot and keeps little:
+ * let V8 grow the young generation no further than its initial size and the old one by 30% per
+ * collection (instead of doubling), so the heap follows what is live. 1000 releases then peak near
+ * 130 MB instead of 190 MB, for ~5% more time; `--optimize-for-size` (used before) also saves memory
+ * but costs ~20% more time, as it makes V8 optimize less (scripts/bench.js). Both flags are read at
+ * every collection, so setting them when such a command starts works, and no other command pays
+ * for loading node:v8.
+ */
+export function favourSmallHeap(): void {
+  setFlagsFromString('--semi-space-growth-factor=1');
+  setFlagsFromString('--heap-growing-percent=30');
+}
 
 /** `synth` and `validate`. */
 export function register(program: Command, ctx: CliContext): void {
   const onWarning = (p: SpecProblem) => ctx.io.err(`warning: ${formatProblem(p)}`);
   program.command('synth')
     .description('validate and lint every release and write dist/ (atomically; nothing is written on error)')
-    .option('-o, --output <dir>', 'output folder', process.env.CDK8S_OUTDIR ?? 'dist')
+    .option('-o, --output <dir>', 'output folder', 'dist') // never $CDK8S_OUTDIR: only the cdk8s CLI's run of main.ts reads it
     .action(async (opts: { output: string }) => {
+      favourSmallHeap();
       // under the repository lock: a move or another synth never writes dist/ at the same time
       const r = await withCommandLock(ctx.root(), async () => synthProject(projectPaths(ctx.root(), opts.output), { onWarning }));
       ctx.io.out(`synthesized ${r.releases.length} release(s)${r.groups.length ? ` and ${r.groups.length} release group(s)` : ''}, ${r.files} file(s) into ${opts.output}/`);
       ctx.setCode(EXIT_OK);
     });
 
-  program.command('validate')
-    .description('validate every release spec (schema, cross-field rules, router limits) and cdk8s-canary.yaml, and lint the objects they generate; writes nothing')
-    .action(() => {
+  program.command('validate [name]')
+    .description('validate every release spec (schema, cross-field rules, router limits) and cdk8s-canary.yaml, and lint the objects they generate; with a name, that spec and cdk8s-canary.yaml only, without synthesizing (fast at any number of releases); writes nothing')
+    .action((name: string | undefined) => {
+      if (name !== undefined) {
+        const spec = validateNamed(projectPaths(ctx.root()), name);
+        ctx.io.out(`${'release' in spec ? 'release' : 'release group'} ${name} valid (${'release' in spec ? spec.release.file : spec.group.file})`);
+        ctx.setCode(EXIT_OK);
+        return;
+      }
+      favourSmallHeap();
       const { releases, groups, config } = loadProjectWithConfig(projectPaths(ctx.root()));
       renderProject(releases, config, groups, { onWarning }); // lints, and renders the Argo CD and Flux roots: their object names must not clash
       ctx.io.out(`${releases.length} release(s)${groups.length ? ` and ${groups.length} release group(s)` : ''} valid`);
