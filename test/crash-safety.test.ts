@@ -13,6 +13,11 @@ import { webappSpec } from './support/project';
 
 const RELEASES = 40;
 
+/** The environment that arms the crash hook at a point (lib/crash-point.ts: both variables are needed). */
+function crashAt(point: string): NodeJS.ProcessEnv {
+  return { CDK8S_CANARY_CRASH_AT: point, CDK8S_CANARY_TEST_HOOKS: 'crash-point' };
+}
+
 function specs(version: string, weight: number): Record<string, string> {
   const files: Record<string, string> = {};
   for (let i = 0; i < RELEASES; i++) {
@@ -81,7 +86,7 @@ describe('crash safety of synth (SIGKILL, compiled CLI, real git)', () => {
     const repo = copyRepo(base.root);
     try {
       // WHEN synth is killed at the point
-      const r = await cliAsync(repo.root, ['synth'], { CDK8S_CANARY_CRASH_AT: point });
+      const r = await cliAsync(repo.root, ['synth'], crashAt(point));
       expect(r.signal).toBe('SIGKILL');
       // THEN right after the kill dist/ is old until the commit record exists, new once it is applied,
       // and mixed only while the renames run
@@ -137,7 +142,7 @@ describe('crash safety of synth (SIGKILL, compiled CLI, real git)', () => {
     const repo = copyRepo(base.root);
     try {
       fs.rmSync(path.join(repo.root, 'dist'), { recursive: true });
-      const r = await cliAsync(repo.root, ['synth'], { CDK8S_CANARY_CRASH_AT: 'write:before-swap' });
+      const r = await cliAsync(repo.root, ['synth'], crashAt('write:before-swap'));
       expect(r.signal).toBe('SIGKILL');
       expect(cli(repo.root, ['status']).status).toBe(0);
       expect(fs.existsSync(path.join(repo.root, 'dist'))).toBe(false);
@@ -236,7 +241,7 @@ describe('crash safety of a move (step, SIGKILL, compiled CLI, real git)', () =>
     const repo = copyRepo(base.root);
     try {
       // WHEN step is killed at the point
-      const r = await cliAsync(repo.root, ['step', 'shop'], { CDK8S_CANARY_CRASH_AT: point });
+      const r = await cliAsync(repo.root, ['step', 'shop'], crashAt(point));
       expect(r.signal).toBe('SIGKILL');
       // THEN the next command (a read-only status) repairs what the kill left and says so
       const s = cli(repo.root, ['status', 'shop']);
@@ -290,7 +295,7 @@ describe('crash safety of a release group move (next, SIGKILL)', () => {
     const repo = copyRepo(base.root);
     try {
       const before = readTree(path.join(repo.root, 'dist/frontend-backend'));
-      const r = await cliAsync(repo.root, ['next', 'frontend-backend'], { CDK8S_CANARY_CRASH_AT: point });
+      const r = await cliAsync(repo.root, ['next', 'frontend-backend'], crashAt(point));
       expect(r.signal).toBe('SIGKILL');
       expect(cli(repo.root, ['status']).status).toBe(0);
       expect(git(repo.root, 'status', '--porcelain', '--untracked-files=all')).toBe('');
@@ -304,6 +309,39 @@ describe('crash safety of a release group move (next, SIGKILL)', () => {
         expect(files.filter((f) => f !== 'releases/frontend-backend.yaml').every((f) => f.startsWith('dist/frontend-backend/'))).toBe(true);
         expect(files.length).toBeGreaterThan(1);
       }
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
+
+describe('the crash hook cannot be triggered by accident', () => {
+  let base: ReturnType<typeof tempRepo>;
+  beforeAll(() => {
+    base = tempRepo({ 'releases/shop.yaml': webappSpec('shop', 'canary:\n  version: 1.1.0\n  weight: 10\n') });
+    expect(cli(base.root, ['synth']).status).toBe(0);
+    git(base.root, 'add', '-A');
+    git(base.root, 'commit', '-qm', 'synth');
+  });
+  afterAll(() => base.cleanup());
+
+  test.each([
+    ['CDK8S_CANARY_CRASH_AT alone', { CDK8S_CANARY_CRASH_AT: 'move:spec-written' }, /^error: CDK8S_CANARY_CRASH_AT is set \(got "move:spec-written"\) but it is a test hook that kills this process mid-write; unset it/],
+    ['a wrong arming value', { CDK8S_CANARY_CRASH_AT: 'move:spec-written', CDK8S_CANARY_TEST_HOOKS: '1' }, /^error: CDK8S_CANARY_CRASH_AT is set .* test hook/],
+    ['an unknown point', { ...crashAt('move:spec-writen') }, /^error: CDK8S_CANARY_CRASH_AT names no crash point \(got "move:spec-writen"\); use <point> or <point>@<n> with a point of move:spec-written, write:file, /],
+    ['a count of 0', { ...crashAt('write:file@0') }, /^error: CDK8S_CANARY_CRASH_AT counts from 1 \(got "write:file@0"\)/],
+  ] as const)('fails a command run with %s: exit 2, nothing written, no commit', (_what, env, message) => {
+    const repo = copyRepo(base.root);
+    try {
+      const before = { log: git(repo.root, 'log', '--format=%H'), dist: readTree(path.join(repo.root, 'dist')), spec: fs.readFileSync(path.join(repo.root, 'releases/shop.yaml'), 'utf8') };
+      // WHEN a move and a synth run with the hook's variable set wrongly
+      for (const args of [['step', 'shop'], ['synth']]) {
+        const r = cli(repo.root, args, env);
+        // THEN each is refused before it does anything
+        expect({ status: r.status, signal: r.signal, stderr: r.stderr }).toEqual({ status: 2, signal: null, stderr: expect.stringMatching(message) });
+      }
+      expect({ log: git(repo.root, 'log', '--format=%H'), dist: readTree(path.join(repo.root, 'dist')), spec: fs.readFileSync(path.join(repo.root, 'releases/shop.yaml'), 'utf8') }).toEqual(before);
+      expect(git(repo.root, 'status', '--porcelain')).toBe('');
     } finally {
       repo.cleanup();
     }

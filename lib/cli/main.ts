@@ -6,6 +6,7 @@ import * as status from './commands/status';
 import * as synth from './commands/synth';
 import * as verify from './commands/verify';
 import { CliContext } from './context';
+import { checkTestHooks } from '../crash-point';
 import { recoverRepository } from '../moves/recover';
 import { EXIT_OK, EXIT_USAGE, Io, processIo, reportError } from './output';
 
@@ -41,6 +42,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   let code = EXIT_OK;
   const program = buildProgram(io, (c) => { code = c; });
   try {
+    checkTestHooks(); // a stray CDK8S_CANARY_CRASH_AT is refused before anything runs
     await program.parseAsync([...argv]);
     return code;
   } catch (e) {

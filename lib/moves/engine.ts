@@ -30,9 +30,9 @@ import { diffNames, filesUnder, MoveFiles, OwnedFolder, rel, restoreMoveFiles, w
 import { MoveKind, MoveSubject } from './kind';
 import { MoveRefusedError } from './errors';
 import { pushWithRetry } from './push';
+import { MoveSession, SessionOptions, withMoveSession } from './session';
 
 export type { FileChange } from '../review/unified-diff';
-import { MoveSession, SessionOptions, withMoveSession } from './session';
 
 /** Flags every moving command takes. */
 export interface MoveFlags {

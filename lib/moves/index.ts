@@ -2,7 +2,8 @@
  * lib/moves: the move engine below the CLI, shared by release moves and release-group moves
  * (re-exports only). See engine.ts for the steps of a move, kind.ts for adding a kind of move
  * (what a move edits and owns), gate.ts for adding a pre-commit gate, session.ts for running several
- * moves under one lock, push.ts for pushing. Nothing here prints or exits: functions return values
+ * moves under one lock, push.ts for pushing; status.ts, synth.ts, verify.ts and recover.ts are the
+ * other repository-level operations the CLI calls. Nothing here prints or exits: functions return values
  * or throw the typed errors of errors.ts; the CLI maps them to messages and exit codes.
  */
 export * from './errors';
@@ -20,3 +21,5 @@ export * from './engine';
 export * from './release';
 export * from './group';
 export * from './status';
+export * from './synth';
+export * from './verify';

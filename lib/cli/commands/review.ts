@@ -1,28 +1,11 @@
-import * as path from 'path';
 import { Command } from 'commander';
-import { objectsOfTree } from '../../manifests/tree';
-import { diffTrees, renderDiffMarkdown, DiffReport } from '../../review/diff';
-import { distAtCommit, mergeBaseWithMain, openRepository, resolveCommit, shortCommit } from '../../review/git';
-import { computeTraffic, entriesOf, renderTrafficText } from '../../review/traffic';
-import { UsageError } from '../../spec/errors';
-import { readTree } from '../../synth/write';
+import { renderDiffMarkdown } from '../../review/diff';
+import { diffRevisions, trafficAtRevision } from '../../review/revisions';
+import { renderTrafficText } from '../../review/traffic';
 import { CliContext } from '../context';
 import { EXIT_OK } from '../output';
 
 interface DistOpts { readonly dist: string }
-
-type Side = { files: Map<string, string>; label: string; sha: string | null };
-
-/** dist/ at a revision, or in the working tree when `rev` is undefined. */
-async function distAt(ctx: CliContext, opts: DistOpts, rev: string | undefined, why?: string): Promise<Side> {
-  const root = path.resolve(ctx.root());
-  if (rev === undefined) return { files: readTree(path.resolve(root, opts.dist)), label: 'working tree', sha: null };
-  const git = await openRepository(root);
-  const sha = await resolveCommit(git, rev);
-  const short = await shortCommit(git, sha);
-  const named = why ? ` (${why})` : /^[0-9a-f]{4,40}$/.test(rev) && sha.startsWith(rev) ? '' : ` (${rev})`;
-  return { files: await distAtCommit(git, sha, opts.dist), label: `\`${short}\`${named}`, sha };
-}
 
 /** `diff` and `traffic`: what a reviewer of a canary PR needs to see. */
 export function register(program: Command, ctx: CliContext): void {
@@ -33,17 +16,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print the report as JSON')
     .option('--dist <dir>', 'dist folder, relative to the repository root', 'dist')
     .action(async (base: string | undefined, head: string | undefined, opts: DistOpts & { json?: boolean }) => {
-      let baseSide: Side;
-      if (base === undefined) {
-        const mb = await mergeBaseWithMain(await openRepository(path.resolve(ctx.root())));
-        baseSide = await distAt(ctx, opts, mb.sha, `merge base with ${mb.branch}`);
-      } else baseSide = await distAt(ctx, opts, base);
-      const headSide = await distAt(ctx, opts, head);
-      const report: DiffReport = {
-        base: { rev: baseSide.sha!, label: baseSide.label },
-        head: { rev: headSide.sha, label: headSide.label },
-        releases: diffTrees(baseSide.files, headSide.files),
-      };
+      const report = await diffRevisions(ctx.root(), { dist: opts.dist, ...(base !== undefined ? { base } : {}), ...(head !== undefined ? { head } : {}) });
       const text = opts.json ? JSON.stringify(report, null, 2) : renderDiffMarkdown(report).replace(/\n$/, '');
       for (const line of text.split('\n')) ctx.io.out(line);
       ctx.setCode(EXIT_OK);
@@ -56,15 +29,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--rev <revision>', 'read dist/ at a git revision instead of the working tree')
     .option('--dist <dir>', 'dist folder, relative to the repository root', 'dist')
     .action(async (name: string | undefined, opts: DistOpts & { json?: boolean; rev?: string }) => {
-      const side = await distAt(ctx, opts, opts.rev);
-      const { objects, problems } = objectsOfTree(side.files);
-      if (problems.length) throw new UsageError(problems.map((p) => `${opts.dist}/${p.file}: ${p.message}`).join('; '));
-      const report = computeTraffic(objects);
-      const entries = name === undefined ? report.entries : entriesOf(report, name, objects);
-      if (name !== undefined && !entries.length) {
-        const known = [...new Set(report.entries.map((e) => e.release))].sort();
-        throw new UsageError(`no entry point found for '${name}' in ${opts.dist}/ (${side.label}); ${known.length ? `releases with entry points: ${known.join(', ')}` : 'no release has an entry point (Ingress, HTTPRoute, VirtualService or Route)'}`);
-      }
+      const { entries } = await trafficAtRevision(ctx.root(), { dist: opts.dist, ...(opts.rev !== undefined ? { rev: opts.rev } : {}), ...(name !== undefined ? { name } : {}) });
       const lines = opts.json ? JSON.stringify({ entries }, null, 2).split('\n') : entries.length ? renderTrafficText(entries) : [`no entry point in ${opts.dist}/`];
       for (const line of lines) ctx.io.out(line);
       ctx.setCode(EXIT_OK);

@@ -1,10 +1,8 @@
 import { setFlagsFromString } from 'v8';
 import { Command } from 'commander';
+import { synthRepository, validateOne, validateRepository } from '../../moves/synth';
 import { formatProblem, SpecProblem } from '../../spec/errors';
-import { loadProjectWithConfig, projectPaths, renderProject, synthProject } from '../../synth/project';
-import { validateNamed } from '../../synth/spec-index';
 import { CliContext } from '../context';
-import { withCommandLock } from '../../moves';
 import { EXIT_OK } from '../output';
 
 /**
@@ -30,7 +28,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (opts: { output: string }) => {
       favourSmallHeap();
       // under the repository lock: a move or another synth never writes dist/ at the same time
-      const r = await withCommandLock(ctx.root(), async () => synthProject(projectPaths(ctx.root(), opts.output), { onWarning }));
+      const r = await synthRepository(ctx.root(), opts.output, { onWarning });
       ctx.io.out(`synthesized ${r.releases.length} release(s)${r.groups.length ? ` and ${r.groups.length} release group(s)` : ''}, ${r.files} file(s) into ${opts.output}/`);
       ctx.setCode(EXIT_OK);
     });
@@ -39,15 +37,14 @@ export function register(program: Command, ctx: CliContext): void {
     .description('validate every release spec (schema, cross-field rules, router limits) and cdk8s-canary.yaml, and lint the objects they generate; with a name, that spec and cdk8s-canary.yaml only, without synthesizing (fast at any number of releases); writes nothing')
     .action((name: string | undefined) => {
       if (name !== undefined) {
-        const spec = validateNamed(projectPaths(ctx.root()), name);
-        ctx.io.out(`${'release' in spec ? 'release' : 'release group'} ${name} valid (${'release' in spec ? spec.release.file : spec.group.file})`);
+        const r = validateOne(ctx.root(), name);
+        ctx.io.out(`${r.kind} ${name} valid (${r.file})`);
         ctx.setCode(EXIT_OK);
         return;
       }
       favourSmallHeap();
-      const { releases, groups, config } = loadProjectWithConfig(projectPaths(ctx.root()));
-      renderProject(releases, config, groups, { onWarning }); // lints, and renders the Argo CD and Flux roots: their object names must not clash
-      ctx.io.out(`${releases.length} release(s)${groups.length ? ` and ${groups.length} release group(s)` : ''} valid`);
+      const r = validateRepository(ctx.root(), { onWarning });
+      ctx.io.out(`${r.releases} release(s)${r.groups ? ` and ${r.groups} release group(s)` : ''} valid`);
       ctx.setCode(EXIT_OK);
     });
 }

@@ -1,0 +1,73 @@
+/**
+ * What `diff` and `traffic` read: dist/ at git revisions (or in the working tree), turned into the
+ * review reports. Reads only; unknown revisions and a folder outside any repository are usage
+ * errors (exit 2).
+ */
+import * as path from 'path';
+import { objectsOfTree } from '../manifests/tree';
+import { UsageError } from '../spec/errors';
+import { readTree } from '../synth/write';
+import { DiffReport, diffTrees } from './diff';
+import { distAtCommit, mergeBaseWithMain, openRepository, resolveCommit, shortCommit } from './git';
+import { EntryTraffic } from './traffic/model';
+import { computeTraffic, entriesOf } from './traffic/graph';
+
+/** dist/ on one side of a comparison. */
+export interface DistSide {
+  /** Files, keyed relative to the dist folder. */
+  readonly files: Map<string, string>;
+  /** For people: `` `abc1234` (main) `` or `working tree`. */
+  readonly label: string;
+  /** The commit; null for the working tree. */
+  readonly sha: string | null;
+}
+
+/**
+ * The dist folder (`dist`, relative to `root`) at a revision, or in the working tree when `rev` is
+ * undefined. `why` names the revision in the label (e.g. `merge base with main`).
+ */
+export async function distAtRevision(root: string, dist: string, rev: string | undefined, why?: string): Promise<DistSide> {
+  const abs = path.resolve(root);
+  if (rev === undefined) return { files: readTree(path.resolve(abs, dist)), label: 'working tree', sha: null };
+  const git = await openRepository(abs);
+  const sha = await resolveCommit(git, rev);
+  const short = await shortCommit(git, sha);
+  const named = why ? ` (${why})` : /^[0-9a-f]{4,40}$/.test(rev) && sha.startsWith(rev) ? '' : ` (${rev})`;
+  return { files: await distAtCommit(git, sha, dist), label: `\`${short}\`${named}`, sha };
+}
+
+/**
+ * What changes in dist/ between two revisions, by release (`diff`): `base` defaults to the merge base
+ * of HEAD with the main branch, `head` to the working tree.
+ */
+export async function diffRevisions(root: string, opts: { readonly base?: string; readonly head?: string; readonly dist: string }): Promise<DiffReport> {
+  let base: DistSide;
+  if (opts.base === undefined) {
+    const mb = await mergeBaseWithMain(await openRepository(path.resolve(root)));
+    base = await distAtRevision(root, opts.dist, mb.sha, `merge base with ${mb.branch}`);
+  } else base = await distAtRevision(root, opts.dist, opts.base);
+  const head = await distAtRevision(root, opts.dist, opts.head);
+  return {
+    base: { rev: base.sha as string, label: base.label },
+    head: { rev: head.sha, label: head.label },
+    releases: diffTrees(base.files, head.files),
+  };
+}
+
+/**
+ * The traffic of every entry point in dist/ at a revision (working tree by default), or of the
+ * entries of one release or group (`name`).
+ * @throws UsageError when a file of dist/ cannot be read as objects, or `name` has no entry point
+ */
+export async function trafficAtRevision(root: string, opts: { readonly dist: string; readonly rev?: string; readonly name?: string }): Promise<{ readonly entries: readonly EntryTraffic[]; readonly side: DistSide }> {
+  const side = await distAtRevision(root, opts.dist, opts.rev);
+  const { objects, problems } = objectsOfTree(side.files);
+  if (problems.length) throw new UsageError(problems.map((p) => `${opts.dist}/${p.file}: ${p.message}`).join('; '));
+  const report = computeTraffic(objects);
+  const entries = opts.name === undefined ? report.entries : entriesOf(report, opts.name, objects);
+  if (opts.name !== undefined && !entries.length) {
+    const known = [...new Set(report.entries.map((e) => e.release))].sort();
+    throw new UsageError(`no entry point found for '${opts.name}' in ${opts.dist}/ (${side.label}); ${known.length ? `releases with entry points: ${known.join(', ')}` : 'no release has an entry point (Ingress, HTTPRoute, VirtualService or Route)'}`);
+  }
+  return { entries, side };
+}
