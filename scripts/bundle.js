@@ -147,9 +147,16 @@ async function bundle() {
   fs.writeFileSync(OUTFILE, `${code}//# build ${require('crypto').createHash('sha1').update(code).digest('hex')}\n`);
 }
 
+/** Runs the CLI once (`--help`), so the launcher's V8 code cache exists before the first real command. */
+function warmCodeCache() {
+  fs.rmSync(path.join(BUILD, '.cache'), { recursive: true, force: true });
+  require('child_process').execFileSync(process.execPath, [path.join(ROOT, 'bin', 'cdk8s-canary.js'), '--help'], { stdio: 'ignore' });
+}
+
 async function main() {
   compileValidators();
   await bundle();
+  warmCodeCache();
 }
 
 main().catch((e) => {

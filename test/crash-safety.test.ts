@@ -122,8 +122,10 @@ describe('crash safety of synth (SIGKILL, compiled CLI, real git)', () => {
   test('an unchanged file keeps its inode and mtime; only changed, added and removed files are touched', () => {
     const repo = copyRepo(base.root);
     try {
-      // GIVEN dist/ synthesized from the new specs, and one release changed again
+      // GIVEN dist/ synthesized from the new specs and committed, and one release changed again
       expect(cli(repo.root, ['synth']).status).toBe(0);
+      git(repo.root, 'add', '-A');
+      git(repo.root, 'commit', '-qm', 'synth');
       const statOf = () => new Map([...readTree(path.join(repo.root, 'dist')).keys()].map((k) => { const st = fs.statSync(path.join(repo.root, 'dist', k)); return [k, `${st.ino}:${st.mtimeMs}`]; }));
       const before = statOf();
       repo.write('releases/app000.yaml', webappSpec('app000', 'canary:\n  version: 1.2.0\n  weight: 60\n'));
@@ -132,7 +134,7 @@ describe('crash safety of synth (SIGKILL, compiled CLI, real git)', () => {
       const after = statOf();
       const touched = [...after].filter(([k, v]) => before.get(k) !== v).map(([k]) => k);
       expect(touched).toEqual([expect.stringMatching(/^app000\//)]);
-      expect(git(repo.root, 'status', '--porcelain').trim().split('\n').map((l) => l.slice(3)).sort()).toEqual(['dist/' + touched[0], 'releases/app000.yaml'].sort());
+      expect(git(repo.root, 'status', '--porcelain').split('\n').filter(Boolean).map((l) => l.slice(3)).sort()).toEqual(['dist/' + touched[0], 'releases/app000.yaml'].sort());
     } finally {
       repo.cleanup();
     }

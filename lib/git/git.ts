@@ -116,8 +116,8 @@ export class Git {
   }
 
   /** Runs git with `args` and returns code and output whatever the exit code. */
-  public tryRun(args: readonly string[]): Promise<GitResult> {
-    return runGit(this.cwd, args);
+  public tryRun(args: readonly string[], options: { readonly globPathspecs?: boolean } = {}): Promise<GitResult> {
+    return runGit(this.cwd, args, undefined, options.globPathspecs);
   }
 
   /** The index lock file of this work tree. */
@@ -322,9 +322,14 @@ export class Git {
   }
 }
 
-/** Environment of every git call: C messages, literal pathspecs, never a prompt. */
-function gitEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, LC_ALL: 'C', LANGUAGE: 'C', GIT_LITERAL_PATHSPECS: '1', GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' };
+/**
+ * Environment of every git call: C messages, literal pathspecs (glob pathspecs, `dist/**\/deployment-*`,
+ * only when a caller asks with patterns of its own), never a prompt.
+ */
+function gitEnv(globPathspecs = false): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANGUAGE: 'C', GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' };
+  if (globPathspecs) { delete env.GIT_LITERAL_PATHSPECS; env.GIT_GLOB_PATHSPECS = '1'; } else env.GIT_LITERAL_PATHSPECS = '1';
+  return env;
 }
 
 /** Hooks `git commit` runs (githooks(5)); with any of them, commits go through `git commit`. */
@@ -339,9 +344,9 @@ function isExecutable(file: string): boolean {
   }
 }
 
-function runGit(cwd: string, args: readonly string[], input?: string): Promise<GitResult> {
+function runGit(cwd: string, args: readonly string[], input?: string, globPathspecs = false): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile('git', [...args], { cwd, env: gitEnv(), maxBuffer: MAX_BUFFER, encoding: 'utf8' }, (err, stdout, stderr) => {
+    const child = execFile('git', [...args], { cwd, env: gitEnv(globPathspecs), maxBuffer: MAX_BUFFER, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err && typeof (err as NodeJS.ErrnoException).code === 'string') {
         const code = (err as NodeJS.ErrnoException).code;
         reject(new GitError(code === 'ENOENT' ? 'git is not installed or not on PATH; install git' : `cannot run git (${code})`, args));
