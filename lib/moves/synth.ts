@@ -3,7 +3,7 @@
  * repository lock as the moves, so a move and a synth never write dist/ at the same time.
  */
 import { SpecProblem } from '../spec/errors';
-import { loadProjectWithConfig, projectPaths, renderProject, synthProject, SynthResult } from '../synth/project';
+import { projectPaths, synthProject, SynthResult } from '../synth/project';
 import { validateNamed } from '../synth/spec-index';
 import { withCommandLock } from './lock';
 
@@ -28,9 +28,9 @@ export function synthRepository(root: string, output: string, options: ProjectCh
  * @throws SpecError (exit 2)
  */
 export function validateRepository(root: string, options: ProjectCheckOptions = {}): { releases: number; groups: number } {
-  const { releases, groups, config } = loadProjectWithConfig(projectPaths(root));
-  renderProject(releases, config, groups, options);
-  return { releases: releases.length, groups: groups.length };
+  // synth's own path, one spec at a time, writing nothing: the memory of validate stays synth's
+  const r = synthProject(projectPaths(root), { ...options, write: false });
+  return { releases: r.releases.length, groups: r.groups.length };
 }
 
 /**

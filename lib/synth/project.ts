@@ -16,7 +16,7 @@ import { defaultProjectConfig, loadProjectConfig, ProjectConfigModel } from '../
 import { workloadTypes } from '../workloads/registry';
 import { buildRelease, FolderTransform, KubeObject, objectFileName, ReleaseFolder, releaseNamespaces, renderFolders, renderKustomizeRoot } from './build';
 import { buildGroup, groupGitopsFolders } from './group';
-import { beginTree, writeTreeAtomic } from './write';
+import { beginTree, TreeWriter, writeTreeAtomic } from './write';
 import { GENERATED_PREFIX, generatedHeader } from './yaml';
 
 /** Where a project keeps its specs and its output. */
@@ -226,6 +226,35 @@ export function objectKey(o: KubeObject): string {
   return `${group}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
 
+export interface SynthOptions {
+  /**
+   * False: validate, render and lint exactly as synth does, one spec at a time, and write nothing
+   * (what `validate` runs: its memory stays as low as synth's). @default true
+   */
+  readonly write?: boolean;
+}
+
+/**
+ * A TreeWriter that keeps nothing: it counts files, and gives a file's text back (for the lint's
+ * positions) by rendering again the release or group that owns it.
+ */
+function discardingTree(specs: () => ({ release: LoadedRelease } | { group: LoadedGroup })[]): TreeWriter {
+  let count = 0;
+  return {
+    get count() { return count; },
+    add() { count++; },
+    read(rel: string) {
+      const owner = rel.split('/')[0];
+      const spec = specs().find((s) => ('release' in s ? s.release : s.group).model.name === owner);
+      if (!spec) return undefined;
+      const r = renderable(spec);
+      return renderFolders(r.folders(), r.file).get(rel);
+    },
+    commit() { /* nothing to write */ },
+    abort() { /* nothing written */ },
+  };
+}
+
 export interface SynthResult {
   readonly releases: readonly LoadedRelease[];
   readonly groups: readonly LoadedGroup[];
@@ -239,8 +268,9 @@ export interface SynthResult {
  * of releases. Every spec is validated even after a problem; on any problem the new tree is deleted
  * and dist/ is untouched.
  */
-export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, 'onWarning'> = {}): SynthResult {
-  checkProject(paths);
+export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, 'onWarning'> & SynthOptions = {}): SynthResult {
+  const dryRun = options.write === false;
+  if (dryRun) checkRoot(paths); else checkProject(paths);
   const specOptions = { checks: PROJECT_CHECKS, relativeTo: paths.root };
   const renderer = new ProjectRenderer();
   const problems: SpecProblem[] = [];
@@ -248,7 +278,7 @@ export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, '
   try { config = loadProjectConfig(paths.root); } catch (e) { if (!(e instanceof SpecError)) throw e; problems.push(...e.problems); }
   const releases: LoadedRelease[] = [];
   const groups: LoadedGroup[] = [];
-  const writer = beginTree(paths.distDir);
+  const writer = dryRun ? discardingTree(() => [...releases.map((release) => ({ release })), ...groups.map((group) => ({ group }))]) : beginTree(paths.distDir);
   try {
     for (const file of specFiles(paths.releasesDir)) {
       const r = readSpec(file, specOptions);
