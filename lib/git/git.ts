@@ -195,7 +195,7 @@ export class Git {
       if (key.toLowerCase() === 'core.hookspath' && value) hooksDir = path.resolve(this.root, value.replace(/^~(?=\/)/, process.env.HOME ?? '~'));
     }
     if (COMMIT_HOOKS.some((h) => isExecutable(path.join(hooksDir, h)))) return undefined;
-    const head = await this.tryRun(['rev-parse', '--end-of-options', 'HEAD^{commit}', 'HEAD^{tree}']);
+    const head = await this.tryRun(['rev-parse', 'HEAD^{commit}', 'HEAD^{tree}']);
     const [parent, parentTree] = head.stdout.trim().split('\n');
     if (head.code !== 0 || !/^[0-9a-f]{40,64}$/.test(parent ?? '') || !/^[0-9a-f]{40,64}$/.test(parentTree ?? '')) return undefined; // no commit yet
     // anything staged already would go into the tree: leave that case to `git commit --only`
