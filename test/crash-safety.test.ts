@@ -102,7 +102,7 @@ describe('crash safety of synth (SIGKILL, compiled CLI, real git)', () => {
       expect(staging).toHaveLength(1);
       // WHEN the next command runs (even a read-only one) THEN it takes over the dead process's lock
       // and repairs dist/ to the whole old or new tree, with no leftovers
-      const v = cli(repo.root, ['validate']);
+      const v = cli(repo.root, ['status']);
       expect({ status: v.status, stderr: v.stderr }).toEqual({ status: 0, stderr: '' });
       expect(readTree(path.join(repo.root, 'dist'))).toEqual(expected === 'old' ? oldTree : newTree);
       expect(leftovers(repo.root)).toEqual([]);
@@ -165,7 +165,7 @@ describe('crash safety of synth (SIGKILL, compiled CLI, real git)', () => {
         // WHEN synth is killed after `ms` milliseconds (wherever it happens to be)
         const r = await cliAsync(repo.root, ['synth'], {}, ms);
         // THEN after the next command's recovery dist/ is one of the two trees
-        expect(cli(repo.root, ['validate']).status).toBe(0);
+        expect(cli(repo.root, ['status']).status).toBe(0);
         const tree = readTree(path.join(repo.root, 'dist'));
         const which = tree.size === oldTree.size && [...tree].every(([k, v]) => oldTree.get(k) === v) ? 'old'
           : tree.size === newTree.size && [...tree].every(([k, v]) => newTree.get(k) === v) ? 'new' : 'mixed';
