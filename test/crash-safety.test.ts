@@ -97,7 +97,7 @@ describe('crash safety of synth (SIGKILL, compiled CLI, real git)', () => {
       } else {
         expect(raw).toEqual(expected === 'old' || point === 'write:decided' ? oldTree : newTree);
       }
-      // and only the files that differ were staged: an unchanged file is not rewritten
+      // and the staging folder is there beside dist/ (recovery must handle it)
       const staging = fs.readdirSync(repo.root).filter((e) => e.startsWith('.dist.tmp-'));
       expect(staging).toHaveLength(1);
       // WHEN the next command runs (even a read-only one) THEN it takes over the dead process's lock
