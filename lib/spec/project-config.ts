@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ajvProblems } from './ajv-problems';
-import { SourceDocument } from './document';
+import { onlyComments, SourceDocument } from './document';
 import { pathToString, SpecError, SpecProblem } from './errors';
 import { ProjectConfig } from './generated/project';
 import { validatorFor } from './schemas';
@@ -103,7 +103,7 @@ export function configProblem(config: ProjectConfigModel, at: readonly (string |
 /** Parses and validates a config held in memory. */
 export function parseProjectConfig(file: string, text: string | Buffer): { config: ProjectConfigModel } | { problems: SpecProblem[] } {
   const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8');
-  if (/^(\s*#.*\n?)*\s*$/.test(bytes.toString('utf8'))) {
+  if (onlyComments(bytes.toString('utf8'))) {
     return { problems: [{ file, line: 0, col: 0, path: '', message: 'file is empty', hint: `write 'apiVersion: canary.cdk8s.io/v1alpha1' and 'kind: Project' (every other field has a default), or delete the file to use the defaults` }] };
   }
   const parsed = SourceDocument.parse(file, bytes);
