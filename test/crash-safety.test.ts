@@ -11,7 +11,7 @@ import { webappSpec } from './support/project';
  * left behind, and git history and the index are untouched.
  */
 
-const RELEASES = 40;
+const RELEASES = 24;
 
 /** The environment that arms the crash hook at a point (lib/crash-point.ts: both variables are needed). */
 function crashAt(point: string): NodeJS.ProcessEnv {
@@ -74,7 +74,7 @@ describe('crash safety of synth (SIGKILL, compiled CLI, real git)', () => {
 
   const POINTS: readonly [string, 'old' | 'new'][] = [
     ['write:file@1', 'old'], // first changed file staged beside dist/
-    [`write:file@${RELEASES * 2}`, 'old'], // in the middle of the staging
+    [`write:file@${RELEASES}`, 'old'], // in the middle of the staging (two changed files per release, and the added one)
     ['write:before-swap', 'old'], // everything staged, nothing decided
     ['write:decided', 'new'], // commit record written, nothing applied yet: recovery applies it
     ['write:applying@1', 'new'], // deletions done, first file renamed into dist/
