@@ -42,10 +42,14 @@ export interface LoadedSpecs {
  * `source.problem(path, ...)` positions them.
  */
 export type ReleaseCheck = (release: LoadedRelease) => SpecProblem[];
+/** The same for a release group. */
+export type GroupCheck = (group: LoadedGroup) => SpecProblem[];
 
 export interface LoadOptions {
   /** Extra checks run on every release that passed schema validation. @default - none */
   readonly checks?: readonly ReleaseCheck[];
+  /** Extra checks run on every release group that passed its own validation. @default - none */
+  readonly groupChecks?: readonly GroupCheck[];
   /** Directory that file names in messages are relative to. @default - process.cwd() */
   readonly relativeTo?: string;
 }
@@ -121,7 +125,7 @@ export function parseSpec(file: string, text: string | Buffer, options: LoadOpti
     const guess = closest(kind, known);
     return { problems: [parsed.problem(['kind'], `unknown kind '${kind}'`, guess ? `did you mean '${guess}'? (one of ${known.map((k) => `'${k}'`).join(', ')})` : `use one of ${known.map((k) => `'${k}'`).join(', ')}`, kind)] };
   }
-  if (kind === 'ReleaseGroup') return parseGroupDocument(parsed, data, file, shown);
+  if (kind === 'ReleaseGroup') return parseGroupDocument(parsed, data, file, shown, options);
   return parseReleaseDocument(parsed, data, file, shown, options);
 }
 
@@ -132,13 +136,15 @@ export function parseGroup(file: string, text: string | Buffer, options: LoadOpt
   return r;
 }
 
-function parseGroupDocument(parsed: SourceDocument, data: unknown, file: string, shown: string): { group: LoadedGroup } | { problems: SpecProblem[] } {
+function parseGroupDocument(parsed: SourceDocument, data: unknown, file: string, shown: string, options: LoadOptions): { group: LoadedGroup } | { problems: SpecProblem[] } {
   const validate = validatorFor('group.schema.json');
   if (!validate(data)) return { problems: ajvProblems(parsed, data, validate.errors ?? []) };
   const spec = data as ReleaseGroupSpec;
   const problems = groupProblems(parsed, spec, file);
   if (problems.length) return { problems };
-  return { group: { file: shown, source: parsed, model: toGroupModel(spec, shown) } };
+  const group: LoadedGroup = { file: shown, source: parsed, model: toGroupModel(spec, shown) };
+  const extra = (options.groupChecks ?? []).flatMap((c) => c(group));
+  return extra.length ? { problems: extra } : { group };
 }
 
 /** Parses and validates a spec held in memory (the rollout CLI validates its edits this way). */

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { analysisCheck, groupAnalysisCheck } from '../analysis/validate';
 import { checksFolderOf } from '../checks/folder';
 import { checksCheck } from '../checks/model';
 import { GITOPS_ROOTS, GitOpsFolder, GitOpsRelease, ProjectGenerator, ProjectRoot } from '../gitops/layout';
@@ -10,7 +11,7 @@ import { lintObjects } from '../lint/rules';
 import { Located } from '../manifests/objects';
 import { routerCheck } from '../routers/registry';
 import { SpecError, SpecProblem, UsageError } from '../spec/errors';
-import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, readSpec, ReleaseCheck, specFiles } from '../spec/loader';
+import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, readSpec, ReleaseCheck, GroupCheck, specFiles } from '../spec/loader';
 import { ReleaseModel } from '../spec/model';
 import { defaultProjectConfig, loadProjectConfig, ProjectConfigModel } from '../spec/project-config';
 import { workloadTypes } from '../workloads/registry';
@@ -41,7 +42,10 @@ export const PROJECT_CHECKS: readonly ReleaseCheck[] = [
   (r) => GITOPS_ROOTS.includes(r.model.name) ?
     [r.source.problem(['name'], `release name '${r.model.name}' is reserved: dist/${r.model.name}/ holds the ${r.model.name === 'flux' ? 'Flux' : 'Argo CD'} wiring`, 'choose another release name (and rename the file)', r.model.name)] : [],
   checksCheck,
+  analysisCheck,
 ];
+/** Checks every release group gets beyond its schema. */
+export const PROJECT_GROUP_CHECKS: readonly GroupCheck[] = [groupAnalysisCheck];
 
 /** Post-processing of every folder (sync waves and the like), in order. */
 export const FOLDER_TRANSFORMS: FolderTransform[] = [
@@ -70,7 +74,7 @@ export function loadProject(paths: ProjectPaths): LoadedRelease[] {
 /** Loads and validates every spec of a project: releases and release groups. */
 export function loadProjectSpecs(paths: ProjectPaths): LoadedSpecs {
   checkRoot(paths);
-  return loadSpecs(paths.releasesDir, { checks: PROJECT_CHECKS, relativeTo: paths.root });
+  return loadSpecs(paths.releasesDir, { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root });
 }
 
 /** The folders of one release group at the stage its spec records (objects, not yet YAML). */
@@ -271,7 +275,7 @@ export interface SynthResult {
 export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, 'onWarning'> & SynthOptions = {}): SynthResult {
   const dryRun = options.write === false;
   if (dryRun) checkRoot(paths); else checkProject(paths);
-  const specOptions = { checks: PROJECT_CHECKS, relativeTo: paths.root };
+  const specOptions = { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root };
   const renderer = new ProjectRenderer();
   const problems: SpecProblem[] = [];
   let config: ProjectConfigModel | undefined;

@@ -11,7 +11,7 @@ import * as path from 'path';
 import { SpecError, SpecProblem, UsageError } from '../spec/errors';
 import { LoadedGroup, LoadedRelease, readSpec, specFiles } from '../spec/loader';
 import { loadProjectConfig } from '../spec/project-config';
-import { checkRoot, PROJECT_CHECKS, ProjectPaths } from './project';
+import { checkRoot, PROJECT_CHECKS, PROJECT_GROUP_CHECKS, ProjectPaths } from './project';
 
 /** The spec files of a project by name (a name held by two files, `a.yaml` and `a.yml`, lists both). */
 export function specIndex(paths: ProjectPaths): Map<string, string[]> {
@@ -39,7 +39,7 @@ export function loadNamedSpec(paths: ProjectPaths, name: string, what = 'release
   // name that has no file (to list the names that exist)
   const files = isPlainName(name) ? ['.yaml', '.yml'].map((ext) => path.join(paths.releasesDir, `${name}${ext}`)).filter(isListedSpec) : [];
   if (!files.length) throw unknownName(name, [...specIndex(paths).keys()], what);
-  const options = { checks: PROJECT_CHECKS, relativeTo: paths.root };
+  const options = { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root };
   const loaded = files.map((f) => readSpec(f, options));
   const problems: SpecProblem[] = loaded.flatMap((r) => ('problems' in r ? r.problems : []));
   if (problems.length) throw new SpecError(problems);
