@@ -14,8 +14,8 @@
 //             .git/, the build as `npm ci` leaves it) and warm (the same move again)
 //   synth     full synth at N=1000 (into an empty dist/) against the YAML-only floor (the same
 //             files written with the `yaml` package alone) and against `npx cdk8s synth` of the
-//             same releases as a conventional cdk8s app (one App, cdk8s's own synth); peak memory
-//             of synth and validate
+//             same releases as a conventional cdk8s app (this project's constructs, all in one App,
+//             cdk8s's own synth); peak memory of synth and validate
 //   diff      `diff HEAD~1 HEAD` of a one-step commit at N=1000 against N=10
 //   tests     the whole jest suite, wall time (only with --with-tests: it takes minutes)
 //   analysis  `analyze` with 10 metrics and `advance` over 100 releases against a real local
@@ -255,21 +255,20 @@ for (const [rel, header, obj] of JSON.parse(fs.readFileSync(input, 'utf8'))) {
 `;
 
 /**
- * The same releases as a conventional cdk8s app: every spec loaded, each release's constructs built
- * (this project's own builders, build/lib), all of them in one cdk8s App (a Chart per dist folder),
- * written by cdk8s's own `app.synth()`; run by `npx cdk8s synth` as a cdk8s user would. What this
- * project's synth does instead: one release at a time, its YAML emitted directly, nothing kept.
+ * The same releases as a conventional cdk8s app: every spec loaded, each release's constructs added
+ * (this project's own builders, build/lib: addReleaseCharts) to one cdk8s App under a scope per
+ * release, and cdk8s's own `app.synth()` writing one file per object; run by `npx cdk8s synth` as a
+ * cdk8s user would. What this project's synth does instead: one release at a time in an App of its
+ * own, its YAML emitted directly, nothing of it kept.
  */
 const NAIVE = `'use strict';
-const { App, Chart, ApiObject, YamlOutputType } = require(${JSON.stringify(require.resolve('cdk8s', { paths: [ROOT] }))});
+const { App, YamlOutputType } = require(${JSON.stringify(require.resolve('cdk8s', { paths: [ROOT] }))});
+const { Construct } = require(${JSON.stringify(require.resolve('constructs', { paths: [ROOT] }))});
 const project = require(${JSON.stringify(path.join(ROOT, 'build', 'lib', 'synth', 'project.js'))});
-const { releases, groups } = project.loadProjectSpecs(project.projectPaths(process.argv[2]));
+const build = require(${JSON.stringify(path.join(ROOT, 'build', 'lib', 'synth', 'build.js'))});
+const { releases } = project.loadProjectSpecs(project.projectPaths(process.argv[2]));
 const app = new App({ outdir: process.env.CDK8S_OUTDIR || 'dist', yamlOutputType: YamlOutputType.FILE_PER_RESOURCE });
-const folders = [...releases.flatMap((r) => project.releaseFolders(r)), ...groups.flatMap((g) => project.groupFolders(g))];
-for (const f of folders) {
-  const chart = new Chart(app, f.path.replace(/\\//g, '--'), { disableResourceNameHashes: true });
-  f.objects.forEach((o, i) => new ApiObject(chart, String(i), o));
-}
+for (const r of releases) build.addReleaseCharts(new Construct(app, r.model.name), r.model);
 app.synth();
 `;
 
