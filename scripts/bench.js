@@ -32,6 +32,13 @@ const path = require('path');
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'cdk8s-canary.js');
 const TIME = ['/usr/bin/time', '/bin/time'].find((t) => fs.existsSync(t));
+/** Python's getrusage(RUSAGE_CHILDREN) gives CPU in microseconds (GNU time prints hundredths): preferred when there. */
+const PYTHON = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => fs.existsSync(p));
+const RUSAGE = `import resource, subprocess, sys
+r = subprocess.run(sys.argv[2:], stdin=subprocess.DEVNULL)
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], 'w').write('%f %d %d\\n' % (u.ru_utime + u.ru_stime, u.ru_maxrss * 1024, r.returncode))
+sys.exit(r.returncode)`;
 const BASE = process.env.BENCH_DIR || (isWritableDir('/dev/shm') ? '/dev/shm' : os.tmpdir());
 const MB = 1024 * 1024;
 
@@ -51,8 +58,8 @@ function isWritableDir(d) {
 
 /**
  * Runs a command once and measures it: wall time, CPU (user+sys of it and the children it waited
- * for) and peak RSS from GNU time, else from a --require hook (node commands only: CPU and RSS of
- * the node process alone).
+ * for) and peak RSS from getrusage(RUSAGE_CHILDREN) through python3, else GNU time, else a
+ * --require hook (node commands only: CPU and RSS of the node process alone).
  */
 function measure(cmd, argv, opts = {}) {
   const usage = path.join(os.tmpdir(), `cdk8s-canary-bench-usage-${process.pid}.txt`);
@@ -66,7 +73,10 @@ function measure(cmd, argv, opts = {}) {
   let file = cmd;
   let fileArgs = argv;
   const env = { ...process.env, ...(opts.env || {}) };
-  if (TIME) {
+  if (PYTHON) {
+    file = PYTHON;
+    fileArgs = ['-c', RUSAGE, usage, cmd, ...argv];
+  } else if (TIME) {
     file = TIME;
     fileArgs = ['-f', '%e %U %S %M', '-o', usage, cmd, ...argv];
   } else if (cmd === process.execPath) {
@@ -81,7 +91,7 @@ function measure(cmd, argv, opts = {}) {
   let rss = NaN;
   if (fs.existsSync(usage)) {
     const last = fs.readFileSync(usage, 'utf8').trim().split('\n').pop().trim().split(/\s+/).map(Number);
-    if (TIME) { cpu = last[1] + last[2]; rss = last[3] * 1024; } else { cpu = last[0]; rss = last[1]; }
+    if (PYTHON) { cpu = last[0]; rss = last[1]; } else if (TIME) { cpu = last[1] + last[2]; rss = last[3] * 1024; } else { cpu = last[0]; rss = last[1]; }
     fs.rmSync(usage, { force: true });
   }
   return { wall, cpu, rss, load: os.loadavg()[0], stdout: r.stdout };
@@ -477,7 +487,7 @@ const SECTIONS = [
 // ------------------------------------------------------------------------------------ table
 
 async function main() {
-  console.log(`cdk8s-canary benchmark: node ${process.version}, ${os.cpus().length} cpu(s), load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at the start, N=${LARGE} and ${SMALL}, ${RUNS} pair(s) per ratio, repositories in ${BASE}${TIME ? '' : ' (no GNU time: CPU and RSS of the node process alone, children not counted)'}`);
+  console.log(`cdk8s-canary benchmark: node ${process.version}, ${os.cpus().length} cpu(s), load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at the start, N=${LARGE} and ${SMALL}, ${RUNS} pair(s) per ratio, repositories in ${BASE}, CPU from ${PYTHON ? 'getrusage(RUSAGE_CHILDREN) (python3)' : TIME ? 'GNU time' : 'a node hook (the node process alone, children not counted)'}`);
   const rows = [];
   for (const [name, fn] of SECTIONS) {
     if (ONLY.length && !ONLY.includes(name)) continue;
