@@ -198,11 +198,15 @@ export class Git {
     const head = await this.tryRun(['rev-parse', 'HEAD^{commit}', 'HEAD^{tree}']);
     const [parent, parentTree] = head.stdout.trim().split('\n');
     if (head.code !== 0 || !/^[0-9a-f]{40,64}$/.test(parent ?? '') || !/^[0-9a-f]{40,64}$/.test(parentTree ?? '')) return undefined; // no commit yet
-    // anything staged already would go into the tree: leave that case to `git commit --only`
-    if ((await this.tryRun(['diff-index', '--cached', '--quiet', parent, '--'])).code !== 0) return undefined;
     await this.run(['add', '--update', '--', ...paths]);
     const tree = (await this.run(['write-tree'])).trim();
     if (tree === parentTree) return undefined; // nothing to commit: git commit says so
+    // anything staged outside the paths would be in the tree too: leave that case to `git commit
+    // --only` (comparing the two trees costs what changed; comparing the index with HEAD, in a fresh
+    // clone without cached trees, would read every tree)
+    const changed = (await this.run(['diff-tree', '-r', '--name-only', '-z', '--no-renames', parentTree, tree])).split('\0').filter(Boolean);
+    const own = paths.map((p) => path.relative(this.root, path.resolve(this.cwd, p)).split(path.sep).join('/'));
+    if (!changed.every((f) => own.some((p) => f === p || f.startsWith(`${p}/`)))) return undefined;
     // what `git commit -m MESSAGE -m TRAILERS --cleanup=verbatim` records: paragraphs, one newline at the end
     const text = `${[message, ...(trailers.length ? [trailers.map(([k, v]) => `${k}: ${v}`).join('\n')] : [])].join('\n\n')}\n`;
     const sha = (await this.run(['commit-tree', tree, '-p', parent, '-F', '-'], text)).trim();
