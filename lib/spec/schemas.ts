@@ -12,9 +12,10 @@ import openshiftRouteSchema from './schema/router-openshift-route.schema.json';
 import groupSchema from './schema/group.schema.json';
 import projectSchema from './schema/project.schema.json';
 import releaseSchema from './schema/release.schema.json';
+import manifestsWorkloadSchema from './schema/workload-manifests.schema.json';
 
 /** Every schema file of the spec, by its `$id`. The files in ./schema are the single source of truth. */
-export const SCHEMA_FILES: readonly object[] = [releaseSchema, nginxSchema, gatewayApiSchema, istioSchema, openshiftRouteSchema, grpcRouteSchema, projectSchema, groupSchema, analysisSchema];
+export const SCHEMA_FILES: readonly object[] = [releaseSchema, nginxSchema, gatewayApiSchema, istioSchema, openshiftRouteSchema, grpcRouteSchema, projectSchema, groupSchema, analysisSchema, manifestsWorkloadSchema];
 
 const AJV_OPTIONS: Options = {
   allErrors: true,

@@ -14,6 +14,8 @@ import { SpecError, SpecProblem, UsageError } from '../spec/errors';
 import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, readSpec, ReleaseCheck, GroupCheck, specFiles } from '../spec/loader';
 import { ReleaseModel } from '../spec/model';
 import { defaultProjectConfig, loadProjectConfig, ProjectConfigModel } from '../spec/project-config';
+import { manifestsCheck } from '../workloads/manifests-source';
+import { resolveGroupManifests } from '../workloads/manifests-group';
 import { workloadTypes } from '../workloads/registry';
 import { buildRelease, FolderTransform, KubeObject, objectFileName, ReleaseFolder, releaseNamespaces, renderFolders, renderKustomizeRoot } from './build';
 import { buildGroup, groupGitopsFolders } from './group';
@@ -38,6 +40,7 @@ export function projectPaths(root: string, distDir?: string): ProjectPaths {
 export const PROJECT_CHECKS: readonly ReleaseCheck[] = [
   (r) => workloadTypes().includes(r.model.workload.type) ? [] :
     [r.source.problem(['workload', 'type'], `workload type '${r.model.workload.type}' is not available in this version`, `use one of ${workloadTypes().join(', ')}`, r.model.workload.type)],
+  manifestsCheck, // reads a manifests workload's folder: the checks after it see the completed model
   routerCheck,
   (r) => GITOPS_ROOTS.includes(r.model.name) ?
     [r.source.problem(['name'], `release name '${r.model.name}' is reserved: dist/${r.model.name}/ holds the ${r.model.name === 'flux' ? 'Flux' : 'Argo CD'} wiring`, 'choose another release name (and rename the file)', r.model.name)] : [],
@@ -79,7 +82,9 @@ export function loadProjectSpecs(paths: ProjectPaths): LoadedSpecs {
 
 /** The folders of one release group at the stage its spec records (objects, not yet YAML). */
 export function groupFolders(group: LoadedGroup): ReleaseFolder[] {
-  return buildGroup(group.model);
+  const r = resolveGroupManifests(group); // reads the folders of apps that bring their own manifests
+  if (Array.isArray(r)) throw new SpecError(r);
+  return buildGroup(r.group.model);
 }
 
 /** One release group's files, relative to the dist root. */

@@ -60,6 +60,12 @@ export interface ReleaseGroupSpec {
    * @maxItems 20
    */
   apps: GroupApp[];
+  /**
+   * Secrets the apps' pods read but the group does not create (made outside git in each project that uses them); a manifests app's pods may read only these. Secret values never appear in a spec or in dist/.
+   *
+   * @maxItems 100
+   */
+  existingSecrets?: ExistingSecret[];
 }
 /**
  * Metric analysis of the entry app's canary while the group's canaries run (stages 2-4); template variables name the entry app (analysis.schema.json). Default: none.
@@ -206,9 +212,10 @@ export interface GroupApp {
    */
   kind?: 'DeploymentConfig' | 'Deployment';
   /**
-   * Image repository; the tag is the version.
+   * Image repository; the tag is the version. Required unless the app brings its own manifests.
    */
-  image: string;
+  image?: string;
+  manifests?: GroupManifests;
   /**
    * Version the main runs in production (APP_VERSION, S3: 1.1).
    */
@@ -245,6 +252,47 @@ export interface GroupApp {
   resources?: Resources;
   probes?: Probes;
   podSecurity?: PodSecurity;
+}
+/**
+ * An app of a release group that brings its own manifests (a leaf of the call graph: it calls no other app). Its folder is read as a release's workload.path is; the group renders the Deployment for the main and the canary, narrows the fronting Service to its track, adds a canary Service and the app's Routes, and moves them through the stages. The app's version and newVersion set the image tags of the named containers.
+ */
+export interface GroupManifests {
+  /**
+   * Folder holding the app's objects, relative to the repository root (the folder holding releases/). A folder with a kustomization.yaml is built with `kubectl kustomize`; otherwise every *.yaml and *.yml file directly in it is read (multi-document files and v1 List objects included, subfolders not). Must stay inside the repository and outside the output folder (dist/).
+   */
+  path: string;
+  /**
+   * Name of the Deployment that carries the version. Default: the folder's only Deployment.
+   */
+  deployment?: string;
+  /**
+   * Containers (or init containers) of the Deployment whose image the version sets: each keeps its image repository and gets the version as its tag. Default: the pod's only container; with sidecars, name the app's container(s).
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  containers?: string[];
+  /**
+   * Name of the Service that fronts the Deployment (the routers send to it). Default: the folder's only Service whose selector matches the Deployment's pods.
+   */
+  service?: string;
+  /**
+   * The Service port the routers send traffic to, by name or number. Default: the Service's only port, else its port named 'http'.
+   */
+  port?: number | string;
+  /**
+   * Give the canary its own HorizontalPodAutoscaler: a copy of the one that scales the stable Deployment (same metrics and behaviour), named <hpa>-canary and targeting the canary Deployment. Needs such an HPA in the folder.
+   */
+  canaryAutoscaling?: {
+    /**
+     * Default: the stable HPA's minReplicas.
+     */
+    minReplicas?: number;
+    /**
+     * Default: the stable HPA's maxReplicas.
+     */
+    maxReplicas?: number;
+  };
 }
 export interface Call {
   /**
@@ -306,4 +354,16 @@ export interface PodSecurity {
    * Default: false.
    */
   readOnlyRootFilesystem?: boolean;
+}
+export interface ExistingSecret {
+  /**
+   * Name of the Secret.
+   */
+  name: string;
+  /**
+   * Keys the Secret holds; references to other keys fail. Default: any key.
+   *
+   * @minItems 1
+   */
+  keys?: string[];
 }
