@@ -30,7 +30,8 @@ describe('diff and traffic read only what a change touches, and say the same', (
   const repo = tempRepo({ ...specsOf(path.join(REPO, 'releases')), ...(fs.existsSync(path.join(REPO, 'cdk8s-canary.yaml')) ? { 'cdk8s-canary.yaml': fs.readFileSync(path.join(REPO, 'cdk8s-canary.yaml'), 'utf8') } : {}) });
   const commits: string[] = [];
   beforeAll(() => {
-    // GIVEN the reference releases synthesized and committed, then one move of each that can move
+    // GIVEN the reference releases (and the manifests folders they name) synthesized and committed, then one move of each that can move
+    fs.cpSync(path.join(REPO, 'test/fixtures'), path.join(repo.root, 'test/fixtures'), { recursive: true });
     expect(cli(repo.root, ['synth']).status).toBe(0);
     git(repo.root, 'add', '-A');
     git(repo.root, 'commit', '-qm', 'synth');

@@ -48,6 +48,7 @@ describe('start-up: only commands that synthesize load cdk8s', () => {
 
   test('validate NAME of every reference release (every router and workload) loads none of them', () => {
     const ref = tempRepo(Object.fromEntries(fs.readdirSync(path.join(REPO, 'releases')).map((f) => [`releases/${f}`, fs.readFileSync(path.join(REPO, 'releases', f), 'utf8')])));
+    fs.cpSync(path.join(REPO, 'test/fixtures'), path.join(ref.root, 'test/fixtures'), { recursive: true }); // manifests folders the releases name
     try {
       for (const f of fs.readdirSync(path.join(ref.root, 'releases'))) {
         const r = loadedBy(ref.root, ['validate', f.replace(/\.ya?ml$/, '')]);

@@ -209,7 +209,10 @@ export class Git {
     if (!changed.every((f) => own.some((p) => f === p || f.startsWith(`${p}/`)))) return undefined;
     // what `git commit -m MESSAGE -m TRAILERS --cleanup=verbatim` records: paragraphs, one newline at the end
     const text = `${[message, ...(trailers.length ? [trailers.map(([k, v]) => `${k}: ${v}`).join('\n')] : [])].join('\n\n')}\n`;
-    const sha = (await this.run(['commit-tree', tree, '-p', parent, '-F', '-'], text)).trim();
+    // errors read as `git commit`'s would (a missing identity, for instance): it is a commit to the user
+    const made = await runGit(this.cwd, ['commit-tree', tree, '-p', parent, '-F', '-'], text);
+    if (made.code !== 0) throw gitFailure(['commit'], made);
+    const sha = made.stdout.trim();
     const subject = message.split('\n')[0];
     await this.run(['update-ref', '-m', `commit: ${subject}`, 'HEAD', sha, parent]);
     return sha;
