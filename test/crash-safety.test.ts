@@ -178,7 +178,8 @@ describe('crash safety of synth (SIGKILL, compiled CLI, real git)', () => {
     }
     // At least one run was really interrupted (the machine may be fast enough to finish some)
     expect([...seen].some((s) => s.startsWith('killed'))).toBe(true);
-  });
+    // (eight copies of a 40-release repository, each synthesized and validated: slow on a shared machine)
+  }, 180000);
 });
 
 describe('crash safety of a move (step, SIGKILL, compiled CLI, real git)', () => {
