@@ -464,7 +464,7 @@ const ROUND2: readonly Case[] = [
     fs.cpSync(path.join(root, 'releases'), path.join(outside, 'releases'), { recursive: true });
     git(root, 'rm', '-rq', '--cached', 'releases'); fs.rmSync(path.join(root, 'releases'), { recursive: true }); fs.symlinkSync(path.join(outside, 'releases'), path.join(root, 'releases'));
     git(root, 'add', 'releases'); git(root, 'commit', '-qm', 'releases elsewhere');
-  }, args: ['step', 'shop'], says: /^releases\/blog\.yaml: spec file leads outside the repository through a symlinked folder \(to .*cdk8s-canary-outside-/ },
+  }, args: ['step', 'shop'], says: /^releases\/shop\.yaml: spec file leads outside the repository through a symlinked folder \(to .*cdk8s-canary-outside-/ },
   // Secrets: one name rule everywhere, the project config scanned, credential-shaped header values
   { name: 'a password in the repository URL of cdk8s-canary.yaml', files: { 'cdk8s-canary.yaml': CONFIG.replace('https://github.com', 'https://deploy:ghs0123456789@github.com') },
     at: { file: 'cdk8s-canary.yaml', find: 'https://deploy', field: 'repository.url' }, says: /value looks like a password in a URL; it would be committed to git in clear text \(got "<hidden>"\); .*credentials Secret/ },
