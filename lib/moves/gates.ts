@@ -4,8 +4,9 @@
  */
 import { MoveGate } from './gate';
 import { analysisGate } from './analysis-gate';
+import { groupSoakGate } from './group-soak-gate';
 import { soakGate } from './soak-gate';
 import { syncGate } from './sync-gate';
 
 // the sync-safety gate is local and cheap: before the analysis, which queries metrics
-export const MOVE_GATES: readonly MoveGate[] = [soakGate, syncGate, analysisGate];
+export const MOVE_GATES: readonly MoveGate[] = [soakGate, groupSoakGate, syncGate, analysisGate];
