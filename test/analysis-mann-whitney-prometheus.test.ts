@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AUTH_ENV, requestSeries, workshopRepo, workshopWithCanary } from './support/analysis';
 import { cli } from './support/cli';
-import { git } from './support/cli-repo';
+import { cliAsync, git } from './support/cli-repo';
 import { prometheusAvailable, PrometheusServer, startPrometheus } from './support/prometheus';
 
 // compare: {against: stable, test: mannWhitney} against a real Prometheus (Debian's package): the
@@ -100,7 +100,9 @@ maybe('compare: {against: stable, test: mannWhitney} on range queries of a real 
   });
 
   test('GIVEN a canary with twice the errors WHEN analyze THEN the test finds it significantly higher: fail (exit 1), U near its maximum', async () => {
-    const r = await run(repoFor('2.2.0'), 'analyze', 'workshop');
+    const c = await cliAsync(repoFor('2.2.0'), ['analyze', 'workshop'], AUTH_ENV); // the compiled CLI (build/cli.js), as users run it
+    const r = { code: c.code, out: c.stdout, err: c.stderr };
+    expect(r.err).toBe('');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^error-rate\s+mean 0\.0[12]\d* vs stable 0\.0[01]\d+, p [\d.e-]+ \(n 2\d\/2\d\)\s+mannWhitney vs stable: direction increase, p < 0\.02\s+fail\s+sum\(rate\(/m);
     expect(r.out).toMatch(/error-rate: fail: 1 of 1 measurement\(s\) failed \(failureLimit 0\): the canary is significantly higher than stable \(U \d+(\.5)?, p [\d.e-]+, mean 0\.0[12]\d* vs stable 0\.0[01]\d+ \(ratio [12]\.\d+\); significant below 0\.02, direction increase\)/);
