@@ -20,8 +20,8 @@ const ROOT = path.resolve(__dirname, '..');
 const BUILD = path.join(ROOT, 'build');
 const OUTFILE = path.join(BUILD, 'cli.js');
 
-/** Packages loaded lazily (on first use of an export), and left out of the bundle (the metric analysis' template and JSONPath libraries are needed by `analyze` only). */
-const LAZY_PACKAGES = ['cdk8s', 'cdk8s-plus-27', 'constructs', 'mustache', 'jsonpath-plus'];
+/** Packages loaded lazily (on first use of an export), and left out of the bundle (the metric analysis' template, JSONPath and statistics libraries are needed by `analyze` only). */
+const LAZY_PACKAGES = ['cdk8s', 'cdk8s-plus-27', 'constructs', 'mustache', 'jsonpath-plus', '@stdlib/stats-kruskal-test', '@stdlib/stats-ranks'];
 /**
  * Node built-in modules that cost noticeable start-up (each pulls in streams, sockets, OpenSSL
  * bindings...) and are needed by some commands only: loaded on first use as well.
