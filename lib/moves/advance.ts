@@ -4,9 +4,11 @@
  * `analysis:` section (lib/rollout/advance.ts) from its soak (git blame of the weight line) and its
  * analysis (run concurrently for all), applies the moves one commit each with the report as their
  * analysis gate (plus an `Advance:` trailer saying why), and pushes once with the race logic of
- * push.ts. A fleet release moves in its current wave; between waves it is judged on the promoted
- * wave (decideWaveOpening: next-wave only for a wave with `autoOpen`). Every move gate runs (soak,
- * sync safety), the analysis gate being the report decided on. Idempotent: a move re-opens its release's window and soak, so the next run waits; a
+ * push.ts; release groups with an `analysis:` section take the same loop (advance-group.ts). A
+ * fleet release moves in its current wave; between waves it is judged on the promoted wave
+ * (decideWaveOpening: next-wave only for a wave with `autoOpen`). Every move gate runs (soak, sync
+ * safety), the analysis gate being the report decided on.
+ * Idempotent: a move re-opens its release's window and soak, so the next run waits; a
  * second run at the same time fails at the lock; a run in another clone loses the push race
  * without moving a release twice.
  */
@@ -21,11 +23,9 @@ import { UsageError } from '../spec/errors';
 import { LoadedRelease } from '../spec/loader';
 import { cacheCompiledValidators } from '../spec/schemas';
 import { loadProjectSpecs } from '../synth/project';
+import { advanceGates, advanceGroups, applyGroupTurn, decideGroup } from './advance-group';
 import { analysisSubject, analysisWindow, analyzeNow } from './analysis';
-import { analysisGate, precomputedAnalysisGate } from './analysis-gate';
 import { applyMove, ChangedOutcome, MoveFlags, MoveOutcome } from './engine';
-import { MoveGate } from './gate';
-import { MOVE_GATES } from './gates';
 import { pushWithRetry } from './push';
 import { releaseMove } from './release';
 import { MoveSession, SessionOptions, withMoveSession } from './session';
@@ -41,9 +41,12 @@ export interface AdvanceOptions {
   readonly message?: string;
 }
 
-/** One release's turn. */
+/** One release's (or release group's) turn. */
 export interface AdvanceTurn {
+  /** The release's name, or the group's. */
   readonly release: string;
+  /** `group` for a release group (advance-group.ts). @default 'release' */
+  readonly kind?: 'release' | 'group';
   readonly decision: AdvanceDecision;
   /** The analysis run (absent at 0%, or when it could not run). */
   readonly report?: AnalysisReport;
@@ -67,7 +70,7 @@ export interface AdvanceResult {
 }
 
 /**
- * Runs one advance over `names` (default: every release) in the repository at `root`.
+ * Runs one advance over `names` (releases and release groups; default: all of them) in the repository at `root`.
  * @throws UsageError / SpecError (exit 2): an unknown release, an invalid spec, a credential
  *   missing from the environment; lock and push errors as `withMoveSession` and `pushWithRetry`
  */
@@ -75,12 +78,14 @@ export async function runAdvance(root: string, names: readonly string[], opts: A
   const flags: MoveFlags = { commit: true, ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.message !== undefined ? { message: opts.message } : {}) };
   return withMoveSession(root, { ...session, readOnly: !!opts.dryRun }, async (s) => {
     cacheCompiledValidators(s.cacheDir);
-    const { releases } = loadProjectSpecs(s.paths);
-    const chosen = names.length ? [...new Set(names)].map((n) => releaseNamed(releases, n)) : releases;
-    const skipped = names.length ? chosen.flatMap((r) => (!inProgress(r) ? [{ release: r.model.name, reason: r.model.fleet ? 'no rollout in progress' : 'no canary running' }]
-      : !r.model.spec.analysis ? [{ release: r.model.name, reason: 'no analysis section (advance moves only canaries that metrics judge)' }] : [])) : [];
+    const { releases, groups } = loadProjectSpecs(s.paths);
+    const grouped = advanceGroups(groups, names);
+    const releaseNames = names.filter((n) => !groups.some((g) => g.model.name === n));
+    const chosen = names.length ? [...new Set(releaseNames)].map((n) => releaseNamed(releases, n)) : releases;
+    const skipped = names.length ? [...chosen.flatMap((r) => (!inProgress(r) ? [{ release: r.model.name, reason: r.model.fleet ? 'no rollout in progress' : 'no canary running' }]
+      : !r.model.spec.analysis ? [{ release: r.model.name, reason: 'no analysis section (advance moves only canaries that metrics judge)' }] : [])), ...grouped.skipped] : [];
     const running = chosen.filter((r) => inProgress(r) && r.model.spec.analysis);
-    const decided = await Promise.all(running.map((r) => decide(s, r)));
+    const decided = await Promise.all([...running.map((r) => decide(s, r)), ...grouped.running.map((g) => decideGroup(s, g))]);
     s.mark('analysis');
     const turns: AdvanceTurn[] = [];
     let failed = decided.some((t) => t.failure || (t.decision.action === 'wait' && t.decision.why === 'error'));
@@ -192,14 +197,14 @@ async function decide(s: MoveSession, r: LoadedRelease): Promise<AdvanceTurn> {
 }
 
 /**
- * Applies a turn's move (a fleet release's on its current wave), with every move gate (soak, sync
- * safety) except that the analysis gate is the report the decision was made on.
+ * Applies a turn's move (a fleet release's on its current wave; a group's through advance-group.ts),
+ * with every move gate (soak, sync safety; advanceGates), the analysis gate being the report the
+ * decision was made on when one ran.
  */
 function applyTurn(s: MoveSession, t: AdvanceTurn, flags: MoveFlags): Promise<MoveOutcome> {
+  if (t.kind === 'group') return applyGroupTurn(s, t, flags);
   const a = t.decision.action;
-  const why: MoveGate = { name: 'advance', check: () => ({ trailers: [['Advance', t.decision.reason]] }) };
-  const gates: MoveGate[] = [...MOVE_GATES.flatMap((g) => (g === analysisGate ? (t.report ? [precomputedAnalysisGate(t.report)] : []) : [g])), why];
   const planner = a === 'abort' ? abort : a === 'promote' ? promote : a === 'step' ? step : undefined;
   const fleetPlanner = a === 'abort' ? abortFleet : a === 'promote' ? promoteFleet : a === 'next-wave' ? nextWave : stepFleet;
-  return applyMove(s, releaseMove(t.release, planner && ((rel) => planner(rel.model)), (rel) => fleetPlanner(rel.model)), flags, { gates });
+  return applyMove(s, releaseMove(t.release, planner && ((rel) => planner(rel.model)), (rel) => fleetPlanner(rel.model)), flags, { gates: advanceGates(t) });
 }

@@ -47,8 +47,11 @@ export function statusWave(r: LoadedRelease): LoadedRelease {
   return { ...r, model: waveModel(r.model, w) };
 }
 
-/** The fleet part of a release's status; `git` (when given) dates a promoted wave's soak. */
-export async function fleetStatus(r: LoadedRelease, root: string, git: Git | undefined): Promise<FleetStatus> {
+/**
+ * The fleet part of a release's status; `git` (when given) dates a promoted wave's soak. A function
+ * is called only when there is a soak to date.
+ */
+export async function fleetStatus(r: LoadedRelease, root: string, gitOrOpen: Git | undefined | (() => Promise<Git | undefined>)): Promise<FleetStatus> {
   const m = r.model;
   const fleet = m.fleet!;
   const pos = positionOfFleet(m);
@@ -66,6 +69,7 @@ export async function fleetStatus(r: LoadedRelease, root: string, git: Git | und
   const left = pos.phase === 'promoted' ? fleet.waves[pos.wave - 1] : undefined;
   if (left?.minSoakSeconds) {
     waveSoak = { minSeconds: left.minSoakSeconds };
+    const git = typeof gitOrOpen === 'function' ? await gitOrOpen() : gitOrOpen;
     const file = path.resolve(root, r.file);
     const dirty = git ? (await git.status([file])).length > 0 : true;
     const entered = git && !dirty ? await git.lastCommitTouchingLine(file, r.source.locate(['fleet', 'promoted', 'wave']).line) : undefined;

@@ -15,7 +15,7 @@ import { MoveKind } from './kind';
 export type Planner = (release: LoadedRelease) => Move;
 
 /**
- * A move of the release `name`: validates every spec (reusing the validation cache), plans with
+ * A move of the release `name`: validates its spec (and no other: see spec-cache.ts), plans with
  * `plan`, edits the spec's rollout lines in place (comments and formatting kept), and owns
  * `dist/<name>/`. A release with `fleet:` is moved by `fleetPlan` instead, wave by wave (./fleet.ts).
  *
@@ -26,7 +26,7 @@ export function releaseMove(name: string, plan: Planner | undefined, fleetPlan?:
     load(ctx) {
       const { paths } = ctx;
       cacheCompiledValidators(ctx.cacheDir);
-      const project = loadProjectFor(paths, name, ctx.cacheDir && path.join(ctx.cacheDir, 'valid-specs.json'));
+      const project = loadProjectFor(paths, name);
       ctx.mark(`load+validate(${project.names.length} specs, ${project.parsed} parsed)`);
       if (!project.release) {
         releaseNamed(project.names.map((n) => ({ model: { name: n } })), name);

@@ -6,11 +6,12 @@
 import * as path from 'path';
 import { Git } from '../git';
 import { describePosition, nextTitleOrDone, positionOf } from '../rollout/group';
-import { ladderPosition, nextMoveOf, percent, releaseNamed, soakingRung, soakState, stateOf } from '../rollout';
+import { ladderPosition, nextMoveOf, percent, soakingRung, soakState, stateOf } from '../rollout';
 import { GROUP_STAGES } from '../spec/group';
 import { LoadedGroup, LoadedRelease } from '../spec/loader';
 import { loadProjectSpecs, projectPaths } from '../synth/project';
 import { fleetStatus, FleetStatus, statusWave } from './fleet-status';
+import { loadNamedSpec } from '../synth/spec-index';
 import { weightLineCommit } from './soak-gate';
 
 /** One release in `status --json`. */
@@ -57,33 +58,50 @@ export interface ProjectStatus {
   readonly releases: readonly ReleaseStatus[];
   /** The groups asked for. */
   readonly groups: readonly GroupStatus[];
-  /** Whether the project has release groups at all (`status --json` then always has `groups`). */
+  /**
+   * Without a name: whether the project has release groups at all; with one: whether it names a
+   * group (`status --json` then has `groups`).
+   */
   readonly hasGroups: boolean;
   /** The releases folder, absolute. */
   readonly releasesDir: string;
 }
 
 /**
- * The status of every release and group of the project at `root`, or of the one named.
- * @throws SpecError when a spec is invalid; UsageError for an unknown name
+ * The status of every release and group of the project at `root` (every spec validated), or of the
+ * one named: then only that spec is read, whatever the number of releases (lib/synth/spec-index.ts).
+ * @throws SpecError when a spec read is invalid; UsageError for an unknown name
  */
 export async function projectStatus(root: string, name?: string): Promise<ProjectStatus> {
   const paths = projectPaths(root);
-  const { releases: all, groups: allGroups } = loadProjectSpecs(paths);
-  const group = name ? allGroups.find((g) => g.model.name === name) : undefined;
-  const releases = group ? [] : name ? [releaseNamed(all, name)] : all;
-  const groups = (group ? [group] : name ? [] : allGroups).map(groupStatus);
-  const git = releases.length ? await Git.open(paths.root).catch(() => undefined) : undefined;
+  let releases: readonly LoadedRelease[];
+  let groups: readonly LoadedGroup[];
+  let hasGroups: boolean;
+  if (name !== undefined) {
+    const spec = loadNamedSpec(paths, name);
+    releases = 'release' in spec ? [spec.release] : [];
+    groups = 'group' in spec ? [spec.group] : [];
+    hasGroups = groups.length > 0;
+  } else {
+    ({ releases, groups } = loadProjectSpecs(paths));
+    hasGroups = groups.length > 0;
+  }
+  // git is asked only when a canary sits on a rung with a minimum soak (when did it get there?)
+  let git: Promise<Git | undefined> | undefined;
+  const openGit = () => (git ??= Git.open(paths.root).catch(() => undefined));
   const out: ReleaseStatus[] = [];
-  for (const r of releases) out.push(await releaseStatus(r, paths.root, git));
-  return { releases: out, groups, hasGroups: allGroups.length > 0, releasesDir: paths.releasesDir };
+  for (const r of releases) out.push(await releaseStatus(r, paths.root, openGit));
+  return { releases: out, groups: groups.map(groupStatus), hasGroups, releasesDir: paths.releasesDir };
 }
 
-/** The status of one release; `git` (when given) dates the soak of the rung the canary is on. */
-export async function releaseStatus(r: LoadedRelease, root: string, git: Git | undefined): Promise<ReleaseStatus> {
+/**
+ * The status of one release; `git` (when given) dates the soak of the rung the canary is on (or of
+ * a fleet's promoted wave). A function is called only when there is a soak to date.
+ */
+export async function releaseStatus(r: LoadedRelease, root: string, gitOrOpen: Git | undefined | (() => Promise<Git | undefined>)): Promise<ReleaseStatus> {
   if (r.model.fleet) {
-    const fleet = await fleetStatus(r, root, git);
-    const base = await releaseStatus(statusWave(r), root, git);
+    const fleet = await fleetStatus(r, root, gitOrOpen);
+    const base = await releaseStatus(statusWave(r), root, gitOrOpen);
     return { ...base, ...(fleet.phase === 'promoted' ? { next: { move: 'next-wave' as const } } : {}), fleet };
   }
   const m = r.model;
@@ -93,6 +111,7 @@ export async function releaseStatus(r: LoadedRelease, root: string, git: Git | u
   const rung = m.canary ? soakingRung(m.canary.weight, m.steps) : undefined;
   if (rung) {
     soak = { minSeconds: rung.step.minSoakSeconds };
+    const git = typeof gitOrOpen === 'function' ? await gitOrOpen() : gitOrOpen;
     const file = path.resolve(root, r.file);
     const dirty = git ? (await git.status([file])).length > 0 : true;
     const entered = git && !dirty ? await weightLineCommit(git, r, file) : undefined;

@@ -6,20 +6,48 @@
  * and the wiring committed in dist/argocd/ and dist/flux/ (a move never changes it). README "What
  * happens during a sync".
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { gateTransition } from '../review/transition-gate';
-import { readTree } from '../synth/write';
 import { MoveRefusedError } from './errors';
 import { GateContext, GateResult, MoveGate } from './gate';
 
 /**
- * The wiring roots of the dist folder (keys relative to it). Read from the dist folder itself, not
- * from the owned folders' parent: a fleet wave owns `dist/<release>/<cluster>/` folders, one level
- * deeper than a release's `dist/<release>/`.
+ * The wiring of the dist folder (`distPath`; keys relative to it) that the move's sync can involve:
+ * the files of dist/argocd/ and dist/flux/ for the releases it moves (`outputPaths`: their folders,
+ * `<dist>/<release>/`, or for a fleet wave `<dist>/<release>/<cluster>/`) and the shared ones (root
+ * Application, AppProject, GitRepository, kustomizations), not those of every other release, so the
+ * gate's cost does not grow with the number of releases. A wiring file belongs to a release when its
+ * name, after the kind, starts with `<release>-` or is `<release>.yaml`. The roots of pull clusters,
+ * `dist/argocd/<cluster>/` and `dist/flux/<cluster>/`, are read the same way, file by file. Read
+ * from the dist folder itself, not from the owned folders' parent: a fleet wave's folders are one
+ * level deeper than a release's.
  */
-function wiring(root: string, distPath: string): Map<string, string> {
+function wiring(root: string, distPath: string, outputPaths: readonly string[]): Map<string, string> {
+  const moved = new Set(outputPaths.map((p) => path.relative(distPath, p).split(/[\\/]/)[0]));
+  let releases: Set<string>;
+  try { releases = new Set(fs.readdirSync(path.join(root, distPath), { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name)); } catch { releases = new Set(); }
+  const ownerOf = (file: string): string | undefined => {
+    const base = file.replace(/\.ya?ml$/, '');
+    const dash = base.indexOf('-');
+    const rest = dash < 0 ? '' : base.slice(dash + 1); // after the kind (`application-`, `kustomization-`)
+    if (releases.has(rest)) return rest;
+    for (let i = rest.indexOf('-'); i > 0; i = rest.indexOf('-', i + 1)) if (releases.has(rest.slice(0, i))) return rest.slice(0, i);
+    return undefined;
+  };
   const out = new Map<string, string>();
-  for (const r of ['argocd', 'flux']) for (const [p, c] of readTree(path.join(root, distPath, r))) out.set(`${r}/${p}`, c);
+  const read = (dir: string, key: string, engine: string): void => {
+    let entries: fs.Dirent[];
+    try { entries = fs.readdirSync(path.join(root, distPath, dir), { withFileTypes: true }).filter((e) => !e.name.startsWith('.')); } catch { return; }
+    for (const e of entries) {
+      if (e.isDirectory()) { read(path.join(dir, e.name), `${key}${e.name}/`, engine); continue; } // a pull cluster's roots
+      const owner = ownerOf(e.name);
+      if (owner !== undefined && owner !== engine && !moved.has(owner)) continue;
+      const file = path.join(root, distPath, dir, e.name);
+      if (fs.statSync(file).isFile()) out.set(`${key}${e.name}`, fs.readFileSync(file, 'utf8'));
+    }
+  };
+  for (const r of ['argocd', 'flux']) read(r, `${r}/`, r);
   return out;
 }
 
@@ -27,7 +55,7 @@ export const syncGate: MoveGate = {
   name: 'sync-safety',
 
   check(ctx: GateContext): GateResult {
-    const roots = wiring(ctx.root, ctx.distPath);
+    const roots = wiring(ctx.root, ctx.distPath, ctx.outputPaths);
     const gate = gateTransition(new Map([...roots, ...ctx.distBefore]), new Map([...roots, ...ctx.distAfter]));
     if (gate.refusals.length) {
       throw new MoveRefusedError(`this move is not safe to sync:\n${gate.refusals.map((r) => `  ${r}`).join('\n')}`, 'sync-safety');

@@ -22,10 +22,7 @@ export function moving(cmd: Command): Command {
 export function register(program: Command, ctx: CliContext): void {
   const go = (name: string, plan: Planner | undefined, opts: MoveFlags, fleet?: FleetPlanner) => runMoveCommand(ctx, releaseMove(name, plan, fleet), opts);
   // step, set-weight and abort also move release groups (kind: ReleaseGroup, see commands/group.ts)
-  const goGroup = (name: string, plan: GroupPlanner, opts: MoveFlags) => {
-    if (opts.force) throw new UsageError(`--force skips a release's soak time; release group ${name} has none: drop --force`);
-    return runMoveCommand(ctx, groupMove(name, plan), opts);
-  };
+  const goGroup = (name: string, plan: GroupPlanner, opts: MoveFlags) => runMoveCommand(ctx, groupMove(name, plan), opts);
   const isGroup = (name: string) => isGroupName(ctx.root(), name);
 
   moving(program.command('start <release>')
@@ -39,7 +36,7 @@ export function register(program: Command, ctx: CliContext): void {
 
   moving(program.command('step <release>')
     .description('move the canary to the next weight of the ladder (after the last one, promote is next); for a release group at stage 3, the next weight of the entry ladder')
-    .option('--force', 'leave the current step before its minimum soak time has passed')
+    .option('--force', 'move on despite soak time left or an analysis that fails or is inconclusive (recorded as a Soak-Override or Analysis-Override trailer)')
     .option('--verify-url <base>', "run `verify <release> --url BASE` first; when a check fails, exit 1 without moving"))
     .action(async (name: string, opts: MoveFlags & { verifyUrl?: string }) => {
       if (isGroup(name)) return goGroup(name, GROUP_PLANNERS.step, opts);
@@ -52,12 +49,12 @@ export function register(program: Command, ctx: CliContext): void {
 
   moving(program.command('promote <release>')
     .description('production runs the canary\'s version; the canary is removed')
-    .option('--force', 'promote before the current step\'s minimum soak time has passed'))
+    .option('--force', 'promote despite soak time left or an analysis that fails or is inconclusive (recorded as a Soak-Override or Analysis-Override trailer)'))
     .action((name: string, opts: MoveFlags) => go(name, (r) => promote(r.model), opts, (r) => promoteFleet(r.model)));
 
   moving(program.command('next-wave <release>')
     .description('a release with fleet: after promote in one wave, open the next wave: the promoted version as a canary in its clusters, at its ladder\'s first weight')
-    .option('--force', 'open it before the promoted wave\'s minimum soak time has passed'))
+    .option('--force', 'open it despite the promoted wave\'s minimum soak time left or its analysis failing or inconclusive (recorded as a Soak-Override or Analysis-Override trailer)'))
     .action((name: string, opts: MoveFlags) => {
       if (isGroup(name)) throw new UsageError(`${name} is a release group; next-wave moves releases with fleet: (use next for a group)`);
       return go(name, undefined, opts, (r) => nextWave(r.model));
