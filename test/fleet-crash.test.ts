@@ -23,7 +23,8 @@ describe('fleet: a move killed mid-way is undone by the next command', () => {
   afterAll(() => template.cleanup());
 
   test.each([
-    ['after the first folder is swapped in', 'write:swapped@1'],
+    ['after the first folder is written (its changed files renamed in)', 'write:applied@1'],
+    ['while the first folder\'s changed files are renamed in', 'write:applying@1'],
     ['after every folder is written, before the commit', 'move:dist-written'],
   ])('killed %s: the next command restores the spec and both folders', (_name, point) => {
     const repo = copyRepo(template.root);
