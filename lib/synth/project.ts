@@ -14,6 +14,7 @@ import { objectsOfTree } from '../manifests/tree';
 import { namespaceRemovalMessage, namespaceRemovals } from '../review/namespaces';
 import { routerCheck } from '../routers/registry';
 import { SpecError, SpecProblem, UsageError } from '../spec/errors';
+import { parseImageReference } from '../spec/image';
 import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, LoadOptions, readSpec, ReleaseCheck, GroupCheck, specFiles } from '../spec/loader';
 import { ReleaseModel } from '../spec/model';
 import { defaultProjectConfig, loadProjectConfig, ProjectConfigModel } from '../spec/project-config';
@@ -348,8 +349,11 @@ function canaryOnDisk(dir: string): string | undefined {
     for (const name of fs.readdirSync(folder).filter((n) => /^(deployment|deploymentconfig|statefulset)-.*\.yaml$/.test(n))) {
       const text = fs.readFileSync(path.join(folder, name), 'utf8');
       if (!/canary\.cdk8s\.io\/track: canary/.test(text)) continue;
-      const v = /\n\s+(?:- )?image: "?[^\s"]+:([^\s"@]+)/.exec(text);
-      return v ? v[1] : 'a canary';
+      // the image's tag (or digest), split by the reference grammar: a registry port or a digest's
+      // `sha256:` is no tag
+      const line = /\n\s+(?:- )?image: "?([^\s"]+)/.exec(text);
+      const ref = line ? parseImageReference(line[1]) : undefined;
+      return ref && !('error' in ref) ? (ref.tag ?? ref.digest ?? 'a canary') : 'a canary';
     }
   }
   return undefined;
