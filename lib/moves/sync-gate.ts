@@ -40,10 +40,27 @@ function wiring(root: string, outputPaths: readonly string[]): Map<string, strin
     for (const n of names) {
       const owner = ownerOf(n);
       if (owner !== undefined && owner !== r && !moved.has(owner)) continue;
-      if (fs.statSync(path.join(dir, n)).isFile()) out.set(`${r}/${n}`, fs.readFileSync(path.join(dir, n), 'utf8'));
+      if (!fs.statSync(path.join(dir, n)).isFile()) continue;
+      const text = fs.readFileSync(path.join(dir, n), 'utf8');
+      if (!syncUnitsIn(text)) continue;
+      out.set(`${r}/${n}`, text);
     }
   }
   return out;
+}
+
+/**
+ * Whether a wiring file can hold what the sync model reads from the wiring (lib/review/transition.ts
+ * `unitsOf`: Argo CD Applications and ApplicationSets, Flux Kustomizations). Two shared files grow
+ * with the number of releases and hold none of it, so the gate does not parse them on every move: the
+ * AppProject (one destination per namespace) and kustomize's own `kustomization.yaml` (one resource
+ * per release; `kustomize.config.k8s.io`, which no engine syncs as an object).
+ */
+function syncUnitsIn(text: string): boolean {
+  const kinds = [...text.matchAll(/^kind:[ \t]*['"]?([A-Za-z]+)/gm)].map((m) => m[1]);
+  if (kinds.length && kinds.every((k) => k === 'AppProject')) return false;
+  if (kinds.length && kinds.every((k) => k === 'Kustomization') && !/^apiVersion:[ \t]*['"]?kustomize\.toolkit\.fluxcd\.io\//m.test(text)) return false;
+  return true;
 }
 
 export const syncGate: MoveGate = {
