@@ -44,11 +44,28 @@ function wiring(root: string, distPath: string, outputPaths: readonly string[]):
       const owner = ownerOf(e.name);
       if (owner !== undefined && owner !== engine && !moved.has(owner)) continue;
       const file = path.join(root, distPath, dir, e.name);
-      if (fs.statSync(file).isFile()) out.set(`${key}${e.name}`, fs.readFileSync(file, 'utf8'));
+      if (!fs.statSync(file).isFile()) continue;
+      const text = fs.readFileSync(file, 'utf8');
+      if (!syncUnitsIn(text)) continue;
+      out.set(`${key}${e.name}`, text);
     }
   };
   for (const r of ['argocd', 'flux']) read(r, `${r}/`, r);
   return out;
+}
+
+/**
+ * Whether a wiring file can hold what the sync model reads from the wiring (lib/review/transition.ts
+ * `unitsOf`: Argo CD Applications and ApplicationSets, Flux Kustomizations). Two shared files grow
+ * with the number of releases and hold none of it, so the gate does not parse them on every move: the
+ * AppProject (one destination per namespace) and kustomize's own `kustomization.yaml` (one resource
+ * per release; `kustomize.config.k8s.io`, which no engine syncs as an object).
+ */
+function syncUnitsIn(text: string): boolean {
+  const kinds = [...text.matchAll(/^kind:[ \t]*['"]?([A-Za-z]+)/gm)].map((m) => m[1]);
+  if (kinds.length && kinds.every((k) => k === 'AppProject')) return false;
+  if (kinds.length && kinds.every((k) => k === 'Kustomization') && !/^apiVersion:[ \t]*['"]?kustomize\.toolkit\.fluxcd\.io\//m.test(text)) return false;
+  return true;
 }
 
 export const syncGate: MoveGate = {
