@@ -13,7 +13,7 @@ import { GateContext, GateResult, MoveGate } from './gate';
 import { weightLineCommit } from './soak-gate';
 
 export const fleetSoakGate: MoveGate = {
-  name: 'soak',
+  name: 'fleet-soak',
 
   async check(ctx: GateContext): Promise<GateResult> {
     if (ctx.subject.kind !== 'fleet') return {};
