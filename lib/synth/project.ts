@@ -351,7 +351,7 @@ function canaryOnDisk(dir: string): string | undefined {
       if (!/canary\.cdk8s\.io\/track: canary/.test(text)) continue;
       // the image's tag (or digest), split by the reference grammar: a registry port or a digest's
       // `sha256:` is no tag
-      const line = /\n\s+(?:- )?image: "?([^\s"]+)/.exec(text);
+      const line = /^[ \t]*(?:- )?image: "?([^\s"]+)/m.exec(text);
       const ref = line ? parseImageReference(line[1]) : undefined;
       return ref && !('error' in ref) ? (ref.tag ?? ref.digest ?? 'a canary') : 'a canary';
     }
