@@ -19,12 +19,25 @@ import { GateContext, GateResult, MoveGate } from './gate';
  * Application, AppProject, GitRepository, kustomizations), not those of every other release, so the
  * gate's cost does not grow with the number of releases. A wiring file belongs to a release when its
  * name, after the kind, starts with `<release>-` or is `<release>.yaml`. The roots of pull clusters,
- * `dist/argocd/<cluster>/` and `dist/flux/<cluster>/`, are read the same way, file by file. Read
+ * `dist/argocd/<cluster>/` and `dist/flux/<cluster>/`, are read the same way, file by file; of a fleet
+ * release moved in a wave, only the wiring of the wave's clusters is read. Read
  * from the dist folder itself, not from the owned folders' parent: a fleet wave's folders are one
  * level deeper than a release's.
  */
 function wiring(root: string, distPath: string, outputPaths: readonly string[]): Map<string, string> {
-  const moved = new Set(outputPaths.map((p) => path.relative(distPath, p).split(/[\\/]/)[0]));
+  const segs = outputPaths.map((p) => path.relative(distPath, p).split(/[\\/]/));
+  const moved = new Set(segs.map((s) => s[0]));
+  // a fleet wave owns dist/<release>/<cluster>/ folders: of that release's wiring, only its moved
+  // clusters' (`application-<release>-<cluster>.yaml`, `kustomization-<release>-<folder>-<cluster>.yaml`)
+  // take part in the sync; the other clusters' folders are in neither side of the model
+  const waveClusters = new Map<string, string[]>();
+  for (const s of segs) if (s.length === 2) waveClusters.set(s[0], [...(waveClusters.get(s[0]) ?? []), s[1]]);
+  const inWave = (owner: string, file: string): boolean => {
+    const clusters = waveClusters.get(owner);
+    if (!clusters || segs.some((s) => s[0] === owner && s.length === 1)) return true;
+    const base = file.replace(/\.ya?ml$/, '');
+    return clusters.some((c) => base.endsWith(`-${c}`));
+  };
   let releases: Set<string>;
   try { releases = new Set(fs.readdirSync(path.join(root, distPath), { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name)); } catch { releases = new Set(); }
   const ownerOf = (file: string): string | undefined => {
@@ -42,7 +55,7 @@ function wiring(root: string, distPath: string, outputPaths: readonly string[]):
     for (const e of entries) {
       if (e.isDirectory()) { read(path.join(dir, e.name), `${key}${e.name}/`, engine); continue; } // a pull cluster's roots
       const owner = ownerOf(e.name);
-      if (owner !== undefined && owner !== engine && !moved.has(owner)) continue;
+      if (owner !== undefined && owner !== engine && (!moved.has(owner) || !inWave(owner, e.name))) continue;
       const file = path.join(root, distPath, dir, e.name);
       if (!fs.statSync(file).isFile()) continue;
       const text = fs.readFileSync(file, 'utf8');
