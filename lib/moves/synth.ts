@@ -4,7 +4,7 @@
  */
 import * as path from 'path';
 import { Git, NotARepositoryError, readTreeAt } from '../git';
-import { gateTransition } from '../review/transition-gate';
+import { gateTransition, scopeToChange } from '../review/transition-gate';
 import { TransitionReport } from '../review/transition';
 import { SpecProblem, UsageError } from '../spec/errors';
 import { loadProjectWithConfig, projectPaths, renderProject, synthProject, SynthResult } from '../synth/project';
@@ -41,7 +41,8 @@ export async function validateRepository(root: string, options: ProjectCheckOpti
   const files = renderProject(releases, config, groups, options);
   const head = await headDist(paths.root, path.relative(paths.root, paths.distDir) || 'dist');
   if (!head) return { releases: releases.length, groups: groups.length };
-  const gate = gateTransition(head, files);
+  const scope = scopeToChange(head, files);
+  const gate = gateTransition(scope.before, scope.after);
   if (gate.refusals.length) throw new UsageError(`the change from HEAD's dist/ is not safe to sync:\n${gate.refusals.map((r) => `  ${r}`).join('\n')}`);
   return { releases: releases.length, groups: groups.length, sync: gate.report };
 }
