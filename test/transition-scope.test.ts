@@ -4,8 +4,12 @@
  * every move of the reference releases and the group inside the whole reference project, for unsafe
  * changes too, and for a Namespace removed under another release.
  */
+import * as fs from 'fs';
+import * as path from 'path';
+import { validateRepository } from '../lib/moves/synth';
 import { gateTransition, scopeToChange, wiringOwner } from '../lib/review/transition-gate';
 import { renderProject } from '../lib/synth/project';
+import { cleanupTempDirs, projectRepo } from './support/git-repo';
 import { groupSequences, referenceProject, releaseSequences, transitions } from './support/move-sequences';
 
 const all = transitions([...releaseSequences(), ...groupSequences()]);
@@ -80,5 +84,21 @@ describe('the sync check of validate reads only what the change involves', () =>
     expect(whole.refusals.join('\n')).toMatch(/ns-prod/);
     expect(scoped.refusals).toEqual(whole.refusals);
     expect(scopeToChange(before, after).after.has('other/ns-prod/configmap-other.yaml')).toBe(true);
+  });
+});
+
+describe('validate against HEAD in a real repository', () => {
+  afterAll(() => cleanupTempDirs());
+
+  test('GIVEN two committed releases WHEN one spec starts a canary THEN validate models the sync of that change, and of nothing when nothing changed', async () => {
+    const dir = projectRepo({ copy: ['webapp.yaml', 'guestbook.yaml'] });
+    expect((await validateRepository(dir)).sync?.states).toEqual({ argocd: 0, flux: 0 });
+    const spec = path.join(dir, 'releases/webapp.yaml');
+    // start a canary at 0% by hand (what `start` writes)
+    fs.appendFileSync(spec, 'canary:\n  version: 9.9.9\n  weight: 0\n');
+    const r = await validateRepository(dir);
+    expect(r.sync!.states.argocd).toBeGreaterThan(0);
+    expect(r.sync!.states.flux).toBeGreaterThan(0);
+    expect(r.sync!.violations).toEqual([]);
   });
 });
