@@ -7,7 +7,7 @@ import { blobId, Git, listTreeAt, NotARepositoryError, readBlobs } from '../git'
 import { gateTransition, scopeToChange } from '../review/transition-gate';
 import { TransitionReport } from '../review/transition';
 import { SpecProblem, UsageError } from '../spec/errors';
-import { loadProjectWithConfig, projectPaths, renderProject, synthProject, SynthResult } from '../synth/project';
+import { projectPaths, synthProject, SynthResult, validateProject } from '../synth/project';
 import { validateNamed } from '../synth/spec-index';
 import { withCommandLock } from './lock';
 
@@ -37,8 +37,7 @@ export function synthRepository(root: string, output: string, options: ProjectCh
  */
 export async function validateRepository(root: string, options: ProjectCheckOptions = {}): Promise<{ releases: number; groups: number; sync?: TransitionReport }> {
   const paths = projectPaths(root);
-  const { releases, groups, config } = loadProjectWithConfig(paths);
-  const files = renderProject(releases, config, groups, options);
+  const { releases, groups, files } = validateProject(paths, options);
   const head = await headDist(paths.root, path.relative(paths.root, paths.distDir) || 'dist', files);
   if (!head) return { releases: releases.length, groups: groups.length };
   const scope = scopeToChange(head, files);

@@ -296,6 +296,42 @@ export interface SynthResult {
  */
 export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, 'onWarning'> = {}): SynthResult {
   checkProject(paths);
+  const writer = beginTree(paths.distDir);
+  try {
+    const { releases, groups, config, rendered } = streamProject(paths, writer, options);
+    // a Namespace that leaves dist/ while another release still lives in it (issue 13, finding 5)
+    const removals = namespaceRemovals(namespacesOnDisk(paths.distDir), rendered);
+    if (removals.length) throw new UsageError(removals.map((r) => namespaceRemovalMessage(r, path.relative(paths.root, paths.distDir) || '.')).join('\n'));
+    for (const [p, c] of renderProjectRoots(releases, config, groups)) writer.add(p, c);
+    writer.commit();
+    return { releases, groups, files: writer.count };
+  } catch (e) {
+    writer.abort();
+    throw e;
+  }
+}
+
+/**
+ * What `validate` checks, as synth does it, without writing: every spec validated, rendered one at a
+ * time and linted, the roots rendered. Returns the files (relative to the dist root) in memory; the
+ * specs' parsed documents are dropped as they are rendered, as in synth (issue 19: peak memory).
+ * @throws SpecError (exit 2) with every problem; UsageError (exit 2) without a releases/ folder
+ */
+export function validateProject(paths: ProjectPaths, options: Pick<RenderOptions, 'onWarning'> = {}): { releases: LoadedRelease[]; groups: LoadedGroup[]; files: Map<string, string> } {
+  checkRoot(paths);
+  const files = new Map<string, string>();
+  const { releases, groups, config } = streamProject(paths, { add: (p, c) => { files.set(p, c); }, read: (p) => files.get(p) }, options);
+  for (const [p, c] of renderProjectRoots(releases, config, groups)) files.set(p, c);
+  return { releases, groups, files };
+}
+
+/**
+ * The loop synth and validate share: cdk8s-canary.yaml and every spec read and validated (all of
+ * them, even after a problem, so one run shows everything to fix), each rendered into `sink` and its
+ * parsed document compacted, then the checks across specs and the lint of every generated object.
+ * @throws SpecError with every problem found
+ */
+function streamProject(paths: ProjectPaths, sink: { add(p: string, c: string): void; read(p: string): string | undefined }, options: Pick<RenderOptions, 'onWarning'>): { releases: LoadedRelease[]; groups: LoadedGroup[]; config: ProjectConfigModel; rendered: Located[] } {
   const specOptions = { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root };
   const renderer = new ProjectRenderer();
   const problems: SpecProblem[] = [];
@@ -303,36 +339,25 @@ export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, '
   try { config = loadProjectConfig(paths.root); } catch (e) { if (!(e instanceof SpecError)) throw e; problems.push(...e.problems); }
   const releases: LoadedRelease[] = [];
   const groups: LoadedGroup[] = [];
-  const writer = beginTree(paths.distDir);
-  try {
-    for (const file of specFiles(paths.releasesDir)) {
-      const r = readSpec(file, specOptions);
-      if ('problems' in r) { problems.push(...r.problems); continue; }
-      if (problems.length) continue; // keep validating, stop building
-      const files = renderer.render(renderable(r));
-      if (!files || renderer.problems.length) continue;
-      for (const [p, c] of files) writer.add(p, c);
-      ('release' in r ? r.release : r.group).source.compact();
-      if ('release' in r) releases.push(r.release); else groups.push(r.group);
-    }
-    problems.push(...renderer.problems);
-    if (config && !problems.length) problems.push(...crossSpecProblems(releases, groups, config));
-    if (problems.length || !config) throw new SpecError(problems);
-    const external = declaredExternal([...releases, ...groups].map((s) => s.source.parsedData));
-    const rendered = renderer.objects();
-    const lint = toProblems(lintObjects(rendered, { external }), (f) => writer.read(f), path.relative(paths.root, paths.distDir) || '.');
-    for (const w of lint.warnings) options.onWarning?.(w);
-    if (lint.errors.length) throw new SpecError(lint.errors);
-    // a Namespace that leaves dist/ while another release still lives in it (issue 13, finding 5)
-    const removals = namespaceRemovals(namespacesOnDisk(paths.distDir), rendered);
-    if (removals.length) throw new UsageError(removals.map((r) => namespaceRemovalMessage(r, path.relative(paths.root, paths.distDir) || '.')).join('\n'));
-    for (const [p, c] of renderProjectRoots(releases, config, groups)) writer.add(p, c);
-    writer.commit();
-  } catch (e) {
-    writer.abort();
-    throw e;
+  for (const file of specFiles(paths.releasesDir)) {
+    const r = readSpec(file, specOptions);
+    if ('problems' in r) { problems.push(...r.problems); continue; }
+    if (problems.length) continue; // keep validating, stop building
+    const files = renderer.render(renderable(r));
+    if (!files || renderer.problems.length) continue;
+    for (const [p, c] of files) sink.add(p, c);
+    ('release' in r ? r.release : r.group).source.compact();
+    if ('release' in r) releases.push(r.release); else groups.push(r.group);
   }
-  return { releases, groups, files: writer.count };
+  problems.push(...renderer.problems);
+  if (config && !problems.length) problems.push(...crossSpecProblems(releases, groups, config));
+  if (problems.length || !config) throw new SpecError(problems);
+  const external = declaredExternal([...releases, ...groups].map((s) => s.source.parsedData));
+  const rendered = renderer.objects();
+  const lint = toProblems(lintObjects(rendered, { external }), (f) => sink.read(f), path.relative(paths.root, paths.distDir) || '.');
+  for (const w of lint.warnings) options.onWarning?.(w);
+  if (lint.errors.length) throw new SpecError(lint.errors);
+  return { releases, groups, config, rendered };
 }
 
 /**
