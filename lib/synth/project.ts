@@ -178,6 +178,8 @@ export class ProjectRenderer {
   private readonly rendered: { readonly json: string; readonly file: string; readonly release: string }[] = [];
   private readonly owners = new Map<string, string>();
   private readonly names = new Map<string, string>();
+  /** The namespaces each release or group renders namespaced objects into (name -> namespaces). */
+  public readonly namespaces = new Map<string, Set<string>>();
 
   /** The files (relative to the dist root), or undefined when it clashes with an earlier one. */
   public render(r: Renderable): Map<string, string> | undefined {
@@ -201,6 +203,11 @@ export class ProjectRenderer {
         throw new Error(`internal: ${o.kind} ${o.metadata.namespace}/${o.metadata.name} of release ${r.model.name} is in folder ${f.path}; an object must live in its folder's namespace (Argo CD's AppProject admits exactly those)`);
       }
       this.rendered.push({ json: JSON.stringify(o), file: `${f.path}/${objectFileName(o)}`, release: r.model.name });
+      if (o.metadata.namespace !== undefined) {
+        const own = this.namespaces.get(r.model.name) ?? new Set<string>();
+        own.add(o.metadata.namespace);
+        this.namespaces.set(r.model.name, own);
+      }
       const key = objectKey(o);
       const owner = this.owners.get(key);
       if (owner !== undefined && owner !== r.file) {
@@ -311,18 +318,37 @@ export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, '
   }
 }
 
+/** What validateProject keeps of the files it renders. */
+export interface ValidateSink {
+  /**
+   * Whether a rendered file is known already (e.g. the same bytes at HEAD): its text is then not
+   * kept, only its path, in `unchanged`. @default - every file's text is kept
+   */
+  readonly known?: (path: string, text: string) => boolean;
+  /** Reads a known file back (for the lint's positions). @default - positions of known files are not shown */
+  readonly readKnown?: (path: string) => string | undefined;
+}
+
 /**
  * What `validate` checks, as synth does it, without writing: every spec validated, rendered one at a
- * time and linted, the roots rendered. Returns the files (relative to the dist root) in memory; the
- * specs' parsed documents are dropped as they are rendered, as in synth (issue 19: peak memory).
+ * time and linted, the roots rendered. The files (relative to the dist root) stay in memory, except
+ * the texts the sink already knows; the specs' parsed documents are dropped as they are rendered, as
+ * in synth (issue 19: peak memory).
+ * @returns the valid specs, the files' texts (not the known ones), the paths of the known files, and
+ *   the namespaces each release renders namespaced objects into
  * @throws SpecError (exit 2) with every problem; UsageError (exit 2) without a releases/ folder
  */
-export function validateProject(paths: ProjectPaths, options: Pick<RenderOptions, 'onWarning'> = {}): { releases: LoadedRelease[]; groups: LoadedGroup[]; files: Map<string, string> } {
+export function validateProject(paths: ProjectPaths, options: Pick<RenderOptions, 'onWarning'> = {}, sink: ValidateSink = {}): {
+  releases: LoadedRelease[]; groups: LoadedGroup[]; files: Map<string, string>; known: Set<string>; namespaces: ReadonlyMap<string, ReadonlySet<string>>;
+} {
   checkRoot(paths);
   const files = new Map<string, string>();
-  const { releases, groups, config } = streamProject(paths, { add: (p, c) => { files.set(p, c); }, read: (p) => files.get(p) }, options);
-  for (const [p, c] of renderProjectRoots(releases, config, groups)) files.set(p, c);
-  return { releases, groups, files };
+  const known = new Set<string>();
+  const add = (p: string, c: string) => { if (sink.known?.(p, c)) known.add(p); else files.set(p, c); };
+  const read = (p: string) => files.get(p) ?? (known.has(p) ? sink.readKnown?.(p) : undefined);
+  const { releases, groups, config, namespaces } = streamProject(paths, { add, read }, options);
+  for (const [p, c] of renderProjectRoots(releases, config, groups)) add(p, c);
+  return { releases, groups, files, known, namespaces };
 }
 
 /**
@@ -331,7 +357,9 @@ export function validateProject(paths: ProjectPaths, options: Pick<RenderOptions
  * parsed document compacted, then the checks across specs and the lint of every generated object.
  * @throws SpecError with every problem found
  */
-function streamProject(paths: ProjectPaths, sink: { add(p: string, c: string): void; read(p: string): string | undefined }, options: Pick<RenderOptions, 'onWarning'>): { releases: LoadedRelease[]; groups: LoadedGroup[]; config: ProjectConfigModel; rendered: Located[] } {
+function streamProject(paths: ProjectPaths, sink: { add(p: string, c: string): void; read(p: string): string | undefined }, options: Pick<RenderOptions, 'onWarning'>): {
+  releases: LoadedRelease[]; groups: LoadedGroup[]; config: ProjectConfigModel; rendered: Located[]; namespaces: ReadonlyMap<string, ReadonlySet<string>>;
+} {
   const specOptions = { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root };
   const renderer = new ProjectRenderer();
   const problems: SpecProblem[] = [];
@@ -357,7 +385,7 @@ function streamProject(paths: ProjectPaths, sink: { add(p: string, c: string): v
   const lint = toProblems(lintObjects(rendered, { external }), (f) => sink.read(f), path.relative(paths.root, paths.distDir) || '.');
   for (const w of lint.warnings) options.onWarning?.(w);
   if (lint.errors.length) throw new SpecError(lint.errors);
-  return { releases, groups, config, rendered };
+  return { releases, groups, config, rendered, namespaces: renderer.namespaces };
 }
 
 /**
