@@ -307,7 +307,7 @@ export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, '
   try {
     const { releases, groups, config, rendered } = streamProject(paths, writer, options);
     // a Namespace that leaves dist/ while another release still lives in it (issue 13, finding 5)
-    const removals = namespaceRemovals(namespacesOnDisk(paths.distDir), rendered);
+    const removals = namespaceRemovals(namespacesOnDisk(paths.distDir, (f, text) => writer.read(f) === text), rendered);
     if (removals.length) throw new UsageError(removals.map((r) => namespaceRemovalMessage(r, path.relative(paths.root, paths.distDir) || '.')).join('\n'));
     for (const [p, c] of renderProjectRoots(releases, config, groups)) writer.add(p, c);
     writer.commit();
@@ -429,8 +429,12 @@ export function synthOneRelease(paths: ProjectPaths, release: LoadedRelease): Ma
   return new Map([...files, ...roots]);
 }
 
-/** The Namespace objects of the dist/ on disk (`<release>/<folder>/namespace-*.yaml`), read as written. */
-export function namespacesOnDisk(distDir: string): Located[] {
+/**
+ * The Namespace objects of the dist/ on disk (`<release>/<folder>/namespace-*.yaml`), read as written.
+ * A file whose bytes `unchanged` says are rendered again as they are is skipped unparsed: its
+ * Namespace stays, so it cannot be a removal (2000 parses at 1000 releases otherwise).
+ */
+export function namespacesOnDisk(distDir: string, unchanged: (file: string, text: string) => boolean = () => false): Located[] {
   const out: Located[] = [];
   const dirs = (d: string) => { try { return fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name); } catch { return []; } };
   for (const release of dirs(distDir)) {
@@ -440,7 +444,9 @@ export function namespacesOnDisk(distDir: string): Located[] {
       try { names = fs.readdirSync(path.join(distDir, release, folder)); } catch { continue; }
       for (const f of names.filter((n) => n.startsWith('namespace-') && n.endsWith('.yaml'))) {
         const file = `${release}/${folder}/${f}`;
-        for (const l of objectsOfTree(new Map([[file, fs.readFileSync(path.join(distDir, file), 'utf8')]])).objects) out.push(l);
+        const text = fs.readFileSync(path.join(distDir, file), 'utf8');
+        if (unchanged(file, text)) continue;
+        for (const l of objectsOfTree(new Map([[file, text]])).objects) out.push(l);
       }
     }
   }
