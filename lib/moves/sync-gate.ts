@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { gateTransition } from '../review/transition-gate';
+import { gateTransition, holdsSyncUnits, wiringOwner } from '../review/transition-gate';
 import { MoveRefusedError } from './errors';
 import { GateContext, GateResult, MoveGate } from './gate';
 
@@ -40,45 +40,23 @@ function wiring(root: string, distPath: string, outputPaths: readonly string[]):
   };
   let releases: Set<string>;
   try { releases = new Set(fs.readdirSync(path.join(root, distPath), { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name)); } catch { releases = new Set(); }
-  const ownerOf = (file: string): string | undefined => {
-    const base = file.replace(/\.ya?ml$/, '');
-    const dash = base.indexOf('-');
-    const rest = dash < 0 ? '' : base.slice(dash + 1); // after the kind (`application-`, `kustomization-`)
-    if (releases.has(rest)) return rest;
-    for (let i = rest.indexOf('-'); i > 0; i = rest.indexOf('-', i + 1)) if (releases.has(rest.slice(0, i))) return rest.slice(0, i);
-    return undefined;
-  };
   const out = new Map<string, string>();
   const read = (dir: string, key: string, engine: string): void => {
     let entries: fs.Dirent[];
     try { entries = fs.readdirSync(path.join(root, distPath, dir), { withFileTypes: true }).filter((e) => !e.name.startsWith('.')); } catch { return; }
     for (const e of entries) {
       if (e.isDirectory()) { read(path.join(dir, e.name), `${key}${e.name}/`, engine); continue; } // a pull cluster's roots
-      const owner = ownerOf(e.name);
+      const owner = wiringOwner(e.name, releases);
       if (owner !== undefined && owner !== engine && (!moved.has(owner) || !inWave(owner, e.name))) continue;
       const file = path.join(root, distPath, dir, e.name);
       if (!fs.statSync(file).isFile()) continue;
       const text = fs.readFileSync(file, 'utf8');
-      if (!syncUnitsIn(text)) continue;
+      if (!holdsSyncUnits(text)) continue;
       out.set(`${key}${e.name}`, text);
     }
   };
   for (const r of ['argocd', 'flux']) read(r, `${r}/`, r);
   return out;
-}
-
-/**
- * Whether a wiring file can hold what the sync model reads from the wiring (lib/review/transition.ts
- * `unitsOf`: Argo CD Applications and ApplicationSets, Flux Kustomizations). Two shared files grow
- * with the number of releases and hold none of it, so the gate does not parse them on every move: the
- * AppProject (one destination per namespace) and kustomize's own `kustomization.yaml` (one resource
- * per release; `kustomize.config.k8s.io`, which no engine syncs as an object).
- */
-function syncUnitsIn(text: string): boolean {
-  const kinds = [...text.matchAll(/^kind:[ \t]*['"]?([A-Za-z]+)/gm)].map((m) => m[1]);
-  if (kinds.length && kinds.every((k) => k === 'AppProject')) return false;
-  if (kinds.length && kinds.every((k) => k === 'Kustomization') && !/^apiVersion:[ \t]*['"]?kustomize\.toolkit\.fluxcd\.io\//m.test(text)) return false;
-  return true;
 }
 
 export const syncGate: MoveGate = {

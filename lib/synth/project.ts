@@ -207,6 +207,8 @@ export class ProjectRenderer {
   private readonly rendered: { readonly json: string; readonly file: string; readonly release: string }[] = [];
   private readonly owners = new Map<string, string>();
   private readonly names = new Map<string, string>();
+  /** The namespaces each release or group renders namespaced objects into (name -> namespaces). */
+  public readonly namespaces = new Map<string, Set<string>>();
 
   /** The files (relative to the dist root), or undefined when it clashes with an earlier one. */
   public render(r: Renderable): Map<string, string> | undefined {
@@ -236,6 +238,11 @@ export class ProjectRenderer {
         const file = `${f.path}/${objectFileName(o)}`;
         if (!r.fleet) this.rendered.push({ json, file, release: r.model.name });
         for (const c of state.clusters) this.rendered.push({ json, file: fleetPath(file, c), release: r.model.name });
+        if (o.metadata.namespace !== undefined) {
+          const own = this.namespaces.get(r.model.name) ?? new Set<string>();
+          own.add(o.metadata.namespace);
+          this.namespaces.set(r.model.name, own);
+        }
         const key = objectKey(o);
         const owner = this.owners.get(key);
         if (owner !== undefined && owner !== r.file) {
@@ -251,9 +258,20 @@ export class ProjectRenderer {
     return clash ? undefined : files;
   }
 
-  /** Every object rendered so far, for the lint (lib/lint). */
+  /**
+   * Every object rendered so far, for the lint (lib/lint). Called once, at the end: it hands the
+   * objects over and forgets their JSON text as it parses it, so text and objects are never both held
+   * whole (synth's peak memory at 1000 releases). Renders after it start a new list.
+   */
   public objects(): Located[] {
-    return this.rendered.map((x) => ({ obj: JSON.parse(x.json) as Located['obj'], file: x.file, release: x.release }));
+    const out: Located[] = new Array(this.rendered.length);
+    for (let i = 0; i < this.rendered.length; i++) {
+      const x = this.rendered[i];
+      out[i] = { obj: JSON.parse(x.json) as Located['obj'], file: x.file, release: x.release };
+      (this.rendered as unknown[])[i] = undefined;
+    }
+    this.rendered.length = 0;
+    return out;
   }
 
   /**
@@ -413,6 +431,73 @@ export interface SynthResult {
  */
 export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, 'onWarning'> = {}): SynthResult {
   checkProject(paths);
+  const writer = beginTree(paths.distDir);
+  try {
+    const { releases, groups, config, renderer } = streamProject(paths, writer, options);
+    // a fleet cluster dropped while it still runs a canary (its folders would be deleted mid-rollout)
+    const dropped = droppedCanaryClusters(paths.distDir, releases);
+    if (dropped.length) throw new SpecError(dropped);
+    // a Namespace that leaves dist/ while another release still lives in it (issue 13, finding 5),
+    // cluster by cluster (a Namespace file rendered again byte for byte is not parsed)
+    const distLabel = path.relative(paths.root, paths.distDir) || '.';
+    const onDisk = clusterScopes(namespacesOnDisk(paths.distDir, (f, text) => writer.read(f) === text));
+    const removals = [...renderer.scopes()].flatMap((scope) => {
+      const cluster = scope.length ? clusterOfScope(scope) : undefined;
+      const before = onDisk.find((x) => x.cluster === cluster)?.objects ?? onDisk.find((x) => x.cluster === undefined)?.objects ?? [];
+      return namespaceRemovals(before, scope);
+    });
+    if (removals.length) throw new UsageError([...new Set(removals.map((r) => namespaceRemovalMessage(r, distLabel)))].join('\n'));
+    for (const [p, c] of renderProjectRoots(releases, config, groups)) writer.add(p, c);
+    writer.commit();
+    return { releases, groups, files: writer.count };
+  } catch (e) {
+    writer.abort();
+    throw e;
+  }
+}
+
+/** What validateProject keeps of the files it renders. */
+export interface ValidateSink {
+  /**
+   * Whether a rendered file is known already (e.g. the same bytes at HEAD): its text is then not
+   * kept, only its path, in `unchanged`. @default - every file's text is kept
+   */
+  readonly known?: (path: string, text: string) => boolean;
+  /** Reads a known file back (for the lint's positions). @default - positions of known files are not shown */
+  readonly readKnown?: (path: string) => string | undefined;
+}
+
+/**
+ * What `validate` checks, as synth does it, without writing: every spec validated, rendered one at a
+ * time and linted, the roots rendered. The files (relative to the dist root) stay in memory, except
+ * the texts the sink already knows; the specs' parsed documents are dropped as they are rendered, as
+ * in synth (issue 19: peak memory).
+ * @returns the valid specs, the files' texts (not the known ones), the paths of the known files, and
+ *   the namespaces each release renders namespaced objects into
+ * @throws SpecError (exit 2) with every problem; UsageError (exit 2) without a releases/ folder
+ */
+export function validateProject(paths: ProjectPaths, options: Pick<RenderOptions, 'onWarning'> = {}, sink: ValidateSink = {}): {
+  releases: LoadedRelease[]; groups: LoadedGroup[]; files: Map<string, string>; known: Set<string>; namespaces: ReadonlyMap<string, ReadonlySet<string>>;
+} {
+  checkRoot(paths);
+  const files = new Map<string, string>();
+  const known = new Set<string>();
+  const add = (p: string, c: string) => { if (sink.known?.(p, c)) known.add(p); else files.set(p, c); };
+  const read = (p: string) => files.get(p) ?? (known.has(p) ? sink.readKnown?.(p) : undefined);
+  const { releases, groups, config, namespaces } = streamProject(paths, { add, read }, options);
+  for (const [p, c] of renderProjectRoots(releases, config, groups)) add(p, c);
+  return { releases, groups, files, known, namespaces };
+}
+
+/**
+ * The loop synth and validate share: cdk8s-canary.yaml and every spec read and validated (all of
+ * them, even after a problem, so one run shows everything to fix), each rendered into `sink` and its
+ * parsed document compacted, then the checks across specs and the lint of every generated object.
+ * @throws SpecError with every problem found
+ */
+function streamProject(paths: ProjectPaths, sink: { add(p: string, c: string): void; read(p: string): string | undefined }, options: Pick<RenderOptions, 'onWarning'>): {
+  releases: LoadedRelease[]; groups: LoadedGroup[]; config: ProjectConfigModel; renderer: ProjectRenderer; namespaces: ReadonlyMap<string, ReadonlySet<string>>;
+} {
   const renderer = new ProjectRenderer();
   const problems: SpecProblem[] = [];
   let config: ProjectConfigModel | undefined;
@@ -421,44 +506,26 @@ export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, '
   const specOptions: LoadOptions = config ? projectSpecOptions(paths, config) : { ...projectSpecOptions(paths), clusters: () => { throw new SpecError([]); } };
   const releases: LoadedRelease[] = [];
   const groups: LoadedGroup[] = [];
-  const writer = beginTree(paths.distDir);
-  try {
-    for (const file of specFiles(paths.releasesDir)) {
-      const r = readSpec(file, specOptions);
-      if ('problems' in r) { problems.push(...r.problems); continue; }
-      if (problems.length) continue; // keep validating, stop building
-      const files = renderer.render(renderable(r));
-      if (!files || renderer.problems.length) continue;
-      for (const [p, c] of files) writer.add(p, c);
-      ('release' in r ? r.release : r.group).source.compact();
-      if ('release' in r) releases.push(r.release); else groups.push(r.group);
-    }
-    problems.push(...renderer.problems);
-    if (config && !problems.length) problems.push(...crossSpecProblems(releases, groups, config));
-    if (problems.length || !config) throw new SpecError(problems);
-    const external = declaredExternal([...releases, ...groups].map((s) => s.source.parsedData));
-    const distLabel = path.relative(paths.root, paths.distDir) || '.';
-    const lint = lintByCluster(renderer, (scope) => toProblems(lintObjects(scope, { external }), (f) => writer.read(f), distLabel));
-    for (const w of lint.warnings) options.onWarning?.(w);
-    if (lint.errors.length) throw new SpecError(lint.errors);
-    // a fleet cluster dropped while it still runs a canary (its folders would be deleted mid-rollout)
-    const dropped = droppedCanaryClusters(paths.distDir, releases);
-    if (dropped.length) throw new SpecError(dropped);
-    // a Namespace that leaves dist/ while another release still lives in it (issue 13, finding 5), cluster by cluster
-    const onDisk = clusterScopes(namespacesOnDisk(paths.distDir));
-    const removals = [...renderer.scopes()].flatMap((scope) => {
-      const cluster = scope.length ? clusterOfScope(scope) : undefined;
-      const before = onDisk.find((s) => s.cluster === cluster)?.objects ?? onDisk.find((s) => s.cluster === undefined)?.objects ?? [];
-      return namespaceRemovals(before, scope);
-    });
-    if (removals.length) throw new UsageError([...new Set(removals.map((r) => namespaceRemovalMessage(r, distLabel)))].join('\n'));
-    for (const [p, c] of renderProjectRoots(releases, config, groups)) writer.add(p, c);
-    writer.commit();
-  } catch (e) {
-    writer.abort();
-    throw e;
+  for (const file of specFiles(paths.releasesDir)) {
+    const r = readSpec(file, specOptions);
+    if ('problems' in r) { problems.push(...r.problems); continue; }
+    if (problems.length) continue; // keep validating, stop building
+    const files = renderer.render(renderable(r));
+    if (!files || renderer.problems.length) continue;
+    for (const [p, c] of files) sink.add(p, c);
+    ('release' in r ? r.release : r.group).source.compact();
+    if ('release' in r) releases.push(r.release); else groups.push(r.group);
   }
-  return { releases, groups, files: writer.count };
+  problems.push(...renderer.problems);
+  if (config && !problems.length) problems.push(...crossSpecProblems(releases, groups, config));
+  if (problems.length || !config) throw new SpecError(problems);
+  const external = declaredExternal([...releases, ...groups].map((s) => s.source.parsedData));
+  const distLabel = path.relative(paths.root, paths.distDir) || '.';
+  // cluster by cluster with fleet releases (ProjectRenderer.scopes): two clusters' copies never meet
+  const lint = lintByCluster(renderer, (scope) => toProblems(lintObjects(scope, { external }), (f) => sink.read(f), distLabel));
+  for (const w of lint.warnings) options.onWarning?.(w);
+  if (lint.errors.length) throw new SpecError(lint.errors);
+  return { releases, groups, config, renderer, namespaces: renderer.namespaces };
 }
 
 /**
@@ -502,8 +569,13 @@ export function synthOneRelease(paths: ProjectPaths, release: LoadedRelease): Ma
   return new Map([...files, ...roots]);
 }
 
-/** The Namespace objects of the dist/ on disk (`<release>/<folder>/namespace-*.yaml`), read as written. */
-export function namespacesOnDisk(distDir: string): Located[] {
+/**
+ * The Namespace objects of the dist/ on disk (`<release>/<folder>/namespace-*.yaml`, a fleet's
+ * `<release>/<cluster>/<folder>/namespace-*.yaml`), read as written.
+ * A file whose bytes `unchanged` says are rendered again as they are is skipped unparsed: its
+ * Namespace stays, so it cannot be a removal (2000 parses at 1000 releases otherwise).
+ */
+export function namespacesOnDisk(distDir: string, unchanged: (file: string, text: string) => boolean = () => false): Located[] {
   const out: Located[] = [];
   const dirs = (d: string) => { try { return fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name); } catch { return []; } };
   const read = (folder: string) => {
@@ -511,7 +583,9 @@ export function namespacesOnDisk(distDir: string): Located[] {
     try { names = fs.readdirSync(path.join(distDir, folder)); } catch { return; }
     for (const f of names.filter((n) => n.startsWith('namespace-') && n.endsWith('.yaml'))) {
       const file = `${folder}/${f}`;
-      for (const l of objectsOfTree(new Map([[file, fs.readFileSync(path.join(distDir, file), 'utf8')]])).objects) out.push(l);
+      const text = fs.readFileSync(path.join(distDir, file), 'utf8');
+      if (unchanged(file, text)) continue;
+      for (const l of objectsOfTree(new Map([[file, text]])).objects) out.push(l);
     }
   };
   for (const release of dirs(distDir)) {
