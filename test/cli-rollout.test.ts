@@ -168,8 +168,8 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
     // WHEN status runs THEN each release gets its block
     const r = await cli(dir, 'status');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('webapp (gatewayApi, releases/webapp.yaml)\n  stable  1.0.0  ghcr.io/example/webapp:1.0.0\n  canary  1.1.0 at 30%  ghcr.io/example/webapp:1.1.0\n  ladder  0% 10% 50% 100%  (off the ladder, after step 2/4)\n  next: step -> 50% (cdk8s-canary step webapp)');
-    expect(r.out).toContain('other (gatewayApi, releases/other.yaml)\n  stable  1.0.0  ghcr.io/example/other:1.0.0\n  canary  none\n  ladder  0% 25% 100%\n  next: start a canary');
+    expect(r.out).toContain('webapp (gatewayApi, releases/webapp.yaml)\n  stable  1.0.0  ghcr.io/example/webapp:1.0.0\n  canary  1.1.0 at 30%  ghcr.io/example/webapp:1.1.0\n  ladder  0% 10% 50% 100%  (off the ladder, after step 2/4)\n  next    step -> 50%: npx cdk8s-canary step webapp');
+    expect(r.out).toContain('other (gatewayApi, releases/other.yaml)\n  stable  1.0.0  ghcr.io/example/other:1.0.0\n  canary  none\n  ladder  0% 25% 100%\n  next    start a canary at 0%: npx cdk8s-canary start other --version VERSION');
     expect(r.out).toMatchSnapshot();
     expect(JSON.parse((await cli(dir, 'status', '--json')).out)).toMatchSnapshot();
   });
@@ -257,7 +257,7 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
   });
 
   test('fails step, set-weight, promote and abort with no canary', async () => {
-    await expectRefused(dir, ['step', 'webapp'], 2, 'error: release webapp has no canary running, so there is nothing to step; start one first: cdk8s-canary start webapp --version V');
+    await expectRefused(dir, ['step', 'webapp'], 2, 'error: release webapp has no canary running, so there is nothing to step; start one first: `npx cdk8s-canary start webapp --version VERSION`');
     await expectRefused(dir, ['promote', 'webapp'], 2, 'nothing to promote');
     await expectRefused(dir, ['abort', 'webapp'], 2, 'nothing to abort');
     await expectRefused(dir, ['set-weight', 'webapp', '5'], 2, 'nothing to set the weight of');
@@ -265,11 +265,11 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
 
   test('fails start while a canary runs, and start without --version', async () => {
     await expectRefused(dir, ['start', 'other', '--version', '2.0.0'], 2, 'error: release other already runs canary 1.1.0 at 25%; promote or abort it first');
-    await expectRefused(dir, ['start', 'webapp'], 2, "error: required option '--version <version>' not specified");
+    await expectRefused(dir, ['start', 'webapp'], 2, "error: start needs the version the canary runs: `npx cdk8s-canary start webapp --version VERSION`");
   });
 
   test('fails for an unknown release', async () => {
-    await expectRefused(dir, ['step', 'guestbook'], 2, "error: unknown release 'guestbook'; use one of other, webapp (see `cdk8s-canary status`)");
+    await expectRefused(dir, ['step', 'guestbook'], 2, "error: unknown release 'guestbook'; releases: other, webapp (see `npx cdk8s-canary status`)");
     await expectRefused(dir, ['status', 'guestbook'], 2, "unknown release 'guestbook'");
   });
 
@@ -339,6 +339,7 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
 
   test('fails outside a git repository', async () => {
     const plain = fs.mkdtempSync(path.join(require('os').tmpdir(), 'cdk8s-canary-plain-'));
+    writeFiles(plain, { 'releases/other.yaml': specText('other', 'canary:\n  version: 1.1.0\n  weight: 25\n') });
     try {
       const r = await cli(plain, 'step', 'other');
       expect(r.code).toBe(2);

@@ -125,7 +125,7 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
     expect(text.out).toMatch(/next +stage 4\/6: all traffic on the canaries; mains upgraded/);
     const json = JSON.parse((await cli(dir, 'status', '--json')).out);
     const g = json.groups.find((x: { name: string }) => x.name === GROUP);
-    expect(g).toMatchObject({ stage: { index: 3, of: 6 }, weight: 30, entry: 'frontend-main', next: expect.stringMatching(/^stage 4\/6/) });
+    expect(g).toMatchObject({ stage: { index: 3, of: 6 }, weight: 30, entry: 'frontend-main', next: { move: 'next', command: 'npx cdk8s-canary next frontend-backend', description: expect.stringMatching(/^stage 4\/6/) } });
   });
 
   test('step and set-weight move the entry split at stage 3, one commit each, changing only weight lines', async () => {
@@ -157,7 +157,7 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
     const head = commits(dir);
     const cases: [string[], RegExp][] = [
       [['abort', GROUP], /no canary runs, nothing to abort/],
-      [['next', 'nope'], /unknown release group 'nope'; groups: frontend-backend/],
+      [['next', 'nope'], /unknown release group 'nope'; releases: webapp; release groups: frontend-backend \(see `npx cdk8s-canary status`\)/],
       [['next', 'webapp'], /webapp is a release, not a release group/],
     ];
     for (const [args, message] of cases) {

@@ -3,9 +3,11 @@
  * review reports. Reads only; unknown revisions and a folder outside any repository are usage
  * errors (exit 2).
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { objectsOfTree } from '../manifests/tree';
 import { UsageError } from '../spec/errors';
+import { cliCommand } from '../spec/hints';
 import { readTree } from '../synth/write';
 import { DiffReport, diffTrees } from './diff';
 import { distAtCommit, mergeBaseWithMain, openRepository, resolveCommit, shortCommit } from './git';
@@ -28,7 +30,10 @@ export interface DistSide {
  */
 export async function distAtRevision(root: string, dist: string, rev: string | undefined, why?: string): Promise<DistSide> {
   const abs = path.resolve(root);
-  if (rev === undefined) return { files: readTree(path.resolve(abs, dist)), label: 'working tree', sha: null };
+  if (rev === undefined) {
+    if (!fs.existsSync(path.resolve(abs, dist))) throw new UsageError(`no ${dist}/ folder in ${abs}: nothing is synthesized yet; run ${cliCommand('synth')} first`);
+    return { files: readTree(path.resolve(abs, dist)), label: 'working tree', sha: null };
+  }
   const git = await openRepository(abs);
   const sha = await resolveCommit(git, rev);
   const short = await shortCommit(git, sha);

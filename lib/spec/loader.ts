@@ -73,6 +73,13 @@ export function loadReleases(dir: string, options: LoadOptions = {}): LoadedRele
 
 /** Loads every spec of a directory, dispatching on `kind`; throws one SpecError with the problems of all files. */
 export function loadSpecs(dir: string, options: LoadOptions = {}): LoadedSpecs {
+  const { releases, groups, problems } = readSpecs(dir, options);
+  if (problems.length) throw new SpecError(problems);
+  return { releases, groups };
+}
+
+/** Every valid spec of a directory, and the problems of the others (names used twice are problems too). */
+export function readSpecs(dir: string, options: LoadOptions = {}): LoadedSpecs & { readonly problems: SpecProblem[] } {
   const problems: SpecProblem[] = [];
   const releases: LoadedRelease[] = [];
   const groups: LoadedGroup[] = [];
@@ -90,8 +97,7 @@ export function loadSpecs(dir: string, options: LoadOptions = {}): LoadedSpecs {
       problems.push(s.source.problem(['name'], `release name '${name}' is already used by ${other.file}`, 'give every release and release group a unique name (it is their dist/ folder)', name));
     } else byName.set(name, s);
   }
-  if (problems.length) throw new SpecError(problems);
-  return { releases, groups };
+  return { releases, groups, problems };
 }
 
 /** Loads and validates one release group file; throws SpecError listing every problem. */

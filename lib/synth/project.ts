@@ -10,7 +10,7 @@ import { lintObjects } from '../lint/rules';
 import { Located } from '../manifests/objects';
 import { routerCheck } from '../routers/registry';
 import { SpecError, SpecProblem, UsageError } from '../spec/errors';
-import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, readSpec, ReleaseCheck, specFiles } from '../spec/loader';
+import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, readSpec, readSpecs, ReleaseCheck, specFiles } from '../spec/loader';
 import { ReleaseModel } from '../spec/model';
 import { defaultProjectConfig, loadProjectConfig, ProjectConfigModel } from '../spec/project-config';
 import { workloadTypes } from '../workloads/registry';
@@ -71,6 +71,15 @@ export function loadProject(paths: ProjectPaths): LoadedRelease[] {
 export function loadProjectSpecs(paths: ProjectPaths): LoadedSpecs {
   checkRoot(paths);
   return loadSpecs(paths.releasesDir, { checks: PROJECT_CHECKS, relativeTo: paths.root });
+}
+
+/**
+ * Like `loadProjectSpecs`, but an invalid spec does not stop the others: returns the valid releases
+ * and groups with the problems of the rest (read-only commands such as `status` report per spec).
+ */
+export function readProjectSpecs(paths: ProjectPaths): LoadedSpecs & { readonly problems: readonly SpecProblem[] } {
+  checkRoot(paths);
+  return readSpecs(paths.releasesDir, { checks: PROJECT_CHECKS, relativeTo: paths.root });
 }
 
 /** The folders of one release group at the stage its spec records (objects, not yet YAML). */

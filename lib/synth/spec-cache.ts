@@ -97,8 +97,19 @@ export function loadProjectFor(paths: ProjectPaths, name: string, cacheFile?: st
   if (cacheFile && (!sameKeys(known, next) || recentlyChanged(next, cache?.written))) {
     writeCache(cacheFile, { version: CACHE_VERSION, fingerprint, written: Date.now(), files: next });
   }
-  if (problems.length) throw new SpecError(problems);
+  if (problems.length) throw otherSpecsError(problems, name);
   return { ...(release ? { release } : {}), names: names.sort(), parsed };
+}
+
+/**
+ * The SpecError of a move's load: when every problem is in another spec than the one moved (`name`),
+ * its intro says so, since a move validates the whole project (`validate` lists the problems too).
+ */
+export function otherSpecsError(problems: readonly SpecProblem[], name: string): SpecError {
+  const own = (f: string) => path.basename(f).replace(/\.ya?ml$/i, '') === name;
+  if (problems.some((p) => own(p.file))) return new SpecError(problems);
+  const files = [...new Set(problems.map((p) => p.file))];
+  return new SpecError(problems, `${name} was not moved: ${files.length === 1 ? `another spec, ${files[0]}, is` : `other specs (${files.join(', ')}) are`} invalid, and every move validates the whole project (releases/ as synth reads it); fix ${files.length === 1 ? 'it' : 'them'} first (or move it out of releases/):`);
 }
 
 function sameKeys(a: Record<string, string>, b: Record<string, string>): boolean {
