@@ -109,10 +109,19 @@ function comment(text: string | undefined, indent: string): string[] {
   return lines.map((l) => `${indent}# ${l}`);
 }
 
-/** The literal default a description states (`Default: 8080.`), when it is a plain scalar or a list of numbers. */
-function statedDefault(description: string | undefined): string | undefined {
-  const m = /Default: (-?\d+|true|false|\[[\d, ]*\])(?=[.;,]?(\s|$))/.exec(description ?? '');
-  return m?.[1];
+/**
+ * The literal default a description states (`Default: 8080.`, `Default: Prefix.`, `Default: [0, 25, 100].`),
+ * when it is one token that the field accepts (a number, true/false, a list of numbers, one of its
+ * enum values, or a string its pattern allows); prose such as `Default: the release name` is not.
+ */
+function statedDefault(description: string | undefined, p: Schema): string | undefined {
+  const m = /Default: ('[^']*'|\[[\d, ]*\]|[^\s;,]+?)(?=[.;,]?(\s|$)|\s\()/.exec(description ?? '');
+  if (!m) return undefined;
+  const token = m[1].replace(/^'(.*)'$/, '$1');
+  if (/^(-?\d+|true|false|\[[\d, ]*\])$/.test(token)) return token;
+  if (Array.isArray(p.enum)) return p.enum.includes(token) ? token : undefined;
+  if (p.type === 'string' && /^[\w./-]+$/.test(token) && (!p.pattern || new RegExp(p.pattern).test(token))) return token;
+  return undefined;
 }
 
 /** YAML text of a filled value after `key:` (scalars and short lists inline, mappings as a block). */
@@ -144,7 +153,7 @@ function objectLines(s0: Schema, base: string, filled: Record<string, unknown>, 
       } else out.push(`${indent}${key}:${valueText(v, indent)}`);
     } else {
       out.push(...comment(desc, indent));
-      const d = statedDefault(desc);
+      const d = statedDefault(desc, p);
       out.push(`${indent}# ${key}:${d !== undefined ? ` ${d}` : ''}`);
     }
   }

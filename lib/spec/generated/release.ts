@@ -345,6 +345,8 @@ export interface HeaderMatch {
 export interface GatewayApiRouterOptions {
   type: 'gatewayApi';
   /**
+   * The Gateways (and listeners) the HTTPRoute attaches to.
+   *
    * @minItems 1
    * @maxItems 32
    */
