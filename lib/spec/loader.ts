@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ajvProblems, closest } from './ajv-problems';
 import { SourceDocument } from './document';
 import { SpecError, SpecProblem } from './errors';
@@ -140,7 +141,7 @@ export function parseGroup(file: string, text: string | Buffer, options: LoadOpt
 
 function parseGroupDocument(parsed: SourceDocument, data: unknown, file: string, shown: string): { group: LoadedGroup } | { problems: SpecProblem[] } {
   const validate = validatorFor('group.schema.json');
-  if (!validate(data)) return { problems: ajvProblems(parsed, data, validate.errors ?? []) };
+  if (!validate(data)) return { problems: withRulesOfPruned(parsed, data, validate, (d) => groupProblems(parsed, d as ReleaseGroupSpec, file)) };
   const spec = data as ReleaseGroupSpec;
   const problems = groupProblems(parsed, spec, file);
   if (problems.length) return { problems };
@@ -157,13 +158,39 @@ export function parseRelease(file: string, text: string | Buffer, options: LoadO
 
 function parseReleaseDocument(parsed: SourceDocument, data: unknown, file: string, shown: string, options: LoadOptions): { release: LoadedRelease } | { problems: SpecProblem[] } {
   const validate = validatorFor('release.schema.json');
-  if (!validate(data)) return { problems: ajvProblems(parsed, data, validate.errors ?? []) };
+  if (!validate(data)) return { problems: withRulesOfPruned(parsed, data, validate, (d) => semanticProblems(parsed, d as ReleaseSpec, file)) };
   const spec = data as ReleaseSpec;
   const problems = semanticProblems(parsed, spec, file);
   if (problems.length) return { problems };
   const release: LoadedRelease = { file: shown, source: parsed, model: toModel(spec, shown) };
   const extra = (options.checks ?? []).flatMap((c) => c(release));
   return extra.length ? { problems: extra } : { release };
+}
+
+/**
+ * The schema's problems of a spec that failed validation, plus the rules beyond the schema when the
+ * only schema errors are unknown fields: those rules then run on the spec without the unknown fields,
+ * so one pass reports a misspelt field and, say, a weight above the total together.
+ */
+function withRulesOfPruned(src: SourceDocument, data: unknown, validate: ValidateFunction, rules: (pruned: unknown) => SpecProblem[]): SpecProblem[] {
+  const errors = [...(validate.errors ?? [])];
+  const problems = ajvProblems(src, data, errors);
+  const pruned = withoutUnknownFields(data, errors);
+  if (pruned === undefined || !validate(pruned)) return problems;
+  const seen = new Set(problems.map((p) => `${p.line}:${p.col}:${p.path}`));
+  return [...problems, ...rules(pruned).filter((p) => !seen.has(`${p.line}:${p.col}:${p.path}`))].sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/** A deep copy of `data` without the fields ajv reported as unknown; undefined when another kind of error is present. */
+function withoutUnknownFields(data: unknown, errors: readonly ErrorObject[]): unknown {
+  if (!errors.length || errors.some((e) => e.keyword !== 'additionalProperties')) return undefined;
+  const copy = JSON.parse(JSON.stringify(data)) as unknown;
+  for (const e of errors) {
+    let target: any = copy;
+    for (const seg of e.instancePath.split('/').slice(1)) target = target?.[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
+    if (target && typeof target === 'object') delete target[String(e.params.additionalProperty)];
+  }
+  return copy;
 }
 
 /** Reads and validates one spec file; returns its problems instead of throwing. */
