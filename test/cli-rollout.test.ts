@@ -282,7 +282,7 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
     const original = fs.readFileSync(spec, 'utf8');
     fs.writeFileSync(spec, `${original}# a local note\n`);
     try {
-      await expectRefused(dir, ['step', 'other'], 2, 'error: uncommitted changes in the paths this move would touch: releases/other.yaml (modified); commit or stash them first (git stash push -- releases/other.yaml dist/other)');
+      await expectRefused(dir, ['step', 'other'], 2, 'error: uncommitted changes in the paths this move would touch: releases/other.yaml (modified); commit them, or stash them first: `git stash push -- releases/other.yaml`');
     } finally {
       fs.writeFileSync(spec, original);
     }
@@ -302,7 +302,7 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
     fs.writeFileSync(f, original.replace('weight: 75', 'weight: 70'));
     git(dir, 'commit', '-q', '-am', 'hand edit of dist');
     try {
-      await expectRefused(dir, ['step', 'other'], 2, 'error: dist/other is not what releases/other.yaml synthesizes (1 file(s) differ: other/httproute-other.yaml); run `cdk8s-canary synth` and commit dist/ first');
+      await expectRefused(dir, ['step', 'other'], 2, 'error: dist/other is not what releases/other.yaml synthesizes (1 file(s) differ: other/httproute-other.yaml); run `npx cdk8s-canary synth` and commit dist/ first');
     } finally {
       git(dir, 'revert', '--no-edit', 'HEAD');
     }
@@ -323,7 +323,7 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
   test('fails on a detached HEAD', async () => {
     git(dir, 'checkout', '-q', '--detach');
     try {
-      await expectRefused(dir, ['step', 'other'], 2, /error: HEAD is detached at [0-9a-f]{7}; every move is a commit on a branch: check one out first \(git switch main\)/);
+      await expectRefused(dir, ['step', 'other'], 2, /error: HEAD is detached at [0-9a-f]{7}; every move is a commit on a branch: check one out first \(`git switch main`\)/);
     } finally {
       git(dir, 'checkout', '-q', 'main');
     }
@@ -333,7 +333,7 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
     const d = require('./support/git-repo').initRepo(require('./support/git-repo').tempDir()) as string;
     writeFiles(d, { 'releases/other.yaml': specText('other', 'canary:\n  version: 1.1.0\n  weight: 25\n') });
     const r = await cli(d, 'step', 'other');
-    expect(r).toMatchObject({ code: 2, err: 'error: branch main has no commit yet; commit releases/ and dist/ first (git add releases dist && git commit)' });
+    expect(r).toMatchObject({ code: 2, err: 'error: branch main has no commit yet; commit releases/ and dist/ first (`git add releases dist && git commit -m "first releases"`; run `npx cdk8s-canary synth` first if dist/ is missing)' });
     expect(git(d, 'status', '--porcelain')).toBe('?? releases/\n');
   });
 
@@ -441,7 +441,7 @@ describe('rollout CLI --push against a bare remote', () => {
     const r = await cli(a, 'step', 'other', '--push');
     // THEN it fails with what happened and how to go on; A's branch and files are as before; the remote has B's step only
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/error: release other changed on origin\/main \([0-9a-f]{7} "other: canary 1\.1\.0 25% -> 50%"\); the move was not pushed and your branch is back at [0-9a-f]{7} as before the command: run `git pull`, check `cdk8s-canary status other`, then move again/);
+    expect(r.err).toMatch(/error: release other changed on origin\/main \([0-9a-f]{7} "other: canary 1\.1\.0 25% -> 50%"\); the move was not pushed and your branch is back at [0-9a-f]{7} as before the command: run `git pull`, check `npx cdk8s-canary status other`, then move again/);
     expect(log(a)).toEqual(before);
     expect(porcelain(a)).toBe('');
     expect(readTree(path.join(a, 'dist'))).toEqual(dist);

@@ -158,7 +158,7 @@ export function checksCheck(release: LoadedRelease): SpecProblem[] {
     for (const name of Object.keys(c.headers ?? {})) {
       if (CREDENTIAL_HEADER.test(name)) {
         out.push(src.problem(['checks', i, 'headers', name], `header '${name}' carries a credential, which would be written into dist/ in plain text`,
-          `check an endpoint that needs no credentials, or pass the header from CI with \`verify --header '${name}: ...'\``, '<hidden>', true));
+          `check an endpoint that needs no credentials, or pass the header from CI: \`npx cdk8s-canary verify RELEASE --url BASE --header '${name}: ...'\``, '<hidden>', true));
       }
     }
   });
