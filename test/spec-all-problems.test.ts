@@ -41,3 +41,25 @@ test('GIVEN a release group with a misspelt field and newVersion equal to versio
   expect(p).toMatch(/colour: unknown field 'colour'/);
   expect(p).toMatch(/newVersion: newVersion is the same as version '1\.1'/);
 });
+
+describe('secrets in comments are refused like secret values (they are committed too)', () => {
+  test.each([
+    ['a password in a URL', '# db: postgres://admin:s3cr3t@db.example.com/shop\n', 19, 1],
+    ['a GitHub token after a value', 'description: shop # token ghp_abcdefghijklmnopqrstuvwxyz0123456789\n', 19, 19],
+  ])('fails a comment holding %s, at its position, never echoed', (_what, extra, line, col) => {
+    const text = specText('shop', extra);
+    const p = problems(text);
+    expect(p).toEqual([expect.stringMatching(new RegExp(`^releases/shop\\.yaml:${line}:${col}: comment looks like .*; comments are committed to git in clear text too \\(got "<hidden>"\\); remove it`))]);
+    expect(p.join('\n')).not.toMatch(/s3cr3t|ghp_/);
+  });
+
+  test('GIVEN # inside a quoted value or a block scalar THEN it is not a comment and the rules for values apply', () => {
+    expect(problems(specText('shop', 'description: "see # postgres://example.com/db"\n'))).toEqual([]);
+  });
+
+  test('fails a secret in a comment of cdk8s-canary.yaml', () => {
+    const { parseProjectConfig } = require('../lib/spec/project-config') as typeof import('../lib/spec/project-config');
+    const r = parseProjectConfig('cdk8s-canary.yaml', 'apiVersion: canary.cdk8s.io/v1alpha1\nkind: Project\n# clone with https://bot:hunter22@git.example.com/x.git\n');
+    expect('problems' in r && r.problems.map(formatProblem)).toEqual([expect.stringMatching(/^cdk8s-canary\.yaml:3:1: comment looks like a password in a URL/)]);
+  });
+});

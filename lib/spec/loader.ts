@@ -5,6 +5,7 @@ import { ajvProblems, closest } from './ajv-problems';
 import { SourceDocument } from './document';
 import { SpecError, SpecProblem } from './errors';
 import { ReleaseGroupSpec } from './generated/group';
+import { secretCommentProblems } from './comment-secrets';
 import { SECRET_NAME, secretKind } from './secrets';
 import { ReleaseSpec } from './generated/release';
 import { GroupModel, groupProblems, toGroupModel } from './group';
@@ -121,6 +122,19 @@ export function parseSpec(file: string, text: string | Buffer, options: LoadOpti
   const shown = display(file, options);
   const parsed = SourceDocument.parse(shown, Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'));
   if (Array.isArray(parsed)) return { problems: parsed };
+  return withCommentSecrets(parsed, parseSpecDocument(parsed, file, shown, options));
+}
+
+/** Adds the comments that look like secrets (they are committed too) to a parse result's problems. */
+function withCommentSecrets<T extends object>(parsed: SourceDocument, r: T | { problems: SpecProblem[] }): T | { problems: SpecProblem[] } {
+  const secrets = secretCommentProblems(parsed.file, parsed.text);
+  if (!secrets.length) return r;
+  const problems = 'problems' in r ? [...r.problems, ...secrets] : secrets;
+  return { problems: problems.sort((a, b) => a.line - b.line || a.col - b.col) };
+}
+
+function parseSpecDocument(parsed: SourceDocument, file: string, shown: string, options: LoadOptions):
+  { release: LoadedRelease } | { group: LoadedGroup } | { problems: SpecProblem[] } {
   const data = parsed.parsedData as { kind?: unknown } | null;
   const kind = data && typeof data === 'object' && !Array.isArray(data) ? data.kind : undefined;
   if (typeof kind === 'string' && !(kind in SPEC_KINDS)) {
@@ -153,7 +167,7 @@ export function parseRelease(file: string, text: string | Buffer, options: LoadO
   const shown = display(file, options);
   const parsed = SourceDocument.parse(shown, Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'));
   if (Array.isArray(parsed)) return { problems: parsed };
-  return parseReleaseDocument(parsed, parsed.parsedData, file, shown, options);
+  return withCommentSecrets(parsed, parseReleaseDocument(parsed, parsed.parsedData, file, shown, options));
 }
 
 function parseReleaseDocument(parsed: SourceDocument, data: unknown, file: string, shown: string, options: LoadOptions): { release: LoadedRelease } | { problems: SpecProblem[] } {
