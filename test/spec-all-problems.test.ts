@@ -63,3 +63,10 @@ describe('secrets in comments are refused like secret values (they are committed
     expect('problems' in r && r.problems.map(formatProblem)).toEqual([expect.stringMatching(/^cdk8s-canary\.yaml:3:1: comment looks like a password in a URL/)]);
   });
 });
+
+test('fails router.cookie written as a mapping (like router.header), saying what the string means', () => {
+  const text = specText('shop').replace(/router:\n[\s\S]*$/, 'router:\n  type: nginx\n  host: shop.example.com\n  cookie: {name: canary}\n');
+  expect(problems(text)).toEqual([
+    "releases/shop.yaml:17:11: router.cookie: must be a string (got a mapping); write the cookie's name as a string, e.g. 'cookie: canary' (requests with canary=always reach the canary; unlike header there is no value or pattern to set)",
+  ]);
+});
