@@ -152,8 +152,8 @@ describe('cdk8s-canary diff between the S3 stages (real group synthesis, real gi
   test('stage 3 -> 4 sends everything to the canaries and upgrades the mains to 1.2', async () => {
     const r = await between(3, 4);
     expect(moves(r)).toEqual([
-      'Route backend-main/backend-main: backend-main 1.1 100% / 1.2 0% -> 0% / 100%',
       'Route frontend-main/frontend-main: frontend-main 1.1 70% / 1.2 30% -> 0% / 100%; backend-main 1.1 70% / 1.2 30% -> 0% / 100%',
+      'Route backend-main/backend-main: backend-main 1.1 100% / 1.2 0% -> 0% / 100%',
     ]);
     expect(r.versions.filter((v) => v.summary).map((v) => `${v.object}: ${v.summary}`)).toEqual([
       'DeploymentConfig backend-main/backend-main: 1.1 -> 1.2', 'DeploymentConfig frontend-main/frontend-main: 1.1 -> 1.2',
@@ -179,8 +179,8 @@ describe('cdk8s-canary diff between the S3 stages (real group synthesis, real gi
   test('abort from stage 3 moves the entry back to 1.1 and removes both canaries', () => {
     const [r] = diffTrees(s3Stage(3), s3Stage(1));
     expect(moves(r)).toEqual([
-      'Route backend-main/backend-main-canary: entry point removed (was backend-main 1.2 100%)',
       'Route frontend-main/frontend-main: frontend-main 1.1 70% / 1.2 30% -> 100% / 0%; backend-main 1.1 70% / 1.2 30% -> 100% / 0%',
+      'Route backend-main/backend-main-canary: entry point removed (was backend-main 1.2 100%)',
     ]);
     expect(r.removed.length).toBe(9);
   });
@@ -277,6 +277,7 @@ describe('diff details', () => {
 
   test('fails with exit code 2 outside a git repository', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-canary-nogit-'));
+    fs.mkdirSync(path.join(dir, 'releases'));
     try {
       const r = await diffJson(dir, 'HEAD~1', 'HEAD');
       expect(r.code).toBe(2);

@@ -43,9 +43,18 @@ class TrafficGraph {
     this.ix = new ObjectIndex(objects);
   }
 
+  /**
+   * Every entry point, the ones users reach first: an entry point that a workload in dist/ calls
+   * (a backend's Route, read from the frontend's ConfigMap) comes after the ones nothing calls, in
+   * the readers' order otherwise.
+   */
   public entries(): EntryTraffic[] {
-    return ENTRY_POINT_READERS.flatMap((r) => r.entryPoints?.(this.ix) ?? []).map((e) => this.entry(e));
+    const all = ENTRY_POINT_READERS.flatMap((r) => r.entryPoints?.(this.ix) ?? []).map((e) => this.entry(e));
+    return [...all.filter((e) => !this.calledHosts.has(e.host)), ...all.filter((e) => this.calledHosts.has(e.host))];
   }
+
+  /** Hosts some workload calls (filled while entries are expanded). */
+  private readonly calledHosts = new Set<string>();
 
   private entry(e: EntryPoint): EntryTraffic {
     const notes = [...e.split.notes];
@@ -95,6 +104,7 @@ class TrafficGraph {
         for (const call of this.callsOf(w)) {
           const split = this.resolve(call.host, call.path, w.obj.metadata.namespace ?? '');
           if (!split) continue;
+          this.calledHosts.add(call.host);
           const calls = split.backends.map((x) => ({ ...x, share: x.share * flow.share, via: `${v.app} ${v.version} ${call.via} -> ${x.via}` }));
           out.push(...this.expand(calls, hop + 1, next, notes, flow));
         }
