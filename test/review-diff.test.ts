@@ -303,3 +303,33 @@ describe('diff of kustomize files and Flux Kustomizations', () => {
     expect([r.changed, r.removed]).toEqual([[], []]);
   });
 });
+
+describe('diff of the S2 promote (issue 20, item 8): no noise from the tester rule or the checks Job', () => {
+  const workshop = (stable: string, canary?: { version: string; weight: number }) => stateOf('workshop', (doc) => {
+    doc.setIn(['stable', 'version'], stable);
+    if (canary) doc.set('canary', doc.createNode(canary));
+  }).files;
+
+  test('GIVEN the canary at 25% WHEN promoted THEN the rule keeps its identity: one weight, the canary backend, the tester rule, and nothing under other changes', () => {
+    const [r] = diffTrees(workshop('1.0.0', { version: '1.1.0', weight: 25 }), workshop('1.1.0'));
+    expect(r.release).toBe('workshop');
+    const fields = r.weightFields.flatMap((o) => o.fields.map((f) => `${o.object} ${f.path} ${f.before === undefined ? 'added' : f.after === undefined ? 'removed' : 'changed'}`));
+    expect(fields).toEqual([
+      'HTTPRoute workshop/workshop spec.rules[0].backendRefs[0].weight changed',
+      'HTTPRoute workshop/workshop spec.rules[0].backendRefs[1] removed',
+      'HTTPRoute workshop/workshop spec.rules[0] removed',
+    ]);
+    expect(r.changed).toEqual([]);
+    const md = renderDiffMarkdown({ base: { rev: 'a', label: 'a' }, head: { rev: 'b', label: 'b' }, releases: [r] });
+    expect(md).toContain('- tester field: HTTPRoute workshop/workshop `spec.rules[0]` removed (was {"backendRefs":[{"name":"workshop-canary"');
+    expect(md).not.toContain('Other changes');
+  });
+
+  test('THEN the removed checks Job is named as the smoke checks, not as an app running curl', () => {
+    const [r] = diffTrees(workshop('1.0.0', { version: '1.1.0', weight: 25 }), workshop('1.1.0'));
+    const job = r.removed.find((o) => o.object.startsWith('Job '));
+    expect(job).toEqual({ object: 'Job workshop-canary/workshop-checks-1-1-0', file: 'workshop/workshop-canary-checks/job-workshop-checks-1-1-0.yaml', role: 'smoke checks of workshop' });
+    const md = renderDiffMarkdown({ base: { rev: 'a', label: 'a' }, head: { rev: 'b', label: 'b' }, releases: [r] });
+    expect(md).toContain('- Job workshop-canary/workshop-checks-1-1-0 (smoke checks of workshop) `workshop/workshop-canary-checks/job-workshop-checks-1-1-0.yaml`');
+  });
+});
