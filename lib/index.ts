@@ -6,6 +6,8 @@ export * from './spec/generated/release';
 export * from './routers/router';
 export * from './routers/registry';
 export * from './routers/gateway-api';
+export * from './routers/grpc-route';
+export * from './routers/nginx-migration';
 export * from './routers/istio';
 export * from './routers/nginx';
 export * from './workloads/labels';

@@ -170,6 +170,15 @@ const CASES: readonly Case[] = [
   { name: 'header routing on an OpenShift Route (a Route matches host and path only)',
     files: { 'releases/shop.yaml': SHOP.replace('  canary: shop-canary\n', '').replace(/router:\n[\s\S]*$/, 'router:\n  type: openshiftRoute\n  domain: apps.example.com\n  header:\n    name: X-Canary\n') },
     at: { file: 'releases/shop.yaml', find: 'header:', field: 'router.header' }, says: /an openshift route cannot route by header: it matches on host and path only/ },
+  // Gateway API: GRPCRoute, mirror, moving off ingress-nginx (issue 18)
+  { name: 'a cookie tester on a GRPCRoute (gRPC clients send no cookies)', files: { 'releases/shop.yaml': `${SHOP.replace('type: gatewayApi', 'type: grpcRoute')}  cookie: tester\n` },
+    at: { file: 'releases/shop.yaml', find: 'cookie:', field: 'router.cookie' }, says: /router grpcRoute cannot route by cookie: gRPC clients send no cookies \(got "tester"\); use router\.header/ },
+  { name: 'a mirror share on a v1beta1 HTTPRoute (an older CRD would mirror every request)', files: { 'releases/shop.yaml': `${SHOP}  apiVersion: v1beta1\n  mirror:\n    percent: 10\n` },
+    at: { file: 'releases/shop.yaml', find: 'mirror:', field: 'router.mirror' }, says: /router gatewayApi cannot mirror a share of requests with apiVersion v1beta1/ },
+  { name: 'an unacknowledged NGINX cookie canary while moving to the Gateway API',
+    files: { 'releases/shop.yaml': SHOP.replace(/router:\n[\s\S]*$/, 'router:\n  type: nginx\n  host: shop.example.com\n  cookie: tester\n  migrateTo:\n    gatewayApi:\n      parentRefs:\n        - name: public\n') },
+    at: { file: 'releases/shop.yaml', find: 'tester', field: 'router.cookie' }, says: /carries this only implementation-specifically: canary-by-cookie .*listing 'cookie' in router\.migrateTo\.acknowledged/ },
+  { name: 'migrate of a release that is not moving off ingress-nginx', args: ['migrate', 'shop'], says: /^error: release shop is not moving off ingress-nginx \(router gatewayApi\); migrate drops the NGINX side/ },
   // Release groups (scenario S3)
   { name: 'a release group whose call graph has a cycle', files: { 'releases/fb.yaml': `${GROUP}    calls:\n      - app: frontend-main\n        configKey: frontendmain.url\n` },
     at: { file: 'releases/fb.yaml', find: 'frontend-main\n        configKey: frontendmain', field: 'apps[1].calls[0].app' }, says: /call graph has a cycle: backend-main -> frontend-main -> backend-main|call graph has a cycle: frontend-main -> backend-main -> frontend-main/ },

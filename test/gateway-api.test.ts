@@ -46,20 +46,32 @@ describe('Gateway API reference release (canary at 25%)', () => {
     expect(r.spec.hostnames).toEqual(['guestbook-gw.example.com']);
     expect(quarter.objects.filter((o) => o.kind === 'HTTPRoute')).toHaveLength(1);
     expect(weightsOf(quarter)).toEqual([['guestbook', 75], ['guestbook-canary', 25]]);
-    expect(r.spec.rules.at(-1).backendRefs[1]).toEqual({ name: 'guestbook-canary', namespace: CANARY, port: 80, weight: 25 });
+    // the fields the API server defaults are written out (group, kind), so Argo CD's diff stays clean
+    expect(r.spec.rules.at(-1).backendRefs[1]).toEqual({ group: '', kind: 'Service', name: 'guestbook-canary', namespace: CANARY, port: 80, weight: 25 });
   });
 
-  test('a header rule before the weighted rule sends testers to the canary only', () => {
-    const [tester, weighted] = route(quarter).spec.rules;
-    expect(tester.matches).toEqual([{ path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'X-Canary', value: 'always' }] }]);
-    expect(tester.backendRefs).toEqual([{ name: 'guestbook-canary', namespace: CANARY, port: 80, weight: 1 }]);
-    // the weighted rule matches the same path without headers, so the header rule is more specific
+  test('header rules before the weighted rule: always -> canary only, never -> stable only (ingress-nginx semantics)', () => {
+    const [always, never, weighted] = route(quarter).spec.rules;
+    expect(always.matches).toEqual([{ path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'X-Canary', value: 'always' }] }]);
+    expect(always.backendRefs).toEqual([{ group: '', kind: 'Service', name: 'guestbook-canary', namespace: CANARY, port: 80, weight: 1 }]);
+    expect(never.matches).toEqual([{ path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'X-Canary', value: 'never' }] }]);
+    expect(never.backendRefs).toEqual([{ group: '', kind: 'Service', name: 'guestbook', port: 80, weight: 1 }]);
+    // the weighted rule matches the same path without headers, so each header rule is more specific
     expect(weighted.matches).toEqual([{ path: { type: 'PathPrefix', value: '/' } }]);
+    expect(route(quarter).spec.rules).toHaveLength(3);
+  });
+
+  test('a header value gives one Exact rule to the canary and no never rule', () => {
+    const s = stateOf(R, (d) => { d.setIn(['router', 'header'], d.createNode({ name: 'X-Tester', value: 'qa' })); });
+    const rules = route(s).spec.rules;
+    expect(rules).toHaveLength(2);
+    expect(rules[0].matches[0].headers).toEqual([{ type: 'Exact', name: 'X-Tester', value: 'qa' }]);
   });
 
   test('a header pattern becomes a RegularExpression match', () => {
     const s = stateOf(R, (d) => { d.setIn(['router', 'header'], d.createNode({ name: 'X-Tester', pattern: '^(alice|bob)$' })); });
     expect(route(s).spec.rules[0].matches[0].headers).toEqual([{ type: 'RegularExpression', name: 'X-Tester', value: '^(alice|bob)$' }]);
+    expect(route(s).spec.rules).toHaveLength(2);
     expect(validateObject(route(s))).toEqual([]);
   });
 
@@ -90,7 +102,7 @@ describe('Gateway API reference release (canary at 25%)', () => {
 });
 
 describe('Gateway API states', () => {
-  test('first release: one backend with the whole weight, no header rule, no ReferenceGrant, canary namespace empty', () => {
+  test('first release: one backend with the whole weight, no header rules, no ReferenceGrant, canary namespace empty', () => {
     expect(route(first).spec.rules).toHaveLength(1);
     expect(weightsOf(first)).toEqual([['guestbook', 100]]);
     expect(inventory(first, `${R}/${CANARY}`)).toEqual(['kustomization.yaml', `namespace-${CANARY}.yaml`]);

@@ -178,7 +178,7 @@ describe('cdk8s-canary verify', () => {
       ['a malformed header', {}, ['shop', '--url', 'http://127.0.0.1:9', '-H', 'Host shop'], /^error: --header must be 'Name: value' on one line \(got "Host shop"\)/],
       ['an unknown release', {}, ['blog', '--url', 'http://127.0.0.1:9'], /^error: unknown release 'blog'; releases: shop \(see `npx cdk8s-canary status`\)$/],
       ['a router without a tester header', { header: '' }, ['shop', '--url', 'http://127.0.0.1:9'],
-        /^error: BASE would reach the canary of release shop only by weight: router gatewayApi has no tester header \(router\.header in the spec\); or pass --direct when BASE reaches the canary itself \(e\.g\. kubectl port-forward -n shop-canary deploy\/shop-canary 8080:8080\)$/],
+        /^error: BASE would reach the canary of release shop only by weight: router gatewayApi has no tester header or cookie \(router\.header or router\.cookie in the spec\); or pass --direct when BASE reaches the canary itself \(e\.g\. kubectl port-forward -n shop-canary deploy\/shop-canary 8080:8080\)$/],
       ['a pattern tester header without a value', { header: '  header:\n    name: X-Canary\n    pattern: "^beta-.*"\n' }, ['shop', '--url', 'http://127.0.0.1:9'],
         /^error: the tester header X-Canary of release shop matches the pattern "\^beta-\.\*", so verify cannot choose its value; pass --header 'X-Canary: <a value matching it>'$/],
       ['a pattern tester header with a value that does not match', { header: '  header:\n    name: X-Canary\n    pattern: "^beta-.*"\n' }, ['shop', '--url', 'http://127.0.0.1:9', '-H', 'x-canary: alpha'],

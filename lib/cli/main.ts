@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import * as group from './commands/group';
+import * as migrate from './commands/migrate';
 import * as review from './commands/review';
 import * as rollout from './commands/rollout';
 import * as scaffold from './commands/new';
@@ -20,6 +21,7 @@ const COMMANDS: readonly { register(program: Command, ctx: CliContext): void }[]
   synth,
   status,
   rollout,
+  migrate,
   verify,
   group,
   review,

@@ -6,6 +6,7 @@ import {
   at, groupOf, ingressClassOf, ingressPaths, isCanaryIngress, isClusterHost, isRecord, labelsText, listAt, Located, mapAt,
   Manifest, matchesLabelSelector, ObjectIndex, podLabelsOf, podTemplatePath, refOf, serviceHasPort, serviceOfHost, servicePorts,
 } from '../manifests/objects';
+import { entryPointParityRule } from './entry-point-parity';
 import { ExternalRefs, NO_EXTERNALS } from './external';
 
 export type Severity = 'error' | 'warning';
@@ -137,7 +138,7 @@ function checkServiceRef(ix: ObjectIndex, ext: ExternalRefs, from: Located, fiel
   return [];
 }
 
-/** Every Ingress, HTTPRoute and OpenShift Route backend Service exists (with the port asked for). */
+/** Every Ingress, HTTPRoute, GRPCRoute (weighted and mirror backends) and OpenShift Route backend Service exists (with the port asked for). */
 export const backendServiceRule: LintRule = (ix, ext) => {
   const out: LintFinding[] = [];
   for (const ing of ix.ofKind('Ingress')) {
@@ -147,23 +148,26 @@ export const backendServiceRule: LintRule = (ix, ext) => {
       out.push(...checkServiceRef(ix, ext, ing, p.field, 'backend-service', ns, p.service.name, p.service.port, `sends ${p.host}${p.path} to`));
     }
   }
-  for (const hr of ix.ofKind('HTTPRoute')) {
+  for (const hr of [...ix.ofKind('HTTPRoute'), ...ix.ofKind('GRPCRoute')].filter((h) => groupOf(h.obj) === 'gateway.networking.k8s.io')) {
     const ns = hr.obj.metadata.namespace ?? '';
-    listAt(hr.obj, 'spec', 'rules').forEach((r, i) => listAt(r, 'backendRefs').forEach((b, j) => {
-      const kind = (at(b, 'kind') as string | undefined) ?? 'Service';
-      const group = (at(b, 'group') as string | undefined) ?? '';
-      if (kind !== 'Service' || group !== '') return;
-      const name = String(at(b, 'name'));
-      const target = (at(b, 'namespace') as string | undefined) ?? ns;
-      const port = at(b, 'port') as number | undefined;
-      const field = ['spec', 'rules', i, 'backendRefs', j, 'name'];
-      out.push(...checkServiceRef(ix, ext, hr, field, 'backend-service', target, name, port, 'sends traffic to'));
-      if (target !== ns && ix.service(target, name) && !referenceGrantAllows(ix, ns, target, name)) {
-        out.push(find('backend-reference-grant', hr, ['spec', 'rules', i, 'backendRefs', j, 'namespace'],
-          `${refOf(hr.obj)} refers to Service ${target}/${name} in another namespace, but no ReferenceGrant in namespace ${target} allows HTTPRoutes of namespace ${ns} to reach it`,
-          `add a ReferenceGrant in namespace ${target} from HTTPRoute (namespace ${ns}) to Service ${name}`, { related: `Service ${target}/${name}`, value: target }));
+    const kind = hr.obj.kind;
+    listAt(hr.obj, 'spec', 'rules').forEach((r, i) => {
+      // weighted backendRefs, and the backends of RequestMirror filters
+      const refs: { b: unknown; field: (string | number)[] }[] = listAt(r, 'backendRefs').map((b, j) => ({ b, field: ['spec', 'rules', i, 'backendRefs', j] }));
+      listAt(r, 'filters').forEach((f, k) => { if (isRecord(at(f, 'requestMirror', 'backendRef'))) refs.push({ b: at(f, 'requestMirror', 'backendRef'), field: ['spec', 'rules', i, 'filters', k, 'requestMirror', 'backendRef'] }); });
+      for (const { b, field } of refs) {
+        if (((at(b, 'kind') as string | undefined) ?? 'Service') !== 'Service' || ((at(b, 'group') as string | undefined) ?? '') !== '') continue;
+        const name = String(at(b, 'name'));
+        const target = (at(b, 'namespace') as string | undefined) ?? ns;
+        const port = at(b, 'port') as number | undefined;
+        out.push(...checkServiceRef(ix, ext, hr, [...field, 'name'], 'backend-service', target, name, port, field.includes('requestMirror') ? 'mirrors requests to' : 'sends traffic to'));
+        if (target !== ns && ix.service(target, name) && !referenceGrantAllows(ix, kind, ns, target, name)) {
+          out.push(find('backend-reference-grant', hr, [...field, 'namespace'],
+            `${refOf(hr.obj)} refers to Service ${target}/${name} in another namespace, but no ReferenceGrant in namespace ${target} allows ${kind}s of namespace ${ns} to reach it`,
+            `add a ReferenceGrant in namespace ${target} from ${kind} (namespace ${ns}) to Service ${name}`, { related: `Service ${target}/${name}`, value: target }));
+        }
       }
-    }));
+    });
   }
   for (const rt of ix.ofKind('Route').filter((r) => groupOf(r.obj) === 'route.openshift.io')) {
     const ns = rt.obj.metadata.namespace ?? '';
@@ -186,9 +190,9 @@ export const backendServiceRule: LintRule = (ix, ext) => {
   return out;
 };
 
-function referenceGrantAllows(ix: ObjectIndex, fromNs: string, toNs: string, name: string): boolean {
+function referenceGrantAllows(ix: ObjectIndex, kind: string, fromNs: string, toNs: string, name: string): boolean {
   return ix.ofKind('ReferenceGrant', toNs).some((g) =>
-    listAt(g.obj, 'spec', 'from').some((f) => at(f, 'kind') === 'HTTPRoute' && at(f, 'namespace') === fromNs && at(f, 'group') === 'gateway.networking.k8s.io')
+    listAt(g.obj, 'spec', 'from').some((f) => at(f, 'kind') === kind && at(f, 'namespace') === fromNs && at(f, 'group') === 'gateway.networking.k8s.io')
     && listAt(g.obj, 'spec', 'to').some((t) => at(t, 'kind') === 'Service' && (at(t, 'group') ?? '') === '' && (at(t, 'name') === undefined || at(t, 'name') === name)));
 }
 
@@ -368,5 +372,5 @@ export const configRefsRule: LintRule = (ix, ext) => {
 
 /** Every rule, in the order findings are reported. */
 export const LINT_RULES: readonly LintRule[] = [
-  serviceSelectorRule, networkPolicyRule, backendServiceRule, istioRule, canaryIngressRule, configRefsRule,
+  serviceSelectorRule, networkPolicyRule, backendServiceRule, istioRule, canaryIngressRule, configRefsRule, entryPointParityRule,
 ];

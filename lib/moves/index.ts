@@ -21,5 +21,6 @@ export * from './engine';
 export * from './release';
 export * from './group';
 export * from './status';
+export * from './migrate';
 export * from './synth';
 export * from './verify';

@@ -37,7 +37,9 @@ export interface MoveContext {
  */
 export type MoveSubject =
   | { readonly kind: 'release'; readonly release: LoadedRelease; readonly after: LoadedRelease; readonly move: Move }
-  | { readonly kind: 'group'; readonly group: LoadedGroup; readonly after: LoadedGroup; readonly move: GroupMove };
+  | { readonly kind: 'group'; readonly group: LoadedGroup; readonly after: LoadedGroup; readonly move: GroupMove }
+  /** `migrate`: the release's router section is replaced (nginx -> gatewayApi); its rollout state is unchanged. */
+  | { readonly kind: 'migration'; readonly release: LoadedRelease; readonly after: LoadedRelease; readonly from: string; readonly to: string };
 
 /** A kind of move: loads what it moves. */
 export interface MoveKind {

@@ -19,6 +19,8 @@ export interface ReleaseStatus {
   readonly name: string;
   readonly file: string;
   readonly router: string;
+  /** The router the release is moving to (`router.migrateTo`, e.g. `gatewayApi`): both carry its traffic until `migrate`. @default - absent */
+  readonly migratingTo?: string;
   readonly weightTotal: number;
   /** The ladder's weights. */
   readonly ladder: readonly number[];
@@ -125,6 +127,7 @@ export async function releaseStatus(r: LoadedRelease, root: string, git: Git | u
     name: m.name,
     file: r.file,
     router: m.router.type,
+    ...(m.router.type === 'nginx' && m.router.migrateTo ? { migratingTo: 'gatewayApi' } : {}),
     weightTotal: m.weightTotal,
     ladder: m.steps.map((s) => s.weight),
     stable: { version: m.stable.version, image: m.stable.image },

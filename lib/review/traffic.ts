@@ -15,3 +15,5 @@
 export type { EntryTraffic, Flow, TesterPath, TrafficReport } from './traffic/model';
 export { computeTraffic, entriesOf, targetOf } from './traffic/graph';
 export { columns, entryLabel, pct, renderTrafficText, summarize, summaryLine } from './traffic/render';
+export { entryDifferences, entryPairs } from './traffic/entry-pairs';
+export type { EntryPair } from './traffic/entry-pairs';

@@ -3,3 +3,4 @@ export * from './state';
 export * from './moves';
 export * from './soak';
 export * from './edit';
+export * from './edit-section';

@@ -4,6 +4,7 @@ import { NginxRouterOptions } from '../spec/generated/release';
 import { LoadedRelease } from '../spec/loader';
 import { ReleaseModel } from '../spec/model';
 import { releaseLabels } from '../workloads/labels';
+import { addMigrationRoute, migrationProblems } from './nginx-migration';
 import { RouterContext, TrafficRouter } from './router';
 
 /** ingress-nginx's default annotation prefix (`--annotations-prefix`). */
@@ -49,6 +50,7 @@ const ann = (suffix: string): string => `${NGINX_PREFIX}/${suffix}`;
  * `canary-by-cookie` when the spec asks). Without a canary there is no canary Ingress at all, so
  * the production Ingress never changes across states and never carries `canary: "false"` (which
  * the admission webhook treats as a second main Ingress for the same host/path).
+ * With `router.migrateTo.gatewayApi` the release also gets the equivalent HTTPRoute (./nginx-migration.ts).
  */
 export class NginxRouter implements TrafficRouter {
   public readonly type = 'nginx';
@@ -98,6 +100,7 @@ export class NginxRouter implements TrafficRouter {
       out.push(src.problem(['router', opts.canaryIngressName !== undefined ? 'canaryIngressName' : 'ingressName'], 'the production and the canary ingress have the same name in the same namespace',
         'give the canary ingress another name (router.canaryIngressName) or the canary its own namespace', canaryIngressNameOf(m)));
     }
+    out.push(...migrationProblems(release));
     return out;
   }
 
@@ -118,6 +121,8 @@ export class NginxRouter implements TrafficRouter {
         rules: [ingressRule(m, m.stable.serviceName)],
       },
     });
+    // Moving off ingress-nginx: the HTTPRoute with the same weights (./nginx-migration.ts).
+    addMigrationRoute(ctx);
     if (!m.canary) return;
     const canaryName = canaryIngressNameOf(m);
     new k8s.KubeIngress(ctx.chartFor(m.canary.namespace), `ingress-${canaryName}`, {

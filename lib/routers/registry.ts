@@ -1,6 +1,7 @@
 import { SpecProblem } from '../spec/errors';
 import { LoadedRelease } from '../spec/loader';
 import { GatewayApiRouter } from './gateway-api';
+import { GrpcRouteRouter } from './grpc-route';
 import { IstioRouter } from './istio';
 import { NginxRouter } from './nginx';
 import { OpenShiftRouteRouter } from './openshift-route';
@@ -12,6 +13,7 @@ const ROUTERS: Readonly<Record<string, TrafficRouter>> = {
   nginx: new NginxRouter(),
   istio: new IstioRouter(),
   openshiftRoute: new OpenShiftRouteRouter(),
+  grpcRoute: new GrpcRouteRouter(),
 };
 
 /** The router of a spec's `router.type`; throws for a type no router implements yet. */

@@ -28,6 +28,11 @@ export interface TrafficRouter {
    */
   readonly serviceLayout: 'per-track' | 'shared';
   /**
+   * `appProtocol` of the workload Services' port when the router's backends need one (GRPCRoute:
+   * `kubernetes.io/h2c`, so the Gateway speaks HTTP/2 to the pods). @default - none
+   */
+  readonly serviceAppProtocol?: string;
+  /**
    * Problems with a release this router cannot honour (options it does not support, weights it
    * cannot express). An empty list means the release can be synthesized.
    */

@@ -12,8 +12,8 @@ export type TesterRoute =
 
 /**
  * How testers reach the canary through a router, from the spec's `router.header` / `router.cookie`:
- * NGINX (canary-by-header, else canary-by-cookie), Istio and the Gateway API (a header match rule).
- * An OpenShift Route cannot match on headers. Pure.
+ * NGINX (canary-by-header, else canary-by-cookie), the Gateway API's HTTPRoute (header, else cookie
+ * rules), Istio and GRPCRoute (a header match). An OpenShift Route cannot match on headers. Pure.
  */
 export function testerRoute(router: Router): TesterRoute {
   if (router.type === 'openshiftRoute') {
@@ -22,6 +22,7 @@ export function testerRoute(router: Router): TesterRoute {
   const header = router.header;
   if (header?.pattern !== undefined) return { kind: 'header-pattern', name: header.name, pattern: header.pattern };
   if (header) return { kind: 'header', name: header.name, value: header.value ?? DEFAULT_TESTER_VALUE };
-  if (router.type === 'nginx' && router.cookie) return { kind: 'cookie', name: router.cookie, value: DEFAULT_TESTER_VALUE };
-  return { kind: 'none', reason: `router ${router.type} has no tester ${router.type === 'nginx' ? 'header or cookie' : 'header'} (router.header${router.type === 'nginx' ? ' or router.cookie' : ''} in the spec)` };
+  const byCookie = router.type === 'nginx' || router.type === 'gatewayApi';
+  if (byCookie && router.cookie) return { kind: 'cookie', name: router.cookie, value: DEFAULT_TESTER_VALUE };
+  return { kind: 'none', reason: `router ${router.type} has no tester ${byCookie ? 'header or cookie' : 'header'} (router.header${byCookie ? ' or router.cookie' : ''} in the spec)` };
 }

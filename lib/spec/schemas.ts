@@ -4,6 +4,7 @@ import * as path from 'path';
 import type Ajv from 'ajv';
 import type { Options, ValidateFunction } from 'ajv';
 import gatewayApiSchema from './schema/router-gateway-api.schema.json';
+import grpcRouteSchema from './schema/router-grpc-route.schema.json';
 import istioSchema from './schema/router-istio.schema.json';
 import nginxSchema from './schema/router-nginx.schema.json';
 import openshiftRouteSchema from './schema/router-openshift-route.schema.json';
@@ -12,7 +13,7 @@ import projectSchema from './schema/project.schema.json';
 import releaseSchema from './schema/release.schema.json';
 
 /** Every schema file of the spec, by its `$id`. The files in ./schema are the single source of truth. */
-export const SCHEMA_FILES: readonly object[] = [releaseSchema, nginxSchema, gatewayApiSchema, istioSchema, openshiftRouteSchema, projectSchema, groupSchema];
+export const SCHEMA_FILES: readonly object[] = [releaseSchema, nginxSchema, gatewayApiSchema, istioSchema, openshiftRouteSchema, grpcRouteSchema, projectSchema, groupSchema];
 
 const AJV_OPTIONS: Options = {
   allErrors: true,

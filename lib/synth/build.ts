@@ -58,12 +58,12 @@ export function buildRelease(m: ReleaseModel, transforms: readonly FolderTransfo
   const router = routerFor(m.router.type);
   workloadFor(m.workload.type)({ release: m, chartFor });
   if (router.serviceLayout === 'per-track') {
-    appService(chartFor(m.stable.namespace), `service-${m.stable.serviceName}`, { release: m, name: m.stable.serviceName, namespace: m.stable.namespace, selector: trackSelector(m, 'stable') });
+    appService(chartFor(m.stable.namespace), `service-${m.stable.serviceName}`, { release: m, name: m.stable.serviceName, namespace: m.stable.namespace, selector: trackSelector(m, 'stable'), appProtocol: router.serviceAppProtocol });
     if (m.canary) {
-      appService(chartFor(m.canary.namespace), `service-${m.canary.serviceName}`, { release: m, name: m.canary.serviceName, namespace: m.canary.namespace, selector: trackSelector(m, 'canary') });
+      appService(chartFor(m.canary.namespace), `service-${m.canary.serviceName}`, { release: m, name: m.canary.serviceName, namespace: m.canary.namespace, selector: trackSelector(m, 'canary'), appProtocol: router.serviceAppProtocol });
     }
   } else {
-    appService(chartFor(m.namespaces.production), `service-${m.workload.sharedServiceName}`, { release: m, name: m.workload.sharedServiceName, namespace: m.namespaces.production, selector: appSelector(m) });
+    appService(chartFor(m.namespaces.production), `service-${m.workload.sharedServiceName}`, { release: m, name: m.workload.sharedServiceName, namespace: m.namespaces.production, selector: appSelector(m), appProtocol: router.serviceAppProtocol });
   }
   router.addTraffic({ release: m, chartFor });
   const checks = addChecksChart(app, m, router.serviceLayout);

@@ -152,18 +152,20 @@ export interface AppServiceProps {
   readonly namespace: string;
   /** Pod selector. */
   readonly selector: Record<string, string>;
+  /** `appProtocol` of the port (e.g. `kubernetes.io/h2c` for gRPC). @default - none */
+  readonly appProtocol?: string;
 }
 
 /** A ClusterIP Service on the workload's service port, named explicitly. */
 export function appService(scope: Construct, id: string, props: AppServiceProps): ApiObject {
   const w = props.release.workload;
-  return serviceObject(scope, id, { workload: w, name: props.name, namespace: props.namespace, labels: { ...releaseLabels(props.release), app: w.appLabel }, selector: props.selector });
+  return serviceObject(scope, id, { workload: w, name: props.name, namespace: props.namespace, labels: { ...releaseLabels(props.release), app: w.appLabel }, selector: props.selector, appProtocol: props.appProtocol });
 }
 
 /** A ClusterIP Service on a workload's service port (named `workload.portName`), named explicitly. */
 export function serviceObject(scope: Construct, id: string, p: {
   readonly workload: WorkloadModel; readonly name: string; readonly namespace: string;
-  readonly labels: Readonly<Record<string, string>>; readonly selector: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>; readonly selector: Readonly<Record<string, string>>; readonly appProtocol?: string;
 }): ApiObject {
   const w = p.workload;
   return new k8s.KubeService(scope, id, {
@@ -171,7 +173,7 @@ export function serviceObject(scope: Construct, id: string, p: {
     spec: {
       type: 'ClusterIP',
       selector: { ...p.selector },
-      ports: [{ name: w.portName, port: w.servicePort, targetPort: k8s.IntOrString.fromString(w.portName), protocol: 'TCP' }],
+      ports: [{ name: w.portName, port: w.servicePort, targetPort: k8s.IntOrString.fromString(w.portName), protocol: 'TCP', ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) }],
     },
   });
 }

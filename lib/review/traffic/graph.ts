@@ -10,6 +10,7 @@ import { at, identityOf, isRecord, listAt, Located, mapAt, ObjectIndex, podTempl
 import { EntryTraffic, Flow, TrafficReport } from './model';
 import { Backend, EntryPoint, Split } from './entry-points/reader';
 import { CALL_RESOLVERS, ENTRY_POINT_READERS } from './entry-points/registry';
+import { entryPairs, pairNote } from './entry-pairs';
 import { pct } from './render';
 
 /** Calls are followed at most this many hops deep (cycles stop earlier). */
@@ -49,7 +50,14 @@ class TrafficGraph {
    * the readers' order otherwise.
    */
   public entries(): EntryTraffic[] {
-    const all = ENTRY_POINT_READERS.flatMap((r) => r.entryPoints?.(this.ix) ?? []).map((e) => this.entry(e));
+    const entries = ENTRY_POINT_READERS.flatMap((r) => r.entryPoints?.(this.ix) ?? []).map((e) => this.entry(e));
+    // a release moving off ingress-nginx: its Ingress and its HTTPRoute serve the same host and path
+    const notes = new Map<EntryTraffic, string[]>();
+    for (const { first, second } of entryPairs(entries)) {
+      notes.set(first, [...(notes.get(first) ?? []), pairNote(first, second)]);
+      notes.set(second, [...(notes.get(second) ?? []), pairNote(second, first)]);
+    }
+    const all = entries.map((e) => (notes.has(e) ? { ...e, notes: [...e.notes, ...notes.get(e)!] } : e));
     return [...all.filter((e) => !this.calledHosts.has(e.host)), ...all.filter((e) => this.calledHosts.has(e.host))];
   }
 

@@ -14,7 +14,24 @@ export type Step =
       minSoak?: string;
     };
 export type Router =
-  NginxRouterOptions | GatewayApiRouterOptions | IstioRouterOptions | OpenShiftRouteRouterOptions;
+  | NginxRouterOptions
+  | GatewayApiRouterOptions
+  | IstioRouterOptions
+  | OpenShiftRouteRouterOptions
+  | GrpcRouteRouterOptions;
+/**
+ * The Gateways (or their listeners) the route attaches to.
+ *
+ * @minItems 1
+ * @maxItems 32
+ */
+export type ParentRefs = ParentRef[];
+/**
+ * Hostnames the route serves. Default: every hostname of the parent listeners.
+ *
+ * @maxItems 16
+ */
+export type Hostnames = string[];
 
 /**
  * One canary release of cdk8s-canary: what runs (workload), where (namespaces), which versions (stable, canary), the weight ladder (steps) and how traffic is split (router). One file per release in releases/.
@@ -324,6 +341,7 @@ export interface NginxRouterOptions {
    * Existing TLS Secret for the host, in the production namespace (only the production Ingress carries tls). Default: no TLS.
    */
   tlsSecretName?: string;
+  migrateTo?: NginxMigration;
 }
 /**
  * canary-by-header: requests with this header reach the canary at any weight (testers at 0%). Without value or pattern the header value 'always' routes to the canary and 'never' away from it (ingress-nginx semantics).
@@ -340,41 +358,72 @@ export interface HeaderMatch {
   pattern?: string;
 }
 /**
- * Gateway API: one HTTPRoute in the production namespace with weighted backendRefs to the stable and canary Services (a ReferenceGrant is emitted when the canary Service lives in another namespace).
+ * Moving off ingress-nginx: while set, the release also gets a Gateway API HTTPRoute for the same host and path carrying the same weights and tester rules as the Ingress pair at every move, so DNS can move from ingress-nginx to the Gateway at any step. `cdk8s-canary migrate <release>` then replaces the nginx router by the equivalent gatewayApi one (one commit, the HTTPRoute unchanged). NGINX settings the HTTPRoute cannot carry, or carries only through implementation-specific matches, must be listed in acknowledged. Default: no migration.
+ */
+export interface NginxMigration {
+  gatewayApi: NginxMigrationTarget;
+  /**
+   * NGINX settings of this router that the Gateway API side does not carry the same way, accepted by the operator: 'cookie' and 'header.pattern' (carried as RegularExpression header matches: implementation-specific), 'pathType' (ImplementationSpecific, carried as PathPrefix), 'tlsSecretName' (TLS is the Gateway listener's), and each annotation key of annotations and canaryAnnotations (not carried). Default: none, so every such setting fails validation with an explanation.
+   *
+   * @maxItems 100
+   */
+  acknowledged?: string[];
+}
+/**
+ * Where the HTTPRoute attaches. Its hostname, path, tester rules and weights come from this router's host, path, header, cookie and the release.
+ */
+export interface NginxMigrationTarget {
+  parentRefs: ParentRefs;
+  /**
+   * Name of the HTTPRoute (in the production namespace). Default: the release name.
+   */
+  routeName?: string;
+  /**
+   * Version of gateway.networking.k8s.io the route is emitted in. v1 (default) needs Gateway API v1.0 or later for HTTPRoute and v1.1 or later for GRPCRoute; v1beta1 serves HTTPRoute to controllers and CRDs older than v1.0 (GRPCRoute has no v1beta1). ReferenceGrants are always v1beta1, served from v0.6 on (and still the storage version in v1.6). Default: v1.
+   */
+  apiVersion?: 'v1' | 'v1beta1';
+}
+export interface ParentRef {
+  name: string;
+  /**
+   * Default: the route's namespace.
+   */
+  namespace?: string;
+  sectionName?: string;
+  port?: number;
+}
+/**
+ * Gateway API: one HTTPRoute in the production namespace with weighted backendRefs to the stable and canary Services (a ReferenceGrant is emitted when the canary Service lives in another namespace), optional tester rules (header, cookie) and request mirroring.
  */
 export interface GatewayApiRouterOptions {
   type: 'gatewayApi';
   /**
-   * The Gateways (and listeners) the HTTPRoute attaches to.
-   *
-   * @minItems 1
-   * @maxItems 32
+   * Version of gateway.networking.k8s.io the route is emitted in. v1 (default) needs Gateway API v1.0 or later for HTTPRoute and v1.1 or later for GRPCRoute; v1beta1 serves HTTPRoute to controllers and CRDs older than v1.0 (GRPCRoute has no v1beta1). ReferenceGrants are always v1beta1, served from v0.6 on (and still the storage version in v1.6). Default: v1.
    */
-  parentRefs: {
-    name: string;
-    /**
-     * Default: the route's namespace.
-     */
-    namespace?: string;
-    sectionName?: string;
-    port?: number;
-  }[];
+  apiVersion?: 'v1' | 'v1beta1';
+  parentRefs: ParentRefs;
+  hostnames?: Hostnames;
   /**
-   * @maxItems 16
-   */
-  hostnames?: string[];
-  /**
-   * Path prefix. Default: /.
+   * Path the route matches. Default: /.
    */
   path?: string;
+  /**
+   * How path matches (Gateway API's path match type, both Core support). Default: PathPrefix.
+   */
+  pathType?: 'PathPrefix' | 'Exact';
   /**
    * Default: the release name.
    */
   routeName?: string;
   header?: HeaderMatch1;
+  /**
+   * Tester rule by cookie (ingress-nginx's canary-by-cookie semantics): a cookie of this name set to 'always' reaches the canary, 'never' the stable version. Emitted as a RegularExpression match on the Cookie header, which is implementation-specific (see the README). Default: none.
+   */
+  cookie?: string;
+  mirror?: Mirror;
 }
 /**
- * Requests carrying this header reach the canary whatever its weight (testers).
+ * Tester rule: requests with this header reach the canary at any weight. Without value or pattern, the value 'always' routes to the canary and 'never' to the stable version (ingress-nginx's canary-by-header semantics, Exact matches: Core support). A pattern becomes a RegularExpression match, which is implementation-specific (see the README).
  */
 export interface HeaderMatch1 {
   name: string;
@@ -386,6 +435,22 @@ export interface HeaderMatch1 {
    * Regular expression the value must match, instead of value.
    */
   pattern?: string;
+}
+/**
+ * While a canary runs, copy this share of the weighted rule's requests to the canary Service (a RequestMirror filter; responses to the copies are discarded). Give exactly one of percent and fraction: both are standard since Gateway API v1.3 (GEP-3171), so they need apiVersion v1. Default: no mirroring.
+ */
+export interface Mirror {
+  /**
+   * Whole percentage of requests mirrored.
+   */
+  percent?: number;
+  /**
+   * Share of requests mirrored as numerator/denominator, e.g. 1/1000 for 0.1%.
+   */
+  fraction?: {
+    numerator: number;
+    denominator: number;
+  };
 }
 /**
  * Istio: a Gateway, a VirtualService with ordered HTTP routes (pass-through routes, tester route, weighted canary route) and a DestinationRule with stable/canary subsets selected by the pods' 'version' label. Stable and canary share one Service and one namespace; weights are percentages (weightTotal 100).
@@ -429,7 +494,7 @@ export interface IstioRouterOptions {
    * Pass-through routes placed before the tester and canary routes, in this order; they never change with the canary's state.
    */
   routes?: IstioPassThroughRoute[];
-  header?: HeaderMatch1;
+  header?: HeaderMatch2;
   /**
    * While a canary runs, mirror this share of the canary route's traffic to the canary subset (VirtualService mirror + mirrorPercentage). Default: no mirroring.
    */
@@ -530,6 +595,20 @@ export interface IstioUriMatch1 {
   regex?: string;
 }
 /**
+ * Requests carrying this header reach the canary whatever its weight (testers).
+ */
+export interface HeaderMatch2 {
+  name: string;
+  /**
+   * Exact value. Default: 'always'.
+   */
+  value?: string;
+  /**
+   * Regular expression the value must match, instead of value.
+   */
+  pattern?: string;
+}
+/**
  * OpenShift Route: 'to' the main Service, the canary Service in 'alternateBackends' (same namespace, relative weights 0..256, emitted as percentages summing to 100, at most 3 alternate backends). No header or cookie routing: a Route matches on host and path only.
  */
 export interface OpenShiftRouteRouterOptions {
@@ -554,7 +633,7 @@ export interface OpenShiftRouteRouterOptions {
    * Value of the haproxy.router.openshift.io/balance annotation. Default: roundrobin, which OpenShift recommends for weighted backends.
    */
   balance?: 'roundrobin' | 'leastconn' | 'source' | 'random';
-  header?: HeaderMatch2;
+  header?: HeaderMatch3;
   /**
    * Not supported: a Route cannot match on cookies. Accepted by the schema only so that the router reports a clear, positioned error.
    */
@@ -563,7 +642,60 @@ export interface OpenShiftRouteRouterOptions {
 /**
  * Requests carrying this header reach the canary whatever its weight (testers).
  */
-export interface HeaderMatch2 {
+export interface HeaderMatch3 {
+  name: string;
+  /**
+   * Exact value. Default: 'always'.
+   */
+  value?: string;
+  /**
+   * Regular expression the value must match, instead of value.
+   */
+  pattern?: string;
+}
+/**
+ * Gateway API for a service that speaks gRPC: one GRPCRoute in the production namespace with weighted backendRefs to the stable and canary Services (a ReferenceGrant is emitted when the canary Service lives in another namespace), an optional tester rule on gRPC metadata (a header) and request mirroring. The Services' port gets appProtocol kubernetes.io/h2c (HTTP/2 without TLS, GEP-1911).
+ */
+export interface GrpcRouteRouterOptions {
+  type: 'grpcRoute';
+  /**
+   * Version of gateway.networking.k8s.io the route is emitted in. v1 (default) needs Gateway API v1.0 or later for HTTPRoute and v1.1 or later for GRPCRoute; v1beta1 serves HTTPRoute to controllers and CRDs older than v1.0 (GRPCRoute has no v1beta1). ReferenceGrants are always v1beta1, served from v0.6 on (and still the storage version in v1.6). Default: v1.
+   */
+  apiVersion?: 'v1' | 'v1beta1';
+  parentRefs: ParentRefs;
+  hostnames?: Hostnames;
+  /**
+   * Default: the release name.
+   */
+  routeName?: string;
+  /**
+   * gRPC services (and methods) the route matches, Exact (Core support when both service and method are given). Default: every service and method.
+   *
+   * @minItems 1
+   * @maxItems 16
+   */
+  methods?: GrpcMethod[];
+  header?: HeaderMatch4;
+  /**
+   * Not supported: gRPC clients send no cookies. Accepted by the schema only so that the router reports a clear, positioned error (use header instead).
+   */
+  cookie?: string;
+  mirror?: Mirror;
+}
+export interface GrpcMethod {
+  /**
+   * Fully qualified gRPC service name, e.g. helloworld.Greeter.
+   */
+  service: string;
+  /**
+   * Method of the service, e.g. SayHello. Default: every method of the service.
+   */
+  method?: string;
+}
+/**
+ * Requests carrying this header reach the canary whatever its weight (testers).
+ */
+export interface HeaderMatch4 {
   name: string;
   /**
    * Exact value. Default: 'always'.

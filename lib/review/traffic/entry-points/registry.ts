@@ -5,6 +5,7 @@
  * between workloads.
  */
 import { gatewayApiReader } from './gateway-api';
+import { grpcRouteReader } from './grpc-route';
 import { istioGatewayReader, istioMeshReader } from './istio';
 import { nginxReader } from './nginx';
 import { openshiftRouteReader } from './openshift-route';
@@ -12,7 +13,7 @@ import { TrafficReader } from './reader';
 import { serviceReader } from './service';
 
 /** Readers whose entry points `computeTraffic` lists, in this order (the report's order). */
-export const ENTRY_POINT_READERS: readonly TrafficReader[] = [nginxReader, gatewayApiReader, istioGatewayReader, openshiftRouteReader];
+export const ENTRY_POINT_READERS: readonly TrafficReader[] = [nginxReader, gatewayApiReader, grpcRouteReader, istioGatewayReader, openshiftRouteReader];
 
 /**
  * Readers tried in this order for a workload's call to a host; the first that returns a split wins:
