@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import * as path from 'path';
 import { projectStatus, ReleaseStatus } from '../../moves';
 import { formatDuration, percent } from '../../rollout';
+import { cliCommand } from '../../spec/hints';
 import { CliContext } from '../context';
 import { EXIT_OK, EXIT_USAGE } from '../output';
 import { groupStatusLines } from './group';
@@ -29,7 +30,7 @@ export function register(program: Command, ctx: CliContext): void {
 
 function printStatus(ctx: CliContext, s: ReleaseStatus): void {
   const pct = (w: number) => percent(w, s.weightTotal);
-  ctx.io.out(`${s.name} (${s.router}${s.migratingTo ? `, moving to ${s.migratingTo}: both carry the traffic until \`migrate\`` : ''}, ${s.file})`);
+  ctx.io.out(`${s.name} (${s.router}${s.migratingTo ? `, moving to ${s.migratingTo}: both carry the traffic until ${cliCommand(`migrate ${s.name}`)}` : ''}, ${s.file})`);
   ctx.io.out(`  stable  ${s.stable.version}  ${s.stable.image}`);
   if (s.canary && s.step) {
     const ladder = s.ladder.map((w, i) => (s.step?.onLadder && i + 1 === s.step.index ? `[${pct(w)}]` : pct(w))).join(' ');
