@@ -168,8 +168,8 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
     // WHEN status runs THEN each release gets its block
     const r = await cli(dir, 'status');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('webapp (gatewayApi, releases/webapp.yaml)\n  stable  1.0.0  ghcr.io/example/webapp:1.0.0\n  canary  1.1.0 at 30%  ghcr.io/example/webapp:1.1.0\n  ladder  0% 10% 50% 100%  (off the ladder, after step 2/4)\n  next    step -> 50%: npx cdk8s-canary step webapp');
-    expect(r.out).toContain('other (gatewayApi, releases/other.yaml)\n  stable  1.0.0  ghcr.io/example/other:1.0.0\n  canary  none\n  ladder  0% 25% 100%\n  next    start a canary at 0%: npx cdk8s-canary start other --version VERSION');
+    expect(r.out).toContain('webapp (gatewayApi, releases/webapp.yaml)\n  stable  1.0.0  ghcr.io/example/webapp:1.0.0\n  canary  1.1.0 at 30%  ghcr.io/example/webapp:1.1.0\n  ladder  0% 10% 50% 100%  (off the ladder, after step 2/4)\n  next    step -> 50%: `npx cdk8s-canary step webapp`');
+    expect(r.out).toContain('other (gatewayApi, releases/other.yaml)\n  stable  1.0.0  ghcr.io/example/other:1.0.0\n  canary  none\n  ladder  0% 25% 100%\n  next    start a canary at 0%: `npx cdk8s-canary start other --version VERSION`');
     expect(r.out).toMatchSnapshot();
     expect(JSON.parse((await cli(dir, 'status', '--json')).out)).toMatchSnapshot();
   });

@@ -47,5 +47,5 @@ function printStatus(ctx: CliContext, s: ReleaseStatus): void {
     ctx.io.out(`  soak    ${formatDuration(s.soak.minSeconds)} minimum: ${left}`);
   }
   const waiting = s.next.move !== 'start' && s.soak?.remainingSeconds ? ` after the soak (${formatDuration(s.soak.remainingSeconds)})` : '';
-  ctx.io.out(`  next    ${s.next.description}${waiting}: ${s.next.command}`);
+  ctx.io.out(`  next    ${s.next.description}${waiting}: \`${s.next.command}\``);
 }
