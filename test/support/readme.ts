@@ -145,11 +145,20 @@ export function runLine(cwd: string, line: string, env: NodeJS.ProcessEnv): { co
   return { code: r.status, output: text === '' ? [] : text.split('\n') };
 }
 
-/** Every `npx cdk8s-canary ...` command line the README shows, in code blocks and inline code, with its line. */
+/**
+ * Every `npx cdk8s-canary ...` command line the README shows, in code blocks and inline code, with its
+ * line; in the output part of a console transcript only the backquoted ones (the hints it prints).
+ */
 export function cliInvocations(md: string): { line: number; args: string[]; text: string }[] {
   const out: { line: number; args: string[]; text: string }[] = [];
+  const outputLines = new Set<number>();
+  for (const b of readmeBlocks(md)) {
+    if (b.lang !== 'console') continue;
+    b.text.split('\n').forEach((l, k) => { if (!l.startsWith('$ ')) outputLines.add(b.line + 1 + k); });
+  }
   md.split('\n').forEach((l, i) => {
-    for (const m of l.matchAll(/npx cdk8s-canary((?: +[^\s`#|&;)]+)*)/g)) {
+    const pattern = outputLines.has(i + 1) ? /`npx cdk8s-canary((?: +[^\s`#|&;)]+)*)`/g : /npx cdk8s-canary((?: +[^\s`#|&;)]+)*)/g;
+    for (const m of l.matchAll(pattern)) {
       const args = [...m[1].matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((x) => x[1] ?? x[2] ?? x[3]);
       out.push({ line: i + 1, args, text: m[0] });
     }
