@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseDocument } from 'yaml';
 import {
-  abortMove, describePosition, editGroupPosition, GroupMove, groupCommitMessage, nextMove, nextTitleOrDone, positionOf, setWeightMove, stageLabel, stepMove,
+  abortMove, describePosition, editGroupPosition, GroupMove, groupCommitMessage, nextLine, nextMove, positionOf, setWeightMove, stageLabel, stepMove,
 } from '../rollout/group';
 import { unknownNameMessage } from '../rollout/moves';
 import { UsageError } from '../spec/errors';
@@ -69,7 +69,7 @@ export function groupMove(name: string, plan: GroupPlanner): MoveKind {
                 rendered: renderGroup(parsed.group),
                 subject: { kind: 'group', group, after: parsed.group, move: mv },
                 message: groupCommitMessage(group.model, mv, ctx.extraMessage),
-                next: `next: ${nextTitleOrDone(parsed.group.model)}`,
+                next: nextLine(parsed.group.model),
               };
             },
           };

@@ -257,6 +257,16 @@ function whatInstead(g: GroupModel): string {
   return `use ${cliCommand(`next ${g.name}`)} (${nextTitleOrDone(g)})`;
 }
 
+/** The line a group move ends with: what `next` does and the command, or, once complete, how to start the next release. */
+export function nextLine(g: GroupModel): string {
+  try {
+    return `next: ${nextMove(g).title}: ${cliCommand(`next ${g.name}`)}`;
+  } catch (e) {
+    if (e instanceof UsageError) return `next: nothing, ${e.message}`;
+    throw e;
+  }
+}
+
 /** What `next` would do, or why it cannot. */
 export function nextTitleOrDone(g: GroupModel): string {
   try {
