@@ -1,53 +1,21 @@
-// Public API of cdk8s-canary: re-exports only.
-export * from './spec/errors';
-export * from './spec/loader';
-export * from './spec/model';
-export * from './spec/generated/release';
-export * from './routers/router';
-export * from './routers/registry';
-export * from './routers/gateway-api';
-export * from './routers/grpc-route';
-export * from './routers/nginx-migration';
-export * from './routers/istio';
-export * from './routers/nginx';
-export * from './workloads/labels';
-export * from './workloads/web-app';
-export * from './workloads/registry';
-export * from './workloads/redis';
-export * from './workloads/network-policy';
-export * from './workloads/guestbook';
-export * from './synth/build';
-export * from './synth/project';
-export * from './synth/write';
-export * from './git';
-export * as rollout from './rollout';
-export * from './spec/project-config';
-export type { ProjectConfig } from './spec/generated/project';
-export * from './gitops/layout';
-// SYNC_WAVE_ANNOTATION is also exported by routers/istio (same value)
-export { HOOK_ANNOTATION, isRedisObject, syncWaveOf, WAVES, withSyncWave, withSyncWaves } from './gitops/sync-waves';
-export * from './gitops/applicationset';
-export * from './gitops/argocd';
-export * from './gitops/flux';
-export * from './checks/model';
-export * from './checks/script';
-export * from './checks/job';
-export * from './checks/folder';
-export * from './checks/runner';
-export * from './routers/tester';
-export * from './spec/group';
-export type { ReleaseGroupSpec, GroupApp, Call } from './spec/generated/group';
-export * from './routers/openshift-route';
-export * from './workloads/openshift-app';
-export * from './synth/group';
-export * from './synth/openshift-template';
-export * as groupRollout from './rollout/group';
-export { lintObjects, LINT_RULES } from './lint/rules';
-export type { LintFinding, LintOptions, LintRule, Severity } from './lint/rules';
-export * from './lint/report';
-export * from './lint/external';
-export { identityOf, refOf, workloadVersion } from './manifests/objects';
-export type { Located, Manifest, WorkloadVersion } from './manifests/objects';
-export * from './manifests/tree';
-export * from './review/traffic';
-export * from './review/diff';
+// Public API of cdk8s-canary: a small set of re-exports. Everything else under lib/ is internal and
+// may change without notice; the CLI (`cdk8s-canary`) is the main interface.
+
+// The construct API: canary a workload a cdk8s app builds, driven by the release file the CLI moves.
+export { CanaryRelease } from './construct/canary-release';
+export type { CanaryReleaseProps, WorkloadFactory } from './construct/canary-release';
+export { MANAGED_BY, TRACK_LABEL } from './workloads/labels';
+export type { Track } from './workloads/labels';
+
+// Specs: loading and validating them as the CLI does, and their types.
+export { loadRelease } from './spec/loader';
+export type { LoadedRelease, LoadOptions } from './spec/loader';
+export { formatProblem, SpecError, UsageError } from './spec/errors';
+export type { SpecProblem } from './spec/errors';
+export type { ReleaseSpec, ManifestsWorkload } from './spec/generated/release';
+export type { ReleaseModel, TrackModel } from './spec/model';
+
+// Synthesis and the command line, as `cdk8s-canary synth` and `npx cdk8s-canary` run them.
+export { PROJECT_CHECKS, projectPaths, synthProject } from './synth/project';
+export type { ProjectPaths, SynthResult } from './synth/project';
+export { run } from './cli/main';

@@ -14,7 +14,8 @@
 // the ratios against the targets: synth(1000) <= 2x floor, synth peak < 150 MB, growth linear,
 // step(1000) < 0.5 s. Not a test: numbers depend on the machine; the CPU column is the least noisy.
 // The repository lives in /dev/shm when it exists (no disk noise), else in the OS temp folder;
-// BENCH_DIR overrides. BENCH_RUNS overrides the number of runs per measurement.
+// BENCH_DIR overrides. BENCH_RUNS overrides the number of runs per measurement. Then the metric
+// analysis part (benchAnalysis, benchAdvance below); `--analysis-only` runs only that part.
 'use strict';
 const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
@@ -233,9 +234,132 @@ function main() {
   if (marginal.length > 1) console.log(`  growth: ${marginal[marginal.length - 1] <= marginal[0] * 1.5 ? 'linear (marginal cost does not rise)' : 'SUPERLINEAR: the marginal cost rises with N'}`);
 }
 
-try {
-  main();
-} finally {
-  fs.rmSync(HOOK, { force: true });
-  fs.rmSync(FLOOR, { force: true });
+// ---- metric analysis (issue 15): `analyze` with 10 metrics against a real local Prometheus -------
+// Compared with the same 10 queries sent from a warm process (the floor: what the queries cost) and
+// with the CLI's start-up (`--help`). `advance` over 100 releases (10 canaries) is benchAdvance().
+const ANALYSIS_METRICS = 10;
+
+function analysisSpec(name, address, metrics) {
+  const ms = Array.from({ length: metrics }, (_, i) => `    - name: m${i}
+      provider: { prometheus: { address: ${address} } }
+      query: sum(increase(http_requests_total{namespace="{{canary.namespace}}",code=~"5.."}[{{window}}])) / sum(increase(http_requests_total{namespace="{{canary.namespace}}"}[{{window}}]))
+      successCondition: result[0] <= 0.0${i + 1}
+`).join('');
+  return guestbookSpec(name) + `analysis:\n  metrics:\n${ms}`;
 }
+
+async function benchAnalysis() {
+  const prom = require(path.join(ROOT, 'test/support/prometheus.js'));
+  const avail = prom.prometheusAvailable();
+  if (!avail.ok) { console.log(`\nanalyze: skipped (${avail.reason})`); return; }
+  const now = Math.floor(Date.now() / 1000);
+  const series = ['200', '500'].map((code) => ({ name: 'http_requests_total', labels: { namespace: 'app-0-canary', code }, points: prom.counterPoints(now - 3600, now - 5, 15, code === '200' ? 10 : 0.01) }));
+  const server = await prom.startPrometheus(series);
+  const dir = fs.mkdtempSync(path.join(BASE, 'cdk8s-canary-bench-analysis-'));
+  try {
+    const git = (...a) => execFileSync('git', a, { cwd: dir, env: { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@example.com', GIT_COMMITTER_DATE: `@${now - 1800} +0000` }, stdio: 'pipe' });
+    git('init', '-q', '-b', 'main');
+    fs.mkdirSync(path.join(dir, 'releases'));
+    fs.writeFileSync(path.join(dir, 'releases', 'app-0.yaml'), analysisSpec('app-0', server.url, ANALYSIS_METRICS));
+    fs.writeFileSync(path.join(dir, 'releases', 'app-1.yaml'), analysisSpec('app-1', server.url, 1).replace(/app-1-canary/g, 'app-0-canary').replace('namespace="{{canary.namespace}}"', 'namespace="app-0-canary"').replace('namespace="{{canary.namespace}}"', 'namespace="app-0-canary"'));
+    git('add', '-A');
+    git('commit', '-q', '-m', 'app-0');
+    const runs = Number(process.env.BENCH_RUNS || 5);
+    const analyzeOf = (name, metrics) => summarize(Array.from({ length: runs }, () => {
+      const r = measure(process.execPath, [BIN, '-C', dir, 'analyze', name, '--json']);
+      const j = JSON.parse(r.stdout);
+      if (j.metrics.length !== metrics || j.verdict !== 'pass') throw new Error(`analyze ${name} gave ${j.verdict} for ${j.metrics.length} metric(s)`);
+      return r;
+    }));
+    const analyze = analyzeOf('app-0', ANALYSIS_METRICS);
+    const one = analyzeOf('app-1', 1);
+    const startup = summarize(Array.from({ length: runs }, () => measure(process.execPath, [BIN, '--help'])));
+    // the floor: the same 10 instant queries, concurrently, from this (warm) process
+    const q = (i) => `sum(increase(http_requests_total{namespace="app-0-canary",code=~"5.."}[1800s])) / sum(increase(http_requests_total{namespace="app-0-canary"}[1800s])) <= 0.0${i + 1}`;
+    const floors = [];
+    for (let k = 0; k < runs; k++) {
+      const t0 = process.hrtime.bigint();
+      await Promise.all(Array.from({ length: ANALYSIS_METRICS }, (_, i) => fetch(`${server.url}/api/v1/query`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ query: q(i), time: String(now) }) }).then((r) => r.text())));
+      floors.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+    const floor = floors.sort((a, b) => a - b)[Math.floor(floors.length / 2)];
+    const overhead = analyze.wall - startup.wall - floor;
+    console.log(`\nanalyze, ${ANALYSIS_METRICS} metrics against a local Prometheus ${avail.prometheus}, median of ${runs} run(s):`);
+    console.log(`  analyze (CLI)       ${analyze.wall.toFixed(3)} s (cpu ${analyze.cpu.toFixed(2)} s, ${(analyze.rss / MB).toFixed(0)} MB)`);
+    console.log(`  CLI start-up        ${startup.wall.toFixed(3)} s (cdk8s-canary --help)`);
+    console.log(`  the queries alone   ${floor.toFixed(3)} s (${ANALYSIS_METRICS} instant queries, concurrently, warm process)`);
+    console.log(`  analyze, 1 metric   ${one.wall.toFixed(3)} s (cpu ${one.cpu.toFixed(2)} s)`);
+    console.log(`  9 more metrics      ${(analyze.wall - one.wall).toFixed(3)} s wall, ${(analyze.cpu - one.cpu).toFixed(2)} s cpu (their queries alone: ~${(floor * 0.9).toFixed(3)} s)`);
+    console.log(`  fixed overhead      ${overhead.toFixed(3)} s beyond start-up and queries (loading @bufbuild/cel and fetch, the spec, git blame, report)`);
+  } finally {
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// `advance` over 100 releases of which 10 run canaries (at 25%, with an analysis that passes): one
+// run steps all 10 (10 commits, under one lock); the run after it finds nothing to do (their windows
+// just re-opened). Each measured run starts from the same commit.
+async function benchAdvance() {
+  const prom = require(path.join(ROOT, 'test/support/prometheus.js'));
+  const avail = prom.prometheusAvailable();
+  if (!avail.ok) { console.log(`\nadvance: skipped (${avail.reason})`); return; }
+  const N = 100;
+  const CANARIES = 10;
+  const now = Math.floor(Date.now() / 1000);
+  const names = Array.from({ length: N }, (_, i) => `adv${String(i).padStart(3, '0')}`);
+  const series = names.slice(0, CANARIES).flatMap((n) => ['200', '500'].map((code) => ({ name: 'http_requests_total', labels: { namespace: `${n}-canary`, code }, points: prom.counterPoints(now - 3600, now - 5, 15, code === '200' ? 10 : 0.01) })));
+  const server = await prom.startPrometheus(series);
+  const dir = fs.mkdtempSync(path.join(BASE, 'cdk8s-canary-bench-advance-'));
+  try {
+    const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@example.com' };
+    const git = (...a) => execFileSync('git', a, { cwd: dir, env: { ...env, GIT_COMMITTER_DATE: `@${now - 1800} +0000` }, stdio: 'pipe', encoding: 'utf8' });
+    git('init', '-q', '-b', 'main');
+    git('config', 'gc.auto', '0');
+    fs.mkdirSync(path.join(dir, 'releases'));
+    names.forEach((n, i) => {
+      const spec = i < CANARIES ? analysisSpec(n, server.url, 1).replace('  weight: 0\n', '  weight: 25\n') : guestbookSpec(n).replace(/canary:\n  version: v1\n  weight: 0\n/, '');
+      fs.writeFileSync(path.join(dir, 'releases', `${n}.yaml`), spec);
+    });
+    measure(process.execPath, [BIN, '-C', dir, 'synth']);
+    git('add', '-A');
+    git('commit', '-q', '-m', 'bench releases');
+    const base = git('rev-parse', 'HEAD').trim();
+    const runs = Number(process.env.BENCH_RUNS || 3);
+    const moving = [];
+    const idle = [];
+    for (let k = 0; k < runs; k++) {
+      git('reset', '-q', '--hard', base);
+      const r = measure(process.execPath, [BIN, '-C', dir, 'advance'], { env });
+      if (!/advance: 10 running canaries with analysis: 0 abort, 10 step/.test(r.stdout)) throw new Error(`advance did not step the 10 canaries: ${r.stdout.slice(-300)}`);
+      moving.push(r);
+      const again = measure(process.execPath, [BIN, '-C', dir, 'advance'], { env });
+      if (!/0 step, 0 promote, 10 waiting/.test(again.stdout)) throw new Error(`the second advance moved something: ${again.stdout.slice(-300)}`);
+      idle.push(again);
+    }
+    git('reset', '-q', '--hard', base);
+    const a = summarize(moving);
+    const b = summarize(idle);
+    console.log(`\nadvance over ${N} releases, ${CANARIES} running canaries with an analysis (1 metric each), median of ${runs} run(s):`);
+    console.log(`  10 steps, 10 commits ${a.wall.toFixed(3)} s (cpu ${a.cpu.toFixed(2)} s, ${(a.rss / MB).toFixed(0)} MB): ${(a.wall / CANARIES).toFixed(3)} s per move`);
+    console.log(`  nothing to do        ${b.wall.toFixed(3)} s (cpu ${b.cpu.toFixed(2)} s, ${(b.rss / MB).toFixed(0)} MB): load and validate ${N} specs, 10 analyses, no commit`);
+  } finally {
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchAll() {
+  if (!process.argv.includes('--analysis-only')) main();
+  await benchAnalysis();
+  await benchAdvance();
+}
+
+(async () => {
+  try {
+    await benchAll();
+  } finally {
+    fs.rmSync(HOOK, { force: true });
+    fs.rmSync(FLOOR, { force: true });
+  }
+})().catch((e) => { console.error(e); process.exitCode = 1; });

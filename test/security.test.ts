@@ -97,6 +97,7 @@ describe('restricted pod security of every generated pod', () => {
         if (doc.get('kind') === 'ReleaseGroup') doc.set('stage', 2); // every app's canary deployed
         p.write(`releases/${f}`, doc.toString());
       }
+      fs.cpSync(path.join(REPO, 'test/fixtures'), path.join(p.root, 'test/fixtures'), { recursive: true }); // manifests folders the releases name
       p.write('releases/relaxed.yaml', webappSpec('relaxed', 'canary:\n  version: 1.1.0\n  weight: 10\n').replace('  port: 8080\n', '  port: 8080\n  podSecurity:\n    profile: baseline\n'));
       // WHEN synthesized
       const s = cli(p.root, ['synth']);

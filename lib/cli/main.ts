@@ -1,4 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
+import * as advance from './commands/advance';
+import * as analyze from './commands/analyze';
 import * as group from './commands/group';
 import * as migrate from './commands/migrate';
 import * as review from './commands/review';
@@ -25,6 +27,8 @@ const COMMANDS: readonly { register(program: Command, ctx: CliContext): void }[]
   verify,
   group,
   review,
+  analyze,
+  advance,
 ];
 
 /** Commands that run anywhere: they read no project. */

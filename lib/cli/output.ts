@@ -1,4 +1,5 @@
 import { SpecError, UsageError } from '../spec/errors';
+import { AnalysisRefusedError } from '../moves/analysis-errors';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad input or a refused move. */
 export const EXIT_OK = 0;
@@ -42,6 +43,7 @@ export function reportError(e: unknown, io: Io): number {
   }
   const msg = e instanceof Error ? e.message : String(e);
   io.err(`error: ${msg}`);
+  if (e instanceof AnalysisRefusedError) return e.exitCode; // 1 failed or not measured, 3 inconclusive
   if (process.env.CDK8S_CANARY_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
   return EXIT_FAILURE;
 }

@@ -9,6 +9,7 @@
  *     workload.redis.passwordSecret.name    -> Secret
  *     router.tlsSecretName                  -> Secret
  *     router.routes[].destination.host      -> Service host (Istio pass-through routes)
+ *     existingSecrets[].name                -> Secret (what a manifests workload's pods read)
  *
  * A reference that appears in dist/ but neither exists there nor is named in any spec is a finding:
  * a construct invented it, or a name was mistyped.
@@ -43,7 +44,7 @@ export function declaredExternal(specs: readonly unknown[]): ExternalRefs {
     }
     if (typeof v !== 'object' || v === null) return;
     const o = v as Record<string, unknown>;
-    if (SECRET_REF_KEYS.has(key) && typeof o.name === 'string') secrets.add(o.name);
+    if ((SECRET_REF_KEYS.has(key) || key === 'existingSecrets') && typeof o.name === 'string') secrets.add(o.name);
     if (CONFIGMAP_REF_KEYS.has(key) && typeof o.name === 'string') configMaps.add(o.name);
     for (const [k, x] of Object.entries(o)) walk(x, k);
   };

@@ -8,6 +8,7 @@ import {
 } from '../manifests/objects';
 import { entryPointParityRule } from './entry-point-parity';
 import { ExternalRefs, NO_EXTERNALS } from './external';
+import { podSecurityRule } from './pod-security';
 
 export type Severity = 'error' | 'warning';
 
@@ -373,4 +374,5 @@ export const configRefsRule: LintRule = (ix, ext) => {
 /** Every rule, in the order findings are reported. */
 export const LINT_RULES: readonly LintRule[] = [
   serviceSelectorRule, networkPolicyRule, backendServiceRule, istioRule, canaryIngressRule, configRefsRule, entryPointParityRule,
+  podSecurityRule,
 ];

@@ -3,6 +3,7 @@
  * cheap local checks first, gates that query something (metrics) last.
  */
 import { MoveGate } from './gate';
+import { analysisGate } from './analysis-gate';
 import { soakGate } from './soak-gate';
 
-export const MOVE_GATES: readonly MoveGate[] = [soakGate];
+export const MOVE_GATES: readonly MoveGate[] = [soakGate, analysisGate];

@@ -106,8 +106,8 @@ export function groupState(g: GroupModel, pos: GroupPosition = positionOf(g)): G
     const hasCanary = canaryExists(g, app, pos.stage);
     const share = canaryShare(g, app, pos);
     const mainRoute: Share[] = share === undefined
-      ? [{ service: app.name, percent: 100 }]
-      : [{ service: app.name, percent: 100 - share }, { service: app.canaryName, percent: share }];
+      ? [{ service: app.services.main, percent: 100 }]
+      : [{ service: app.services.main, percent: 100 - share }, { service: app.services.canary, percent: share }];
     const v = mainVersion(app, pos.stage);
     const main: InstanceState = {
       dcName: app.name,
@@ -126,7 +126,7 @@ export function groupState(g: GroupModel, pos: GroupPosition = positionOf(g)): G
       version: canaryVersion(app),
       replicas: app.canaryReplicas,
       // a canary another canary calls gets its own Route (CANARY_URL_REQ); the entry's is reached through the entry Route
-      ...(app.name !== g.entry ? { route: [{ service: app.canaryName, percent: 100 }] } : {}),
+      ...(app.name !== g.entry ? { route: [{ service: app.services.canary, percent: 100 }] } : {}),
       // a canary calls the callee's canary (it exists whenever the caller's does: callees' canaries live longer)
       calls: Object.fromEntries(app.calls.map((c) => [c.configKey, { app: c.app, dcName: appOf(g, c.app).canaryName }])),
     };

@@ -3,4 +3,5 @@ export * from './state';
 export * from './moves';
 export * from './soak';
 export * from './edit';
+export * from './advance';
 export * from './edit-section';

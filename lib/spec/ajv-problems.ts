@@ -109,8 +109,8 @@ function toProblem(src: SourceDocument, data: unknown, e: ErrorObject): SpecProb
       const tag = String(e.params.tag);
       const allowed: string[] = ps.properties?.[tag]?.enum ?? (ps.oneOf ?? []).map((s: any) => {
         const branch = s.$ref ? (specAjv().getSchema(s.$ref)?.schema as any) : s;
-        return branch?.properties?.[tag]?.const;
-      }).filter((v: unknown) => typeof v === 'string');
+        return branch?.properties?.[tag]?.const ?? branch?.properties?.[tag]?.enum;
+      }).flat().filter((v: unknown) => typeof v === 'string');
       if (e.params.error === 'tag' && valueAt(data, [...path, tag]) === undefined) {
         return src.problem([...path, tag], `required field '${tag}' is missing`, `add '${tag}', one of ${list(allowed)}`);
       }

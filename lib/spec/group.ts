@@ -1,8 +1,8 @@
 import * as path from 'path';
 import { SourceDocument } from './document';
 import { SpecProblem } from './errors';
-import { ReleaseGroupSpec } from './generated/group';
-import { DEFAULT_RESOURCES, WorkloadModel } from './model';
+import { GroupManifests, ReleaseGroupSpec } from './generated/group';
+import { DEFAULT_RESOURCES, ManifestsModel, WorkloadModel } from './model';
 
 /** The six stages of a coordinated canary (scenario S3). */
 export type GroupStage = 1 | 2 | 3 | 4 | 5 | 6;
@@ -49,6 +49,15 @@ export interface GroupAppModel {
   readonly level: number;
   /** Index in the spec's `apps` (for positioned messages). */
   readonly index: number;
+  /**
+   * Names of the Services the app's Routes send to: `<name>` and `<name>-canary` for a generated app;
+   * the folder's fronting Service and `<service>-canary` for an app that brings its own manifests.
+   */
+  readonly services: { readonly main: string; readonly canary: string };
+  /** The app's own manifests settings, when it brings them (`apps[].manifests`). */
+  readonly manifestsSpec?: GroupManifests;
+  /** What its folder holds, once read (lib/workloads/manifests-group.ts); undefined before. */
+  readonly manifests?: ManifestsModel;
 }
 
 /** A release group with every default resolved. */
@@ -119,6 +128,22 @@ export function groupProblems(src: SourceDocument, spec: ReleaseGroupSpec, file:
     }
     if (a.newVersion !== undefined && a.newVersion === a.version) {
       out.push(src.problem(['apps', i, 'newVersion'], `newVersion is the same as version '${a.version}'`, 'set the version this release brings, or remove newVersion when the app does not change', a.newVersion));
+    }
+    if ((a.image === undefined) === (a.manifests === undefined)) {
+      out.push(src.problem(a.image === undefined ? ['apps', i] : ['apps', i, 'manifests'], a.image === undefined ? `app '${a.name}' has neither an image nor manifests` : `app '${a.name}' has both an image and manifests`,
+        a.image === undefined ? 'add image: <repository> (the group generates the app) or manifests: {path: <folder>} (the app brings its own)' : 'keep one: image (the group generates the app) or manifests (the app brings its own; its image comes from its Deployment)'));
+    }
+    if (a.manifests) {
+      for (const k of ['kind', 'port', 'replicas', 'env', 'config', 'resources', 'probes'] as const) {
+        if (a[k] !== undefined) out.push(src.problem(['apps', i, k], `${k} describes a pod the group generates, but app '${a.name}' brings its own manifests`, `remove ${k}: set it in the app's manifests folder ${a.manifests.path}`, undefined, true));
+      }
+      for (const k of ['runAsUser', 'readOnlyRootFilesystem'] as const) {
+        if (a.podSecurity?.[k] !== undefined) out.push(src.problem(['apps', i, 'podSecurity', k], `podSecurity.${k} sets a generated pod's security context, but app '${a.name}' brings its own manifests`, 'set it in the folder\'s pod spec; podSecurity.profile (the level its project enforces) stays', undefined, true));
+      }
+      if ((a.calls ?? []).length) {
+        out.push(src.problem(['apps', i, 'calls'], `app '${a.name}' brings its own manifests, so the group cannot point its canary at the callees' canaries: its pods read their configuration from its own objects, which the group does not rewrite`,
+          'remove calls: an app that brings its manifests must be a leaf of the call graph (called, calling none), or let the group generate it (image, config)', undefined, true));
+      }
     }
     const keys = new Set<string>();
     const params = new Map<string, string>();
@@ -249,9 +274,9 @@ export function toGroupModel(spec: ReleaseGroupSpec, file: string): GroupModel {
     const port = a.port ?? 8080;
     const replicas = a.replicas ?? 1;
     const workload: WorkloadModel = {
-      type: 'webapp',
-      kind: a.kind ?? 'DeploymentConfig',
-      imageRepository: a.image,
+      type: a.manifests ? 'manifests' : 'webapp',
+      kind: a.manifests ? 'Deployment' : a.kind ?? 'DeploymentConfig',
+      imageRepository: a.image ?? '',
       port,
       servicePort: port,
       portName: `${port}-tcp`,
@@ -272,7 +297,9 @@ export function toGroupModel(spec: ReleaseGroupSpec, file: string): GroupModel {
       name: a.name,
       canaryName: `${a.name}${CANARY_SUFFIX}`,
       project: a.project ?? a.name,
-      imageRepository: a.image,
+      imageRepository: a.image ?? '',
+      services: { main: a.name, canary: `${a.name}${CANARY_SUFFIX}` },
+      ...(a.manifests ? { manifestsSpec: a.manifests } : {}),
       version: a.version,
       ...(a.newVersion !== undefined ? { newVersion: a.newVersion } : {}),
       replicas,

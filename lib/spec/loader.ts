@@ -7,7 +7,7 @@ import { SpecError, SpecProblem } from './errors';
 import { ReleaseGroupSpec } from './generated/group';
 import { secretCommentProblems } from './comment-secrets';
 import { SECRET_NAME, secretKind } from './secrets';
-import { ReleaseSpec } from './generated/release';
+import { ReleaseSpec, Workload } from './generated/release';
 import { GroupModel, groupProblems, toGroupModel } from './group';
 import { ladderOf, ReleaseModel, toModel } from './model';
 import { validatorFor } from './schemas';
@@ -22,6 +22,8 @@ export const SPEC_KINDS: Readonly<Record<string, string>> = { Release: 'release.
 /** A release spec read from disk: its YAML document (for in-place edits) and its model. */
 export interface LoadedRelease {
   readonly file: string;
+  /** Absolute path of the spec file (its repository root is the folder above releases/). */
+  readonly path?: string;
   readonly source: SourceDocument;
   readonly model: ReleaseModel;
 }
@@ -29,6 +31,8 @@ export interface LoadedRelease {
 /** A release group (kind: ReleaseGroup) read from disk: its YAML document and its model. */
 export interface LoadedGroup {
   readonly file: string;
+  /** Absolute path of the spec file (its repository root is the folder above releases/). */
+  readonly path?: string;
   readonly source: SourceDocument;
   readonly model: GroupModel;
 }
@@ -41,13 +45,19 @@ export interface LoadedSpecs {
 
 /**
  * Checks a release needs beyond its schema (a router's limits, for instance). Returns problems;
- * `source.problem(path, ...)` positions them.
+ * `source.problem(path, ...)` positions them. A check that reads further input (the folder of a
+ * `type: manifests` workload) returns the release with its model completed instead when that input
+ * is sound; the checks after it see that release.
  */
-export type ReleaseCheck = (release: LoadedRelease) => SpecProblem[];
+export type ReleaseCheck = (release: LoadedRelease) => SpecProblem[] | { readonly release: LoadedRelease };
+/** Checks a release group needs beyond its schema. Returns problems. */
+export type GroupCheck = (group: LoadedGroup) => SpecProblem[];
 
 export interface LoadOptions {
   /** Extra checks run on every release that passed schema validation. @default - none */
   readonly checks?: readonly ReleaseCheck[];
+  /** Extra checks run on every release group that passed its own validation. @default - none */
+  readonly groupChecks?: readonly GroupCheck[];
   /** Directory that file names in messages are relative to. @default - process.cwd() */
   readonly relativeTo?: string;
 }
@@ -142,7 +152,7 @@ function parseSpecDocument(parsed: SourceDocument, file: string, shown: string, 
     const guess = closest(kind, known);
     return { problems: [parsed.problem(['kind'], `unknown kind '${kind}'`, guess ? `did you mean '${guess}'? (one of ${known.map((k) => `'${k}'`).join(', ')})` : `use one of ${known.map((k) => `'${k}'`).join(', ')}`, kind)] };
   }
-  if (kind === 'ReleaseGroup') return parseGroupDocument(parsed, data, file, shown);
+  if (kind === 'ReleaseGroup') return parseGroupDocument(parsed, data, file, shown, options);
   return parseReleaseDocument(parsed, data, file, shown, options);
 }
 
@@ -153,13 +163,15 @@ export function parseGroup(file: string, text: string | Buffer, options: LoadOpt
   return r;
 }
 
-function parseGroupDocument(parsed: SourceDocument, data: unknown, file: string, shown: string): { group: LoadedGroup } | { problems: SpecProblem[] } {
+function parseGroupDocument(parsed: SourceDocument, data: unknown, file: string, shown: string, options: LoadOptions): { group: LoadedGroup } | { problems: SpecProblem[] } {
   const validate = validatorFor('group.schema.json');
   if (!validate(data)) return { problems: withRulesOfPruned(parsed, data, validate, (d) => groupProblems(parsed, d as ReleaseGroupSpec, file)) };
   const spec = data as ReleaseGroupSpec;
   const problems = groupProblems(parsed, spec, file);
   if (problems.length) return { problems };
-  return { group: { file: shown, source: parsed, model: toGroupModel(spec, shown) } };
+  const group: LoadedGroup = { file: shown, path: path.resolve(file), source: parsed, model: toGroupModel(spec, shown) };
+  const extra = (options.groupChecks ?? []).flatMap((c) => c(group));
+  return extra.length ? { problems: extra } : { group };
 }
 
 /** Parses and validates a spec held in memory (the rollout CLI validates its edits this way). */
@@ -176,8 +188,13 @@ function parseReleaseDocument(parsed: SourceDocument, data: unknown, file: strin
   const spec = data as ReleaseSpec;
   const problems = semanticProblems(parsed, spec, file);
   if (problems.length) return { problems };
-  const release: LoadedRelease = { file: shown, source: parsed, model: toModel(spec, shown) };
-  const extra = (options.checks ?? []).flatMap((c) => c(release));
+  let release: LoadedRelease = { file: shown, path: path.resolve(file), source: parsed, model: toModel(spec, shown) };
+  const extra: SpecProblem[] = [];
+  for (const check of options.checks ?? []) {
+    const r = check(release);
+    if (Array.isArray(r)) extra.push(...r);
+    else release = r.release;
+  }
   return extra.length ? { problems: extra } : { release };
 }
 
@@ -257,7 +274,7 @@ function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string):
   if (spec.canary && spec.canary.version === spec.stable.version && !spec.canary.image) {
     out.push(src.problem(['canary', 'version'], 'canary runs the same version as stable', 'set a new version for the canary, or remove the canary section', spec.canary.version));
   }
-  const w = spec.workload;
+  const w = generatedWorkload(spec);
   if (w.redis && w.type !== 'guestbook') {
     out.push(src.problem(['workload', 'redis'], `redis is only wired for workload type 'guestbook'`, `set workload.type: guestbook or remove workload.redis`, undefined, true));
   }
@@ -293,6 +310,14 @@ function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string):
   return out;
 }
 
+/**
+ * The fields of a generated workload (webapp, guestbook); a manifests workload has none of them but
+ * its versionLabel (its folder's Secrets are checked when the folder is read, lib/workloads/manifests-source.ts).
+ */
+function generatedWorkload(spec: ReleaseSpec): Partial<Workload> {
+  return spec.workload.type === 'manifests' ? { ...(spec.workload.versionLabel ? { versionLabel: spec.workload.versionLabel } : {}) } : spec.workload;
+}
+
 /** Where a spec file really is when that is outside the project root (a symlink leaving it), else undefined. */
 function symlinkEscape(file: string, root: string | undefined): string | undefined {
   if (root === undefined || !fs.lstatSync(file).isSymbolicLink()) return undefined;
@@ -316,7 +341,8 @@ function secretProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...at, k]);
   };
   walk(spec, []);
-  for (const [k, v] of Object.entries(spec.workload.config ?? {})) {
+  const w = generatedWorkload(spec);
+  for (const [k, v] of Object.entries(w.config ?? {})) {
     if (SECRET_NAME.test(k) && v !== '') {
       out.push(src.problem(['workload', 'config', k], `config key '${k}' looks like a secret, and config is written to a ConfigMap in dist/ in clear text`, 'store it in a Secret listed in existingSecrets and reference it from workload.env with secretKeyRef', '<hidden>'));
     }
@@ -327,8 +353,8 @@ function secretProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
     declared.set(s.name, s.keys);
   });
   const refs: { at: (string | number)[]; name: string; key?: string }[] = [];
-  (spec.workload.env ?? []).forEach((e, i) => { if (e.secretKeyRef) refs.push({ at: ['workload', 'env', i, 'secretKeyRef'], ...e.secretKeyRef }); });
-  if (spec.workload.redis?.passwordSecret) refs.push({ at: ['workload', 'redis', 'passwordSecret'], ...spec.workload.redis.passwordSecret });
+  (w.env ?? []).forEach((e, i) => { if (e.secretKeyRef) refs.push({ at: ['workload', 'env', i, 'secretKeyRef'], ...e.secretKeyRef }); });
+  if (w.redis?.passwordSecret) refs.push({ at: ['workload', 'redis', 'passwordSecret'], ...w.redis.passwordSecret });
   const tls = (spec.router as { tlsSecretName?: string }).tlsSecretName;
   if (tls !== undefined) refs.push({ at: ['router'], name: tls });
   for (const r of refs) {
@@ -353,7 +379,7 @@ function secretProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
  */
 function namespaceProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
   const out: SpecProblem[] = [];
-  const redis = spec.workload.redis;
+  const redis = generatedWorkload(spec).redis;
   const prod = spec.namespaces.production;
   if (spec.workload.type === 'guestbook' && redis?.host !== undefined && redis.deploy !== false) {
     const m = /^([a-z0-9-]+)\.([a-z0-9-]+)(?:\.svc(?:\.cluster\.local)?)?\.?$/.exec(redis.host);

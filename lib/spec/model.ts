@@ -1,4 +1,4 @@
-import { EnvVar, Probe, ReleaseSpec, Resources, Router } from './generated/release';
+import { EnvVar, ManifestsWorkload, Probe, ReleaseSpec, Resources, Router, Workload } from './generated/release';
 
 /** One rung of the weight ladder. */
 export interface LadderStep {
@@ -42,7 +42,7 @@ export interface ReleaseModel {
 }
 
 export interface WorkloadModel {
-  readonly type: 'webapp' | 'guestbook';
+  readonly type: 'webapp' | 'guestbook' | 'manifests';
   readonly kind: 'Deployment' | 'DeploymentConfig';
   readonly imageRepository: string;
   readonly port: number;
@@ -59,6 +59,56 @@ export interface WorkloadModel {
   readonly liveness: Probe;
   readonly podSecurity: { readonly profile: 'restricted' | 'baseline'; readonly runAsUser?: number; readonly readOnlyRootFilesystem: boolean };
   readonly redis?: RedisModel;
+  /**
+   * What the folder of a `type: manifests` workload holds, resolved against the spec. Set by the
+   * project's load checks (lib/workloads/manifests-source.ts reads the folder); undefined for other
+   * types and for a manifests spec loaded without them (schema and spec rules only).
+   */
+  readonly manifests?: ManifestsModel;
+}
+
+/** A Kubernetes object read from a manifests folder, as plain JSON (unknown fields kept). */
+export interface SourceObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string>; readonly [key: string]: unknown };
+  readonly [key: string]: unknown;
+}
+
+/** What a manifests folder says about the app, as read and checked against the spec (no defaults left). */
+export interface ManifestsFacts {
+  /** How the folder was read: `kubectl kustomize`, or its YAML files one by one. */
+  readonly source: 'kustomize' | 'plain';
+  /** Every object of the folder in the order read (kustomize's output order, or file by file). */
+  readonly objects: readonly SourceObject[];
+  /** Name of the Deployment that carries the version. */
+  readonly deployment: string;
+  /** Containers whose image the version sets. */
+  readonly containers: readonly string[];
+  /** Image repository (no tag or digest) of the first of those containers. */
+  readonly imageRepository: string;
+  /** Name of the Service that fronts the Deployment. */
+  readonly service: string;
+  /** The Service port routers send to: number and name (the number as text when the port has no name). */
+  readonly servicePort: number;
+  readonly portName: string;
+  /** `spec.replicas` of the Deployment; undefined when left to an HPA (or to the default 1). */
+  readonly replicas?: number;
+  /** The HorizontalPodAutoscaler that scales the Deployment, with its bounds. */
+  readonly hpa?: { readonly name: string; readonly minReplicas: number; readonly maxReplicas: number };
+}
+
+/** A manifests workload: the folder's facts plus how its canary scales. */
+export interface ManifestsModel extends ManifestsFacts {
+  /** The folder, as the spec gives it (relative to the repository root). */
+  readonly path: string;
+  /**
+   * The Deployment the canary is derived from when it differs from the stable one's source (a
+   * CanaryRelease workload built per track). @default - the folder's Deployment
+   */
+  readonly canaryBase?: SourceObject;
+  /** The canary's scaling: a fixed count, or its own HPA (a copy of the stable one). */
+  readonly canaryScaling: { readonly replicas: number } | { readonly autoscaling: { readonly minReplicas: number; readonly maxReplicas: number } };
 }
 
 export interface RedisModel {
@@ -94,8 +144,13 @@ export function ladderOf(spec: ReleaseSpec): LadderStep[] {
     typeof s === 'number' ? { weight: s } : { weight: s.weight, ...(s.minSoak ? { minSoakSeconds: parseDuration(s.minSoak) } : {}) });
 }
 
-/** Resolves every default of a validated spec. Pure. */
-export function toModel(spec: ReleaseSpec, file: string): ReleaseModel {
+/**
+ * Resolves every default of a validated spec. Pure. A `type: manifests` workload takes its names,
+ * ports and image repository from `facts` (what its folder holds); without them the model has
+ * placeholders from the spec alone (enough for the schema and spec rules, not for synthesis).
+ */
+export function toModel(spec: ReleaseSpec, file: string, facts?: ManifestsFacts): ReleaseModel {
+  if (spec.workload.type === 'manifests') return manifestsModel(spec, spec.workload, file, facts);
   const w = spec.workload;
   const production = spec.namespaces.production;
   const canaryNs = spec.namespaces.canary ?? production;
@@ -162,7 +217,7 @@ export function toModel(spec: ReleaseSpec, file: string): ReleaseModel {
 }
 
 function redisModel(spec: ReleaseSpec, namespace: string): RedisModel {
-  const r = spec.workload.redis ?? {};
+  const r = (spec.workload as Workload).redis ?? {};
   return {
     deploy: r.deploy ?? true,
     host: r.host ?? `redis.${namespace}.svc.cluster.local`,
@@ -175,5 +230,72 @@ function redisModel(spec: ReleaseSpec, namespace: string): RedisModel {
     resources: r.resources ?? { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
     runAsUser: r.runAsUser ?? 999,
     fsGroup: r.fsGroup ?? 1000,
+  };
+}
+
+/** The model of a release whose workload is a folder of manifests. */
+function manifestsModel(spec: ReleaseSpec, w: ManifestsWorkload, file: string, facts?: ManifestsFacts): ReleaseModel {
+  const production = spec.namespaces.production;
+  const canaryNs = spec.namespaces.canary ?? production;
+  const deployment = facts?.deployment ?? w.deployment ?? spec.name;
+  const service = facts?.service ?? w.service ?? deployment;
+  const canaryName = w.names?.canary ?? `${deployment}-canary`;
+  const canaryServiceName = w.names?.canaryService ?? `${service}-canary`;
+  const replicas = facts?.replicas ?? 1;
+  const hpa = facts?.hpa;
+  const canaryScaling: ManifestsModel['canaryScaling'] = w.canaryAutoscaling && hpa
+    ? { autoscaling: { minReplicas: w.canaryAutoscaling.minReplicas ?? hpa.minReplicas, maxReplicas: w.canaryAutoscaling.maxReplicas ?? hpa.maxReplicas } }
+    : { replicas: w.canaryReplicas ?? replicas };
+  const canaryReplicas = 'replicas' in canaryScaling ? canaryScaling.replicas : canaryScaling.autoscaling.minReplicas;
+  const repository = facts?.imageRepository ?? '';
+  const imageOf = (version: string, image?: string) => image ?? `${repository}:${version}`;
+  const canaryTrack = {
+    name: canaryName,
+    namespace: canaryNs,
+    serviceName: canaryServiceName,
+    replicas: canaryReplicas,
+    versionLabel: w.versionLabel?.canary ?? spec.canary?.version ?? 'canary',
+  };
+  const servicePort = facts?.servicePort ?? (typeof w.port === 'number' ? w.port : 80);
+  const workload: WorkloadModel = {
+    type: 'manifests',
+    kind: 'Deployment',
+    imageRepository: repository,
+    port: servicePort,
+    servicePort,
+    portName: facts?.portName ?? (typeof w.port === 'string' ? w.port : String(servicePort)),
+    appLabel: spec.name,
+    extraLabels: {},
+    sharedServiceName: service,
+    env: [],
+    resources: {},
+    readiness: {},
+    liveness: {},
+    podSecurity: { profile: w.podSecurity?.profile ?? 'restricted', readOnlyRootFilesystem: false },
+    ...(facts ? { manifests: { ...facts, path: w.path, canaryScaling } } : {}),
+  };
+  return {
+    name: spec.name,
+    file,
+    spec,
+    namespaces: { production, canary: canaryNs },
+    createNamespaces: spec.createNamespaces ?? true,
+    weightTotal: spec.weightTotal ?? 100,
+    steps: ladderOf(spec),
+    workload,
+    stable: {
+      version: spec.stable.version,
+      image: imageOf(spec.stable.version, spec.stable.image),
+      versionLabel: w.versionLabel?.stable ?? spec.stable.version,
+      replicas,
+      name: deployment,
+      namespace: production,
+      serviceName: service,
+    },
+    ...(spec.canary
+      ? { canary: { ...canaryTrack, version: spec.canary.version, image: imageOf(spec.canary.version, spec.canary.image), weight: spec.canary.weight } }
+      : {}),
+    canaryTrack,
+    router: spec.router,
   };
 }

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type Ajv from 'ajv';
 import type { Options, ValidateFunction } from 'ajv';
+import analysisSchema from './schema/analysis.schema.json';
 import gatewayApiSchema from './schema/router-gateway-api.schema.json';
 import grpcRouteSchema from './schema/router-grpc-route.schema.json';
 import istioSchema from './schema/router-istio.schema.json';
@@ -11,9 +12,10 @@ import openshiftRouteSchema from './schema/router-openshift-route.schema.json';
 import groupSchema from './schema/group.schema.json';
 import projectSchema from './schema/project.schema.json';
 import releaseSchema from './schema/release.schema.json';
+import manifestsWorkloadSchema from './schema/workload-manifests.schema.json';
 
 /** Every schema file of the spec, by its `$id`. The files in ./schema are the single source of truth. */
-export const SCHEMA_FILES: readonly object[] = [releaseSchema, nginxSchema, gatewayApiSchema, istioSchema, openshiftRouteSchema, grpcRouteSchema, projectSchema, groupSchema];
+export const SCHEMA_FILES: readonly object[] = [releaseSchema, nginxSchema, gatewayApiSchema, istioSchema, openshiftRouteSchema, grpcRouteSchema, projectSchema, groupSchema, analysisSchema, manifestsWorkloadSchema];
 
 const AJV_OPTIONS: Options = {
   allErrors: true,

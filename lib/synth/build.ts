@@ -3,7 +3,7 @@ import { addChecksChart } from '../checks/folder';
 import { routerFor } from '../routers/registry';
 import { ReleaseModel } from '../spec/model';
 import { appSelector, trackSelector } from '../workloads/labels';
-import { workloadFor } from '../workloads/registry';
+import { workloadFor, workloadHasOwnServices } from '../workloads/registry';
 import { appService, namespaceObject } from '../workloads/web-app';
 import { generatedHeader, toYaml } from './yaml';
 
@@ -56,8 +56,10 @@ export function buildRelease(m: ReleaseModel, transforms: readonly FolderTransfo
   if (m.createNamespaces) for (const [ns, chart] of charts) namespaceObject(chart, `namespace-${ns}`, m, ns);
 
   const router = routerFor(m.router.type);
-  workloadFor(m.workload.type)({ release: m, chartFor });
-  if (router.serviceLayout === 'per-track') {
+  workloadFor(m.workload.type)({ release: m, chartFor, serviceLayout: router.serviceLayout });
+  if (workloadHasOwnServices(m.workload.type)) {
+    // the workload brings its Services (manifests: the folder's Service, and its canary copy)
+  } else if (router.serviceLayout === 'per-track') {
     appService(chartFor(m.stable.namespace), `service-${m.stable.serviceName}`, { release: m, name: m.stable.serviceName, namespace: m.stable.namespace, selector: trackSelector(m, 'stable'), appProtocol: router.serviceAppProtocol });
     if (m.canary) {
       appService(chartFor(m.canary.namespace), `service-${m.canary.serviceName}`, { release: m, name: m.canary.serviceName, namespace: m.canary.namespace, selector: trackSelector(m, 'canary'), appProtocol: router.serviceAppProtocol });

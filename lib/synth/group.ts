@@ -1,10 +1,12 @@
 import { ApiObject, App, Chart } from 'cdk8s';
-import { routeBackends } from '../routers/openshift-route';
+import { routeBackends, routeObject } from '../routers/openshift-route';
 import { GitOpsFolder } from '../gitops/layout';
 import { SYNC_WAVE_ANNOTATION, WAVES } from '../gitops/sync-waves';
-import { applyOrder, groupState, GroupPosition, InstanceState, positionOf } from '../rollout/group';
-import { appOf, GroupAppModel, GroupModel, routeUrl } from '../spec/group';
-import { MANAGED_BY } from '../workloads/labels';
+import { AppState, applyOrder, groupState, GroupPosition, InstanceState, positionOf } from '../rollout/group';
+import { appOf, GroupAppModel, GroupModel, routeHost, routeUrl } from '../spec/group';
+import { MANAGED_BY, TRACK_LABEL } from '../workloads/labels';
+import { emit, manifestsObjects } from '../workloads/manifests';
+import { groupAppRelease } from '../workloads/manifests-group';
 import { OpenShiftInstanceParams } from '../workloads/openshift-app';
 import { namespaceManifest } from '../workloads/web-app';
 import { KubeObject, ReleaseFolder } from './build';
@@ -88,10 +90,15 @@ export function buildGroup(g: GroupModel, pos: GroupPosition = positionOf(g)): R
     }
   }
   for (const a of g.apps) {
+    if (a.manifestsSpec) continue; // its objects are its own folder's, not a Template's
     annotate([openShiftAppTemplate(chartFor(a.project), `template-${a.name}`, g, a)], () => groupSyncWave('template', 0, 0));
   }
   for (const s of state.apps) {
     const a = appOf(g, s.app);
+    if (a.manifestsSpec) {
+      renderManifestsApp(chartFor(a.project), g, a, s, annotate);
+      continue;
+    }
     const main = renderInstance(chartFor(a.project), `main-${a.name}`, { group: g, app: a, params: instanceParams(g, a, s.main) });
     annotate(main, (o) => groupSyncWave(o.kind === 'Route' ? 'main-route' : isWorkload(o) ? 'main-workload' : 'main-support', a.level, g.maxLevel));
     if (s.canary) {
@@ -122,4 +129,31 @@ export function groupGitopsFolders(g: GroupModel): GitOpsFolder[] {
     const callers = new Set(g.apps.filter((a) => a.project !== p && a.calls.some((c) => appOf(g, c.app).project === p)).map((a) => a.project));
     return { path: `${g.name}/${p}`, namespace: p, ...(callers.size ? { dependsOn: [...callers].sort().map((c) => `${g.name}/${c}`) } : {}) };
   });
+}
+
+/**
+ * An app that brings its own manifests, at a stage: its folder's objects as the main (stable track,
+ * the Service narrowed to it), the derived canary and its Service while the stage has one, and the
+ * app's Routes as S3 has them (main Route `<app>` on the main Service with the stage's shares; the
+ * canary's own Route when another canary calls it), with the group's sync waves.
+ */
+function renderManifestsApp(chart: Chart, g: GroupModel, a: GroupAppModel, s: AppState, annotate: (objects: readonly ApiObject[], wave: (o: ApiObject) => number, pruneLast?: boolean) => void): void {
+  const view = groupAppRelease(g, a, s);
+  const labels = (inst: InstanceState) => ({ ...MANAGED_BY, 'app.kubernetes.io/part-of': g.name, app: a.name, [TRACK_LABEL]: inst.track, version: inst.versionLabel });
+  for (const x of manifestsObjects(view, 'per-track')) {
+    const o = emit(chart, x.obj);
+    if (x.track === 'canary') annotate([o], () => groupSyncWave('canary', a.level, g.maxLevel), true);
+    else annotate([o], () => groupSyncWave(x.obj.kind === 'Deployment' && x.obj.metadata.name === view.stable.name ? 'main-workload' : 'main-support', a.level, g.maxLevel));
+  }
+  const route = (inst: InstanceState, name: string, role: 'main-route' | 'canary-route') => {
+    if (!inst.route) return;
+    const backends = routeBackends(a.project, inst.route.map((r) => ({ service: r.service, namespace: a.project, percent: r.percent })));
+    const r = routeObject(chart, `route-${name}`, {
+      name, namespace: a.project, labels: labels(inst), balance: g.balance, host: routeHost(name, a.project, g.domain),
+      to: backends.to, alternateBackends: backends.alternateBackends, targetPort: a.workload.portName,
+    });
+    annotate([r], () => groupSyncWave(role, a.level, g.maxLevel), role === 'canary-route');
+  };
+  route(s.main, a.name, 'main-route');
+  if (s.canary) route(s.canary, a.canaryName, 'canary-route');
 }

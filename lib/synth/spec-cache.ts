@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { SpecError, SpecProblem } from '../spec/errors';
 import { LoadedRelease, parseSpec, specFiles } from '../spec/loader';
-import { loadProject, PROJECT_CHECKS, ProjectPaths } from './project';
+import { folderHash } from '../workloads/manifests-folder';
+import { loadProject, PROJECT_CHECKS, PROJECT_GROUP_CHECKS, ProjectPaths } from './project';
 
 /**
  * Loading for a rollout move: every spec of the project is validated exactly as `loadProject` does,
@@ -26,7 +27,7 @@ export interface ProjectForMove {
   readonly parsed: number;
 }
 
-const CACHE_VERSION = 2;
+const CACHE_VERSION = 3;
 /** Files modified this close to the cache write are hashed again (like git's racy-clean check). */
 const RACY_MS = 2000;
 
@@ -35,7 +36,7 @@ interface CacheFile {
   readonly fingerprint: string;
   /** When the cache was written (ms since the epoch): files modified since then are re-hashed. */
   readonly written?: number;
-  /** Relative path -> `<sha1 of the bytes> <size>:<mtimeMs>:<ino>`. */
+  /** Relative path -> `<sha1 of the bytes>[ m:<manifests folder>:<its hash>] <size>:<mtimeMs>:<ino>`. */
   readonly files: Record<string, string>;
 }
 
@@ -58,7 +59,7 @@ export function loadProjectFor(paths: ProjectPaths, name: string, cacheFile?: st
     try { stat = fs.statSync(file); } catch { stat = undefined; }
     const statKey = stat ? `${stat.size}:${stat.mtimeMs}:${stat.ino}` : '';
     const entry = known[rel];
-    if (!isTarget && stat && entry && entry.endsWith(` ${statKey}`) && cache?.written !== undefined && stat.mtimeMs < cache.written - RACY_MS) {
+    if (!isTarget && stat && entry && entry.endsWith(` ${statKey}`) && cache?.written !== undefined && stat.mtimeMs < cache.written - RACY_MS && folderUnchanged(paths.root, entry)) {
       names.push(base);
       next[rel] = entry;
       continue;
@@ -71,13 +72,13 @@ export function loadProjectFor(paths: ProjectPaths, name: string, cacheFile?: st
       continue;
     }
     const hash = createHash('sha1').update(bytes).digest('hex');
-    if (!isTarget && entry && entry.split(' ')[0] === hash) {
+    if (!isTarget && entry && entry.split(' ')[0] === hash && folderUnchanged(paths.root, entry)) {
       names.push(base);
-      next[rel] = `${hash} ${statKey}`;
+      next[rel] = `${hash}${folderPart(entry)} ${statKey}`;
       continue;
     }
     parsed++;
-    const r = parseSpec(file, bytes, { checks: PROJECT_CHECKS, relativeTo: paths.root });
+    const r = parseSpec(file, bytes, { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root });
     if ('problems' in r) {
       problems.push(...r.problems);
       continue;
@@ -88,7 +89,8 @@ export function loadProjectFor(paths: ProjectPaths, name: string, cacheFile?: st
       continue;
     }
     names.push(r.release.model.name);
-    next[rel] = `${hash} ${statKey}`;
+    const w = r.release.model.spec.workload;
+    next[rel] = `${hash}${w.type === 'manifests' ? ` m:${encodeURIComponent(w.path)}:${folderHash(path.join(paths.root, w.path))}` : ''} ${statKey}`;
     if (r.release.model.name === name) release = r.release;
   }
   if (new Set(names).size !== names.length) {
@@ -120,7 +122,21 @@ function sameKeys(a: Record<string, string>, b: Record<string, string>): boolean
 /** Whether some entry was too recent to trust its stat at the last write (rewriting the cache moves that point). */
 function recentlyChanged(files: Record<string, string>, written: number | undefined): boolean {
   if (written === undefined) return true;
-  return Object.values(files).some((e) => Number(e.split(' ')[1]?.split(':')[1]) >= written - RACY_MS);
+  return Object.values(files).some((e) => Number(e.split(' ').pop()?.split(':')[1]) >= written - RACY_MS);
+}
+
+/**
+ * A manifests release's validity also depends on its folder: its entry records the folder and a hash
+ * of its files (` m:<path>:<hash>`), and the entry holds only while that hash is the same.
+ */
+function folderUnchanged(root: string, entry: string): boolean {
+  const m = / m:(\S+):([0-9a-f]*) /.exec(entry);
+  return !m || folderHash(path.join(root, decodeURIComponent(m[1]))) === m[2];
+}
+
+/** The folder part of an entry (with its leading space), or ''. */
+function folderPart(entry: string): string {
+  return / m:\S+ /.exec(entry)?.[0].trimEnd() ?? '';
 }
 
 function readCache(file: string, fingerprint: string): CacheFile | undefined {

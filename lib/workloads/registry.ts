@@ -1,12 +1,15 @@
 import { Chart } from 'cdk8s';
 import { ReleaseModel } from '../spec/model';
 import { guestbook } from './guestbook';
+import { addManifestsWorkload } from './manifests';
 import { WebAppTrack } from './web-app';
 
 /** Where a workload kind adds its objects. */
 export interface WorkloadContext {
   readonly release: ReleaseModel;
   chartFor(namespace: string): Chart;
+  /** The router's Service layout (see TrafficRouter.serviceLayout). @default 'per-track' */
+  readonly serviceLayout?: 'per-track' | 'shared';
 }
 
 /** Adds the workloads (Deployments, ConfigMaps, data stores) of a release's current state. */
@@ -28,7 +31,16 @@ export const webApp: WorkloadBuilder = (ctx) => {
 const BUILDERS: Readonly<Record<string, WorkloadBuilder>> = {
   webapp: webApp,
   guestbook,
+  manifests: addManifestsWorkload,
 };
+
+/** Workload types whose builder adds the Services itself (the folder's own Service and its canary copy). */
+const OWN_SERVICES: ReadonlySet<string> = new Set(['manifests']);
+
+/** Whether a workload type's builder adds its Services itself (otherwise the synth adds the generated ones). */
+export function workloadHasOwnServices(type: string): boolean {
+  return OWN_SERVICES.has(type);
+}
 
 /** The builder of a `workload.type`. */
 export function workloadFor(type: string): WorkloadBuilder {

@@ -3,6 +3,13 @@
 // Change the schema and run `npm run gen:spec`.
 
 /**
+ * Request headers, e.g. {key: X-Scope-OrgID, value: tenant-a} for Mimir/Cortex/Thanos tenants. Credentials never go in the spec: {key: Authorization, valueFrom: {env: PROMETHEUS_AUTHORIZATION}} reads the value from the environment of the CLI (a CI secret).
+ *
+ * @maxItems 20
+ */
+export type Headers = Header[];
+
+/**
  * A coordinated canary of several OpenShift apps that move together (scenario S3): which apps there are, who calls whom through a ConfigMap URL key, which of them change, the entry app whose Route is split, the weight ladder at the entry, and the current stage (1-6). One file per group in releases/.
  */
 export interface ReleaseGroupSpec {
@@ -47,11 +54,149 @@ export interface ReleaseGroupSpec {
    * The entry canary's share of the entry Route in percent. Set at stage 3 only (by next, step or set-weight).
    */
   weight?: number;
+  analysis?: AnalysisSpec;
   /**
    * @minItems 1
    * @maxItems 20
    */
   apps: GroupApp[];
+  /**
+   * Secrets the apps' pods read but the group does not create (made outside git in each project that uses them); a manifests app's pods may read only these. Secret values never appear in a spec or in dist/.
+   *
+   * @maxItems 100
+   */
+  existingSecrets?: ExistingSecret[];
+}
+/**
+ * Metric analysis of the entry app's canary while the group's canaries run (stages 2-4); template variables name the entry app (analysis.schema.json). Default: none.
+ */
+export interface AnalysisSpec {
+  /**
+   * Time after the commit that set the current weight before the window opens: the GitOps engine's sync time, so the window never holds traffic of the previous weight. Default: 0s.
+   */
+  startDelay?: string;
+  /**
+   * Whether `advance` may promote at the last rung of the ladder once the analysis passes and the soak time is over. Default: false (advance stops at the last rung; a person promotes).
+   */
+  autoPromote?: boolean;
+  /**
+   * The metrics; the analysis passes when every metric passes, fails when one fails, and is inconclusive otherwise.
+   *
+   * @minItems 1
+   * @maxItems 50
+   */
+  metrics: Metric[];
+}
+export interface Metric {
+  /**
+   * Names the metric in reports and commit trailers; unique within the analysis.
+   */
+  name: string;
+  provider: Provider;
+  /**
+   * The query, a template ({{canary.namespace}}, {{window}}, ...; see the README). Prometheus: the PromQL expression, required. Web: optional; the url and body may use it as {{query}}.
+   */
+  query?: string;
+  /**
+   * A CEL expression over `result` (the measured values: a list of doubles, e.g. `result[0] <= 0.01`) and, with compare, `baseline`; true means the measurement succeeded. Without failureCondition, false means it failed.
+   */
+  successCondition?: string;
+  /**
+   * A CEL expression over `result` (and `baseline`); true means the measurement failed. Without successCondition, false means it succeeded. With both, a measurement where neither holds is inconclusive.
+   */
+  failureCondition?: string;
+  /**
+   * Failed measurements tolerated; one more fails the metric. Default: 0.
+   */
+  failureLimit?: number;
+  /**
+   * Inconclusive measurements tolerated; one more makes the metric inconclusive. Default: 0.
+   */
+  inconclusiveLimit?: number;
+  /**
+   * Measurements per analysis, `interval` apart, the last one now (Prometheus evaluates each at its own time). Until the window has room for all of them the metric is inconclusive, unless the failures already exceed failureLimit. Default: 1.
+   */
+  count?: number;
+  /**
+   * Time between two measurements. Default: 1m.
+   */
+  interval?: string;
+  /**
+   * Verdict of a measurement whose query returns no value (an empty vector, NaN such as 0/0, nothing at jsonPath). Default: inconclusive.
+   */
+  noData?: 'inconclusive' | 'fail' | 'pass';
+  /**
+   * Baseline comparison: the same query (and sampleQuery) also runs for the stable track (the track variables {{namespace}}, {{service}}, {{workload}}, {{version}}, {{track}} take the stable track's values) and the conditions see its values as `baseline`, e.g. `result[0] <= baseline[0] * 1.2`. Needs sampleQuery and minSamples. Default: no baseline.
+   */
+  compare?: 'stable';
+  /**
+   * A query template giving how many samples (requests) a track served in the window, e.g. `sum(increase(http_requests_total{namespace="{{namespace}}"}[{{window}}]))`; below minSamples (for the canary, and the stable track with compare) the measurement is inconclusive. Default: no minimum.
+   */
+  sampleQuery?: string;
+  /**
+   * Fewest samples sampleQuery must report for a measurement to count.
+   */
+  minSamples?: number;
+}
+/**
+ * Where the metric comes from: exactly one of prometheus or web.
+ */
+export interface Provider {
+  prometheus?: PrometheusProvider;
+  web?: WebProvider;
+}
+/**
+ * A Prometheus HTTP API (Prometheus, Thanos Query, Mimir or Cortex with their path prefix): the query is sent to <address>/api/v1/query with `time` set to each measurement's time.
+ */
+export interface PrometheusProvider {
+  /**
+   * Base URL, e.g. http://prometheus.monitoring:9090 or https://mimir.example.com/prometheus.
+   */
+  address: string;
+  headers?: Headers;
+  /**
+   * Timeout of one request. Default: 10.
+   */
+  timeoutSeconds?: number;
+}
+export interface Header {
+  key: string;
+  /**
+   * The value, a template. Not for credentials: use valueFrom.env.
+   */
+  value?: string;
+  valueFrom?: {
+    /**
+     * Name of the environment variable holding the value (e.g. `Bearer ...`), read when the query runs.
+     */
+    env: string;
+  };
+}
+/**
+ * Any HTTP endpoint answering JSON; jsonPath picks the numbers out of it.
+ */
+export interface WebProvider {
+  /**
+   * URL, a template (values are URL-encoded), e.g. http://metrics.internal/api/error-rate?service={{canary.service}}&from={{sinceUnix}}.
+   */
+  url: string;
+  /**
+   * Default: GET.
+   */
+  method?: 'GET' | 'POST' | 'PUT';
+  headers?: Headers;
+  /**
+   * Request body (POST, PUT), a template.
+   */
+  body?: string;
+  /**
+   * JSONPath (jsonpath-plus; the Kubernetes form `{$.data.value}` is accepted) of the value(s) in the answer; each must be a number or a numeric string. Default: $ (the whole answer).
+   */
+  jsonPath?: string;
+  /**
+   * Timeout of one request. Default: 10.
+   */
+  timeoutSeconds?: number;
 }
 export interface GroupApp {
   /**
@@ -67,9 +212,10 @@ export interface GroupApp {
    */
   kind?: 'DeploymentConfig' | 'Deployment';
   /**
-   * Image repository; the tag is the version.
+   * Image repository; the tag is the version. Required unless the app brings its own manifests.
    */
-  image: string;
+  image?: string;
+  manifests?: GroupManifests;
   /**
    * Version the main runs in production (APP_VERSION, S3: 1.1).
    */
@@ -106,6 +252,47 @@ export interface GroupApp {
   resources?: Resources;
   probes?: Probes;
   podSecurity?: PodSecurity;
+}
+/**
+ * An app of a release group that brings its own manifests (a leaf of the call graph: it calls no other app). Its folder is read as a release's workload.path is; the group renders the Deployment for the main and the canary, narrows the fronting Service to its track, adds a canary Service and the app's Routes, and moves them through the stages. The app's version and newVersion set the image tags of the named containers.
+ */
+export interface GroupManifests {
+  /**
+   * Folder holding the app's objects, relative to the repository root (the folder holding releases/). A folder with a kustomization.yaml is built with `kubectl kustomize`; otherwise every *.yaml and *.yml file directly in it is read (multi-document files and v1 List objects included, subfolders not). Must stay inside the repository and outside the output folder (dist/).
+   */
+  path: string;
+  /**
+   * Name of the Deployment that carries the version. Default: the folder's only Deployment.
+   */
+  deployment?: string;
+  /**
+   * Containers (or init containers) of the Deployment whose image the version sets: each keeps its image repository and gets the version as its tag. Default: the pod's only container; with sidecars, name the app's container(s).
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  containers?: string[];
+  /**
+   * Name of the Service that fronts the Deployment (the routers send to it). Default: the folder's only Service whose selector matches the Deployment's pods.
+   */
+  service?: string;
+  /**
+   * The Service port the routers send traffic to, by name or number. Default: the Service's only port, else its port named 'http'.
+   */
+  port?: number | string;
+  /**
+   * Give the canary its own HorizontalPodAutoscaler: a copy of the one that scales the stable Deployment (same metrics and behaviour), named <hpa>-canary and targeting the canary Deployment. Needs such an HPA in the folder.
+   */
+  canaryAutoscaling?: {
+    /**
+     * Default: the stable HPA's minReplicas.
+     */
+    minReplicas?: number;
+    /**
+     * Default: the stable HPA's maxReplicas.
+     */
+    maxReplicas?: number;
+  };
 }
 export interface Call {
   /**
@@ -167,4 +354,16 @@ export interface PodSecurity {
    * Default: false.
    */
   readOnlyRootFilesystem?: boolean;
+}
+export interface ExistingSecret {
+  /**
+   * Name of the Secret.
+   */
+  name: string;
+  /**
+   * Keys the Secret holds; references to other keys fail. Default: any key.
+   *
+   * @minItems 1
+   */
+  keys?: string[];
 }

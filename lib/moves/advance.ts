@@ -1,0 +1,142 @@
+/**
+ * `advance`: the controller-free loop of a scheduled CI job, as one function below the CLI. Under
+ * one repository lock (none for a dry run) it loads every spec, decides per running canary with an
+ * `analysis:` section (lib/rollout/advance.ts) from its soak (git blame of the weight line) and its
+ * analysis (run concurrently for all), applies the moves one commit each with the report as their
+ * analysis gate (plus an `Advance:` trailer saying why), and pushes once with the race logic of
+ * push.ts. Idempotent: a move re-opens its release's window and soak, so the next run waits; a
+ * second run at the same time fails at the lock; a run in another clone loses the push race
+ * without moving a release twice.
+ */
+import { MissingCredentialError } from '../analysis/providers/provider';
+import { AnalysisReport } from '../analysis/run';
+import { abort, AdvanceDecision, decideAdvance, nextMoveOf, promote, releaseNamed, soakingRung, soakState, stateOf, step } from '../rollout';
+import { UsageError } from '../spec/errors';
+import { LoadedRelease } from '../spec/loader';
+import { cacheCompiledValidators } from '../spec/schemas';
+import { loadProjectSpecs } from '../synth/project';
+import { analysisSubject, analysisWindow, analyzeNow } from './analysis';
+import { precomputedAnalysisGate } from './analysis-gate';
+import { applyMove, ChangedOutcome, MoveFlags, MoveOutcome } from './engine';
+import { MoveGate } from './gate';
+import { pushWithRetry } from './push';
+import { releaseMove } from './release';
+import { MoveSession, SessionOptions, withMoveSession } from './session';
+import { soakGate, weightLineCommit } from './soak-gate';
+
+/** Options of one advance. */
+export interface AdvanceOptions {
+  /** Say what would be done; change nothing (no lock). @default false */
+  readonly dryRun?: boolean;
+  /** Push the moves (never forced). @default false */
+  readonly push?: boolean;
+  /** Extra text for the commit bodies. @default - none */
+  readonly message?: string;
+}
+
+/** One release's turn. */
+export interface AdvanceTurn {
+  readonly release: string;
+  readonly decision: AdvanceDecision;
+  /** The analysis run (absent at 0%, or when it could not run). */
+  readonly report?: AnalysisReport;
+  /** Why the analysis could not run. */
+  readonly failure?: string;
+  /** The move's outcome, when one was applied. */
+  readonly outcome?: MoveOutcome;
+  /** Why the move failed (files put back; other releases still moved). */
+  readonly moveError?: string;
+}
+
+/** What an advance did. */
+export interface AdvanceResult {
+  /** Named releases skipped, with why (no canary, no analysis section). */
+  readonly skipped: readonly { readonly release: string; readonly reason: string }[];
+  readonly turns: readonly AdvanceTurn[];
+  /** `origin/main` when pushed. */
+  readonly pushedTo?: string;
+  /** Whether an analysis could not run or a move failed (exit 1). */
+  readonly failed: boolean;
+}
+
+/**
+ * Runs one advance over `names` (default: every release) in the repository at `root`.
+ * @throws UsageError / SpecError (exit 2): an unknown release, an invalid spec, a credential
+ *   missing from the environment; lock and push errors as `withMoveSession` and `pushWithRetry`
+ */
+export async function runAdvance(root: string, names: readonly string[], opts: AdvanceOptions, session: Omit<SessionOptions, 'readOnly'> = {}): Promise<AdvanceResult> {
+  const flags: MoveFlags = { commit: true, ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.message !== undefined ? { message: opts.message } : {}) };
+  return withMoveSession(root, { ...session, readOnly: !!opts.dryRun }, async (s) => {
+    cacheCompiledValidators(s.cacheDir);
+    const { releases } = loadProjectSpecs(s.paths);
+    const chosen = names.length ? [...new Set(names)].map((n) => releaseNamed(releases, n)) : releases;
+    const skipped = names.length ? chosen.flatMap((r) => (!r.model.canary ? [{ release: r.model.name, reason: 'no canary running' }]
+      : !r.model.spec.analysis ? [{ release: r.model.name, reason: 'no analysis section (advance moves only canaries that metrics judge)' }] : [])) : [];
+    const running = chosen.filter((r) => r.model.canary && r.model.spec.analysis);
+    const decided = await Promise.all(running.map((r) => decide(s, r)));
+    s.mark('analysis');
+    const turns: AdvanceTurn[] = [];
+    let failed = decided.some((t) => t.failure || (t.decision.action === 'wait' && t.decision.why === 'error'));
+    for (const t of decided) {
+      if (t.decision.action === 'wait') { turns.push(t); continue; }
+      try {
+        turns.push({ ...t, outcome: await applyTurn(s, t, flags) });
+      } catch (e) {
+        if (e instanceof MissingCredentialError) throw new UsageError(e.message);
+        turns.push({ ...t, moveError: e instanceof Error ? e.message : String(e) });
+        failed = true;
+      }
+    }
+    const committed = turns.filter((t) => t.outcome?.status === 'committed');
+    let pushedTo: string | undefined;
+    if (opts.push && committed.length) {
+      const outcomes = committed.map((t) => t.outcome as ChangedOutcome);
+      const pushed = await pushWithRetry(s, {
+        name: outcomes.map((o) => o.name).join(', '),
+        label: outcomes.length === 1 ? outcomes[0].label : `releases ${outcomes.map((o) => o.name).join(', ')}`,
+        specPaths: outcomes.map((o) => o.specPath),
+        redo: async () => {
+          let last: MoveOutcome | undefined;
+          for (const t of committed) last = await applyTurn(s, t, flags);
+          return last && last.status === 'committed' ? last : undefined;
+        },
+      });
+      pushedTo = pushed.where;
+    }
+    s.reportTiming();
+    return { skipped, turns, ...(pushedTo ? { pushedTo } : {}), failed };
+  });
+}
+
+/** The decision for one release: its soak and (above 0%) its analysis, now. */
+async function decide(s: MoveSession, r: LoadedRelease): Promise<AdvanceTurn> {
+  const m = r.model;
+  const canary = m.canary as NonNullable<typeof m.canary>;
+  const rung = soakingRung(canary.weight, m.steps);
+  const now = Date.now() / 1000;
+  let soakRemainingSeconds = 0;
+  if (rung) {
+    const entered = await weightLineCommit(s.git, r, r.file);
+    soakRemainingSeconds = soakState(rung.step.minSoakSeconds, entered?.time ?? now, now).remainingSeconds;
+  }
+  const base = { weight: canary.weight, weightTotal: m.weightTotal, next: nextMoveOf(stateOf(m.spec), m.steps), soakRemainingSeconds, autoPromote: !!m.spec.analysis?.autoPromote };
+  const release = m.name;
+  if (canary.weight === 0) return { release, decision: decideAdvance(base) };
+  try {
+    const subject = analysisSubject({ release: r });
+    const report = await analyzeNow(subject, await analysisWindow(s.git, s.paths.root, subject));
+    return { release, report, decision: decideAdvance({ ...base, verdict: report.verdict }) };
+  } catch (e) {
+    if (e instanceof MissingCredentialError) throw new UsageError(e.message);
+    if (e instanceof UsageError) throw e;
+    return { release, failure: `the analysis could not run: ${e instanceof Error ? e.message : String(e)}`, decision: decideAdvance({ ...base, verdict: 'error' }) };
+  }
+}
+
+/** Applies a turn's move, its analysis report as the analysis gate (the soak gate still checks). */
+function applyTurn(s: MoveSession, t: AdvanceTurn, flags: MoveFlags): Promise<MoveOutcome> {
+  const planner = t.decision.action === 'abort' ? abort : t.decision.action === 'promote' ? promote : step;
+  const why: MoveGate = { name: 'advance', check: () => ({ trailers: [['Advance', t.decision.reason]] }) };
+  const gates: MoveGate[] = [soakGate, ...(t.report ? [precomputedAnalysisGate(t.report)] : []), why];
+  return applyMove(s, releaseMove(t.release, (rel) => planner(rel.model)), flags, { gates });
+}

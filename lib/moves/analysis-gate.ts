@@ -1,0 +1,35 @@
+/**
+ * The analysis gate: `step` and `promote` of a release with an `analysis:` section run its metric
+ * analysis first (lib/moves/analysis.ts `analysisGate`): a pass adds `Analysis:` trailers; fail,
+ * error or inconclusive refuse (exit 1, 1, 3) unless `--force` (recorded as `Analysis-Override`).
+ * `advance` passes the report it already has (`precomputedAnalysisGate`), so the commit carries
+ * exactly the values it decided on, aborts included. README "Metric analysis without a controller".
+ */
+import { AnalysisReport, analysisTrailers } from '../analysis/run';
+import { analysisGateCheck as runAnalysisGate } from './analysis';
+import { GateContext, GateResult, MoveGate } from './gate';
+
+export const analysisGate: MoveGate = {
+  name: 'analysis',
+  async check(ctx: GateContext): Promise<GateResult> {
+    if (ctx.subject.kind !== 'release') return {};
+    const r = await runAnalysisGate(ctx.git, ctx.root, ctx.subject.release, ctx.subject.move.kind, { force: ctx.force, now: ctx.now });
+    return { trailers: r.trailers, warnings: r.warnings };
+  },
+};
+
+/**
+ * The analysis gate of a move `advance` decided on: the report it ran is the verdict (no second
+ * round of queries that could disagree); an abort carries the failing values as trailers.
+ */
+export function precomputedAnalysisGate(report: AnalysisReport): MoveGate {
+  return {
+    name: 'analysis',
+    async check(ctx: GateContext): Promise<GateResult> {
+      if (ctx.subject.kind !== 'release') return {};
+      if (ctx.subject.move.kind === 'abort') return { trailers: analysisTrailers(report) };
+      const r = await runAnalysisGate(ctx.git, ctx.root, ctx.subject.release, ctx.subject.move.kind, { force: ctx.force, precomputed: report });
+      return { trailers: r.trailers, warnings: r.warnings };
+    },
+  };
+}
