@@ -237,7 +237,7 @@ const CASES: readonly Case[] = [
   { name: 'a move while another spec is broken', files: { 'releases/blog.yaml': BLOG.replace('replicas: 2', 'replicas: -1') }, args: ['step', 'shop'],
     at: { file: 'releases/blog.yaml', find: '-1', field: 'workload.replicas' }, says: /is out of range \(>= 0 required\) \(got -1\)/ },
   { name: 'a move over uncommitted changes to its spec', setup: (root) => fs.appendFileSync(path.join(root, 'releases/shop.yaml'), '# local note\n'), args: ['step', 'shop'],
-    says: /^error: uncommitted changes in the paths this move would touch: releases\/shop\.yaml \(modified\); commit them, or stash them first: `git stash push -- releases/shop\.yaml`$/ },
+    says: /^error: uncommitted changes in the paths this move would touch: releases\/shop\.yaml \(modified\); commit them, or stash them first: `git stash push -- releases\/shop\.yaml`$/ },
   { name: 'a move on a detached HEAD', setup: (root) => git(root, 'checkout', '-q', '--detach'), args: ['step', 'shop'], says: /^error: HEAD is detached at [0-9a-f]{7}; every move is a commit on a branch/ },
   { name: '--push without a commit', args: ['step', 'shop', '--push', '--no-commit'], says: /^error: --push needs a commit; drop --no-commit or --push$/ },
   // Wrong command lines
