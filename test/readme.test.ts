@@ -19,11 +19,13 @@ const README = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
 const blocks = readmeBlocks(README);
 const checked = blocks.filter((b) => b.attrs.checked !== undefined);
 
-/** A git repository holding the project's committed releases, dist/ and settings (what a clone has). */
+/** What a session repository copies from the project: the specs, dist/, the settings, and the app folders specs name. */
+const SESSION_PATHS = ['releases', 'dist', 'cdk8s-canary.yaml', 'cdk8s.yaml', 'test/fixtures'];
+
+/** A git repository holding the project's releases, dist/ and settings (what a clone has of them), committed. */
 function sessionRepo(): string {
   const dir = tempDir('readme-');
-  for (const d of ['releases', 'dist']) fs.cpSync(path.join(REPO, d), path.join(dir, d), { recursive: true });
-  for (const f of ['cdk8s-canary.yaml', 'cdk8s.yaml']) fs.copyFileSync(path.join(REPO, f), path.join(dir, f));
+  for (const p of SESSION_PATHS) if (fs.existsSync(path.join(REPO, p))) fs.cpSync(path.join(REPO, p), path.join(dir, p), { recursive: true });
   const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   git('init', '-q', '-b', 'main');
   git('add', '-A');

@@ -119,7 +119,7 @@ async function decide(s: MoveSession, r: LoadedRelease): Promise<AdvanceTurn> {
     const entered = await weightLineCommit(s.git, r, r.file);
     soakRemainingSeconds = soakState(rung.step.minSoakSeconds, entered?.time ?? now, now).remainingSeconds;
   }
-  const base = { weight: canary.weight, weightTotal: m.weightTotal, next: nextMoveOf(stateOf(m.spec), m.steps), soakRemainingSeconds, autoPromote: !!m.spec.analysis?.autoPromote };
+  const base = { weight: canary.weight, weightTotal: m.weightTotal, next: nextMoveOf(stateOf(m.spec), m.steps), soakRemainingSeconds, autoPromote: !!m.spec.analysis?.autoPromote, release: m.name };
   const release = m.name;
   if (canary.weight === 0) return { release, decision: decideAdvance(base) };
   try {

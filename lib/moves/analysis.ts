@@ -6,6 +6,7 @@ import { AnalysisReport, AnalysisTarget, analysisTrailers, runAnalysis } from '.
 import { Git, NotARepositoryError } from '../git';
 import { percent } from '../rollout';
 import { SpecError, UsageError } from '../spec/errors';
+import { cliCommand } from '../spec/hints';
 import { AnalysisRefusedError } from './analysis-errors';
 
 export { AnalysisRefusedError };
@@ -64,7 +65,7 @@ export function analysisSubject(spec: { release: LoadedRelease } | { group: Load
     const r = spec.release;
     const m = r.model;
     if (!m.spec.analysis) throw new UsageError(`release ${m.name} has no analysis section; add analysis: {metrics: [...]} to ${r.file} (see the README, "Metric analysis")`);
-    if (!m.canary) throw new UsageError(`release ${m.name} has no canary running, so there is nothing to analyze; start one first: cdk8s-canary start ${m.name} --version V`);
+    if (!m.canary) throw new UsageError(`release ${m.name} has no canary running, so there is nothing to analyze; start one first: ${cliCommand(`start ${m.name} --version VERSION`)}`);
     const pct = percent(m.canary.weight, m.weightTotal);
     return {
       name: m.name, kind: 'release', file: r.file, source: r.source,
@@ -180,7 +181,7 @@ export async function analysisGateCheck(git: Git, root: string, release: LoadedR
   }
   const code = report.verdict === 'inconclusive' ? 3 : 1;
   const what = report.verdict === 'inconclusive' ? 'is inconclusive' : report.verdict === 'fail' ? 'failed' : 'could not be measured';
-  throw new AnalysisRefusedError(`${move} refused: the analysis of ${m.name} ${what}; nothing was changed or committed\n${reasons.join('\n')}\n${report.verdict === 'fail' ? `abort it (cdk8s-canary abort ${m.name}), or pass --force to ${move} anyway` : `wait and retry, or pass --force to ${move} anyway`}`, code);
+  throw new AnalysisRefusedError(`${move} refused: the analysis of ${m.name} ${what}; nothing was changed or committed\n${reasons.join('\n')}\n${report.verdict === 'fail' ? `abort it (${cliCommand(`abort ${m.name}`)}), or pass --force to ${move} anyway` : `wait and retry, or pass --force to ${move} anyway`}`, code);
 }
 
 /**
