@@ -193,7 +193,7 @@ describe('status --json: one shape for releases and groups, checked against its 
 
   test('GIVEN a release without canary, one with a canary, a soak, and a group at every stage WHEN status --json THEN every output validates', async () => {
     const outputs: unknown[] = [];
-    const soak = projectRepo({ copy: fs.readdirSync(path.join(__dirname, '..', 'releases')), specs: { soaky: specText('soaky', 'steps: [0, {weight: 10, minSoak: 1h}, 100]\ncanary:\n  version: 2.0.0\n  weight: 10\n') } });
+    const soak = projectRepo({ copy: fs.readdirSync(path.join(__dirname, '..', 'releases')), fixtures: true, specs: { soaky: specText('soaky', 'steps: [0, {weight: 10, minSoak: 1h}, 100]\ncanary:\n  version: 2.0.0\n  weight: 10\n') } });
     outputs.push(JSON.parse((await cli(soak, 'status', '--json')).out));
     for (let stage = 1; stage <= 6; stage++) {
       const r = await cli(soak, 'status', 'frontend-backend', '--json');

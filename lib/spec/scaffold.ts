@@ -52,16 +52,21 @@ function resolve(s: Schema, base: string): { schema: Schema; base: string } {
   return { schema: cur, base: file };
 }
 
-/** The router branches of the release schema: `type` value -> branch schema and its file. */
-function routerBranches(): Map<string, { schema: Schema; base: string }> {
-  const router = schemaById('release.schema.json').definitions.Router as Schema;
+/** The branches of a discriminated union (`discriminator` + `oneOf`): tag value -> branch schema and its file. */
+function branchesOf(union: Schema, base: string): Map<string, { schema: Schema; base: string }> {
+  const tag = union.discriminator?.propertyName as string;
   const out = new Map<string, { schema: Schema; base: string }>();
-  for (const branch of router.oneOf as Schema[]) {
-    const r = resolve(branch, 'release.schema.json');
-    const type = r.schema.properties?.type?.const;
-    if (typeof type === 'string') out.set(type, r);
+  for (const branch of (union.oneOf ?? []) as Schema[]) {
+    const r = resolve(branch, base);
+    const p = r.schema.properties?.[tag] ?? {};
+    for (const v of [p.const, ...(Array.isArray(p.enum) ? p.enum : [])]) if (typeof v === 'string' && !out.has(v)) out.set(v, r);
   }
   return out;
+}
+
+/** The router branches of the release schema: `type` value -> branch schema and its file. */
+function routerBranches(): Map<string, { schema: Schema; base: string }> {
+  return branchesOf(schemaById('release.schema.json').definitions.Router as Schema, 'release.schema.json');
 }
 
 /** The router types the schema knows, in schema order (e.g. nginx, gatewayApi, istio, openshiftRoute). */
@@ -134,18 +139,27 @@ function valueText(v: unknown, indent: string): string {
   return ` ${stringify(v).trim()}`;
 }
 
-/** Lines of an object schema's fields: `filled` ones written, the others commented out. */
-function objectLines(s0: Schema, base: string, filled: Record<string, unknown>, indent: string, name: string, sections: Record<string, string[]> = {}): string[] {
+/**
+ * Lines of an object schema's fields: `filled` ones written (required fields missing from `filled`
+ * sampled), the others commented out. A field that is a discriminated union (router, workload) is
+ * written as the branch its filled tag names.
+ */
+function objectLines(s0: Schema, base: string, given: Record<string, unknown>, indent: string, name: string): string[] {
   const { schema: s, base: b } = resolve(s0, base);
   const out: string[] = [];
   const props = (s.properties ?? {}) as Record<string, Schema>;
+  const filled: Record<string, unknown> = { ...given };
+  for (const k of (s.required ?? []) as string[]) if (!(k in filled) && props[k]) filled[k] = sample(props[k], b, name, k);
   for (const [key, p0] of Object.entries(props)) {
-    const { schema: p, base: pb } = resolve(p0, b);
+    let { schema: p, base: pb } = resolve(p0, b);
+    const v0 = filled[key];
+    if (p.discriminator && p.oneOf && v0 !== null && typeof v0 === 'object') {
+      const branch = branchesOf(p, pb).get(String((v0 as Record<string, unknown>)[p.discriminator.propertyName]));
+      if (branch) ({ schema: p, base: pb } = { schema: { ...branch.schema, description: p.description ?? branch.schema.description }, base: branch.base });
+    }
     const choices = Array.isArray(p.enum) ? p.enum.map(String) : [];
     const desc = [p.description as string | undefined, choices.length > 1 && !choices.every((c: string) => String(p.description ?? '').includes(c)) ? `One of: ${choices.join(', ')}.` : undefined].filter(Boolean).join(' ') || undefined;
-    if (sections[key]) {
-      out.push(...comment(desc, indent), `${indent}${key}:`, ...sections[key]);
-    } else if (key in filled) {
+    if (key in filled) {
       const v = filled[key];
       out.push(...comment(desc, indent));
       if (v !== null && typeof v === 'object' && !Array.isArray(v) && p.properties) {
@@ -165,13 +179,9 @@ function objectLines(s0: Schema, base: string, filled: Record<string, unknown>, 
  * `routerTypes()` first and reports a usage error).
  */
 export function scaffoldRelease(o: ScaffoldOptions): string {
-  const branch = routerBranches().get(o.router);
-  if (!branch) throw new Error(`internal: unknown router type ${o.router}`);
+  if (!routerBranches().has(o.router)) throw new Error(`internal: unknown router type ${o.router}`);
   const release = schemaById('release.schema.json');
-  const router: Record<string, unknown> = { type: o.router };
-  for (const k of (branch.schema.required ?? []) as string[]) {
-    if (k !== 'type') router[k] = sample(branch.schema.properties[k], branch.base, o.name, k);
-  }
+  // the rest of what the router and the workload need is sampled from their branch of the schema
   const filled: Record<string, unknown> = {
     apiVersion: release.properties.apiVersion.const,
     kind: release.properties.kind.const,
@@ -179,7 +189,7 @@ export function scaffoldRelease(o: ScaffoldOptions): string {
     namespaces: { production: o.namespace ?? o.name },
     workload: { type: 'webapp', image: o.image ?? `ghcr.io/example/${o.name}` },
     stable: { version: o.version ?? '1.0.0' },
-    router,
+    router: { type: o.router },
   };
   const head = [
     SCHEMA_COMMENT,
@@ -191,7 +201,6 @@ export function scaffoldRelease(o: ScaffoldOptions): string {
     `#   git add releases/${o.name}.yaml dist && git commit -m "${o.name}: first release"`,
     `#   ${CLI} start ${o.name} --version VERSION   # the first canary, at the ladder's first weight`,
   ];
-  // the router section is the chosen branch: its type and required fields written, its other options commented out
-  const body = objectLines(release, 'release.schema.json', filled, '', o.name, { router: objectLines(branch.schema, branch.base, router, '  ', o.name) });
+  const body = objectLines(release, 'release.schema.json', filled, '', o.name);
   return `${[...head, ...body].join('\n')}\n`;
 }
