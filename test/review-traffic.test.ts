@@ -207,7 +207,7 @@ describe('cdk8s-canary traffic', () => {
       for (const [f, t] of toFiles(s1({ stable: 'v0' }))) p.write(path.join('dist', f), t);
       const b = bufferIo();
       expect(await run(['node', 'cdk8s-canary', '-C', p.root, 'traffic', 'guestbok'], b.io)).toBe(2);
-      expect(b.err).toEqual(["error: no entry point found for 'guestbok' in dist/ (working tree); releases with entry points: guestbook"]);
+      expect(b.err).toEqual(["error: no entry point found for 'guestbok' in dist/ (working tree); did you mean 'guestbook'? releases with entry points: guestbook"]);
     } finally { p.cleanup(); }
   });
 });

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { objectsOfTree } from '../manifests/tree';
+import { closest } from '../spec/ajv-problems';
 import { UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
 import { readTree } from '../synth/write';
@@ -72,7 +73,8 @@ export async function trafficAtRevision(root: string, opts: { readonly dist: str
   const entries = opts.name === undefined ? report.entries : entriesOf(report, opts.name, objects);
   if (opts.name !== undefined && !entries.length) {
     const known = [...new Set(report.entries.map((e) => e.release))].sort();
-    throw new UsageError(`no entry point found for '${opts.name}' in ${opts.dist}/ (${side.label}); ${known.length ? `releases with entry points: ${known.join(', ')}` : 'no release has an entry point (Ingress, HTTPRoute, VirtualService or Route)'}`);
+    const guess = closest(opts.name, known);
+    throw new UsageError(`no entry point found for '${opts.name}' in ${opts.dist}/ (${side.label}); ${guess ? `did you mean '${guess}'? ` : ''}${known.length ? `releases with entry points: ${known.join(', ')}` : 'no release has an entry point (Ingress, HTTPRoute, VirtualService or Route)'}`);
   }
   return { entries, side };
 }
