@@ -40,6 +40,8 @@ router:
   parentRefs:
     - name: public
       namespace: gateway-system
+  hostnames:
+    - shop.example.com
 `;
 
 const BLOG = SHOP.replace(/shop/g, 'blog').replace(/canary:\n {2}version: 1\.1\.0\n {2}weight: 10\n/, '');

@@ -47,46 +47,40 @@ describe('the smoke-check folder in the GitOps wiring', () => {
     for (const [f, text] of readTree(path.join(p.distDir, 'flux'))) if (f !== 'kustomization.yaml') expect(validateObject(parse(text))).toEqual([]);
   });
 
-  test('with stable and canary in one namespace, the checks still wait for that folder', () => {
+  test('with stable and canary in one namespace, the checks wait for the canary track folder', () => {
     p = tempProject({ shop: withChecks('shop', { production: 'shop', canaryWeight: 0 }) }, CONFIG);
     synthProject(p);
-    expect(obj('flux/kustomization-shop-shop-checks.yaml').spec).toMatchObject({ path: './dist/shop/shop-checks', dependsOn: [{ name: 'shop-shop' }], wait: true });
+    expect(obj('flux/kustomization-shop-shop-checks.yaml').spec).toMatchObject({ path: './dist/shop/shop-checks', dependsOn: [{ name: 'shop-shop-canary' }], wait: true });
+    expect(obj('flux/kustomization-shop-shop-canary.yaml').spec.dependsOn).toEqual([{ name: 'shop-shop' }]);
     expect(obj('flux/kustomization-shop-shop.yaml').spec.dependsOn).toBeUndefined();
   });
 
-  test('Argo CD syncs the checks as a second source of the canary Application, so its PostSync hook follows the canary', () => {
+  test('Argo CD syncs the checks in the release\'s one Application, so its PostSync hook runs once every folder is healthy', () => {
     p = tempProject({ shop: withChecks('shop', { production: 'shop', canary: 'shop-canary', canaryWeight: 0 }) }, CONFIG);
     synthProject(p);
     const files = [...readTree(path.join(p.distDir, 'argocd')).keys()];
-    // THEN the checks folder has no Application of its own
-    expect(files.filter((f) => f.startsWith('application-shop-'))).toEqual(['application-shop-shop-canary.yaml', 'application-shop-shop.yaml']);
-    // AND the canary Application has both folders as sources, the production one a single source
-    const canary = obj('argocd/application-shop-shop-canary.yaml');
-    expect(canary.spec.source).toBeUndefined();
-    expect(canary.spec.sources.map((s: { path: string }) => s.path)).toEqual(['dist/shop/shop-canary', 'dist/shop/shop-canary-checks']);
-    expect(canary.spec.destination.namespace).toBe('shop-canary');
-    expect(obj('argocd/application-shop-shop.yaml').spec.source.path).toBe('dist/shop/shop');
-    // AND the Job in the second source is the PostSync hook
+    // THEN the release has one Application, whose source (the release root) lists the checks folder
+    expect(files.filter((f) => f.startsWith('application-shop'))).toEqual(['application-shop.yaml']);
+    const app = obj('argocd/application-shop.yaml');
+    expect(app.spec.source.path).toBe('dist/shop');
+    expect(obj('shop/kustomization.yaml').resources).toEqual(['shop', 'shop-canary', 'shop-canary-checks']);
+    expect(kustomizeBuild(path.join(p.distDir, 'shop')).map((o) => `${o.kind}/${o.metadata.name}`)).toContain('Job/shop-checks-v1');
+    // AND the Job is the PostSync hook
     expect(obj('shop/shop-canary-checks/job-shop-checks-v1.yaml').metadata.annotations).toEqual({
       'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
-    expect(validateObject(canary)).toEqual([]);
+    expect(validateObject(app)).toEqual([]);
   });
 
-  test('in applicationSet mode the folders with checks are left out of the generator and get explicit two-source Applications', () => {
+  test('in applicationSet mode the release with checks is generated like any other: one Application over the release root', () => {
     p = tempProject({
       shop: withChecks('shop', { production: 'shop', canary: 'shop-canary', canaryWeight: 0 }),
       blog: releaseYaml('blog', { production: 'blog' }),
     }, `${CONFIG}argocd:\n  mode: applicationSet\n`);
     synthProject(p);
     const set = obj('argocd/applicationset-cdk8s-canary.yaml');
-    expect(set.spec.generators[0].git.directories).toEqual([
-      { path: 'dist/*/*' },
-      { path: 'dist/shop/shop-canary', exclude: true },
-      { path: 'dist/shop/shop-canary-checks', exclude: true },
-    ]);
+    expect(set.spec.generators[0].list.elements).toEqual([{ release: 'blog', namespace: 'blog' }, { release: 'shop', namespace: 'shop' }]);
     const files = [...readTree(path.join(p.distDir, 'argocd')).keys()].filter((f) => f.startsWith('application-'));
-    expect(files).toEqual(['application-cdk8s-canary-root.yaml', 'application-shop-shop-canary.yaml']);
-    expect(obj('argocd/application-shop-shop-canary.yaml').spec.sources.map((s: { path: string }) => s.path)).toEqual(['dist/shop/shop-canary', 'dist/shop/shop-canary-checks']);
+    expect(files).toEqual(['application-cdk8s-canary-root.yaml']);
     for (const [f, text] of readTree(path.join(p.distDir, 'argocd'))) if (f !== 'kustomization.yaml') expect(validateObject(parse(text))).toEqual([]);
   });
 

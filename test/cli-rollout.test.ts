@@ -37,6 +37,8 @@ router:
   parentRefs:
     - name: public
       namespace: gateway-system
+  hostnames:
+    - shop.example.com
 `;
 
 interface StatusJson {
@@ -133,10 +135,10 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
     expect((await cli(dir, 'start', 'webapp', '--version', '1.1.0', '--image', 'ghcr.io/example/webapp@sha256:' + 'b'.repeat(64))).code).toBe(0);
     // the canary's Deployment and Service appear
     expect(changedFiles(dir).sort()).toEqual([
-      'A dist/webapp/webapp/deployment-webapp-canary.yaml', 'A dist/webapp/webapp/service-webapp-canary.yaml',
-      'M dist/webapp/webapp/httproute-webapp.yaml', 'M dist/webapp/webapp/kustomization.yaml', 'M releases/webapp.yaml',
+      'A dist/webapp/webapp-canary/deployment-webapp-canary.yaml', 'A dist/webapp/webapp-canary/service-webapp-canary.yaml',
+      'M dist/webapp/webapp-canary/kustomization.yaml', 'M dist/webapp/webapp/httproute-webapp.yaml', 'M releases/webapp.yaml',
     ]);
-    expect(fs.readFileSync(path.join(dir, 'dist/webapp/webapp/deployment-webapp-canary.yaml'), 'utf8')).toContain(`image: ghcr.io/example/webapp@sha256:${'b'.repeat(64)}`);
+    expect(fs.readFileSync(path.join(dir, 'dist/webapp/webapp-canary/deployment-webapp-canary.yaml'), 'utf8')).toContain(`image: ghcr.io/example/webapp@sha256:${'b'.repeat(64)}`);
     expect((await cli(dir, 'step', 'webapp')).code).toBe(0);
     const r = await cli(dir, 'abort', 'webapp');
     expect(r.out).toContain('webapp: abort canary 1.1.0 at 10%, traffic back to 1.0.0');

@@ -22,7 +22,7 @@ describe('cdk8s-canary CLI', () => {
       const r = spawnSync(process.execPath, [BIN, '-C', p.root, 'synth'], { encoding: 'utf8' });
       expect(r.status).toBe(0);
       // 5 files of shop/shop, 4 of dist/argocd/ and 4 of dist/flux/ (test/gitops-*.test.ts)
-      expect(r.stdout).toBe('synthesized 1 release(s), 13 file(s) into dist/\n');
+      expect(r.stdout).toBe('synthesized 1 release(s), 16 file(s) into dist/\n');
       expect(fs.existsSync(path.join(p.root, 'dist/shop/shop/deployment-shop.yaml'))).toBe(true);
     } finally { p.cleanup(); }
   });
@@ -38,7 +38,7 @@ describe('cdk8s-canary CLI', () => {
       const r = spawnSync(process.execPath, [BIN, '-C', p.root, 'synth'], { encoding: 'utf8' });
       // THEN exit 2, a positioned message with the fix, and dist/ as it was
       expect(r.status).toBe(2);
-      expect(r.stderr).toContain('releases/shop.yaml:20:11: canary.weight: weight is above the weight total 100 (got 150); use a weight between 0 and 100');
+      expect(r.stderr).toContain('releases/shop.yaml:22:11: canary.weight: weight is above the weight total 100 (got 150); use a weight between 0 and 100');
       expect(r.stderr).toContain('1 problem(s) found; nothing was written');
       expect(readTree(path.join(p.root, 'dist'))).toEqual(before);
     } finally { p.cleanup(); }

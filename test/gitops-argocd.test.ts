@@ -33,7 +33,7 @@ describe('Argo CD wiring (dist/argocd/)', () => {
   };
   afterAll(() => projects.forEach(removeProject));
 
-  describe('one Application per release folder', () => {
+  describe('one Application per release', () => {
     let p: ProjectPaths;
     let commit: string;
     let objs: any[];
@@ -46,8 +46,8 @@ describe('Argo CD wiring (dist/argocd/)', () => {
     test('every Application points at a folder that exists in the commit and kustomize builds it', () => {
       // GIVEN a synthesized project committed to git
       const apps = byKind(objs, 'Application');
-      // THEN there is one Application per release folder plus the root
-      expect(apps.map((a) => a.metadata.name).sort()).toEqual(['cdk8s-canary-root', 'guestbook-ns-canary', 'guestbook-ns-prod', 'webapp-webapp']);
+      // THEN there is one Application per release plus the root: Argo CD orders a sync by waves only inside one Application
+      expect(apps.map((a) => a.metadata.name).sort()).toEqual(['cdk8s-canary-root', 'guestbook', 'webapp']);
       for (const a of apps) {
         // AND its repository, branch and path are the configured ones and exist in the commit
         expect(a.spec.source.repoURL).toBe('https://git.example.com/team/shop.git');
@@ -58,15 +58,18 @@ describe('Argo CD wiring (dist/argocd/)', () => {
       }
     });
 
-    test('release Applications sync automatically with prune (last), self-heal, CreateNamespace and retry with backoff', () => {
-      const app = objs.find((o) => o.kind === 'Application' && o.metadata.name === 'guestbook-ns-prod');
+    test('release Applications sync automatically with prune, self-heal, CreateNamespace and retry with backoff; the objects say what is pruned last', () => {
+      const app = objs.find((o) => o.kind === 'Application' && o.metadata.name === 'guestbook');
       expect(app.spec.project).toBe('cdk8s-canary');
+      expect(app.spec.source.path).toBe('dist/guestbook');
       expect(app.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'ns-prod' });
       expect(app.spec.syncPolicy).toEqual({
         automated: { prune: true, selfHeal: true },
-        syncOptions: ['CreateNamespace=true', 'PruneLast=true'],
+        syncOptions: ['CreateNamespace=true'],
         retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
       });
+      // the release root lists both namespace folders
+      expect(parse(readTree(p.distDir).get('guestbook/kustomization.yaml')!).resources).toEqual(['ns-canary', 'ns-prod']);
       expect(app.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
       expect(app.metadata.labels['app.kubernetes.io/part-of']).toBe('guestbook');
     });
@@ -93,7 +96,7 @@ describe('Argo CD wiring (dist/argocd/)', () => {
     });
 
     test('every object of dist/argocd/ passes the upstream CRD schema strictly', () => {
-      expect(objs.length).toBe(5);
+      expect(objs.length).toBe(4);
       expect(objs.flatMap((o) => validateObject(o))).toEqual([]);
     });
 
@@ -102,10 +105,10 @@ describe('Argo CD wiring (dist/argocd/)', () => {
       expect(kustomizeBuild(path.join(p.distDir, 'argocd'))).toHaveLength(objs.length);
     });
 
-    test('a canary folder syncs after its production folder when the root Application syncs them', () => {
+    test('the AppProject syncs before the Applications that reference it; the Applications need no waves of their own', () => {
       const wave = (name: string) => Number(objs.find((o) => o.metadata.name === name).metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
-      expect(wave('cdk8s-canary')).toBeLessThan(wave('guestbook-ns-prod'));
-      expect(wave('guestbook-ns-prod')).toBeLessThan(wave('guestbook-ns-canary'));
+      expect(wave('cdk8s-canary')).toBeLessThan(wave('guestbook'));
+      expect(wave('guestbook')).toBe(0);
     });
 
     test('the root Application syncs dist/argocd/ itself, in-cluster, without a cascading finalizer', () => {
@@ -124,14 +127,14 @@ describe('Argo CD wiring (dist/argocd/)', () => {
     const objs = objectsIn(p.distDir, 'argocd');
     // THEN the AppProject admits no cluster-scoped kind and no Application asks to create a namespace
     expect(byKind(objs, 'AppProject')[0].spec.clusterResourceWhitelist).toBeUndefined();
-    expect(objs.find((o) => o.metadata.name === 'webapp-webapp').spec.syncPolicy.syncOptions).toEqual(['PruneLast=true']);
+    expect(objs.find((o) => o.metadata.name === 'webapp').spec.syncPolicy.syncOptions).toBeUndefined();
   });
 
   test('without a config file the defaults apply, with the placeholder repository URL', () => {
     const p = project(RELEASES);
     synthProject(p);
-    const app = objectsIn(p.distDir, 'argocd').find((o) => o.metadata.name === 'webapp-webapp');
-    expect(app.spec.source).toEqual({ repoURL: 'https://github.com/example/cdk8s-canary.git', targetRevision: 'main', path: 'dist/webapp/webapp' });
+    const app = objectsIn(p.distDir, 'argocd').find((o) => o.metadata.name === 'webapp');
+    expect(app.spec.source).toEqual({ repoURL: 'https://github.com/example/cdk8s-canary.git', targetRevision: 'main', path: 'dist/webapp' });
     expect(app.metadata.namespace).toBe('argocd');
   });
 
@@ -140,7 +143,7 @@ describe('Argo CD wiring (dist/argocd/)', () => {
     synthProject(p);
     const objs = objectsIn(p.distDir, 'argocd');
     expect(objs.every((o) => o.metadata.namespace === 'gitops')).toBe(true);
-    expect(objs.find((o) => o.metadata.name === 'webapp-webapp').spec).toMatchObject({ project: 'shop', source: { path: 'deploy/dist/webapp/webapp' } });
+    expect(objs.find((o) => o.metadata.name === 'webapp').spec).toMatchObject({ project: 'shop', source: { path: 'deploy/dist/webapp' } });
     expect(objs.find((o) => o.metadata.name === 'shop-root').spec.source.path).toBe('deploy/dist/argocd');
   });
 
@@ -158,21 +161,20 @@ describe('Argo CD wiring (dist/argocd/)', () => {
       objs = objectsIn(p.distDir, 'argocd');
     });
 
-    test('each folder gets one Application per cluster; only remote ones carry the cluster in their name', () => {
+    test('each release gets one Application per cluster; only remote ones carry the cluster in their name', () => {
       const apps = byKind(objs, 'Application').filter((a) => a.spec.project === 'cdk8s-canary');
       expect(apps.map((a) => `${a.metadata.name} -> ${a.spec.destination.server}`).sort()).toEqual([
-        'guestbook-ns-canary -> https://kubernetes.default.svc',
-        'guestbook-ns-canary-prod-eu -> https://prod-eu.example.com:6443',
-        'guestbook-ns-prod -> https://kubernetes.default.svc',
-        'guestbook-ns-prod-prod-eu -> https://prod-eu.example.com:6443',
-        'webapp-webapp -> https://kubernetes.default.svc',
-        'webapp-webapp-prod-eu -> https://prod-eu.example.com:6443',
+        'guestbook -> https://kubernetes.default.svc',
+        'guestbook-prod-eu -> https://prod-eu.example.com:6443',
+        'webapp -> https://kubernetes.default.svc',
+        'webapp-prod-eu -> https://prod-eu.example.com:6443',
       ]);
     });
 
     test('the AppProject admits each namespace on each cluster, and nothing else', () => {
       const admitted = byKind(objs, 'AppProject')[0].spec.destinations.map((d: any) => `${d.server} ${d.namespace}`).sort();
-      const used = byKind(objs, 'Application').filter((a) => a.spec.project === 'cdk8s-canary').map((a) => `${a.spec.destination.server} ${a.spec.destination.namespace}`);
+      const servers = byKind(objs, 'Application').filter((a) => a.spec.project === 'cdk8s-canary').map((a) => a.spec.destination.server);
+      const used = [...new Set(servers)].flatMap((srv) => ['ns-canary', 'ns-prod', 'webapp'].map((ns) => `${srv} ${ns}`));
       expect(admitted).toEqual([...new Set(used)].sort());
       expect(objs.flatMap((o) => validateObject(o))).toEqual([]);
     });
@@ -199,32 +201,25 @@ describe('Argo CD wiring (dist/argocd/)', () => {
 
     test('the strict check catches a field the hand-written ApplicationSet type could get wrong', () => {
       const set = objs.find((o) => o.kind === 'ApplicationSet');
-      const broken = { ...set, spec: { ...set.spec, generators: [{ git: { ...set.spec.generators[0].git, repoUrl: 'x' } }] } };
+      const broken = { ...set, spec: { ...set.spec, generators: [{ git: { repoUrl: 'x', revision: 'main', directories: [] } }] } };
       expect(validateObject(broken).join('\n')).toMatch(/repoUrl/);
     });
 
-    test('its git directory generator finds exactly the release folders of the commit and names them like the Applications', () => {
-      // GIVEN the generator's glob and the commit's directories
+    test('its list generator has one element per release of the commit and names them like the Applications', () => {
+      // GIVEN the generator's elements and the commit's release folders
       const set = objs.find((o) => o.kind === 'ApplicationSet');
-      const [dir] = set.spec.generators[0].git.directories;
-      expect(dir.path).toBe('dist/*/*');
-      expect(set.spec.generators[0].git).toMatchObject({ repoURL: 'https://git.example.com/team/shop.git', revision: 'main' });
-      const found = dirsInCommit(p.root, commit, 'dist').flatMap((r) => dirsInCommit(p.root, commit, `dist/${r}`).map((ns) => `dist/${r}/${ns}`));
-      // WHEN the template is evaluated for each directory (the Go template expressions it uses)
-      const evaluate = (s: string, dirPath: string) => {
-        const segments = dirPath.split('/');
-        return s.replace(/\{\{index \.path\.segments (\d+)\}\}/g, (_, i) => segments[Number(i)])
-          .replace(/\{\{\.path\.basename\}\}/g, segments[segments.length - 1])
-          .replace(/\{\{\.path\.path\}\}/g, dirPath);
-      };
-      const generated = found.map((d) => ({
-        name: evaluate(set.spec.template.metadata.name, d),
-        path: evaluate(set.spec.template.spec.source.path, d),
-        namespace: evaluate(set.spec.template.spec.destination.namespace, d),
-        release: evaluate(set.spec.template.metadata.labels['app.kubernetes.io/part-of'], d),
+      const elements = set.spec.generators[0].list.elements;
+      expect(elements.map((e: any) => e.release).sort()).toEqual(dirsInCommit(p.root, commit, 'dist').filter((d) => d !== 'argocd' && d !== 'flux').sort());
+      // WHEN the template is evaluated for each element (the Go template expressions it uses)
+      const evaluate = (s: string, e: Record<string, string>) => s.replace(/\{\{\.(\w+)\}\}/g, (_, k) => e[k]);
+      const generated = elements.map((e: any) => ({
+        name: evaluate(set.spec.template.metadata.name, e),
+        path: evaluate(set.spec.template.spec.source.path, e),
+        namespace: evaluate(set.spec.template.spec.destination.namespace, e),
+        release: evaluate(set.spec.template.metadata.labels['app.kubernetes.io/part-of'], e),
       }));
       // THEN they are the Applications of the applications mode, each on a buildable folder
-      expect(generated.map((g) => `${g.name} ${g.path} ${g.namespace} ${g.release}`).sort()).toEqual(
+      expect(generated.map((g: any) => `${g.name} ${g.path} ${g.namespace} ${g.release}`).sort()).toEqual(
         appsMode.map((a) => `${a.metadata.name} ${a.spec.source.path} ${a.spec.destination.namespace} ${a.metadata.labels['app.kubernetes.io/part-of']}`).sort());
       for (const g of generated) expect(kustomizeBuild(path.join(p.root, g.path)).length).toBeGreaterThan(0);
       // AND the generated Applications sync like the individual ones
@@ -232,7 +227,7 @@ describe('Argo CD wiring (dist/argocd/)', () => {
       expect(set.spec.template.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
     });
 
-    test('with several clusters it uses a matrix of the directories and a list of the clusters', () => {
+    test('with several clusters it uses a matrix of the releases and a list of the clusters', () => {
       const q = project(RELEASES, CONFIG(`argocd:\n  mode: applicationSet\nclusters:\n  - name: a\n  - name: b\n    server: https://b.example.com\n    kubeConfigSecretRef: { name: b }\n`));
       synthProject(q);
       const set = objectsIn(q.distDir, 'argocd').find((o) => o.kind === 'ApplicationSet');
@@ -245,12 +240,12 @@ describe('Argo CD wiring (dist/argocd/)', () => {
     });
   });
 
-  test('fails when two folders would get the same Application name', () => {
-    // GIVEN release a-b with namespace c and release a with namespace b-c: both give a-b-c
-    const p = project({ 'a-b': releaseYaml('a-b', { production: 'c' }), a: releaseYaml('a', { production: 'b-c' }) });
+  test('fails when a release would get the name of the root Application', () => {
+    // GIVEN a release named like the root Application (<project>-root)
+    const p = project({ 'cdk8s-canary-root': releaseYaml('cdk8s-canary-root', { production: 'c' }) });
     // WHEN synthesized THEN a positioned problem names the clash, and nothing is written
     expect(() => synthProject(p)).toThrow(SpecError);
-    expect(() => synthProject(p)).toThrow(/releases\/a\.yaml:\d+:\d+: name: Application name 'a-b-c' of folder a\/b-c is also the name of folder a-b\/c \(got "a"\); rename the release or one of its namespaces/);
+    expect(() => synthProject(p)).toThrow(/cdk8s-canary\.yaml: argocd\.project: Application name 'cdk8s-canary-root' of the root Application that syncs argocd\/ is also the name of release cdk8s-canary-root .*choose another name here or rename the release/);
     expect(readTree(p.distDir).size).toBe(0);
   });
 

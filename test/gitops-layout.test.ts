@@ -18,33 +18,39 @@ describe('the committed dist/ as Argo CD and Flux see it', () => {
     // GIVEN the committed Argo CD and Flux roots
     const apps = objectsIn(DIST, 'argocd').filter((o) => o.kind === 'Application');
     const ks = objectsIn(DIST, 'flux').filter((o) => o.kind === 'Kustomization');
-    // (an Application of a folder with smoke checks has two sources: the folder and its checks folder)
-    const paths = [...apps.flatMap((a) => (a.spec.sources ?? [a.spec.source]).map((src: { path: string }) => src.path)), ...ks.map((k) => k.spec.path.replace(/^\.\//, ''))];
+    // (one Application per release: its source is the release's root, which lists its folders)
+    const appPaths = apps.map((a) => a.spec.source.path);
+    const ksPaths = ks.map((k) => k.spec.path.replace(/^\.\//, ''));
+    const paths = [...appPaths, ...ksPaths];
     expect(apps.length).toBeGreaterThan(1);
     expect(ks.length).toBeGreaterThan(1);
     // THEN each path is a kustomize root of this repository and builds
     for (const p of new Set(paths)) {
       expect(files.has(`${path.relative('dist', p)}/kustomization.yaml`)).toBe(true);
-      // a checks folder is empty while no canary runs
-      if (!p.endsWith('-checks')) expect(kustomizeBuild(path.join(REPO, p)).length).toBeGreaterThan(0);
+      // a checks folder is empty while no canary runs, and so is a canary track folder
+      if (!/-(checks|canary)$/.test(p)) expect(kustomizeBuild(path.join(REPO, p)).length).toBeGreaterThan(0);
       else kustomizeBuild(path.join(REPO, p));
     }
-    // AND every release folder is wired to both engines
-    const folders = kustomizations.map(([p]) => path.dirname(p)).filter((d) => d.includes('/'));
+    // AND every release folder is a Kustomization of its own, and part of its release's one Application
+    const folders = kustomizations.map(([p]) => path.dirname(p)).filter((d) => d.split('/').length === 2);
     expect(folders.length).toBeGreaterThan(0);
     for (const f of folders) {
-      expect(paths).toContain(`dist/${f}`);
-      expect(paths.filter((x) => x === `dist/${f}`)).toHaveLength(2);
+      expect(ksPaths.filter((x) => x === `dist/${f}`)).toHaveLength(1);
+      expect(appPaths.filter((x) => x === `dist/${f.split('/')[0]}`)).toHaveLength(1);
     }
   });
 
-  test('every kustomize root lists only the files of its own folder: no root includes another', () => {
+  test('every folder root lists only its own files; a release root lists only its folders', () => {
     for (const [p, text] of kustomizations) {
       const k = parse(text);
       expect(Object.keys(k).sort()).toEqual(['apiVersion', 'kind', 'resources']);
-      for (const r of k.resources as string[]) {
-        expect(r).toMatch(/^[a-z0-9.-]+\.yaml$/);
-        expect(files.has(`${path.dirname(p)}/${r}`)).toBe(true);
+      const releaseRoot = path.dirname(p).split('/').length === 1 && !['argocd', 'flux'].includes(path.dirname(p));
+      for (const r of (k.resources ?? []) as string[]) {
+        if (releaseRoot) expect(files.has(`${path.dirname(p)}/${r}/kustomization.yaml`)).toBe(true);
+        else {
+          expect(r).toMatch(/^[a-z0-9.-]+\.yaml$/);
+          expect(files.has(`${path.dirname(p)}/${r}`)).toBe(true);
+        }
       }
     }
   });
@@ -59,7 +65,7 @@ describe('the committed dist/ as Argo CD and Flux see it', () => {
 });
 
 describe('scale', () => {
-  test('the roots grow by one Application and one Kustomization per folder, nothing more', () => {
+  test('the roots grow by one Application per release and one Kustomization per folder, nothing more', () => {
     // GIVEN 200 releases of two namespaces each
     const releases = Array.from({ length: 200 }, (_, i) => {
       const r = parseRelease(`releases/app-${i}.yaml`, releaseYaml(`app-${i}`, { production: `app-${i}`, canary: `app-${i}-canary` }), { checks: PROJECT_CHECKS });
@@ -68,9 +74,9 @@ describe('scale', () => {
     });
     // WHEN the project-level roots are rendered
     const files = renderProjectRoots(releases, defaultProjectConfig());
-    // THEN argocd/ has an AppProject, a root Application and 400 folder Applications; flux/ a GitRepository and 401 Kustomizations
+    // THEN argocd/ has an AppProject, a root Application and 200 release Applications; flux/ a GitRepository and 401 Kustomizations
     const count = (root: string) => [...files.keys()].filter((k) => k.startsWith(`${root}/`) && !k.endsWith('/kustomization.yaml')).length;
-    expect(count('argocd')).toBe(2 + 400);
+    expect(count('argocd')).toBe(2 + 200);
     expect(count('flux')).toBe(1 + 1 + 400);
     // AND no file of a release folder is in them
     expect([...files.keys()].every((k) => k.startsWith('argocd/') || k.startsWith('flux/'))).toBe(true);

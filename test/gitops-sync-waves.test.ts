@@ -86,14 +86,25 @@ describe('sync waves inside a folder', () => {
   });
 
   test('an existing wave and Argo CD hooks are left alone, and the input is not changed', () => {
-    const own = obj('v1', 'Namespace', 'x', undefined, { [SYNC_WAVE_ANNOTATION]: '5' });
+    const own = obj('apps/v1', 'Deployment', 'x', 'x', { [SYNC_WAVE_ANNOTATION]: '5' });
     const hook = obj('batch/v1', 'Job', 'smoke', 'x', { 'argocd.argoproj.io/hook': 'PostSync' });
     const ns = obj('v1', 'Namespace', 'y');
     expect(withSyncWave(own)).toBe(own);
     expect(withSyncWave(hook)).toBe(hook);
     const out = withSyncWave(ns);
-    expect(out.metadata).toEqual({ annotations: { [SYNC_WAVE_ANNOTATION]: '-3' }, name: 'y' });
+    // a Namespace is never pruned by either engine (deleting it deletes everything in it)
+    expect(out.metadata).toEqual({ annotations: { [SYNC_WAVE_ANNOTATION]: '-3', 'argocd.argoproj.io/sync-options': 'Prune=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' }, name: 'y' });
     expect(ns.metadata).toEqual({ name: 'y' });
+  });
+
+  test('canary-track objects come after the stable ones and are pruned last; routes are not PruneLast', () => {
+    const canary = { ...obj('apps/v1', 'Deployment', 'web-canary', 'x'), spec: { template: { metadata: { labels: { 'canary.cdk8s.io/track': 'canary' } } } } };
+    const svc = { ...obj('v1', 'Service', 'web-canary', 'x'), spec: { selector: { 'canary.cdk8s.io/track': 'canary' } } };
+    const ing = { ...obj('networking.k8s.io/v1', 'Ingress', 'web-canary', 'x', {}), metadata: { name: 'web-canary', namespace: 'x', labels: { 'canary.cdk8s.io/track': 'canary' } } };
+    expect(withSyncWave(canary).metadata.annotations).toEqual({ [SYNC_WAVE_ANNOTATION]: '1', 'argocd.argoproj.io/sync-options': 'PruneLast=true' });
+    expect(withSyncWave(svc).metadata.annotations).toEqual({ [SYNC_WAVE_ANNOTATION]: '1', 'argocd.argoproj.io/sync-options': 'PruneLast=true' });
+    expect(withSyncWave(ing as ReturnType<typeof obj>).metadata.annotations).toEqual({ [SYNC_WAVE_ANNOTATION]: '3' });
+    expect(withSyncWave(obj('gateway.networking.k8s.io/v1beta1', 'ReferenceGrant', 'g', 'x')).metadata.annotations).toEqual({ [SYNC_WAVE_ANNOTATION]: '2', 'argocd.argoproj.io/sync-options': 'PruneLast=true' });
   });
 
   test('objects in the default wave get no annotation', () => {
@@ -108,7 +119,7 @@ describe('sync waves inside a folder', () => {
     const [folder] = releaseFolders(r.release);
     // THEN its Namespace and HTTPRoute carry waves, and FOLDER_TRANSFORMS holds the transform
     const w = Object.fromEntries(folder.objects.map((o) => [o.kind, waveOf(o)]));
-    expect(w).toMatchObject({ Namespace: -3, Deployment: 0, Service: 0, HTTPRoute: 2 });
+    expect(w).toMatchObject({ Namespace: -3, Deployment: 0, Service: 0, HTTPRoute: 3 });
     expect(FOLDER_TRANSFORMS.length).toBeGreaterThan(0);
   });
 

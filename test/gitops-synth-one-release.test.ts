@@ -51,7 +51,7 @@ describe('synthOneRelease and the GitOps roots', () => {
     const written = synthOneRelease(p, shop);
     // THEN its Application and Kustomization were written with it
     expect([...written.keys()].filter((k) => !k.startsWith('shop/')).sort()).toEqual(expect.arrayContaining([
-      'argocd/application-shop-shop.yaml', 'argocd/appproject-cdk8s-canary.yaml', 'flux/kustomization-shop-shop.yaml',
+      'argocd/application-shop.yaml', 'argocd/appproject-cdk8s-canary.yaml', 'flux/kustomization-shop-shop.yaml', 'flux/kustomization-shop-shop-canary.yaml',
     ]));
     expect(readTree(p.distDir)).toEqual(fullSynth(p));
   });

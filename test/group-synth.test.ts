@@ -23,7 +23,7 @@ const B = 'backend-main';
 function figure(folders: readonly ReleaseFolder[]) {
   const all = folders.flatMap((f) => f.objects);
   const routes = Object.fromEntries(all.filter((o) => o.kind === 'Route').map((o: any) =>
-    [o.metadata.name, [[o.spec.to.name, o.spec.to.weight], ...o.spec.alternateBackends.map((b: any) => [b.name, b.weight])]]));
+    [o.metadata.name, [[o.spec.to.name, o.spec.to.weight], ...(o.spec.alternateBackends ?? []).map((b: any) => [b.name, b.weight])]]));
   const dcs = Object.fromEntries(all.filter((o) => o.kind === 'DeploymentConfig').map((o: any) =>
     [o.metadata.name, `${o.metadata.labels.version} ${o.spec.template.spec.containers[0].image.split('/').pop()}`]));
   const fCanaryConfig = (find(folders, F, 'ConfigMap', 'frontend-main-canary-config') as any)?.data['backendmain.url'];
@@ -155,13 +155,14 @@ describe('release group synthesis: valid manifests at every stage', () => {
         fs.mkdirSync(path.join(dir, String(stage), path.dirname(p)), { recursive: true });
         fs.writeFileSync(path.join(dir, String(stage), p), c);
       }
+      // every project folder, and the group's root (its folders together: what its one Argo CD Application syncs)
       for (const p of [...files.keys()].filter((k) => k.endsWith('/kustomization.yaml'))) {
         const out = execFileSync('kubectl', ['kustomize', path.join(dir, String(stage), path.dirname(p))], { encoding: 'utf8' });
         expect(out).toMatch(/kind: Route/);
         built++;
       }
     }
-    expect(built).toBe(12);
+    expect(built).toBe(18);
   });
 });
 
@@ -191,21 +192,23 @@ describe('release group synthesis: ordering inside a stage (Argo CD sync waves)'
     const canaries = folders.flatMap((f) => f.objects).filter((o) => o.metadata.name.includes('-canary'));
     expect(canaries.length).toBe(9);
     expect(canaries.every((o) => o.metadata.annotations?.[SYNC_OPTIONS] === 'PruneLast=true')).toBe(true);
-    expect(folders.flatMap((f) => f.objects).filter((o) => !o.metadata.name.includes('-canary')).some((o) => o.metadata.annotations?.[SYNC_OPTIONS])).toBe(false);
+    // other objects are never pruned last; Namespaces are never pruned at all
+    const others = folders.flatMap((f) => f.objects).filter((o) => !o.metadata.name.includes('-canary'));
+    expect(others.filter((o) => o.metadata.annotations?.[SYNC_OPTIONS]).map((o) => [o.kind, o.metadata.annotations?.[SYNC_OPTIONS]])).toEqual([['Namespace', 'Prune=false'], ['Namespace', 'Prune=false']]);
   });
 });
 
 describe('release group synthesis: GitOps wiring (Argo CD and Flux see the group folders)', () => {
-  test('one Application and one Kustomization per project folder, callers first: B waits for F', () => {
+  test('one Application for the group (its waves order both projects), one Kustomization per project folder, callers first: B waits for F', () => {
     // GIVEN the reference group WHEN the project roots are rendered
     const files = renderProjectRoots([], defaultProjectConfig(), [loadGroup(S3_FILE)]);
     const obj = (p: string) => parse(files.get(p) as string) as any;
     // THEN Flux syncs F's folder first and B's after it (the entry's Route moves before the callee's)
     expect(obj('flux/kustomization-frontend-backend-frontend-main.yaml').spec.dependsOn).toBeUndefined();
     expect(obj('flux/kustomization-frontend-backend-backend-main.yaml').spec).toMatchObject({ path: './dist/frontend-backend/backend-main', dependsOn: [{ name: 'frontend-backend-frontend-main' }], prune: true, wait: true });
-    // AND Argo CD's Application for B's folder is one wave after F's, and the AppProject admits both projects
-    expect(obj('argocd/application-frontend-backend-frontend-main.yaml').metadata.annotations).toBeUndefined();
-    expect(obj('argocd/application-frontend-backend-backend-main.yaml').metadata.annotations).toEqual({ [SYNC_WAVE]: '1' });
+    // AND Argo CD syncs the whole group in one Application (Applications sync on their own: only waves inside one order a commit), and the AppProject admits both projects
+    expect([...files.keys()].filter((k) => k.startsWith('argocd/application-frontend-backend'))).toEqual(['argocd/application-frontend-backend.yaml']);
+    expect(obj('argocd/application-frontend-backend.yaml').spec).toMatchObject({ source: { path: 'dist/frontend-backend' }, destination: { namespace: F } });
     expect(obj('argocd/appproject-cdk8s-canary.yaml').spec.destinations.map((d: { namespace: string }) => d.namespace)).toEqual(['backend-main', 'frontend-main']);
   });
 

@@ -45,7 +45,7 @@ beforeAll(() => { ten = stateOf(R); });
 describe('gRPC reference release (canary at 10%)', () => {
   test('the committed dist/grpc-greeter is exactly what the spec renders', () => {
     for (const [p, content] of ten.files) expect(fs.readFileSync(path.join(ROOT, 'dist', p), 'utf8')).toBe(content);
-    const committed = [PROD, CANARY].flatMap((ns) => fs.readdirSync(path.join(ROOT, 'dist', R, ns)).map((f) => `${R}/${ns}/${f}`));
+    const committed = [...[PROD, CANARY].flatMap((ns) => fs.readdirSync(path.join(ROOT, 'dist', R, ns)).map((f) => `${R}/${ns}/${f}`)), `${R}/kustomization.yaml`];
     expect(committed.sort()).toEqual([...ten.files.keys()].sort());
   });
 

@@ -47,7 +47,7 @@ describe('S1 reference release', () => {
   test('the committed dist/guestbook is exactly what the spec renders', () => {
     // GIVEN the first-release rendering WHEN compared with the committed files THEN they are equal
     for (const [p, content] of first.files) expect(fs.readFileSync(path.join(ROOT, 'dist', p), 'utf8')).toBe(content);
-    const committed = ['ns-prod', 'ns-canary'].flatMap((ns) => fs.readdirSync(path.join(ROOT, 'dist/guestbook', ns)).map((f) => `guestbook/${ns}/${f}`));
+    const committed = [...['ns-prod', 'ns-canary'].flatMap((ns) => fs.readdirSync(path.join(ROOT, 'dist/guestbook', ns)).map((f) => `guestbook/${ns}/${f}`)), 'guestbook/kustomization.yaml'];
     expect(committed.sort()).toEqual([...first.files.keys()].sort());
   });
 
@@ -84,7 +84,7 @@ describe('S1 state: first release (no canary)', () => {
   test('the production Ingress carries no canary annotation at all (never canary: "false")', () => {
     const ing = find(first, 'Ingress', 'guestbook-ingress', 'ns-prod');
     // only its sync wave (routes after the Services they reference, lib/gitops/sync-waves.ts)
-    expect(ing.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '2' });
+    expect(ing.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '3' });
     expect([...first.files.values()].join('\n')).not.toMatch(/canary: "false"/);
     expect((ing as any).spec).toEqual({
       ingressClassName: 'nginx',
@@ -109,7 +109,7 @@ describe('S1 state: canary deployed at 0%', () => {
   test('the canary Ingress gets no user traffic and is reachable by header', () => {
     const ing = find(zero, 'Ingress', 'guestbook-canary-ingress', 'ns-canary');
     // THEN the weight is the string "0", the canary flag the string "true", testers use X-Canary: always
-    expect(ing.metadata.annotations).toEqual({ [`${A}/canary`]: 'true', [`${A}/canary-by-header`]: 'X-Canary', [`${A}/canary-weight`]: '0', 'argocd.argoproj.io/sync-wave': '2' });
+    expect(ing.metadata.annotations).toEqual({ [`${A}/canary`]: 'true', [`${A}/canary-by-header`]: 'X-Canary', [`${A}/canary-weight`]: '0', 'argocd.argoproj.io/sync-wave': '3' });
     expect(zero.files.get('guestbook/ns-canary/ingress-guestbook-canary-ingress.yaml')).toContain(`${A}/canary-weight: "0"`);
   });
 

@@ -3,11 +3,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments, parseDocument } from 'yaml';
+import { WAVES } from '../lib/gitops/sync-waves';
 import { ISTIO_SYNC_WAVES, SYNC_WAVE_ANNOTATION } from '../lib/routers/istio';
 import { formatProblem } from '../lib/spec/errors';
 import { LoadedRelease, parseRelease } from '../lib/spec/loader';
 import { buildRelease, KubeObject } from '../lib/synth/build';
-import { PROJECT_CHECKS, renderRelease } from '../lib/synth/project';
+import { PROJECT_CHECKS, releaseFolders, renderRelease } from '../lib/synth/project';
 import { CRDS_DIR, validateObject, validateTree } from './support/kube-schemas';
 import { REPO } from './support/project';
 
@@ -48,7 +49,8 @@ function stateOf(release: LoadedRelease): State {
   const objects = buildRelease(release.model).flatMap((f) => f.objects);
   const all = (kind: string) => objects.filter((o) => o.kind === kind);
   const of = (kind: string, name?: string) => {
-    const found = all(kind).filter((o) => name === undefined || o.metadata.name === name);
+    // (the mesh VirtualService, `<name>-mesh`, is looked up by name: finding 3 of issue 13)
+    const found = all(kind).filter((o) => (name === undefined ? !(kind === 'VirtualService' && o.metadata.name.endsWith('-mesh')) : o.metadata.name === name));
     if (found.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${found.length}`);
     return found[0];
   };
@@ -137,14 +139,15 @@ describe('istio router: S4 MuShop storefront', () => {
     expect(s.all('Namespace')).toEqual([]);
   });
 
-  test('rollback restores the default route (storefront, port 80) and leaves /api and /assets exactly as they were', () => {
+  test('rollback restores the default route (storefront, port 80, its stable subset) and leaves /api and /assets exactly as they were', () => {
     // GIVEN the 50/50 state and the same spec with the canary removed
     const before = stateOf(mushop5050()).of('VirtualService', 'edge');
     // WHEN the rollback state is built
     const s = stateOf(mushopRollback());
     const after = s.of('VirtualService', 'edge');
-    // THEN the last route is one destination, the storefront Service host on port 80
-    expect(canaryRoute(after)).toEqual({ route: [{ destination: { host: 'mushop-storefront.mushop.svc.cluster.local', port: { number: 80 } } }] });
+    // THEN the last route is one destination, the storefront Service host on port 80, through its stable subset: the bare
+    // Service would spread requests over the aborted canary's pods (pruned last) by replica count (issue 13, finding 1)
+    expect(canaryRoute(after)).toEqual({ route: [{ destination: { host: 'mushop-storefront.mushop.svc.cluster.local', port: { number: 80 }, subset: 'original' } }] });
     // AND every other route is unchanged, in the same order
     expect(after.spec.http.slice(0, -1)).toEqual(before.spec.http.slice(0, -1));
     expect(after.spec.gateways).toEqual(before.spec.gateways);
@@ -162,7 +165,8 @@ describe('istio router: S4 Jenkins sample app', () => {
     expect(s.of('Gateway').metadata.name).toBe('sampleapp-gateway');
     const vs = s.of('VirtualService', 'sampleapp');
     expect(vs.spec.gateways).toEqual(['sampleapp-gateway']);
-    expect(vs.spec.http).toEqual([{ match: [{ uri: { prefix: '/' } }], route: [{ destination: { host: 'sampleapp.sampleapp.svc.cluster.local', port: { number: 8080 } } }] }]);
+    expect(vs.spec.http).toEqual([{ match: [{ uri: { prefix: '/' } }], route: [{ destination: { host: 'sampleapp.sampleapp.svc.cluster.local', port: { number: 8080 }, subset: 'prod' } }] }]);
+    expect(vs.spec.hosts).toEqual(['sampleapp.example.com']);
     expect(s.of('DestinationRule', 'sampleapp').spec.subsets).toEqual([{ name: 'prod', labels: { version: 'prod' } }, { name: 'canary', labels: { version: 'canary' } }]);
     // AND one Deployment sampleapp labelled version=prod, one Service sampleapp (port 8080, name http) selecting app=sampleapp
     expect(s.all('Deployment').map((d) => [d.metadata.name, d.spec.template.metadata.labels.version])).toEqual([['sampleapp', 'prod']]);
@@ -239,7 +243,8 @@ describe('istio router: weights', () => {
       expect(lb).toHaveLength(la.length);
       la.forEach((l, i) => { if (l !== lb[i]) changed.push([l.trim(), lb[i].trim()]); });
     }
-    expect(changed).toEqual([['weight: 95', 'weight: 0'], ['weight: 5', 'weight: 100']]);
+    // (the edge VirtualService and the mesh one: finding 3 of issue 13)
+    expect(changed).toEqual([['weight: 95', 'weight: 0'], ['weight: 5', 'weight: 100'], ['weight: 95', 'weight: 0'], ['weight: 5', 'weight: 100']]);
   });
 });
 
@@ -301,8 +306,9 @@ describe('istio router: tester route and mirroring', () => {
   });
 
   test('without a gateway the VirtualService routes mesh traffic for the Service host', () => {
-    const s = state(SAMPLEAPP, edit(SAMPLEAPP, [[['router', 'gateway'], undefined]]));
+    const s = state(SAMPLEAPP, edit(SAMPLEAPP, [[['router', 'gateway'], undefined], [['router', 'hosts'], undefined]]));
     expect(s.all('Gateway')).toEqual([]);
+    expect(s.all('VirtualService')).toHaveLength(1);
     expect(s.of('VirtualService').spec.gateways).toBeUndefined();
     expect(s.of('VirtualService').spec.hosts).toEqual(['sampleapp.sampleapp.svc.cluster.local']);
   });
@@ -374,14 +380,16 @@ describe('istio router: make-before-break', () => {
     expect(() => assertNo503(from, to)).toThrow();
   });
 
-  test('the DestinationRule and the Gateway sync before the VirtualService, both before the workloads (wave 0)', () => {
+  test('the DestinationRule and the Gateway sync before the workloads, the VirtualServices after them (the routes\' wave)', () => {
     const s = stateOf(mushop5050());
     const wave = (o: any) => Number(o.metadata.annotations?.[SYNC_WAVE_ANNOTATION] ?? 0);
-    expect(wave(s.of('DestinationRule'))).toBeLessThan(wave(s.of('VirtualService')));
-    expect(wave(s.of('Gateway'))).toBeLessThan(wave(s.of('VirtualService')));
-    expect(wave(s.of('VirtualService'))).toBeLessThan(0);
-    expect(s.all('Deployment').map(wave)).toEqual([0, 0]);
-    expect(ISTIO_SYNC_WAVES).toEqual({ Gateway: '-2', DestinationRule: '-2', VirtualService: '-1' });
+    expect(wave(s.of('DestinationRule'))).toBeLessThan(0);
+    expect(wave(s.of('Gateway'))).toBeLessThan(0);
+    // stable wave 0, canary wave 1 (lib/gitops/sync-waves.ts), then the routes: production rolled and the canary ready before traffic moves
+    const deployments = releaseFolders(mushop5050()).flatMap((f) => f.objects).filter((o) => o.kind === 'Deployment');
+    expect(deployments.map((d) => [d.metadata.name, wave(d)])).toEqual([['mushop-storefront', 0], ['mushop-storefrontv2', 1]]);
+    expect(s.all('VirtualService').map(wave)).toEqual([WAVES.route, WAVES.route]);
+    expect(ISTIO_SYNC_WAVES).toEqual({ Gateway: '-2', DestinationRule: '-2', VirtualService: String(WAVES.route) });
   });
 });
 
@@ -409,7 +417,7 @@ describe('istio router: api versions and schemas', () => {
       const s = state(file, text);
       // THEN the Istio objects have the asked version and every object passes its upstream schema
       const istio = s.objects.filter((o) => o.apiVersion.startsWith('networking.istio.io/'));
-      expect(istio.map((o) => o.kind).sort()).toEqual(['DestinationRule', 'Gateway', 'VirtualService']);
+      expect(istio.map((o) => o.kind).sort()).toEqual(['DestinationRule', 'Gateway', 'VirtualService', 'VirtualService']);
       expect(new Set(istio.map((o) => o.apiVersion))).toEqual(new Set([`networking.istio.io/${v ?? 'v1'}`]));
       expect(s.objects.flatMap((o) => validateObject(o))).toEqual([]);
     }

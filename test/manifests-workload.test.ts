@@ -153,7 +153,8 @@ describe('podinfo on Istio: the S4 flow, subsets on the derived version label', 
     expect(objs.get('DestinationRule podinfo/podinfo').spec.subsets.map((s: any) => s.labels.version)).toEqual(['6.1.1', '6.2.0']);
     expect(checkDist(repo.root, 'podinfo').problems).toEqual([]);
     ok(repo.root, ['step', 'podinfo']);
-    expect(changedLines(repo.root, 'HEAD', 'dist').sort()).toEqual(['+          weight: 50', '+          weight: 50', '-          weight: 0', '-          weight: 100']);
+    // (the edge VirtualService and the mesh one: issue 13, finding 3)
+    expect(changedLines(repo.root, 'HEAD', 'dist').sort()).toEqual(['+          weight: 50', '+          weight: 50', '+          weight: 50', '+          weight: 50', '-          weight: 0', '-          weight: 0', '-          weight: 100', '-          weight: 100']);
     objs = objectsOf(distOf(repo.root, 'podinfo'));
     expect(objs.get('VirtualService podinfo/podinfo').spec.http[0].route.map((r: any) => [r.destination.subset, r.weight])).toEqual([['stable', 50], ['canary', 50]]);
     expect(snapshotOf(distOf(repo.root, 'podinfo'))).toMatchSnapshot();
@@ -161,7 +162,7 @@ describe('podinfo on Istio: the S4 flow, subsets on the derived version label', 
     ok(repo.root, ['promote', 'podinfo']);
     objs = objectsOf(distOf(repo.root, 'podinfo'));
     expect([...objs.keys()].filter((k) => k.includes('canary'))).toEqual([]);
-    expect(objs.get('VirtualService podinfo/podinfo').spec.http[0].route).toEqual([{ destination: { host: 'podinfo.podinfo.svc.cluster.local', port: { number: 9898 } } }]);
+    expect(objs.get('VirtualService podinfo/podinfo').spec.http[0].route).toEqual([{ destination: { host: 'podinfo.podinfo.svc.cluster.local', port: { number: 9898 }, subset: 'stable' } }]);
     expect(objs.get('Deployment podinfo/podinfo').spec.template.metadata.labels.version).toBe('6.2.0');
     expect(checkDist(repo.root, 'podinfo').problems).toEqual([]);
     ok(repo.root, ['start', 'podinfo', '--version', '6.3.0']);

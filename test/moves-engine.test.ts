@@ -59,7 +59,7 @@ describe('pre-commit gates', () => {
     expect(ctx.specBefore).not.toMatch(/^canary:/m);
     expect(ctx.specAfter).toMatch(/^canary:\n {2}version: 1\.1\.0\n {2}weight: 0$/m);
     expect([...ctx.distBefore.keys()].every((k) => k.startsWith('webapp/'))).toBe(true);
-    expect([...ctx.distAfter.keys()].filter((k) => !ctx.distBefore.has(k))).toEqual(expect.arrayContaining(['webapp/webapp/deployment-webapp-canary.yaml']));
+    expect([...ctx.distAfter.keys()].filter((k) => !ctx.distBefore.has(k))).toEqual(expect.arrayContaining(['webapp/webapp-canary/deployment-webapp-canary.yaml']));
   });
 
   test('fails a move a gate refuses: MoveRefusedError naming the gate, nothing written, no commit; also on --dry-run', async () => {
@@ -139,7 +139,7 @@ describe('moves that own several dist/ folders', () => {
     // THEN the spec and the folder are as committed, the swap leftover is gone, and it says what it did
     expect(notes).toEqual([expect.stringMatching(/^repaired an interrupted move of guestbook \("guestbook: canary v2 10% -> 50%", pid \d+ since .*\): it was killed before its commit, so releases\/guestbook\.yaml and dist\/guestbook\/ns-canary are back as in [0-9a-f]{7}; run the move again$/)]);
     expect(porcelain(dir)).toBe('');
-    expect(fs.readdirSync(path.join(dir, 'dist/guestbook')).sort()).toEqual(['ns-canary', 'ns-prod']);
+    expect(fs.readdirSync(path.join(dir, 'dist/guestbook')).sort()).toEqual(['kustomization.yaml', 'ns-canary', 'ns-prod']);
     expect(fs.existsSync(path.join(gitDir, 'cdk8s-canary/move.json'))).toBe(false);
   });
 });

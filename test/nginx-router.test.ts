@@ -53,7 +53,7 @@ describe('NGINX router options', () => {
     expect(a).toEqual({
       [`${A}/affinity`]: 'cookie', [`${A}/canary`]: 'true', [`${A}/canary-by-header`]: 'X-Canary', [`${A}/canary-weight`]: '10',
       [`${A}/load-balance`]: 'ewma', [`${A}/session-cookie-name`]: 'gb', 'example.com/owner': 'team-a',
-      'argocd.argoproj.io/sync-wave': '2', // routes after the Services they reference (lib/gitops/sync-waves.ts)
+      'argocd.argoproj.io/sync-wave': '3', // routes after the Services they reference (lib/gitops/sync-waves.ts)
     });
   });
 
@@ -61,7 +61,7 @@ describe('NGINX router options', () => {
     const s = stateOf('guestbook', both(withCanary(10), setRouter('annotations', { [`${A}/proxy-body-size`]: '8m' }), setRouter('tlsSecretName', 'guestbook-tls'), (d) => d.set('existingSecrets', d.createNode([{ name: 'guestbook-tls' }]))));
     const prod = find(s, 'Ingress', 'guestbook-ingress') as any;
     const canary = find(s, 'Ingress', 'guestbook-canary-ingress') as any;
-    expect(prod.metadata.annotations).toEqual({ [`${A}/proxy-body-size`]: '8m', 'argocd.argoproj.io/sync-wave': '2' });
+    expect(prod.metadata.annotations).toEqual({ [`${A}/proxy-body-size`]: '8m', 'argocd.argoproj.io/sync-wave': '3' });
     expect(prod.spec.tls).toEqual([{ hosts: ['guestbook.example.com'], secretName: 'guestbook-tls' }]);
     expect(canary.spec.tls).toBeUndefined();
     expect(canary.metadata.annotations[`${A}/proxy-body-size`]).toBeUndefined();

@@ -231,9 +231,9 @@ describe('traffic over the reference releases rendered by the real synthesis', (
   });
 
   test('S4 sample app: 95/5 on the canary branch, 100% to one version on main', () => {
-    expect(shares(entry(withCanary('sampleapp', { version: '0.2.0', weight: 5 }), '*', '/'))).toEqual({ sampleapp: { '0.1.0': 95, '0.2.0': 5 } });
-    expect(shares(entry(withCanary('sampleapp'), '*', '/'))).toEqual({ sampleapp: { '0.1.0': 100 } });
-    expect(shares(entry(withCanary('sampleapp', undefined, '0.2.0'), '*', '/'))).toEqual({ sampleapp: { '0.2.0': 100 } });
+    expect(shares(entry(withCanary('sampleapp', { version: '0.2.0', weight: 5 }), 'sampleapp.example.com', '/'))).toEqual({ sampleapp: { '0.1.0': 95, '0.2.0': 5 } });
+    expect(shares(entry(withCanary('sampleapp'), 'sampleapp.example.com', '/'))).toEqual({ sampleapp: { '0.1.0': 100 } });
+    expect(shares(entry(withCanary('sampleapp', undefined, '0.2.0'), 'sampleapp.example.com', '/'))).toEqual({ sampleapp: { '0.2.0': 100 } });
   });
 });
 

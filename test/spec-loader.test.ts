@@ -45,13 +45,13 @@ describe('release spec loader', () => {
   test('fails on a weight of 150 with the value seen and the allowed range', () => {
     const text = webappSpec('shop', 'canary:\n  version: 1.1.0\n  weight: 150\n');
     expect(problemsOf(text)).toEqual([
-      'releases/shop.yaml:20:11: canary.weight: weight is above the weight total 100 (got 150); use a weight between 0 and 100',
+      'releases/shop.yaml:22:11: canary.weight: weight is above the weight total 100 (got 150); use a weight between 0 and 100',
     ]);
   });
 
   test('fails on a weight that is not an integer', () => {
     const text = webappSpec('shop', 'canary:\n  version: 1.1.0\n  weight: 2.5\n');
-    expect(problemsOf(text)).toEqual(['releases/shop.yaml:20:11: canary.weight: must be an integer (got 2.5); use a whole number between 0 and the weight total (100 unless weightTotal says otherwise)']);
+    expect(problemsOf(text)).toEqual(['releases/shop.yaml:22:11: canary.weight: must be an integer (got 2.5); use a whole number between 0 and the weight total (100 unless weightTotal says otherwise)']);
   });
 
   test('fails on a name that is not a DNS-1123 label', () => {
@@ -79,7 +79,7 @@ describe('release spec loader', () => {
 
   test('fails on steps that do not increase', () => {
     const text = webappSpec('shop', 'steps: [0, 50, 25, 100]\n');
-    expect(problemsOf(text)).toEqual([expect.stringMatching(/^releases\/shop\.yaml:18:16: steps\[2\]: steps must increase strictly \(previous step is 50\) \(got 25\)/)]);
+    expect(problemsOf(text)).toEqual([expect.stringMatching(/^releases\/shop\.yaml:20:16: steps\[2\]: steps must increase strictly \(previous step is 50\) \(got 25\)/)]);
   });
 
   test('fails when the release name differs from the file name', () => {

@@ -2,6 +2,7 @@ import { App, Chart } from 'cdk8s';
 import { ReleaseModel } from '../spec/model';
 import { canaryCheckService, SmokeCheckJob } from './job';
 import { checksFolderName } from './model';
+import { canaryTrackFolder } from '../gitops/layout';
 
 /** Where a release's smoke checks go in dist/, and which folder they verify. */
 export interface ChecksFolder {
@@ -21,7 +22,9 @@ export interface ChecksFolder {
 export function checksFolderOf(release: ReleaseModel): ChecksFolder | undefined {
   if (!release.spec.checks?.length) return undefined;
   const ns = release.namespaces.canary;
-  return { path: `${release.name}/${checksFolderName(release)}`, namespace: ns, verifies: `${release.name}/${ns}` };
+  // the canary's pods are in the canary namespace's folder, or in the canary track's folder when they share the production namespace
+  const verifies = canaryTrackFolder(release)?.path ?? `${release.name}/${ns}`;
+  return { path: `${release.name}/${checksFolderName(release)}`, namespace: ns, verifies };
 }
 
 /**

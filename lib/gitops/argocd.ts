@@ -4,7 +4,7 @@ import { AppProject } from '../../imports/argocd-appproject-argoproj.io';
 import { ClusterModel, IN_CLUSTER_SERVER, ProjectConfigModel } from '../spec/project-config';
 import { ApplicationSet, ApplicationSetGenerator } from './applicationset';
 import {
-  argoCdSuffix, assertUniqueNames, folderObjectName, folderOrder, gitopsLabels, GitOpsFolder, GitOpsRelease, ManifestObject,
+  argoCdSuffix, argoCdUnit, assertUniqueNames, gitopsLabels, GitOpsRelease, ManifestObject,
   NamedObject, ProjectGenerator, ProjectInput, repoPath,
 } from './layout';
 import { SYNC_WAVE_ANNOTATION } from './sync-waves';
@@ -46,21 +46,17 @@ export function argoCdObjects(input: ProjectInput): ManifestObject[] {
 
   // names are checked first, in both modes: the ApplicationSet generates the same ones
   const rootName = `${config.argocd.project}-root`;
-  // a checks folder has no Application of its own: it is a second source of the folder it verifies
-  const folders = input.releases.flatMap((r) => r.folders.filter((f) => f.verifies === undefined).flatMap((f) => config.clusters.map((c) => {
+  // one Application per release (and cluster): every folder of it, ordered by the objects' waves
+  const units = input.releases.flatMap((r) => config.clusters.map((c) => {
     const suffix = argoCdSuffix(config, c);
-    return { r, f, c, name: folderObjectName(f, suffix), what: `folder ${f.path}${suffix ? ` on cluster ${c.name}` : ''}` };
-  })));
+    return { r, c, name: `${argoCdUnit(r).path}${suffix}`, what: `release ${r.release.model.name}${suffix ? ` on cluster ${c.name}` : ''}` };
+  }));
   assertUniqueNames('Application', [
-    ...folders.map((x): NamedObject => ({ name: x.name, owner: { release: x.r.release }, what: x.what })),
+    ...units.map((x): NamedObject => ({ name: x.name, owner: { release: x.r.release }, what: x.what })),
     ...(config.argocd.selfManaged ? [{ name: rootName, owner: { config, at: ['argocd', 'project'] }, what: `the root Application that syncs ${ARGOCD_ROOT}/` }] : []),
   ]);
-  if (config.argocd.mode === 'applications') for (const x of folders) folderApplication(chart, config, x.r, x.f, x.c, x.name);
-  else {
-    applicationSet(chart, input);
-    // the ApplicationSet's template has one source: verified folders get their Application here
-    for (const x of folders) if (checksFolderOf(x.r, x.f)) folderApplication(chart, config, x.r, x.f, x.c, x.name);
-  }
+  if (config.argocd.mode === 'applications') for (const x of units) releaseApplication(chart, config, x.r, x.c, x.name);
+  else applicationSet(chart, input);
   if (config.argocd.selfManaged) rootApplication(chart, config, rootName);
   return chart.toJson() as ManifestObject[];
 }
@@ -76,74 +72,60 @@ export function createsNamespaces(input: ProjectInput): boolean {
   return input.releases.some((r) => r.release.model.createNamespaces);
 }
 
-function syncPolicy(createNamespace: boolean): ApplicationSpecSyncPolicy {
+/**
+ * Automated sync with prune and self-heal. No Application-wide `PruneLast`: the objects say how they
+ * are pruned (lib/gitops/sync-waves.ts): a canary's workloads, Services and ReferenceGrants carry
+ * `PruneLast=true` (deleted after every wave is synced and healthy, i.e. after the routes stopped
+ * sending them traffic), a removed canary route is deleted in its mirrored prune wave, before them
+ * (with an Application-wide PruneLast it would be deleted together with its backends, in any order),
+ * and Namespaces carry `Prune=false`.
+ */
+export function syncPolicy(createNamespace: boolean): ApplicationSpecSyncPolicy {
   return {
     automated: { prune: true, selfHeal: true },
-    syncOptions: [
-      // Argo CD only creates a namespace the project allows (clusterResourceWhitelist), so the option
-      // goes with the releases that create theirs; the others' namespaces are managed elsewhere.
-      ...(createNamespace ? ['CreateNamespace=true'] : []),
-      // delete removed objects (an aborted canary's Deployment and Service) after every wave is synced
-      // and healthy, i.e. after the routes stopped sending them traffic: make before break
-      'PruneLast=true',
-    ],
+    // Argo CD only creates a namespace the project allows (clusterResourceWhitelist), so the option
+    // goes with the releases that create theirs; the others' namespaces are managed elsewhere.
+    ...(createNamespace ? { syncOptions: ['CreateNamespace=true'] } : {}),
     retry: SYNC_RETRY,
   };
 }
 
-/** The checks folder that verifies a folder, if any. */
-function checksFolderOf(r: GitOpsRelease, f: GitOpsFolder): GitOpsFolder | undefined {
-  return r.folders.find((o) => o.verifies === f.path);
-}
-
-function folderApplication(chart: Chart, config: ProjectConfigModel, r: GitOpsRelease, f: GitOpsFolder, c: ClusterModel, name: string): void {
-  const wave = folderOrder(r, f);
-  const source = (p: string) => ({ repoUrl: config.repository.url, targetRevision: config.repository.branch, path: repoPath(config, p) });
-  const checks = checksFolderOf(r, f);
+/** The Application of a release on a cluster: source `dist/<release>` (a kustomize root listing its folders). */
+function releaseApplication(chart: Chart, config: ProjectConfigModel, r: GitOpsRelease, c: ClusterModel, name: string): void {
+  const unit = argoCdUnit(r);
   new Application(chart, `application-${name}`, {
     metadata: {
       name,
       namespace: config.argocd.namespace,
       labels: gitopsLabels(r.release.model.name, c.name),
-      // a canary folder after its production folder, when the root Application syncs this folder
-      ...(wave > 0 ? { annotations: { [SYNC_WAVE_ANNOTATION]: String(wave) } } : {}),
       finalizers: [RESOURCES_FINALIZER],
     },
     spec: {
       project: config.argocd.project,
-      // with smoke checks, their folder is a second source: the Job's PostSync hook runs once this folder is healthy
-      ...(checks ? { sources: [source(f.path), source(checks.path)] } : { source: source(f.path) }),
-      destination: { server: c.server, namespace: f.namespace },
+      // the release's smoke checks folder is one of its folders: its PostSync hook runs once every folder is healthy
+      source: { repoUrl: config.repository.url, targetRevision: config.repository.branch, path: repoPath(config, unit.path) },
+      destination: { server: c.server, namespace: unit.namespace },
       syncPolicy: syncPolicy(r.release.model.createNamespaces),
     },
   });
 }
 
 /**
- * One ApplicationSet whose git directory generator finds `<path>/<release>/<namespace>` itself (with
- * a matrix over the clusters when there are several). New releases then need no new objects here,
- * but the AppProject still lists their namespaces: keep `dist/argocd/` synced (selfManaged). Folders
- * with smoke checks, and the checks folders, are left out: their Applications have two sources.
+ * One ApplicationSet with a list generator of the releases (name, destination namespace), with a
+ * matrix over the clusters when there are several: one object however many releases there are, and
+ * the same Applications as the `applications` mode.
  */
 function applicationSet(chart: Chart, input: ProjectInput): void {
   const { config } = input;
-  const depth = config.repository.path.split('/').length;
-  // folders with smoke checks (and the checks folders) get explicit Applications with two sources
-  const explicit = input.releases.flatMap((r) => r.folders.filter((f) => f.verifies !== undefined || checksFolderOf(r, f))).map((f) => f.path).sort();
-  const git: ApplicationSetGenerator = {
-    git: {
-      repoURL: config.repository.url,
-      revision: config.repository.branch,
-      directories: [{ path: `${config.repository.path}/*/*` }, ...explicit.map((p) => ({ path: repoPath(config, p), exclude: true }))],
-    },
+  const list: ApplicationSetGenerator = {
+    list: { elements: input.releases.map((r) => { const u = argoCdUnit(r); return { release: u.path, namespace: u.namespace }; }) },
   };
   const single = config.clusters.length === 1;
-  const generators: ApplicationSetGenerator[] = single ? [git] : [{
+  const generators: ApplicationSetGenerator[] = single ? [list] : [{
     matrix: {
-      generators: [git, { list: { elements: config.clusters.map((c) => ({ cluster: c.name, server: c.server, suffix: argoCdSuffix(config, c) })) } }],
+      generators: [list, { list: { elements: config.clusters.map((c) => ({ cluster: c.name, server: c.server, suffix: argoCdSuffix(config, c) })) } }],
     },
   }];
-  const release = `{{index .path.segments ${depth}}}`;
   new ApplicationSet(chart, 'applicationset', {
     metadata: { name: config.argocd.project, namespace: config.argocd.namespace, labels: gitopsLabels() },
     spec: {
@@ -152,15 +134,15 @@ function applicationSet(chart: Chart, input: ProjectInput): void {
       generators,
       template: {
         metadata: {
-          name: single ? `${release}-{{.path.basename}}` : `${release}-{{.path.basename}}{{.suffix}}`,
+          name: single ? '{{.release}}' : '{{.release}}{{.suffix}}',
           namespace: config.argocd.namespace,
-          labels: gitopsLabels(release, single ? config.clusters[0].name : '{{.cluster}}'),
+          labels: gitopsLabels('{{.release}}', single ? config.clusters[0].name : '{{.cluster}}'),
           finalizers: [RESOURCES_FINALIZER],
         },
         spec: {
           project: config.argocd.project,
-          source: { repoUrl: config.repository.url, targetRevision: config.repository.branch, path: '{{.path.path}}' },
-          destination: { server: single ? config.clusters[0].server : '{{.server}}', namespace: '{{.path.basename}}' },
+          source: { repoUrl: config.repository.url, targetRevision: config.repository.branch, path: `${config.repository.path}/{{.release}}` },
+          destination: { server: single ? config.clusters[0].server : '{{.server}}', namespace: '{{.namespace}}' },
           syncPolicy: syncPolicy(createsNamespaces(input)),
         },
       },

@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { SpecError, SpecProblem } from '../spec/errors';
 import { LoadedGroup, LoadedRelease } from '../spec/loader';
+import { ReleaseModel } from '../spec/model';
 import { ClusterModel, configProblem, IN_CLUSTER_SERVER, ProjectConfigModel } from '../spec/project-config';
 
 /** A Kubernetes object as JSON, as cdk8s renders it. */
@@ -71,9 +72,25 @@ export function gitopsLabels(release?: string, cluster?: string): Record<string,
   };
 }
 
+/**
+ * The folder of a release's canary track when its canary runs in the production namespace (Istio,
+ * Gateway API or a Route in one namespace): `<release>/<namespace>-canary`, holding the canary's
+ * workload and Service (empty without a canary, so the set of folders, and the wiring, never change
+ * with a move). Flux applies it after the production folder is Ready, so its garbage collection (which
+ * runs right after an apply, before the health checks) deletes an aborted or promoted canary only once
+ * production has moved its routes and rolled; Argo CD syncs it in the release's one Application, where
+ * waves order it. Undefined when the canary has its own namespace (that folder already comes second).
+ */
+export function canaryTrackFolder(m: Pick<ReleaseModel, 'name' | 'namespaces'>): GitOpsFolder | undefined {
+  const ns = m.namespaces.production;
+  if (m.namespaces.canary !== ns) return undefined;
+  return { path: `${m.name}/${ns}-canary`, namespace: ns, dependsOn: [`${m.name}/${ns}`] };
+}
+
 /** Whether a folder holds the release's production namespace (otherwise it is the canary's). */
 export function isProductionFolder(r: GitOpsRelease, f: GitOpsFolder): boolean {
   if (f.verifies !== undefined) return false;
+  if ('namespaces' in r.release.model && canaryTrackFolder(r.release.model)?.path === f.path) return false;
   const m = r.release.model;
   return 'namespaces' in m ? f.namespace === m.namespaces.production : true;
 }
@@ -95,6 +112,35 @@ export function folderOrder(r: GitOpsRelease, f: GitOpsFolder, seen: ReadonlySet
   if (seen.has(f.path)) throw new Error(`internal: folders of release ${r.release.model.name} depend on each other in a cycle (${[...seen, f.path].join(' -> ')})`);
   const deps = folderDependencies(r, f);
   return deps.length === 0 ? 0 : 1 + Math.max(...deps.map((d) => folderOrder(r, d, new Set([...seen, f.path]))));
+}
+
+/**
+ * What Argo CD syncs as one Application: a whole release (or release group), every folder of it,
+ * through the kustomize root `dist/<release>/kustomization.yaml` that lists them. One Application
+ * per release, because Argo CD orders a sync by waves only inside one Application: Applications sync
+ * on their own schedule, and sync waves on child Applications do not order how they sync a new
+ * commit (the root Application's waves order only its own first sync of them). Inside the one
+ * Application the objects' waves order every folder together (lib/gitops/sync-waves.ts), so a
+ * production route moves before the canary namespace's objects are pruned.
+ */
+export interface ArgoCdUnit {
+  /** Path relative to the dist root: the release name. */
+  readonly path: string;
+  /** The Application's destination namespace: the production folder's (objects carry their own namespaces). */
+  readonly namespace: string;
+  /** The folders the unit syncs, in the release's order. */
+  readonly folders: readonly GitOpsFolder[];
+}
+
+/** The Argo CD unit of a release or release group. */
+export function argoCdUnit(r: GitOpsRelease): ArgoCdUnit {
+  const production = r.folders.find((f) => isProductionFolder(r, f)) ?? r.folders[0];
+  return { path: r.release.model.name, namespace: production.namespace, folders: r.folders };
+}
+
+/** The folder names (below the release folder) a release-level kustomization.yaml lists, sorted. */
+export function releaseRootResources(folderPaths: readonly string[], release: string): string[] {
+  return [...new Set(folderPaths.map((p) => p.slice(release.length + 1)))].sort();
 }
 
 /** Path of a dist folder inside the git repository, e.g. `dist/guestbook/ns-prod`. */

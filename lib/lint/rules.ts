@@ -371,8 +371,66 @@ export const configRefsRule: LintRule = (ix, ext) => {
   return out;
 };
 
+/**
+ * `entry-point-clash`: two objects that claim the same entry point, so users of one app land on the
+ * other's backends (or on its canary) depending on which the controller picks (issue 13, finding 7):
+ * - two production Ingresses of one class for the same host and path (ingress-nginx merges them);
+ * - two HTTPRoutes attached to the same parent (name, namespace, section) for the same hostname and
+ *   path, without header, query or method conditions (Gateway API conflict resolution then picks the
+ *   oldest route: which one depends on creation order, not on git);
+ * - two Istio Gateways selecting the same gateway pods with a server on the same port and the same
+ *   host (Istio merges them in an unspecified order), and two VirtualServices bound to one gateway for
+ *   the same host;
+ * - two OpenShift Routes for the same host and path.
+ */
+const entryPointClashRule: LintRule = (ix) => {
+  const out: LintFinding[] = [];
+  const claims = new Map<string, { l: Located; field: (string | number)[] }>();
+  const claim = (k: string, l: Located, field: (string | number)[], what: string) => {
+    const first = claims.get(k);
+    if (!first) { claims.set(k, { l, field }); return; }
+    if (first.l === l) return;
+    out.push(find('entry-point-clash', l, field,
+      `${refOf(l.obj)} claims ${what}, which ${refOf(first.l.obj)} (${first.l.file}) already claims: requests for it go to one of the two unpredictably`,
+      `give one of the two releases another host or path (router.host / router.hostnames / gateway hosts in its spec)`, { related: refOf(first.l.obj), value: what }));
+  };
+  for (const ing of ix.ofKind('Ingress').filter((i) => !isCanaryIngress(i.obj))) {
+    for (const p of ingressPaths(ing.obj)) claim(`ing|${ingressClassOf(ing.obj)}|${p.host}|${p.path}`, ing, p.field.slice(0, 5), `host ${p.host} path ${p.path} (ingress class '${ingressClassOf(ing.obj) || 'default'}')`);
+  }
+  for (const hr of ix.ofKind('HTTPRoute').filter((h) => groupOf(h.obj) === 'gateway.networking.k8s.io')) {
+    const ns = hr.obj.metadata.namespace ?? '';
+    const parents = listAt(hr.obj, 'spec', 'parentRefs').map((p) => `${(at(p, 'namespace') as string | undefined) ?? ns}/${at(p, 'name')}${at(p, 'sectionName') ? `#${at(p, 'sectionName')}` : ''}`);
+    const hosts = listAt(hr.obj, 'spec', 'hostnames').map(String);
+    listAt(hr.obj, 'spec', 'rules').forEach((rule, i) => {
+      listAt(rule, 'matches').forEach((m) => {
+        if (at(m, 'headers') !== undefined || at(m, 'queryParams') !== undefined || at(m, 'method') !== undefined) return;
+        const path = `${at(m, 'path', 'type') ?? 'PathPrefix'} ${at(m, 'path', 'value') ?? '/'}`;
+        for (const parent of parents) for (const h of hosts.length ? hosts : ['*']) claim(`hr|${parent}|${h}|${path}`, hr, ['spec', 'rules', i], `parent ${parent} hostname ${h} path ${path}`);
+      });
+    });
+  }
+  for (const gw of ix.ofKind('Gateway').filter((g) => groupOf(g.obj) === 'networking.istio.io')) {
+    const sel = Object.entries(mapAt(gw.obj, 'spec', 'selector')).sort().map(([k, v]) => `${k}=${v}`).join(',');
+    listAt(gw.obj, 'spec', 'servers').forEach((srv, i) => {
+      for (const h of listAt(srv, 'hosts').map(String)) claim(`igw|${sel}|${at(srv, 'port', 'number')}|${h}`, gw, ['spec', 'servers', i, 'hosts'], `port ${at(srv, 'port', 'number')} host ${h} on the gateway pods ${sel}`);
+    });
+  }
+  for (const vs of ix.ofKind('VirtualService').filter((v) => groupOf(v.obj) === 'networking.istio.io')) {
+    const ns = vs.obj.metadata.namespace ?? '';
+    for (const g of listAt(vs.obj, 'spec', 'gateways').map(String)) {
+      const gw = g === 'mesh' ? 'mesh' : g.includes('/') ? g : `${ns}/${g}`;
+      for (const h of listAt(vs.obj, 'spec', 'hosts').map(String)) claim(`vs|${gw}|${h}`, vs, ['spec', 'hosts'], `host ${h} on gateway ${gw}`);
+    }
+  }
+  for (const rt of ix.ofKind('Route').filter((r) => groupOf(r.obj) === 'route.openshift.io')) {
+    const host = at(rt.obj, 'spec', 'host');
+    if (typeof host === 'string') claim(`rt|${host}|${at(rt.obj, 'spec', 'path') ?? '/'}`, rt, ['spec', 'host'], `host ${host} path ${at(rt.obj, 'spec', 'path') ?? '/'}`);
+  }
+  return out;
+};
+
 /** Every rule, in the order findings are reported. */
 export const LINT_RULES: readonly LintRule[] = [
   serviceSelectorRule, networkPolicyRule, backendServiceRule, istioRule, canaryIngressRule, configRefsRule, entryPointParityRule,
-  podSecurityRule,
+  podSecurityRule, entryPointClashRule,
 ];

@@ -5,5 +5,7 @@
 import { MoveGate } from './gate';
 import { analysisGate } from './analysis-gate';
 import { soakGate } from './soak-gate';
+import { syncGate } from './sync-gate';
 
-export const MOVE_GATES: readonly MoveGate[] = [soakGate, analysisGate];
+// the sync-safety gate is local and cheap: before the analysis, which queries metrics
+export const MOVE_GATES: readonly MoveGate[] = [soakGate, syncGate, analysisGate];

@@ -2,7 +2,11 @@
  * `synth` and `validate` at the repository level: the whole-project synthesis takes the same
  * repository lock as the moves, so a move and a synth never write dist/ at the same time.
  */
-import { SpecProblem } from '../spec/errors';
+import * as path from 'path';
+import { Git, NotARepositoryError, readTreeAt } from '../git';
+import { gateTransition } from '../review/transition-gate';
+import { TransitionReport } from '../review/transition';
+import { SpecProblem, UsageError } from '../spec/errors';
 import { loadProjectWithConfig, projectPaths, renderProject, synthProject, SynthResult } from '../synth/project';
 import { withCommandLock } from './lock';
 
@@ -21,13 +25,31 @@ export function synthRepository(root: string, output: string, options: ProjectCh
 }
 
 /**
- * Validates every spec and cdk8s-canary.yaml, and lints what they generate (rendering the Argo CD and
- * Flux roots too: their object names must not clash). Writes nothing.
- * @returns how many releases and groups are valid
- * @throws SpecError (exit 2)
+ * Validates every spec and cdk8s-canary.yaml, lints what they generate (rendering the Argo CD and
+ * Flux roots too: their object names must not clash), and checks the change from HEAD's dist/ to what
+ * the specs generate with the transition model (lib/review/transition-gate.ts): no Namespace removed
+ * under another release, no state of an Argo CD or Flux sync with failing requests or a canary above
+ * its share before and after. Outside a git repository, or before the first commit, that last check is
+ * skipped (`sync` undefined). Writes nothing.
+ * @returns how many releases and groups are valid, and the sync model's report
+ * @throws SpecError (exit 2); UsageError (exit 2) naming every unsafe state
  */
-export function validateRepository(root: string, options: ProjectCheckOptions = {}): { releases: number; groups: number } {
-  const { releases, groups, config } = loadProjectWithConfig(projectPaths(root));
-  renderProject(releases, config, groups, options);
-  return { releases: releases.length, groups: groups.length };
+export async function validateRepository(root: string, options: ProjectCheckOptions = {}): Promise<{ releases: number; groups: number; sync?: TransitionReport }> {
+  const paths = projectPaths(root);
+  const { releases, groups, config } = loadProjectWithConfig(paths);
+  const files = renderProject(releases, config, groups, options);
+  const head = await headDist(paths.root, path.relative(paths.root, paths.distDir) || 'dist');
+  if (!head) return { releases: releases.length, groups: groups.length };
+  const gate = gateTransition(head, files);
+  if (gate.refusals.length) throw new UsageError(`the change from HEAD's dist/ is not safe to sync:\n${gate.refusals.map((r) => `  ${r}`).join('\n')}`);
+  return { releases: releases.length, groups: groups.length, sync: gate.report };
+}
+
+/** dist/ at HEAD, or undefined outside a git repository or before the first commit. */
+async function headDist(root: string, dist: string): Promise<Map<string, string> | undefined> {
+  let git: Git;
+  try { git = await Git.open(root); } catch (e) { if (e instanceof NotARepositoryError) return undefined; throw e; }
+  const head = await git.tryRun(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+  if (head.code !== 0) return undefined;
+  return readTreeAt(git, head.stdout.trim(), path.relative(git.root, path.resolve(root, dist)).split(path.sep).join('/'));
 }

@@ -7,6 +7,7 @@ import { identityOf, isRecord, isWorkload, Located, ObjectIndex, refOf } from '.
 import { objectsOfTree } from '../manifests/tree';
 import { pathToString } from '../spec/errors';
 import { computeTraffic, entryLabel, EntryTraffic, pct, summarize, summaryLine } from './traffic';
+import { checkObjects, engineName, Transient } from './transition';
 
 export type Path = readonly (string | number)[];
 
@@ -33,6 +34,8 @@ export interface ObjectPresence {
   readonly runs?: string;
   /** What a non-workload object is for, when the tool knows (`smoke checks of workshop` for a checks Job). */
   readonly role?: string;
+  /** Set on a removed object neither engine deletes (Argo CD `Prune=false`, Flux `prune: disabled`): why it stays in the cluster. */
+  readonly kept?: string;
 }
 
 /** How the shares of one entry point move. */
@@ -68,6 +71,14 @@ export interface ReleaseDiff {
   readonly removed: readonly ObjectPresence[];
   /** Every other changed field. */
   readonly changed: readonly ObjectChange[];
+  /**
+   * While Argo CD or Flux apply the change (lib/review/transition.ts): one line per entry point and
+   * app version whose share goes outside both ends during the sync, e.g. `guestbook.example.com/
+   * (Ingress ns-prod/guestbook-ingress), during sync (Argo CD): guestbook v0 up to 100% (before 75%, after 0%)`.
+   */
+  readonly duringSync: readonly string[];
+  /** Invariants the sync would break (failing requests, canary share above both ends); empty when safe. */
+  readonly unsafe: readonly string[];
 }
 
 /** Diffs two dist trees (relative path -> YAML). Releases with no change are left out. */
@@ -83,10 +94,10 @@ export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMa
   const ta = computeTraffic(cluster(a)).entries;
   const tb = computeTraffic(cluster(b)).entries;
 
-  const releases = new Map<string, { traffic: TrafficMove[]; testers: TesterChange[]; weightFields: ObjectChange[]; versions: (ObjectChange & { summary?: string })[]; added: ObjectPresence[]; removed: ObjectPresence[]; changed: ObjectChange[] }>();
+  const releases = new Map<string, { traffic: TrafficMove[]; testers: TesterChange[]; weightFields: ObjectChange[]; versions: (ObjectChange & { summary?: string })[]; added: ObjectPresence[]; removed: ObjectPresence[]; changed: ObjectChange[]; duringSync: string[]; unsafe: string[] }>();
   const rel = (name: string) => {
     let r = releases.get(name);
-    if (!r) { r = { traffic: [], testers: [], weightFields: [], versions: [], added: [], removed: [], changed: [] }; releases.set(name, r); }
+    if (!r) { r = { traffic: [], testers: [], weightFields: [], versions: [], added: [], removed: [], changed: [], duringSync: [], unsafe: [] }; releases.set(name, r); }
     return r;
   };
 
@@ -128,11 +139,32 @@ export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMa
     for (const t of tx) if (!ty.has(t)) rel(e.release).testers.push({ change: 'removed', entry: where, path: t });
   }
 
+  // the states Argo CD and Flux pass through: transient shares and broken invariants, by release
+  if (releases.size) {
+    const owner = new Map([...ta, ...tb].map((e) => [`${e.entry} ${entryLabel(e)}`, e.release]));
+    const sync = checkObjects(a, b);
+    for (const t of sync.transients) {
+      const r = owner.get(`${t.object} ${t.entry}`);
+      if (r !== undefined) rel(r).duringSync.push(transientText(t));
+    }
+    for (const v of sync.violations) {
+      const r = owner.get(`${v.object} ${v.entry}`);
+      if (r !== undefined) rel(r).unsafe.push(v.message);
+    }
+  }
+
   const byFile = <T extends { file: string }>(xs: T[]) => xs.sort((p, q) => (p.file < q.file ? -1 : p.file > q.file ? 1 : 0));
   return [...releases].sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0)).map(([release, r]) => ({
     release, traffic: r.traffic, testers: r.testers, weightFields: byFile(r.weightFields), versions: byFile(r.versions),
-    added: byFile(r.added), removed: byFile(r.removed), changed: byFile(r.changed),
+    added: byFile(r.added), removed: byFile(r.removed), changed: byFile(r.changed), duringSync: r.duringSync, unsafe: r.unsafe,
   }));
+}
+
+/** `guestbook.example.com/ (Ingress ns-prod/guestbook-ingress), during sync (Flux): guestbook v0 up to 100% (before 75%, after 0%)`. */
+function transientText(t: Transient): string {
+  const up = t.max > Math.max(t.before, t.after) + 1e-9;
+  const what = t.what === 'failing' ? 'failing requests' : t.what;
+  return `\`${t.entry}\` (${t.object}), during sync (${engineName(t.engine)}): ${what} ${up ? `up to ${pct(t.max)}` : `down to ${pct(t.min)}`} (before ${pct(t.before)}, after ${pct(t.after)})`;
 }
 
 /**
@@ -144,6 +176,13 @@ function isKustomizeFile(l: Located): boolean {
 }
 
 function presence(l: Located, ix: ObjectIndex): ObjectPresence {
+  const a = l.obj.metadata.annotations ?? {};
+  const argo = (a['argocd.argoproj.io/sync-options'] ?? '').split(',').map((x) => x.trim()).includes('Prune=false');
+  const flux = a['kustomize.toolkit.fluxcd.io/prune'] === 'disabled';
+  if (argo || flux) {
+    const by = [argo ? 'Argo CD Prune=false' : '', flux ? 'Flux prune: disabled' : ''].filter(Boolean).join(', ');
+    return { object: refOf(l.obj), file: l.file, kept: `kept in the cluster (${by}); delete it by hand once nothing lives in it` };
+  }
   const labels = (l.obj.metadata.labels ?? {}) as Record<string, string>;
   if (labels['app.kubernetes.io/component'] === 'smoke-check') { // a checks Job: its image is curl, not an app
     return { object: refOf(l.obj), file: l.file, role: `smoke checks of ${labels['app.kubernetes.io/part-of'] ?? 'the release'}` };
@@ -276,9 +315,11 @@ export function renderDiffMarkdown(d: DiffReport): string {
   }
   for (const r of d.releases) {
     out.push(`### ${r.release}`, '');
-    if (r.traffic.length || r.testers.length || r.weightFields.length) {
+    if (r.traffic.length || r.testers.length || r.weightFields.length || r.duringSync.length || r.unsafe.length) {
       out.push('**Traffic**', '');
       for (const m of r.traffic) out.push(`- \`${entryLabel(m)}\` (${m.object}): ${m.text}`);
+      for (const t of r.duringSync) out.push(`- ${t}`);
+      for (const u of r.unsafe) out.push(`- UNSAFE during sync: ${u}`);
       for (const t of r.testers) out.push(`- tester-only path ${t.change} at \`${t.entry}\`: ${t.path}`);
       for (const o of r.weightFields) for (const f of o.fields) out.push(`- ${isWeightField(f.path) ? 'weight' : 'tester'} field: ${o.object} ${fieldLine(f)}`);
       out.push('');
@@ -307,7 +348,7 @@ export function renderDiffMarkdown(d: DiffReport): string {
     }
     if (r.removed.length) {
       out.push('**Removed**', '');
-      for (const o of r.removed) out.push(`- ${o.object}${o.runs ? ` (ran ${o.runs})` : o.role ? ` (${o.role})` : ''} \`${o.file}\``);
+      for (const o of r.removed) out.push(`- ${o.object}${o.runs ? ` (ran ${o.runs})` : o.role ? ` (${o.role})` : ''} \`${o.file}\`${o.kept ? `: ${o.kept}` : ''}`);
       out.push('');
     }
     if (r.changed.length) {

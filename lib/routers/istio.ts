@@ -21,15 +21,19 @@ export type IstioApiVersion = (typeof ISTIO_API_VERSIONS)[number];
 /** Argo CD's sync-wave annotation. */
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 /**
- * Argo CD sync waves of the Istio objects, below the workloads' default wave 0: the subsets and
- * the routes settle before pods are added, changed or pruned (see the README, "make-before-break").
- * Subsets (DestinationRule, with the Gateway) come before the routes (VirtualService).
+ * Argo CD sync waves of the Istio objects. The subsets (DestinationRule, with the Gateway) settle
+ * first, before pods are added, rolled or pruned: a promote re-points a version-labelled stable subset
+ * to the canary's pods before production rolls. The routes (VirtualService) move last, in the routes'
+ * wave (WAVES.route of lib/gitops/sync-waves.ts), after production rolled and the canary's pods are
+ * ready, and before a removed canary is pruned (PruneLast). README: "What happens during a sync".
  */
 export const ISTIO_SYNC_WAVES: Readonly<Record<'Gateway' | 'DestinationRule' | 'VirtualService', string>> = {
   Gateway: '-2',
   DestinationRule: '-2',
-  VirtualService: '-1',
+  VirtualService: '3',
 };
+/** The gateway name that binds a VirtualService to the sidecars of the mesh (Istio VirtualService.gateways). */
+export const MESH_GATEWAY = 'mesh';
 /** Header value testers send when the spec gives a header name only. */
 export const DEFAULT_TESTER_HEADER_VALUE = 'always';
 
@@ -54,6 +58,14 @@ export interface IstioPlan {
   /** `gateways:` of the VirtualService (empty: mesh traffic). */
   readonly gatewayRefs: readonly string[];
   readonly hosts: readonly string[];
+  /**
+   * The VirtualService for callers inside the mesh, when the main one is bound to a gateway and
+   * `router.mesh` is not false: bound to `mesh` for the Service's cluster host (Istio rejects a `*`
+   * host on a VirtualService bound to the mesh gateway: "wildcard host * is not allowed for virtual
+   * services bound to the mesh gateway", istio/istio#8658). It carries the tester and canary routes
+   * only: pass-through routes shape the edge.
+   */
+  readonly meshVirtualServiceName?: string;
 }
 
 /** Resolves the Istio options of a release. Pure. */
@@ -85,16 +97,20 @@ export function istioPlan(m: ReleaseModel): IstioPlan {
     } : {}),
     gatewayRefs: gw ? [gw.namespace && gw.namespace !== namespace ? `${gw.namespace}/${gw.name}` : gw.name] : [],
     hosts: o.hosts ?? (gw ? ['*'] : [serviceHost]),
+    ...(gw && o.mesh !== false ? { meshVirtualServiceName: `${o.virtualServiceName ?? m.name}-mesh` } : {}),
   };
 }
 
-/** The VirtualService's HTTP routes, in order: pass-through routes, tester route, canary route. Pure. */
-export function istioHttpRoutes(m: ReleaseModel): VirtualServiceSpecHttp[] {
+/**
+ * The VirtualService's HTTP routes, in order: pass-through routes (not in the mesh VirtualService),
+ * tester route, canary route. Pure.
+ */
+export function istioHttpRoutes(m: ReleaseModel, forMesh = false): VirtualServiceSpecHttp[] {
   const o = istioOptions(m);
   const p = istioPlan(m);
   const to = (subset?: string): VirtualServiceSpecHttpRouteDestination =>
     ({ host: p.serviceHost, port: { number: p.servicePort }, ...(subset ? { subset } : {}) });
-  const http: VirtualServiceSpecHttp[] = (o.routes ?? []).map((r) => ({
+  const http: VirtualServiceSpecHttp[] = (forMesh ? [] : o.routes ?? []).map((r) => ({
     ...(r.name ? { name: r.name } : {}),
     match: [{ uri: uriMatch(r.match) }],
     ...(r.rewrite !== undefined ? { rewrite: { uri: r.rewrite } } : {}),
@@ -125,8 +141,10 @@ export function istioHttpRoutes(m: ReleaseModel): VirtualServiceSpecHttp[] {
       ],
       ...(o.mirror ? { mirror: to(p.subsets.canary), mirrorPercentage: { value: o.mirror.percentage } } : {}),
     }
-    // no canary: one destination, the shared Service (as S4's rollback restores it)
-    : { ...(o.match ? { match: [uri] } : {}), route: [{ destination: to() }] };
+    // no canary: one destination, the Service's stable subset. Not the bare Service: while an aborted
+    // canary's pods are still running (they are pruned last) the Service would spread requests over
+    // them by replica count, whatever the weight was.
+    : { ...(o.match ? { match: [uri] } : {}), route: [{ destination: to(p.subsets.stable) }] };
   http.push(canaryRoute);
   for (const r of http) {
     const sum = (r.route ?? []).reduce((s, d) => s + (d.weight ?? 0), 0);
@@ -236,6 +254,12 @@ export class IstioRouter implements TrafficRouter {
         http: istioHttpRoutes(m),
       },
     });
+    if (p.meshVirtualServiceName) {
+      new kinds.VirtualService(chart, `virtualservice-${p.meshVirtualServiceName}`, {
+        metadata: meta(p.meshVirtualServiceName, 'VirtualService'),
+        spec: { hosts: [p.serviceHost], gateways: [MESH_GATEWAY], http: istioHttpRoutes(m, true) },
+      });
+    }
   }
 
   private checkGateway(release: LoadedRelease, o: IstioRouterOptions, at: Reporter): void {

@@ -97,7 +97,8 @@ export function routeObject(scope: Construct, id: string, p: RouteObjectProps): 
     spec: {
       host: p.host,
       to: { ...p.to },
-      ...(p.alternateBackends !== undefined ? { alternateBackends: p.alternateBackends } : {}),
+      // never `alternateBackends: []`: the API server drops empty lists, and Argo CD would diff forever
+      ...(p.alternateBackends?.length ? { alternateBackends: p.alternateBackends } : {}),
       port: { targetPort: p.targetPort },
       wildcardPolicy: 'None',
     },

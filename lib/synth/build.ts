@@ -1,5 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { addChecksChart } from '../checks/folder';
+import { canaryTrackFolder, releaseRootResources } from '../gitops/layout';
+import { isCanaryTrack, isRouteKind } from '../gitops/sync-waves';
 import { routerFor } from '../routers/registry';
 import { ReleaseModel } from '../spec/model';
 import { appSelector, trackSelector } from '../workloads/labels';
@@ -71,6 +73,14 @@ export function buildRelease(m: ReleaseModel, transforms: readonly FolderTransfo
   const checks = addChecksChart(app, m, router.serviceLayout);
 
   const folders: ReleaseFolder[] = [...charts].map(([ns, chart]) => ({ path: `${m.name}/${ns}`, release: m.name, namespace: ns, objects: chart.toJson() as KubeObject[] }));
+  const track = canaryTrackFolder(m);
+  if (track) {
+    // the canary's own objects (workload, Service) leave the production folder for the canary track's
+    const prod = folders[0];
+    const canaryOwn = (o: KubeObject) => isCanaryTrack(o) && !isRouteKind(o.kind) && o.kind !== 'Namespace';
+    folders[0] = { ...prod, objects: prod.objects.filter((o) => !canaryOwn(o)) };
+    folders.splice(1, 0, { path: track.path, release: m.name, namespace: track.namespace, objects: prod.objects.filter(canaryOwn) });
+  }
   if (checks) folders.push({ path: checks.path, release: m.name, namespace: checks.namespace, objects: checks.chart.toJson() as KubeObject[], verifies: checks.verifies });
   return folders.map((f) => transforms.reduce((folder, t) => t(folder, m), f));
 }
@@ -89,6 +99,12 @@ export function renderFolders(folders: readonly ReleaseFolder[], source: string)
   const files = new Map<string, string>();
   const header = generatedHeader(source);
   for (const f of folders) renderKustomizeRoot(files, f.path, f.objects, header, `release ${f.release}`);
+  // `dist/<release>/kustomization.yaml`: the release as one kustomize root of its folders, what its
+  // one Argo CD Application syncs (lib/gitops/layout.ts argoCdUnit); Flux applies each folder on its own
+  for (const release of [...new Set(folders.map((f) => f.release))]) {
+    const resources = releaseRootResources(folders.filter((f) => f.release === release).map((f) => f.path), release);
+    files.set(`${release}/kustomization.yaml`, header + toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }));
+  }
   return files;
 }
 

@@ -1,7 +1,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { routeBackends, routeObject } from '../routers/openshift-route';
 import { GitOpsFolder } from '../gitops/layout';
-import { SYNC_WAVE_ANNOTATION, WAVES } from '../gitops/sync-waves';
+import { FLUX_PRUNE_ANNOTATION, SYNC_WAVE_ANNOTATION, WAVES } from '../gitops/sync-waves';
 import { AppState, applyOrder, groupState, GroupPosition, InstanceState, positionOf } from '../rollout/group';
 import { appOf, GroupAppModel, GroupModel, routeHost, routeUrl } from '../spec/group';
 import { MANAGED_BY, TRACK_LABEL } from '../workloads/labels';
@@ -86,7 +86,11 @@ export function buildGroup(g: GroupModel, pos: GroupPosition = positionOf(g)): R
   if (g.createNamespaces) {
     for (const [p, chart] of charts) {
       const baseline = g.apps.some((a) => a.project === p && a.workload.podSecurity.profile === 'baseline');
-      annotate([namespaceManifest(chart, `namespace-${p}`, p, baseline ? 'baseline' : 'restricted', { ...MANAGED_BY, 'app.kubernetes.io/part-of': g.name })], () => groupSyncWave('namespace', 0, 0));
+      const ns = namespaceManifest(chart, `namespace-${p}`, p, baseline ? 'baseline' : 'restricted', { ...MANAGED_BY, 'app.kubernetes.io/part-of': g.name });
+      annotate([ns], () => groupSyncWave('namespace', 0, 0));
+      // never pruned by either engine: deleting a Namespace deletes everything in it
+      ns.metadata.addAnnotation(SYNC_OPTIONS, 'Prune=false');
+      ns.metadata.addAnnotation(FLUX_PRUNE_ANNOTATION, 'disabled');
     }
   }
   for (const a of g.apps) {

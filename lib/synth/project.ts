@@ -3,12 +3,15 @@ import * as path from 'path';
 import { analysisCheck, groupAnalysisCheck } from '../analysis/validate';
 import { checksFolderOf } from '../checks/folder';
 import { checksCheck } from '../checks/model';
-import { GITOPS_ROOTS, GitOpsFolder, GitOpsRelease, ProjectGenerator, ProjectRoot } from '../gitops/layout';
-import { withSyncWaves } from '../gitops/sync-waves';
+import { canaryTrackFolder, GITOPS_ROOTS, GitOpsFolder, GitOpsRelease, ProjectGenerator, ProjectRoot } from '../gitops/layout';
+import { isCanaryTrack, withSyncWaves } from '../gitops/sync-waves';
+import { CHECKS_DIGEST_ANNOTATION, checksDigest } from '../checks/digest';
 import { declaredExternal } from '../lint/external';
 import { lintRendered, toProblems } from '../lint/report';
 import { lintObjects } from '../lint/rules';
 import { Located } from '../manifests/objects';
+import { objectsOfTree } from '../manifests/tree';
+import { namespaceRemovalMessage, namespaceRemovals } from '../review/namespaces';
 import { routerCheck } from '../routers/registry';
 import { SpecError, SpecProblem, UsageError } from '../spec/errors';
 import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, readSpec, readSpecs, ReleaseCheck, GroupCheck, specFiles } from '../spec/loader';
@@ -53,7 +56,20 @@ export const PROJECT_GROUP_CHECKS: readonly GroupCheck[] = [groupAnalysisCheck];
 /** Post-processing of every folder (sync waves and the like), in order. */
 export const FOLDER_TRANSFORMS: FolderTransform[] = [
   (folder) => withSyncWaves(folder),
+  withChecksDigest,
 ];
+
+/** The canary workload of a release with checks carries their digest (lib/checks/digest.ts: a checks change must not be a hook-only change). */
+function withChecksDigest(folder: ReleaseFolder, m: ReleaseModel): ReleaseFolder {
+  const digest = checksDigest(m);
+  if (!digest || !m.canary) return folder;
+  const objects = folder.objects.map((o) => {
+    if (!(isCanaryTrack(o) && (o.kind === 'Deployment' || o.kind === 'DeploymentConfig' || o.kind === 'StatefulSet'))) return o;
+    const annotations = Object.fromEntries(Object.entries({ ...(o.metadata.annotations ?? {}), [CHECKS_DIGEST_ANNOTATION]: digest }).sort(([a], [b]) => (a < b ? -1 : 1)));
+    return { ...o, metadata: Object.fromEntries(Object.entries({ ...o.metadata, annotations }).sort(([a], [b]) => (a < b ? -1 : 1))) as KubeObject['metadata'] };
+  });
+  return { ...folder, objects };
+}
 
 /**
  * Project-level outputs: kustomize roots beside the release folders (dist/argocd/, dist/flux/), built
@@ -219,7 +235,8 @@ export function renderProject(releases: readonly LoadedRelease[], config: Projec
 /** The folders Argo CD and Flux see for a release; the same as buildRelease's, without building. */
 export function gitopsFolders(m: ReleaseModel): GitOpsFolder[] {
   const checks = checksFolderOf(m);
-  return [...releaseNamespaces(m).map((ns) => ({ path: `${m.name}/${ns}`, namespace: ns })), ...(checks ? [checks] : [])];
+  const track = canaryTrackFolder(m);
+  return [...releaseNamespaces(m).map((ns) => ({ path: `${m.name}/${ns}`, namespace: ns })), ...(track ? [track] : []), ...(checks ? [checks] : [])];
 }
 
 /** The project-level roots (dist/argocd/, dist/flux/) as files relative to the dist root; release groups' folders included. */
@@ -281,9 +298,13 @@ export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, '
     problems.push(...renderer.problems);
     if (problems.length || !config) throw new SpecError(problems);
     const external = declaredExternal([...releases, ...groups].map((s) => s.source.parsedData));
-    const lint = toProblems(lintObjects(renderer.objects(), { external }), (f) => writer.read(f), path.relative(paths.root, paths.distDir) || '.');
+    const rendered = renderer.objects();
+    const lint = toProblems(lintObjects(rendered, { external }), (f) => writer.read(f), path.relative(paths.root, paths.distDir) || '.');
     for (const w of lint.warnings) options.onWarning?.(w);
     if (lint.errors.length) throw new SpecError(lint.errors);
+    // a Namespace that leaves dist/ while another release still lives in it (issue 13, finding 5)
+    const removals = namespaceRemovals(namespacesOnDisk(paths.distDir), rendered);
+    if (removals.length) throw new UsageError(removals.map((r) => namespaceRemovalMessage(r, path.relative(paths.root, paths.distDir) || '.')).join('\n'));
     for (const [p, c] of renderProjectRoots(releases, config, groups)) writer.add(p, c);
     writer.commit();
   } catch (e) {
@@ -332,6 +353,24 @@ export function synthOneRelease(paths: ProjectPaths, release: LoadedRelease): Ma
     writeTreeAtomic(path.join(paths.distDir, root), new Map([...roots].filter(([p]) => p.startsWith(prefix)).map(([p, c]) => [p.slice(prefix.length), c])));
   }
   return new Map([...files, ...roots]);
+}
+
+/** The Namespace objects of the dist/ on disk (`<release>/<folder>/namespace-*.yaml`), read as written. */
+export function namespacesOnDisk(distDir: string): Located[] {
+  const out: Located[] = [];
+  const dirs = (d: string) => { try { return fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name); } catch { return []; } };
+  for (const release of dirs(distDir)) {
+    if (GITOPS_ROOTS.includes(release)) continue;
+    for (const folder of dirs(path.join(distDir, release))) {
+      let names: string[];
+      try { names = fs.readdirSync(path.join(distDir, release, folder)); } catch { continue; }
+      for (const f of names.filter((n) => n.startsWith('namespace-') && n.endsWith('.yaml'))) {
+        const file = `${release}/${folder}/${f}`;
+        for (const l of objectsOfTree(new Map([[file, fs.readFileSync(path.join(distDir, file), 'utf8')]])).objects) out.push(l);
+      }
+    }
+  }
+  return out;
 }
 
 /** Names of a release's folders in dist/ (hidden swap folders aside), sorted. */

@@ -71,7 +71,8 @@ export class OpenShiftAppInstance extends Construct {
     const configName = `${p.dcName}-config`;
     const data: Record<string, string> = { ...props.config };
     for (const c of props.calls) data[c.configKey] = p.callUrls[c.configKey];
-    const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: { name: configName, namespace: p.project, labels }, data: sortedRecord(data) });
+    // no `data: {}` when the app calls nothing: the API server drops empty maps (a perpetual diff in Argo CD)
+    const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: { name: configName, namespace: p.project, labels }, ...(Object.keys(data).length ? { data: sortedRecord(data) } : {}) });
     const wl = workloadObjects(this, {
       workload: w, name: p.dcName, namespace: p.project, labels, podLabels, selector,
       replicas: p.replicas, image: p.image, imageTag: p.appVersion, env: workloadEnv(w), configMapName: configName,

@@ -86,7 +86,8 @@ export function podTemplate(w: WorkloadModel, p: PodTemplateProps): k8s.PodTempl
         image: p.image,
         imagePullPolicy: 'IfNotPresent',
         ports: [{ name: w.portName, containerPort: w.port, protocol: 'TCP' }],
-        env: [...p.env],
+        // an empty list is dropped by the API server and would keep Argo CD's diff dirty
+        ...(p.env.length ? { env: [...p.env] } : {}),
         ...(p.configMapName ? { envFrom: [{ configMapRef: { name: p.configMapName } }] } : {}),
         resources: resources(w.resources),
         readinessProbe: probe(w.readiness, w.port),

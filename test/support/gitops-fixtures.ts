@@ -40,6 +40,8 @@ export function releaseYaml(name: string, o: ReleaseOptions): string {
     '  parentRefs:',
     '    - name: public',
     '      namespace: gateway-system',
+    '  hostnames:',
+    `    - ${name}.example.com`,
     '',
   ].join('\n');
 }

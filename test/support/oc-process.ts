@@ -50,7 +50,12 @@ export function ocProcess(template: TemplateLike, values: Readonly<Record<string
     if (Array.isArray(v)) return v.map(visit);
     if (v && typeof v === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[String(substitute(k).value)] = visit(x);
+      for (const [k, x] of Object.entries(v)) {
+        const y = visit(x);
+        // as the API server stores the created object: empty lists and maps are dropped (`alternateBackends: []`)
+        if ((Array.isArray(y) && !y.length) || (y && typeof y === 'object' && !Array.isArray(y) && !Object.keys(y).length)) continue;
+        out[String(substitute(k).value)] = y;
+      }
       return out;
     }
     return v;

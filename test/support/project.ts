@@ -38,6 +38,8 @@ router:
   parentRefs:
     - name: public
       namespace: gateway-system
+  hostnames:
+    - ${name}.example.com
 ${extra}`;
 }
 

@@ -23,6 +23,8 @@ router:
   parentRefs:
     - name: public
       namespace: gateway-system
+  hostnames:
+    - ${name}.example.com
 ${extra}`;
 }
 

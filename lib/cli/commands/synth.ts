@@ -18,9 +18,11 @@ export function register(program: Command, ctx: CliContext): void {
     });
 
   program.command('validate')
-    .description('validate every release spec (schema, cross-field rules, router limits) and cdk8s-canary.yaml, and lint the objects they generate; writes nothing')
-    .action(() => {
-      const r = validateRepository(ctx.root(), { onWarning });
+    .description('validate every release spec (schema, cross-field rules, router limits) and cdk8s-canary.yaml, lint the objects they generate, and check that syncing them from HEAD\'s dist/ is safe at every instant under Argo CD and Flux; writes nothing')
+    .action(async () => {
+      const r = await validateRepository(ctx.root(), { onWarning });
+      const states = r.sync ? r.sync.states.argocd + r.sync.states.flux : 0;
+      if (r.sync && states) ctx.io.out(`syncing from HEAD: ${r.sync.states.argocd} Argo CD and ${r.sync.states.flux} Flux state(s), no failing request, no canary above its share before and after`);
       ctx.io.out(`${r.releases} release(s)${r.groups ? ` and ${r.groups} release group(s)` : ''} valid`);
       ctx.setCode(EXIT_OK);
     });

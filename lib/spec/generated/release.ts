@@ -560,6 +560,10 @@ export interface IstioRouterOptions {
    */
   virtualServiceName?: string;
   /**
+   * With a gateway, whether the weights also hold for callers inside the mesh: a second VirtualService '<virtualServiceName>-mesh' bound to the 'mesh' gateway for the Service's cluster host carries the tester and canary routes (Istio accepts no '*' host for mesh). false: edge only; mesh callers reach the Service directly and split by replica count. Default: true.
+   */
+  mesh?: boolean;
+  /**
    * Name of the DestinationRule. Default: the shared Service name.
    */
   destinationRuleName?: string;

@@ -55,7 +55,7 @@ function shadows(earlier: string, later: string): boolean {
   return (later.startsWith('= ') ? later.slice(2) : later).startsWith(earlier);
 }
 
-/** VirtualServices bound to an ingress Gateway: entry points from outside. */
+/** VirtualServices bound to an ingress Gateway (entry points from outside) or to the mesh only (callers inside the mesh). */
 export const istioGatewayReader: TrafficReader = {
   name: 'istio-gateway',
 
@@ -63,7 +63,8 @@ export const istioGatewayReader: TrafficReader = {
     const out: EntryPoint[] = [];
     for (const vs of ix.ofKind('VirtualService').filter((v) => groupOf(v.obj) === 'networking.istio.io')) {
       const gateways = listAt(vs.obj, 'spec', 'gateways').map(String);
-      if (!gateways.some((g) => g !== 'mesh')) continue;
+      // bound to the mesh only (or to no gateway): callers inside the mesh are an entry point of their own
+      const meshOnly = !gateways.some((g) => g !== 'mesh');
       const host = listAt(vs.obj, 'spec', 'hosts').map(String).join(',') || '*';
       const ns = vs.obj.metadata.namespace ?? '';
       const gwObjects = gateways.filter((g) => g !== 'mesh').map((g) => {
@@ -97,7 +98,8 @@ export const istioGatewayReader: TrafficReader = {
       });
       for (const [path, e] of byPath) {
         const split = e.split ?? { backends: [], objects: [refOf(vs.obj), ...gwObjects], notes: e.testers.length ? ['only requests meeting a tester condition match this path'] : [] };
-        out.push({ obj: vs, host, path, split: { ...split, notes: [...split.notes, ...e.notes] }, testers: e.testers });
+        const mesh = meshOnly ? ['callers inside the mesh (gateway mesh)'] : [];
+        out.push({ obj: vs, host, path, split: { ...split, notes: [...mesh, ...split.notes, ...e.notes] }, testers: e.testers });
       }
     }
     return out;
