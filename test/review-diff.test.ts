@@ -271,7 +271,7 @@ describe('diff details', () => {
       repo.git('branch', '-q', '-D', 'main');
       const r = await diffJson(repo.root);
       expect(r.code).toBe(2);
-      expect(r.err).toEqual(['error: no main branch found (tried main, origin/main, master, origin/master); pass the base revision explicitly, e.g. cdk8s-canary diff origin/main']);
+      expect(r.err).toEqual(['error: no main branch found (tried main, origin/main, master, origin/master); pass the base revision explicitly, e.g. `npx cdk8s-canary diff origin/main`']);
     } finally { repo.cleanup(); }
   });
 

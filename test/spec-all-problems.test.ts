@@ -17,7 +17,7 @@ test('GIVEN a misspelt field and a weight above the total WHEN validated THEN bo
   const text = specText('shop', 'canary:\n  version: 2.0.0\n  weight: 150\n').replace('  port: 8080\n', '  port: 8080\n  replicaz: 2\n');
   expect(problems(text)).toEqual([
     expect.stringMatching(/^releases\/shop\.yaml:12:3: workload\.replicaz: unknown field 'replicaz'; did you mean 'replicas'\?/),
-    'releases/shop.yaml:22:11: canary.weight: weight is above the weight total 100 (got 150); use a weight between 0 and 100',
+    'releases/shop.yaml:24:11: canary.weight: weight is above the weight total 100 (got 150); use a weight between 0 and 100',
   ]);
 });
 
@@ -44,8 +44,8 @@ test('GIVEN a release group with a misspelt field and newVersion equal to versio
 
 describe('secrets in comments are refused like secret values (they are committed too)', () => {
   test.each([
-    ['a password in a URL', '# db: postgres://admin:s3cr3t@db.example.com/shop\n', 19, 1],
-    ['a GitHub token after a value', 'description: shop # token ghp_abcdefghijklmnopqrstuvwxyz0123456789\n', 19, 19],
+    ['a password in a URL', '# db: postgres://admin:s3cr3t@db.example.com/shop\n', 21, 1],
+    ['a GitHub token after a value', 'description: shop # token ghp_abcdefghijklmnopqrstuvwxyz0123456789\n', 21, 19],
   ])('fails a comment holding %s, at its position, never echoed', (_what, extra, line, col) => {
     const text = specText('shop', extra);
     const p = problems(text);
