@@ -234,6 +234,22 @@ function main() {
   if (marginal.length > 1) console.log(`  growth: ${marginal[marginal.length - 1] <= marginal[0] * 1.5 ? 'linear (marginal cost does not rise)' : 'SUPERLINEAR: the marginal cost rises with N'}`);
 }
 
+/**
+ * Issue 14 (hangs): the secret scan runs on every string of every spec, under the repository lock.
+ * Its time on a 1 MB value built to make a backtracking pattern quadratic (the old URL-credential
+ * pattern took 10 s at 80 kB and over 120 s at 1 MB) and on 1 MB of plain text: both linear.
+ */
+function secretScanFigures() {
+  const { secretKind } = require(path.join(__dirname, '..', 'build', 'lib', 'spec', 'secrets.js'));
+  const inputs = { 'plain text': 'lorem ipsum dolor sit amet '.repeat(40000).slice(0, 1e6), 'letters only (old URL pattern: quadratic)': 'a'.repeat(1e6), 'eyJ- repeated (old JWT pattern: quadratic)': 'eyJ-'.repeat(250000) };
+  console.log('\nsecret scan of one 1 MB value (lib/spec/secrets.ts; median of 5):');
+  for (const [what, v] of Object.entries(inputs)) {
+    const times = [];
+    for (let i = 0; i < 5; i++) { const t = process.hrtime.bigint(); secretKind(v); times.push(Number(process.hrtime.bigint() - t) / 1e6); }
+    console.log(`  ${what.padEnd(44)} ${times.sort((a, b) => a - b)[2].toFixed(1)} ms`);
+  }
+}
+
 // ---- metric analysis (issue 15): `analyze` with 10 metrics against a real local Prometheus -------
 // Compared with the same 10 queries sent from a warm process (the floor: what the queries cost) and
 // with the CLI's start-up (`--help`). `advance` over 100 releases (10 canaries) is benchAdvance().
@@ -350,7 +366,7 @@ async function benchAdvance() {
 }
 
 async function benchAll() {
-  if (!process.argv.includes('--analysis-only')) main();
+  if (!process.argv.includes('--analysis-only')) { main(); secretScanFigures(); }
   await benchAnalysis();
   await benchAdvance();
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -112,7 +113,7 @@ const CASES: readonly Case[] = [
   { name: 'a missing required field', files: { 'releases/shop.yaml': edit('  image: ghcr.io/example/shop\n', '') },
     at: { file: 'releases/shop.yaml', find: 'type: webapp', field: 'workload.image' }, says: /required field 'image' is missing; add 'image'/ },
   { name: 'an image reference that is not one', files: { 'releases/shop.yaml': edit('ghcr.io/example/shop', 'Ghcr.io/Example Shop') },
-    at: { file: 'releases/shop.yaml', find: 'Ghcr.io', field: 'workload.image' }, says: /has an invalid format .*use an image reference/ },
+    at: { file: 'releases/shop.yaml', find: 'Ghcr.io', field: 'workload.image' }, says: /is not an image reference: it contains white space \(got "Ghcr\.io\/Example Shop"\); use an image repository such as/ },
   { name: 'a port out of range', files: { 'releases/shop.yaml': edit('port: 8080', 'port: 70000') },
     at: { file: 'releases/shop.yaml', find: '70000', field: 'workload.port' }, says: /is out of range \(<= 65535 required\) \(got 70000\); use a value between 1 and 65535/ },
   // Weights and the ladder
@@ -234,7 +235,7 @@ const CASES: readonly Case[] = [
   { name: 'a promote with no canary running', args: ['promote', 'blog'], says: /^error: release blog has no canary running, so there is nothing to promote/ },
   { name: 'a start without --version', args: ['start', 'blog'], says: /^error: start needs the version the canary runs: `npx cdk8s-canary start blog --version VERSION`$/ },
   { name: '../ in a version given to start', args: ['start', 'blog', '--version', '../../x'], says: /^releases\/blog\.yaml:\d+:\d+: canary\.version: has an invalid format \(got "\.\.\/\.\.\/x"\); use a valid image tag/ },
-  { name: 'an image reference that is not one, given to start', args: ['start', 'blog', '--version', '2.0.0', '--image', 'NOT AN IMAGE'], says: /^releases\/blog\.yaml:\d+:\d+: canary\.image: has an invalid format \(got "NOT AN IMAGE"\)/ },
+  { name: 'an image reference that is not one, given to start', args: ['start', 'blog', '--version', '2.0.0', '--image', 'NOT AN IMAGE'], says: /^releases\/blog\.yaml:\d+:\d+: canary\.image: is not an image reference: it contains white space \(got "NOT AN IMAGE"\)/ },
   { name: 'a start of the version stable already runs', args: ['start', 'blog', '--version', '1.0.0'], says: /^error: canary version '1\.0\.0' is what stable already runs in release blog/ },
   { name: 'a move while another spec is broken', files: { 'releases/blog.yaml': BLOG.replace('replicas: 2', 'replicas: -1') }, args: ['step', 'shop'],
     at: { file: 'releases/blog.yaml', find: '-1', field: 'workload.replicas' }, says: /is out of range \(>= 0 required\) \(got -1\)/ },
@@ -325,3 +326,246 @@ function expectedPrefix(root: string, at: NonNullable<Case['at']>): string {
   const col = before.toString('utf8').length - before.toString('utf8').lastIndexOf('\n');
   return `${at.file}:${line}:${col}:${at.field ? ` ${at.field}:` : ''}`;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Round 2 (issue 14): the same contract, run in-process through the CLI's own `run()` (argv in, exit
+// code and printed lines out) in one shared repository that is put back after every case, so a case
+// costs a few milliseconds of git instead of a node start-up and a repository copy. The compiled CLI
+// itself is exercised by the cases above and by test/cli-*.test.ts.
+// ---------------------------------------------------------------------------------------------------
+
+/** A project config of the shop repository (cdk8s-canary.yaml) with one line replaced. */
+const CONFIG = `# yaml-language-server: $schema=lib/spec/schema/project.schema.json
+apiVersion: canary.cdk8s.io/v1alpha1
+kind: Project
+repository:
+  url: https://github.com/example/shop.git
+`;
+
+/** The shop spec with smoke checks whose first check has these header lines (6-space indented). */
+const withHeader = (line: string) => `${SHOP}checks:\n  - name: home\n    path: /\n    headers:\n      ${line}\n`;
+
+const ROUND2: readonly Case[] = [
+  // Hangs: secret scans are linear (a quadratic pattern took 120 s on a 1 MB description)
+  { name: 'a 1 MB description made to stall a backtracking secret scan, with a URL password at its end',
+    files: { 'releases/shop.yaml': `${SHOP}description: "${'a'.repeat(400000)}${'eyJ-'.repeat(100000)}${'a:'.repeat(100000)} https://deploy:hunter2@git.example.com"\n` },
+    at: { file: 'releases/shop.yaml', find: '"aaaa', field: 'description' }, says: /value looks like a password in a URL; it would be committed to git in clear text \(got "<hidden>"\)/ },
+  { name: 'an image name made to stall a backtracking reference parser', files: { 'releases/shop.yaml': edit('image: ghcr.io/example/shop', `image: ghcr.io/${'a'.repeat(60)}!`) },
+    at: { file: 'releases/shop.yaml', find: 'ghcr.io/aaa', field: 'workload.image' }, says: /is not an image reference: it does not follow the reference grammar/ },
+  // releases/ holds regular spec files with lowercase extensions: nothing hangs, nothing is skipped
+  { name: 'a named pipe (FIFO) in releases/, which would block every read', setup: (root) => execFileSync('mkfifo', [path.join(root, 'releases/pipe.yaml')]),
+    says: /^releases\/pipe\.yaml:1:1: spec file is a named pipe \(FIFO\), not a regular file; releases\/ holds spec files only/ },
+  { name: 'a 1.5 GB sparse file in releases/ (refused before it is read)', setup: (root) => { fs.closeSync(fs.openSync(path.join(root, 'releases/huge.yaml'), 'w')); fs.truncateSync(path.join(root, 'releases/huge.yaml'), 1.5 * 1024 ** 3); },
+    says: /^releases\/huge\.yaml:1:1: file is too large \(1610612736 bytes, limit 1048576\)/ },
+  { name: 'a directory named like a spec file', setup: (root) => fs.mkdirSync(path.join(root, 'releases/old.yaml')),
+    says: /^releases\/old\.yaml:1:1: spec file is a directory, not a regular file/ },
+  { name: 'a spec file with an upper-case extension (it was silently skipped)', files: { 'releases/blog.YAML': BLOG.replace('name: blog', 'name: blog2') },
+    says: /^releases\/blog\.YAML:1:1: spec file name ends in '\.YAML', not '\.yaml' or '\.yml'; rename it to blog\.yaml/ },
+  // Control characters are escaped in every message (a terminal would act on them; a newline splits FILE:LINE:COL)
+  { name: 'an ESC sequence in kind (it would recolour the terminal)', files: { 'releases/shop.yaml': edit('kind: Release', 'kind: "\\e[31mRelease"') },
+    at: { file: 'releases/shop.yaml', find: '"\\e[31m', field: 'kind' }, says: /unknown kind '\\x1b\[31mRelease' \(got "\\u001b\[31mRelease"\); use one of 'Release', 'ReleaseGroup'$/ },
+  { name: 'a newline in a field name (it would split the FILE:LINE:COL line)', files: { 'releases/shop.yaml': edit('  replicas: 2\n', '  replicas: 2\n  "rep\\nlicas": 3\n') },
+    at: { file: 'releases/shop.yaml', find: '"rep', field: 'workload["rep\\nlicas"]' }, says: /unknown field 'rep\\nlicas'/ },
+  { name: 'a bidirectional override in an env var name', files: { 'releases/shop.yaml': edit('    - name: LOG_LEVEL\n', '    - name: "LOG\\u202eLEVEL"\n') },
+    at: { file: 'releases/shop.yaml', find: '"LOG', field: 'workload.env[0].name' }, says: /has an invalid format \(got "LOG\\u202eLEVEL"\)/ },
+  { name: 'an ESC sequence in a release name on the command line', args: ['step', 'sh\x1b[2Jop'], says: /^error: unknown release 'sh\\x1b\[2Jop'; use one of blog, shop/ },
+  { name: 'a control character in an unknown option', args: ['synth', '--out\x07put'], says: /^error: unknown option '--out\\x07put'/ },
+  // workload.config keys follow the ConfigMap key rule
+  { name: 'a config key with a space', files: { 'releases/shop.yaml': edit('    GREETING: hello\n', '    GREETING: hello\n    "my key": x\n') },
+    at: { file: 'releases/shop.yaml', find: '"my key"', field: 'workload.config["my key"]' }, says: /key has an invalid format \(got "my key"\); use a ConfigMap key: letters, digits/ },
+  { name: 'a config key with ../', files: { 'releases/shop.yaml': edit('    GREETING: hello\n', '    GREETING: hello\n    ../etc: x\n') },
+    at: { file: 'releases/shop.yaml', find: '../etc', field: 'workload.config["../etc"]' }, says: /key has an invalid format \(got "\.\.\/etc"\)/ },
+  { name: 'an empty config key', files: { 'releases/shop.yaml': edit('    GREETING: hello\n', '    GREETING: hello\n    "": x\n') },
+    at: { file: 'releases/shop.yaml', find: '"": x', field: 'workload.config[""]' }, says: /key (must not be empty|has an invalid format) \(got ""\)/ },
+  { name: 'a config key of 300 characters', files: { 'releases/shop.yaml': edit('    GREETING: hello\n', `    GREETING: hello\n    ${'k'.repeat(300)}: x\n`) },
+    at: { file: 'releases/shop.yaml', find: 'kkkk', field: `workload.config.${'k'.repeat(300)}` }, says: /key is too long \(at most 253 characters\)/ },
+  { name: 'the merge key << as a config key (kustomize drops it)', files: { 'releases/shop.yaml': edit('    GREETING: hello\n', '    GREETING: hello\n    "<<": x\n') },
+    at: { file: 'releases/shop.yaml', find: '"<<"', field: 'workload.config["<<"]' }, says: /key has an invalid format \(got "<<"\)/ },
+  // Kubernetes name and label limits of single releases, at load time
+  { name: 'a release name too long for its canary (57 characters)', files: { 'releases/nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn.yaml': SHOP.replace('name: shop', 'name: nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn') },
+    at: { file: 'releases/nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn.yaml', find: 'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn', field: 'name' }, says: /the canary Deployment and Service would be named 'n+-canary', which is 64 characters long, more than the 63 of a DNS-1035 label .*shorten the release name to at most 56 characters, or set workload\.names\.canary/ },
+  { name: 'a release name starting with a digit (an invalid Service name)', files: { 'releases/0day.yaml': SHOP.replace('name: shop', 'name: 0day') },
+    at: { file: 'releases/0day.yaml', find: '0day', field: 'name' }, says: /the production Service would be named '0day', which is not a DNS-1035 label/ },
+  { name: 'a version longer than a label value', files: { 'releases/shop.yaml': edit('version: 1.1.0', `version: 1.1.0-${'r'.repeat(60)}`) },
+    at: { file: 'releases/shop.yaml', find: '1.1.0-rrr', field: 'canary.version' }, says: /the version is also the pods' version label, and this one is 66 characters long, more than the 63 of a label value/ },
+  { name: 'a version ending in a dash (an invalid label value)', args: ['start', 'blog', '--version', '2.0.0-'],
+    says: /^releases\/blog\.yaml:\d+:\d+: canary\.version: the version is also the pods' version label, and this one is not a valid label value/ },
+  { name: 'a generated object name the API server would refuse (a ReferenceGrant named after a 250-character route)',
+    files: { 'releases/shop.yaml': `${SHOP}  routeName: ${'r'.repeat(250)}\n` },
+    at: { file: 'releases/shop.yaml', find: 'shop\n', field: 'name' }, says: /this spec generates ReferenceGrant 'r+-to-shop-canary', which is 265 characters long, more than the 253 of a DNS-1123 subdomain/ },
+  // Small accepted inputs
+  { name: 'a NUL in an env value', files: { 'releases/shop.yaml': edit('      value: info\n', '      value: "in\\0fo"\n') },
+    at: { file: 'releases/shop.yaml', find: '"in', field: 'workload.env[0].value' }, says: /holds a NUL character, which no container, env var or YAML reader takes/ },
+  { name: 'a duplicate env name', files: { 'releases/shop.yaml': edit('      value: info\n', '      value: info\n    - name: LOG_LEVEL\n      value: debug\n') },
+    at: { file: 'releases/shop.yaml', find: 'LOG_LEVEL\n      value: debug', field: 'workload.env[1].name' }, says: /env var 'LOG_LEVEL' is already set by workload\.env\[0\]/ },
+  { name: 'a REDIS_HOST env var overriding the guestbook one', files: { 'releases/shop.yaml': edit('  type: webapp\n', '  type: guestbook\n').replace('    - name: LOG_LEVEL\n', '    - name: REDIS_HOST\n') },
+    at: { file: 'releases/shop.yaml', find: 'REDIS_HOST', field: 'workload.env[0].name' }, says: /env var 'REDIS_HOST' is set by the guestbook workload from its Redis settings \(got "REDIS_HOST"\); remove it and set workload\.redis/ },
+  { name: 'a configuration-snippet annotation on the production Ingress (CVE-2021-25742)',
+    files: { 'releases/shop.yaml': SHOP.replace(/router:\n[\s\S]*$/, 'router:\n  type: nginx\n  host: shop.example.com\n  annotations:\n    nginx.ingress.kubernetes.io/configuration-snippet: "more_set_headers \'X-A: b\';"\n') },
+    at: { file: 'releases/shop.yaml', find: 'nginx.ingress.kubernetes.io/configuration-snippet', field: 'router.annotations["nginx.ingress.kubernetes.io/configuration-snippet"]' }, says: /snippet annotations inject raw NGINX configuration; ingress-nginx disables them by default since CVE-2021-25742/ },
+  // Data loss: synth replaces dist/ whole, so files it did not generate stop it
+  { name: 'notes and a hand-written manifest under dist/ (synth would delete them)',
+    setup: (root) => { fs.writeFileSync(path.join(root, 'dist/NOTES.md'), 'notes\n'); fs.mkdirSync(path.join(root, 'dist/extra')); fs.writeFileSync(path.join(root, 'dist/extra/cm.yaml'), 'x: 1\n'); },
+    says: /^error: dist\/ holds 2 files cdk8s-canary did not generate, which synth would delete: dist\/NOTES\.md, dist\/extra\/cm\.yaml; move them out of dist\/ \(or delete them\), then run the command again$/ },
+  { name: 'a generated manifest whose header was edited away', setup: (root) => {
+    const f = path.join(root, 'dist/shop/shop/service-shop.yaml');
+    fs.writeFileSync(f, fs.readFileSync(f, 'utf8').split('\n').slice(1).join('\n'));
+  }, says: /^error: dist\/ holds a file cdk8s-canary did not generate, which synth would delete: dist\/shop\/shop\/service-shop\.yaml; move it out of dist\// },
+  // Namespaces and projects a release must not take
+  { name: 'kube-system as a release namespace (it would be labelled and pruned)', files: { 'releases/shop.yaml': edit('production: shop', 'production: kube-system') },
+    at: { file: 'releases/shop.yaml', find: 'kube-system', field: 'namespaces.production' }, says: /namespace 'kube-system' is a Kubernetes system namespace \(the kube- prefix is reserved\); a release owns its namespaces .*; deploy the release into a namespace of its own/ },
+  { name: 'default as the canary namespace', files: { 'releases/shop.yaml': edit('canary: shop-canary', 'canary: default') },
+    at: { file: 'releases/shop.yaml', find: 'default', field: 'namespaces.canary' }, says: /namespace 'default' is Kubernetes' default namespace/ },
+  { name: 'an OpenShift namespace as a release group project', files: { 'releases/fb.yaml': GROUP.replace('project: fb-backend', 'project: openshift-monitoring') },
+    at: { file: 'releases/fb.yaml', find: 'openshift-monitoring', field: 'apps[1].project' }, says: /namespace 'openshift-monitoring' is reserved by OpenShift/ },
+  { name: "Argo CD's namespace as a release namespace", files: { 'releases/shop.yaml': edit('canary: shop-canary', 'canary: argocd') },
+    at: { file: 'releases/shop.yaml', find: 'argocd', field: 'namespaces.canary' }, says: /namespace 'argocd' is the namespace Argo CD runs in \(argocd\.namespace in cdk8s-canary\.yaml\)/ },
+  { name: "Flux's configured namespace as a release namespace", files: { 'cdk8s-canary.yaml': `${CONFIG}flux:\n  namespace: gitops\n`, 'releases/shop.yaml': edit('canary: shop-canary', 'canary: gitops') },
+    at: { file: 'releases/shop.yaml', find: 'gitops', field: 'namespaces.canary' }, says: /namespace 'gitops' is the namespace Flux runs in \(flux\.namespace in cdk8s-canary\.yaml\)/ },
+  { name: "argocd.project: default (Argo CD's built-in project)", files: { 'cdk8s-canary.yaml': `${CONFIG}argocd:\n  project: default\n` },
+    at: { file: 'cdk8s-canary.yaml', find: 'default', field: 'argocd.project' }, says: /'default' is Argo CD's built-in project: generating it would overwrite the project every other Application falls back to/ },
+  { name: 'a Flux tenant naming a release that does not exist', files: { 'cdk8s-canary.yaml': `${CONFIG}flux:\n  tenants:\n    - serviceAccountName: team-a\n      releases: [shop, shpo]\n` },
+    at: { file: 'cdk8s-canary.yaml', find: 'shpo', field: 'flux.tenants[0].releases[1]' }, says: /no release or release group is named 'shpo' \(got "shpo"\); use one of blog, shop/ },
+  // Cross-release clashes synth used to miss
+  { name: "two releases with one app label in one namespace (each Service selects the other's pods)",
+    files: { 'releases/blog.yaml': BLOG.replace('production: blog', 'production: shop').replace('  type: webapp\n', '  type: webapp\n  appLabel: shop\n').replace('kind: Release\n', 'kind: Release\ncreateNamespaces: false\n') },
+    at: { file: 'releases/blog.yaml', find: 'shop', occurrence: 2, field: 'workload.appLabel' }, says: /releases\/shop\.yaml also runs pods labelled app=shop in namespace shop: each release's Services would select the other's pods/ },
+  { name: 'a baseline release in a namespace another release enforces as restricted',
+    files: { 'releases/blog.yaml': BLOG.replace('production: blog', 'production: shop').replace('  type: webapp\n', '  type: webapp\n  podSecurity:\n    profile: baseline\n').replace('kind: Release\n', 'kind: Release\ncreateNamespaces: false\n') },
+    at: { file: 'releases/blog.yaml', find: 'baseline', field: 'workload.podSecurity.profile' }, says: /namespace shop is created by releases\/shop\.yaml with pod-security enforce: restricted, so the API server would reject this release's baseline pods there/ },
+  // Anchors and aliases on the fields moves edit (abort is never blocked: test/hardening.test.ts)
+  { name: 'an anchored canary weight that the ladder aliases (set-weight would rewrite the ladder)',
+    files: { 'releases/shop.yaml': edit('weight: 10', 'weight: &w 10').replace('steps: [0, 10, 50, 100]', 'steps: [0, *w, 50, 100]') }, args: ['set-weight', 'shop', '20'],
+    at: { file: 'releases/shop.yaml', find: '10\nsteps', field: 'canary.weight' }, says: /carries the YAML anchor &w; moves edit this field in place, and an anchor's aliases elsewhere would change with it; write the value out/ },
+  { name: 'a stable version that is an alias (promote would replace the alias)',
+    files: { 'releases/shop.yaml': `${edit('  version: 1.0.0\n', '  version: *v\n')}description: &v 1.0.0\n`.replace('description: &v 1.0.0\n', '').replace('kind: Release\n', 'kind: Release\ndescription: &v 1.0.0\n') }, args: ['promote', 'shop'],
+    at: { file: 'releases/shop.yaml', find: '*v', field: 'stable.version' }, says: /carries the YAML alias \*v; moves edit this field in place/ },
+  // Characters no reader after kustomize gets back intact (the emitter escapes them; kustomize still mangles them)
+  { name: 'a DEL in a config value (kustomize fails on it)', files: { 'releases/shop.yaml': edit('    GREETING: hello\n', '    GREETING: "hel\\x7flo"\n') },
+    at: { file: 'releases/shop.yaml', find: '"hel', field: 'workload.config.GREETING' }, says: /holds U\+007F \(DEL\), a character kustomize \(and so Argo CD and Flux\) cannot carry/ },
+  { name: 'a NEL in an env value (kustomize turns it into a space)', files: { 'releases/shop.yaml': edit('      value: info\n', '      value: "in\\Nfo"\n') },
+    at: { file: 'releases/shop.yaml', find: '"in', field: 'workload.env[0].value' }, says: /holds U\+0085 \(NEL\)/ },
+  { name: 'a line separator (U+2028) in the description', files: { 'releases/shop.yaml': `${SHOP}description: "line one\\Lline two"\n` },
+    at: { file: 'releases/shop.yaml', find: '"line one', field: 'description' }, says: /holds U\+2028 \(LINE SEPARATOR\)/ },
+  // Moves run the cross-release checks and the lint synth runs
+  { name: "a start whose canary would clash with a release named like it (blog-canary beside start blog)",
+    files: { 'releases/blog-canary.yaml': BLOG.replace(/name: blog\n/, 'name: blog-canary\n').replace('production: blog\n', 'production: blog-canary\n').replace('  canary: blog-canary\n', '').replace('kind: Release\n', 'kind: Release\ncreateNamespaces: false\n') },
+    args: ['start', 'blog', '--version', '2.0.0'],
+    at: { file: 'releases/blog-canary.yaml', find: 'blog-canary', field: 'name' }, says: /ConfigMap blog-canary\/blog-canary-config is generated by both releases\/blog\.yaml and this release; give the object another name/ },
+  // Moves never write through a symlink leaving the repository
+  { name: 'a committed dist symlink leading outside the repository, before a move', setup: (root) => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-canary-outside-'));
+    fs.cpSync(path.join(root, 'dist'), path.join(outside, 'dist'), { recursive: true });
+    git(root, 'rm', '-rq', '--cached', 'dist'); fs.rmSync(path.join(root, 'dist'), { recursive: true }); fs.symlinkSync(path.join(outside, 'dist'), path.join(root, 'dist'));
+    git(root, 'add', 'dist'); git(root, 'commit', '-qm', 'dist elsewhere');
+  }, args: ['step', 'shop'], says: /^error: dist\/shop leads outside the repository through a symlink \(to .*cdk8s-canary-outside-.*\/dist\/shop\); a move writes only inside the repository/ },
+  { name: 'a committed releases symlink leading outside the repository, before a move', setup: (root) => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-canary-outside-'));
+    fs.cpSync(path.join(root, 'releases'), path.join(outside, 'releases'), { recursive: true });
+    git(root, 'rm', '-rq', '--cached', 'releases'); fs.rmSync(path.join(root, 'releases'), { recursive: true }); fs.symlinkSync(path.join(outside, 'releases'), path.join(root, 'releases'));
+    git(root, 'add', 'releases'); git(root, 'commit', '-qm', 'releases elsewhere');
+  }, args: ['step', 'shop'], says: /^releases\/blog\.yaml: spec file leads outside the repository through a symlinked folder \(to .*cdk8s-canary-outside-/ },
+  // Secrets: one name rule everywhere, the project config scanned, credential-shaped header values
+  { name: 'a password in the repository URL of cdk8s-canary.yaml', files: { 'cdk8s-canary.yaml': CONFIG.replace('https://github.com', 'https://deploy:ghs0123456789@github.com') },
+    at: { file: 'cdk8s-canary.yaml', find: 'https://deploy', field: 'repository.url' }, says: /value looks like a password in a URL; it would be committed to git in clear text \(got "<hidden>"\); .*credentials Secret/ },
+  { name: 'a bearer token as a check header value', files: { 'releases/shop.yaml': withHeader('X-Upstream-Auth: Bearer 7f3a9c2e1b4d') },
+    at: { file: 'releases/shop.yaml', find: 'Bearer', field: 'checks[0].headers.X-Upstream-Auth' }, says: /header 'X-Upstream-Auth' has a credential as its value .* \(got "<hidden>"\); check an endpoint that needs no credentials, or pass the header from CI/ },
+  { name: 'basic credentials as a check header value', files: { 'releases/shop.yaml': withHeader('X-Forwarded-Authorization: "Basic dXNlcjpwYXNzd29yZA=="') },
+    at: { file: 'releases/shop.yaml', find: '"Basic', field: 'checks[0].headers.X-Forwarded-Authorization' }, says: /\(got "<hidden>"\)/ },
+  { name: 'an inlined env value named PASSWD', files: { 'releases/shop.yaml': edit('      value: info\n', '      value: info\n    - name: PASSWD\n      value: letmein\n') },
+    at: { file: 'releases/shop.yaml', find: 'letmein', field: 'workload.env[1].value' }, says: /env var 'PASSWD' looks like a secret but is inlined \(got "<hidden>"\)/ },
+  { name: 'an inlined env value named DB_CREDENTIALS', files: { 'releases/shop.yaml': edit('      value: info\n', '      value: info\n    - name: DB_CREDENTIALS\n      value: app:letmein\n') },
+    at: { file: 'releases/shop.yaml', find: 'app:letmein', field: 'workload.env[1].value' }, says: /env var 'DB_CREDENTIALS' looks like a secret but is inlined/ },
+  { name: 'an inlined env value named DB_PASS', files: { 'releases/shop.yaml': edit('      value: info\n', '      value: info\n    - name: DB_PASS\n      value: letmein\n') },
+    at: { file: 'releases/shop.yaml', find: 'letmein', field: 'workload.env[1].value' }, says: /env var 'DB_PASS' looks like a secret but is inlined/ },
+  { name: 'a camelCase secret config key (dbPass)', files: { 'releases/shop.yaml': edit('    GREETING: hello\n', '    dbPass: letmein\n') },
+    at: { file: 'releases/shop.yaml', find: 'letmein', field: 'workload.config.dbPass' }, says: /config key 'dbPass' looks like a secret/ },
+  // Image references, by the distribution grammar
+  { name: 'a tag in workload.image (it would render ...:latest:1.0.0)', files: { 'releases/shop.yaml': edit('image: ghcr.io/example/shop', 'image: ghcr.io/example/shop:latest') },
+    at: { file: 'releases/shop.yaml', find: 'ghcr.io/example/shop:latest', field: 'workload.image' }, says: /is the image repository, without a tag or digest, but it has the tag ':latest' \(got "ghcr\.io\/example\/shop:latest"\); write 'ghcr\.io\/example\/shop' here: the version is the tag; for a full reference .* set stable\.image/ },
+  { name: 'a digest in workload.image', files: { 'releases/shop.yaml': edit('image: ghcr.io/example/shop', `image: ghcr.io/example/shop@sha256:${'c'.repeat(64)}`) },
+    at: { file: 'releases/shop.yaml', find: 'ghcr.io/example/shop@', field: 'workload.image' }, says: /without a tag or digest, but it has a digest/ },
+  { name: 'an image reference with two tags (x:1:2)', files: { 'releases/shop.yaml': edit('image: ghcr.io/example/shop', 'image: x:1:2') },
+    at: { file: 'releases/shop.yaml', find: 'x:1:2', field: 'workload.image' }, says: /is not an image reference: it does not follow the reference grammar/ },
+  { name: 'an image path with ..', files: { 'releases/shop.yaml': edit('image: ghcr.io/example/shop', 'image: ghcr.io/../shop') },
+    at: { file: 'releases/shop.yaml', find: 'ghcr.io/../shop', field: 'workload.image' }, says: /is not an image reference: '\.' and '\.\.' are not path components/ },
+  { name: 'a stable.image with neither tag nor digest', files: { 'releases/shop.yaml': edit('  version: 1.0.0\n', '  version: 1.0.0\n  image: ghcr.io/example/shop\n') },
+    at: { file: 'releases/shop.yaml', find: 'ghcr.io/example/shop\ncanary', field: 'stable.image' }, says: /has neither a tag nor a digest, so it would run whatever :latest is/ },
+  { name: 'a digest of the wrong length in stable.image', files: { 'releases/shop.yaml': edit('  version: 1.0.0\n', `  version: 1.0.0\n  image: ghcr.io/example/shop@sha256:${'d'.repeat(40)}\n`) },
+    at: { file: 'releases/shop.yaml', find: 'ghcr.io/example/shop@', field: 'stable.image' }, says: /is not an image reference: invalid checksum digest length/ },
+  { name: 'an upper-case image given to start --image', args: ['start', 'blog', '--version', '2.0.0', '--image', 'GHCR.io/Example/Blog:2.0.0'],
+    says: /^releases\/blog\.yaml:\d+:\d+: canary\.image: is not an image reference: repository names must be lowercase/ },
+  { name: 'a tag in a release group app image', files: { 'releases/fb.yaml': GROUP.replace('quay.io/example/backend-main', 'quay.io/example/backend-main:1.1') },
+    at: { file: 'releases/fb.yaml', find: 'quay.io/example/backend-main:1.1', field: 'apps[1].image' }, says: /without a tag or digest, but it has the tag ':1\.1'.*a group app always runs the tag of its version/ },
+];
+
+describe('bad-input catalogue, round 2 (in-process CLI, one repository reset between cases)', () => {
+  let repo: ReturnType<typeof tempRepo>;
+  let base: string;
+  let runCli: (argv: string[], io: { out(l: string): void; err(l: string): void }) => Promise<number>;
+  beforeAll(async () => {
+    runCli = (await import('../lib/cli/main')).run;
+    // GIVEN a repository with two valid releases and a project config, synthesized and committed
+    repo = tempRepo({ 'releases/shop.yaml': SHOP, 'releases/blog.yaml': BLOG, 'cdk8s-canary.yaml': CONFIG, '.gitignore': '' });
+    const r = await inProcess(repo.root, ['synth']);
+    if (r.status !== 0) throw new Error(`baseline synth failed: ${r.stderr}`);
+    git(repo.root, 'add', '-A');
+    git(repo.root, 'commit', '-qm', 'synth');
+    base = git(repo.root, 'rev-parse', 'HEAD').trim();
+  });
+  afterAll(() => repo.cleanup());
+  afterEach(() => {
+    // put the repository back exactly: branch, index, working tree, and nothing left in .git
+    git(repo.root, 'checkout', '-q', '-f', 'main');
+    git(repo.root, 'reset', '-q', '--hard', base);
+    git(repo.root, 'clean', '-ffdxq');
+    const dropSpecial = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        if (e.name === '.git' && d === repo.root) continue;
+        if (e.isDirectory()) dropSpecial(path.join(d, e.name));
+        else if (!e.isFile() && !e.isSymbolicLink()) fs.rmSync(path.join(d, e.name)); // FIFOs: git clean leaves them
+      }
+    };
+    dropSpecial(repo.root);
+    for (const e of fs.readdirSync(path.join(repo.root, '.git'))) {
+      if (e.endsWith('.lock') || e.startsWith('cdk8s-canary')) fs.rmSync(path.join(repo.root, '.git', e), { recursive: true, force: true });
+    }
+  });
+
+  async function inProcess(root: string, args: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const status = await runCli(['node', 'cdk8s-canary', '-C', root, ...args], { out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { status, stdout: out.map((l) => `${l}\n`).join(''), stderr: err.map((l) => `${l}\n`).join('') };
+  }
+
+  test('adds at least 40 cases, all with distinct names', () => {
+    expect(ROUND2.length).toBeGreaterThanOrEqual(40);
+    expect(new Set([...CASES, ...ROUND2].map((c) => c.name)).size).toBe(CASES.length + ROUND2.length);
+  });
+
+  test.each(ROUND2.map((c) => [c.name, c] as const))('fails on %s: exit 2, the message, nothing changed', async (_name, c) => {
+    // GIVEN the bad input, committed as if it had been merged
+    for (const [rel, content] of Object.entries(c.files ?? {})) repo.write(rel, content);
+    if (c.files) { git(repo.root, 'add', '-A'); git(repo.root, 'commit', '-qm', `bad input: ${c.name}`); }
+    c.setup?.(repo.root);
+    const before = repoState(repo.root);
+    // WHEN the command runs
+    const r = await inProcess(repo.root, c.args ?? ['synth']);
+    // THEN it exits 2 with a message that points at the mistake and says how to fix it
+    const lines = r.stderr.split('\n').filter(Boolean);
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
+    if (c.at) {
+      const prefix = expectedPrefix(repo.root, c.at);
+      const line = lines.find((l) => l.startsWith(prefix));
+      expect({ prefix, line, stderr: r.stderr }).toEqual({ prefix, line: expect.stringMatching(c.says), stderr: r.stderr });
+      expect(lines[lines.length - 1]).toMatch(/^\d+ problem\(s\) found; nothing was written$/);
+    } else {
+      expect({ lines }).toEqual({ lines: expect.arrayContaining([expect.stringMatching(c.says)]) });
+    }
+    // no raw control character reaches the terminal
+    expect(r.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]/);
+    // AND the working tree, dist/, the specs, the index and the history are exactly as before
+    expect(repoState(repo.root)).toEqual(before);
+  });
+});

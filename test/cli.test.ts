@@ -21,8 +21,8 @@ describe('cdk8s-canary CLI', () => {
     try {
       const r = spawnSync(process.execPath, [BIN, '-C', p.root, 'synth'], { encoding: 'utf8' });
       expect(r.status).toBe(0);
-      // 5 files of shop/shop, 4 of dist/argocd/ and 4 of dist/flux/ (test/gitops-*.test.ts)
-      expect(r.stdout).toBe('synthesized 1 release(s), 16 file(s) into dist/\n');
+      // 5 files of shop/shop, 1 release kustomization, 5 of dist/argocd/ (the releases' and the root's AppProjects) and 4 of dist/flux/ (test/gitops-*.test.ts)
+      expect(r.stdout).toBe('synthesized 1 release(s), 17 file(s) into dist/\n');
       expect(fs.existsSync(path.join(p.root, 'dist/shop/shop/deployment-shop.yaml'))).toBe(true);
     } finally { p.cleanup(); }
   });

@@ -23,6 +23,8 @@ const RELEASES = {
 };
 
 const byKind = (objs: any[], kind: string) => objs.filter((o) => o.kind === kind);
+/** The AppProject of the releases (the root Application has a project of its own, `<project>-root`). */
+const releasesProject = (objs: any[], name = 'cdk8s-canary') => objs.find((o) => o.kind === 'AppProject' && o.metadata.name === name);
 
 describe('Argo CD wiring (dist/argocd/)', () => {
   const projects: ProjectPaths[] = [];
@@ -76,7 +78,7 @@ describe('Argo CD wiring (dist/argocd/)', () => {
 
     test('the AppProject admits exactly this repository and every destination used, nothing else', () => {
       // GIVEN the AppProject and everything the release Applications deploy
-      const [proj] = byKind(objs, 'AppProject');
+      const proj = releasesProject(objs);
       const used = new Set<string>();
       for (const a of byKind(objs, 'Application').filter((x) => x.spec.project === proj.metadata.name)) {
         used.add(`${a.spec.destination.server} ${a.spec.destination.namespace}`);
@@ -92,11 +94,17 @@ describe('Argo CD wiring (dist/argocd/)', () => {
       expect(proj.spec.sourceRepos).toEqual(['https://git.example.com/team/shop.git']);
       // AND the only cluster-scoped kind is Namespace, which the releases create
       expect(proj.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }]);
-      expect(proj.spec.namespaceResourceWhitelist).toBeUndefined();
+      // AND the namespaced kinds are exactly those the folders hold (test/gitops-projects.test.ts covers every state)
+      const kinds = new Set(byKind(objs, 'Application').filter((a) => a.spec.project === proj.metadata.name).flatMap((a) => kustomizeBuild(path.join(p.root, a.spec.source.path)))
+        .filter((o) => o.kind !== 'Namespace').map((o) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`));
+      const listed = proj.spec.namespaceResourceWhitelist.map((k: any) => `${k.group}/${k.kind}`);
+      expect(listed).toEqual(expect.arrayContaining([...kinds]));
+      // kinds of other states (a cross-namespace ReferenceGrant) and of every web app (the config ConfigMap) may be listed ahead
+      expect(listed.filter((k: string) => !kinds.has(k)).every((k: string) => ['/ConfigMap', 'gateway.networking.k8s.io/ReferenceGrant'].includes(k))).toBe(true);
     });
 
     test('every object of dist/argocd/ passes the upstream CRD schema strictly', () => {
-      expect(objs.length).toBe(4);
+      expect(objs.length).toBe(5); // two AppProjects (the releases' and the root's), the root and one Application per release
       expect(objs.flatMap((o) => validateObject(o))).toEqual([]);
     });
 
@@ -112,7 +120,7 @@ describe('Argo CD wiring (dist/argocd/)', () => {
     });
 
     test('the root Application syncs dist/argocd/ itself, in-cluster, without a cascading finalizer', () => {
-      const root = objs.find((o) => o.metadata.name === 'cdk8s-canary-root');
+      const root = objs.find((o) => o.kind === 'Application' && o.metadata.name === 'cdk8s-canary-root');
       expect(root.spec.source.path).toBe('dist/argocd');
       expect(kustomizeRootInCommit(p.root, commit, root.spec.source.path)).toBe(true);
       expect(root.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'argocd' });
@@ -126,7 +134,7 @@ describe('Argo CD wiring (dist/argocd/)', () => {
     synthProject(p);
     const objs = objectsIn(p.distDir, 'argocd');
     // THEN the AppProject admits no cluster-scoped kind and no Application asks to create a namespace
-    expect(byKind(objs, 'AppProject')[0].spec.clusterResourceWhitelist).toBeUndefined();
+    expect(releasesProject(objs).spec.clusterResourceWhitelist).toBeUndefined();
     expect(objs.find((o) => o.metadata.name === 'webapp').spec.syncPolicy.syncOptions).toBeUndefined();
   });
 
@@ -144,7 +152,7 @@ describe('Argo CD wiring (dist/argocd/)', () => {
     const objs = objectsIn(p.distDir, 'argocd');
     expect(objs.every((o) => o.metadata.namespace === 'gitops')).toBe(true);
     expect(objs.find((o) => o.metadata.name === 'webapp').spec).toMatchObject({ project: 'shop', source: { path: 'deploy/dist/webapp' } });
-    expect(objs.find((o) => o.metadata.name === 'shop-root').spec.source.path).toBe('deploy/dist/argocd');
+    expect(objs.find((o) => o.kind === 'Application' && o.metadata.name === 'shop-root').spec.source.path).toBe('deploy/dist/argocd');
   });
 
   describe('several clusters', () => {
@@ -172,7 +180,7 @@ describe('Argo CD wiring (dist/argocd/)', () => {
     });
 
     test('the AppProject admits each namespace on each cluster, and nothing else', () => {
-      const admitted = byKind(objs, 'AppProject')[0].spec.destinations.map((d: any) => `${d.server} ${d.namespace}`).sort();
+      const admitted = releasesProject(objs).spec.destinations.map((d: any) => `${d.server} ${d.namespace}`).sort();
       const servers = byKind(objs, 'Application').filter((a) => a.spec.project === 'cdk8s-canary').map((a) => a.spec.destination.server);
       const used = [...new Set(servers)].flatMap((srv) => ['ns-canary', 'ns-prod', 'webapp'].map((ns) => `${srv} ${ns}`));
       expect(admitted).toEqual([...new Set(used)].sort());
@@ -195,7 +203,7 @@ describe('Argo CD wiring (dist/argocd/)', () => {
     });
 
     test('one ApplicationSet replaces the release Applications and passes the upstream CRD schema strictly', () => {
-      expect(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['AppProject/cdk8s-canary', 'Application/cdk8s-canary-root', 'ApplicationSet/cdk8s-canary']);
+      expect(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['AppProject/cdk8s-canary', 'AppProject/cdk8s-canary-root', 'Application/cdk8s-canary-root', 'ApplicationSet/cdk8s-canary']);
       expect(objs.flatMap((o) => validateObject(o))).toEqual([]);
     });
 

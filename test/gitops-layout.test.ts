@@ -74,9 +74,9 @@ describe('scale', () => {
     });
     // WHEN the project-level roots are rendered
     const files = renderProjectRoots(releases, defaultProjectConfig());
-    // THEN argocd/ has an AppProject, a root Application and 200 release Applications; flux/ a GitRepository and 401 Kustomizations
+    // THEN argocd/ has the releases' AppProject, the root's AppProject and Application, and 200 release Applications; flux/ a GitRepository and 401 Kustomizations
     const count = (root: string) => [...files.keys()].filter((k) => k.startsWith(`${root}/`) && !k.endsWith('/kustomization.yaml')).length;
-    expect(count('argocd')).toBe(2 + 200);
+    expect(count('argocd')).toBe(3 + 200);
     expect(count('flux')).toBe(1 + 1 + 400);
     // AND no file of a release folder is in them
     expect([...files.keys()].every((k) => k.startsWith('argocd/') || k.startsWith('flux/'))).toBe(true);

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  beginMove, GateContext, MoveEvent, MoveGate, MoveKind, MoveRefusedError, MOVE_GATES, recoverRepository, releaseMove, runMove, soakGate,
+  beginMove, contentHash, GateContext, MoveEvent, MoveGate, MoveKind, MoveRefusedError, MOVE_GATES, recoverRepository, releaseMove, runMove, soakGate,
 } from '../lib/moves';
 import { start, setWeight } from '../lib/rollout';
 import { repoState } from './support/cli-repo';
@@ -27,8 +27,9 @@ function owning(kind: MoveKind, outputs: readonly string[]): MoveKind {
 }
 
 describe('pre-commit gates', () => {
-  test('the soak gate is the first of the default gates', () => {
-    expect(MOVE_GATES[0]).toBe(soakGate);
+  test('the default gates: paths inside the repository, cross-release checks, soak, sync-safety, then analysis', () => {
+    expect(MOVE_GATES.map((g) => g.name)).toEqual(['inside', 'cross-release', 'soak', 'sync-safety', 'analysis']);
+    expect(MOVE_GATES[2]).toBe(soakGate);
   });
 
   test('a gate that lets the move pass adds its trailers after the move\'s own and its warnings as events, and sees old and new spec and dist/', async () => {
@@ -131,13 +132,15 @@ describe('moves that own several dist/ folders', () => {
     await runMove(dir, releaseMove('guestbook', (r) => setWeight(r.model, '10')), { commit: true });
     const head = log(dir)[0];
     const gitDir = path.join(dir, '.git');
-    beginMove(gitDir, { head, release: 'guestbook', subject: 'guestbook: canary v2 10% -> 50%', paths: ['releases/guestbook.yaml', 'dist/guestbook/ns-canary'], commits: true });
-    fs.appendFileSync(path.join(dir, 'releases/guestbook.yaml'), '# half-made edit\n');
+    const spec = path.join(dir, 'releases/guestbook.yaml');
+    const edited = `${fs.readFileSync(spec, 'utf8')}# half-made edit\n`;
+    beginMove(gitDir, { head, release: 'guestbook', subject: 'guestbook: canary v2 10% -> 50%', paths: ['releases/guestbook.yaml', 'dist/guestbook/ns-canary'], commits: true, wrote: { 'releases/guestbook.yaml': contentHash(edited) } });
+    fs.writeFileSync(spec, edited);
     fs.renameSync(path.join(dir, 'dist/guestbook/ns-canary'), path.join(dir, 'dist/guestbook/.ns-canary.old-123-abc'));
     // WHEN the next command starts
     const notes = await recoverRepository(dir);
     // THEN the spec and the folder are as committed, the swap leftover is gone, and it says what it did
-    expect(notes).toEqual([expect.stringMatching(/^repaired an interrupted move of guestbook \("guestbook: canary v2 10% -> 50%", pid \d+ since .*\): it was killed before its commit, so releases\/guestbook\.yaml and dist\/guestbook\/ns-canary are back as in [0-9a-f]{7}; run the move again$/)]);
+    expect(notes).toEqual([expect.stringMatching(/^repaired an interrupted move of guestbook \("guestbook: canary v2 10% -> 50%", pid \d+ since .*\): it was killed before its commit, so releases\/guestbook\.yaml and dist\/guestbook\/ns-canary are back as in [0-9a-f]{7} \(the 1 file\(s\) it had written; nothing else was touched\); run the move again$/)]);
     expect(porcelain(dir)).toBe('');
     expect(fs.readdirSync(path.join(dir, 'dist/guestbook')).sort()).toEqual(['kustomization.yaml', 'ns-canary', 'ns-prod']);
     expect(fs.existsSync(path.join(gitDir, 'cdk8s-canary/move.json'))).toBe(false);

@@ -100,7 +100,11 @@ export function fmt(n: number): string {
   if (n === 0) return '0';
   const a = Math.abs(n);
   if (a >= 1e-4 && a < 1e9) return String(Number(n.toPrecision(4)));
-  return n.toExponential(3).replace(/\.?0+e/, 'e');
+  // trailing zeros of the mantissa go (1.230e+5 -> 1.23e+5), by a loop: /\.?0+e/ backtracks (test/regex-safety.test.ts)
+  const [mant, exp] = n.toExponential(3).split('e');
+  let m = mant;
+  if (m.includes('.')) { while (m.endsWith('0')) m = m.slice(0, -1); if (m.endsWith('.')) m = m.slice(0, -1); }
+  return `${m}e${exp}`;
 }
 
 /** Seconds as a PromQL-style duration: `90s` -> `1m30s`. */

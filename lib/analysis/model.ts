@@ -117,7 +117,9 @@ export function analysisModelOf(spec: AnalysisSpec): AnalysisModel | { problems:
     let provider: ProviderModel | undefined;
     if (m.provider.prometheus) {
       const p = m.provider.prometheus;
-      provider = { kind: 'prometheus', address: p.address.replace(/\/+$/, ''), headers: headers(p.headers, [...at, 'provider', 'prometheus']), timeoutSeconds: p.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS };
+      let address = p.address;
+      while (address.endsWith('/')) address = address.slice(0, -1); // a loop: /\/+$/ backtracks on long runs of '/'
+      provider = { kind: 'prometheus', address, headers: headers(p.headers, [...at, 'provider', 'prometheus']), timeoutSeconds: p.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS };
       if (m.query === undefined) problems.push({ path: at, message: `metric '${m.name}' has a prometheus provider but no query`, hint: 'add query: <PromQL>' });
     } else if (m.provider.web) {
       const w = m.provider.web;

@@ -133,9 +133,18 @@ export function canaryCheckService(scope: Construct, id: string, release: Releas
  * with 8 hex digits of the version's SHA-256, so two long versions still get two names.
  */
 export function smokeCheckJobName(release: string, version: string): string {
-  const v = version.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
-  const full = `${release}-checks-${v}`.replace(/-+$/, '');
+  const v = trimDashes(version.toLowerCase().replace(/[^a-z0-9]+/g, '-'));
+  const full = trimDashes(`${release}-checks-${v}`);
   if (full.length <= 63) return full;
   const hash = createHash('sha256').update(version).digest('hex').slice(0, 8);
-  return `${full.slice(0, 63 - 9).replace(/-+$/, '')}-${hash}`;
+  return `${trimDashes(full.slice(0, 63 - 9))}-${hash}`;
+}
+
+/** Without leading and trailing '-' (a loop: `/^-+|-+$/` backtracks on long runs of '-'). */
+function trimDashes(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && s[a] === '-') a++;
+  while (b > a && s[b - 1] === '-') b--;
+  return s.slice(a, b);
 }

@@ -1,4 +1,5 @@
 import { SpecProblem } from '../spec/errors';
+import { credentialHeaderValue, isSecretName } from '../spec/secrets';
 import { Check } from '../spec/generated/release';
 import { LoadedRelease } from '../spec/loader';
 import { ReleaseModel } from '../spec/model';
@@ -34,7 +35,7 @@ export interface CheckVersions {
   readonly stable: string;
 }
 
-const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
+const PLACEHOLDER = /\{\{([^{}]*)\}\}/g;
 const KNOWN_PLACEHOLDERS = ['canary.version', 'stable.version'];
 
 /**
@@ -124,8 +125,8 @@ export function nonPortableRegex(re: string): string | undefined {
   return undefined;
 }
 
-/** Header names that carry credentials, which must not be written into dist/. */
-const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie)$|token|secret|password|api[-_]?key/i;
+/** Header names that carry credentials, which must not be written into dist/: the HTTP ones and any secret-looking name (`isSecretName`). */
+const credentialHeaderName = (name: string) => /^(?:authorization|proxy-authorization|cookie|set-cookie)$/i.test(name) || isSecretName(name);
 
 /** Load-time rules of `checks` beyond the schema: placeholders, portable regular expressions, no credentials. */
 export function checksCheck(release: LoadedRelease): SpecProblem[] {
@@ -140,7 +141,7 @@ export function checksCheck(release: LoadedRelease): SpecProblem[] {
     ];
     for (const [p, t] of texts) {
       for (const m of (t ?? '').matchAll(PLACEHOLDER)) {
-        if (!KNOWN_PLACEHOLDERS.includes(m[1])) {
+        if (!KNOWN_PLACEHOLDERS.includes(m[1].trim())) {
           out.push(src.problem(p, `unknown placeholder '${m[0]}'`, `use one of ${KNOWN_PLACEHOLDERS.map((k) => `{{${k}}}`).join(', ')}`, t));
         }
       }
@@ -155,10 +156,13 @@ export function checksCheck(release: LoadedRelease): SpecProblem[] {
     if (c.method === 'HEAD' && (c.expectBody !== undefined || c.expectBodyRegex !== undefined)) {
       out.push(src.problem(['checks', i, 'method'], 'an answer to HEAD has no body to match expectBody or expectBodyRegex against', 'use GET, or remove the body expectation', c.method));
     }
-    for (const name of Object.keys(c.headers ?? {})) {
-      if (CREDENTIAL_HEADER.test(name)) {
+    for (const [name, value] of Object.entries(c.headers ?? {})) {
+      if (credentialHeaderName(name)) {
         out.push(src.problem(['checks', i, 'headers', name], `header '${name}' carries a credential, which would be written into dist/ in plain text`,
           `check an endpoint that needs no credentials, or pass the header from CI: \`npx cdk8s-canary verify RELEASE --url BASE --header '${name}: ...'\``, '<hidden>', true));
+      } else if (credentialHeaderValue(value)) {
+        out.push(src.problem(['checks', i, 'headers', name], `header '${name}' has a credential as its value (an authorization scheme and its credentials), which would be written into dist/ in plain text`,
+          `check an endpoint that needs no credentials, or pass the header from CI: \`npx cdk8s-canary verify RELEASE --url BASE --header '${name}: ...'\``, '<hidden>'));
       }
     }
   });

@@ -56,7 +56,8 @@ export interface RunOptions {
  * content type when a body has none (as curl's --data-raw does). Pure.
  */
 export function planRequest(check: CheckModel, baseUrl: URL, extra: readonly (readonly [string, string])[] = []): HttpRequestPlan {
-  const prefix = baseUrl.pathname.replace(/\/+$/, '');
+  let prefix = baseUrl.pathname;
+  while (prefix.endsWith('/')) prefix = prefix.slice(0, -1);
   const url = new URL(`${baseUrl.protocol}//${baseUrl.host}${prefix}${check.path}`);
   const byName = new Map<string, readonly [string, string]>();
   for (const h of [...extra, ...check.headers]) byName.set(h[0].toLowerCase(), h);

@@ -14,6 +14,7 @@ import { checkTestHooks } from '../crash-point';
 import { findProjectRoot } from '../moves/project-root';
 import { recoverRepository } from '../moves/recover';
 import { CLI } from '../spec/hints';
+import { escapeControls } from '../spec/errors';
 import { packageVersion } from '../version';
 import { EXIT_OK, EXIT_USAGE, Io, processIo, reportError } from './output';
 
@@ -34,6 +35,9 @@ const COMMANDS: readonly { register(program: Command, ctx: CliContext): void }[]
 /** Commands that run anywhere: they read no project. */
 const PROJECTLESS = new Set(['help']);
 
+/** Commands that only read: they never repair or change a file (an interrupted move is left to the next writer). */
+export const READ_ONLY_COMMANDS: readonly string[] = ['status', 'diff', 'traffic', 'validate', 'verify'];
+
 /**
  * Builds the command tree. Commands report their exit code through `ctx.setCode`.
  *
@@ -49,7 +53,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .version(packageVersion(), '-V, --version', 'print the version of cdk8s-canary')
     .option('-C <dir>', 'run as if started in DIR (the project is found from there, as git does)')
     .enablePositionalOptions()
-    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
+    // commander's own messages quote the arguments given: their control characters are escaped (not its line breaks)
+    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '').split('\n').map(escapeControls).join('\n')) })
     .exitOverride()
     .helpCommand(false);
   let root: string | undefined;
@@ -80,7 +85,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     if (PROJECTLESS.has(action.name())) return;
     const start = (action.opts() as { C?: string }).C ?? (program.opts() as { C?: string }).C ?? '.';
     root = findProjectRoot(start);
-    for (const note of await recoverRepository(root, (action.opts() as { output?: unknown }).output)) io.err(note);
+    const readOnly = READ_ONLY_COMMANDS.includes(action.name());
+    for (const note of await recoverRepository(root, (action.opts() as { output?: unknown }).output, { readOnly })) io.err(note);
   });
   return program;
 }

@@ -1,4 +1,4 @@
-import { SpecError, UsageError } from '../spec/errors';
+import { escapeControls, SpecError, UsageError } from '../spec/errors';
 import { AnalysisRefusedError } from '../moves/analysis-errors';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad input or a refused move. */
@@ -38,11 +38,12 @@ export function reportError(e: unknown, io: Io): number {
     return EXIT_USAGE;
   }
   if (e instanceof UsageError) {
-    io.err(`error: ${e.message}`);
+    io.err(`error: ${escapeControls(e.message)}`);
     return EXIT_USAGE;
   }
   const msg = e instanceof Error ? e.message : String(e);
-  io.err(`error: ${msg}`);
+  // a runtime error may span lines on purpose (an analysis report): each line is escaped on its own
+  io.err(`error: ${msg.split('\n').map(escapeControls).join('\n')}`);
   if (e instanceof AnalysisRefusedError) return e.exitCode; // 1 failed or not measured, 3 inconclusive
   if (process.env.CDK8S_CANARY_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
   return EXIT_FAILURE;

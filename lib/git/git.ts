@@ -242,9 +242,10 @@ export class Git {
     const rejected = r.stdout.split('\n').find((l) => l.startsWith('!'));
     // Also a race lost on the remote itself: another push updated the ref between this push's
     // negotiation and its update ("cannot lock ref ... is at X but expected Y"), or holds its lock.
-    const lostRace = rejected !== undefined && /\[remote rejected\].*\((failed to update ref|failed to lock|cannot lock ref[^)]*)\)/.test(rejected)
+    const why = (line: string | undefined, tag: string) => (line !== undefined && line.includes(tag) ? line.slice(line.indexOf(tag) + tag.length) : undefined);
+    const lostRace = /\((?:failed to update ref|failed to lock|cannot lock ref)/.test(why(rejected, '[remote rejected]') ?? '')
       && /but expected|File exists|incorrect old value/.test(`${r.stdout}\n${r.stderr}`);
-    if (rejected && (lostRace || /\[rejected\].*\((fetch first|non-fast-forward|stale info)\)/.test(rejected))) {
+    if (rejected && (lostRace || /\((?:fetch first|non-fast-forward|stale info)\)/.test(why(rejected, '[rejected]') ?? ''))) {
       return { ok: false, reason: 'remote-moved', detail: rejected.split('\t').slice(-1)[0] };
     }
     throw gitFailure(['push', remote, branch], { ...r, stderr: [rejected, r.stderr].filter(Boolean).join('\n') });

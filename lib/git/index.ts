@@ -2,3 +2,4 @@
 export * from './git';
 export * from './lock';
 export * from './tree';
+export * from './process-identity';

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { GitError } from './git';
+import { processAlive, ProcessIdentity, selfIdentity } from './process-identity';
 
 /** Another process holds the repository lock of this tool. */
 export class RepositoryBusyError extends GitError {
@@ -11,7 +12,7 @@ export class RepositoryBusyError extends GitError {
   }
 }
 
-interface Holder {
+interface Holder extends ProcessIdentity {
   readonly pid: number;
   readonly host: string;
   readonly since: string;
@@ -21,7 +22,9 @@ interface Holder {
  * Runs `fn` holding an exclusive lock file in the git directory (`<gitDir>/<name>.lock`, created
  * with O_EXCL like git's own locks), so two moves in one work tree never interleave their
  * read-edit-commit. A second process fails at once with RepositoryBusyError and touches nothing.
- * A lock left by a process that no longer runs on this host is taken over.
+ * A lock left by a process that no longer runs on this host is taken over: the lock records the
+ * holder's start time and boot, so a zombie or a reused pid does not count as running
+ * (process-identity.ts).
  */
 export async function withRepositoryLock<T>(gitDir: string, name: string, fn: () => Promise<T>): Promise<T> {
   const file = path.join(gitDir, `${name}.lock`);
@@ -34,7 +37,7 @@ export async function withRepositoryLock<T>(gitDir: string, name: string, fn: ()
 }
 
 function acquire(file: string): string {
-  const content = JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() } satisfies Holder);
+  const content = JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString(), ...selfIdentity() } satisfies Holder);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = fs.openSync(file, 'wx');
@@ -46,7 +49,7 @@ function acquire(file: string): string {
     const seen = readOr(file);
     if (seen === undefined) continue; // released meanwhile: try again
     const holder = parse(seen);
-    if (holder && holder.host === os.hostname() && !alive(holder.pid)) {
+    if (holder && holder.host === os.hostname() && !processAlive(holder.pid, holder)) {
       takeOverStale(file, seen);
       continue;
     }
@@ -87,11 +90,3 @@ function parse(s: string): Holder | undefined {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

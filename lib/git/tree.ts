@@ -7,7 +7,8 @@ import { Git, GitError } from './git';
  * whatever the number of files. Files in hidden folders (swap folders of an atomic write) are skipped.
  */
 export async function readTreeAt(git: Git, commit: string, dir: string): Promise<Map<string, string>> {
-  const clean = dir.replace(/\\/g, '/').replace(/^\.?\/+/, '').replace(/\/+$/, '');
+  let clean = dir.replace(/\\/g, '/').replace(/^\.?\/+/, '');
+  while (clean.endsWith('/')) clean = clean.slice(0, -1);
   const listing = await git.run(['-C', git.root, 'ls-tree', '-r', '-z', '--full-tree', commit, '--', clean || '.']);
   const entries: { sha: string; file: string }[] = [];
   for (const rec of listing.split('\0')) {

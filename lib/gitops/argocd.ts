@@ -3,6 +3,7 @@ import { Application, ApplicationSpecSyncPolicy } from '../../imports/argocd-app
 import { AppProject } from '../../imports/argocd-appproject-argoproj.io';
 import { ClusterModel, IN_CLUSTER_SERVER, ProjectConfigModel } from '../spec/project-config';
 import { ApplicationSet, ApplicationSetGenerator } from './applicationset';
+import { namespaceResourceWhitelist, rootAppProject, rootProjectName } from './argocd-projects';
 import {
   argoCdSuffix, argoCdUnit, assertUniqueNames, gitopsLabels, GitOpsRelease, ManifestObject,
   NamedObject, ProjectGenerator, ProjectInput, repoPath,
@@ -41,8 +42,10 @@ export function argoCdObjects(input: ProjectInput): ManifestObject[] {
       sourceRepos: [config.repository.url],
       destinations: projectDestinations(input),
       ...(createsNamespaces(input) ? { clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }] } : {}),
+      namespaceResourceWhitelist: namespaceResourceWhitelist(input),
     },
   });
+  if (config.argocd.selfManaged) rootAppProject(chart, config);
 
   // names are checked first, in both modes: the ApplicationSet generates the same ones
   const rootName = `${config.argocd.project}-root`;
@@ -150,12 +153,12 @@ function applicationSet(chart: Chart, input: ProjectInput): void {
   });
 }
 
-/** The app of apps: syncs `dist/argocd/` itself (Argo CD's `default` project, in-cluster). */
+/** The app of apps: syncs `dist/argocd/` itself, in its own project limited to Argo CD's objects (argocd-projects.ts). */
 function rootApplication(chart: Chart, config: ProjectConfigModel, name: string): void {
   new Application(chart, `application-${name}`, {
     metadata: { name, namespace: config.argocd.namespace, labels: gitopsLabels() },
     spec: {
-      project: 'default',
+      project: rootProjectName(config),
       source: { repoUrl: config.repository.url, targetRevision: config.repository.branch, path: repoPath(config, ARGOCD_ROOT) },
       destination: { server: IN_CLUSTER_SERVER, namespace: config.argocd.namespace },
       // no resources finalizer: deleting the root orphans the release Applications instead of deleting them

@@ -2,6 +2,7 @@ import { App, Chart } from 'cdk8s';
 import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/flux-kustomize-kustomize.toolkit.fluxcd.io';
 import { GitRepository } from '../../imports/flux-source-source.toolkit.fluxcd.io';
 import { ClusterModel, ProjectConfigModel } from '../spec/project-config';
+import { assertFluxTenants, fluxServiceAccount } from './flux-tenants';
 import {
   assertUniqueNames, folderDependencies, folderObjectName, fluxSuffix, gitopsLabels, GitOpsFolder, GitOpsRelease, ManifestObject, NamedObject,
   ProjectGenerator, ProjectInput, repoPath,
@@ -43,6 +44,7 @@ export function fluxObjects(input: ProjectInput): ManifestObject[] {
     ...(flux.selfManaged ? [{ name: flux.name, owner: { config, at: ['flux', 'name'] }, what: `the Kustomization that syncs ${FLUX_ROOT}/` }] : []),
     ...folders.map((x): NamedObject => ({ name: x.name, owner: { release: x.r.release }, what: x.what })),
   ]);
+  assertFluxTenants(input);
   if (flux.selfManaged) kustomization(chart, config, flux.name, repoPath(config, FLUX_ROOT), { labels: gitopsLabels(), wait: false });
   for (const x of folders) folderKustomization(chart, config, x.r, x.f, x.c, x.name, x.suffix);
   return chart.toJson() as ManifestObject[];
@@ -57,6 +59,7 @@ function folderKustomization(chart: Chart, config: ProjectConfigModel, r: GitOps
     // a checks Job's pod template is immutable: edited checks of the same version replace the Job
     ...(f.verifies !== undefined ? { force: true } : {}),
     ...(c.kubeConfigSecretRef ? { kubeConfig: c.kubeConfigSecretRef } : {}),
+    serviceAccountName: fluxServiceAccount(config, r.release.model.name),
   });
 }
 
@@ -70,6 +73,8 @@ interface KustomizationOptions {
   readonly kubeConfig?: { readonly name: string; readonly key?: string };
   /** Recreate objects whose immutable fields changed (a Job). @default false */
   readonly force?: boolean;
+  /** Account to impersonate (flux-tenants.ts). @default - kustomize-controller's own */
+  readonly serviceAccountName?: string;
 }
 
 function kustomization(chart: Chart, config: ProjectConfigModel, name: string, path: string, o: KustomizationOptions): void {
@@ -85,6 +90,7 @@ function kustomization(chart: Chart, config: ProjectConfigModel, name: string, p
       prune: true,
       wait: o.wait,
       ...(o.force ? { force: true } : {}),
+      ...(o.serviceAccountName ? { serviceAccountName: o.serviceAccountName } : {}),
       ...(o.dependsOn && o.dependsOn.length ? { dependsOn: o.dependsOn.map((d) => ({ name: d })) } : {}),
       ...(o.kubeConfig ? { kubeConfig: { secretRef: { name: o.kubeConfig.name, ...(o.kubeConfig.key ? { key: o.kubeConfig.key } : {}) } } } : {}),
     },

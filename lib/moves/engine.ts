@@ -27,7 +27,7 @@ import { FileChange } from '../review/unified-diff';
 import { MoveGate, runGates } from './gate';
 import { MOVE_GATES } from './gates';
 import { beginMove, readHeadCommit } from './journal';
-import { diffNames, filesUnder, MoveFiles, OwnedFolder, rel, restoreMoveFiles, writeMoveFiles } from './files';
+import { diffNames, filesUnder, MoveFiles, OwnedFolder, rel, restoreMoveFiles, writeMoveFiles, writtenHashes } from './files';
 import { MoveKind, MoveSubject } from './kind';
 import { MoveRefusedError } from './errors';
 import { pushWithRetry } from './push';
@@ -200,8 +200,8 @@ export async function applyMove(s: MoveSession, kind: MoveKind, flags: MoveFlags
 
   // The journal lets the next command undo a move killed between here and its commit (journal.ts).
   const startedFrom = readHeadCommit(git.gitDir) ?? ((await git.head()).commit as string);
-  const endJournal = beginMove(git.gitDir, { head: startedFrom, release: target.name, subject: message.subject, paths: touched, commits: flags.commit });
   const files: MoveFiles = { specAbs, specBefore: specBytes, specAfter: edited.text, folders: ownedFolders };
+  const endJournal = beginMove(git.gitDir, { head: startedFrom, release: target.name, subject: message.subject, paths: touched, commits: flags.commit, wrote: writtenHashes(paths.root, files) });
   writeMoveFiles(files, endJournal);
   s.mark('write');
   if (!flags.commit) {

@@ -2,6 +2,7 @@
 import * as path from 'path';
 import { crashPoint } from '../crash-point';
 import { writeFileAtomic, writeTreeAtomic } from '../synth/write';
+import { contentHash } from './journal';
 
 /** A path relative to the repository root, with forward slashes (git paths). */
 export function rel(root: string, abs: string): string {
@@ -58,6 +59,19 @@ export function writeMoveFiles(f: MoveFiles, onFail: () => void): void {
     throw e;
   }
   crashPoint('move:dist-written');
+}
+
+/**
+ * What a move writes, for its journal: per file (relative to `root`), the SHA-256 of the bytes
+ * written, or null for a file it deletes (journal.ts `MoveJournal.wrote`).
+ */
+export function writtenHashes(root: string, f: MoveFiles): Record<string, string | null> {
+  const out: Record<string, string | null> = { [rel(root, f.specAbs)]: contentHash(f.specAfter) };
+  for (const d of f.folders) {
+    for (const [p, c] of d.after) if (d.before.get(p) !== c) out[rel(root, path.join(d.abs, p))] = contentHash(c);
+    for (const p of d.before.keys()) if (!d.after.has(p)) out[rel(root, path.join(d.abs, p))] = null;
+  }
+  return out;
 }
 
 /** Puts a move's spec and dist/ folders back as they were before it (a failed commit). */

@@ -25,6 +25,8 @@ export * from './engine';
 export * from './release';
 export * from './group';
 export * from './status';
+export * from './cross-release-gate';
+export * from './inside-gate';
 export * from './migrate';
 export * from './synth';
 export * from './verify';

@@ -84,9 +84,9 @@ export function parseBaseUrl(s: string): URL {
 
 /** Parses `Name: value`. */
 export function parseHeader(s: string): readonly [string, string] {
-  const m = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+):[ \t]*(.*)$/.exec(s);
+  const m = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+):(.*)$/s.exec(s);
   if (!m || /[\r\n]/.test(m[2])) throw new UsageError(`--header must be 'Name: value' on one line (got ${JSON.stringify(s)}); e.g. --header 'Host: shop.example.com'`);
-  return [m[1], m[2].trimEnd()];
+  return [m[1], m[2].replace(/^[ \t]+/, '').trimEnd()];
 }
 
 /** The router's tester header or cookie for BASE, and how it was chosen (for the first line printed). */

@@ -363,5 +363,7 @@ export function renderDiffMarkdown(d: DiffReport): string {
       out.push('');
     }
   }
-  return out.join('\n').replace(/\n+$/, '\n');
+  let text = out.join('\n');
+  while (text.endsWith('\n')) text = text.slice(0, -1);
+  return `${text}\n`;
 }

@@ -1,4 +1,5 @@
-import { Document, isMap, isPair, isScalar, Node, parse, Pair, Scalar, YAMLMap } from 'yaml';
+import { Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, Node, parse, Pair, Scalar, visit, YAMLMap } from 'yaml';
+import { SpecError } from '../spec/errors';
 import { SourceDocument } from '../spec/document';
 import { RolloutState, TrackState } from './state';
 
@@ -12,8 +13,10 @@ import { RolloutState, TrackState } from './state';
  * validates the result.
  */
 export function editSpecText(src: SourceDocument, before: RolloutState, after: RolloutState): string {
+  const isAbort = before.canary !== undefined && after.canary === undefined && sameTrack(before.stable, after.stable);
+  if (!isAbort) assertNoStateAnchors(src);
   try {
-    const text = spliceEdit(src, before, after);
+    const text = spliceEdit(src, before, after, isAbort);
     if (holds(text, after)) return text;
   } catch (e) {
     if (!(e instanceof CannotSplice)) throw e;
@@ -41,11 +44,13 @@ class CannotSplice extends Error {}
 
 interface Splice { readonly start: number; readonly end: number; readonly text: string }
 
-function spliceEdit(src: SourceDocument, before: RolloutState, after: RolloutState): string {
+function spliceEdit(src: SourceDocument, before: RolloutState, after: RolloutState, isAbort = false): string {
   const text = src.text;
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const root = blockMap(src.doc.contents);
   const edits: Splice[] = [];
+  // abort removes the canary section: aliases elsewhere of anchors inside it get their values written out
+  if (isAbort) edits.push(...materializeAliasesInto(src, pairOf(root, 'canary')?.value));
 
   const stable = anyMap(pairOf(root, 'stable')?.value);
   editTrack(text, eol, stable, before.stable, after.stable, edits);
@@ -176,6 +181,56 @@ export function scalarText(value: string, style?: Scalar.Type): string {
     if (back === value) return value;
   }
   return JSON.stringify(value);
+}
+
+function sameTrack(a: TrackState, b: TrackState): boolean {
+  return a.version === b.version && a.image === b.image;
+}
+
+/** Anchors and aliases in the fields moves edit (`stable` and `canary`, the sections and everything in them), with their paths. */
+export function stateAnchors(src: SourceDocument): { readonly path: (string | number)[]; readonly what: string }[] {
+  const out: { path: (string | number)[]; what: string }[] = [];
+  const walk = (n: unknown, at: (string | number)[]) => {
+    if (isAlias(n)) { out.push({ path: at, what: `the YAML alias *${n.source}` }); return; }
+    if (!isNode(n)) return;
+    if (n.anchor) out.push({ path: at, what: `the YAML anchor &${n.anchor}` });
+    if (isMap(n)) for (const p of n.items) walk(p.value, [...at, isScalar(p.key) ? String(p.key.value) : String(p.key)]);
+    else if (isSeq(n)) n.items.forEach((x, i) => walk(x, [...at, i]));
+  };
+  const root = src.doc.contents;
+  if (isMap(root)) for (const key of ['stable', 'canary']) { const p = pairOf(root, key); if (p) walk(p.value, [key]); }
+  return out;
+}
+
+/**
+ * Refuses anchors and aliases in the fields a move edits in place: with `weight: &w 10` and
+ * `steps: [0, *w, 50]`, setting the weight would also rewrite the ladder; with `version: *v` the
+ * edit would replace the alias, not the value it stands for. Abort is never refused (it writes
+ * the values out instead, see materializeAliasesInto).
+ */
+function assertNoStateAnchors(src: SourceDocument): void {
+  const found = stateAnchors(src);
+  if (found.length === 0) return;
+  throw new SpecError(found.map((f) => src.problem(f.path, `carries ${f.what}; moves edit this field in place, and an anchor's aliases elsewhere would change with it`,
+    'write the value out here and at its aliases (remove the & anchor and the * aliases); abort still works as it is')));
+}
+
+/** Splices replacing every alias outside `section` whose anchor is inside it by the value it stands for (JSON is valid YAML). */
+function materializeAliasesInto(src: SourceDocument, section: unknown): Splice[] {
+  if (!isNode(section)) return [];
+  const anchors = new Map<string, Node>();
+  visit(section, { Node(_k, n) { if (n.anchor) anchors.set(n.anchor, n); } });
+  if (anchors.size === 0) return [];
+  const [start, end] = rangeOf(section);
+  const out: Splice[] = [];
+  visit(src.doc, {
+    Alias(_k, a) {
+      const target = anchors.get(a.source);
+      if (!target || !a.range || (a.range[0] >= start && a.range[1] <= end)) return;
+      out.push({ start: a.range[0], end: a.range[1], text: JSON.stringify(target.toJSON()) });
+    },
+  });
+  return out;
 }
 
 /** Fallback: edit the Document and print it (comments and key order survive; spacing may not). */

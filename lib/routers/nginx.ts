@@ -62,6 +62,11 @@ export class NginxRouter implements TrafficRouter {
     const out: SpecProblem[] = [];
     for (const key of Object.keys(opts.annotations ?? {})) {
       const suffix = nginxSuffix(key);
+      if (suffix !== undefined && suffix.endsWith('-snippet')) {
+        out.push(src.problem(['router', 'annotations', key], 'snippet annotations inject raw NGINX configuration; ingress-nginx disables them by default since CVE-2021-25742 (allow-snippet-annotations: false), and the Ingress would be rejected or let a spec read the controller\'s secrets',
+          'remove it and use the dedicated annotations (or a ConfigMap the cluster admin owns) for what it set', key, true));
+        continue;
+      }
       if (suffix !== undefined && (suffix in CANARY_ANNOTATIONS || suffix.startsWith('canary'))) {
         out.push(src.problem(['router', 'annotations', key], 'canary annotations are not allowed on the production ingress',
           'remove it: the router writes the canary annotations on the canary Ingress only, from canary.weight, weightTotal, router.header and router.cookie', key, true));

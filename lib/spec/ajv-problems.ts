@@ -90,6 +90,12 @@ function list(xs: readonly unknown[]): string {
 
 function toProblem(src: SourceDocument, data: unknown, e: ErrorObject): SpecProblem | undefined {
   const path = segments(e.instancePath);
+  // a map key that breaks `propertyNames`: point at the key itself, and show it
+  const key = (e as ErrorObject & { propertyName?: string }).propertyName;
+  if (key !== undefined && e.keyword !== 'propertyNames') {
+    const what = e.keyword === 'maxLength' ? `key is too long (at most ${e.params.limit} characters)` : e.keyword === 'minLength' ? 'key must not be empty' : 'key has an invalid format';
+    return src.problem([...path, key], what, hintOf(e) ?? `match the pattern ${String(e.params.pattern ?? '')}`, key, true);
+  }
   const value = valueAt(data, path);
   const ps = (e.parentSchema ?? {}) as Record<string, any>;
   switch (e.keyword) {

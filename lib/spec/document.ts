@@ -26,7 +26,7 @@ export class SourceDocument {
       const col = at - (before.lastIndexOf(0x0a) + 1) + 1;
       return whole(`file is not valid UTF-8 (byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at})`, 're-save the file as UTF-8', line, col);
     }
-    if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
+    if (onlyComments(text)) {
       return whole('file is empty', 'write a release spec (see releases/ for examples) or delete the file');
     }
     const { doc, lineCounter } = parseText(text);
@@ -145,6 +145,11 @@ export class SourceDocument {
     const { line, col } = this.locate(path, atKey);
     return { file: this.file, line, col, path: pathToString(path), message, hint, ...(value === undefined ? {} : { value }) };
   }
+}
+
+/** Whether a text holds nothing but blank lines and comments (linear; a regular expression for it backtracks). */
+export function onlyComments(text: string): boolean {
+  return text.split(/\r?\n|\r/).every((l) => { const t = l.trim(); return t === '' || t.startsWith('#'); });
 }
 
 /** Offset of the first byte that breaks UTF-8 (linear scan). */

@@ -21,19 +21,43 @@ export interface SpecProblem {
   readonly hint: string;
 }
 
-/** Formats a problem as `FILE:LINE:COL field.path: what is wrong (value seen); how to fix it`. */
+/**
+ * Formats a problem as `FILE:LINE:COL field.path: what is wrong (value seen); how to fix it`, on one
+ * line whatever the input held: control characters are escaped (`escapeControls`).
+ */
 export function formatProblem(p: SpecProblem): string {
   const where = p.line > 0 ? `${p.file}:${p.line}:${p.col}` : p.file;
   const field = p.path ? ` ${p.path}:` : '';
   const seen = p.value === undefined ? '' : ` (${describeValue(p.value)})`;
-  return `${where}:${field} ${p.message}${seen}; ${p.hint}`;
+  return escapeControls(`${where}:${field} ${p.message}${seen}; ${p.hint}`);
+}
+
+/**
+ * Characters a terminal acts on instead of showing, or that break a message's one line: C0 controls
+ * (newline and tab included), DEL, C1 controls (NEL among them), the line and paragraph separators,
+ * the bidirectional overrides and isolates (the "Trojan Source" characters), BOM and lone surrogates.
+ */
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]/gu;
+
+/**
+ * Text as it may be printed: every control character (see CONTROL) as a visible escape (`\n`,
+ * `\t`, `\x1b`, `\u2028`), so a name holding ESC cannot recolour the terminal and a newline in a
+ * field name cannot split a `FILE:LINE:COL` line. A backslash stays as it is.
+ */
+export function escapeControls(s: string): string {
+  return s.replace(CONTROL, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    if (named[c]) return named[c];
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }
 
 /** Short, single-line rendering of a value for messages. */
 export function describeValue(v: unknown): string {
   if (typeof v === 'string' && secretKind(v)) return 'got "<hidden>"'; // never echo a secret, whatever the problem
   if (typeof v === 'string') {
-    const s = v.length > 60 ? `${v.slice(0, 57)}...` : v;
+    const s = v.length > 60 ? `${[...v].slice(0, 57).join('')}...` : v;
     return `got ${JSON.stringify(s)}`;
   }
   if (v === null) return 'got null';

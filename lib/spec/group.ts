@@ -2,6 +2,10 @@ import * as path from 'path';
 import { SourceDocument } from './document';
 import { SpecProblem } from './errors';
 import { GroupManifests, ReleaseGroupSpec } from './generated/group';
+import { imageProblems } from './image';
+import { reservedNamespaceProblems } from './reserved-namespaces';
+import { unrepresentableProblems } from './text-checks';
+import { inlineSecretEnvProblems, secretConfigKeyProblems, secretValueProblems } from './secret-scan';
 import { DEFAULT_RESOURCES, ManifestsModel, WorkloadModel } from './model';
 
 /** The six stages of a coordinated canary (scenario S3). */
@@ -108,13 +112,14 @@ export function appOf(g: GroupModel, name: string): GroupAppModel {
  * the entry at the top, every app reached), versions, the stage/weight pair and DNS lengths.
  */
 export function groupProblems(src: SourceDocument, spec: ReleaseGroupSpec, file: string): SpecProblem[] {
-  const out: SpecProblem[] = [];
+  const out: SpecProblem[] = [...secretValueProblems(src, spec), ...reservedNamespaceProblems(src, spec), ...unrepresentableProblems(src, spec)];
   const base = path.basename(file).replace(/\.ya?ml$/, '');
   if (base !== spec.name) {
     out.push(src.problem(['name'], `group name does not match the file name '${path.basename(file)}'`, `rename the file to ${spec.name}.yaml or set name: ${base}`, spec.name));
   }
   const byName = new Map<string, number>();
   spec.apps.forEach((a, i) => {
+    out.push(...imageProblems(src, ['apps', i, 'image'], a.image, 'repository', 'a group app always runs the tag of its version'));
     if (byName.has(a.name)) out.push(src.problem(['apps', i, 'name'], `duplicate app name '${a.name}'`, 'give every app of the group a unique name', a.name));
     else byName.set(a.name, i);
     if (a.name.length + CANARY_SUFFIX.length > 63) {
@@ -166,10 +171,8 @@ export function groupProblems(src: SourceDocument, spec: ReleaseGroupSpec, file:
       if (sources.length !== 1) {
         out.push(src.problem(['apps', i, 'env', j], `env var '${e.name}' must have exactly one of value, secretKeyRef, configMapKeyRef`, sources.length ? `keep one of ${sources.join(', ')}` : 'add a value or a secretKeyRef', sources.length ? sources.join(', ') : undefined));
       }
-      if (/(password|secret|token|api[_-]?key)/i.test(e.name) && e.value !== undefined) {
-        out.push(src.problem(['apps', i, 'env', j, 'value'], `env var '${e.name}' looks like a secret but is inlined`, 'store it in a Secret and use secretKeyRef (secrets are referenced, never inlined)', '<hidden>'));
-      }
     });
+    out.push(...inlineSecretEnvProblems(src, a.env, ['apps', i, 'env']), ...secretConfigKeyProblems(src, a.config, ['apps', i, 'config']));
   });
   const names = [...byName.keys()];
   // call edges to known apps

@@ -2,14 +2,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ajvProblems, closest } from './ajv-problems';
-import { SourceDocument } from './document';
+import { MAX_SPEC_BYTES, SourceDocument } from './document';
 import { SpecError, SpecProblem } from './errors';
 import { ReleaseGroupSpec } from './generated/group';
 import { secretCommentProblems } from './comment-secrets';
-import { SECRET_NAME, secretKind } from './secrets';
+import { inlineSecretEnvProblems, secretConfigKeyProblems, secretValueProblems } from './secret-scan';
 import { ReleaseSpec, Workload } from './generated/release';
+import { imageProblems } from './image';
 import { GroupModel, groupProblems, toGroupModel } from './group';
-import { ladderOf, ReleaseModel, toModel } from './model';
+import { GUESTBOOK_REDIS_ENV, ladderOf, ReleaseModel, toModel } from './model';
+import { dns1035LabelError, labelValueError } from './k8s-names';
+import { reservedNamespaceProblems } from './reserved-namespaces';
+import { unrepresentableProblems } from './text-checks';
 import { validatorFor } from './schemas';
 
 /** The first line of every spec file, so editors autocomplete and check it. */
@@ -62,10 +66,48 @@ export interface LoadOptions {
   readonly relativeTo?: string;
 }
 
-/** Spec files in a releases directory, sorted. */
+/**
+ * Spec files in a releases directory, sorted: every `*.yaml` and `*.yml`, and also names that end
+ * so in another case (`x.YAML`), which `readSpecBytes` refuses rather than skipping them silently.
+ */
 export function specFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(dir, f));
+  return fs.readdirSync(dir).filter((f) => /\.ya?ml$/i.test(f)).sort().map((f) => path.join(dir, f));
+}
+
+/**
+ * The bytes of a spec file, or why they are not read: the name must end in lowercase `.yaml` or
+ * `.yml`; the file must be a regular file (a FIFO would block every command, a device never end)
+ * of at most MAX_SPEC_BYTES, checked with stat before reading (a 1.5 GB sparse file is not read
+ * whole), and a read stops one byte past the limit. `shown` is the name used in messages.
+ */
+export function readSpecBytes(file: string, shown: string): { bytes: Buffer } | { problems: SpecProblem[] } {
+  // problems of the whole file point at its first line, so editors and terminals can jump to it
+  const whole = (message: string, hint: string) => ({ problems: [{ file: shown, line: 1, col: 1, path: '', message, hint }] });
+  const base = path.basename(file);
+  if (!/\.ya?ml$/.test(base)) {
+    return whole(`spec file name ends in '${path.extname(base)}', not '.yaml' or '.yml'`, `rename it to ${base.replace(/\.ya?ml$/i, '.yaml')} (file names are case-sensitive: the release name is the file name without .yaml)`);
+  }
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile()) {
+      const what = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
+      return whole(`spec file is ${what}, not a regular file`, 'releases/ holds spec files only: move it out of releases/ or rename it without .yaml');
+    }
+    if (st.size > MAX_SPEC_BYTES) return whole(`file is too large (${st.size} bytes, limit ${MAX_SPEC_BYTES})`, 'a release spec is a few kilobytes: check that the right file is in releases/');
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      const buf = Buffer.alloc(Math.min(st.size, MAX_SPEC_BYTES) + 1);
+      let n = 0;
+      for (let r = 1; r > 0 && n < buf.length;) { r = fs.readSync(fd, buf, n, buf.length - n, n); n += r; }
+      if (n > MAX_SPEC_BYTES) return whole(`file is too large (more than ${MAX_SPEC_BYTES} bytes, and growing)`, 'a release spec is a few kilobytes: check that the right file is in releases/');
+      return { bytes: buf.subarray(0, n) };
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (e) {
+    return whole(`cannot read the file (${(e as Error).message})`, 'check the path and its permissions');
+  }
 }
 
 /** Loads and validates one spec file; throws SpecError listing every problem. */
@@ -233,17 +275,23 @@ export function readRelease(file: string, options: LoadOptions): { release: Load
 
 /** Reads and validates one spec file of any kind; returns its problems instead of throwing. */
 export function readSpec(file: string, options: LoadOptions): { release: LoadedRelease } | { group: LoadedGroup } | { problems: SpecProblem[] } {
-  let bytes: Buffer;
+  const r = readSpecFile(file, options);
+  return 'problems' in r ? r : parseSpec(file, r.bytes, options);
+}
+
+/** A spec file's bytes: not a symlink leaving the project root, then `readSpecBytes`'s checks. */
+export function readSpecFile(file: string, options: LoadOptions): { bytes: Buffer } | { problems: SpecProblem[] } {
   try {
     const escape = symlinkEscape(file, options.relativeTo);
     if (escape) {
-      return { problems: [{ file: display(file, options), line: 0, col: 0, path: '', message: `spec file is a symlink to ${escape}, outside the repository`, hint: 'copy the spec into releases/ instead of linking to it' }] };
+      const direct = fs.lstatSync(file).isSymbolicLink();
+      return { problems: [{ file: display(file, options), line: 0, col: 0, path: '', message: direct ? `spec file is a symlink to ${escape}, outside the repository` : `spec file leads outside the repository through a symlinked folder (to ${escape})`,
+        hint: direct ? 'copy the spec into releases/ instead of linking to it' : 'replace the symlink (releases/ or a folder above it) by the folder itself' }] };
     }
-    bytes = fs.readFileSync(file);
   } catch (e) {
     return { problems: [{ file: display(file, options), line: 0, col: 0, path: '', message: `cannot read the file (${(e as Error).message})`, hint: 'check the path and its permissions' }] };
   }
-  return parseSpec(file, bytes, options);
+  return readSpecBytes(file, display(file, options));
 }
 
 function display(file: string, options: LoadOptions): string {
@@ -275,6 +323,12 @@ function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string):
     out.push(src.problem(['canary', 'version'], 'canary runs the same version as stable', 'set a new version for the canary, or remove the canary section', spec.canary.version));
   }
   const w = generatedWorkload(spec);
+  out.push(
+    ...imageProblems(src, ['workload', 'image'], w.image, 'repository'),
+    ...imageProblems(src, ['stable', 'image'], spec.stable.image, 'reference'),
+    ...imageProblems(src, ['canary', 'image'], spec.canary?.image, 'reference'),
+    ...imageProblems(src, ['workload', 'redis', 'image'], w.redis?.image, 'reference'),
+  );
   if (w.redis && w.type !== 'guestbook') {
     out.push(src.problem(['workload', 'redis'], `redis is only wired for workload type 'guestbook'`, `set workload.type: guestbook or remove workload.redis`, undefined, true));
   }
@@ -285,15 +339,25 @@ function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string):
   if (names.stable === names.canary && (spec.namespaces.canary ?? spec.namespaces.production) === spec.namespaces.production) {
     out.push(src.problem(['workload', 'names', 'canary'], 'stable and canary workloads have the same name in the same namespace', 'give the canary its own name or namespace', names.canary));
   }
+  const envSeen = new Map<string, number>();
+  const injected: readonly string[] = w.type === 'guestbook' ? Object.values(GUESTBOOK_REDIS_ENV) : [];
   (w.env ?? []).forEach((e, i) => {
+    const first = envSeen.get(e.name);
+    if (first !== undefined) out.push(src.problem(['workload', 'env', i, 'name'], `env var '${e.name}' is already set by workload.env[${first}]`, 'keep one entry per name (the container would get only the last one)', e.name));
+    else envSeen.set(e.name, i);
+    if (injected.includes(e.name)) {
+      out.push(src.problem(['workload', 'env', i, 'name'], `env var '${e.name}' is set by the guestbook workload from its Redis settings`, 'remove it and set workload.redis (host, port, passwordSecret) instead', e.name));
+    }
     const sources = ['value', 'secretKeyRef', 'configMapKeyRef'].filter((k) => (e as unknown as Record<string, unknown>)[k] !== undefined);
     if (sources.length !== 1) {
       out.push(src.problem(['workload', 'env', i], `env var '${e.name}' must have exactly one of value, secretKeyRef, configMapKeyRef`, sources.length ? `keep one of ${sources.join(', ')}` : 'add a value or a secretKeyRef', sources.length ? sources.join(', ') : undefined));
     }
-    if (/(password|secret|token|api[_-]?key)/i.test(e.name) && e.value !== undefined) {
-      out.push(src.problem(['workload', 'env', i, 'value'], `env var '${e.name}' looks like a secret but is inlined`, 'store it in a Secret and use secretKeyRef (secrets are referenced, never inlined)', '<hidden>'));
-    }
   });
+  out.push(...inlineSecretEnvProblems(src, w.env, ['workload', 'env']));
+  for (const k of Object.keys(w.config ?? {})) {
+    if (injected.includes(k)) out.push(src.problem(['workload', 'config', k], `config key '${k}' is also an env var the guestbook workload sets from its Redis settings, which wins over envFrom`, 'remove it and set workload.redis instead', k, true));
+  }
+  out.push(...generatedNameSpecProblems(src, spec), ...unrepresentableProblems(src, spec), ...reservedNamespaceProblems(src, spec));
   const header = (spec.router as { header?: { value?: string; pattern?: string } }).header;
   if (header && header.value !== undefined && header.pattern !== undefined) {
     out.push(src.problem(['router', 'header'], 'header has both value and pattern', 'keep one of value or pattern'));
@@ -311,6 +375,39 @@ function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string):
 }
 
 /**
+ * Names and labels a release's spec gives its objects, checked where the spec sets them: the canary
+ * Deployment and Service `<name>-canary` (at most 63 characters, a Service name), the Service
+ * names (DNS-1035: starting with a letter), and the versions used as the pods' `version` label (at
+ * most 63 characters, starting and ending with a letter or digit) unless workload.versionLabel
+ * fixes it. lib/synth/name-check.ts checks every generated object as well.
+ */
+function generatedNameSpecProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  const w = generatedWorkload(spec);
+  const n = w.names ?? {};
+  const stableAt = n.service !== undefined ? ['workload', 'names', 'service'] : n.stable !== undefined ? ['workload', 'names', 'stable'] : ['name'];
+  const stableService = n.service ?? n.stable ?? spec.name;
+  // a manifests workload names its own Services (lib/synth/name-check.ts checks them as generated objects)
+  const e1 = spec.workload.type === 'manifests' ? undefined : dns1035LabelError(stableService);
+  if (e1) out.push(src.problem(stableAt, `the production Service would be named '${stableService}', which ${e1}`, n.service !== undefined ? 'give the Service a name that starts with a letter' : 'start the name with a letter, or set workload.names.service', stableService));
+  const canaryAt = n.canaryService !== undefined ? ['workload', 'names', 'canaryService'] : n.canary !== undefined ? ['workload', 'names', 'canary'] : ['name'];
+  const canaryName = n.canaryService ?? n.canary ?? `${spec.name}-canary`;
+  const e2 = spec.workload.type === 'manifests' ? undefined : dns1035LabelError(canaryName);
+  if (e2 && !(e1 && canaryAt[0] === 'name')) {
+    out.push(src.problem(canaryAt, `the canary Deployment and Service would be named '${canaryName}', which ${e2}`,
+      canaryAt[0] === 'name' ? `shorten the release name to at most ${63 - '-canary'.length} characters, or set workload.names.canary` : 'shorten it (at most 63 characters, starting with a letter)', canaryAt[0] === 'name' ? spec.name : canaryName));
+  }
+  if (!w.versionLabel) {
+    for (const track of ['stable', 'canary'] as const) {
+      const v = spec[track]?.version;
+      const e = v === undefined ? undefined : labelValueError(v);
+      if (e) out.push(src.problem([track, 'version'], `the version is also the pods' version label, and this one ${e}`, 'use a shorter version, or set workload.versionLabel (fixed label values per track)', v));
+    }
+  }
+  return out;
+}
+
+/**
  * The fields of a generated workload (webapp, guestbook); a manifests workload has none of them but
  * its versionLabel (its folder's Secrets are checked when the folder is read, lib/workloads/manifests-source.ts).
  */
@@ -318,9 +415,13 @@ function generatedWorkload(spec: ReleaseSpec): Partial<Workload> {
   return spec.workload.type === 'manifests' ? { ...(spec.workload.versionLabel ? { versionLabel: spec.workload.versionLabel } : {}) } : spec.workload;
 }
 
-/** Where a spec file really is when that is outside the project root (a symlink leaving it), else undefined. */
+
+/**
+ * Where a spec file really is when that is outside the project root (the file, or a folder on its
+ * way such as releases/ itself, a symlink leaving it), else undefined.
+ */
 function symlinkEscape(file: string, root: string | undefined): string | undefined {
-  if (root === undefined || !fs.lstatSync(file).isSymbolicLink()) return undefined;
+  if (root === undefined) return undefined;
   const real = fs.realpathSync(file);
   const rel = path.relative(fs.realpathSync(root), real);
   return rel.startsWith('..') || path.isAbsolute(rel) ? real : undefined;
@@ -332,21 +433,8 @@ function symlinkEscape(file: string, root: string | undefined): string | undefin
  * references must be declared in `existingSecrets` (with the key, when keys are listed).
  */
 function secretProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[] {
-  const out: SpecProblem[] = [];
-  const walk = (v: unknown, at: (string | number)[]) => {
-    if (typeof v === 'string') {
-      const hit = secretKind(v);
-      if (hit) out.push(src.problem(at, `value looks like ${hit}; it would be committed to git in clear text`, 'store it in a Secret created outside git, list it in existingSecrets and reference it with secretKeyRef', '<hidden>'));
-    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...at, i]));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...at, k]);
-  };
-  walk(spec, []);
   const w = generatedWorkload(spec);
-  for (const [k, v] of Object.entries(w.config ?? {})) {
-    if (SECRET_NAME.test(k) && v !== '') {
-      out.push(src.problem(['workload', 'config', k], `config key '${k}' looks like a secret, and config is written to a ConfigMap in dist/ in clear text`, 'store it in a Secret listed in existingSecrets and reference it from workload.env with secretKeyRef', '<hidden>'));
-    }
-  }
+  const out: SpecProblem[] = [...secretValueProblems(src, spec), ...secretConfigKeyProblems(src, w.config, ['workload', 'config'])];
   const declared = new Map<string, readonly string[] | undefined>();
   (spec.existingSecrets ?? []).forEach((s, i) => {
     if (declared.has(s.name)) out.push(src.problem(['existingSecrets', i, 'name'], `Secret '${s.name}' is declared twice`, 'keep one entry per Secret', s.name));

@@ -127,6 +127,9 @@ export interface RedisModel {
   readonly fsGroup: number;
 }
 
+/** Env vars the guestbook frontend gets from its Redis settings; a spec may not set them itself. */
+export const GUESTBOOK_REDIS_ENV = { host: 'REDIS_HOST', port: 'REDIS_PORT', password: 'REDIS_PASSWORD' } as const;
+
 /** The ladder used when a spec gives none: S1's 25% ramp. */
 export const DEFAULT_STEPS: readonly number[] = [0, 25, 100];
 export const DEFAULT_RESOURCES: Resources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };

@@ -2,9 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ajvProblems } from './ajv-problems';
 import { secretCommentProblems } from './comment-secrets';
-import { SourceDocument } from './document';
+import { onlyComments, SourceDocument } from './document';
 import { pathToString, SpecError, SpecProblem } from './errors';
 import { ProjectConfig } from './generated/project';
+import { readSpecBytes } from './loader';
+import { secretValueProblems } from './secret-scan';
 import { validatorFor } from './schemas';
 
 /** The project config file, at the project root. */
@@ -50,6 +52,10 @@ export interface ProjectConfigModel {
     readonly retryInterval: string;
     readonly timeout: string;
     readonly selfManaged: boolean;
+    /** Account the release folders' Kustomizations impersonate, when set. */
+    readonly serviceAccountName?: string;
+    /** Per-tenant accounts: release (or group) name -> account. */
+    readonly tenants: readonly { readonly serviceAccountName: string; readonly releases: readonly string[] }[];
   };
 }
 
@@ -86,6 +92,8 @@ export function toProjectConfigModel(c: Partial<ProjectConfig>, file: string, so
       retryInterval: c.flux?.retryInterval ?? '1m',
       timeout: c.flux?.timeout ?? '5m',
       selfManaged: c.flux?.selfManaged ?? true,
+      ...(c.flux?.serviceAccountName ? { serviceAccountName: c.flux.serviceAccountName } : {}),
+      tenants: (c.flux?.tenants ?? []).map((t) => ({ serviceAccountName: t.serviceAccountName, releases: [...t.releases] })),
     },
   };
 }
@@ -104,7 +112,7 @@ export function configProblem(config: ProjectConfigModel, at: readonly (string |
 /** Parses and validates a config held in memory. */
 export function parseProjectConfig(file: string, text: string | Buffer): { config: ProjectConfigModel } | { problems: SpecProblem[] } {
   const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8');
-  if (/^(\s*#.*\n?)*\s*$/.test(bytes.toString('utf8'))) {
+  if (onlyComments(bytes.toString('utf8'))) {
     return { problems: [{ file, line: 0, col: 0, path: '', message: 'file is empty', hint: `write 'apiVersion: canary.cdk8s.io/v1alpha1' and 'kind: Project' (every other field has a default), or delete the file to use the defaults` }] };
   }
   const parsed = SourceDocument.parse(file, bytes);
@@ -133,20 +141,28 @@ export function loadProjectConfig(root: string, options: ProjectConfigOptions = 
   const rel = path.relative(options.relativeTo ?? root, file);
   const shown = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
   if (!fs.existsSync(file)) return defaultProjectConfig(shown);
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw new SpecError([{ file: shown, line: 0, col: 0, path: '', message: `cannot read the file (${(e as Error).message})`, hint: 'check the path and its permissions' }]);
-  }
-  const r = parseProjectConfig(shown, bytes);
+  const read = readSpecBytes(file, shown);
+  if ('problems' in read) throw new SpecError(read.problems);
+  const r = parseProjectConfig(shown, read.bytes);
   if ('problems' in r) throw new SpecError(r.problems);
   return r.config;
 }
 
+/**
+ * `argocd.project` names the AppProject this tool generates and owns: never Argo CD's built-in
+ * `default` project (writing it would replace the project every other Application falls back to).
+ */
+function argoCdProjectProblems(src: SourceDocument, c: ProjectConfig): SpecProblem[] {
+  const project = c.argocd?.project;
+  if (project === 'default') {
+    return [src.problem(['argocd', 'project'], "'default' is Argo CD's built-in project: generating it would overwrite the project every other Application falls back to", "name the project this tool generates and owns, e.g. 'cdk8s-canary' (the default)", project)];
+  }
+  return [];
+}
+
 /** Rules the schema cannot say: clusters must be told apart by Argo CD and by Flux. */
 function semanticProblems(src: SourceDocument, c: ProjectConfig): SpecProblem[] {
-  const out: SpecProblem[] = [];
+  const out: SpecProblem[] = [...secretValueProblems(src, c), ...argoCdProjectProblems(src, c)];
   const clusters = c.clusters ?? [];
   const firstBy = (key: (k: (typeof clusters)[number]) => string | undefined, i: number): number =>
     clusters.findIndex((k) => key(k) !== undefined && key(k) === key(clusters[i]));

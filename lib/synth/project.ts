@@ -22,6 +22,8 @@ import { resolveGroupManifests } from '../workloads/manifests-group';
 import { workloadTypes } from '../workloads/registry';
 import { buildRelease, FolderTransform, KubeObject, objectFileName, ReleaseFolder, releaseNamespaces, renderFolders, renderKustomizeRoot } from './build';
 import { buildGroup, groupGitopsFolders } from './group';
+import { generatedNameProblems } from './name-check';
+import { crossSpecProblems } from './project-checks';
 import { beginTree, writeTreeAtomic } from './write';
 import { GENERATED_PREFIX, generatedHeader } from './yaml';
 
@@ -105,11 +107,18 @@ export function readProjectSpecs(paths: ProjectPaths): LoadedSpecs & { readonly 
   return readSpecs(paths.releasesDir, { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root });
 }
 
-/** The folders of one release group at the stage its spec records (objects, not yet YAML). */
+/** The folders of one release group at the stage its spec records (objects, not yet YAML); throws SpecError on a name Kubernetes refuses. */
 export function groupFolders(group: LoadedGroup): ReleaseFolder[] {
   const r = resolveGroupManifests(group); // reads the folders of apps that bring their own manifests
   if (Array.isArray(r)) throw new SpecError(r);
-  return buildGroup(r.group.model);
+  return checkedNames(buildGroup(r.group.model), group.source);
+}
+
+/** Folders whose every generated name and label passes Kubernetes' rules (lib/synth/name-check.ts); throws SpecError otherwise. */
+function checkedNames(folders: ReleaseFolder[], src: LoadedRelease['source']): ReleaseFolder[] {
+  const problems = generatedNameProblems(folders.flatMap((f) => f.objects), src);
+  if (problems.length) throw new SpecError(problems);
+  return folders;
 }
 
 /** One release group's files, relative to the dist root. */
@@ -135,7 +144,7 @@ export function loadProjectWithConfig(paths: ProjectPaths): { releases: LoadedRe
 
 /** The folders of one release (objects, not yet YAML). */
 export function releaseFolders(release: LoadedRelease): ReleaseFolder[] {
-  return buildRelease(release.model, FOLDER_TRANSFORMS);
+  return checkedNames(buildRelease(release.model, FOLDER_TRANSFORMS), release.source);
 }
 
 /** One release's files, relative to the dist root. */
@@ -187,7 +196,14 @@ export class ProjectRenderer {
       return undefined;
     }
     this.names.set(r.model.name, r.file);
-    const folders = r.folders();
+    let folders: ReleaseFolder[];
+    try {
+      folders = r.folders();
+    } catch (e) {
+      if (!(e instanceof SpecError)) throw e;
+      this.problems.push(...e.problems);
+      return undefined;
+    }
     let clash = false;
     for (const f of folders) for (const o of f.objects) {
       if (o.metadata.namespace !== undefined && o.metadata.namespace !== f.namespace) {
@@ -225,6 +241,8 @@ export function renderProject(releases: readonly LoadedRelease[], config: Projec
   const specs = [...releases.map((release) => ({ release })), ...groups.map((group) => ({ group }))];
   for (const r of specs) for (const [p, c] of renderer.render(renderable(r)) ?? []) files.set(p, c);
   if (renderer.problems.length) throw new SpecError(renderer.problems);
+  const cross = crossSpecProblems(releases, groups, config);
+  if (cross.length) throw new SpecError(cross);
   const lint = lintRendered(renderer.objects(), files, { external: declaredExternal([...releases, ...groups].map((s) => s.source.parsedData)), distLabel: options.distLabel ?? 'dist' });
   for (const w of lint.warnings) options.onWarning?.(w);
   if (lint.errors.length) throw new SpecError(lint.errors);
@@ -296,6 +314,7 @@ export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, '
       if ('release' in r) releases.push(r.release); else groups.push(r.group);
     }
     problems.push(...renderer.problems);
+    if (config && !problems.length) problems.push(...crossSpecProblems(releases, groups, config));
     if (problems.length || !config) throw new SpecError(problems);
     const external = declaredExternal([...releases, ...groups].map((s) => s.source.parsedData));
     const rendered = renderer.objects();
@@ -385,7 +404,7 @@ function existingFolders(dir: string): string[] {
  */
 export function checkProject(paths: ProjectPaths): void {
   checkRoot(paths);
-  checkOutputDir(paths);
+  checkOutputDir(paths, true);
 }
 
 function checkRoot(paths: ProjectPaths): void {
@@ -398,10 +417,12 @@ function checkRoot(paths: ProjectPaths): void {
 /**
  * The output folder is replaced as a whole, so it must be a folder of generated files strictly
  * inside the repository: not the root, not .git or releases/ or a folder holding them, not reached
- * through a symlink that leaves the repository, and (unless it is the default dist/) empty or holding
- * only files this tool generated.
+ * through a symlink that leaves the repository, and, with `scanForeign` (a whole synth, which
+ * replaces the folder), holding only files this tool generated, dist/ included: a note or a
+ * hand-written manifest there would be deleted. A move rewrites only paths that `git status` shows
+ * clean, so it skips that walk.
  */
-export function checkOutputDir(paths: ProjectPaths): void {
+export function checkOutputDir(paths: ProjectPaths, scanForeign = false): void {
   const shown = paths.distArg ?? (path.relative(paths.root, paths.distDir) || '.');
   const refuse = (why: string) => new UsageError(`--output ${shown}: ${why}; use a folder of generated files inside the repository, such as dist`);
   const inside = (child: string, parent: string) => {
@@ -417,36 +438,49 @@ export function checkOutputDir(paths: ProjectPaths): void {
   let probe = paths.distDir;
   while (!fs.existsSync(probe) && probe !== paths.root) probe = path.dirname(probe);
   if (!inside(fs.realpathSync(probe), fs.realpathSync(paths.root))) throw refuse('the output folder leads outside the repository through a symlink');
-  if (paths.distDir !== path.join(paths.root, 'dist') && isDir(paths.distDir)) {
-    const foreign = foreignEntry(paths.distDir);
-    if (foreign) throw refuse(`${path.relative(paths.root, foreign)} was not generated by cdk8s-canary and would be deleted`);
+  if (scanForeign && isDir(paths.distDir)) {
+    const foreign = foreignFiles(paths.distDir).map((f) => path.relative(paths.root, f).split(path.sep).join('/'));
+    if (foreign.length) {
+      const shownFiles = `${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ''}`;
+      if (paths.distArg === undefined || paths.distDir === path.join(paths.root, 'dist')) {
+        throw new UsageError(`${shown}/ holds ${foreign.length === 1 ? 'a file' : `${foreign.length} files`} cdk8s-canary did not generate, which synth would delete: ${shownFiles}; move ${foreign.length === 1 ? 'it' : 'them'} out of ${shown}/ (or delete ${foreign.length === 1 ? 'it' : 'them'}), then run the command again`);
+      }
+      throw refuse(`${shownFiles} ${foreign.length === 1 ? 'was' : 'were'} not generated by cdk8s-canary and would be deleted`);
+    }
   }
 }
 
-/** The first entry of a folder that does not look generated (a release folder holds kustomize roots). */
-function foreignEntry(dir: string): string | undefined {
-  const generated = (f: string) => {
-    try {
-      const fd = fs.openSync(f, 'r');
-      try {
-        const b = Buffer.alloc(GENERATED_PREFIX.length);
-        fs.readSync(fd, b, 0, b.length, 0);
-        return b.toString('utf8') === GENERATED_PREFIX;
-      } finally { fs.closeSync(fd); }
-    } catch { return false; }
+/** Hidden folders a tree swap leaves beside its target (removed by recovery, not user files). */
+const SWAP_LEFTOVER = /^\..+\.(?:tmp|old)-\d+-[0-9a-z]+$/;
+
+/**
+ * Every file under an output folder that this tool did not write (sorted): a file is its own only
+ * when it starts with the generated header; anything else (a note, a hand-written manifest, a
+ * symlink, a FIFO) would be deleted by the next swap of the folder. Swap leftovers are skipped.
+ */
+export function foreignFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) { if (!SWAP_LEFTOVER.test(e.name)) walk(p); continue; }
+      if (!e.isFile() || !generated(p)) out.push(p);
+    }
   };
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.name.startsWith('.')) continue; // swap leftovers, removed by recovery
-    if (e.isFile()) { if (!generated(p)) return p; continue; }
-    if (!e.isDirectory()) return p;
-    const subs = fs.readdirSync(p, { withFileTypes: true }).filter((s) => !s.name.startsWith('.'));
-    if (subs.length === 0) continue;
-    const own = subs.some((s) => (s.isFile() && s.name === 'kustomization.yaml' && generated(path.join(p, s.name)))
-      || (s.isDirectory() && generated(path.join(p, s.name, 'kustomization.yaml'))));
-    if (!own) return p;
-  }
-  return undefined;
+  walk(dir);
+  return out.sort();
+}
+
+/** Whether a regular file starts with the generated header. */
+function generated(f: string): boolean {
+  try {
+    const fd = fs.openSync(f, 'r');
+    try {
+      const b = Buffer.alloc(GENERATED_PREFIX.length);
+      fs.readSync(fd, b, 0, b.length, 0);
+      return b.toString('utf8') === GENERATED_PREFIX;
+    } finally { fs.closeSync(fd); }
+  } catch { return false; }
 }
 
 function isDir(p: string): boolean {

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SpecError, SpecProblem } from '../spec/errors';
-import { LoadedRelease, parseSpec, specFiles } from '../spec/loader';
+import { LoadedRelease, parseSpec, readSpecFile, specFiles } from '../spec/loader';
 import { folderHash } from '../workloads/manifests-folder';
 import { loadProject, PROJECT_CHECKS, PROJECT_GROUP_CHECKS, ProjectPaths } from './project';
 
@@ -64,13 +64,12 @@ export function loadProjectFor(paths: ProjectPaths, name: string, cacheFile?: st
       next[rel] = entry;
       continue;
     }
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(file);
-    } catch (e) {
-      problems.push({ file: rel, line: 0, col: 0, path: '', message: `cannot read the file (${(e as Error).message})`, hint: 'check the path and its permissions' });
+    const read = readSpecFile(file, { checks: PROJECT_CHECKS, relativeTo: paths.root });
+    if ('problems' in read) {
+      problems.push(...read.problems);
       continue;
     }
+    const bytes = read.bytes;
     const hash = createHash('sha1').update(bytes).digest('hex');
     if (!isTarget && entry && entry.split(' ')[0] === hash && folderUnchanged(paths.root, entry)) {
       names.push(base);

@@ -7,7 +7,8 @@ import type { WorkloadBuilder } from './registry';
 import { WebAppTrack } from './web-app';
 
 /** Env vars through which the frontend finds Redis. */
-export const GUESTBOOK_REDIS_ENV = { host: 'REDIS_HOST', port: 'REDIS_PORT', password: 'REDIS_PASSWORD' } as const;
+import { GUESTBOOK_REDIS_ENV } from '../spec/model';
+export { GUESTBOOK_REDIS_ENV };
 
 /** Name of the NetworkPolicy that lets only the guestbook frontends reach Redis. */
 export const REDIS_POLICY_NAME = `${REDIS_NAME}-from-guestbook`;

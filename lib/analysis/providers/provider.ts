@@ -75,7 +75,7 @@ export function parseNumber(v: unknown): number | undefined {
   if (/^\+?Inf$/i.test(s)) return Infinity;
   if (/^-Inf$/i.test(s)) return -Infinity;
   if (/^NaN$/i.test(s)) return NaN;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return undefined;
+  if (!/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(s)) return undefined;
   return Number(s);
 }
 

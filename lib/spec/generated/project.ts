@@ -3,6 +3,7 @@
 // Change the schema and run `npm run gen:spec`.
 
 export type DnsSubdomain = string;
+export type DnsLabel = string;
 
 /**
  * Repository-wide settings of cdk8s-canary, in cdk8s-canary.yaml at the project root: where the git repository and its dist/ folder are, the clusters to deploy to, and how Argo CD and Flux consume dist/. Every field has a default; a missing file means all defaults.
@@ -83,7 +84,7 @@ export interface ArgoCd {
    */
   mode?: 'applications' | 'applicationSet';
   /**
-   * Add an Application '<project>-root' (in Argo CD's default project) that syncs <path>/argocd/ itself, so new releases are picked up without another kubectl apply. Default: true.
+   * Add an Application '<project>-root' that syncs <path>/argocd/ itself, so new releases are picked up without another kubectl apply. It runs in an AppProject '<project>-root' of its own that admits only this repository, the Argo CD namespace and Argo CD's own kinds (never in Argo CD's unrestricted default project). Default: true.
    */
   selfManaged?: boolean;
 }
@@ -129,4 +130,26 @@ export interface Flux {
    * Add a Kustomization '<name>' that syncs <path>/flux/ itself, so new releases are picked up without another kubectl apply. Default: true.
    */
   selfManaged?: boolean;
+  /**
+   * Service account (in the Flux namespace) that the release folders' Kustomizations impersonate, instead of kustomize-controller's own cluster-admin account. It needs, in every namespace of the releases it applies, the right to manage their kinds (e.g. a RoleBinding to the 'admin' ClusterRole), plus create/patch/delete of Namespaces for releases with createNamespaces. Default: none (the controller's account, unless the controller runs with --default-service-account).
+   */
+  serviceAccountName?: string;
+  /**
+   * Per-tenant service accounts (Flux multi-tenancy): the Kustomizations of the listed releases and release groups impersonate the tenant's account instead of serviceAccountName. Default: none.
+   *
+   * @maxItems 1000
+   */
+  tenants?: FluxTenant[];
+}
+export interface FluxTenant {
+  /**
+   * Service account in the Flux namespace, bound in the tenant's namespaces (see flux.serviceAccountName for the rights it needs).
+   */
+  serviceAccountName: string;
+  /**
+   * Names of the tenant's releases and release groups.
+   *
+   * @minItems 1
+   */
+  releases: DnsLabel[];
 }

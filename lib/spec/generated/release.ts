@@ -143,7 +143,7 @@ export interface Workload {
   names?: WorkloadNames;
   env?: EnvVar[];
   /**
-   * Key/value pairs of a ConfigMap '<deployment>-config' injected with envFrom. Default: no ConfigMap.
+   * Key/value pairs of a ConfigMap '<deployment>-config' injected with envFrom. Keys follow Kubernetes' ConfigMap key rule. Default: no ConfigMap.
    */
   config?: {
     [k: string]: string;
