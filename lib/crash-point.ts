@@ -14,15 +14,15 @@
  * that never fires would make a crash test pass without crashing, so unknown names are errors too.
  * Without `CDK8S_CANARY_CRASH_AT` this costs one property lookup per call.
  *
- * Points (`CRASH_POINTS`): `write:file`, `write:before-swap`, `write:old-moved`, `write:swapped`
- * (lib/synth/write.ts, any tree swap), `remove:old-moved`, and `move:spec-written`,
+ * Points (`CRASH_POINTS`): `write:file`, `write:before-swap`, `write:decided`, `write:applying`,
+ * `write:applied` (lib/synth/write.ts, any tree update), `remove:old-moved`, and `move:spec-written`,
  * `move:dist-written`, `move:before-commit`, `move:committed` (lib/moves).
  */
 import { UsageError } from './spec/errors';
 
 /** Every point the code names, in the order a move reaches them. */
 export const CRASH_POINTS = [
-  'move:spec-written', 'write:file', 'write:before-swap', 'write:old-moved', 'write:swapped', 'remove:old-moved',
+  'move:spec-written', 'write:file', 'write:before-swap', 'write:decided', 'write:applying', 'write:applied', 'remove:old-moved',
   'move:dist-written', 'move:before-commit', 'move:committed',
 ] as const;
 

@@ -64,6 +64,21 @@ const cases: { name: string; edit: (s: string) => string; message: RegExp }[] = 
     message: /analysis\.metrics\[0\]\.compare: a baseline comparison needs a minimum sample count/,
   },
   {
+    name: 'a Mann-Whitney comparison with fewer than 10 values per track',
+    edit: (s) => s.replace('      successCondition: result[0] <= 0.01\n', '      compare: {against: stable, test: mannWhitney, minSamples: 5}\n'),
+    message: /^releases\/workshop\.yaml:\d+:\d+: analysis\.metrics\[0\]\.compare\.minSamples: .*\(got 5\); use at least 10: with fewer values per track the normal approximation of the test is poor.*\n1 problem\(s\) found/m, // the string branch of compare says nothing about a mapping
+  },
+  {
+    name: 'a comparison test that does not exist',
+    edit: (s) => s.replace('      successCondition: result[0] <= 0.01\n', '      compare: {against: stable, test: tTest}\n'),
+    message: /^releases\/workshop\.yaml:\d+:\d+: analysis\.metrics\[0\]\.compare\.test: must be one of 'mannWhitney' \(got "tTest"\).*\n1 problem\(s\) found/m,
+  },
+  {
+    name: 'a Mann-Whitney comparison next to a condition',
+    edit: (s) => s.replace('      successCondition: result[0] <= 0.01\n', '      successCondition: result[0] <= 0.01\n      compare: {against: stable, test: mannWhitney}\n'),
+    message: /analysis\.metrics\[0\]\.successCondition: metric 'error-rate' is judged by compare test: mannWhitney, so a condition would be a second, conflicting verdict; remove the condition/,
+  },
+  {
     name: 'a prometheus metric without query',
     edit: (s) => s.replace(/      query: >-\n.*\n.*\n/, ''),
     message: /analysis\.metrics\[0\]: metric 'error-rate' has a prometheus provider but no query; add query: <PromQL>/,

@@ -68,8 +68,8 @@ describe('templates and conditions', () => {
   test('every documented variable renders, PromQL braces stay as they are, nothing is HTML-escaped', () => {
     const t = parseTemplate(Object.keys(TEMPLATE_VARIABLES).map((k) => `${k}={{${k}}}`).join(' ') + ' x{a="<&>"}', Object.keys(TEMPLATE_VARIABLES));
     if ('problems' in t) throw new Error(JSON.stringify(t.problems));
-    const values = templateValues({ release: 'r', weight: '0.5', stable: { namespace: 'p', service: 's', workload: 'w', version: '1<0' }, canary: { namespace: 'c', service: 'cs', workload: 'cw', version: '2' } }, 'stable', 1_800_000_000, 1_800_000_900, 60);
-    expect(renderTemplate(t, values)).toBe('release=r namespace=p service=s workload=w version=1<0 track=stable stable.namespace=p stable.service=s stable.workload=w stable.version=1<0 canary.namespace=c canary.service=cs canary.workload=cw canary.version=2 canary.weight=0.5 weight=0.5 window=900s since=2027-01-15T08:00:00Z until=2027-01-15T08:15:00Z sinceUnix=1800000000 untilUnix=1800000900 interval=60s x{a="<&>"}');
+    const values = templateValues({ release: 'r', weight: '0.5', stable: { namespace: 'p', service: 's', workload: 'w', version: '1<0' }, canary: { namespace: 'c', service: 'cs', workload: 'cw', version: '2' } }, 'stable', 1_800_000_000, 1_800_000_900, 60, 30);
+    expect(renderTemplate(t, values)).toBe('release=r namespace=p service=s workload=w version=1<0 track=stable stable.namespace=p stable.service=s stable.workload=w stable.version=1<0 canary.namespace=c canary.service=cs canary.workload=cw canary.version=2 canary.weight=0.5 weight=0.5 window=900s since=2027-01-15T08:00:00Z until=2027-01-15T08:15:00Z sinceUnix=1800000000 untilUnix=1800000900 interval=60s step=30s x{a="<&>"}');
   });
   test('fails on sections and unknown variables, with the offset', () => {
     expect(parseTemplate('a {{#x}}b{{/x}}', ['x'])).toEqual({ problems: [expect.objectContaining({ message: "only plain {{variable}} placeholders are allowed, not '{{#x}}'", offset: 2 })] });

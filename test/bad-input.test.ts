@@ -237,7 +237,7 @@ const CASES: readonly Case[] = [
   { name: '../ in a version given to start', args: ['start', 'blog', '--version', '../../x'], says: /^releases\/blog\.yaml:\d+:\d+: canary\.version: has an invalid format \(got "\.\.\/\.\.\/x"\); use a valid image tag/ },
   { name: 'an image reference that is not one, given to start', args: ['start', 'blog', '--version', '2.0.0', '--image', 'NOT AN IMAGE'], says: /^releases\/blog\.yaml:\d+:\d+: canary\.image: is not an image reference: it contains white space \(got "NOT AN IMAGE"\)/ },
   { name: 'a start of the version stable already runs', args: ['start', 'blog', '--version', '1.0.0'], says: /^error: canary version '1\.0\.0' is what stable already runs in release blog/ },
-  { name: 'a move while another spec is broken', files: { 'releases/blog.yaml': BLOG.replace('replicas: 2', 'replicas: -1') }, args: ['step', 'shop'],
+  { name: 'a move of a broken spec (a move reads its own spec only)', files: { 'releases/blog.yaml': BLOG.replace('replicas: 2', 'replicas: -1') }, args: ['step', 'blog'],
     at: { file: 'releases/blog.yaml', find: '-1', field: 'workload.replicas' }, says: /is out of range \(>= 0 required\) \(got -1\)/ },
   { name: 'a move over uncommitted changes to its spec', setup: (root) => fs.appendFileSync(path.join(root, 'releases/shop.yaml'), '# local note\n'), args: ['step', 'shop'],
     says: /^error: uncommitted changes in the paths this move would touch: releases\/shop\.yaml \(modified\); commit them, or stash them first: `git stash push -- releases\/shop\.yaml`$/ },
@@ -464,7 +464,7 @@ const ROUND2: readonly Case[] = [
     fs.cpSync(path.join(root, 'releases'), path.join(outside, 'releases'), { recursive: true });
     git(root, 'rm', '-rq', '--cached', 'releases'); fs.rmSync(path.join(root, 'releases'), { recursive: true }); fs.symlinkSync(path.join(outside, 'releases'), path.join(root, 'releases'));
     git(root, 'add', 'releases'); git(root, 'commit', '-qm', 'releases elsewhere');
-  }, args: ['step', 'shop'], says: /^releases\/blog\.yaml: spec file leads outside the repository through a symlinked folder \(to .*cdk8s-canary-outside-/ },
+  }, args: ['step', 'shop'], says: /^releases\/shop\.yaml: spec file leads outside the repository through a symlinked folder \(to .*cdk8s-canary-outside-/ },
   // Secrets: one name rule everywhere, the project config scanned, credential-shaped header values
   { name: 'a password in the repository URL of cdk8s-canary.yaml', files: { 'cdk8s-canary.yaml': CONFIG.replace('https://github.com', 'https://deploy:ghs0123456789@github.com') },
     at: { file: 'cdk8s-canary.yaml', find: 'https://deploy', field: 'repository.url' }, says: /value looks like a password in a URL; it would be committed to git in clear text \(got "<hidden>"\); .*credentials Secret/ },

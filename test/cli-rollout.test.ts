@@ -310,12 +310,12 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
     }
   });
 
-  test('fails when any spec is invalid, with its position', async () => {
+  test('fails when the moved spec is invalid, with its position', async () => {
     writeFiles(dir, { 'releases/broken.yaml': specText('broken', 'steps: [0, 50, 25]\n') });
     git(dir, 'add', '-A');
     git(dir, 'commit', '-q', '-m', 'broken spec');
     try {
-      await expectRefused(dir, ['step', 'other'], 2, /releases\/broken\.yaml:\d+:\d+: steps\[2\]: steps must increase strictly \(previous step is 50\) \(got 25\); use a weight above 50/);
+      await expectRefused(dir, ['step', 'broken'], 2, /releases\/broken\.yaml:\d+:\d+: steps\[2\]: steps must increase strictly \(previous step is 50\) \(got 25\); use a weight above 50/);
     } finally {
       git(dir, 'rm', '-q', 'releases/broken.yaml');
       git(dir, 'commit', '-q', '-m', 'drop broken');
@@ -460,18 +460,21 @@ describe('rollout CLI --push against a bare remote', () => {
   });
 });
 
-describe('validation cache', () => {
-  test('fails a move when another spec became invalid after it was cached (same size, same name)', async () => {
-    // GIVEN a move that filled the cache
+describe('a move reads its own spec only', () => {
+  test('a move of one release is not held up by another invalid spec, which validate and synth report', async () => {
+    // GIVEN a project whose other release has an invalid weight, committed
     const dir = projectRepo({ specs: { other: specText('other', 'canary:\n  version: 1.1.0\n  weight: 25\n') } });
-    expect((await cli(dir, 'start', 'webapp', '--version', '1.1.0')).code).toBe(0);
-    expect(fs.existsSync(path.join(dir, '.git/cdk8s-canary/valid-specs.json'))).toBe(true);
-    // WHEN another spec becomes invalid (same length) and is committed
     const f = path.join(dir, 'releases/other.yaml');
     fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace('weight: 25', 'weight: 2x'));
     git(dir, 'commit', '-q', '-am', 'typo');
-    // THEN a move of webapp still reports it
-    await expectRefused(dir, ['step', 'webapp'], 2, /releases\/other\.yaml:\d+:\d+: canary\.weight: .*\(got "2x"\)/);
+    // WHEN webapp moves THEN it moves (one commit, no cache written), and only its own files change
+    expect((await cli(dir, 'start', 'webapp', '--version', '1.1.0')).code).toBe(0);
+    expect(git(dir, 'show', '--name-only', '--format=', 'HEAD').trim().split('\n').every((p) => p === 'releases/webapp.yaml' || p.startsWith('dist/webapp/'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, '.git/cdk8s-canary/valid-specs.json'))).toBe(false);
+    // AND a move of the broken release, validate and synth each report the problem
+    for (const args of [['step', 'other'], ['validate'], ['validate', 'other'], ['synth']]) {
+      await expectRefused(dir, args, 2, /releases\/other\.yaml:\d+:\d+: canary\.weight: .*\(got "2x"\)/);
+    }
   });
 });
 

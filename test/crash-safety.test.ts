@@ -11,7 +11,7 @@ import { webappSpec } from './support/project';
  * left behind, and git history and the index are untouched.
  */
 
-const RELEASES = 40;
+const RELEASES = 24;
 
 /** The environment that arms the crash hook at a point (lib/crash-point.ts: both variables are needed). */
 function crashAt(point: string): NodeJS.ProcessEnv {
@@ -54,27 +54,32 @@ describe('crash safety of synth (SIGKILL, compiled CLI, real git)', () => {
     git(base.root, 'add', '-A');
     git(base.root, 'commit', '-qm', 'synth');
     oldTree = readTree(path.join(base.root, 'dist'));
-    // ... and then new specs committed (a move that still needs its synth)
-    // (a weight step: a change that is safe to sync, so `validate` passes after recovery)
-    for (const [rel, c] of Object.entries(specs('1.1.0', 50))) base.write(rel, c);
-    git(base.root, 'commit', '-qam', 'new specs');
+    // ... and then new specs committed (a move that still needs its synth): every release changes,
+    // one is removed and one added, so the new output changes, deletes and adds files
+    for (const [rel, c] of Object.entries(specs('1.2.0', 50))) base.write(rel, c);
+    git(base.root, 'rm', '-qf', `releases/app${String(RELEASES - 1).padStart(3, '0')}.yaml`);
+    base.write('releases/zzz.yaml', webappSpec('zzz'));
+    git(base.root, 'add', '-A');
+    git(base.root, 'commit', '-qm', 'new specs');
     history = git(base.root, 'log', '--format=%H %s');
     // The new output, from an uninterrupted run on a copy
     const ref = copyRepo(base.root);
     expect(cli(ref.root, ['synth']).status).toBe(0);
     newTree = readTree(path.join(ref.root, 'dist'));
     ref.cleanup();
-    expect(newTree.size).toBe(oldTree.size);
     expect(newTree).not.toEqual(oldTree);
+    expect([...oldTree.keys()].some((k) => !newTree.has(k)) && [...newTree.keys()].some((k) => !oldTree.has(k))).toBe(true);
   });
   afterAll(() => base.cleanup());
 
   const POINTS: readonly [string, 'old' | 'new'][] = [
-    ['write:file@1', 'old'], // first file of the new tree written
-    [`write:file@${RELEASES * 3}`, 'old'], // in the middle of the new tree
-    ['write:before-swap', 'old'], // new tree complete, not yet swapped in
-    ['write:old-moved', 'old'], // between the two renames: dist/ is missing until recovery
-    ['write:swapped', 'new'], // new tree in place, old copy not yet deleted
+    ['write:file@1', 'old'], // first changed file staged beside dist/
+    [`write:file@${RELEASES}`, 'old'], // in the middle of the staging (two changed files per release, and the added one)
+    ['write:before-swap', 'old'], // everything staged, nothing decided
+    ['write:decided', 'new'], // commit record written, nothing applied yet: recovery applies it
+    ['write:applying@1', 'new'], // deletions done, first file renamed into dist/
+    [`write:applying@${RELEASES}`, 'new'], // in the middle of the renames: dist/ is mixed until recovery
+    ['write:applied', 'new'], // dist/ is new, the staging folder not yet removed
   ];
 
   test.each(POINTS)('killed at %s: after recovery dist/ is wholly the %s output', async (point, expected) => {
@@ -83,19 +88,21 @@ describe('crash safety of synth (SIGKILL, compiled CLI, real git)', () => {
       // WHEN synth is killed at the point
       const r = await cliAsync(repo.root, ['synth'], crashAt(point));
       expect(r.signal).toBe('SIGKILL');
-      // THEN right after the kill dist/ is old, new, or (between the renames) missing with the old copy beside it
+      // THEN right after the kill dist/ is old until the commit record exists, new once it is applied,
+      // and mixed only while the renames run
       const raw = readTree(path.join(repo.root, 'dist'));
-      if (point === 'write:old-moved') {
-        expect(fs.existsSync(path.join(repo.root, 'dist'))).toBe(false);
-        const old = fs.readdirSync(repo.root).filter((e) => e.startsWith('.dist.old-'));
-        expect(old).toHaveLength(1);
-        expect(readTree(path.join(repo.root, old[0]))).toEqual(oldTree);
+      if (point.startsWith('write:applying')) {
+        expect(raw).not.toEqual(oldTree);
+        expect(raw).not.toEqual(newTree);
       } else {
-        expect(raw).toEqual(expected === 'old' ? oldTree : newTree);
+        expect(raw).toEqual(expected === 'old' || point === 'write:decided' ? oldTree : newTree);
       }
+      // and the staging folder is there beside dist/ (recovery must handle it)
+      const staging = fs.readdirSync(repo.root).filter((e) => e.startsWith('.dist.tmp-'));
+      expect(staging).toHaveLength(1);
       // WHEN the next command runs (even a read-only one) THEN it takes over the dead process's lock
       // and repairs dist/ to the whole old or new tree, with no leftovers
-      const v = cli(repo.root, ['validate']);
+      const v = cli(repo.root, ['status']);
       expect({ status: v.status, stderr: v.stderr }).toEqual({ status: 0, stderr: '' });
       expect(readTree(path.join(repo.root, 'dist'))).toEqual(expected === 'old' ? oldTree : newTree);
       expect(leftovers(repo.root)).toEqual([]);
@@ -112,6 +119,43 @@ describe('crash safety of synth (SIGKILL, compiled CLI, real git)', () => {
     }
   });
 
+  test('an unchanged file keeps its inode and mtime; only changed, added and removed files are touched', () => {
+    const repo = copyRepo(base.root);
+    try {
+      // GIVEN dist/ synthesized from the new specs and committed, and one release changed again
+      expect(cli(repo.root, ['synth']).status).toBe(0);
+      git(repo.root, 'add', '-A');
+      git(repo.root, 'commit', '-qm', 'synth');
+      const statOf = () => new Map([...readTree(path.join(repo.root, 'dist')).keys()].map((k) => { const st = fs.statSync(path.join(repo.root, 'dist', k)); return [k, `${st.ino}:${st.mtimeMs}`]; }));
+      const before = statOf();
+      repo.write('releases/app000.yaml', webappSpec('app000', 'canary:\n  version: 1.2.0\n  weight: 60\n'));
+      // WHEN synth runs THEN only app000's weight-bearing file has a new inode
+      expect(cli(repo.root, ['synth']).status).toBe(0);
+      const after = statOf();
+      const touched = [...after].filter(([k, v]) => before.get(k) !== v).map(([k]) => k);
+      expect(touched).toEqual([expect.stringMatching(/^app000\//)]);
+      expect(git(repo.root, 'status', '--porcelain').split('\n').filter(Boolean).map((l) => l.slice(3)).sort()).toEqual(['dist/' + touched[0], 'releases/app000.yaml'].sort());
+    } finally {
+      repo.cleanup();
+    }
+  });
+
+  test('a synth into a missing dist/ killed before its rename leaves no dist/ and no leftovers', async () => {
+    const repo = copyRepo(base.root);
+    try {
+      fs.rmSync(path.join(repo.root, 'dist'), { recursive: true });
+      const r = await cliAsync(repo.root, ['synth'], crashAt('write:before-swap'));
+      expect(r.signal).toBe('SIGKILL');
+      expect(cli(repo.root, ['status']).status).toBe(0);
+      expect(fs.existsSync(path.join(repo.root, 'dist'))).toBe(false);
+      expect(leftovers(repo.root)).toEqual([]);
+      expect(cli(repo.root, ['synth']).status).toBe(0);
+      expect(readTree(path.join(repo.root, 'dist'))).toEqual(newTree);
+    } finally {
+      repo.cleanup();
+    }
+  });
+
   test('killed at arbitrary moments: dist/ is always wholly old or wholly new after recovery', async () => {
     const delays = [40, 120, 200, 300, 420, 560, 750, 1000];
     const seen = new Set<string>();
@@ -121,7 +165,7 @@ describe('crash safety of synth (SIGKILL, compiled CLI, real git)', () => {
         // WHEN synth is killed after `ms` milliseconds (wherever it happens to be)
         const r = await cliAsync(repo.root, ['synth'], {}, ms);
         // THEN after the next command's recovery dist/ is one of the two trees
-        expect(cli(repo.root, ['validate']).status).toBe(0);
+        expect(cli(repo.root, ['status']).status).toBe(0);
         const tree = readTree(path.join(repo.root, 'dist'));
         const which = tree.size === oldTree.size && [...tree].every(([k, v]) => oldTree.get(k) === v) ? 'old'
           : tree.size === newTree.size && [...tree].every(([k, v]) => newTree.get(k) === v) ? 'new' : 'mixed';
@@ -187,9 +231,10 @@ describe('crash safety of a move (step, SIGKILL, compiled CLI, real git)', () =>
 
   const POINTS: readonly [string, 'old' | 'new'][] = [
     ['move:spec-written', 'old'], // spec edited, dist/ not yet
-    ['write:file@2', 'old'], // dist/shop being rebuilt beside the old one
-    ['write:old-moved', 'old'], // dist/shop moved away, the new one not yet in place
-    ['write:swapped', 'old'], // spec and dist/shop both new, not committed
+    ['write:file@1', 'old'], // dist/shop's changed files being staged beside it
+    ['write:decided', 'old'], // dist/shop's update decided, not applied: recovery applies it, then the move journal undoes the move
+    ['write:applying@1', 'old'], // dist/shop half updated
+    ['write:applied', 'old'], // spec and dist/shop both new, not committed
     ['move:dist-written', 'old'],
     ['move:before-commit', 'old'],
     ['move:committed', 'new'], // commit made, journal not yet removed

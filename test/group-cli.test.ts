@@ -269,12 +269,31 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
     expect(text).toMatch(/\n\nfrontend-backend \(release group, releases\/frontend-backend\.yaml\)\n  stage 1\/6: mains only/);
   });
 
-  test('fails --force on a group, and a group move while another move holds the repository lock', async () => {
+  test('GIVEN a rung of the entry ladder with minSoak WHEN step or next leaves it early THEN it is refused (exit 2, nothing committed); --force moves and records Soak-Override', async () => {
+    const dir = await newRepo();
+    fs.writeFileSync(path.join(dir, 'releases', `${GROUP}.yaml`), S3_TEXT.replace('steps: [30]', 'steps: [{weight: 30, minSoak: 1h}, 60]'));
+    git(dir, 'commit', '-q', '-am', 'frontend-backend: soak 1h at 30%');
+    await cli(dir, 'next', GROUP);
+    expect((await cli(dir, 'next', GROUP)).code).toBe(0); // stage 3 at 30%
+    const count = commits(dir).length;
+    for (const verb of ['step', 'next']) {
+      const early = await cli(dir, verb, GROUP);
+      expect(early.code).toBe(2);
+      expect(early.err).toMatch(/release group frontend-backend has soaked \d+s of its minimum 1h at 30% \(step 1\/2 of the entry ladder\) since [0-9a-f]{7} "frontend-backend: stage 3\/6: .*"; (59m \d+s|1h) left: wait, or pass --force to move on now/);
+      expect(commits(dir)).toHaveLength(count);
+    }
+    const forced = await cli(dir, 'step', GROUP, '--force');
+    expect([forced.code, forced.err]).toEqual([0, expect.stringMatching(/warning: leaving 30% \(step 1\/2 of the entry ladder\) with (59m \d+s|1h) of its 1h soak left \(--force\)/)]);
+    expect(git(dir, 'log', '-1', '--format=%b')).toMatch(/^Soak-Override: (59m \d+s|1h) of 1h left$/m);
+    expect(git(dir, 'show', 'HEAD:releases/frontend-backend.yaml')).toMatch(/^weight: 60$/m);
+    // AND at 60% (no minSoak) next moves on without --force
+    expect((await cli(dir, 'next', GROUP)).code).toBe(0);
+  });
+
+  test('fails a group move while another move holds the repository lock', async () => {
     const dir = await newRepo();
     await cli(dir, 'next', GROUP);
     await cli(dir, 'next', GROUP);
-    const forced = await cli(dir, 'step', GROUP, '--force');
-    expect([forced.code, forced.err]).toEqual([2, expect.stringMatching(/--force skips a release's soak time; release group frontend-backend has none: drop --force/)]);
     const own = path.join(dir, '.git/cdk8s-canary.lock');
     fs.writeFileSync(own, JSON.stringify({ pid: process.pid, host: os.hostname(), since: 'now' }));
     try {

@@ -301,18 +301,22 @@ describe('kubectl kustomize runs once per release per process', () => {
   });
 });
 
-describe('the move\'s validation cache follows a manifests folder', () => {
-  test('fails on a move of another release when a manifests folder broke, although its spec did not change (the cache holds the folder\'s hash)', () => {
-    // GIVEN podinfo (manifests) and catalog, synthesized and committed, and a first move that fills the cache
+describe('a move validates its own manifests folder each time (no cache)', () => {
+  test('fails on a move of a release whose manifests folder broke although its spec did not change; another release still moves', () => {
+    // GIVEN podinfo (manifests) and catalog, synthesized and committed, and a first move
     const repo = synthesizedRepo({ ...PODINFO, ...CATALOG, 'releases/podinfo.yaml': podinfoSpec(NGINX_ROUTER), 'releases/catalog.yaml': catalogSpec(NGINX_ROUTER.replace('podinfo', 'catalog'), { namespaces: '  production: catalog\n  canary: catalog-canary\n' }) });
     try {
       ok(repo.root, ['start', 'catalog', '--version', '2.1.0']);
-      // WHEN podinfo's kustomization breaks (committed), and catalog moves
+      // WHEN podinfo's kustomization breaks (committed)
       repo.write('apps/podinfo/kustomization.yaml', `${PODINFO['apps/podinfo/kustomization.yaml']}  - missing.yaml\n`);
       git(repo.root, 'commit', '-qam', 'break podinfo');
-      const r = cli(repo.root, ['step', 'catalog']);
-      // THEN the move is refused with podinfo's problem, as without the cache
-      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: expect.stringMatching(/^releases\/podinfo\.yaml:\d+:\d+: workload\.path: kubectl kustomize apps\/podinfo failed/m) });
+      // THEN a move of podinfo is refused with its folder's problem, and validate reports it
+      for (const args of [['start', 'podinfo', '--version', '6.7.1'], ['validate']]) {
+        const r = cli(repo.root, args);
+        expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: expect.stringMatching(/^releases\/podinfo\.yaml:\d+:\d+: workload\.path: kubectl kustomize apps\/podinfo failed/m) });
+      }
+      // AND catalog, whose own spec and folder are fine, still moves (a move reads its own spec only)
+      ok(repo.root, ['step', 'catalog']);
     } finally {
       repo.cleanup();
     }

@@ -227,6 +227,7 @@ describe('synth and validate run the lint', () => {
       const b = bufferIo();
       expect(await run(['node', 'cdk8s-canary', '-C', p.root, cmd], b.io)).toBe(2);
       expect(b.err.join('\n')).toContain('spec.selector: Service shop/shop selects no pods');
+      expect(b.err.join('\n')).toMatch(/^dist\/shop\/shop\/service-shop\.yaml:\d+:\d+: spec\.selector: /m);
       expect(b.err[b.err.length - 1]).toBe('1 problem(s) found; nothing was written');
     }
     expect(readTree(path.join(p.root, 'dist'))).toEqual(before);

@@ -1,4 +1,5 @@
 import { ConditionError } from './condition';
+import { judgeMannWhitney, MannWhitneyStats } from './mann-whitney';
 import { MetricModel } from './model';
 
 /**
@@ -29,9 +30,11 @@ export interface MeasurementVerdict {
   readonly verdict: Verdict;
   /** Why, in words: which condition decided, no data, too few samples. */
   readonly reason: string;
+  /** The Mann-Whitney statistics, with compare test: mannWhitney. */
+  readonly test?: MannWhitneyStats;
 }
 
-/** Judges one measurement of a metric. */
+/** Judges one measurement of a metric (with compare test: mannWhitney, by the test: mann-whitney.ts). */
 export function judgeMeasurement(m: MetricModel, input: MeasurementInput): MeasurementVerdict {
   if (m.minSamples !== undefined && input.samples) {
     const low = [['canary', input.samples.canary], ...(input.samples.stable !== undefined ? [['stable', input.samples.stable]] : [])]
@@ -43,6 +46,10 @@ export function judgeMeasurement(m: MetricModel, input: MeasurementInput): Measu
   if (input.result.length === 0 || (m.compare && (input.baseline ?? []).length === 0)) {
     const which = input.result.length === 0 ? 'no data' : 'no data for the stable baseline';
     return { verdict: m.noData, reason: `${which} (noData: ${m.noData})` };
+  }
+  if (m.test) {
+    const mw = judgeMannWhitney(m.test, input.result, input.baseline ?? []);
+    return { verdict: mw.verdict, reason: mw.reason, ...(mw.stats ? { test: mw.stats } : {}) };
   }
   const sc = m.successCondition;
   const fc = m.failureCondition;

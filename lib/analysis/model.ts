@@ -40,6 +40,30 @@ export interface WebModel {
 
 export type ProviderModel = PrometheusModel | WebModel;
 
+/** Defaults of `compare: {against: stable, test: mannWhitney}` (Kayenta's where it has one: direction either, confidence 0.98). */
+export const DEFAULT_MW_STEP_SECONDS = 60;
+export const DEFAULT_MW_CONFIDENCE = 0.98;
+export const DEFAULT_MW_MIN_SAMPLES = 20;
+
+/**
+ * A Mann-Whitney U comparison of the canary's series with the stable track's (Kayenta's judge):
+ * `compare: {against: stable, test: mannWhitney, ...}` resolved.
+ */
+export interface MannWhitneyModel {
+  readonly kind: 'mannWhitney';
+  /** Range query step, seconds. */
+  readonly stepSeconds: number;
+  /** Which significant change fails. */
+  readonly direction: 'increase' | 'decrease' | 'either';
+  /** Significant when the two-sided p-value is below 1 - confidenceLevel. */
+  readonly confidenceLevel: number;
+  /** Ratio of means (canary / stable) tolerated for a significant increase (>= 1) and decrease (<= 1). */
+  readonly allowedIncrease: number;
+  readonly allowedDecrease: number;
+  /** Fewest values per track. */
+  readonly minSamples: number;
+}
+
 /** One metric with defaults resolved, templates parsed and conditions compiled. */
 export interface MetricModel {
   readonly name: string;
@@ -52,7 +76,10 @@ export interface MetricModel {
   readonly count: number;
   readonly intervalSeconds: number;
   readonly noData: NoDataVerdict;
+  /** Set with either form of `compare` (both run the query for the stable track too). */
   readonly compare?: 'stable';
+  /** `compare: {against: stable, test: mannWhitney}`: the test judges the metric (no conditions). */
+  readonly test?: MannWhitneyModel;
   readonly sampleQuery?: Template;
   readonly minSamples?: number;
 }
@@ -136,8 +163,24 @@ export function analysisModelOf(spec: AnalysisSpec): AnalysisModel | { problems:
     }
     const query = m.query !== undefined ? template(m.query, [...at, 'query']) : undefined;
     const sampleQuery = m.sampleQuery !== undefined ? template(m.sampleQuery, [...at, 'sampleQuery']) : undefined;
-    if (m.successCondition === undefined && m.failureCondition === undefined) {
-      problems.push({ path: at, message: `metric '${m.name}' has neither successCondition nor failureCondition, so it could never fail`, hint: 'add successCondition (e.g. result[0] <= 0.01) or failureCondition' });
+    const cmp = typeof m.compare === 'object' ? m.compare : undefined;
+    if (cmp && (m.successCondition !== undefined || m.failureCondition !== undefined)) {
+      problems.push({ path: [...at, m.successCondition !== undefined ? 'successCondition' : 'failureCondition'], message: `metric '${m.name}' is judged by compare test: ${cmp.test}, so a condition would be a second, conflicting verdict`, hint: 'remove the condition, and put an absolute threshold (e.g. result[0] <= 0.01) in a metric of its own' });
+    } else if (!cmp && m.successCondition === undefined && m.failureCondition === undefined) {
+      problems.push({ path: at, message: `metric '${m.name}' has neither successCondition nor failureCondition, so it could never fail`, hint: 'add successCondition (e.g. result[0] <= 0.01) or failureCondition, or compare: {against: stable, test: mannWhitney}' });
+    }
+    let test: MannWhitneyModel | undefined;
+    if (cmp) {
+      const stepSeconds = cmp.step !== undefined ? parseDuration(cmp.step) : DEFAULT_MW_STEP_SECONDS;
+      if (stepSeconds <= 0) problems.push({ path: [...at, 'compare', 'step'], message: 'step must be longer than 0s', hint: 'use a duration such as 30s or 1m', value: cmp.step });
+      test = {
+        kind: 'mannWhitney', stepSeconds,
+        direction: cmp.direction ?? 'either',
+        confidenceLevel: cmp.confidenceLevel ?? DEFAULT_MW_CONFIDENCE,
+        allowedIncrease: cmp.effectSize?.allowedIncrease ?? 1,
+        allowedDecrease: cmp.effectSize?.allowedDecrease ?? 1,
+        minSamples: cmp.minSamples ?? DEFAULT_MW_MIN_SAMPLES,
+      };
     }
     const condition = (key: 'successCondition' | 'failureCondition'): Condition | undefined => {
       const text = m[key];
@@ -173,7 +216,8 @@ export function analysisModelOf(spec: AnalysisSpec): AnalysisModel | { problems:
         count: m.count ?? DEFAULT_COUNT,
         intervalSeconds,
         noData: m.noData ?? 'inconclusive',
-        ...(m.compare ? { compare: m.compare } : {}),
+        ...(m.compare ? { compare: 'stable' as const } : {}),
+        ...(test ? { test } : {}),
         ...(sampleQuery ? { sampleQuery } : {}),
         ...(m.minSamples !== undefined ? { minSamples: m.minSamples } : {}),
       });

@@ -1,4 +1,5 @@
 import { fmt, judgeAnalysis, judgeMeasurement, judgeMetric, MeasurementVerdict, Verdict } from './judge';
+import { describeMannWhitney, fmtP, MannWhitneyStats } from './mann-whitney';
 import { AnalysisModel, MetricModel } from './model';
 import { providerFor } from './providers/registry';
 import { AnalysisError, MissingCredentialError } from './providers/provider';
@@ -44,6 +45,8 @@ export interface MeasurementReport {
   readonly reason?: string;
   /** The canary query as sent (PromQL, or METHOD URL). */
   readonly query?: string;
+  /** The Mann-Whitney statistics, with compare test: mannWhitney (result and baseline are then the two series). */
+  readonly test?: MannWhitneyStats;
 }
 
 /** One metric's outcome. */
@@ -88,12 +91,19 @@ async function runMetric(m: MetricModel, target: AnalysisTarget, windowStart: nu
   const measureOne = async (time: number): Promise<MeasurementReport> => {
     let sent: string | undefined;
     if (time <= windowStart) return { time, taken: false };
-    const valuesFor = (track: 'canary' | 'stable') => templateValues(target, track, windowStart, time, m.intervalSeconds);
+    const valuesFor = (track: 'canary' | 'stable') => templateValues(target, track, windowStart, time, m.intervalSeconds, m.test?.stepSeconds);
+    // compare test: mannWhitney: the query as a series, one point per step from one step after the window opened
+    const range = m.test ? { start: Math.floor(windowStart) + m.test.stepSeconds, end: time, step: m.test.stepSeconds } : undefined;
     const query = async (track: 'canary' | 'stable', which: 'query' | 'sampleQuery') => {
       const values = valuesFor(track);
       const t = which === 'query' ? m.query : m.sampleQuery;
       const text = t ? renderTemplate(t, values) : undefined;
-      const r = await provider.measure({ metric: m, provider: m.provider as never, ...(text !== undefined ? { query: text } : {}), values, time, env });
+      const asSeries = which === 'query' && range;
+      if (asSeries && range.start > range.end) { // the window is shorter than one step: no point yet
+        if (track === 'canary') sent = text;
+        return [];
+      }
+      const r = await provider.measure({ metric: m, provider: m.provider as never, ...(text !== undefined ? { query: text } : {}), values, time, env, ...(asSeries ? { range } : {}) });
       if (track === 'canary' && which === 'query') sent = r.sent;
       return r.values;
     };
@@ -107,7 +117,7 @@ async function runMetric(m: MetricModel, target: AnalysisTarget, windowStart: nu
       const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
       const samples = canarySamples ? { canary: sum(canarySamples), ...(stableSamples ? { stable: sum(stableSamples) } : {}) } : undefined;
       const v = judgeMeasurement(m, { result, ...(baseline ? { baseline } : {}), ...(samples ? { samples } : {}) });
-      return { time, taken: true, result, ...(baseline ? { baseline } : {}), ...(samples ? { samples } : {}), verdict: v.verdict, reason: v.reason, ...(sent !== undefined ? { query: sent } : {}) };
+      return { time, taken: true, result, ...(baseline ? { baseline } : {}), ...(samples ? { samples } : {}), verdict: v.verdict, reason: v.reason, ...(v.test ? { test: v.test } : {}), ...(sent !== undefined ? { query: sent } : {}) };
     } catch (e) {
       if (e instanceof MissingCredentialError || !(e instanceof AnalysisError)) throw e;
       return { time, taken: true, verdict: 'error', reason: e.message, ...(sent !== undefined ? { query: sent } : {}) };
@@ -118,12 +128,12 @@ async function runMetric(m: MetricModel, target: AnalysisTarget, windowStart: nu
   const verdict = judgeMetric(m, judged, measurements.length - judged.length);
   // the query of the last measurement taken (as sent), or what it would send
   let lastSent = [...measurements].reverse().find((x) => x.query !== undefined)?.query ?? '';
-  if (!lastSent && m.query) lastSent = renderTemplate(m.query, templateValues(target, 'canary', windowStart, Math.max(now, windowStart + 1), m.intervalSeconds));
+  if (!lastSent && m.query) lastSent = renderTemplate(m.query, templateValues(target, 'canary', windowStart, Math.max(now, windowStart + 1), m.intervalSeconds, m.test?.stepSeconds));
   return {
     name: m.name,
     provider: m.provider.kind,
     query: lastSent,
-    condition: [m.successCondition ? `success: ${m.successCondition.text}` : '', m.failureCondition ? `failure: ${m.failureCondition.text}` : ''].filter(Boolean).join('; '),
+    condition: m.test ? describeMannWhitney(m.test) : [m.successCondition ? `success: ${m.successCondition.text}` : '', m.failureCondition ? `failure: ${m.failureCondition.text}` : ''].filter(Boolean).join('; '),
     verdict: verdict.verdict,
     reason: verdict.reason,
     measurements,
@@ -131,7 +141,7 @@ async function runMetric(m: MetricModel, target: AnalysisTarget, windowStart: nu
 }
 
 /** The template values of one measurement of one track. */
-export function templateValues(target: AnalysisTarget, track: 'canary' | 'stable', windowStart: number, time: number, intervalSeconds: number): TemplateValues {
+export function templateValues(target: AnalysisTarget, track: 'canary' | 'stable', windowStart: number, time: number, intervalSeconds: number, stepSeconds = 60): TemplateValues {
   const t = target[track];
   const iso = (s: number) => new Date(s * 1000).toISOString().replace(/\.000Z$/, 'Z');
   const start = Math.floor(windowStart);
@@ -147,12 +157,15 @@ export function templateValues(target: AnalysisTarget, track: 'canary' | 'stable
     sinceUnix: String(start),
     untilUnix: String(Math.floor(time)),
     interval: `${intervalSeconds}s`,
+    step: `${stepSeconds}s`,
   };
 }
 
 /** The value a metric shows in tables and trailers: its last measurement's canary values. */
 export function shownValue(r: MetricReport): string {
   const last = [...r.measurements].reverse().find((x) => x.taken && x.result);
+  if (last?.test) return `mean ${fmt(last.test.mean.canary)} vs stable ${fmt(last.test.mean.stable)}, p ${fmtP(last.test.pValue)} (n ${last.test.n.canary}/${last.test.n.stable})`;
+  if (last?.result && r.condition.startsWith('mannWhitney')) return `${last.result.length}/${last.baseline?.length ?? 0} values`;
   if (!last || !last.result) return r.verdict === 'error' ? 'error' : 'no data';
   if (last.result.length === 0) return 'no data';
   const v = last.result.length === 1 ? fmt(last.result[0]) : `[${last.result.slice(0, 4).map(fmt).join(', ')}${last.result.length > 4 ? ', ...' : ''}]`;
@@ -163,4 +176,3 @@ export function shownValue(r: MetricReport): string {
 export function analysisTrailers(report: AnalysisReport): [string, string][] {
   return report.metrics.map((r) => ['Analysis', `${r.name} ${shownValue(r)} (${r.condition.replace(/^success: |^failure: /, '')}) ${r.verdict}`.replace(/\s+/g, ' ')]);
 }
-

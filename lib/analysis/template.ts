@@ -31,6 +31,7 @@ export const TEMPLATE_VARIABLES: Readonly<Record<string, string>> = {
   'sinceUnix': 'start of the window, seconds since the epoch',
   'untilUnix': 'time of the measurement, seconds since the epoch',
   'interval': "the metric's interval as a PromQL duration, e.g. 60s",
+  'step': 'the range query step of compare test: mannWhitney as a PromQL duration, e.g. 60s (60s for other metrics)',
 };
 
 /** Variables only the web provider's url and body know: the metric's rendered query. */

@@ -1,4 +1,5 @@
-import { App, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
 import { ReleaseModel } from '../spec/model';
 import { canaryCheckService, SmokeCheckJob } from './job';
 import { checksFolderName } from './model';
@@ -33,10 +34,10 @@ export function checksFolderOf(release: ReleaseModel): ChecksFolder | undefined 
  * while a canary runs (and, for routers with one Service for both tracks, a canary-only Service for
  * it). Returns undefined for a release without checks.
  */
-export function addChecksChart(app: App, release: ReleaseModel, serviceLayout: 'per-track' | 'shared'): (ChecksFolder & { readonly chart: Chart }) | undefined {
+export function addChecksChart(scope: Construct, release: ReleaseModel, serviceLayout: 'per-track' | 'shared'): (ChecksFolder & { readonly chart: Chart }) | undefined {
   const folder = checksFolderOf(release);
   if (!folder) return undefined;
-  const chart = new Chart(app, checksFolderName(release), { disableResourceNameHashes: true });
+  const chart = new Chart(scope, checksFolderName(release), { disableResourceNameHashes: true });
   if (release.canary) {
     const serviceName = serviceLayout === 'shared' ? canaryCheckService(chart, 'service-checks', release).name : release.canary.serviceName;
     new SmokeCheckJob(chart, 'smoke-checks', { release, serviceName });

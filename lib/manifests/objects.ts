@@ -227,6 +227,8 @@ export class ObjectIndex {
   private readonly byKindNs = new Map<string, Located[]>();
   private readonly byIdentity = new Map<string, Located>();
   private readonly workloadsByNs = new Map<string, Located[]>();
+  private readonly byKind = new Map<string, Located[]>();
+  private readonly memos = new Map<string, unknown>();
 
   constructor(objects: readonly Located[]) {
     this.all = objects;
@@ -241,19 +243,41 @@ export class ObjectIndex {
       const list = this.byKindNs.get(k) ?? [];
       list.push(l);
       this.byKindNs.set(k, list);
+      const all = this.byKind.get(l.obj.kind) ?? [];
+      all.push(l);
+      this.byKind.set(l.obj.kind, all);
       this.byIdentity.set(identityOf(l.obj), l);
     }
   }
 
-  /** Objects of a kind (any group) in a namespace (`undefined`: every namespace). */
+  /** Objects of a kind (any group) in a namespace (`undefined`: every namespace), in input order. */
   public ofKind(kind: string, namespace?: string): Located[] {
     if (namespace !== undefined) return this.byKindNs.get(`${kind}/${namespace}`) ?? [];
-    return this.all.filter((l) => l.obj.kind === kind);
+    return this.byKind.get(kind) ?? [];
   }
 
-  /** One object by kind, namespace and name (any group). */
+  /** One object by kind, namespace and name (any group; the first in input order). */
   public find(kind: string, namespace: string | undefined, name: string): Located | undefined {
-    return this.ofKind(kind, namespace ?? '').find((l) => l.obj.metadata.name === name);
+    return this.byName(kind, namespace ?? '').get(name);
+  }
+
+  /**
+   * A lookup table built once per index, on first use (`key` names it; `build` makes it): readers
+   * index what they search (Ingresses by host, DestinationRules by Service...) so each lookup costs
+   * the same at 10 and at 1000 releases.
+   */
+  public memo<T>(key: string, build: () => T): T {
+    if (!this.memos.has(key)) this.memos.set(key, build());
+    return this.memos.get(key) as T;
+  }
+
+  /** Objects of a kind in a namespace by name (the first in input order wins). */
+  private byName(kind: string, namespace: string): Map<string, Located> {
+    return this.memo(`name:${kind}/${namespace}`, () => {
+      const m = new Map<string, Located>();
+      for (const l of this.ofKind(kind, namespace)) if (!m.has(l.obj.metadata.name)) m.set(l.obj.metadata.name, l);
+      return m;
+    });
   }
 
   /** An object by identity. */
@@ -266,7 +290,7 @@ export class ObjectIndex {
 
   private resolveTag(namespace: string, streamTag: string, depth: number): string | undefined {
     const [stream, tag = 'latest'] = streamTag.split(':');
-    const is = this.ofKind('ImageStream', namespace).find((l) => l.obj.metadata.name === stream);
+    const is = this.find('ImageStream', namespace, stream);
     const from = at(is ? listAt(is.obj, 'spec', 'tags').find((t) => at(t, 'name') === tag) : undefined, 'from');
     if (!isRecord(from) || typeof from.name !== 'string') return undefined;
     if (from.kind === 'DockerImage') return from.name;
@@ -286,7 +310,11 @@ export class ObjectIndex {
 
   /** Core Service by namespace and name. */
   public service(namespace: string, name: string): Located | undefined {
-    return this.ofKind('Service', namespace).find((l) => l.obj.metadata.name === name && groupOf(l.obj) === '');
+    return this.memo(`core-service:${namespace}`, () => {
+      const m = new Map<string, Located>();
+      for (const l of this.ofKind('Service', namespace)) if (groupOf(l.obj) === '' && !m.has(l.obj.metadata.name)) m.set(l.obj.metadata.name, l);
+      return m;
+    }).get(name);
   }
 
   /** Workloads whose pods a Service selects (optionally narrowed by extra labels, e.g. an Istio subset). */

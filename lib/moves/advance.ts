@@ -4,7 +4,8 @@
  * `analysis:` section (lib/rollout/advance.ts) from its soak (git blame of the weight line) and its
  * analysis (run concurrently for all), applies the moves one commit each with the report as their
  * analysis gate (plus an `Advance:` trailer saying why), and pushes once with the race logic of
- * push.ts. Idempotent: a move re-opens its release's window and soak, so the next run waits; a
+ * push.ts; release groups with an `analysis:` section take the same loop (advance-group.ts).
+ * Idempotent: a move re-opens its release's window and soak, so the next run waits; a
  * second run at the same time fails at the lock; a run in another clone loses the push race
  * without moving a release twice.
  */
@@ -15,14 +16,13 @@ import { UsageError } from '../spec/errors';
 import { LoadedRelease } from '../spec/loader';
 import { cacheCompiledValidators } from '../spec/schemas';
 import { loadProjectSpecs } from '../synth/project';
+import { advanceGates, advanceGroups, applyGroupTurn, decideGroup } from './advance-group';
 import { analysisSubject, analysisWindow, analyzeNow } from './analysis';
-import { precomputedAnalysisGate } from './analysis-gate';
 import { applyMove, ChangedOutcome, MoveFlags, MoveOutcome } from './engine';
-import { MoveGate } from './gate';
 import { pushWithRetry } from './push';
 import { releaseMove } from './release';
 import { MoveSession, SessionOptions, withMoveSession } from './session';
-import { soakGate, weightLineCommit } from './soak-gate';
+import { weightLineCommit } from './soak-gate';
 
 /** Options of one advance. */
 export interface AdvanceOptions {
@@ -34,9 +34,12 @@ export interface AdvanceOptions {
   readonly message?: string;
 }
 
-/** One release's turn. */
+/** One release's (or release group's) turn. */
 export interface AdvanceTurn {
+  /** The release's name, or the group's. */
   readonly release: string;
+  /** `group` for a release group (advance-group.ts). @default 'release' */
+  readonly kind?: 'release' | 'group';
   readonly decision: AdvanceDecision;
   /** The analysis run (absent at 0%, or when it could not run). */
   readonly report?: AnalysisReport;
@@ -60,7 +63,7 @@ export interface AdvanceResult {
 }
 
 /**
- * Runs one advance over `names` (default: every release) in the repository at `root`.
+ * Runs one advance over `names` (releases and release groups; default: all of them) in the repository at `root`.
  * @throws UsageError / SpecError (exit 2): an unknown release, an invalid spec, a credential
  *   missing from the environment; lock and push errors as `withMoveSession` and `pushWithRetry`
  */
@@ -68,12 +71,14 @@ export async function runAdvance(root: string, names: readonly string[], opts: A
   const flags: MoveFlags = { commit: true, ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.message !== undefined ? { message: opts.message } : {}) };
   return withMoveSession(root, { ...session, readOnly: !!opts.dryRun }, async (s) => {
     cacheCompiledValidators(s.cacheDir);
-    const { releases } = loadProjectSpecs(s.paths);
-    const chosen = names.length ? [...new Set(names)].map((n) => releaseNamed(releases, n)) : releases;
-    const skipped = names.length ? chosen.flatMap((r) => (!r.model.canary ? [{ release: r.model.name, reason: 'no canary running' }]
-      : !r.model.spec.analysis ? [{ release: r.model.name, reason: 'no analysis section (advance moves only canaries that metrics judge)' }] : [])) : [];
+    const { releases, groups } = loadProjectSpecs(s.paths);
+    const grouped = advanceGroups(groups, names);
+    const releaseNames = names.filter((n) => !groups.some((g) => g.model.name === n));
+    const chosen = names.length ? [...new Set(releaseNames)].map((n) => releaseNamed(releases, n)) : releases;
+    const skipped = names.length ? [...chosen.flatMap((r) => (!r.model.canary ? [{ release: r.model.name, reason: 'no canary running' }]
+      : !r.model.spec.analysis ? [{ release: r.model.name, reason: 'no analysis section (advance moves only canaries that metrics judge)' }] : [])), ...grouped.skipped] : [];
     const running = chosen.filter((r) => r.model.canary && r.model.spec.analysis);
-    const decided = await Promise.all(running.map((r) => decide(s, r)));
+    const decided = await Promise.all([...running.map((r) => decide(s, r)), ...grouped.running.map((g) => decideGroup(s, g))]);
     s.mark('analysis');
     const turns: AdvanceTurn[] = [];
     let failed = decided.some((t) => t.failure || (t.decision.action === 'wait' && t.decision.why === 'error'));
@@ -135,8 +140,7 @@ async function decide(s: MoveSession, r: LoadedRelease): Promise<AdvanceTurn> {
 
 /** Applies a turn's move, its analysis report as the analysis gate (the soak gate still checks). */
 function applyTurn(s: MoveSession, t: AdvanceTurn, flags: MoveFlags): Promise<MoveOutcome> {
+  if (t.kind === 'group') return applyGroupTurn(s, t, flags);
   const planner = t.decision.action === 'abort' ? abort : t.decision.action === 'promote' ? promote : step;
-  const why: MoveGate = { name: 'advance', check: () => ({ trailers: [['Advance', t.decision.reason]] }) };
-  const gates: MoveGate[] = [soakGate, ...(t.report ? [precomputedAnalysisGate(t.report)] : []), why];
-  return applyMove(s, releaseMove(t.release, (rel) => planner(rel.model)), flags, { gates });
+  return applyMove(s, releaseMove(t.release, (rel) => planner(rel.model)), flags, { gates: advanceGates(t) });
 }

@@ -8,6 +8,8 @@ import { percent, unknownNameMessage } from '../rollout';
 import { SpecError, UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
 import { AnalysisRefusedError } from './analysis-errors';
+import { GroupMove } from '../rollout/group';
+import { groupAnalysisRule } from '../rollout/group-advance';
 
 export { AnalysisRefusedError };
 import { LoadedGroup, LoadedRelease, readSpec, specFiles } from '../spec/loader';
@@ -162,7 +164,24 @@ export async function analysisGateCheck(git: Git, root: string, release: LoadedR
   const m = release.model;
   if ((move !== 'step' && move !== 'promote') || !m.spec.analysis || !m.canary) return { trailers: [], warnings: [] };
   if (m.canary.weight === 0) return { trailers: [['Analysis', 'skipped at 0% (no user traffic to judge; the smoke checks gate this move)']], warnings: [] };
-  const subject = analysisSubject({ release });
+  return gateOnSubject(git, root, analysisSubject({ release }), move, opts);
+}
+
+/**
+ * The analysis gate of a release group's move (rules in lib/rollout/group-advance.ts
+ * `groupAnalysisRule`): `step`, and `next` from stages 3 and 4, run the analysis of the entry app's
+ * canary and refuse or pass as for a release; `next` from stage 2, from a 0% split or from stage 5
+ * is recorded as skipped; other moves pass untouched.
+ */
+export async function groupAnalysisGateCheck(git: Git, root: string, group: LoadedGroup, mv: GroupMove, opts: { force: boolean; precomputed?: AnalysisReport; now?: number }): Promise<AnalysisGateResult> {
+  const rule = groupAnalysisRule(group.model, mv);
+  if (rule.kind === 'none') return { trailers: [], warnings: [] };
+  if (rule.kind === 'skip') return { trailers: [['Analysis', rule.reason]], warnings: [] };
+  return gateOnSubject(git, root, analysisSubject({ group }), mv.verb, opts);
+}
+
+/** Runs (or reuses) a subject's analysis and lets the move pass, refuses it, or records --force. */
+async function gateOnSubject(git: Git, root: string, subject: AnalysisSubject, move: string, opts: { force: boolean; precomputed?: AnalysisReport; now?: number }): Promise<AnalysisGateResult> {
   let report = opts.precomputed;
   if (!report) {
     const window = await analysisWindow(git, root, subject);
@@ -175,13 +194,14 @@ export async function analysisGateCheck(git: Git, root: string, release: LoadedR
   }
   const trailers = analysisTrailers(report);
   if (report.verdict === 'pass') return { trailers, warnings: [], report };
+  const name = subject.kind === 'group' ? `release group ${subject.name}` : subject.name;
   const reasons = report.metrics.filter((x) => x.verdict !== 'pass').map((x) => `${x.name}: ${x.verdict}: ${x.reason}`);
   if (opts.force) {
-    return { trailers: [...trailers, ['Analysis-Override', `${report.verdict} (--force)`]], warnings: [`the analysis of ${m.name} is ${report.verdict}, moving on anyway (--force): ${reasons.join('; ')}`], report };
+    return { trailers: [...trailers, ['Analysis-Override', `${report.verdict} (--force)`]], warnings: [`the analysis of ${name} is ${report.verdict}, moving on anyway (--force): ${reasons.join('; ')}`], report };
   }
   const code = report.verdict === 'inconclusive' ? 3 : 1;
   const what = report.verdict === 'inconclusive' ? 'is inconclusive' : report.verdict === 'fail' ? 'failed' : 'could not be measured';
-  throw new AnalysisRefusedError(`${move} refused: the analysis of ${m.name} ${what}; nothing was changed or committed\n${reasons.join('\n')}\n${report.verdict === 'fail' ? `abort it (${cliCommand(`abort ${m.name}`)}), or pass --force to ${move} anyway` : `wait and retry, or pass --force to ${move} anyway`}`, code);
+  throw new AnalysisRefusedError(`${move} refused: the analysis of ${name} ${what}; nothing was changed or committed\n${reasons.join('\n')}\n${report.verdict === 'fail' ? `abort it (${cliCommand(`abort ${subject.name}`)}), or pass --force to ${move} anyway` : `wait and retry, or pass --force to ${move} anyway`}`, code);
 }
 
 /**

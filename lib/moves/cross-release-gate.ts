@@ -15,6 +15,7 @@ import { declaredExternal } from '../lint/external';
 import { toProblems } from '../lint/report';
 import { lintObjects } from '../lint/rules';
 import { SpecProblem } from '../spec/errors';
+import { cliCommand } from '../spec/hints';
 import { LoadedGroup, LoadedRelease, readSpec } from '../spec/loader';
 import { loadProjectConfig } from '../spec/project-config';
 import { namespaceFields } from '../spec/reserved-namespaces';
@@ -70,6 +71,6 @@ export const crossReleaseGate: MoveGate = {
       else return { warnings: lint.warnings.map((w) => `${w.file}:${w.line}:${w.col}: ${w.path ? `${w.path}: ` : ''}${w.message}`) };
     }
     const verb = ctx.subject.kind === 'release' ? ctx.subject.move.kind : ctx.subject.kind === 'group' ? ctx.subject.move.verb : ctx.subject.kind;
-    throw new InvalidEditError(`the ${verb} would leave a state \`cdk8s-canary synth\` refuses${others.length ? ` (checked with ${others.join(', ')}, which share its namespaces)` : ''}:`, problems);
+    throw new InvalidEditError(`the ${verb} would leave a state ${cliCommand('synth')} refuses${others.length ? ` (checked with ${others.join(', ')}, which share its namespaces)` : ''}:`, problems);
   },
 };

@@ -5,9 +5,10 @@
 import { crossReleaseGate } from './cross-release-gate';
 import { MoveGate } from './gate';
 import { analysisGate } from './analysis-gate';
+import { groupSoakGate } from './group-soak-gate';
 import { insideGate } from './inside-gate';
 import { soakGate } from './soak-gate';
 import { syncGate } from './sync-gate';
 
 // cheap local checks first; the sync-safety gate before the analysis, which queries metrics
-export const MOVE_GATES: readonly MoveGate[] = [insideGate, crossReleaseGate, soakGate, syncGate, analysisGate];
+export const MOVE_GATES: readonly MoveGate[] = [insideGate, crossReleaseGate, soakGate, groupSoakGate, syncGate, analysisGate];

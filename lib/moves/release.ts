@@ -14,7 +14,7 @@ import { MoveKind } from './kind';
 export type Planner = (release: LoadedRelease) => Move;
 
 /**
- * A move of the release `name`: validates every spec (reusing the validation cache), plans with
+ * A move of the release `name`: validates its spec (and no other: see spec-cache.ts), plans with
  * `plan`, edits the spec's rollout lines in place (comments and formatting kept), and owns
  * `dist/<name>/`.
  */
@@ -23,7 +23,7 @@ export function releaseMove(name: string, plan: Planner, what = 'this command'):
     load(ctx) {
       const { paths } = ctx;
       cacheCompiledValidators(ctx.cacheDir);
-      const project = loadProjectFor(paths, name, ctx.cacheDir && path.join(ctx.cacheDir, 'valid-specs.json'));
+      const project = loadProjectFor(paths, name);
       ctx.mark(`load+validate(${project.names.length} specs, ${project.parsed} parsed)`);
       if (!project.release) {
         // not a valid release: a release group of that name, or an unknown name (project.names lists both kinds)

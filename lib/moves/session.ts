@@ -26,7 +26,7 @@ export interface SessionOptions {
   readonly onEvent?: (e: MoveEvent) => void;
   /** Time each phase and emit `timing` events. @default - on when CDK8S_CANARY_TIMING is set */
   readonly timing?: boolean;
-  /** Keep caches in `<git dir>/cdk8s-canary/` (validated spec hashes, the compiled validator; never committed). @default - on unless CDK8S_CANARY_NO_CACHE is set */
+  /** Keep the compiled spec validator in `<git dir>/cdk8s-canary/` when the build has no precompiled one that matches (never committed; correctness never depends on it). @default - on unless CDK8S_CANARY_NO_CACHE is set */
   readonly cache?: boolean;
 }
 

@@ -6,12 +6,13 @@
 import * as path from 'path';
 import { Git } from '../git';
 import { describePosition, nextMove, positionOf } from '../rollout/group';
-import { ladderPosition, NextMove, nextMoveOf, percent, releaseNamed, soakingRung, soakState, stateOf } from '../rollout';
+import { ladderPosition, NextMove, nextMoveOf, percent, soakingRung, soakState, stateOf } from '../rollout';
 import { formatProblem, SpecError, SpecProblem, UsageError } from '../spec/errors';
 import { GroupModel, GROUP_STAGES } from '../spec/group';
 import { CLI } from '../spec/hints';
 import { LoadedGroup, LoadedRelease } from '../spec/loader';
 import { projectPaths, readProjectSpecs } from '../synth/project';
+import { loadNamedSpec } from '../synth/spec-index';
 import { weightLineCommit } from './soak-gate';
 
 /** One release in `status --json`. */
@@ -82,35 +83,50 @@ export interface ProjectStatus {
 }
 
 /**
- * The status of every release and group of the project at `root`, or of the one named. One invalid
- * spec does not hide the others: its problems are listed in `invalid`.
- * @throws SpecError when the spec named is invalid (or two specs share a name); UsageError for an unknown name
+ * The status of every release and group of the project at `root`, or of the one named: then only
+ * that spec is read, whatever the number of releases (lib/synth/spec-index.ts). Without a name, one
+ * invalid spec does not hide the others: its problems are listed in `invalid`.
+ * @throws SpecError when the spec named is invalid (or two specs share its name); UsageError for an unknown name
  */
 export async function projectStatus(root: string, name?: string): Promise<ProjectStatus> {
   const paths = projectPaths(root);
-  const { releases: allSpecs, groups: allGroupSpecs, problems } = readProjectSpecs(paths);
-  const invalid = [...new Set(problems.map((p) => p.file))].sort().map((file) => ({
-    file,
-    problems: problems.filter((p) => p.file === file).map(({ value: _value, ...p }) => ({ ...p, text: formatProblem({ ...p, value: _value }) })),
-  }));
-  if (name) {
-    const own = invalid.filter((i) => path.basename(i.file).replace(/\.ya?ml$/i, '') === name);
-    if (own.length) throw new SpecError(problems.filter((p) => own.some((i) => i.file === p.file)), `${own.map((i) => i.file).join(', ')} is invalid, so its status cannot be read:`);
+  let releases: readonly LoadedRelease[];
+  let groups: readonly LoadedGroup[];
+  let invalid: InvalidSpecStatus[] = [];
+  if (name !== undefined) {
+    let spec;
+    try {
+      spec = loadNamedSpec(paths, name, 'release or group');
+    } catch (e) {
+      if (!(e instanceof SpecError)) throw e;
+      const files = [...new Set(e.problems.map((p) => p.file))];
+      throw new SpecError(e.problems, `${files.join(', ')} is invalid, so its status cannot be read:`);
+    }
+    releases = 'release' in spec ? [spec.release] : [];
+    groups = 'group' in spec ? [spec.group] : [];
+  } else {
+    const read = readProjectSpecs(paths);
+    const bad = new Set(read.problems.map((p) => p.file));
+    invalid = [...bad].sort().map((file) => ({
+      file,
+      problems: read.problems.filter((p) => p.file === file).map(({ value: _value, ...p }) => ({ ...p, text: formatProblem({ ...p, value: _value }) })),
+    }));
+    releases = read.releases.filter((r) => !bad.has(r.file));
+    groups = read.groups.filter((g) => !bad.has(g.file));
   }
-  const bad = new Set(invalid.map((i) => i.file));
-  const all = allSpecs.filter((r) => !bad.has(r.file));
-  const allGroups = allGroupSpecs.filter((g) => !bad.has(g.file));
-  const group = name ? allGroups.find((g) => g.model.name === name) : undefined;
-  const releases = group ? [] : name ? [releaseNamed(all, name, allGroups.map((g) => g.model.name))] : all;
-  const groups = (group ? [group] : name ? [] : allGroups).map(groupStatus);
-  const git = releases.length ? await Git.open(paths.root).catch(() => undefined) : undefined;
+  // git is asked only when a canary sits on a rung with a minimum soak (when did it get there?)
+  let git: Promise<Git | undefined> | undefined;
+  const openGit = () => (git ??= Git.open(paths.root).catch(() => undefined));
   const out: ReleaseStatus[] = [];
-  for (const r of releases) out.push(await releaseStatus(r, paths.root, git));
-  return { releases: out, groups, invalid: name ? [] : invalid, releasesDir: paths.releasesDir };
+  for (const r of releases) out.push(await releaseStatus(r, paths.root, openGit));
+  return { releases: out, groups: groups.map(groupStatus), invalid, releasesDir: paths.releasesDir };
 }
 
-/** The status of one release; `git` (when given) dates the soak of the rung the canary is on. */
-export async function releaseStatus(r: LoadedRelease, root: string, git: Git | undefined): Promise<ReleaseStatus> {
+/**
+ * The status of one release; `git` (when given) dates the soak of the rung the canary is on. A
+ * function is called only when there is a soak to date.
+ */
+export async function releaseStatus(r: LoadedRelease, root: string, gitOrOpen: Git | undefined | (() => Promise<Git | undefined>)): Promise<ReleaseStatus> {
   const m = r.model;
   const st = stateOf(m.spec);
   const next = nextMoveOf(st, m.steps);
@@ -118,6 +134,7 @@ export async function releaseStatus(r: LoadedRelease, root: string, git: Git | u
   const rung = m.canary ? soakingRung(m.canary.weight, m.steps) : undefined;
   if (rung) {
     soak = { minSeconds: rung.step.minSoakSeconds };
+    const git = typeof gitOrOpen === 'function' ? await gitOrOpen() : gitOrOpen;
     const file = path.resolve(root, r.file);
     const dirty = git ? (await git.status([file])).length > 0 : true;
     const entered = git && !dirty ? await weightLineCommit(git, r, file) : undefined;

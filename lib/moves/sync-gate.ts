@@ -6,17 +6,43 @@
  * and the wiring committed in dist/argocd/ and dist/flux/ (a move never changes it). README "What
  * happens during a sync".
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { gateTransition } from '../review/transition-gate';
-import { readTree } from '../synth/write';
 import { MoveRefusedError } from './errors';
 import { GateContext, GateResult, MoveGate } from './gate';
 
-/** The wiring roots of the dist folder that holds `outputPaths` (keys relative to that folder). */
+/**
+ * The wiring of the dist folder that holds `outputPaths` (keys relative to that folder) that the
+ * move's sync can involve: the files of dist/argocd/ and dist/flux/ for the releases it moves and the
+ * shared ones (root Application, AppProject, GitRepository, kustomizations), not those of every other
+ * release, so the gate's cost does not grow with the number of releases. A wiring file belongs to a
+ * release when its name, after the kind, starts with `<release>-` or is `<release>.yaml`.
+ */
 function wiring(root: string, outputPaths: readonly string[]): Map<string, string> {
   const dist = path.dirname(outputPaths[0] ?? 'dist/x');
+  const moved = new Set(outputPaths.map((p) => path.basename(p)));
+  let releases: Set<string>;
+  try { releases = new Set(fs.readdirSync(path.join(root, dist), { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name)); } catch { releases = new Set(); }
+  const ownerOf = (file: string): string | undefined => {
+    const base = file.replace(/\.ya?ml$/, '');
+    const dash = base.indexOf('-');
+    const rest = dash < 0 ? '' : base.slice(dash + 1); // after the kind (`application-`, `kustomization-`)
+    if (releases.has(rest)) return rest;
+    for (let i = rest.indexOf('-'); i > 0; i = rest.indexOf('-', i + 1)) if (releases.has(rest.slice(0, i))) return rest.slice(0, i);
+    return undefined;
+  };
   const out = new Map<string, string>();
-  for (const r of ['argocd', 'flux']) for (const [p, c] of readTree(path.join(root, dist, r))) out.set(`${r}/${p}`, c);
+  for (const r of ['argocd', 'flux']) {
+    const dir = path.join(root, dist, r);
+    let names: string[];
+    try { names = fs.readdirSync(dir).filter((n) => !n.startsWith('.')); } catch { continue; }
+    for (const n of names) {
+      const owner = ownerOf(n);
+      if (owner !== undefined && owner !== r && !moved.has(owner)) continue;
+      if (fs.statSync(path.join(dir, n)).isFile()) out.set(`${r}/${n}`, fs.readFileSync(path.join(dir, n), 'utf8'));
+    }
+  }
   return out;
 }
 

@@ -8,6 +8,7 @@ import { gateTransition } from '../review/transition-gate';
 import { TransitionReport } from '../review/transition';
 import { SpecProblem, UsageError } from '../spec/errors';
 import { loadProjectWithConfig, projectPaths, renderProject, synthProject, SynthResult } from '../synth/project';
+import { validateNamed } from '../synth/spec-index';
 import { withCommandLock } from './lock';
 
 /** Where warnings (lint findings that do not fail) go. @default - dropped */
@@ -52,4 +53,15 @@ async function headDist(root: string, dist: string): Promise<Map<string, string>
   const head = await git.tryRun(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
   if (head.code !== 0) return undefined;
   return readTreeAt(git, head.stdout.trim(), path.relative(git.root, path.resolve(root, dist)).split(path.sep).join('/'));
+}
+
+/**
+ * `validate NAME`: the one spec named and cdk8s-canary.yaml, validated as synth validates them,
+ * without rendering (no cdk8s is loaded): the lint of generated objects and the checks across
+ * releases are `validateRepository`'s.
+ * @throws SpecError (exit 2); UsageError (exit 2) for a name no spec has
+ */
+export function validateOne(root: string, name: string): { readonly kind: 'release' | 'release group'; readonly file: string } {
+  const spec = validateNamed(projectPaths(root), name);
+  return 'release' in spec ? { kind: 'release', file: spec.release.file } : { kind: 'release group', file: spec.group.file };
 }

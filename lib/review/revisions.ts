@@ -10,7 +10,9 @@ import { closest } from '../spec/ajv-problems';
 import { UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
 import { readTree } from '../synth/write';
+import { Git, NotARepositoryError } from '../git';
 import { DiffReport, diffTrees } from './diff';
+import { diffScope, releaseScope } from './scope';
 import { distAtCommit, mergeBaseWithMain, openRepository, resolveCommit, shortCommit } from './git';
 import { EntryTraffic } from './traffic/model';
 import { computeTraffic, entriesOf } from './traffic/graph';
@@ -47,17 +49,29 @@ export async function distAtRevision(root: string, dist: string, rev: string | u
  * of HEAD with the main branch, `head` to the working tree.
  */
 export async function diffRevisions(root: string, opts: { readonly base?: string; readonly head?: string; readonly dist: string }): Promise<DiffReport> {
-  let base: DistSide;
+  const git = await openRepository(path.resolve(root));
+  let base: Revision;
   if (opts.base === undefined) {
-    const mb = await mergeBaseWithMain(await openRepository(path.resolve(root)));
-    base = await distAtRevision(root, opts.dist, mb.sha, `merge base with ${mb.branch}`);
-  } else base = await distAtRevision(root, opts.dist, opts.base);
-  const head = await distAtRevision(root, opts.dist, opts.head);
+    const mb = await mergeBaseWithMain(git);
+    base = await revision(git, mb.sha, `merge base with ${mb.branch}`);
+  } else base = await revision(git, opts.base);
+  const head = opts.head === undefined ? { sha: null, label: 'working tree' } : await revision(git, opts.head);
+  // only the folders the change touched and those connected to them (scope.ts): releases with no
+  // change are left out of the report anyway
+  const scope = await diffScope(git, opts.dist, base.sha as string, head.sha ?? undefined);
   return {
     base: { rev: base.sha as string, label: base.label },
     head: { rev: head.sha, label: head.label },
-    releases: diffTrees(base.files, head.files),
+    releases: diffTrees(scope.before, scope.after),
   };
+}
+
+/** A revision resolved to its commit, with its label (as `distAtRevision` makes it). */
+async function revision(git: Git, rev: string, why?: string): Promise<{ sha: string; label: string }> {
+  const sha = await resolveCommit(git, rev);
+  const short = await shortCommit(git, sha);
+  const named = why ? ` (${why})` : /^[0-9a-f]{4,40}$/.test(rev) && sha.startsWith(rev) ? '' : ` (${rev})`;
+  return { sha, label: `\`${short}\`${named}` };
 }
 
 /**
@@ -66,6 +80,18 @@ export async function diffRevisions(root: string, opts: { readonly base?: string
  * @throws UsageError when a file of dist/ cannot be read as objects, or `name` has no entry point
  */
 export async function trafficAtRevision(root: string, opts: { readonly dist: string; readonly rev?: string; readonly name?: string }): Promise<{ readonly entries: readonly EntryTraffic[]; readonly side: DistSide }> {
+  if (opts.name !== undefined) {
+    // one release: its folder and the folders connected to it (scope.ts), when git can search them
+    const scoped = await scopedSide(root, opts.dist, opts.rev, opts.name);
+    if (scoped) {
+      const { objects, problems } = objectsOfTree(scoped.files);
+      if (!problems.length) {
+        const entries = entriesOf(computeTraffic(objects), opts.name, objects);
+        if (entries.length) return { entries, side: scoped };
+      }
+      // a problem or no entry point: the whole tree says which (and lists the releases that have one)
+    }
+  }
   const side = await distAtRevision(root, opts.dist, opts.rev);
   const { objects, problems } = objectsOfTree(side.files);
   if (problems.length) throw new UsageError(problems.map((p) => `${opts.dist}/${p.file}: ${p.message}`).join('; '));
@@ -77,4 +103,15 @@ export async function trafficAtRevision(root: string, opts: { readonly dist: str
     throw new UsageError(`no entry point found for '${opts.name}' in ${opts.dist}/ (${side.label}); ${guess ? `did you mean '${guess}'? ` : ''}${known.length ? `releases with entry points: ${known.join(', ')}` : 'no release has an entry point (Ingress, HTTPRoute, VirtualService or Route)'}`);
   }
   return { entries, side };
+}
+
+type Revision = { sha: string | null; label: string };
+
+/** dist/ of one release and what is connected to it, or undefined outside a git repository. */
+async function scopedSide(root: string, dist: string, rev: string | undefined, name: string): Promise<DistSide | undefined> {
+  let git: Git;
+  try { git = await openRepository(path.resolve(root)); } catch (e) { if (e instanceof UsageError || e instanceof NotARepositoryError) return undefined; throw e; }
+  if (rev === undefined) return { files: await releaseScope(git, dist, undefined, [name]), label: 'working tree', sha: null };
+  const r = await revision(git, rev);
+  return { files: await releaseScope(git, dist, r.sha, [name]), label: r.label, sha: r.sha };
 }

@@ -169,11 +169,12 @@ function sameSchema(kinds: Record<keyof IstioKinds, unknown>): IstioKinds {
   // each version's classes carry their own (nominal) enum types; the fields and values are the v1 ones
   return kinds as IstioKinds;
 }
-const KINDS: Readonly<Record<IstioApiVersion, IstioKinds>> = {
+/** The classes of each API version (a function: the bindings load when a release is synthesized, not at start-up). */
+const kindsOf = (v: IstioApiVersion): IstioKinds => ({
   v1: { Gateway, VirtualService, DestinationRule },
   v1beta1: sameSchema({ Gateway: GatewayV1Beta1, VirtualService: VirtualServiceV1Beta1, DestinationRule: DestinationRuleV1Beta1 }),
   v1alpha3: sameSchema({ Gateway: GatewayV1Alpha3, VirtualService: VirtualServiceV1Alpha3, DestinationRule: DestinationRuleV1Alpha3 }),
-};
+})[v];
 
 /**
  * Istio: stable and canary pods share one Service and one namespace and differ in their `version`
@@ -225,7 +226,7 @@ export class IstioRouter implements TrafficRouter {
   public addTraffic(ctx: RouterContext): void {
     const m = ctx.release;
     const p = istioPlan(m);
-    const kinds = KINDS[p.apiVersion];
+    const kinds = kindsOf(p.apiVersion);
     const chart = ctx.chartFor(p.namespace);
     const meta = (name: string, kind: keyof typeof ISTIO_SYNC_WAVES) =>
       ({ name, namespace: p.namespace, labels: releaseLabels(m), annotations: { [SYNC_WAVE_ANNOTATION]: ISTIO_SYNC_WAVES[kind] } });

@@ -21,8 +21,9 @@ export function ajvProblems(src: SourceDocument, data: unknown, errors: readonly
 
 /**
  * anyOf/oneOf report one error per branch. Keep the branch that fits the value's shape: drop
- * `type` errors of branches whose type did not match when another branch has the right type,
- * and drop the summary error when a more precise one remains.
+ * `type` errors of branches whose type did not match when another branch has the right type
+ * (with the other errors such a branch reports on the value itself, e.g. its `enum`), and drop the
+ * summary error when a more precise one remains.
  */
 function pruneAlternatives(errors: readonly ErrorObject[]): ErrorObject[] {
   const summaries = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if');
@@ -30,7 +31,12 @@ function pruneAlternatives(errors: readonly ErrorObject[]): ErrorObject[] {
   for (const s of summaries) {
     const inner = rest.filter((e) => e.instancePath === s.instancePath || e.instancePath.startsWith(`${s.instancePath}/`));
     const typeErrs = inner.filter((e) => e.keyword === 'type' && e.instancePath === s.instancePath);
-    const others = inner.filter((e) => !typeErrs.includes(e));
+    // a branch whose type does not fit the value: its other errors on the value say nothing more
+    // (a branch behind a $ref has its own schemaPath, so only inline branches are known this way)
+    const misfit = typeErrs.filter((t) => t.schemaPath.startsWith(`${s.schemaPath}/`)).map((t) => t.schemaPath.slice(0, t.schemaPath.length - 'type'.length));
+    const offBranch = inner.filter((e) => !typeErrs.includes(e) && e.instancePath === s.instancePath && misfit.some((b) => e.schemaPath.startsWith(b)));
+    rest = rest.filter((e) => !offBranch.includes(e));
+    const others = inner.filter((e) => !typeErrs.includes(e) && !offBranch.includes(e));
     if (others.length > 0) rest = rest.filter((e) => !typeErrs.includes(e));
     else if (s.keyword !== 'if') {
       rest = rest.filter((e) => !typeErrs.includes(e));

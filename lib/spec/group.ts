@@ -6,7 +6,7 @@ import { imageProblems } from './image';
 import { reservedNamespaceProblems } from './reserved-namespaces';
 import { unrepresentableProblems } from './text-checks';
 import { inlineSecretEnvProblems, secretConfigKeyProblems, secretValueProblems } from './secret-scan';
-import { DEFAULT_RESOURCES, ManifestsModel, WorkloadModel } from './model';
+import { DEFAULT_RESOURCES, ManifestsModel, parseDuration, WorkloadModel } from './model';
 
 /** The six stages of a coordinated canary (scenario S3). */
 export type GroupStage = 1 | 2 | 3 | 4 | 5 | 6;
@@ -73,7 +73,10 @@ export interface GroupModel {
   readonly entry: string;
   readonly balance: 'roundrobin' | 'leastconn' | 'source' | 'random';
   readonly createNamespaces: boolean;
+  /** The entry ladder's weights (percent), increasing. */
   readonly steps: readonly number[];
+  /** Minimum soak (seconds) of the rungs that have one, by weight (`steps: [{weight: 30, minSoak: 15m}]`). */
+  readonly minSoakSeconds: ReadonlyMap<number, number>;
   readonly stage: GroupStage;
   /** Entry canary share (percent) at stage 3; undefined at other stages. */
   readonly weight?: number;
@@ -207,15 +210,22 @@ export function groupProblems(src: SourceDocument, spec: ReleaseGroupSpec, file:
     out.push(src.problem(['weight'], `weight is only used at stage 3 (the entry split); the group is at stage ${stage}`, 'remove weight (next, step, set-weight and abort maintain it)', spec.weight));
   }
   if (stage === 3 && spec.weight === undefined) {
-    out.push(src.problem(['stage'], 'stage 3 needs the entry weight', `add weight: ${(spec.steps ?? DEFAULT_GROUP_STEPS)[0]} (the first step of the ladder)`, stage));
+    out.push(src.problem(['stage'], 'stage 3 needs the entry weight', `add weight: ${groupStepWeights(spec)[0]} (the first step of the ladder)`, stage));
   }
   if (stage >= 2 && !spec.apps.some((a) => a.newVersion !== undefined)) {
     out.push(src.problem(['stage'], `stage ${stage} needs at least one app with a newVersion`, 'set newVersion on the apps this release changes, or set stage: 1', stage));
   }
-  (spec.steps ?? []).forEach((s, i, all) => {
-    if (i > 0 && s <= all[i - 1]) out.push(src.problem(['steps', i], `steps must increase strictly (previous step is ${all[i - 1]})`, `use a weight above ${all[i - 1]} or remove this step`, s));
+  const weights = groupStepWeights(spec);
+  (spec.steps ?? []).forEach((s, i) => {
+    const at = typeof s === 'number' ? ['steps', i] : ['steps', i, 'weight'];
+    if (i > 0 && weights[i] <= weights[i - 1]) out.push(src.problem(at, `steps must increase strictly (previous step is ${weights[i - 1]})`, `use a weight above ${weights[i - 1]} or remove this step`, weights[i]));
   });
   return out;
+}
+
+/** The weights of a group's entry ladder (a rung is a number or {weight, minSoak}); [10] when it gives none. */
+export function groupStepWeights(spec: ReleaseGroupSpec): readonly number[] {
+  return spec.steps ? spec.steps.map((s) => (typeof s === 'number' ? s : s.weight)) : DEFAULT_GROUP_STEPS;
 }
 
 /** The first cycle of the call graph, as app names (first repeated at the end) and the spec edge closing it. */
@@ -324,7 +334,8 @@ export function toGroupModel(spec: ReleaseGroupSpec, file: string): GroupModel {
     entry: spec.entry,
     balance: spec.balance ?? 'roundrobin',
     createNamespaces: spec.createNamespaces ?? true,
-    steps: spec.steps ?? DEFAULT_GROUP_STEPS,
+    steps: groupStepWeights(spec),
+    minSoakSeconds: new Map((spec.steps ?? []).flatMap((s) => (typeof s === 'object' && s.minSoak ? [[s.weight, parseDuration(s.minSoak)] as [number, number]] : []))),
     stage: spec.stage as GroupStage,
     ...(spec.stage === 3 && spec.weight !== undefined ? { weight: spec.weight } : {}),
     apps,

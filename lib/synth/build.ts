@@ -1,4 +1,5 @@
 import { App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
 import { addChecksChart } from '../checks/folder';
 import { canaryTrackFolder, releaseRootResources } from '../gitops/layout';
 import { isCanaryTrack, isRouteKind } from '../gitops/sync-waves';
@@ -47,9 +48,30 @@ export function releaseNamespaces(m: ReleaseModel): string[] {
  * construct-path hashes.
  */
 export function buildRelease(m: ReleaseModel, transforms: readonly FolderTransform[] = []): ReleaseFolder[] {
-  const app = new App({ outdir: 'cdk8s.out' });
+  const { charts, checks } = addReleaseCharts(new App({ outdir: 'cdk8s.out' }), m);
+  const folders: ReleaseFolder[] = [...charts].map(([ns, chart]) => ({ path: `${m.name}/${ns}`, release: m.name, namespace: ns, objects: chart.toJson() as KubeObject[] }));
+  const track = canaryTrackFolder(m);
+  if (track) {
+    // the canary's own objects (workload, Service) leave the production folder for the canary track's
+    const prod = folders[0];
+    const canaryOwn = (o: KubeObject) => isCanaryTrack(o) && !isRouteKind(o.kind) && o.kind !== 'Namespace';
+    folders[0] = { ...prod, objects: prod.objects.filter((o) => !canaryOwn(o)) };
+    folders.splice(1, 0, { path: track.path, release: m.name, namespace: track.namespace, objects: prod.objects.filter(canaryOwn) });
+  }
+  if (checks) folders.push({ path: checks.path, release: m.name, namespace: checks.namespace, objects: checks.chart.toJson() as KubeObject[], verifies: checks.verifies });
+  return folders.map((f) => transforms.reduce((folder, t) => t(folder, m), f));
+}
+
+/**
+ * Adds a release's constructs under `scope` (an App, or a construct of one): a Chart per namespace
+ * (its id the namespace) with the workloads, Services and traffic objects, and the smoke-check
+ * Chart when the release has checks. `buildRelease` gives each release an App of its own; a cdk8s
+ * app may put several releases in one App, each under a scope of its own (`scripts/bench.js`
+ * measures that way against the conventional `app.synth()`).
+ */
+export function addReleaseCharts(scope: Construct, m: ReleaseModel): { readonly charts: ReadonlyMap<string, Chart>; readonly checks?: ReturnType<typeof addChecksChart> } {
   const charts = new Map<string, Chart>();
-  for (const ns of releaseNamespaces(m)) charts.set(ns, new Chart(app, ns, { disableResourceNameHashes: true }));
+  for (const ns of releaseNamespaces(m)) charts.set(ns, new Chart(scope, ns, { disableResourceNameHashes: true }));
   const chartFor = (ns: string): Chart => {
     const c = charts.get(ns);
     if (!c) throw new Error(`internal: namespace ${ns} is not one of release ${m.name}'s namespaces (${[...charts.keys()].join(', ')})`);
@@ -70,19 +92,8 @@ export function buildRelease(m: ReleaseModel, transforms: readonly FolderTransfo
     appService(chartFor(m.namespaces.production), `service-${m.workload.sharedServiceName}`, { release: m, name: m.workload.sharedServiceName, namespace: m.namespaces.production, selector: appSelector(m), appProtocol: router.serviceAppProtocol });
   }
   router.addTraffic({ release: m, chartFor });
-  const checks = addChecksChart(app, m, router.serviceLayout);
-
-  const folders: ReleaseFolder[] = [...charts].map(([ns, chart]) => ({ path: `${m.name}/${ns}`, release: m.name, namespace: ns, objects: chart.toJson() as KubeObject[] }));
-  const track = canaryTrackFolder(m);
-  if (track) {
-    // the canary's own objects (workload, Service) leave the production folder for the canary track's
-    const prod = folders[0];
-    const canaryOwn = (o: KubeObject) => isCanaryTrack(o) && !isRouteKind(o.kind) && o.kind !== 'Namespace';
-    folders[0] = { ...prod, objects: prod.objects.filter((o) => !canaryOwn(o)) };
-    folders.splice(1, 0, { path: track.path, release: m.name, namespace: track.namespace, objects: prod.objects.filter(canaryOwn) });
-  }
-  if (checks) folders.push({ path: checks.path, release: m.name, namespace: checks.namespace, objects: checks.chart.toJson() as KubeObject[], verifies: checks.verifies });
-  return folders.map((f) => transforms.reduce((folder, t) => t(folder, m), f));
+  const checks = addChecksChart(scope, m, router.serviceLayout);
+  return { charts, ...(checks ? { checks } : {}) };
 }
 
 /** File name of an object inside its folder: `<kind>-<name>.yaml`. */

@@ -407,7 +407,8 @@ export function checkProject(paths: ProjectPaths): void {
   checkOutputDir(paths, true);
 }
 
-function checkRoot(paths: ProjectPaths): void {
+/** The project root exists and has a releases/ folder (UsageError, exit 2, otherwise). */
+export function checkRoot(paths: ProjectPaths): void {
   if (!isDir(paths.root)) throw new UsageError(`-C ${paths.root}: no such directory; pass the repository root`);
   if (!isDir(paths.releasesDir)) {
     throw new UsageError(`no releases/ folder in ${paths.root}; run the command from the repository root or pass -C <root>`);

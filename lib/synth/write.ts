@@ -13,18 +13,42 @@ export interface TreeWriter {
   readonly count: number;
   /** A file added so far (its content as written), or undefined. */
   read(rel: string): string | undefined;
-  /** Swaps the new tree in (two renames) and deletes the old one. */
+  /** Makes the target hold exactly the files added (see `beginTree`). */
   commit(): void;
-  /** Deletes the new tree; the target stays as it was. */
+  /** Deletes what was staged; the target stays as it was. */
   abort(): void;
 }
 
+/** The commit record inside a staging folder: once it exists, the update is decided (see `beginTree`). */
+const COMMIT_RECORD = '.cdk8s-canary-commit.json';
+
+interface CommitRecord {
+  /** Files staged, to be renamed into the target (paths relative to it, `/`-separated). */
+  readonly changed: readonly string[];
+  /** Files of the target to delete. */
+  readonly removed: readonly string[];
+}
+
 /**
- * Starts an atomic replacement of `target`: files are written into a hidden sibling folder, then
- * `commit` swaps it in with two renames. A crash before the swap leaves the old tree (and a
- * leftover temporary folder); a crash between the two renames is repaired by `recoverTree`, run first
- * by every write and by every CLI command, which puts the old tree back. Readers therefore only ever
- * see the whole old or the whole new tree.
+ * Starts an all-or-nothing update of the folder `target` to exactly the files `add`ed.
+ *
+ * When the target exists, only what differs is written: a file whose bytes are already there is
+ * left alone (same inode and mtime, so `git status` does not hash it again), a changed or new file
+ * is staged in a hidden sibling folder (`.<name>.tmp-<pid>-<time>/`), and `commit` deletes the files
+ * that went away. Commit writes the list of renames and deletions into the staging folder (one
+ * atomic rename: from then on the update is decided), then applies it, file by file, and removes the
+ * staging folder. A process killed before the record exists leaves the target as it was (the next
+ * command deletes the staging folder); killed after, the next command (`recoverTree`, run first by
+ * every write and by every CLI command) finishes the renames and deletions. Either way the target is
+ * afterwards wholly old or wholly new. A reader looking at the target while a commit is applied may
+ * see files of both.
+ *
+ * When the target does not exist, the whole tree is written into the staging folder and renamed into
+ * place at once.
+ *
+ * Crash points (lib/crash-point.ts): `write:file` after each file staged, `write:before-swap` when
+ * everything is staged, `write:decided` once the commit record exists, `write:applying` after each
+ * rename into the target, `write:applied` before the staging folder is removed.
  */
 export function beginTree(target: string): TreeWriter {
   recoverTree(target);
@@ -33,45 +57,110 @@ export function beginTree(target: string): TreeWriter {
   fs.mkdirSync(parent, { recursive: true });
   const suffix = `${process.pid}-${Date.now().toString(36)}`;
   const tmp = path.join(parent, `.${base}${TMP}${suffix}`);
-  const old = path.join(parent, `.${base}${OLD}${suffix}`);
+  const fresh = !fs.existsSync(target);
   const made = new Set<string>();
   fs.mkdirSync(tmp);
   made.add(tmp);
-  let count = 0;
+  /** Every path added; the ones staged (changed or new) too. */
+  const added = new Set<string>();
+  const staged: string[] = [];
   let done = false;
   return {
-    get count() { return count; },
+    get count() { return added.size; },
     read(rel: string) {
-      try { return fs.readFileSync(path.join(tmp, safeRelativePath(rel)), 'utf8'); } catch { return undefined; }
+      const safe = safeRelativePath(rel);
+      for (const dir of fresh ? [tmp] : [tmp, target]) {
+        try { return fs.readFileSync(path.join(dir, safe), 'utf8'); } catch { /* not there */ }
+      }
+      return undefined;
     },
     add(rel: string, content: string) {
       if (done) throw new Error('internal: tree already committed or aborted');
-      const file = path.join(tmp, safeRelativePath(rel));
+      const safe = safeRelativePath(rel);
+      if (added.has(rel)) throw new Error(`internal: ${rel} written twice`);
+      added.add(rel);
+      if (!fresh && sameContent(path.join(target, safe), content)) return;
+      const file = path.join(tmp, safe);
       const d = path.dirname(file);
       if (!made.has(d)) { fs.mkdirSync(d, { recursive: true }); made.add(d); }
       fs.writeFileSync(file, content, { flag: 'wx' });
-      count++;
+      staged.push(rel);
       crashPoint('write:file');
     },
     commit() {
       if (done) throw new Error('internal: tree already committed or aborted');
       done = true;
       crashPoint('write:before-swap');
-      if (fs.existsSync(target)) {
-        fs.renameSync(target, old);
-        crashPoint('write:old-moved');
+      if (fresh) {
         fs.renameSync(tmp, target);
-        crashPoint('write:swapped');
-        fs.rmSync(old, { recursive: true, force: true });
-      } else {
-        fs.renameSync(tmp, target);
+        return;
       }
+      const removed = filesOf(target).filter((f) => !added.has(f));
+      const record: CommitRecord = { changed: staged, removed };
+      const recordFile = path.join(tmp, COMMIT_RECORD);
+      fs.writeFileSync(`${recordFile}.tmp`, JSON.stringify(record));
+      fs.renameSync(`${recordFile}.tmp`, recordFile);
+      crashPoint('write:decided');
+      applyCommit(target, tmp, record);
     },
     abort() {
       done = true;
       fs.rmSync(tmp, { recursive: true, force: true });
     },
   };
+}
+
+/** Whether `file` holds exactly `content` (false when it does not exist). */
+function sameContent(file: string, content: string): boolean {
+  let bytes: Buffer;
+  try { bytes = fs.readFileSync(file); } catch { return false; }
+  return bytes.length === Buffer.byteLength(content) && bytes.toString('utf8') === content;
+}
+
+/** Files under a folder (relative, `/`-separated), hidden entries (swap folders) aside. */
+function filesOf(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, prefix: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.name.startsWith('.')) continue;
+      if (e.isDirectory()) walk(path.join(d, e.name), `${prefix}${e.name}/`);
+      else out.push(`${prefix}${e.name}`);
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+/**
+ * Applies a decided commit; idempotent, so recovery runs it again after a kill: deletions, then
+ * folders left empty, then the renames of what is still staged; then the staging folder goes.
+ */
+function applyCommit(target: string, tmp: string, record: CommitRecord): void {
+  const emptied = new Set<string>();
+  for (const rel of record.removed) {
+    const file = path.join(target, safeRelativePath(rel));
+    fs.rmSync(file, { force: true });
+    emptied.add(path.dirname(file));
+  }
+  // deepest first; a folder that still holds something stays
+  for (const d of [...emptied].sort((a, b) => b.length - a.length)) {
+    for (let dir = d; dir !== target && dir.startsWith(target + path.sep); dir = path.dirname(dir)) {
+      try { fs.rmdirSync(dir); } catch { break; }
+    }
+  }
+  const made = new Set<string>();
+  for (const rel of record.changed) {
+    const safe = safeRelativePath(rel);
+    const from = path.join(tmp, safe);
+    if (!fs.existsSync(from)) continue; // renamed before a kill
+    const to = path.join(target, safe);
+    const d = path.dirname(to);
+    if (!made.has(d)) { fs.mkdirSync(d, { recursive: true }); made.add(d); }
+    fs.renameSync(from, to);
+    crashPoint('write:applying');
+  }
+  crashPoint('write:applied');
+  fs.rmSync(tmp, { recursive: true, force: true });
 }
 
 /** Makes `target` hold exactly `files` (paths relative to it), atomically (see `beginTree`). */
@@ -97,9 +186,11 @@ export function removeTreeAtomic(target: string): void {
 }
 
 /**
- * Repairs what an interrupted write left: if `target` is missing but a moved-away old copy exists,
- * the old copy goes back; leftover temporary and old copies are deleted. Only safe while no other
- * process writes the same tree (writers hold the repository lock, lib/moves/lock.ts).
+ * Repairs what an interrupted write left (see `beginTree`): a staging folder holding a commit
+ * record is applied (the update was decided), any other staging folder is deleted (the target was
+ * not touched). A tree cut between the two renames of a whole-tree swap (how earlier versions
+ * replaced a folder) gets its old copy back. Only safe while no other process writes the same tree
+ * (writers hold the repository lock, lib/moves/lock.ts).
  */
 export function recoverTree(target: string): void {
   const parent = path.dirname(target);
@@ -107,11 +198,24 @@ export function recoverTree(target: string): void {
   const base = `.${path.basename(target)}`;
   const entries = fs.readdirSync(parent).filter((e) => e.startsWith(base + TMP) || e.startsWith(base + OLD)).sort();
   if (entries.length === 0) return;
+  for (const e of entries.filter((x) => x.startsWith(base + TMP))) {
+    const record = readRecord(path.join(parent, e, COMMIT_RECORD));
+    if (record && fs.existsSync(target)) applyCommit(target, path.join(parent, e), record);
+  }
   const olds = entries.filter((e) => e.startsWith(base + OLD));
   if (!fs.existsSync(target) && olds.length > 0) {
     fs.renameSync(path.join(parent, olds[olds.length - 1]), target);
   }
   for (const e of entries) fs.rmSync(path.join(parent, e), { recursive: true, force: true });
+}
+
+function readRecord(file: string): CommitRecord | undefined {
+  try {
+    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as CommitRecord;
+    return Array.isArray(r.changed) && Array.isArray(r.removed) ? r : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -81,17 +81,19 @@ const READ_AS_OTHER: readonly RegExp[] = [
   /^(?:<<|=)$/,
 ];
 /** The `yaml` package's own tests of non-string scalars, YAML 1.1 and 1.2 core (what its writer checks). */
-const YAML_SCHEMA_TESTS: readonly RegExp[] = (['1.1', '1.2'] as const).flatMap((version) => {
+let yamlSchemaTests: readonly RegExp[] | undefined;
+/** Built on first use: making a YAML Document at start-up would cost every command, even `--help`. */
+const YAML_SCHEMA_TESTS = (): readonly RegExp[] => (yamlSchemaTests ??= (['1.1', '1.2'] as const).flatMap((version) => {
   const schema = new Document(null, { version }).schema as unknown as { tags: TagLike[]; compat?: TagLike[] | null };
   return [...schema.tags, ...(schema.compat ?? [])].filter((t) => t.default && t.tag !== 'tag:yaml.org,2002:str' && t.test).map((t) => t.test as RegExp);
-});
+}));
 interface TagLike { default?: boolean | string; tag: string; test?: RegExp }
 
 /** Whether a string can be written plain (see toYaml). */
 export function plainOk(s: string): boolean {
   if (s.length === 0 || !PRINTABLE.test(s) || NOT_PLAIN.test(s) || s.startsWith('---') || s.startsWith('...')) return false;
   if (!MAYBE_NOT_A_STRING.test(s)) return true;
-  return !READ_AS_OTHER.some((r) => r.test(s)) && !YAML_SCHEMA_TESTS.some((r) => r.test(s));
+  return !READ_AS_OTHER.some((r) => r.test(s)) && !YAML_SCHEMA_TESTS().some((r) => r.test(s));
 }
 
 const ESCAPES: Readonly<Record<number, string>> = { 0: '\\0', 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 27: '\\e', 34: '\\"', 92: '\\\\' };

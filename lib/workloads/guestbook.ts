@@ -11,7 +11,8 @@ import { GUESTBOOK_REDIS_ENV } from '../spec/model';
 export { GUESTBOOK_REDIS_ENV };
 
 /** Name of the NetworkPolicy that lets only the guestbook frontends reach Redis. */
-export const REDIS_POLICY_NAME = `${REDIS_NAME}-from-guestbook`;
+// written out (not `${REDIS_NAME}-...`): reading redis.ts's constant here would load the constructs at start-up
+export const REDIS_POLICY_NAME = 'redis-from-guestbook';
 
 /**
  * The guestbook (scenario S1): the frontend's stable track in the production namespace, its canary

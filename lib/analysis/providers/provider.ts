@@ -21,6 +21,12 @@ export interface MeasureRequest<P extends ProviderModel = ProviderModel> {
   readonly values: TemplateValues;
   /** Time of the measurement, seconds since the epoch. */
   readonly time: number;
+  /**
+   * A series over the window instead of one value (compare test: mannWhitney): Prometheus runs a
+   * range query from `start` to `end` every `step` seconds and gives every point; the web provider
+   * gives the values at its jsonPath as they are. @default - an instant query at `time`
+   */
+  readonly range?: { readonly start: number; readonly end: number; readonly step: number };
   /** The environment credentials are read from. */
   readonly env: NodeJS.ProcessEnv;
 }

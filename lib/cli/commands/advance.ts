@@ -8,8 +8,8 @@ import { EXIT_FAILURE, EXIT_OK } from '../output';
 /** `advance [release...]`: the controller-free loop of a scheduled CI job (lib/moves/advance.ts). */
 export function register(program: Command, ctx: CliContext): void {
   program.command('advance')
-    .description('for every running canary with an analysis section (or the releases named): abort when its analysis fails, step (or promote at the last rung with analysis.autoPromote) when its soak is over and the analysis passes, else nothing with the reason; one lock, at most one commit per release; exit 0 done, 1 an analysis could not run or a move failed, 2 bad input')
-    .argument('[release...]', 'releases to look at (default: every release)')
+    .description('for every running canary with an analysis section (releases and release groups, or those named): abort when its analysis fails, step (or promote at the last rung with analysis.autoPromote; for a group, next through the promotion stages) when its soak is over and the analysis passes, else nothing with the reason; one lock, at most one commit per release; exit 0 done, 1 an analysis could not run or a move failed, 2 bad input')
+    .argument('[release...]', 'releases and release groups to look at (default: all)')
     .option('--dry-run', 'say what would be done; change nothing')
     .option('--push', 'push the moves (never forced; if the remote moved, the moves are re-run on it, and a release someone else moved is left alone)')
     .option('-m, --message <text>', 'extra text for the commit message bodies')

@@ -11,7 +11,8 @@ import { moving } from './rollout';
  */
 export function register(program: Command, ctx: CliContext): void {
   moving(program.command('next <group>')
-    .description(`move a release group one stage forward (S3: 1 mains only -> ... -> ${GROUP_STAGES} canaries gone), one commit per stage; at stage 3 it climbs the entry ladder first`))
+    .description(`move a release group one stage forward (S3: 1 mains only -> ... -> ${GROUP_STAGES} canaries gone), one commit per stage; at stage 3 it climbs the entry ladder first`)
+    .option('--force', 'move on despite soak time left or an analysis that fails or is inconclusive (recorded as a Soak-Override or Analysis-Override trailer)'))
     .action((name: string, opts: MoveFlags) => runMoveCommand(ctx, groupMove(name, GROUP_PLANNERS.next), opts));
 }
 

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { GROUP_PLANNERS, GroupPlanner, groupMove, isGroupName, MoveFlags, Planner, releaseMove } from '../../moves';
 import { abort, promote, setWeight, start, step } from '../../rollout';
-import { UsageError } from '../../spec/errors';
 import { CliContext } from '../context';
 import { runMoveCommand } from '../move-output';
 import { verifyGate } from './verify';
@@ -19,10 +18,7 @@ export function moving(cmd: Command): Command {
 export function register(program: Command, ctx: CliContext): void {
   const go = (name: string, plan: Planner, opts: MoveFlags, command: string) => runMoveCommand(ctx, releaseMove(name, plan, `\`${command}\``), opts);
   // step, set-weight and abort also move release groups (kind: ReleaseGroup, see commands/group.ts)
-  const goGroup = (name: string, plan: GroupPlanner, opts: MoveFlags) => {
-    if (opts.force) throw new UsageError(`--force skips a release's soak time; release group ${name} has none: drop --force`);
-    return runMoveCommand(ctx, groupMove(name, plan), opts);
-  };
+  const goGroup = (name: string, plan: GroupPlanner, opts: MoveFlags) => runMoveCommand(ctx, groupMove(name, plan), opts);
   const isGroup = (name: string) => isGroupName(ctx.root(), name);
 
   moving(program.command('start <release>')
@@ -35,7 +31,7 @@ export function register(program: Command, ctx: CliContext): void {
 
   moving(program.command('step <release>')
     .description('move the canary to the next weight of the ladder (after the last one, promote is next); for a release group at stage 3, the next weight of the entry ladder')
-    .option('--force', 'leave the current step before its minimum soak time has passed')
+    .option('--force', 'move on despite soak time left or an analysis that fails or is inconclusive (recorded as a Soak-Override or Analysis-Override trailer)')
     .option('--verify-url <base>', "run `verify <release> --url BASE` first; when a check fails, exit 1 without moving"))
     .action(async (name: string, opts: MoveFlags & { verifyUrl?: string }) => {
       if (isGroup(name)) return goGroup(name, GROUP_PLANNERS.step, opts);
@@ -48,7 +44,7 @@ export function register(program: Command, ctx: CliContext): void {
 
   moving(program.command('promote <release>')
     .description('production runs the canary\'s version; the canary is removed')
-    .option('--force', 'promote before the current step\'s minimum soak time has passed'))
+    .option('--force', 'promote despite soak time left or an analysis that fails or is inconclusive (recorded as a Soak-Override or Analysis-Override trailer)'))
     .action((name: string, opts: MoveFlags) => go(name, (r) => promote(r.model), opts, 'promote'));
 
   moving(program.command('abort <release>')

@@ -903,9 +903,9 @@ export interface Metric {
    */
   noData?: 'inconclusive' | 'fail' | 'pass';
   /**
-   * Baseline comparison: the same query (and sampleQuery) also runs for the stable track (the track variables {{namespace}}, {{service}}, {{workload}}, {{version}}, {{track}} take the stable track's values) and the conditions see its values as `baseline`, e.g. `result[0] <= baseline[0] * 1.2`. Needs sampleQuery and minSamples. Default: no baseline.
+   * Baseline comparison: the same query (and sampleQuery) also runs for the stable track (the track variables {{namespace}}, {{service}}, {{workload}}, {{version}}, {{track}} take the stable track's values). `stable`: the conditions see its values as `baseline`, e.g. `result[0] <= baseline[0] * 1.2`; needs sampleQuery and minSamples. `{against: stable, test: mannWhitney, ...}`: a Mann-Whitney U test of the two tracks' series over the window judges the metric, as Kayenta's judge does (no conditions then). Default: no baseline.
    */
-  compare?: 'stable';
+  compare?: 'stable' | Compare;
   /**
    * A query template giving how many samples (requests) a track served in the window, e.g. `sum(increase(http_requests_total{namespace="{{namespace}}"}[{{window}}]))`; below minSamples (for the canary, and the stable track with compare) the measurement is inconclusive. Default: no minimum.
    */
@@ -974,6 +974,48 @@ export interface WebProvider {
    * Timeout of one request. Default: 10.
    */
   timeoutSeconds?: number;
+}
+/**
+ * A statistical comparison of the canary with the stable track, as Kayenta's canary judge makes it: the query runs as a range query over the window (one value per step) for each track, and a Mann-Whitney U test of the two samples decides. A significant shift in a direction that fails (beyond effectSize) fails the measurement; fewer than minSamples values on a track is inconclusive.
+ */
+export interface Compare {
+  /**
+   * The track the canary is compared with (Kayenta's control): the stable track.
+   */
+  against: 'stable';
+  /**
+   * The test: mannWhitney, the Mann-Whitney U (Wilcoxon rank-sum) test, two-sided, normal approximation with tie correction (p from @stdlib/stats-kruskal-test, which is the same test for two samples).
+   */
+  test: 'mannWhitney';
+  /**
+   * Range query step (Prometheus `step`): one value per step per track, the first one step after the window opens; also the template variable {{step}}, e.g. rate(x[{{step}}]) so each value holds only its own step. Default: 1m.
+   */
+  step?: string;
+  /**
+   * Kayenta's direction: which significant change of the canary fails the metric. increase for errors and latency, decrease for throughput or success counts. Default: either (as Kayenta).
+   */
+  direction?: 'increase' | 'decrease' | 'either';
+  /**
+   * A difference is significant when the two-sided p-value is below 1 - confidenceLevel. Default: 0.98 (Kayenta's NetflixACAJudge).
+   */
+  confidenceLevel?: number;
+  /**
+   * Kayenta's effect-size tolerance, on the ratio of the means (canary / stable): a significant change within it still passes. Default: none (any significant change in a failing direction fails).
+   */
+  effectSize?: {
+    /**
+     * Largest ratio of means tolerated for an increase, e.g. 1.1 (10% more). Default: 1.
+     */
+    allowedIncrease?: number;
+    /**
+     * Smallest ratio of means tolerated for a decrease, e.g. 0.9 (10% less). Default: 1.
+     */
+    allowedDecrease?: number;
+  };
+  /**
+   * Fewest values each track's series must have in the window; fewer is inconclusive. At least 10 (the test's normal approximation, and reaching p < 0.02 at all, need about that many). Default: 20.
+   */
+  minSamples?: number;
 }
 export interface ExistingSecret {
   /**

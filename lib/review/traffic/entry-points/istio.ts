@@ -39,10 +39,14 @@ function istioDestination(ix: ObjectIndex, d: unknown, ns: string, objects: Set<
     return { namespace: svc?.namespace ?? '', name: svc?.name ?? host, externalHost: host, ...(typeof subsetName === 'string' ? { subset: { name: subsetName, labels: {} } } : {}) };
   }
   if (typeof subsetName !== 'string') return { namespace: svc.namespace, name: svc.name };
-  const dr = ix.ofKind('DestinationRule').find((x) => {
-    const s = serviceOfHost(String(at(x.obj, 'spec', 'host') ?? ''), x.obj.metadata.namespace ?? '');
-    return s?.namespace === svc.namespace && s.name === svc.name && listAt(x.obj, 'spec', 'subsets').some((ss) => at(ss, 'name') === subsetName);
-  });
+  const dr = ix.memo('istio:destination-rules-by-service', () => {
+    const m = new Map<string, Located[]>();
+    for (const x of ix.ofKind('DestinationRule')) {
+      const s = serviceOfHost(String(at(x.obj, 'spec', 'host') ?? ''), x.obj.metadata.namespace ?? '');
+      if (s) m.set(`${s.namespace}/${s.name}`, [...(m.get(`${s.namespace}/${s.name}`) ?? []), x]);
+    }
+    return m;
+  }).get(`${svc.namespace}/${svc.name}`)?.find((x) => listAt(x.obj, 'spec', 'subsets').some((ss) => at(ss, 'name') === subsetName));
   if (dr) objects.add(refOf(dr.obj));
   const subset = dr ? listAt(dr.obj, 'spec', 'subsets').find((ss) => at(ss, 'name') === subsetName) : undefined;
   return { namespace: svc.namespace, name: svc.name, subset: { name: subsetName, labels: subset ? mapAt(subset, 'labels') : { '(undefined subset)': subsetName } } };
@@ -113,13 +117,19 @@ export const istioMeshReader: TrafficReader = {
   resolveCall(ix, call) {
     const svc = serviceOfHost(call.host, call.fromNamespace);
     if (!svc || !ix.service(svc.namespace, svc.name)) return undefined;
-    const mesh = ix.ofKind('VirtualService').find((v) => {
-      const gws = listAt(v.obj, 'spec', 'gateways').map(String);
-      return (!gws.length || gws.includes('mesh')) && listAt(v.obj, 'spec', 'hosts').some((h) => {
-        const s = serviceOfHost(String(h), v.obj.metadata.namespace ?? '');
-        return s?.namespace === svc.namespace && s.name === svc.name;
-      });
-    });
+    // the first mesh VirtualService (input order) naming the Service among its hosts
+    const mesh = ix.memo('istio:mesh-virtual-services-by-service', () => {
+      const m = new Map<string, Located>();
+      for (const v of ix.ofKind('VirtualService')) {
+        const gws = listAt(v.obj, 'spec', 'gateways').map(String);
+        if (gws.length && !gws.includes('mesh')) continue;
+        for (const h of listAt(v.obj, 'spec', 'hosts')) {
+          const s = serviceOfHost(String(h), v.obj.metadata.namespace ?? '');
+          if (s && !m.has(`${s.namespace}/${s.name}`)) m.set(`${s.namespace}/${s.name}`, v);
+        }
+      }
+      return m;
+    }).get(`${svc.namespace}/${svc.name}`);
     if (!mesh) return undefined;
     const takes = (m: unknown) => {
       if (at(m, 'headers') !== undefined) return false;

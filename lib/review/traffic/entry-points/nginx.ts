@@ -3,12 +3,17 @@ import { ingressClassOf, ingressPaths, isCanaryIngress, Located, NGINX, ObjectIn
 import { Backend, EntryPoint, Split, TesterSplit, TrafficReader } from './reader';
 import { longestPrefix } from './paths';
 
-/** The split of one host/path of a production Ingress, and the canary annotations' tester paths. */
-export function nginxSplit(ing: Located, host: string, path: string, canaries: readonly Located[]): { split: Split; testers: TesterSplit[] } {
+/**
+ * The split of one host/path of a production Ingress, and the canary annotations' tester paths.
+ * `canaries`: the canary Ingresses to pick from, or an index (their class, host and path looked up).
+ */
+export function nginxSplit(ing: Located, host: string, path: string, canaries: readonly Located[] | ObjectIndex): { split: Split; testers: TesterSplit[] } {
   const ns = ing.obj.metadata.namespace ?? '';
   const prod = ingressPaths(ing.obj).find((q) => q.host === host && q.path === path);
   const cls = ingressClassOf(ing.obj);
-  const canary = canaries.find((c) => ingressClassOf(c.obj) === cls && ingressPaths(c.obj).some((q) => q.host === host && q.path === path));
+  const canary = canaries instanceof ObjectIndex
+    ? canaryFor(canaries, cls, host, path)
+    : canaries.find((c) => ingressClassOf(c.obj) === cls && ingressPaths(c.obj).some((q) => q.host === host && q.path === path));
   const prodBackend = (share: number): Backend[] => prod?.service ? [{ namespace: ns, name: prod.service.name, share, via: refOf(ing.obj) }] : [];
   if (!canary) return { split: { backends: prodBackend(1), objects: [refOf(ing.obj)], notes: [] }, testers: [] };
   const a = canary.obj.metadata.annotations ?? {};
@@ -37,8 +42,29 @@ export function nginxSplit(ing: Located, host: string, path: string, canaries: r
   return { split, testers };
 }
 
-function canariesOf(ix: ObjectIndex): Located[] {
-  return ix.ofKind('Ingress').filter((i) => isCanaryIngress(i.obj));
+/** The first canary Ingress (input order) of a class serving a host and path. */
+function canaryFor(ix: ObjectIndex, cls: string, host: string, path: string): Located | undefined {
+  return ix.memo('nginx:canaries', () => {
+    const m = new Map<string, Located>();
+    for (const c of ix.ofKind('Ingress').filter((i) => isCanaryIngress(i.obj))) {
+      for (const q of ingressPaths(c.obj)) {
+        const k = JSON.stringify([ingressClassOf(c.obj), q.host, q.path]);
+        if (!m.has(k)) m.set(k, c);
+      }
+    }
+    return m;
+  }).get(JSON.stringify([cls, host, path]));
+}
+
+/** Production Ingresses' paths by host (input order kept). */
+function pathsByHost(ix: ObjectIndex): Map<string, { i: Located; p: string }[]> {
+  return ix.memo('nginx:paths-by-host', () => {
+    const m = new Map<string, { i: Located; p: string }[]>();
+    for (const i of ix.ofKind('Ingress').filter((x) => !isCanaryIngress(x.obj))) {
+      for (const q of ingressPaths(i.obj)) m.set(q.host, [...(m.get(q.host) ?? []), { i, p: q.path }]);
+    }
+    return m;
+  });
 }
 
 export const nginxReader: TrafficReader = {
@@ -46,10 +72,9 @@ export const nginxReader: TrafficReader = {
 
   entryPoints(ix: ObjectIndex): EntryPoint[] {
     const out: EntryPoint[] = [];
-    const canaries = canariesOf(ix);
     for (const ing of ix.ofKind('Ingress').filter((i) => !isCanaryIngress(i.obj))) {
       for (const p of ingressPaths(ing.obj)) {
-        const { split, testers } = nginxSplit(ing, p.host, p.path, canaries);
+        const { split, testers } = nginxSplit(ing, p.host, p.path, ix);
         out.push({ obj: ing, host: p.host, path: p.path, split, testers });
       }
     }
@@ -58,9 +83,7 @@ export const nginxReader: TrafficReader = {
 
   /** A call to a host an Ingress serves: the longest matching path wins. */
   resolveCall(ix, call) {
-    const ingresses = ix.ofKind('Ingress').filter((i) => !isCanaryIngress(i.obj))
-      .flatMap((i) => ingressPaths(i.obj).filter((q) => q.host === call.host).map((q) => ({ i, p: q.path })));
-    const ing = longestPrefix(ingresses, call.path);
-    return ing ? nginxSplit(ing.i, call.host, ing.p, canariesOf(ix)).split : undefined;
+    const ing = longestPrefix(pathsByHost(ix).get(call.host) ?? [], call.path);
+    return ing ? nginxSplit(ing.i, call.host, ing.p, ix).split : undefined;
   },
 };

@@ -33,7 +33,12 @@ export const openshiftRouteReader: TrafficReader = {
 
   /** A call to a Route's host: the longest matching path wins. */
   resolveCall(ix, call) {
-    const route = longestPrefix(routes(ix).filter((r) => at(r.obj, 'spec', 'host') === call.host).map((r) => ({ r, p: pathOf(r) })), call.path);
+    const byHost = ix.memo('openshift-route:by-host', () => {
+      const m = new Map<unknown, { r: Located; p: string }[]>();
+      for (const r of routes(ix)) m.set(at(r.obj, 'spec', 'host'), [...(m.get(at(r.obj, 'spec', 'host')) ?? []), { r, p: pathOf(r) }]);
+      return m;
+    });
+    const route = longestPrefix(byHost.get(call.host) ?? [], call.path);
     return route ? routeSplit(route.r) : undefined;
   },
 };

@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+// Second half of `npm run build` (after `tsc -p tsconfig.build.json` wrote build/):
+//
+// 1. build/lib/spec/compiled-validators.js: ajv's standalone code for every spec schema, so no
+//    command compiles a schema at run time (~0.2 s of CPU). lib/spec/schemas.ts uses it only when its
+//    recorded schema identity (schema files, ajv version and options) equals the running code's.
+// 2. build/cli.js: the CLI (build/lib/cli/main.js and everything it imports) in one file with esbuild,
+//    so start-up reads one file instead of ~300 modules. cdk8s, cdk8s-plus-27, constructs and the
+//    generated bindings (imports/) stay outside it and are loaded on first use through a lazy
+//    module object: `status`, `validate NAME` and `--help` never load them; a command that
+//    synthesizes loads them the first time a construct is made. ajv stays outside too (it is loaded
+//    only to compile a schema when the precompiled validators do not match).
+//
+// Node's own module loader runs the result: no transform of the compiled JavaScript beyond bundling.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const ROOT = path.resolve(__dirname, '..');
+const BUILD = path.join(ROOT, 'build');
+const OUTFILE = path.join(BUILD, 'cli.js');
+
+/** Packages loaded lazily (on first use of an export), and left out of the bundle (the metric analysis' template, JSONPath and statistics libraries are needed by `analyze` only). */
+const LAZY_PACKAGES = ['cdk8s', 'cdk8s-plus-27', 'constructs', 'mustache', 'jsonpath-plus', '@stdlib/stats-kruskal-test', '@stdlib/stats-ranks'];
+/**
+ * Node built-in modules that cost noticeable start-up (each pulls in streams, sockets, OpenSSL
+ * bindings...) and are needed by some commands only: loaded on first use as well.
+ */
+const LAZY_BUILTINS = ['child_process', 'crypto', 'http', 'https', 'net', 'tls', 'zlib', 'readline', 'v8'];
+/** Packages left out of the bundle and required as usual (each is already required on demand). */
+const EXTERNAL_PACKAGES = ['ajv', '@bufbuild/cel'];
+
+function compileValidators() {
+  const schemas = require(path.join(BUILD, 'lib', 'spec', 'schemas.js'));
+  // whitespace and syntax minified: the file is parsed by every command that validates a spec
+  const { code } = require('esbuild').transformSync(schemas.compiledValidatorsModule(), { loader: 'js', minifyWhitespace: true, minifySyntax: true, legalComments: 'none' });
+  fs.writeFileSync(path.join(BUILD, 'lib', 'spec', 'compiled-validators.js'), code);
+}
+
+/**
+ * Source of a module whose exports are those of `target`, required on first access. `constants`
+ * are exports known at build time (the enums of the generated bindings: objects of strings), served
+ * without loading the module, so a router's load-time check that names an enum value does not load
+ * cdk8s.
+ */
+function lazyModule(target, constants = {}) {
+  return `'use strict';
+let real;
+const load = () => (real === undefined ? (real = require(${JSON.stringify(target)})) : real);
+const constants = ${JSON.stringify(constants)};
+module.exports = new Proxy({}, {
+  // TypeScript's interop reads __esModule (answered without loading) and, for a default import,
+  // .default, which a Node built-in does not have: the module itself is its default then
+  get: (_, k) => (k === '__esModule' ? true : real === undefined && Object.prototype.hasOwnProperty.call(constants, k) ? constants[k]
+    : k === 'default' && !('default' in load()) ? load() : load()[k]),
+  has: (_, k) => k in load(),
+  ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor: (_, k) => { const d = Object.getOwnPropertyDescriptor(load(), k); return d && { ...d, configurable: true }; },
+});
+`;
+}
+
+/** A compiled module's file (`x` -> `x.js`), or undefined. */
+function resolveJs(abs) {
+  for (const f of [abs, `${abs}.js`, path.join(abs, 'index.js')]) if (fs.existsSync(f) && fs.statSync(f).isFile()) return f;
+  return undefined;
+}
+
+const lazyUse = new Map();
+/** Whether a compiled module requires a lazy package or the generated bindings. */
+function usesLazy(file) {
+  if (!lazyUse.has(file)) {
+    const src = fs.readFileSync(file, 'utf8');
+    const re = /require\("([^"]+)"\)/g;
+    let found = false;
+    for (let m = re.exec(src); m && !found; m = re.exec(src)) {
+      const spec = m[1];
+      found = spec.startsWith('.') ? path.relative(BUILD, path.resolve(path.dirname(file), spec)).split(path.sep)[0] === 'imports' : LAZY_PACKAGES.includes(packageOf(spec));
+    }
+    lazyUse.set(file, found);
+  }
+  return lazyUse.get(file);
+}
+
+/** The exports of a generated bindings module that are enums (plain objects of strings or numbers). */
+function enumsOf(abs) {
+  const m = require(abs);
+  const out = {};
+  for (const [k, v] of Object.entries(m)) {
+    if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype && Object.values(v).every((x) => typeof x === 'string' || typeof x === 'number')) out[k] = v;
+  }
+  return out;
+}
+
+const packageOf = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
+
+const lazyPlugin = {
+  name: 'cdk8s-canary-lazy',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      const spec = args.path;
+      const relativeSpec = spec.startsWith('.');
+      // inside a lazy module: the real target (bundled for our modules; else required at run time)
+      if (args.namespace === 'lazy') return args.pluginData && args.pluginData.bundled ? { path: spec } : { path: spec, external: true };
+      if (!relativeSpec && EXTERNAL_PACKAGES.includes(packageOf(spec))) return { path: spec, external: true };
+      if (LAZY_BUILTINS.includes(spec.replace(/^node:/, ''))) return { path: spec, namespace: 'lazy', pluginData: { target: spec } };
+      if (!relativeSpec && LAZY_PACKAGES.includes(packageOf(spec))) return { path: spec, namespace: 'lazy', pluginData: { target: spec } };
+      if (relativeSpec) {
+        const abs = path.resolve(args.resolveDir, spec);
+        const inBuild = path.relative(BUILD, abs).split(path.sep);
+        const target = `./${path.relative(path.dirname(OUTFILE), abs).split(path.sep).join('/')}`;
+        // the generated bindings: large, and only needed to synthesize
+        if (inBuild[0] === 'imports') return { path: abs, namespace: 'lazy', pluginData: { target, constants: enumsOf(abs) } };
+        // the precompiled validators: read on first validation, not at start-up
+        if (path.basename(abs) === 'compiled-validators.js') return { path: target, external: true };
+        // a module of ours that defines constructs (it requires a lazy module): bundled, but
+        // initialized on first use, so its top-level `class ... extends Construct` waits too
+        const file = resolveJs(abs);
+        if (file && inBuild[0] === 'lib' && usesLazy(file)) return { path: file, namespace: 'lazy', pluginData: { target: file, bundled: true } };
+      }
+      return undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({ contents: lazyModule(args.pluginData.target, args.pluginData.constants), loader: 'js', resolveDir: path.dirname(OUTFILE), pluginData: args.pluginData }));
+  },
+};
+
+async function bundle() {
+  const esbuild = require('esbuild');
+  const r = await esbuild.build({
+    entryPoints: [path.join(BUILD, 'lib', 'cli', 'main.js')],
+    outfile: OUTFILE,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [lazyPlugin],
+    metafile: !!process.env.BUNDLE_META,
+  });
+  if (process.env.BUNDLE_META) console.log(await esbuild.analyzeMetafile(r.metafile));
+  // the build id the launcher names its V8 code cache after (bin/cdk8s-canary.js)
+  const code = fs.readFileSync(OUTFILE, 'utf8');
+  fs.writeFileSync(OUTFILE, `${code}//# build ${require('crypto').createHash('sha1').update(code).digest('hex')}\n`);
+}
+
+/** Runs the CLI once (`--help`), so the launcher's V8 code cache exists before the first real command. */
+function warmCodeCache() {
+  fs.rmSync(path.join(BUILD, '.cache'), { recursive: true, force: true });
+  require('child_process').execFileSync(process.execPath, [path.join(ROOT, 'bin', 'cdk8s-canary.js'), '--help'], { stdio: 'ignore' });
+}
+
+async function main() {
+  compileValidators();
+  await bundle();
+  warmCodeCache();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,95 @@
+/**
+ * Start-up of the compiled CLI (build/cli.js through bin/cdk8s-canary.js): what a command loads, not
+ * how long it takes (timings belong to `npm run bench`). `status NAME`, `validate NAME` and `--help`
+ * must not load cdk8s, cdk8s-plus-27, constructs or the generated bindings, nor spawn git when
+ * nothing asks for it; a command that synthesizes does load them (so the check can fail).
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { BIN, GIT_ENV, tempRepo } from './support/cli-repo';
+import { REPO } from './support/project';
+import { specText } from './support/specs';
+
+/** Runs the CLI with a preload that writes, at exit, the files it loaded and the built-ins it used. */
+function loadedBy(root: string, args: readonly string[]): { code: number | null; files: string[]; builtins: string[]; out: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-canary-startup-'));
+  try {
+    const hook = path.join(dir, 'hook.js');
+    const report = path.join(dir, 'loaded.json');
+    fs.writeFileSync(hook, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify({ files: Object.keys(require.cache), builtins: process.moduleLoadList })));\n`);
+    const r = spawnSync(process.execPath, ['--require', hook, BIN, '-C', root, ...args], { encoding: 'utf8', env: GIT_ENV });
+    const { files, builtins } = JSON.parse(fs.readFileSync(report, 'utf8')) as { files: string[]; builtins: string[] };
+    return { code: r.status, files, builtins, out: r.stdout + r.stderr };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const HEAVY = /[/\\]node_modules[/\\](cdk8s|cdk8s-plus-27|constructs)[/\\]|[/\\]build[/\\]imports[/\\]/;
+
+describe('start-up: only commands that synthesize load cdk8s', () => {
+  const repo = tempRepo({ 'releases/shop.yaml': specText('shop', 'canary:\n  version: 1.1.0\n  weight: 10\nsteps: [10, 50, 100]\n'), 'releases/blog.yaml': specText('blog', '') });
+  afterAll(() => repo.cleanup());
+
+  test.each([
+    ['--help', ['--help']],
+    ['status NAME', ['status', 'shop']],
+    ['validate NAME', ['validate', 'shop']],
+  ])('%s loads neither cdk8s nor the generated bindings, and runs no git', (_, args) => {
+    const r = loadedBy(repo.root, args);
+    expect(r.code).toBe(0);
+    expect(r.files.filter((f) => HEAVY.test(f))).toEqual([]);
+    // the bundle is one file: a few hundred modules are not resolved one by one
+    expect(r.files.filter((f) => f.startsWith(path.join(REPO, 'build', 'lib')) && !f.endsWith('compiled-validators.js'))).toEqual([]);
+    expect(r.builtins).not.toContain('NativeModule child_process');
+  });
+
+  test('validate NAME of every reference release (every router and workload) loads none of them', () => {
+    const ref = tempRepo(Object.fromEntries(fs.readdirSync(path.join(REPO, 'releases')).map((f) => [`releases/${f}`, fs.readFileSync(path.join(REPO, 'releases', f), 'utf8')])));
+    fs.cpSync(path.join(REPO, 'test/fixtures'), path.join(ref.root, 'test/fixtures'), { recursive: true }); // manifests folders the releases name
+    try {
+      for (const f of fs.readdirSync(path.join(ref.root, 'releases'))) {
+        const r = loadedBy(ref.root, ['validate', f.replace(/\.ya?ml$/, '')]);
+        expect([f, r.code, r.files.filter((x) => HEAVY.test(x))]).toEqual([f, 0, []]);
+      }
+    } finally {
+      ref.cleanup();
+    }
+  });
+
+  test('synth loads them (the check above can fail)', () => {
+    const r = loadedBy(repo.root, ['synth']);
+    expect(r.code).toBe(0);
+    expect(r.files.some((f) => /[/\\]node_modules[/\\]cdk8s-plus-27[/\\]/.test(f))).toBe(true);
+  });
+
+  test('validate NAME still finds what is wrong in that spec, positioned', () => {
+    repo.write('releases/blog.yaml', specText('blog', '').replace('version: 1.0.0', 'version: 1.0.!'));
+    const r = loadedBy(repo.root, ['validate', 'blog']);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/releases\/blog\.yaml:\d+:\d+: stable\.version: .*\(got "1\.0\.!"\)/);
+    expect(loadedBy(repo.root, ['validate', 'shop']).code).toBe(0);
+  });
+});
+
+describe('the V8 code cache of the launcher (Node without module.enableCompileCache)', () => {
+  const hasNodeCache = typeof (require('module') as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+  (hasNodeCache ? test.skip : test)('a cache V8 refuses (corrupt) is ignored and written again', () => {
+    // GIVEN the cache folder of the build, with every cache file replaced by garbage
+    const cacheDir = path.join(REPO, 'build', '.cache');
+    const run = () => spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8', env: GIT_ENV });
+    expect(run().status).toBe(0);
+    const caches = fs.readdirSync(cacheDir).filter((f) => /^cli-.*\.v8$/.test(f));
+    expect(caches.length).toBe(1);
+    const file = path.join(cacheDir, caches[0]);
+    fs.writeFileSync(`${file}.garbage`, Buffer.alloc(4096, 7));
+    fs.renameSync(`${file}.garbage`, file);
+    // WHEN the CLI runs THEN it works, and the cache is a real one again
+    const r = run();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Usage: cdk8s-canary');
+    expect(fs.readFileSync(file).equals(Buffer.alloc(4096, 7))).toBe(false);
+  });
+});
