@@ -9,6 +9,8 @@ import { parse } from 'yaml';
 import { cli } from './support/cli';
 import { cleanupTempDirs, git, log, porcelain, projectRepo } from './support/git-repo';
 import { validateTree } from './support/kube-schemas';
+import { parseSpec } from '../lib/spec/loader';
+import { ProjectRenderer, renderable } from '../lib/synth/project';
 import { routerTypes } from '../lib/spec/scaffold';
 import { SCHEMA_FILES } from '../lib/spec/schemas';
 
@@ -18,6 +20,17 @@ let dir: string;
 beforeAll(() => { dir = projectRepo({ copy: ['webapp.yaml'] }); });
 
 const release = (SCHEMA_FILES as Record<string, any>[]).find((s) => s.$id === 'release.schema.json') as Record<string, any>;
+
+/** Every property name of the spec schemas (to tell a commented-out field from a description line). */
+const FIELD_NAMES = new Set<string>();
+const collect = (x: unknown): void => {
+  if (Array.isArray(x)) { x.forEach(collect); return; }
+  if (!x || typeof x !== 'object') return;
+  const o = x as Record<string, unknown>;
+  if (o.properties && typeof o.properties === 'object') for (const k of Object.keys(o.properties)) FIELD_NAMES.add(k);
+  Object.values(o).forEach(collect);
+};
+collect(SCHEMA_FILES);
 
 test('the routers offered are the branches of the schema (at least the four of the guide)', () => {
   expect(routerTypes()).toEqual(expect.arrayContaining(['nginx', 'gatewayApi', 'istio', 'openshiftRoute']));
@@ -50,6 +63,34 @@ describe.each(routerTypes().map((r) => [r]))('new on router %s', (router) => {
     const spec = parse(text);
     expect(spec).toMatchObject({ apiVersion: 'canary.cdk8s.io/v1alpha1', kind: 'Release', name, namespaces: { production: name }, workload: { type: 'webapp', image: `ghcr.io/example/${name}` }, stable: { version: '1.0.0' }, router: { type: router } });
     expect(spec.canary).toBeUndefined();
+  });
+
+  test('THEN each commented-out default, uncommented on its own, renders the same objects (the value shown is the default applied, never a word of the description)', () => {
+    const text = fs.readFileSync(file(), 'utf8');
+    const lines = text.split('\n');
+    const rendered = (t: string, where: string) => {
+      const r = parseSpec(`releases/${name}.yaml`, t);
+      if ('problems' in r) throw new Error(`${where} is refused: ${r.problems.map((p) => p.message).join('; ')}`);
+      const renderer = new ProjectRenderer();
+      const files = renderer.render(renderable(r));
+      if (!files) throw new Error(`${where} does not render: ${renderer.problems.map((p) => p.message).join('; ')}`);
+      return Object.fromEntries(files);
+    };
+    const base = rendered(text, 'the spec as written');
+    let tried = 0;
+    lines.forEach((l, i) => {
+      // a commented-out field with a one-token (or flow list) value; description lines are prose
+      const m = /^( *)# ([a-zA-Z]+): (\[[^\]]*\]|'[^']*'|\S+)$/.exec(l);
+      if (!m || !FIELD_NAMES.has(m[2])) return;
+      // only a field whose parent mapping is written (the nearest shallower key line is not commented)
+      const parent = lines.slice(0, i).reverse().find((x) => /^ *(# )?[a-zA-Z]+:/.test(x) && x.search(/\S/) < m[1].length);
+      if (parent !== undefined && /^ *# /.test(parent)) return;
+      const where = `releases/${name}.yaml:${i + 1}: '${l.trim()}' uncommented`;
+      const variant = rendered([...lines.slice(0, i), `${m[1]}${m[2]}: ${m[3]}`, ...lines.slice(i + 1)].join('\n'), where);
+      expect([where, variant]).toEqual([where, base]);
+      tried++;
+    });
+    expect(tried).toBeGreaterThanOrEqual(5);
   });
 
   test('THEN it validates, synthesizes objects the upstream schemas accept, and commits as the README says', async () => {

@@ -120,7 +120,9 @@ function comment(text: string | undefined, indent: string): string[] {
  * enum values, or a string its pattern allows); prose such as `Default: the release name` is not.
  */
 function statedDefault(description: string | undefined, p: Schema): string | undefined {
-  const m = /Default: ('[^']*'|\[[\d, ]*\]|[^\s;,]+?)(?=[.;,]?(\s|$)|\s\()/.exec(description ?? '');
+  // the token must end the default's clause (`Default: 8080.`, `Default: 1 (one pod)`): in `Default: the
+  // production namespace`, `the` is the first word of prose, not a value
+  const m = /Default: ('[^']*'|\[[\d, ]*\]|[^\s;,]+?)(?=[.;,](\s|$)|$|\s\()/.exec(description ?? '');
   if (!m) return undefined;
   const token = m[1].replace(/^'(.*)'$/, '$1');
   if (/^(-?\d+|true|false|\[[\d, ]*\])$/.test(token)) return token;
