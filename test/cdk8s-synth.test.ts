@@ -17,7 +17,7 @@ afterAll(cleanupTempDirs);
 test('GIVEN a copy of the project with an edited main.ts WHEN `cdk8s synth --no-check-upgrade` runs THEN it rebuilt first, wrote the committed dist/, and checked no upgrade', () => {
   const dir = tempDir('cdk8s-synth-');
   for (const f of ['package.json', 'cdk8s.yaml', 'cdk8s-canary.yaml', 'tsconfig.json', 'tsconfig.build.json', 'main.ts']) fs.copyFileSync(path.join(REPO, f), path.join(dir, f));
-  for (const d of ['lib', 'imports', 'releases', 'build']) fs.cpSync(path.join(REPO, d), path.join(dir, d), { recursive: true });
+  for (const d of ['lib', 'imports', 'releases', 'build', 'scripts', 'bin', 'test/fixtures']) fs.cpSync(path.join(REPO, d), path.join(dir, d), { recursive: true });
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
   const home = path.join(dir, 'home');
   fs.mkdirSync(home);
@@ -30,7 +30,8 @@ test('GIVEN a copy of the project with an edited main.ts WHEN `cdk8s synth --no-
 
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
-  expect(r.stdout).toMatch(/^Synthesizing application\n {2}- dist\/argocd\/application-cdk8s-canary-root\.yaml\n/); // cdk8s-cli lists the files
+  expect(r.stdout).toMatch(/^Synthesizing application\n( {2}- dist\/\S+\n)+/); // cdk8s-cli lists the files
+  expect(r.stdout).toContain('  - dist/argocd/application-cdk8s-canary-root.yaml\n');
   expect(fs.readFileSync(path.join(dir, 'build/main.js'), 'utf8')).toContain('// rebuilt by cdk8s synth');
   expect(fs.existsSync(path.join(home, '.cdk8s-cli.version'))).toBe(false); // the upgrade check's cache: no check ran
   expect(readTree(path.join(dir, 'dist'))).toEqual(readTree(path.join(REPO, 'dist')));
