@@ -215,7 +215,7 @@ maybe('the analysis gate of a release group\'s step and next', () => {
       const r = await cli(root, verb, GROUP);
       expect(r.code).toBe(1);
       expect(r.err).toMatch(new RegExp(`^error: ${verb} refused: the analysis of release group frontend-backend failed; nothing was changed or committed\\nerror-rate: fail: 1 of 1 measurement\\(s\\) failed`, 'm'));
-      expect(r.err).toMatch(/abort it \(cdk8s-canary abort frontend-backend\), or pass --force/);
+      expect(r.err).toMatch(/abort it \(`npx cdk8s-canary abort frontend-backend`\), or pass --force/);
       expect(repoState(root)).toEqual(before);
     }
     const forced = await cli(root, 'next', GROUP, '--force');
