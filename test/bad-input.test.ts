@@ -368,7 +368,7 @@ const ROUND2: readonly Case[] = [
     at: { file: 'releases/shop.yaml', find: '"rep', field: 'workload["rep\\nlicas"]' }, says: /unknown field 'rep\\nlicas'/ },
   { name: 'a bidirectional override in an env var name', files: { 'releases/shop.yaml': edit('    - name: LOG_LEVEL\n', '    - name: "LOG\\u202eLEVEL"\n') },
     at: { file: 'releases/shop.yaml', find: '"LOG', field: 'workload.env[0].name' }, says: /has an invalid format \(got "LOG\\u202eLEVEL"\)/ },
-  { name: 'an ESC sequence in a release name on the command line', args: ['step', 'sh\x1b[2Jop'], says: /^error: unknown release 'sh\\x1b\[2Jop'; use one of blog, shop/ },
+  { name: 'an ESC sequence in a release name on the command line', args: ['step', 'sh\x1b[2Jop'], says: /^error: unknown release 'sh\\x1b\[2Jop'; releases: blog, shop \(see `npx cdk8s-canary status`\)$/ },
   { name: 'a control character in an unknown option', args: ['synth', '--out\x07put'], says: /^error: unknown option '--out\\x07put'/ },
   // workload.config keys follow the ConfigMap key rule
   { name: 'a config key with a space', files: { 'releases/shop.yaml': edit('    GREETING: hello\n', '    GREETING: hello\n    "my key": x\n') },

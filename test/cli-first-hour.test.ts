@@ -135,6 +135,8 @@ describe('flags, commands and names', () => {
   test.each([
     [['step', 'webap'], "error: unknown release 'webap'; did you mean 'webapp'? releases: shop, webapp; release groups: frontend-backend (see `npx cdk8s-canary status`)"],
     [['status', 'frontend-backnd'], "error: unknown release or group 'frontend-backnd'; did you mean 'frontend-backend'? releases: shop, webapp; release groups: frontend-backend (see `npx cdk8s-canary status`)"],
+    ...[['validate'], ['migrate'], ['advance'], ['verify', '--url', 'http://127.0.0.1:9'], ['set-weight', '10']].map(([cmd, ...rest]): [string[], string] => [[cmd, 'webap', ...rest], "error: unknown release 'webap'; did you mean 'webapp'? releases: shop, webapp; release groups: frontend-backend (see `npx cdk8s-canary status`)"]),
+    [['analyze', 'webap'], "error: unknown release or group 'webap'; did you mean 'webapp'? releases: shop, webapp; release groups: frontend-backend (see `npx cdk8s-canary status`)"],
     [['next', 'frontend'], "error: unknown release group 'frontend'; releases: shop, webapp; release groups: frontend-backend (see `npx cdk8s-canary status`)"],
     [['promote', 'frontend-backend'], 'error: frontend-backend is a release group, not a release: `promote` moves single releases; move a group with `npx cdk8s-canary next frontend-backend` (or step, set-weight, abort)'],
     [['next', 'webapp'], 'error: webapp is a release, not a release group: `next` moves groups; move a release with `npx cdk8s-canary step webapp` (or start, set-weight, promote, abort)'],

@@ -272,7 +272,7 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
 
   test('fails for an unknown release', async () => {
     await expectRefused(dir, ['step', 'guestbook'], 2, "error: unknown release 'guestbook'; releases: other, webapp (see `npx cdk8s-canary status`)");
-    await expectRefused(dir, ['status', 'guestbook'], 2, "unknown release 'guestbook'");
+    await expectRefused(dir, ['status', 'guestbook'], 2, "unknown release or group 'guestbook'");
   });
 
   test('fails a version the schema refuses, before writing anything', async () => {

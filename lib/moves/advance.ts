@@ -74,7 +74,7 @@ export async function runAdvance(root: string, names: readonly string[], opts: A
     const { releases, groups } = loadProjectSpecs(s.paths);
     const grouped = advanceGroups(groups, names);
     const releaseNames = names.filter((n) => !groups.some((g) => g.model.name === n));
-    const chosen = names.length ? [...new Set(releaseNames)].map((n) => releaseNamed(releases, n)) : releases;
+    const chosen = names.length ? [...new Set(releaseNames)].map((n) => releaseNamed(releases, n, groups.map((g) => g.model.name), '`advance`')) : releases;
     const skipped = names.length ? [...chosen.flatMap((r) => (!r.model.canary ? [{ release: r.model.name, reason: 'no canary running' }]
       : !r.model.spec.analysis ? [{ release: r.model.name, reason: 'no analysis section (advance moves only canaries that metrics judge)' }] : [])), ...grouped.skipped] : [];
     const running = chosen.filter((r) => r.model.canary && r.model.spec.analysis);

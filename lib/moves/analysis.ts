@@ -4,7 +4,8 @@ import { requireAnalysisModel, AnalysisModel } from '../analysis/model';
 import { MissingCredentialError } from '../analysis/providers/provider';
 import { AnalysisReport, AnalysisTarget, analysisTrailers, runAnalysis } from '../analysis/run';
 import { Git, NotARepositoryError } from '../git';
-import { percent, unknownNameMessage } from '../rollout';
+import { percent } from '../rollout';
+import { unknownName } from '../synth/spec-index';
 import { SpecError, UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
 import { AnalysisRefusedError } from './analysis-errors';
@@ -51,7 +52,7 @@ export function loadNamedSpec(root: string, name: string): { release: LoadedRele
   const file = files.find((f) => path.basename(f).replace(/\.ya?ml$/, '') === name);
   if (!file) {
     const known = files.map((f) => path.basename(f).replace(/\.ya?ml$/, ''));
-    throw new UsageError(unknownNameMessage('release or group', name, known, []));
+    throw unknownName(name, known, 'release or group', paths.releasesDir);
   }
   const r = readSpec(file, { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root });
   if ('problems' in r) throw new SpecError(r.problems);

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { testerRoute } from '../routers/tester';
 import { UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
-import { unknownNameMessage } from '../rollout/moves';
+import { unknownName } from '../synth/spec-index';
 import { LoadedRelease, loadRelease, specFiles } from '../spec/loader';
 import { PROJECT_CHECKS, projectPaths } from '../synth/project';
 import { checksOf } from '../checks/model';
@@ -64,7 +64,7 @@ export function loadNamedRelease(root: string, name: string): LoadedRelease {
   const file = files.find((f) => path.basename(f).replace(/\.ya?ml$/, '') === name);
   if (!file) {
     const known = files.map((f) => path.basename(f).replace(/\.ya?ml$/, ''));
-    throw new UsageError(unknownNameMessage('release', name, known, []));
+    throw unknownName(name, known, 'release', paths.releasesDir);
   }
   return loadRelease(file, { checks: PROJECT_CHECKS, relativeTo: paths.root });
 }
