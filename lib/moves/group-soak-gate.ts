@@ -27,7 +27,7 @@ export async function groupPositionCommit(git: Git, group: LoadedGroup, specPath
 }
 
 export const groupSoakGate: MoveGate = {
-  name: 'soak',
+  name: 'group-soak',
 
   async check(ctx: GateContext): Promise<GateResult> {
     if (ctx.subject.kind !== 'group') return {};

@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { gateTransition } from '../review/transition-gate';
+import { gateTransition, holdsSyncUnits, wiringOwner } from '../review/transition-gate';
 import { MoveRefusedError } from './errors';
 import { GateContext, GateResult, MoveGate } from './gate';
 
@@ -24,23 +24,18 @@ function wiring(root: string, outputPaths: readonly string[]): Map<string, strin
   const moved = new Set(outputPaths.map((p) => path.basename(p)));
   let releases: Set<string>;
   try { releases = new Set(fs.readdirSync(path.join(root, dist), { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name)); } catch { releases = new Set(); }
-  const ownerOf = (file: string): string | undefined => {
-    const base = file.replace(/\.ya?ml$/, '');
-    const dash = base.indexOf('-');
-    const rest = dash < 0 ? '' : base.slice(dash + 1); // after the kind (`application-`, `kustomization-`)
-    if (releases.has(rest)) return rest;
-    for (let i = rest.indexOf('-'); i > 0; i = rest.indexOf('-', i + 1)) if (releases.has(rest.slice(0, i))) return rest.slice(0, i);
-    return undefined;
-  };
   const out = new Map<string, string>();
   for (const r of ['argocd', 'flux']) {
     const dir = path.join(root, dist, r);
     let names: string[];
     try { names = fs.readdirSync(dir).filter((n) => !n.startsWith('.')); } catch { continue; }
     for (const n of names) {
-      const owner = ownerOf(n);
+      const owner = wiringOwner(n, releases);
       if (owner !== undefined && owner !== r && !moved.has(owner)) continue;
-      if (fs.statSync(path.join(dir, n)).isFile()) out.set(`${r}/${n}`, fs.readFileSync(path.join(dir, n), 'utf8'));
+      if (!fs.statSync(path.join(dir, n)).isFile()) continue;
+      const text = fs.readFileSync(path.join(dir, n), 'utf8');
+      if (!holdsSyncUnits(text)) continue;
+      out.set(`${r}/${n}`, text);
     }
   }
   return out;

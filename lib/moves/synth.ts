@@ -3,8 +3,8 @@
  * repository lock as the moves, so a move and a synth never write dist/ at the same time.
  */
 import * as path from 'path';
-import { Git, NotARepositoryError, readTreeAt } from '../git';
-import { gateTransition } from '../review/transition-gate';
+import { blobId, Git, listTreeAt, NotARepositoryError, readBlobs } from '../git';
+import { gateTransition, scopeToChange } from '../review/transition-gate';
 import { TransitionReport } from '../review/transition';
 import { SpecProblem, UsageError } from '../spec/errors';
 import { loadProjectWithConfig, projectPaths, renderProject, synthProject, SynthResult } from '../synth/project';
@@ -39,20 +39,37 @@ export async function validateRepository(root: string, options: ProjectCheckOpti
   const paths = projectPaths(root);
   const { releases, groups, config } = loadProjectWithConfig(paths);
   const files = renderProject(releases, config, groups, options);
-  const head = await headDist(paths.root, path.relative(paths.root, paths.distDir) || 'dist');
+  const head = await headDist(paths.root, path.relative(paths.root, paths.distDir) || 'dist', files);
   if (!head) return { releases: releases.length, groups: groups.length };
-  const gate = gateTransition(head, files);
+  const scope = scopeToChange(head, files);
+  const gate = gateTransition(scope.before, scope.after);
   if (gate.refusals.length) throw new UsageError(`the change from HEAD's dist/ is not safe to sync:\n${gate.refusals.map((r) => `  ${r}`).join('\n')}`);
   return { releases: releases.length, groups: groups.length, sync: gate.report };
 }
 
-/** dist/ at HEAD, or undefined outside a git repository or before the first commit. */
-async function headDist(root: string, dist: string): Promise<Map<string, string> | undefined> {
+/**
+ * dist/ at HEAD (relative path -> text), or undefined outside a git repository or before the first
+ * commit. A file whose blob id at HEAD is that of its text in `rendered` gets the rendered text
+ * itself, so only the files that differ are read from git and held twice (issue 19: validate's peak
+ * memory at 1000 releases).
+ */
+async function headDist(root: string, dist: string, rendered: ReadonlyMap<string, string>): Promise<Map<string, string> | undefined> {
   let git: Git;
   try { git = await Git.open(root); } catch (e) { if (e instanceof NotARepositoryError) return undefined; throw e; }
   const head = await git.tryRun(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
   if (head.code !== 0) return undefined;
-  return readTreeAt(git, head.stdout.trim(), path.relative(git.root, path.resolve(root, dist)).split(path.sep).join('/'));
+  const listing = await listTreeAt(git, head.stdout.trim(), path.relative(git.root, path.resolve(root, dist)).split(path.sep).join('/'));
+  const format = (await git.tryRun(['rev-parse', '--show-object-format'])).stdout.trim() === 'sha256' ? 'sha256' : 'sha1';
+  const out = new Map<string, string>();
+  const differ: [string, string][] = [];
+  for (const [file, sha] of listing) {
+    const text = rendered.get(file);
+    if (text !== undefined && blobId(text, format) === sha) out.set(file, text);
+    else differ.push([file, sha]);
+  }
+  const texts = await readBlobs(git, differ.map(([, sha]) => sha));
+  for (const [file, sha] of differ) out.set(file, texts.get(sha)!);
+  return out;
 }
 
 /**

@@ -26,3 +26,81 @@ export function gateTransition(before: ReadonlyMap<string, string>, after: Reado
   }
   return { refusals, report };
 }
+
+/**
+ * Whether a wiring file can hold what the sync model reads from the wiring (lib/review/transition.ts
+ * `unitsOf`: Argo CD Applications and ApplicationSets, Flux Kustomizations). Two shared files grow
+ * with the number of releases and hold none of it, so the gates do not parse them: the
+ * AppProject (one destination per namespace) and kustomize's own `kustomization.yaml` (one resource
+ * per release; `kustomize.config.k8s.io`, which no engine syncs as an object).
+ */
+export function holdsSyncUnits(text: string): boolean {
+  const kinds = [...text.matchAll(/^kind:[ \t]*['"]?([A-Za-z]+)/gm)].map((m) => m[1]);
+  if (kinds.length && kinds.every((k) => k === 'AppProject')) return false;
+  if (kinds.length && kinds.every((k) => k === 'Kustomization') && !/^apiVersion:[ \t]*['"]?kustomize\.toolkit\.fluxcd\.io\//m.test(text)) return false;
+  return true;
+}
+
+/** The top folders of dist/ that hold the engines' wiring, not a release. */
+const WIRING_FOLDERS = new Set(['argocd', 'flux']);
+
+/**
+ * The release (or group) a wiring file of dist/argocd/ or dist/flux/ belongs to, among `releases`:
+ * generated wiring files are named `<kind>-<release>.yaml` or `<kind>-<release>-<folder>.yaml`.
+ * The longest matching release name wins (`guestbook` and `guestbook-gateway` both exist in the
+ * reference project). Undefined for the shared files (root Application, AppProject, GitRepository,
+ * kustomizations).
+ */
+export function wiringOwner(file: string, releases: ReadonlySet<string>): string | undefined {
+  const base = (file.split('/').pop() ?? file).replace(/\.ya?ml$/, '');
+  const dash = base.indexOf('-');
+  const rest = dash < 0 ? '' : base.slice(dash + 1); // after the kind (`application-`, `kustomization-`)
+  if (releases.has(rest)) return rest;
+  // the longest name first: `kustomization-guestbook-gateway-gw-prod` is guestbook-gateway's, not guestbook's
+  for (let i = rest.lastIndexOf('-'); i > 0; i = rest.lastIndexOf('-', i - 1)) if (releases.has(rest.slice(0, i))) return rest.slice(0, i);
+  return undefined;
+}
+
+/**
+ * The part of two dist trees (dist-relative paths -> YAML) that `gateTransition` needs to judge the
+ * change between them, so that the cost follows the size of the change, not of the project (issue 19:
+ * `validate` at 1000 releases parsed all 28 000 files of both trees, 15 s of CPU and 330 MB, to find
+ * nothing changed). It keeps:
+ * - every file of the releases whose files differ (by text);
+ * - the files of other releases that can share a namespace with them (their text holds the name of
+ *   one of those namespaces; the transition model checks each changed release with every object in
+ *   its namespaces, lib/review/transition.ts `checkObjects`);
+ * - the wiring of those releases and the shared wiring.
+ * The model reads only what it would read from the whole trees, so its verdict is the same (test:
+ * test/transition-scope.test.ts). When a changed release has a cluster-scoped object other than its
+ * Namespaces, every file is kept.
+ */
+export function scopeToChange(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): { before: Map<string, string>; after: Map<string, string> } {
+  const top = (p: string) => (p.includes('/') ? p.slice(0, p.indexOf('/')) : '');
+  const changed = new Set<string>();
+  for (const [p, t] of before) if (after.get(p) !== t && !WIRING_FOLDERS.has(top(p))) changed.add(top(p));
+  for (const p of after.keys()) if (!before.has(p) && !WIRING_FOLDERS.has(top(p))) changed.add(top(p));
+  if (!changed.size) return { before: new Map(), after: new Map() };
+  const pick = (tree: ReadonlyMap<string, string>) => new Map([...tree].filter(([p]) => changed.has(top(p))));
+  const namespaces = new Set<string>();
+  for (const tree of [before, after]) {
+    for (const l of objectsOfTree(pick(tree)).objects) namespaces.add(l.obj.metadata.namespace ?? (l.obj.kind === 'Namespace' ? l.obj.metadata.name : ''));
+  }
+  if (namespaces.has('')) return { before: new Map(before), after: new Map(after) };
+  const releases = new Set([...before.keys(), ...after.keys()].map(top).filter((r) => r && !WIRING_FOLDERS.has(r)));
+  const keep = (p: string, text: string): boolean => {
+    const r = top(p);
+    if (changed.has(r)) return true;
+    if (WIRING_FOLDERS.has(r)) {
+      const owner = wiringOwner(p, releases);
+      return (owner === undefined || kept.has(owner)) && holdsSyncUnits(text);
+    }
+    for (const ns of namespaces) if (text.includes(ns)) return true;
+    return false;
+  };
+  // first the releases' files (which releases are kept), then their wiring
+  const kept = new Set<string>(changed);
+  for (const tree of [before, after]) for (const [p, t] of tree) if (!WIRING_FOLDERS.has(top(p)) && keep(p, t)) kept.add(top(p));
+  const scoped = (tree: ReadonlyMap<string, string>) => new Map([...tree].filter(([p, t]) => (WIRING_FOLDERS.has(top(p)) ? keep(p, t) : kept.has(top(p)) && keep(p, t))));
+  return { before: scoped(before), after: scoped(after) };
+}
