@@ -208,4 +208,23 @@ describe('paths from specs cannot escape the repository', () => {
       p.cleanup();
     }
   });
+
+  test('GIVEN a tree being written over an old one THEN read gives the files added (staged or unchanged), not those of the old tree going away', () => {
+    const p = tempRepo();
+    try {
+      const target = path.join(p.root, 'dist');
+      const w0 = beginTree(target);
+      w0.add('a/kept.yaml', 'same');
+      w0.add('a/gone.yaml', 'old');
+      w0.commit();
+      const w = beginTree(target);
+      w.add('a/kept.yaml', 'same');
+      w.add('a/new.yaml', 'new');
+      expect([w.read('a/kept.yaml'), w.read('a/new.yaml'), w.read('a/gone.yaml')]).toEqual(['same', 'new', undefined]);
+      w.commit();
+      expect(readTree(target)).toEqual(new Map([['a/kept.yaml', 'same'], ['a/new.yaml', 'new']]));
+    } finally {
+      p.cleanup();
+    }
+  });
 });

@@ -102,3 +102,16 @@ describe('validate against HEAD in a real repository', () => {
     expect(r.sync!.violations).toEqual([]);
   });
 });
+
+describe('validate against HEAD: a Namespace removed under another release', () => {
+  afterAll(() => cleanupTempDirs());
+
+  test('fails when webapp leaves its namespace while blog, unchanged, still lives in it (the check reads blog although only webapp changed)', async () => {
+    const webapp = fs.readFileSync(path.join(__dirname, '../releases/webapp.yaml'), 'utf8');
+    const blog = webapp.replace('name: webapp\n', 'name: blog\ncreateNamespaces: false\n').replace('webapp.example.com', 'blog.example.com').replace('ghcr.io/example/webapp', 'ghcr.io/example/blog');
+    const dir = projectRepo({ copy: ['webapp.yaml'], specs: { blog } });
+    expect((await validateRepository(dir)).sync?.violations).toEqual([]);
+    fs.writeFileSync(path.join(dir, 'releases/webapp.yaml'), webapp.replace('  production: webapp\n', '  production: webapp-2\n'));
+    await expect(validateRepository(dir)).rejects.toThrow(/the change from HEAD's dist\/ is not safe to sync:\n {2}Namespace webapp would be removed from dist\/ .*generated for webapp\), but blog \(dist\/blog\/webapp\/.*\) still lives in it/);
+  });
+});

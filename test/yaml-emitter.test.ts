@@ -69,6 +69,10 @@ describe('YAML emitter', () => {
       plain: 'plain', '1.0.0': '1.0.0', 'ghcr.io/a/b:1.0': 'ghcr.io/a/b:1.0', '25%': '25%', 'héllo wörld ✓': 'héllo wörld ✓',
     };
     for (const [s, want] of Object.entries(cases)) expect({ s, out: toYaml({ v: s }) }).toEqual({ s, out: `v: ${want}\n` });
+    // the answers are remembered: asked again, as keys, and after the memo filled up and was cleared
+    for (const [s, want] of Object.entries(cases)) expect({ s, out: toYaml({ [s]: 1 }) }).toEqual({ s, out: `${want}: 1\n` });
+    for (let i = 0; i < 25_000; i++) toYaml({ [`k${i}`]: i % 2 ? 'yes' : `v${i}` });
+    for (const [s, want] of Object.entries(cases)) expect({ s, out: toYaml({ v: s }) }).toEqual({ s, out: `v: ${want}\n` });
     // multi-line strings of printable characters are block literals, the rest double-quoted
     expect(toYaml({ script: 'set -e\necho hi\n' })).toBe('script: |\n  set -e\n  echo hi\n');
     expect(toYaml({ l: ['a\nb'] })).toBe('l:\n  - |-\n    a\n    b\n');

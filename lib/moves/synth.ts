@@ -3,11 +3,13 @@
  * repository lock as the moves, so a move and a synth never write dist/ at the same time.
  */
 import * as path from 'path';
+import { execFileSync } from 'child_process';
 import { blobId, Git, listTreeAt, NotARepositoryError, readBlobs } from '../git';
-import { gateTransition, scopeToChange } from '../review/transition-gate';
+import { objectsOfTree } from '../manifests/tree';
+import { gateTransition, scopeToChange, wiringOwner } from '../review/transition-gate';
 import { TransitionReport } from '../review/transition';
 import { SpecProblem, UsageError } from '../spec/errors';
-import { loadProjectWithConfig, projectPaths, renderProject, synthProject, SynthResult } from '../synth/project';
+import { projectPaths, synthProject, SynthResult, validateProject } from '../synth/project';
 import { validateNamed } from '../synth/spec-index';
 import { withCommandLock } from './lock';
 
@@ -37,39 +39,80 @@ export function synthRepository(root: string, output: string, options: ProjectCh
  */
 export async function validateRepository(root: string, options: ProjectCheckOptions = {}): Promise<{ releases: number; groups: number; sync?: TransitionReport }> {
   const paths = projectPaths(root);
-  const { releases, groups, config } = loadProjectWithConfig(paths);
-  const files = renderProject(releases, config, groups, options);
-  const head = await headDist(paths.root, path.relative(paths.root, paths.distDir) || 'dist', files);
+  const head = await headListing(paths.root, path.relative(paths.root, paths.distDir) || 'dist');
+  // a rendered file with the bytes it has at HEAD is not kept: only what differs is held (issue 19)
+  const { releases, groups, files, known, namespaces } = validateProject(paths, options, head && {
+    known: (p, c) => head.ids.get(p) === blobId(c, head.format),
+    readKnown: (p) => execFileSync('git', ['cat-file', 'blob', head.ids.get(p)!], { cwd: head.git.root, encoding: 'utf8', maxBuffer: 64 << 20 }),
+  });
   if (!head) return { releases: releases.length, groups: groups.length };
-  const scope = scopeToChange(head, files);
+  const trees = await changeTrees(head, files, known, namespaces);
+  const scope = scopeToChange(trees.before, trees.after);
   const gate = gateTransition(scope.before, scope.after);
   if (gate.refusals.length) throw new UsageError(`the change from HEAD's dist/ is not safe to sync:\n${gate.refusals.map((r) => `  ${r}`).join('\n')}`);
   return { releases: releases.length, groups: groups.length, sync: gate.report };
 }
 
-/**
- * dist/ at HEAD (relative path -> text), or undefined outside a git repository or before the first
- * commit. A file whose blob id at HEAD is that of its text in `rendered` gets the rendered text
- * itself, so only the files that differ are read from git and held twice (issue 19: validate's peak
- * memory at 1000 releases).
- */
-async function headDist(root: string, dist: string, rendered: ReadonlyMap<string, string>): Promise<Map<string, string> | undefined> {
+interface HeadListing {
+  readonly git: Git;
+  /** dist-relative path -> blob id at HEAD */
+  readonly ids: ReadonlyMap<string, string>;
+  readonly format: 'sha1' | 'sha256';
+}
+
+/** The blob ids of dist/ at HEAD, or undefined outside a git repository or before the first commit. */
+async function headListing(root: string, dist: string): Promise<HeadListing | undefined> {
   let git: Git;
   try { git = await Git.open(root); } catch (e) { if (e instanceof NotARepositoryError) return undefined; throw e; }
   const head = await git.tryRun(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
   if (head.code !== 0) return undefined;
-  const listing = await listTreeAt(git, head.stdout.trim(), path.relative(git.root, path.resolve(root, dist)).split(path.sep).join('/'));
+  const ids = await listTreeAt(git, head.stdout.trim(), path.relative(git.root, path.resolve(root, dist)).split(path.sep).join('/'));
   const format = (await git.tryRun(['rev-parse', '--show-object-format'])).stdout.trim() === 'sha256' ? 'sha256' : 'sha1';
-  const out = new Map<string, string>();
-  const differ: [string, string][] = [];
-  for (const [file, sha] of listing) {
-    const text = rendered.get(file);
-    if (text !== undefined && blobId(text, format) === sha) out.set(file, text);
-    else differ.push([file, sha]);
+  return { git, ids, format };
+}
+
+/**
+ * HEAD's dist/ and the rendering, as text, for the releases the change involves: those with a file
+ * that differs, and those rendering objects into one of their namespaces (all of them when a changed
+ * release has a cluster-scoped object other than a Namespace), their wiring and the shared wiring
+ * (not the other releases' Applications and Kustomizations, which would cost N). The texts not kept
+ * by validateProject (the same bytes as at HEAD) are read from git; scopeToChange then narrows the
+ * trees to exactly what the transition model reads.
+ */
+async function changeTrees(head: HeadListing, differ: ReadonlyMap<string, string>, same: ReadonlySet<string>, namespaces: ReadonlyMap<string, ReadonlySet<string>>): Promise<{ before: Map<string, string>; after: Map<string, string> }> {
+  const top = (p: string) => (p.includes('/') ? p.slice(0, p.indexOf('/')) : '');
+  const wiring = (p: string) => top(p) === 'argocd' || top(p) === 'flux';
+  const changed = new Set<string>();
+  for (const p of differ.keys()) if (!wiring(p)) changed.add(top(p));
+  for (const p of head.ids.keys()) if (!differ.has(p) && !same.has(p) && !wiring(p)) changed.add(top(p)); // removed
+  if (!changed.size) return { before: new Map(), after: new Map() };
+  // the namespaces the changed releases use, before (HEAD's objects) and after (the rendering); '' for
+  // a cluster-scoped object other than a Namespace, as in the transition model
+  const ofChanged = [...head.ids].filter(([p]) => changed.has(top(p)));
+  const changedTexts = await readBlobs(head.git, ofChanged.map(([, id]) => id));
+  const beforeChanged = new Map(ofChanged.map(([p, id]) => [p, changedTexts.get(id)!] as [string, string]));
+  const afterChanged = new Map([...differ].filter(([p]) => changed.has(top(p))));
+  for (const p of same) if (changed.has(top(p))) afterChanged.set(p, beforeChanged.get(p)!);
+  const used = new Set<string>();
+  for (const tree of [beforeChanged, afterChanged]) {
+    for (const l of objectsOfTree(tree).objects) used.add(l.obj.metadata.namespace ?? (l.obj.kind === 'Namespace' ? l.obj.metadata.name : ''));
   }
-  const texts = await readBlobs(git, differ.map(([, sha]) => sha));
-  for (const [file, sha] of differ) out.set(file, texts.get(sha)!);
-  return out;
+  const everything = used.has('');
+  const involved = (r: string) => everything || changed.has(r) || [...(namespaces.get(r) ?? [])].some((ns) => used.has(ns));
+  const releases = new Set([...head.ids.keys(), ...differ.keys(), ...same].filter((p) => !wiring(p)).map(top));
+  const wanted = (p: string) => {
+    if (!wiring(p)) return involved(top(p));
+    const owner = wiringOwner(p, releases);
+    return owner === undefined || involved(owner);
+  };
+  const ids = [...head.ids].filter(([p]) => wanted(p)).map(([, id]) => id);
+  const texts = await readBlobs(head.git, ids);
+  const before = new Map<string, string>();
+  for (const [p, id] of head.ids) if (wanted(p)) before.set(p, texts.get(id)!);
+  const after = new Map<string, string>();
+  for (const [p, t] of differ) if (wanted(p)) after.set(p, t);
+  for (const p of same) if (wanted(p)) after.set(p, before.get(p)!);
+  return { before, after };
 }
 
 /**

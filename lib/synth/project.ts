@@ -187,6 +187,8 @@ export class ProjectRenderer {
   private readonly rendered: { readonly json: string; readonly file: string; readonly release: string }[] = [];
   private readonly owners = new Map<string, string>();
   private readonly names = new Map<string, string>();
+  /** The namespaces each release or group renders namespaced objects into (name -> namespaces). */
+  public readonly namespaces = new Map<string, Set<string>>();
 
   /** The files (relative to the dist root), or undefined when it clashes with an earlier one. */
   public render(r: Renderable): Map<string, string> | undefined {
@@ -210,6 +212,11 @@ export class ProjectRenderer {
         throw new Error(`internal: ${o.kind} ${o.metadata.namespace}/${o.metadata.name} of release ${r.model.name} is in folder ${f.path}; an object must live in its folder's namespace (Argo CD's AppProject admits exactly those)`);
       }
       this.rendered.push({ json: JSON.stringify(o), file: `${f.path}/${objectFileName(o)}`, release: r.model.name });
+      if (o.metadata.namespace !== undefined) {
+        const own = this.namespaces.get(r.model.name) ?? new Set<string>();
+        own.add(o.metadata.namespace);
+        this.namespaces.set(r.model.name, own);
+      }
       const key = objectKey(o);
       const owner = this.owners.get(key);
       if (owner !== undefined && owner !== r.file) {
@@ -305,6 +312,63 @@ export interface SynthResult {
  */
 export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, 'onWarning'> = {}): SynthResult {
   checkProject(paths);
+  const writer = beginTree(paths.distDir);
+  try {
+    const { releases, groups, config, rendered } = streamProject(paths, writer, options);
+    // a Namespace that leaves dist/ while another release still lives in it (issue 13, finding 5)
+    const removals = namespaceRemovals(namespacesOnDisk(paths.distDir, (f, text) => writer.read(f) === text), rendered);
+    if (removals.length) throw new UsageError(removals.map((r) => namespaceRemovalMessage(r, path.relative(paths.root, paths.distDir) || '.')).join('\n'));
+    for (const [p, c] of renderProjectRoots(releases, config, groups)) writer.add(p, c);
+    writer.commit();
+    return { releases, groups, files: writer.count };
+  } catch (e) {
+    writer.abort();
+    throw e;
+  }
+}
+
+/** What validateProject keeps of the files it renders. */
+export interface ValidateSink {
+  /**
+   * Whether a rendered file is known already (e.g. the same bytes at HEAD): its text is then not
+   * kept, only its path, in `unchanged`. @default - every file's text is kept
+   */
+  readonly known?: (path: string, text: string) => boolean;
+  /** Reads a known file back (for the lint's positions). @default - positions of known files are not shown */
+  readonly readKnown?: (path: string) => string | undefined;
+}
+
+/**
+ * What `validate` checks, as synth does it, without writing: every spec validated, rendered one at a
+ * time and linted, the roots rendered. The files (relative to the dist root) stay in memory, except
+ * the texts the sink already knows; the specs' parsed documents are dropped as they are rendered, as
+ * in synth (issue 19: peak memory).
+ * @returns the valid specs, the files' texts (not the known ones), the paths of the known files, and
+ *   the namespaces each release renders namespaced objects into
+ * @throws SpecError (exit 2) with every problem; UsageError (exit 2) without a releases/ folder
+ */
+export function validateProject(paths: ProjectPaths, options: Pick<RenderOptions, 'onWarning'> = {}, sink: ValidateSink = {}): {
+  releases: LoadedRelease[]; groups: LoadedGroup[]; files: Map<string, string>; known: Set<string>; namespaces: ReadonlyMap<string, ReadonlySet<string>>;
+} {
+  checkRoot(paths);
+  const files = new Map<string, string>();
+  const known = new Set<string>();
+  const add = (p: string, c: string) => { if (sink.known?.(p, c)) known.add(p); else files.set(p, c); };
+  const read = (p: string) => files.get(p) ?? (known.has(p) ? sink.readKnown?.(p) : undefined);
+  const { releases, groups, config, namespaces } = streamProject(paths, { add, read }, options);
+  for (const [p, c] of renderProjectRoots(releases, config, groups)) add(p, c);
+  return { releases, groups, files, known, namespaces };
+}
+
+/**
+ * The loop synth and validate share: cdk8s-canary.yaml and every spec read and validated (all of
+ * them, even after a problem, so one run shows everything to fix), each rendered into `sink` and its
+ * parsed document compacted, then the checks across specs and the lint of every generated object.
+ * @throws SpecError with every problem found
+ */
+function streamProject(paths: ProjectPaths, sink: { add(p: string, c: string): void; read(p: string): string | undefined }, options: Pick<RenderOptions, 'onWarning'>): {
+  releases: LoadedRelease[]; groups: LoadedGroup[]; config: ProjectConfigModel; rendered: Located[]; namespaces: ReadonlyMap<string, ReadonlySet<string>>;
+} {
   const specOptions = { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root };
   const renderer = new ProjectRenderer();
   const problems: SpecProblem[] = [];
@@ -312,36 +376,25 @@ export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, '
   try { config = loadProjectConfig(paths.root); } catch (e) { if (!(e instanceof SpecError)) throw e; problems.push(...e.problems); }
   const releases: LoadedRelease[] = [];
   const groups: LoadedGroup[] = [];
-  const writer = beginTree(paths.distDir);
-  try {
-    for (const file of specFiles(paths.releasesDir)) {
-      const r = readSpec(file, specOptions);
-      if ('problems' in r) { problems.push(...r.problems); continue; }
-      if (problems.length) continue; // keep validating, stop building
-      const files = renderer.render(renderable(r));
-      if (!files || renderer.problems.length) continue;
-      for (const [p, c] of files) writer.add(p, c);
-      ('release' in r ? r.release : r.group).source.compact();
-      if ('release' in r) releases.push(r.release); else groups.push(r.group);
-    }
-    problems.push(...renderer.problems);
-    if (config && !problems.length) problems.push(...crossSpecProblems(releases, groups, config));
-    if (problems.length || !config) throw new SpecError(problems);
-    const external = declaredExternal([...releases, ...groups].map((s) => s.source.parsedData));
-    const rendered = renderer.objects();
-    const lint = toProblems(lintObjects(rendered, { external }), (f) => writer.read(f), path.relative(paths.root, paths.distDir) || '.');
-    for (const w of lint.warnings) options.onWarning?.(w);
-    if (lint.errors.length) throw new SpecError(lint.errors);
-    // a Namespace that leaves dist/ while another release still lives in it (issue 13, finding 5)
-    const removals = namespaceRemovals(namespacesOnDisk(paths.distDir), rendered);
-    if (removals.length) throw new UsageError(removals.map((r) => namespaceRemovalMessage(r, path.relative(paths.root, paths.distDir) || '.')).join('\n'));
-    for (const [p, c] of renderProjectRoots(releases, config, groups)) writer.add(p, c);
-    writer.commit();
-  } catch (e) {
-    writer.abort();
-    throw e;
+  for (const file of specFiles(paths.releasesDir)) {
+    const r = readSpec(file, specOptions);
+    if ('problems' in r) { problems.push(...r.problems); continue; }
+    if (problems.length) continue; // keep validating, stop building
+    const files = renderer.render(renderable(r));
+    if (!files || renderer.problems.length) continue;
+    for (const [p, c] of files) sink.add(p, c);
+    ('release' in r ? r.release : r.group).source.compact();
+    if ('release' in r) releases.push(r.release); else groups.push(r.group);
   }
-  return { releases, groups, files: writer.count };
+  problems.push(...renderer.problems);
+  if (config && !problems.length) problems.push(...crossSpecProblems(releases, groups, config));
+  if (problems.length || !config) throw new SpecError(problems);
+  const external = declaredExternal([...releases, ...groups].map((s) => s.source.parsedData));
+  const rendered = renderer.objects();
+  const lint = toProblems(lintObjects(rendered, { external }), (f) => sink.read(f), path.relative(paths.root, paths.distDir) || '.');
+  for (const w of lint.warnings) options.onWarning?.(w);
+  if (lint.errors.length) throw new SpecError(lint.errors);
+  return { releases, groups, config, rendered, namespaces: renderer.namespaces };
 }
 
 /**
@@ -385,8 +438,12 @@ export function synthOneRelease(paths: ProjectPaths, release: LoadedRelease): Ma
   return new Map([...files, ...roots]);
 }
 
-/** The Namespace objects of the dist/ on disk (`<release>/<folder>/namespace-*.yaml`), read as written. */
-export function namespacesOnDisk(distDir: string): Located[] {
+/**
+ * The Namespace objects of the dist/ on disk (`<release>/<folder>/namespace-*.yaml`), read as written.
+ * A file whose bytes `unchanged` says are rendered again as they are is skipped unparsed: its
+ * Namespace stays, so it cannot be a removal (2000 parses at 1000 releases otherwise).
+ */
+export function namespacesOnDisk(distDir: string, unchanged: (file: string, text: string) => boolean = () => false): Located[] {
   const out: Located[] = [];
   const dirs = (d: string) => { try { return fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name); } catch { return []; } };
   for (const release of dirs(distDir)) {
@@ -396,7 +453,9 @@ export function namespacesOnDisk(distDir: string): Located[] {
       try { names = fs.readdirSync(path.join(distDir, release, folder)); } catch { continue; }
       for (const f of names.filter((n) => n.startsWith('namespace-') && n.endsWith('.yaml'))) {
         const file = `${release}/${folder}/${f}`;
-        for (const l of objectsOfTree(new Map([[file, fs.readFileSync(path.join(distDir, file), 'utf8')]])).objects) out.push(l);
+        const text = fs.readFileSync(path.join(distDir, file), 'utf8');
+        if (unchanged(file, text)) continue;
+        for (const l of objectsOfTree(new Map([[file, text]])).objects) out.push(l);
       }
     }
   }

@@ -68,6 +68,7 @@ export function beginTree(target: string): TreeWriter {
   return {
     get count() { return added.size; },
     read(rel: string) {
+      if (!added.has(rel)) return undefined; // a file of the old tree that was not added again is going away
       const safe = safeRelativePath(rel);
       for (const dir of fresh ? [tmp] : [tmp, target]) {
         try { return fs.readFileSync(path.join(dir, safe), 'utf8'); } catch { /* not there */ }

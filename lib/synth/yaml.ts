@@ -91,6 +91,26 @@ interface TagLike { default?: boolean | string; tag: string; test?: RegExp }
 
 /** Whether a string can be written plain (see toYaml). */
 export function plainOk(s: string): boolean {
+  if (s.length > PLAIN_MEMO_LENGTH) return decidePlain(s);
+  let ok = plainMemo.get(s);
+  if (ok === undefined) {
+    ok = decidePlain(s);
+    if (plainMemo.size >= PLAIN_MEMO_SIZE) plainMemo.clear();
+    plainMemo.set(s, ok);
+  }
+  return ok;
+}
+
+/**
+ * Keys and short values repeat in every object (`metadata`, `name`, `app.kubernetes.io/part-of`...)
+ * and most of them go through every reader's tests below: the answers are remembered, within bounds
+ * (at most 20 000 strings of at most 128 characters, about 3 MB).
+ */
+const plainMemo = new Map<string, boolean>();
+const PLAIN_MEMO_SIZE = 20_000;
+const PLAIN_MEMO_LENGTH = 128;
+
+function decidePlain(s: string): boolean {
   if (s.length === 0 || !PRINTABLE.test(s) || NOT_PLAIN.test(s) || s.startsWith('---') || s.startsWith('...')) return false;
   if (!MAYBE_NOT_A_STRING.test(s)) return true;
   return !READ_AS_OTHER.some((r) => r.test(s)) && !YAML_SCHEMA_TESTS().some((r) => r.test(s));
