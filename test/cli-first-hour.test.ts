@@ -112,6 +112,18 @@ describe('flags, commands and names', () => {
     ]);
   });
 
+  test.each([
+    [['start', 'webapp', '1.1.0'], 'error: start takes the version as a flag: `npx cdk8s-canary start webapp --version 1.1.0`'],
+    [['start', 'webapp', '1.1.0', '--version', '1.1.0'], 'error: too many arguments for \'start\': "1.1.0"; it takes one release and --version VERSION'],
+  ])('fails %j (the version as an argument) with the command it meant, and that command works', async (args, message) => {
+    const before = log(dir);
+    const r = await cli(dir, ...args);
+    expect(r).toMatchObject({ code: 2, err: message });
+    expect(log(dir)).toEqual(before);
+    const hint = /`npx cdk8s-canary (.*)`/.exec(message)?.[1];
+    if (hint) expect((await cli(dir, ...hint.split(' '), '--dry-run')).code).toBe(0);
+  });
+
   test('fails a mistyped command with its suggestion', async () => {
     const r = await cli(dir, 'promtoe', 'webapp');
     expect(r).toMatchObject({ code: 2, err: "error: unknown command 'promtoe'\n(Did you mean promote?)\n(npx cdk8s-canary --help lists the commands)" });

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { GROUP_PLANNERS, GroupPlanner, groupMove, isGroupName, MoveFlags, Planner, releaseMove } from '../../moves';
 import { abort, promote, setWeight, start, step } from '../../rollout';
+import { UsageError } from '../../spec/errors';
+import { cliCommand } from '../../spec/hints';
 import { CliContext } from '../context';
 import { runMoveCommand } from '../move-output';
 import { verifyGate } from './verify';
@@ -25,9 +27,18 @@ export function register(program: Command, ctx: CliContext): void {
     .description('deploy a canary of a new version at the ladder\'s first weight (0 unless the spec says otherwise)')
     // not a commander requiredOption: a mistyped flag (`--verison`) is then reported as unknown, with a suggestion
     .option('--version <version>', 'version the canary runs (also its image tag unless --image is given); required')
-    .option('--image <ref>', 'full image reference of the canary'))
-    .action((name: string, opts: MoveFlags & { version?: string; image?: string }) =>
-      go(name, (r) => start(r.model, { version: opts.version ?? '', ...(opts.image !== undefined ? { image: opts.image } : {}) }), opts, 'start'));
+    .option('--image <ref>', 'full image reference of the canary')
+    // `start shop 1.1.0` (the version as an argument) gets the command it meant, not commander's "too many arguments"
+    .allowExcessArguments(true))
+    .action((name: string, opts: MoveFlags & { version?: string; image?: string }, cmd: Command) => {
+      const extra = cmd.args.slice(1);
+      if (extra.length) {
+        throw new UsageError(extra.length === 1 && opts.version === undefined
+          ? `start takes the version as a flag: ${cliCommand(`start ${name} --version ${extra[0]}`)}`
+          : `too many arguments for 'start': ${extra.map((a) => JSON.stringify(a)).join(' ')}; it takes one release and --version VERSION`);
+      }
+      return go(name, (r) => start(r.model, { version: opts.version ?? '', ...(opts.image !== undefined ? { image: opts.image } : {}) }), opts, 'start');
+    });
 
   moving(program.command('step <release>')
     .description('move the canary to the next weight of the ladder (after the last one, promote is next); for a release group at stage 3, the next weight of the entry ladder')
