@@ -39,18 +39,27 @@ export function advanceAnalyzes(weight: number): boolean {
   return weight > 0;
 }
 
+/**
+ * What a verdict decides by itself, for a release or a group: fail -> abort; error, inconclusive or
+ * no verdict -> wait, nothing moved; pass -> undefined (the soak and the ladder decide).
+ */
+export function verdictDecision(verdict: AnalysisVerdict | undefined): AdvanceDecision | undefined {
+  switch (verdict) {
+    case 'fail': return { action: 'abort', reason: 'the analysis failed' };
+    case 'error': return { action: 'wait', why: 'error', reason: 'the analysis could not be measured (see above); nothing moved' };
+    case 'inconclusive':
+    case undefined: return { action: 'wait', why: 'inconclusive', reason: 'the analysis is inconclusive; nothing moved' };
+    default: return undefined;
+  }
+}
+
 /** The decision for one canary. */
 export function decideAdvance(i: AdvanceInput): AdvanceDecision {
   if (!advanceAnalyzes(i.weight)) {
     return { action: 'wait', why: 'zero-weight', reason: 'at 0% the canary serves no user traffic, so there are no metrics to judge; take the first step yourself, gated by the smoke checks (step --verify-url URL)' };
   }
-  switch (i.verdict) {
-    case 'fail': return { action: 'abort', reason: 'the analysis failed' };
-    case 'error': return { action: 'wait', why: 'error', reason: 'the analysis could not be measured (see above); nothing moved' };
-    case 'inconclusive':
-    case undefined: return { action: 'wait', why: 'inconclusive', reason: 'the analysis is inconclusive; nothing moved' };
-    default: break;
-  }
+  const judged = verdictDecision(i.verdict);
+  if (judged) return judged;
   if (i.soakRemainingSeconds > 0) {
     return { action: 'wait', why: 'soak', reason: `the analysis passes, but ${formatDuration(i.soakRemainingSeconds)} of soak time is left at ${percent(i.weight, i.weightTotal)}` };
   }

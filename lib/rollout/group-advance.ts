@@ -19,7 +19,7 @@
  */
 import { GroupModel } from '../spec/group';
 import { cliCommand } from '../spec/hints';
-import { AdvanceDecision, AnalysisVerdict } from './advance';
+import { AdvanceDecision, AnalysisVerdict, verdictDecision } from './advance';
 import { GroupMove, positionOf, stageLabel } from './group';
 import { formatDuration } from './soak';
 
@@ -92,13 +92,8 @@ export function decideGroupAdvance(i: GroupAdvanceInput): AdvanceDecision {
     if (i.waitSeconds > 0) return { action: 'wait', why: 'soak', reason: `${formatDuration(i.waitSeconds)} of the analysis' startDelay (sync time) is left at ${stageLabel(5)}` };
     return { action: 'promote', reason: `the promotion goes on (analysis.autoPromote): next to ${stageLabel(6)}` };
   }
-  switch (i.verdict) {
-    case 'fail': return { action: 'abort', reason: 'the analysis failed' };
-    case 'error': return { action: 'wait', why: 'error', reason: 'the analysis could not be measured (see above); nothing moved' };
-    case 'inconclusive':
-    case undefined: return { action: 'wait', why: 'inconclusive', reason: 'the analysis is inconclusive; nothing moved' };
-    default: break;
-  }
+  const judged = verdictDecision(i.verdict);
+  if (judged) return judged;
   if (i.waitSeconds > 0) {
     return { action: 'wait', why: 'soak', reason: `the analysis passes, but ${formatDuration(i.waitSeconds)} of soak time is left at ${stageLabel(3)} with ${pos.weight}%` };
   }
