@@ -74,7 +74,7 @@ export async function runAdvance(root: string, names: readonly string[], opts: A
     const { releases, groups } = loadProjectSpecs(s.paths);
     const grouped = advanceGroups(groups, names);
     const releaseNames = names.filter((n) => !groups.some((g) => g.model.name === n));
-    const chosen = names.length ? [...new Set(releaseNames)].map((n) => releaseNamed(releases, n)) : releases;
+    const chosen = names.length ? [...new Set(releaseNames)].map((n) => releaseNamed(releases, n, groups.map((g) => g.model.name), '`advance`')) : releases;
     const skipped = names.length ? [...chosen.flatMap((r) => (!r.model.canary ? [{ release: r.model.name, reason: 'no canary running' }]
       : !r.model.spec.analysis ? [{ release: r.model.name, reason: 'no analysis section (advance moves only canaries that metrics judge)' }] : [])), ...grouped.skipped] : [];
     const running = chosen.filter((r) => r.model.canary && r.model.spec.analysis);
@@ -124,7 +124,7 @@ async function decide(s: MoveSession, r: LoadedRelease): Promise<AdvanceTurn> {
     const entered = await weightLineCommit(s.git, r, r.file);
     soakRemainingSeconds = soakState(rung.step.minSoakSeconds, entered?.time ?? now, now).remainingSeconds;
   }
-  const base = { weight: canary.weight, weightTotal: m.weightTotal, next: nextMoveOf(stateOf(m.spec), m.steps), soakRemainingSeconds, autoPromote: !!m.spec.analysis?.autoPromote };
+  const base = { weight: canary.weight, weightTotal: m.weightTotal, next: nextMoveOf(stateOf(m.spec), m.steps), soakRemainingSeconds, autoPromote: !!m.spec.analysis?.autoPromote, release: m.name };
   const release = m.name;
   if (canary.weight === 0) return { release, decision: decideAdvance(base) };
   try {

@@ -6,6 +6,7 @@ import { cacheCompiledValidators } from '../spec/schemas';
 import { PROJECT_CHECKS, renderRelease } from '../synth/project';
 import { loadProjectFor } from '../synth/spec-cache';
 import { InvalidEditError } from './errors';
+import { isGroupName } from './group';
 import { rel } from './files';
 import { MoveKind } from './kind';
 
@@ -17,7 +18,7 @@ export type Planner = (release: LoadedRelease) => Move;
  * `plan`, edits the spec's rollout lines in place (comments and formatting kept), and owns
  * `dist/<name>/`.
  */
-export function releaseMove(name: string, plan: Planner): MoveKind {
+export function releaseMove(name: string, plan: Planner, what = 'this command'): MoveKind {
   return {
     load(ctx) {
       const { paths } = ctx;
@@ -25,7 +26,9 @@ export function releaseMove(name: string, plan: Planner): MoveKind {
       const project = loadProjectFor(paths, name);
       ctx.mark(`load+validate(${project.names.length} specs, ${project.parsed} parsed)`);
       if (!project.release) {
-        releaseNamed(project.names.map((n) => ({ model: { name: n } })), name);
+        // not a valid release: a release group of that name, or an unknown name (project.names lists both kinds)
+        const groups = project.names.filter((n) => n === name || isGroupName(paths.root, n));
+        releaseNamed(project.names.filter((n) => !groups.includes(n)).map((n) => ({ model: { name: n } })), name, groups, what);
         throw new Error(`internal: release ${name} is listed but was not loaded`);
       }
       const release = project.release;

@@ -14,7 +14,7 @@ import { objectsOfTree } from '../manifests/tree';
 import { namespaceRemovalMessage, namespaceRemovals } from '../review/namespaces';
 import { routerCheck } from '../routers/registry';
 import { SpecError, SpecProblem, UsageError } from '../spec/errors';
-import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, readSpec, ReleaseCheck, GroupCheck, specFiles } from '../spec/loader';
+import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, readSpec, readSpecs, ReleaseCheck, GroupCheck, specFiles } from '../spec/loader';
 import { ReleaseModel } from '../spec/model';
 import { defaultProjectConfig, loadProjectConfig, ProjectConfigModel } from '../spec/project-config';
 import { manifestsCheck } from '../workloads/manifests-source';
@@ -96,6 +96,15 @@ export function loadProject(paths: ProjectPaths): LoadedRelease[] {
 export function loadProjectSpecs(paths: ProjectPaths): LoadedSpecs {
   checkRoot(paths);
   return loadSpecs(paths.releasesDir, { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root });
+}
+
+/**
+ * Like `loadProjectSpecs`, but an invalid spec does not stop the others: returns the valid releases
+ * and groups with the problems of the rest (read-only commands such as `status` report per spec).
+ */
+export function readProjectSpecs(paths: ProjectPaths): LoadedSpecs & { readonly problems: readonly SpecProblem[] } {
+  checkRoot(paths);
+  return readSpecs(paths.releasesDir, { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root });
 }
 
 /** The folders of one release group at the stage its spec records (objects, not yet YAML); throws SpecError on a name Kubernetes refuses. */
