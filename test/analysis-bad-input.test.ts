@@ -133,7 +133,7 @@ describe('bad analysis sections', () => {
       expect(b.err).toMatch(/error: release workshop has no canary running, so there is nothing to analyze/);
       const c = await cli(idle.root, 'analyze', 'nope');
       expect(c.code).toBe(2);
-      expect(c.err).toMatch(/error: no release 'nope' in releases\/; use one of workshop/);
+      expect(c.err).toMatch(/error: unknown release or group 'nope'; releases: workshop \(see `npx cdk8s-canary status`\)/);
     } finally {
       none.cleanup();
       idle.cleanup();

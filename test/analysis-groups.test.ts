@@ -153,13 +153,13 @@ maybe('advance on a release group (S3), its entry canary judged by a real Promet
     const r = await cli(root, 'advance');
     expect(r.code).toBe(0);
     expect(r.out).not.toMatch(/error-rate/);
-    expect(r.out).toMatch(/^frontend-backend: nothing to do: at stage 2\/6 the entry canary serves no user traffic, so there are no metrics to judge; take the next move yourself \(cdk8s-canary next frontend-backend\)/m);
+    expect(r.out).toMatch(/^frontend-backend: nothing to do: at stage 2\/6 the entry canary serves no user traffic, so there are no metrics to judge; take the next move yourself \(`npx cdk8s-canary next frontend-backend`\)/m);
   });
 
   test('GIVEN the top of the ladder WHEN advance THEN it promotes (next to stage 4) only when the spec allows autoPromote; then stage 4 -> 5 -> 6, one stage per run', async () => {
     const held = await groupRepo({ stage: 3, weight: 30, canary: '1.3' });
     const h = await cli(held, 'advance');
-    expect(h.out).toMatch(/^frontend-backend: nothing to do: the analysis passes at the top of the ladder; promoting is a person's call \(analysis\.autoPromote is false\): cdk8s-canary next frontend-backend$/m);
+    expect(h.out).toMatch(/^frontend-backend: nothing to do: the analysis passes at the top of the ladder; promoting is a person's call \(analysis\.autoPromote is false\): `npx cdk8s-canary next frontend-backend`$/m);
     const auto = await groupRepo({ stage: 3, weight: 30, canary: '1.3', autoPromote: true });
     const a = await cli(auto, 'advance');
     expect(a.code).toBe(0);
@@ -217,7 +217,7 @@ maybe('the analysis gate of a release group\'s step and next', () => {
       const r = await cli(root, verb, GROUP);
       expect(r.code).toBe(1);
       expect(r.err).toMatch(new RegExp(`^error: ${verb} refused: the analysis of release group frontend-backend failed; nothing was changed or committed\\nerror-rate: fail: 1 of 1 measurement\\(s\\) failed`, 'm'));
-      expect(r.err).toMatch(/abort it \(cdk8s-canary abort frontend-backend\), or pass --force/);
+      expect(r.err).toMatch(/abort it \(`npx cdk8s-canary abort frontend-backend`\), or pass --force/);
       expect(repoState(root)).toEqual(before);
     }
     const forced = await cli(root, 'next', GROUP, '--force');

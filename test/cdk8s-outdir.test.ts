@@ -38,6 +38,6 @@ describe('CDK8S_OUTDIR is honoured only when the cdk8s CLI runs the app', () => 
   });
 
   test('cdk8s.yaml runs the app with --cdk8s-cli', () => {
-    expect(fs.readFileSync(path.join(REPO, 'cdk8s.yaml'), 'utf8')).toMatch(/^app: node build\/main\.js --cdk8s-cli$/m);
+    expect(fs.readFileSync(path.join(REPO, 'cdk8s.yaml'), 'utf8')).toMatch(/^app: (npm run --silent build && )?node build\/main\.js --cdk8s-cli$/m);
   });
 });

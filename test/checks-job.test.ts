@@ -263,7 +263,7 @@ describe('checks in the spec', () => {
 
   test('fails on a credential in a header, without printing it', () => {
     const msg = problems('checks:\n  - name: v\n    path: /\n    headers:\n      Authorization: Bearer abc123\n');
-    expect(msg).toMatch(/^releases\/shop\.yaml:26:7: checks\[0\]\.headers\.Authorization: header 'Authorization' carries a credential, which would be written into dist\/ in plain text \(got "<hidden>"\); check an endpoint that needs no credentials, or pass the header from CI with `verify --header 'Authorization: \.\.\.'`$/);
+    expect(msg).toMatch(/^releases\/shop\.yaml:26:7: checks\[0\]\.headers\.Authorization: header 'Authorization' carries a credential, which would be written into dist\/ in plain text \(got "<hidden>"\); check an endpoint that needs no credentials, or pass the header from CI: `npx cdk8s-canary verify RELEASE --url BASE --header 'Authorization: \.\.\.'`$/);
     expect(msg).not.toContain('abc123');
   });
 

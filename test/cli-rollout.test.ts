@@ -170,8 +170,8 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
     // WHEN status runs THEN each release gets its block
     const r = await cli(dir, 'status');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('webapp (gatewayApi, releases/webapp.yaml)\n  stable  1.0.0  ghcr.io/example/webapp:1.0.0\n  canary  1.1.0 at 30%  ghcr.io/example/webapp:1.1.0\n  ladder  0% 10% 50% 100%  (off the ladder, after step 2/4)\n  next: step -> 50% (cdk8s-canary step webapp)');
-    expect(r.out).toContain('other (gatewayApi, releases/other.yaml)\n  stable  1.0.0  ghcr.io/example/other:1.0.0\n  canary  none\n  ladder  0% 25% 100%\n  next: start a canary');
+    expect(r.out).toContain('webapp (gatewayApi, releases/webapp.yaml)\n  stable  1.0.0  ghcr.io/example/webapp:1.0.0\n  canary  1.1.0 at 30%  ghcr.io/example/webapp:1.1.0\n  ladder  0% 10% 50% 100%  (off the ladder, after step 2/4)\n  next    step -> 50%: `npx cdk8s-canary step webapp`');
+    expect(r.out).toContain('other (gatewayApi, releases/other.yaml)\n  stable  1.0.0  ghcr.io/example/other:1.0.0\n  canary  none\n  ladder  0% 25% 100%\n  next    start a canary at 0%: `npx cdk8s-canary start other --version VERSION`');
     expect(r.out).toMatchSnapshot();
     expect(JSON.parse((await cli(dir, 'status', '--json')).out)).toMatchSnapshot();
   });
@@ -259,7 +259,7 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
   });
 
   test('fails step, set-weight, promote and abort with no canary', async () => {
-    await expectRefused(dir, ['step', 'webapp'], 2, 'error: release webapp has no canary running, so there is nothing to step; start one first: cdk8s-canary start webapp --version V');
+    await expectRefused(dir, ['step', 'webapp'], 2, 'error: release webapp has no canary running, so there is nothing to step; start one first: `npx cdk8s-canary start webapp --version VERSION`');
     await expectRefused(dir, ['promote', 'webapp'], 2, 'nothing to promote');
     await expectRefused(dir, ['abort', 'webapp'], 2, 'nothing to abort');
     await expectRefused(dir, ['set-weight', 'webapp', '5'], 2, 'nothing to set the weight of');
@@ -267,12 +267,12 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
 
   test('fails start while a canary runs, and start without --version', async () => {
     await expectRefused(dir, ['start', 'other', '--version', '2.0.0'], 2, 'error: release other already runs canary 1.1.0 at 25%; promote or abort it first');
-    await expectRefused(dir, ['start', 'webapp'], 2, "error: required option '--version <version>' not specified");
+    await expectRefused(dir, ['start', 'webapp'], 2, "error: start needs the version the canary runs: `npx cdk8s-canary start webapp --version VERSION`");
   });
 
   test('fails for an unknown release', async () => {
-    await expectRefused(dir, ['step', 'guestbook'], 2, "error: unknown release 'guestbook'; use one of other, webapp (see `cdk8s-canary status`)");
-    await expectRefused(dir, ['status', 'guestbook'], 2, "unknown release 'guestbook'");
+    await expectRefused(dir, ['step', 'guestbook'], 2, "error: unknown release 'guestbook'; releases: other, webapp (see `npx cdk8s-canary status`)");
+    await expectRefused(dir, ['status', 'guestbook'], 2, "unknown release or group 'guestbook'");
   });
 
   test('fails a version the schema refuses, before writing anything', async () => {
@@ -284,7 +284,7 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
     const original = fs.readFileSync(spec, 'utf8');
     fs.writeFileSync(spec, `${original}# a local note\n`);
     try {
-      await expectRefused(dir, ['step', 'other'], 2, 'error: uncommitted changes in the paths this move would touch: releases/other.yaml (modified); commit or stash them first (git stash push -- releases/other.yaml dist/other)');
+      await expectRefused(dir, ['step', 'other'], 2, 'error: uncommitted changes in the paths this move would touch: releases/other.yaml (modified); commit them, or stash them first: `git stash push -- releases/other.yaml`');
     } finally {
       fs.writeFileSync(spec, original);
     }
@@ -304,7 +304,7 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
     fs.writeFileSync(f, original.replace('weight: 75', 'weight: 70'));
     git(dir, 'commit', '-q', '-am', 'hand edit of dist');
     try {
-      await expectRefused(dir, ['step', 'other'], 2, 'error: dist/other is not what releases/other.yaml synthesizes (1 file(s) differ: other/httproute-other.yaml); run `cdk8s-canary synth` and commit dist/ first');
+      await expectRefused(dir, ['step', 'other'], 2, 'error: dist/other is not what releases/other.yaml synthesizes (1 file(s) differ: other/httproute-other.yaml); run `npx cdk8s-canary synth` and commit dist/ first');
     } finally {
       git(dir, 'revert', '--no-edit', 'HEAD');
     }
@@ -325,7 +325,7 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
   test('fails on a detached HEAD', async () => {
     git(dir, 'checkout', '-q', '--detach');
     try {
-      await expectRefused(dir, ['step', 'other'], 2, /error: HEAD is detached at [0-9a-f]{7}; every move is a commit on a branch: check one out first \(git switch main\)/);
+      await expectRefused(dir, ['step', 'other'], 2, /error: HEAD is detached at [0-9a-f]{7}; every move is a commit on a branch: check one out first \(`git switch main`\)/);
     } finally {
       git(dir, 'checkout', '-q', 'main');
     }
@@ -335,12 +335,13 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
     const d = require('./support/git-repo').initRepo(require('./support/git-repo').tempDir()) as string;
     writeFiles(d, { 'releases/other.yaml': specText('other', 'canary:\n  version: 1.1.0\n  weight: 25\n') });
     const r = await cli(d, 'step', 'other');
-    expect(r).toMatchObject({ code: 2, err: 'error: branch main has no commit yet; commit releases/ and dist/ first (git add releases dist && git commit)' });
+    expect(r).toMatchObject({ code: 2, err: 'error: branch main has no commit yet; commit releases/ and dist/ first (`git add releases dist && git commit -m "first releases"`; run `npx cdk8s-canary synth` first if dist/ is missing)' });
     expect(git(d, 'status', '--porcelain')).toBe('?? releases/\n');
   });
 
   test('fails outside a git repository', async () => {
     const plain = fs.mkdtempSync(path.join(require('os').tmpdir(), 'cdk8s-canary-plain-'));
+    writeFiles(plain, { 'releases/other.yaml': specText('other', 'canary:\n  version: 1.1.0\n  weight: 25\n') });
     try {
       const r = await cli(plain, 'step', 'other');
       expect(r.code).toBe(2);
@@ -442,7 +443,7 @@ describe('rollout CLI --push against a bare remote', () => {
     const r = await cli(a, 'step', 'other', '--push');
     // THEN it fails with what happened and how to go on; A's branch and files are as before; the remote has B's step only
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/error: release other changed on origin\/main \([0-9a-f]{7} "other: canary 1\.1\.0 25% -> 50%"\); the move was not pushed and your branch is back at [0-9a-f]{7} as before the command: run `git pull`, check `cdk8s-canary status other`, then move again/);
+    expect(r.err).toMatch(/error: release other changed on origin\/main \([0-9a-f]{7} "other: canary 1\.1\.0 25% -> 50%"\); the move was not pushed and your branch is back at [0-9a-f]{7} as before the command: run `git pull`, check `npx cdk8s-canary status other`, then move again/);
     expect(log(a)).toEqual(before);
     expect(porcelain(a)).toBe('');
     expect(readTree(path.join(a, 'dist'))).toEqual(dist);

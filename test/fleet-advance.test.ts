@@ -211,7 +211,7 @@ maybe('analyze and the analysis gate in a wave\'s clusters (a real Prometheus)',
     const r = await cli(root, 'next-wave', 'shop');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^error: next-wave refused: the analysis of shop \(1\.3\.0 promoted in wave 1\/3 \(canary: canary-eu\), before wave 2\/3 \(eu: prod-eu-1\) opens\) failed; nothing was changed or committed$/m);
-    expect(r.err).toMatch(/abort it \(cdk8s-canary abort shop\), or pass --force to next-wave anyway/);
+    expect(r.err).toMatch(/abort it \(`npx cdk8s-canary abort shop`\), or pass --force to next-wave anyway/);
     expect(repoState(root)).toEqual(before);
     const f = await cli(root, 'next-wave', 'shop', '--force');
     expect(f.code).toBe(0);

@@ -125,7 +125,7 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
     expect(text.out).toMatch(/next +stage 4\/6: all traffic on the canaries; mains upgraded/);
     const json = JSON.parse((await cli(dir, 'status', '--json')).out);
     const g = json.groups.find((x: { name: string }) => x.name === GROUP);
-    expect(g).toMatchObject({ stage: { index: 3, of: 6 }, weight: 30, entry: 'frontend-main', next: expect.stringMatching(/^stage 4\/6/) });
+    expect(g).toMatchObject({ stage: { index: 3, of: 6 }, weight: 30, entry: 'frontend-main', next: { move: 'next', command: 'npx cdk8s-canary next frontend-backend', description: expect.stringMatching(/^stage 4\/6/) } });
   });
 
   test('step and set-weight move the entry split at stage 3, one commit each, changing only weight lines', async () => {
@@ -145,7 +145,7 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
     expect((await cli(dir, 'step', GROUP)).code).toBe(0);
     expect(distAt(dir, 'HEAD')).toEqual(expectedAt(3, 30));
     const top = await cli(dir, 'step', GROUP);
-    expect([top.code, top.err]).toEqual([2, expect.stringMatching(/at the top of the ladder \(30%\); `next frontend-backend` promotes/)]);
+    expect([top.code, top.err]).toEqual([2, expect.stringMatching(/at the top of the ladder \(30%\); `npx cdk8s-canary next frontend-backend` promotes/)]);
     // AND setting the current weight again changes nothing and makes no commit (exit 0)
     const same = await cli(dir, 'set-weight', GROUP, '30');
     expect([same.code, same.out]).toEqual([0, expect.stringMatching(/^nothing to do: group frontend-backend is already at stage 3\/6: .* 70\/30 .*; no commit made$/)]);
@@ -157,7 +157,7 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
     const head = commits(dir);
     const cases: [string[], RegExp][] = [
       [['abort', GROUP], /no canary runs, nothing to abort/],
-      [['next', 'nope'], /unknown release group 'nope'; groups: frontend-backend/],
+      [['next', 'nope'], /unknown release group 'nope'; releases: webapp; release groups: frontend-backend \(see `npx cdk8s-canary status`\)/],
       [['next', 'webapp'], /webapp is a release, not a release group/],
     ];
     for (const [args, message] of cases) {
@@ -177,12 +177,23 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
     const dry = await cli(dir, 'next', GROUP, '--dry-run');
     expect(dry.code).toBe(0);
     expect(dry.out).toMatch(/dry run: would commit "frontend-backend: stage 2\/6/);
-    expect(dry.out).toMatch(/dist\/frontend-backend\/backend-main\/route-backend-main-canary\.yaml: added/);
+    // the same diff as for a release (issue 20, item 9): the spec's stage line and every dist/ file
+    expect(dry.out).toMatch(/^diff --git a\/releases\/frontend-backend\.yaml b\/releases\/frontend-backend\.yaml\n--- a\/releases\/frontend-backend\.yaml\n\+\+\+ b\/releases\/frontend-backend\.yaml\n@@ [^\n]+\n(?: [^\n]*\n)*-stage: 1\n\+stage: 2\n/);
+    expect(dry.out).toMatch(/^diff --git a\/dist\/frontend-backend\/backend-main\/route-backend-main-canary\.yaml b\/dist\/frontend-backend\/backend-main\/route-backend-main-canary\.yaml\nnew file mode 100644\n--- \/dev\/null\n/m);
     expect(git(dir, 'status', '--porcelain')).toBe('');
+    // applied with git, the printed diff is exactly what the move then writes
+    const patch = path.join(dir, '..', `${path.basename(dir)}.patch`);
+    fs.writeFileSync(patch, `${dry.out.split('\n').slice(0, -1).join('\n')}\n`);
+    git(dir, 'apply', patch);
+    const applied = git(dir, 'diff', 'HEAD', '--stat') + git(dir, 'status', '--porcelain');
+    git(dir, 'checkout', '-q', '--', '.');
+    git(dir, 'clean', '-qfd');
+    fs.rmSync(patch);
     const nc = await cli(dir, 'next', GROUP, '--no-commit');
     expect(nc.code).toBe(0);
     expect(commits(dir)).toHaveLength(1);
     expect(git(dir, 'status', '--porcelain')).toMatch(/releases\/frontend-backend\.yaml/);
+    expect(git(dir, 'diff', 'HEAD', '--stat') + git(dir, 'status', '--porcelain')).toBe(applied);
   });
 
   test('--push pushes the move; when the remote moved, the move is re-run on its head and pushed (as for a release)', async () => {
@@ -233,7 +244,7 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
     // WHEN this clone (not fetched) moves the same group with --push
     const r = await cli(dir, 'next', GROUP, '--push');
     // THEN exit 1 naming the remote's commit; the local branch and work tree are as before; the remote has only theirs
-    expect([r.code, r.err]).toEqual([1, expect.stringMatching(/error: release group frontend-backend changed on origin\/main \([0-9a-f]{7} "frontend-backend: stage 2\/6.*"\); the move was not pushed and your branch is back at [0-9a-f]{7} as before the command: run `git pull`, check `cdk8s-canary status frontend-backend`, then move again/)]);
+    expect([r.code, r.err]).toEqual([1, expect.stringMatching(/error: release group frontend-backend changed on origin\/main \([0-9a-f]{7} "frontend-backend: stage 2\/6.*"\); the move was not pushed and your branch is back at [0-9a-f]{7} as before the command: run `git pull`, check `npx cdk8s-canary status frontend-backend`, then move again/)]);
     expect(git(dir, 'rev-parse', 'HEAD')).toBe(before);
     expect(git(dir, 'status', '--porcelain')).toBe('');
     expect(distAt(dir, 'HEAD')).toEqual(expectedAt(1));

@@ -123,7 +123,7 @@ describe('group moves', () => {
     expect(nextMove(g).to).toEqual({ stage: 3, weight: 30 });
     expect(stepMove(g).to).toEqual({ stage: 3, weight: 30 });
     expect(nextMove(at(g, 3, 30)).to).toEqual({ stage: 4 });
-    expect(() => stepMove(at(g, 3, 30))).toThrow(/at the top of the ladder \(30%\); `next frontend-backend` promotes \(stage 4\/6\)/);
+    expect(() => stepMove(at(g, 3, 30))).toThrow(/at the top of the ladder \(30%\); `npx cdk8s-canary next frontend-backend` promotes \(stage 4\/6\)/);
     // AND set-weight holds any weight at stage 3
     expect(setWeightMove(g, 5).to).toEqual({ stage: 3, weight: 5 });
     expect(setWeightMove(g, 5).title).toMatch(/split 95\/5/);
@@ -131,7 +131,7 @@ describe('group moves', () => {
 
   test('fails to step or set-weight outside stage 3; setting the current weight is a move that changes nothing', () => {
     const g = s3Group();
-    expect(() => stepMove(at(g, 2))).toThrow(/is at stage 2\/6: step moves the entry weight at stage 3 only; use `next frontend-backend`/);
+    expect(() => stepMove(at(g, 2))).toThrow(/is at stage 2\/6: step moves the entry weight at stage 3 only; use `npx cdk8s-canary next frontend-backend`/);
     expect(() => setWeightMove(at(g, 4), 10)).toThrow(/set-weight changes the entry split at stage 3 only/);
     expect(setWeightMove(at(g, 3, 30), 30).changes).toBe(false);
     expect(setWeightMove(at(g, 3, 30), 40).changes).toBe(true);

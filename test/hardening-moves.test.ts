@@ -110,11 +110,12 @@ describe('the repository lock: a zombie or a reused pid does not hold it', () =>
   });
 
   test('a zombie holds no lock', async () => {
-    // GIVEN a zombie: a child of `sleep` (which never reaps it) that has exited
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 20'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // GIVEN a zombie: a child of `sleep` (which never reaps it) that has exited; it exits 0.3 s after
+    // the shell became `sleep 20` (a child exiting at once could be reaped by the shell before its exec)
+    const parent = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 20'], { stdio: ['ignore', 'pipe', 'ignore'] });
     const zombie = Number(await new Promise<string>((res) => parent.stdout.once('data', (d) => res(String(d).trim()))));
     try {
-      for (let i = 0; i < 50 && fs.readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1][0] !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 150 && fs.readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1][0] !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20));
       // THEN kill(pid, 0) alone would call it alive, processAlive does not
       expect(() => process.kill(zombie, 0)).not.toThrow();
       expect(processAlive(zombie)).toBe(false);

@@ -69,7 +69,7 @@ describe('S1 guestbook: NGINX to Gateway API, one commit per move (real git)', (
     // THEN both entry points serve guestbook.example.com/ to v0
     expect(expectEqualEntryPoints(dir)).toBe('guestbook v0 100%; redis 7.2-alpine 100%');
     // AND status says the release is moving
-    expect((await cli(dir, 'status', R)).out.split('\n')[0]).toBe('guestbook (nginx, moving to gatewayApi: both carry the traffic until `migrate`, releases/guestbook.yaml)');
+    expect((await cli(dir, 'status', R)).out.split('\n')[0]).toBe('guestbook (nginx, moving to gatewayApi: both carry the traffic until `npx cdk8s-canary migrate guestbook`, releases/guestbook.yaml)');
     expect(JSON.parse((await cli(dir, 'status', R, '--json')).out).releases[0]).toMatchObject({ router: 'nginx', migratingTo: 'gatewayApi' });
     // AND every move changes both sides alike
     const walk: [string[], string, string][] = [

@@ -152,8 +152,8 @@ describe('cdk8s-canary diff between the S3 stages (real group synthesis, real gi
   test('stage 3 -> 4 sends everything to the canaries and upgrades the mains to 1.2', async () => {
     const r = await between(3, 4);
     expect(moves(r)).toEqual([
-      'Route backend-main/backend-main: backend-main 1.1 100% / 1.2 0% -> 0% / 100%',
       'Route frontend-main/frontend-main: frontend-main 1.1 70% / 1.2 30% -> 0% / 100%; backend-main 1.1 70% / 1.2 30% -> 0% / 100%',
+      'Route backend-main/backend-main: backend-main 1.1 100% / 1.2 0% -> 0% / 100%',
     ]);
     expect(r.versions.filter((v) => v.summary).map((v) => `${v.object}: ${v.summary}`)).toEqual([
       'DeploymentConfig backend-main/backend-main: 1.1 -> 1.2', 'DeploymentConfig frontend-main/frontend-main: 1.1 -> 1.2',
@@ -179,8 +179,8 @@ describe('cdk8s-canary diff between the S3 stages (real group synthesis, real gi
   test('abort from stage 3 moves the entry back to 1.1 and removes both canaries', () => {
     const [r] = diffTrees(s3Stage(3), s3Stage(1));
     expect(moves(r)).toEqual([
-      'Route backend-main/backend-main-canary: entry point removed (was backend-main 1.2 100%)',
       'Route frontend-main/frontend-main: frontend-main 1.1 70% / 1.2 30% -> 100% / 0%; backend-main 1.1 70% / 1.2 30% -> 100% / 0%',
+      'Route backend-main/backend-main-canary: entry point removed (was backend-main 1.2 100%)',
     ]);
     expect(r.removed.length).toBe(9);
   });
@@ -271,12 +271,13 @@ describe('diff details', () => {
       repo.git('branch', '-q', '-D', 'main');
       const r = await diffJson(repo.root);
       expect(r.code).toBe(2);
-      expect(r.err).toEqual(['error: no main branch found (tried main, origin/main, master, origin/master); pass the base revision explicitly, e.g. cdk8s-canary diff origin/main']);
+      expect(r.err).toEqual(['error: no main branch found (tried main, origin/main, master, origin/master); pass the base revision explicitly, e.g. `npx cdk8s-canary diff origin/main`']);
     } finally { repo.cleanup(); }
   });
 
   test('fails with exit code 2 outside a git repository', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-canary-nogit-'));
+    fs.mkdirSync(path.join(dir, 'releases'));
     try {
       const r = await diffJson(dir, 'HEAD~1', 'HEAD');
       expect(r.code).toBe(2);
@@ -300,5 +301,36 @@ describe('diff of kustomize files and Flux Kustomizations', () => {
     const [r] = diffTrees(flux(['a']), flux(['a', 'b']));
     expect(r.added.map((o) => o.object)).toEqual(['Kustomization flux-system/b']);
     expect([r.changed, r.removed]).toEqual([[], []]);
+  });
+});
+
+describe('diff of the S2 promote (issue 20, item 8): no noise from the tester rule or the checks Job', () => {
+  const workshop = (stable: string, canary?: { version: string; weight: number }) => stateOf('workshop', (doc) => {
+    doc.setIn(['stable', 'version'], stable);
+    if (canary) doc.set('canary', doc.createNode(canary));
+  }).files;
+
+  test('GIVEN the canary at 25% WHEN promoted THEN the rule keeps its identity: one weight, the canary backend, the tester rules, and nothing under other changes', () => {
+    const [r] = diffTrees(workshop('1.0.0', { version: '1.1.0', weight: 25 }), workshop('1.1.0'));
+    expect(r.release).toBe('workshop');
+    const fields = r.weightFields.flatMap((o) => o.fields.map((f) => `${o.object} ${f.path} ${f.before === undefined ? 'added' : f.after === undefined ? 'removed' : 'changed'}`));
+    expect(fields).toEqual([
+      'HTTPRoute workshop/workshop spec.rules[0].backendRefs[0].weight changed',
+      'HTTPRoute workshop/workshop spec.rules[0].backendRefs[1] removed',
+      'HTTPRoute workshop/workshop spec.rules[0] removed', // the tester rules (header X-Canary: always, and never)
+      'HTTPRoute workshop/workshop spec.rules[1] removed',
+    ]);
+    expect(r.changed).toEqual([]);
+    const md = renderDiffMarkdown({ base: { rev: 'a', label: 'a' }, head: { rev: 'b', label: 'b' }, releases: [r] });
+    expect(md).toMatch(/^- tester field: HTTPRoute workshop\/workshop `spec\.rules\[0\]` removed \(was {"backendRefs":\[{[^}]*"name":"workshop-canary"/m);
+    expect(md).not.toContain('Other changes');
+  });
+
+  test('THEN the removed checks Job is named as the smoke checks, not as an app running curl', () => {
+    const [r] = diffTrees(workshop('1.0.0', { version: '1.1.0', weight: 25 }), workshop('1.1.0'));
+    const job = r.removed.find((o) => o.object.startsWith('Job '));
+    expect(job).toEqual({ object: 'Job workshop-canary/workshop-checks-1-1-0', file: 'workshop/workshop-canary-checks/job-workshop-checks-1-1-0.yaml', role: 'smoke checks of workshop' });
+    const md = renderDiffMarkdown({ base: { rev: 'a', label: 'a' }, head: { rev: 'b', label: 'b' }, releases: [r] });
+    expect(md).toContain('- Job workshop-canary/workshop-checks-1-1-0 (smoke checks of workshop) `workshop/workshop-canary-checks/job-workshop-checks-1-1-0.yaml`');
   });
 });

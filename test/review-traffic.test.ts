@@ -71,6 +71,13 @@ describe('traffic: S1 guestbook on ingress-nginx', () => {
 describe('traffic: S3 frontend + backend on OpenShift Routes', () => {
   const F_HOST = `frontend-main-frontend-main.${S3_DOMAIN}`;
 
+  test('lists the entry points users reach first: the Routes the frontend calls come after its own', () => {
+    // GIVEN stage 3 of S3 WHEN the traffic report is computed THEN F's Route comes first, then B's two
+    const hosts = computeTraffic(s3({ mains: '1.1', canary: '1.2', split: [70, 30] })).entries.map((e) => e.host);
+    expect(hosts[0]).toBe(F_HOST);
+    expect(hosts.slice(1).sort()).toEqual([`backend-main-backend-main.${S3_DOMAIN}`, `backend-main-canary-backend-main.${S3_DOMAIN}`]);
+  });
+
   test('70/30 at the entry; B 1.2 receives F-canary\'s 30% through the ConfigMap URL of B\'s canary Route', () => {
     // GIVEN stage 3 of S3: canaries 1.2 deployed, F's Route split 70/30
     const objs = s3({ mains: '1.1', canary: '1.2', split: [70, 30] });
@@ -200,7 +207,7 @@ describe('cdk8s-canary traffic', () => {
       for (const [f, t] of toFiles(s1({ stable: 'v0' }))) p.write(path.join('dist', f), t);
       const b = bufferIo();
       expect(await run(['node', 'cdk8s-canary', '-C', p.root, 'traffic', 'guestbok'], b.io)).toBe(2);
-      expect(b.err).toEqual(["error: no entry point found for 'guestbok' in dist/ (working tree); releases with entry points: guestbook"]);
+      expect(b.err).toEqual(["error: no entry point found for 'guestbok' in dist/ (working tree); did you mean 'guestbook'? releases with entry points: guestbook"]);
     } finally { p.cleanup(); }
   });
 });

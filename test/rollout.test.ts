@@ -39,7 +39,7 @@ describe('rollout state machine (pure)', () => {
     m = apply(m, b);
     // THEN a third step fails and says promote is next
     expect(() => step(m)).toThrow(UsageError);
-    expect(() => step(m)).toThrow('canary 1.1.0 of release app is at 100%, the last step of its ladder (3/3); promote is next: cdk8s-canary promote app');
+    expect(() => step(m)).toThrow('canary 1.1.0 of release app is at 100%, the last step of its ladder (3/3); promote is next: `npx cdk8s-canary promote app`');
     // AND promote makes stable run 1.1.0 with no canary
     const p = promote(m);
     expect(p.after).toEqual({ stable: { version: '1.1.0' } });
@@ -93,13 +93,13 @@ describe('rollout state machine (pure)', () => {
   test('fails every canary move when no canary runs, naming start', () => {
     const m = model();
     for (const f of [() => step(m), () => setWeight(m, 10), () => promote(m), () => abort(m)]) {
-      expect(f).toThrow(/^release app has no canary running, so there is nothing to (step|set the weight of|promote|abort); start one first: cdk8s-canary start app --version V$/);
+      expect(f).toThrow(/^release app has no canary running, so there is nothing to (step|set the weight of|promote|abort); start one first: `npx cdk8s-canary start app --version VERSION`$/);
     }
   });
 
   test('fails start while a canary runs, and for the version stable already runs', () => {
     const running = model('canary:\n  version: 1.1.0\n  weight: 25\n');
-    expect(() => start(running, { version: '1.2.0' })).toThrow('release app already runs canary 1.1.0 at 25%; promote or abort it first (cdk8s-canary promote app / cdk8s-canary abort app)');
+    expect(() => start(running, { version: '1.2.0' })).toThrow('release app already runs canary 1.1.0 at 25%; promote or abort it first: `npx cdk8s-canary promote app` or `npx cdk8s-canary abort app`');
     expect(() => start(model(), { version: '1.0.0' })).toThrow("canary version '1.0.0' is what stable already runs in release app; pass the new version with --version");
     // a different image of the same version is a real canary
     expect(start(model(), { version: '1.0.0', image: 'ghcr.io/example/app:1.0.0-hotfix' }).changes).toBe(true);
@@ -131,7 +131,7 @@ describe('rollout state machine (pure)', () => {
   test('fails for an unknown release, listing the known ones', () => {
     const rs = [{ model: { name: 'b' } }, { model: { name: 'a' } }];
     expect(releaseNamed(rs, 'a')).toBe(rs[1]);
-    expect(() => releaseNamed(rs, 'guestbook')).toThrow("unknown release 'guestbook'; use one of a, b (see `cdk8s-canary status`)");
+    expect(() => releaseNamed(rs, 'guestbook')).toThrow("unknown release 'guestbook'; releases: a, b (see `npx cdk8s-canary status`)");
     const many = Array.from({ length: 12 }, (_, i) => ({ model: { name: `r${String(i).padStart(2, '0')}` } }));
     expect(() => releaseNamed(many, 'x')).toThrow(/r09, \.\.\. \(12 in all\)/);
   });
@@ -168,8 +168,8 @@ describe('commit messages', () => {
   });
 
   test('describeNext names the command', () => {
-    expect(describeNext({ kind: 'step', weight: 50, index: 3 }, 100, 'app')).toBe('next: step -> 50% (cdk8s-canary step app)');
-    expect(describeNext({ kind: 'promote' }, 100, 'app')).toBe('next: promote (cdk8s-canary promote app) or abort');
+    expect(describeNext({ kind: 'step', weight: 50, index: 3 }, 100, 'app')).toBe('next: step -> 50%: `npx cdk8s-canary step app`');
+    expect(describeNext({ kind: 'promote' }, 100, 'app')).toBe('next: promote: `npx cdk8s-canary promote app` (or `npx cdk8s-canary abort app`)');
   });
 });
 

@@ -50,8 +50,14 @@ describe('commands about one spec read that spec only (lib/synth/spec-index)', (
     writeFiles(root, { 'outside.yaml': specText('outside', '') });
     for (const name of ['nope', '../outside', 'releases/../../outside', '.', '']) {
       expect(() => loadNamedSpec(projectPaths(root), name)).toThrow(UsageError);
-      expect(() => loadNamedSpec(projectPaths(root), name)).toThrow(/^unknown release '.*'; use one of r0, r1 \(see `cdk8s-canary status`\)$/);
+      expect(() => loadNamedSpec(projectPaths(root), name)).toThrow(/^unknown release '.*'; (did you mean 'r[01]'\? )?releases: r0, r1 \(see `npx cdk8s-canary status`\)$/);
     }
+  });
+
+  test('fails for a mistyped name with a did-you-mean, release groups listed apart', () => {
+    const root = project(2);
+    writeFiles(root, { 'releases/fb.yaml': 'apiVersion: canary.cdk8s.io/v1alpha1\nkind: ReleaseGroup\nname: fb\n' });
+    expect(() => loadNamedSpec(projectPaths(root), 'r9')).toThrow("unknown release 'r9'; did you mean 'r0'? releases: r0, r1; release groups: fb (see `npx cdk8s-canary status`)");
   });
 
   test('a file named in another case is not the release (exact names, as releases/ lists them)', () => {

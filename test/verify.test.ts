@@ -172,11 +172,11 @@ describe('cdk8s-canary verify', () => {
   describe('bad input: exit 2, no check run', () => {
     test.each([
       ['a release without checks', { checks: '' }, ['shop', '--url', 'http://127.0.0.1:9'], /^error: release shop declares no checks; add a checks: list to releases\/shop\.yaml$/],
-      ['a release without a canary', { canary: false }, ['shop', '--url', 'http://127.0.0.1:9'], /^error: release shop has no canary running, so there is nothing to verify; start one with `cdk8s-canary start shop VERSION`$/],
+      ['a release without a canary', { canary: false }, ['shop', '--url', 'http://127.0.0.1:9'], /^error: release shop has no canary running, so there is nothing to verify; start one with `npx cdk8s-canary start shop --version VERSION`$/],
       ['a URL that is not one', {}, ['shop', '--url', 'shop.example.com'], /^error: --url is not a URL \(got "shop\.example\.com"\); use a base URL such as https:\/\/shop\.example\.com$/],
       ['a URL with a query', {}, ['shop', '--url', 'http://127.0.0.1:9/?a=1'], /^error: --url must have no query, fragment or credentials/],
       ['a malformed header', {}, ['shop', '--url', 'http://127.0.0.1:9', '-H', 'Host shop'], /^error: --header must be 'Name: value' on one line \(got "Host shop"\)/],
-      ['an unknown release', {}, ['blog', '--url', 'http://127.0.0.1:9'], /^error: no release 'blog' in releases\/; use one of shop$/],
+      ['an unknown release', {}, ['blog', '--url', 'http://127.0.0.1:9'], /^error: unknown release 'blog'; releases: shop \(see `npx cdk8s-canary status`\)$/],
       ['a router without a tester header', { header: '' }, ['shop', '--url', 'http://127.0.0.1:9'],
         /^error: BASE would reach the canary of release shop only by weight: router gatewayApi has no tester header or cookie \(router\.header or router\.cookie in the spec\); or pass --direct when BASE reaches the canary itself \(e\.g\. kubectl port-forward -n shop-canary deploy\/shop-canary 8080:8080\)$/],
       ['a pattern tester header without a value', { header: '  header:\n    name: X-Canary\n    pattern: "^beta-.*"\n' }, ['shop', '--url', 'http://127.0.0.1:9'],

@@ -159,10 +159,10 @@ export function checksCheck(release: LoadedRelease): SpecProblem[] {
     for (const [name, value] of Object.entries(c.headers ?? {})) {
       if (credentialHeaderName(name)) {
         out.push(src.problem(['checks', i, 'headers', name], `header '${name}' carries a credential, which would be written into dist/ in plain text`,
-          `check an endpoint that needs no credentials, or pass the header from CI with \`verify --header '${name}: ...'\``, '<hidden>', true));
+          `check an endpoint that needs no credentials, or pass the header from CI: \`npx cdk8s-canary verify RELEASE --url BASE --header '${name}: ...'\``, '<hidden>', true));
       } else if (credentialHeaderValue(value)) {
         out.push(src.problem(['checks', i, 'headers', name], `header '${name}' has a credential as its value (an authorization scheme and its credentials), which would be written into dist/ in plain text`,
-          `check an endpoint that needs no credentials, or pass the header from CI with \`verify --header '${name}: ...'\``, '<hidden>'));
+          `check an endpoint that needs no credentials, or pass the header from CI: \`npx cdk8s-canary verify RELEASE --url BASE --header '${name}: ...'\``, '<hidden>'));
       }
     }
   });

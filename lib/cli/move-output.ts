@@ -26,19 +26,14 @@ export function moveLines(r: MoveResult): string[] {
   const out: string[] = [];
   switch (r.status) {
     case 'dry-run':
-      if (r.subject.kind === 'group') {
-        const { from, to } = r.subject.move;
-        out.push(`dry run: would commit "${r.message.subject}"`);
-        out.push(`  ${r.specPath}: stage ${from.stage} -> ${to.stage}${to.weight !== undefined || from.weight !== undefined ? `, weight ${from.weight ?? '-'} -> ${to.weight ?? '-'}` : ''}`);
-        for (const c of r.changes.slice(1)) out.push(`  ${c.path}: ${c.before === undefined ? 'added' : c.after === undefined ? 'deleted' : 'changed'}`);
-        out.push('nothing was written');
-      } else {
-        for (const c of r.changes) {
-          out.push(`diff --git a/${c.path} b/${c.path}`);
-          out.push(unifiedDiff(c).replace(/\n$/, ''));
-        }
-        out.push(`dry run: would commit "${r.message.subject}" changing ${r.changes.length} file(s); nothing was written`);
+      // the same for releases and groups: the diff `git diff` would show after the move
+      for (const c of r.changes) {
+        out.push(`diff --git a/${c.path} b/${c.path}`);
+        if (c.before === undefined) out.push('new file mode 100644'); // as git writes it, so `git apply` creates the file
+        if (c.after === undefined) out.push('deleted file mode 100644');
+        out.push(unifiedDiff(c).replace(/\n$/, ''));
       }
+      out.push(`dry run: would commit "${r.message.subject}" changing ${r.changes.length} file(s); nothing was written`);
       return out;
     case 'written':
       return [

@@ -1,4 +1,3 @@
-import { InvalidEditError } from '../moves/errors';
 import { escapeControls, SpecError, UsageError } from '../spec/errors';
 import { AnalysisRefusedError } from '../moves/analysis-errors';
 
@@ -33,7 +32,7 @@ export const processIo: Io = {
 /** Turns an error into its message lines and exit code. */
 export function reportError(e: unknown, io: Io): number {
   if (e instanceof SpecError) {
-    if (e instanceof InvalidEditError) io.err(e.intro);
+    if (e.intro !== undefined) io.err(e.intro);
     for (const line of e.message.split('\n')) io.err(line);
     io.err(`${e.problems.length} problem(s) found; nothing was written`);
     return EXIT_USAGE;

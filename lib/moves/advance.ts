@@ -81,7 +81,7 @@ export async function runAdvance(root: string, names: readonly string[], opts: A
     const { releases, groups } = loadProjectSpecs(s.paths);
     const grouped = advanceGroups(groups, names);
     const releaseNames = names.filter((n) => !groups.some((g) => g.model.name === n));
-    const chosen = names.length ? [...new Set(releaseNames)].map((n) => releaseNamed(releases, n)) : releases;
+    const chosen = names.length ? [...new Set(releaseNames)].map((n) => releaseNamed(releases, n, groups.map((g) => g.model.name), '`advance`')) : releases;
     const skipped = names.length ? [...chosen.flatMap((r) => (!inProgress(r) ? [{ release: r.model.name, reason: r.model.fleet ? 'no rollout in progress' : 'no canary running' }]
       : !r.model.spec.analysis ? [{ release: r.model.name, reason: 'no analysis section (advance moves only canaries that metrics judge)' }] : [])), ...grouped.skipped] : [];
     const running = chosen.filter((r) => inProgress(r) && r.model.spec.analysis);
@@ -153,7 +153,7 @@ async function decide(s: MoveSession, r: LoadedRelease): Promise<AdvanceTurn> {
       const rung = soakingRung(canary.weight, w.steps);
       const base = {
         weight: canary.weight, weightTotal: m.weightTotal, next: nextMoveOf(stateOf(m.spec), w.steps),
-        soakRemainingSeconds: rung ? await soakLeft(rung.step.minSoakSeconds, ['canary', 'weight']) : 0, autoPromote: !!m.spec.analysis?.autoPromote,
+        soakRemainingSeconds: rung ? await soakLeft(rung.step.minSoakSeconds, ['canary', 'weight']) : 0, autoPromote: !!m.spec.analysis?.autoPromote, release: m.name,
       };
       judge = (verdict) => {
         const d = decideAdvance({ ...base, ...(verdict ? { verdict } : {}) });
@@ -180,7 +180,7 @@ async function decide(s: MoveSession, r: LoadedRelease): Promise<AdvanceTurn> {
       const entered = await weightLineCommit(s.git, r, r.file);
       soakRemainingSeconds = soakState(rung.step.minSoakSeconds, entered?.time ?? now, now).remainingSeconds;
     }
-    const base = { weight: canary.weight, weightTotal: m.weightTotal, next: nextMoveOf(stateOf(m.spec), m.steps), soakRemainingSeconds, autoPromote: !!m.spec.analysis?.autoPromote };
+    const base = { weight: canary.weight, weightTotal: m.weightTotal, next: nextMoveOf(stateOf(m.spec), m.steps), soakRemainingSeconds, autoPromote: !!m.spec.analysis?.autoPromote, release: m.name };
     judge = (verdict) => decideAdvance({ ...base, ...(verdict ? { verdict } : {}) });
     analyzes = canary.weight > 0;
   }

@@ -6,7 +6,9 @@ import { AnalysisReport, AnalysisTarget, analysisTrailers, runAnalysis } from '.
 import { Git, NotARepositoryError } from '../git';
 import { describeWave, percent } from '../rollout';
 import { fleetPosition } from '../spec/fleet';
+import { unknownName } from '../synth/spec-index';
 import { SpecError, UsageError } from '../spec/errors';
+import { cliCommand } from '../spec/hints';
 import { AnalysisRefusedError } from './analysis-errors';
 import { GroupMove } from '../rollout/group';
 import { groupAnalysisRule } from '../rollout/group-advance';
@@ -51,7 +53,7 @@ export function loadNamedSpec(root: string, name: string): { release: LoadedRele
   const file = files.find((f) => path.basename(f).replace(/\.ya?ml$/, '') === name);
   if (!file) {
     const known = files.map((f) => path.basename(f).replace(/\.ya?ml$/, ''));
-    throw new UsageError(`no release '${name}' in releases/; use one of ${known.length ? known.join(', ') : '(none: add a spec to releases/)'}`);
+    throw unknownName(name, known, 'release or group', paths.releasesDir);
   }
   const r = readSpec(file, projectSpecOptions(paths)); // a fleet is resolved against cdk8s-canary.yaml's clusters
   if ('problems' in r) throw new SpecError(r.problems);
@@ -68,7 +70,7 @@ export function analysisSubject(spec: { release: LoadedRelease } | { group: Load
     const r = spec.release;
     const m = r.model;
     if (!m.spec.analysis) throw new UsageError(`release ${m.name} has no analysis section; add analysis: {metrics: [...]} to ${r.file} (see the README, "Metric analysis")`);
-    if (!m.canary) throw new UsageError(`release ${m.name} has no canary running, so there is nothing to analyze; start one first: cdk8s-canary start ${m.name} --version V`);
+    if (!m.canary) throw new UsageError(`release ${m.name} has no canary running, so there is nothing to analyze; start one first: ${cliCommand(`start ${m.name} --version VERSION`)}`);
     const pct = percent(m.canary.weight, m.weightTotal);
     return {
       name: m.name, kind: 'release', file: r.file, source: r.source,
@@ -267,7 +269,7 @@ async function gateOnSubject(git: Git, root: string, subject: AnalysisSubject, m
   }
   const code = report.verdict === 'inconclusive' ? 3 : 1;
   const what = report.verdict === 'inconclusive' ? 'is inconclusive' : report.verdict === 'fail' ? 'failed' : 'could not be measured';
-  throw new AnalysisRefusedError(`${move} refused: the analysis of ${name} ${what}; nothing was changed or committed\n${reasons.join('\n')}\n${report.verdict === 'fail' ? `abort it (cdk8s-canary abort ${subject.name}), or pass --force to ${move} anyway` : `wait and retry, or pass --force to ${move} anyway`}`, code);
+  throw new AnalysisRefusedError(`${move} refused: the analysis of ${name} ${what}; nothing was changed or committed\n${reasons.join('\n')}\n${report.verdict === 'fail' ? `abort it (${cliCommand(`abort ${subject.name}`)}), or pass --force to ${move} anyway` : `wait and retry, or pass --force to ${move} anyway`}`, code);
 }
 
 /**

@@ -15,6 +15,7 @@ import { declaredExternal } from '../lint/external';
 import { toProblems } from '../lint/report';
 import { lintObjects } from '../lint/rules';
 import { SpecProblem } from '../spec/errors';
+import { cliCommand } from '../spec/hints';
 import { LoadedGroup, LoadedRelease, readSpec } from '../spec/loader';
 import { loadProjectConfig } from '../spec/project-config';
 import { namespaceFields } from '../spec/reserved-namespaces';
@@ -75,6 +76,11 @@ export const crossReleaseGate: MoveGate = {
       else return { warnings: lint.warnings.map((w) => `${w.file}:${w.line}:${w.col}: ${w.path ? `${w.path}: ` : ''}${w.message}`) };
     }
     const verb = ctx.subject.kind === 'release' || ctx.subject.kind === 'fleet' ? ctx.subject.move.kind : ctx.subject.kind === 'group' ? ctx.subject.move.verb : ctx.subject.kind;
-    throw new InvalidEditError(`the ${verb} would leave a state \`cdk8s-canary synth\` refuses${others.length ? ` (checked with ${others.join(', ')}, which share its namespaces)` : ''}:`, problems);
+    // every problem in other specs (issue 20, item 13): say that the move itself is fine, and whose spec is not
+    const foreign = [...new Set(problems.map((p) => p.file))];
+    if (foreign.length && !foreign.includes(moved.file)) {
+      throw new InvalidEditError(`${moved.model.name} was not moved: ${foreign.length === 1 ? `another spec, ${foreign[0]}, is` : `other specs (${foreign.join(', ')}) are`} invalid, and a move is checked with the releases that share its namespaces or have no dist/ yet (here ${others.join(', ')}); fix ${foreign.length === 1 ? 'it' : 'them'} first (or move ${foreign.length === 1 ? 'it' : 'them'} out of releases/):`, problems);
+    }
+    throw new InvalidEditError(`the ${verb} would leave a state ${cliCommand('synth')} refuses${others.length ? ` (checked with ${others.join(', ')}, which share its namespaces)` : ''}:`, problems);
   },
 };

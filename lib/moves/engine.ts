@@ -20,6 +20,7 @@ import * as path from 'path';
 import { Trailer } from '../git';
 import { CommitMessage } from '../rollout';
 import { UsageError } from '../spec/errors';
+import { cliCommand } from '../spec/hints';
 import { readTree } from '../synth/write';
 import { crashPoint } from '../crash-point';
 import { FileChange } from '../review/unified-diff';
@@ -148,10 +149,7 @@ export async function applyMove(s: MoveSession, kind: MoveKind, flags: MoveFlags
   const touched = [specPath, ...outputPaths];
 
   const dirty = await git.status(touched);
-  if (dirty.length) {
-    const shown = dirty.slice(0, 5).map((e) => `${e.path} (${describeStatus(e.index, e.worktree)})`).join(', ') + (dirty.length > 5 ? `, and ${dirty.length - 5} more` : '');
-    throw new MoveRefusedError(`uncommitted changes in the paths this move would touch: ${shown}; commit or stash them first (git stash push -- ${touched.join(' ')})`);
-  }
+  if (dirty.length) throw new MoveRefusedError(dirtyRefusal(dirty, specPath, target.name));
   s.mark('git-status');
 
   const planned = target.plan();
@@ -164,7 +162,7 @@ export async function applyMove(s: MoveSession, kind: MoveKind, flags: MoveFlags
     const before = readTree(f.abs);
     const stale = diffNames(before, filesUnder(renderedBefore, f.name));
     if (stale.length) {
-      throw new MoveRefusedError(`${f.path} is not what ${specPath} synthesizes (${stale.length} file(s) differ: ${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', ...' : ''}); run \`cdk8s-canary synth\` and commit dist/ first, so this move's commit holds only the move`);
+      throw new MoveRefusedError(`${f.path} is not what ${specPath} synthesizes (${stale.length} file(s) differ: ${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', ...' : ''}); run ${cliCommand('synth')} and commit dist/ first, so this move's commit holds only the move`);
     }
     owned.push({ ...f, before });
   }
@@ -233,6 +231,22 @@ export async function applyMove(s: MoveSession, kind: MoveKind, flags: MoveFlags
 /** The files of a rendering outside the given folders. */
 function notUnder(rendered: ReadonlyMap<string, string>, folders: readonly string[]): Map<string, string> {
   return new Map([...rendered].filter(([p]) => !folders.some((f) => p.startsWith(`${f}/`))));
+}
+
+/**
+ * Why a move is refused over uncommitted paths, with commands that work in that state: a spec that
+ * was never committed is a new release (synth, then commit it with its dist/); otherwise stash the
+ * changes, with --include-untracked when some are new files (a plain `git stash push` skips them).
+ */
+export function dirtyRefusal(dirty: readonly { readonly index: string; readonly worktree: string; readonly path: string }[], specPath: string, name: string): string {
+  const shown = dirty.slice(0, 5).map((e) => `${e.path} (${describeStatus(e.index, e.worktree)})`).join(', ') + (dirty.length > 5 ? `, and ${dirty.length - 5} more` : '');
+  if (dirty.some((e) => e.path === specPath && e.index === '?')) {
+    return `${specPath} is not committed yet (${shown}): a new release is moved once its spec and its dist/ are committed; run ${cliCommand('synth')}, `
+      + `then \`git add ${specPath} dist && git commit -m "${name}: first release"\`, and move it again`;
+  }
+  const untracked = dirty.some((e) => e.index === '?');
+  const paths = [...new Set(dirty.map((e) => e.path))];
+  return `uncommitted changes in the paths this move would touch: ${shown}; commit them, or stash them first: \`git stash push${untracked ? ' --include-untracked' : ''} -- ${paths.join(' ')}\``;
 }
 
 function describeStatus(index: string, worktree: string): string {

@@ -25,8 +25,9 @@ export class MoveRefusedError extends UsageError {
 
 /** The spec as a move would edit it is invalid: `intro` (e.g. `the start would make releases/x.yaml invalid:`) comes before the problems. Exit 2. */
 export class InvalidEditError extends SpecError {
-  constructor(public readonly intro: string, problems: readonly SpecProblem[]) {
-    super(problems);
+  declare public readonly intro: string;
+  constructor(intro: string, problems: readonly SpecProblem[]) {
+    super(problems, intro);
     this.name = 'InvalidEditError';
   }
 }

@@ -3,12 +3,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseDocument } from 'yaml';
 import {
-  abortMove, describePosition, editGroupPosition, GroupMove, groupCommitMessage, nextMove, nextTitleOrDone, positionOf, setWeightMove, stageLabel, stepMove,
+  abortMove, describePosition, editGroupPosition, GroupMove, groupCommitMessage, nextLine, nextMove, positionOf, setWeightMove, stageLabel, stepMove,
 } from '../rollout/group';
+import { unknownNameMessage } from '../rollout/moves';
 import { UsageError } from '../spec/errors';
+import { cliCommand } from '../spec/hints';
 import { GroupModel } from '../spec/group';
 import { LoadedGroup, parseGroup } from '../spec/loader';
-import { loadProjectSpecs, projectPaths, ProjectPaths, renderGroup } from '../synth/project';
+import { projectPaths, ProjectPaths, readProjectSpecs, renderGroup } from '../synth/project';
+import { otherSpecsError } from '../synth/spec-cache';
 import { InvalidEditError } from './errors';
 import { rel } from './files';
 import { MoveKind } from './kind';
@@ -66,7 +69,7 @@ export function groupMove(name: string, plan: GroupPlanner): MoveKind {
                 rendered: renderGroup(parsed.group),
                 subject: { kind: 'group', group, after: parsed.group, move: mv },
                 message: groupCommitMessage(group.model, mv, ctx.extraMessage),
-                next: `next: ${nextTitleOrDone(parsed.group.model)}`,
+                next: nextLine(parsed.group.model),
               };
             },
           };
@@ -98,12 +101,12 @@ export function isGroupName(root: string, name: string): boolean {
 
 /** The loaded group of that name (every spec validated); UsageError when the name is unknown or a release. */
 export function groupNamed(paths: ProjectPaths, name: string): LoadedGroup {
-  const { releases, groups } = loadProjectSpecs(paths);
+  const { releases, groups, problems } = readProjectSpecs(paths);
+  if (problems.length) throw otherSpecsError(problems, name);
   const g = groups.find((x) => x.model.name === name);
   if (g) return g;
   if (releases.some((r) => r.model.name === name)) {
-    throw new UsageError(`${name} is a release, not a release group; \`next\` moves groups (use start, step, promote or abort for a release)`);
+    throw new UsageError(`${name} is a release, not a release group: \`next\` moves groups; move a release with ${cliCommand(`step ${name}`)} (or start, set-weight, promote, abort)`);
   }
-  const known = groups.map((x) => x.model.name);
-  throw new UsageError(`unknown release group '${name}'; ${known.length ? `groups: ${known.join(', ')}` : `no spec in ${rel(paths.root, paths.releasesDir)}/ has kind: ReleaseGroup`}`);
+  throw new UsageError(unknownNameMessage('release group', name, releases.map((x) => x.model.name), groups.map((x) => x.model.name)));
 }

@@ -100,6 +100,6 @@ export interface EditedMove {
   readonly subject: MoveSubject;
   /** Subject, optional body (with the `-m` text) and trailers; gates add trailers to these. */
   readonly message: CommitMessage;
-  /** What comes next, one line for the user (e.g. `next: step -> 50% (cdk8s-canary step webapp)`). */
+  /** What comes next, one line for the user (e.g. ``next: step -> 50%: `npx cdk8s-canary step webapp` ``). */
   readonly next: string;
 }

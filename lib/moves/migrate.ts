@@ -18,6 +18,7 @@ import { cacheCompiledValidators } from '../spec/schemas';
 import { projectSpecOptions, renderRelease } from '../synth/project';
 import { loadProjectFor } from '../synth/spec-cache';
 import { releaseNamed } from '../rollout';
+import { isGroupName } from './group';
 import { InvalidEditError } from './errors';
 import { rel } from './files';
 import { MoveKind } from './kind';
@@ -31,7 +32,8 @@ export function migrationMove(name: string): MoveKind {
       const project = loadProjectFor(paths, name, ctx.cacheDir && path.join(ctx.cacheDir, 'valid-specs.json'));
       ctx.mark(`load+validate(${project.names.length} specs, ${project.parsed} parsed)`);
       if (!project.release) {
-        releaseNamed(project.names.map((n) => ({ model: { name: n } })), name);
+        const groups = project.names.filter((n) => n === name || isGroupName(paths.root, n));
+        releaseNamed(project.names.filter((n) => !groups.includes(n)).map((n) => ({ model: { name: n } })), name, groups, '`migrate`');
         throw new Error(`internal: release ${name} is listed but was not loaded`);
       }
       const release = project.release;

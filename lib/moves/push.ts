@@ -2,6 +2,7 @@
  * Pushing moves: never forced; when the remote moved, the moves are rebuilt on its new head.
  */
 import { GitError } from '../git';
+import { cliCommand } from '../spec/hints';
 import { PushConflictError } from './errors';
 import { MoveSession } from './session';
 
@@ -49,7 +50,7 @@ export async function pushWithRetry<T>(s: MoveSession, plan: PushPlan<T>): Promi
     if (outcome.ok) return { where, ...(redone !== undefined ? { redone } : {}) };
     const giveBack = async (why: string): Promise<never> => {
       await git.resetKeep(base);
-      throw new PushConflictError(`${why}; the move was not pushed and your branch is back at ${base.slice(0, 7)} as before the command: run \`git pull\`, check \`cdk8s-canary status ${plan.name}\`, then move again`);
+      throw new PushConflictError(`${why}; the move was not pushed and your branch is back at ${base.slice(0, 7)} as before the command: run \`git pull\`, check ${cliCommand(`status ${plan.name}`)}, then move again`);
     };
     if (attempt >= PUSH_ATTEMPTS) await giveBack(`${where} kept moving (${PUSH_ATTEMPTS} attempts)`);
     s.emit({ type: 'progress', message: `${where} moved (${outcome.detail}); fetching and re-running the move on it (attempt ${attempt + 1}/${PUSH_ATTEMPTS})` });

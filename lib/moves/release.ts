@@ -7,6 +7,7 @@ import { cacheCompiledValidators } from '../spec/schemas';
 import { projectSpecOptions, renderRelease } from '../synth/project';
 import { loadProjectFor } from '../synth/spec-cache';
 import { InvalidEditError } from './errors';
+import { isGroupName } from './group';
 import { rel } from './files';
 import { FleetPlanner, fleetTarget } from './fleet';
 import { MoveKind } from './kind';
@@ -20,8 +21,9 @@ export type Planner = (release: LoadedRelease) => Move;
  * `dist/<name>/`. A release with `fleet:` is moved by `fleetPlan` instead, wave by wave (./fleet.ts).
  *
  * @param fleetPlan the move for a fleet release. @default - refused: the move does not apply to fleets
+ * @param what the command, for the message when `name` is a release group or unknown. @default 'this command'
  */
-export function releaseMove(name: string, plan: Planner | undefined, fleetPlan?: FleetPlanner): MoveKind {
+export function releaseMove(name: string, plan: Planner | undefined, fleetPlan?: FleetPlanner, what = 'this command'): MoveKind {
   return {
     load(ctx) {
       const { paths } = ctx;
@@ -29,7 +31,9 @@ export function releaseMove(name: string, plan: Planner | undefined, fleetPlan?:
       const project = loadProjectFor(paths, name);
       ctx.mark(`load+validate(${project.names.length} specs, ${project.parsed} parsed)`);
       if (!project.release) {
-        releaseNamed(project.names.map((n) => ({ model: { name: n } })), name);
+        // not a valid release: a release group of that name, or an unknown name (project.names lists both kinds)
+        const groups = project.names.filter((n) => n === name || isGroupName(paths.root, n));
+        releaseNamed(project.names.filter((n) => !groups.includes(n)).map((n) => ({ model: { name: n } })), name, groups, what);
         throw new Error(`internal: release ${name} is listed but was not loaded`);
       }
       const release = project.release;

@@ -6,6 +6,7 @@
 import * as path from 'path';
 import { Git } from '../git';
 import { projectPaths, ProjectPaths } from '../synth/project';
+import { cliCommand } from '../spec/hints';
 import { MoveRefusedError } from './errors';
 import { openGit, withGitLock } from './lock';
 
@@ -84,9 +85,9 @@ export async function withMoveSession<T>(root: string, options: SessionOptions, 
   const begin = async (locked: boolean): Promise<T> => {
     const head = await git.head(); // under the lock: the commit this session starts from
     if (head.detached) {
-      throw new MoveRefusedError(`HEAD is detached${head.commit ? ` at ${head.commit.slice(0, 7)}` : ''}; every move is a commit on a branch: check one out first (git switch main)`);
+      throw new MoveRefusedError(`HEAD is detached${head.commit ? ` at ${head.commit.slice(0, 7)}` : ''}; every move is a commit on a branch: check one out first (\`git switch main\`)`);
     }
-    if (!head.commit) throw new MoveRefusedError(`branch ${head.branch} has no commit yet; commit releases/ and dist/ first (git add releases dist && git commit)`);
+    if (!head.commit) throw new MoveRefusedError(`branch ${head.branch} has no commit yet; commit releases/ and dist/ first (\`git add releases dist && git commit -m "first releases"\`; run ${cliCommand('synth')} first if dist/ is missing)`);
     timer.mark('git-open');
     return fn({
       git, paths, branch: head.branch as string, base: head.commit, locked,

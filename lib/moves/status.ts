@@ -5,11 +5,13 @@
  */
 import * as path from 'path';
 import { Git } from '../git';
-import { describePosition, nextTitleOrDone, positionOf } from '../rollout/group';
-import { ladderPosition, nextMoveOf, percent, soakingRung, soakState, stateOf } from '../rollout';
-import { GROUP_STAGES } from '../spec/group';
+import { describePosition, nextMove, positionOf } from '../rollout/group';
+import { ladderPosition, NextMove, nextMoveOf, percent, soakingRung, soakState, stateOf } from '../rollout';
+import { formatProblem, SpecError, SpecProblem, UsageError } from '../spec/errors';
+import { GroupModel, GROUP_STAGES } from '../spec/group';
+import { CLI } from '../spec/hints';
 import { LoadedGroup, LoadedRelease } from '../spec/loader';
-import { loadProjectSpecs, projectPaths } from '../synth/project';
+import { projectPaths, readProjectSpecs } from '../synth/project';
 import { fleetStatus, FleetStatus, statusWave } from './fleet-status';
 import { loadNamedSpec } from '../synth/spec-index';
 import { weightLineCommit } from './soak-gate';
@@ -29,7 +31,7 @@ export interface ReleaseStatus {
   /** Position on the ladder (1-based index of the highest step at or below the weight); null without a canary. */
   readonly step: { readonly index: number; readonly of: number; readonly onLadder: boolean } | null;
   /** The next move (`next-wave` for a fleet release between waves). */
-  readonly next: { readonly move: 'start' | 'step' | 'promote' | 'next-wave'; readonly weight?: number };
+  readonly next: NextStatus;
   /** Minimum soak of the step the canary sits on (seconds), measured from the commit that entered it; null when none. Elapsed and remaining are absent when git cannot tell (uncommitted spec, no repository). */
   readonly soak: { readonly minSeconds: number; readonly elapsedSeconds?: number; readonly remainingSeconds?: number; readonly since?: string } | null;
   /**
@@ -37,6 +39,22 @@ export interface ReleaseStatus {
    * next move; `ladder`, `step`, `soak` and `next` are then those of the current wave.
    */
   readonly fleet?: FleetStatus;
+}
+
+/**
+ * What comes next, in the same shape for releases and groups (`status --json`, documented by
+ * status.schema.json beside this file): the command to run (null when nothing is left to do) and
+ * one line for people. `weight` is the canary weight the move leads to (a release's start and step;
+ * a group's `next` while it climbs the entry ladder at stage 3).
+ */
+export interface NextStatus {
+  /** `start`, `step`, `promote` (releases), `next-wave` (a fleet release between waves), `next` (groups), or `none` (a complete group). */
+  readonly move: 'start' | 'step' | 'promote' | 'next-wave' | 'next' | 'none';
+  readonly weight?: number;
+  /** The command, as the README writes it: `npx cdk8s-canary step webapp`; null for `none`. */
+  readonly command: string | null;
+  /** For people: `step -> 50%`, `stage 2/6: canaries deployed ...`, `nothing: the group is complete ...`. */
+  readonly description: string;
 }
 
 /** One group in `status --json`. */
@@ -49,7 +67,14 @@ export interface GroupStatus {
   readonly weight: number | null;
   readonly ladder: readonly number[];
   readonly apps: readonly { readonly name: string; readonly project: string; readonly version: string; readonly newVersion: string | null }[];
-  readonly next: string;
+  readonly next: NextStatus;
+}
+
+/** A spec file that does not validate: `status` reports it beside the valid ones (and exits 2). */
+export interface InvalidSpecStatus {
+  readonly file: string;
+  /** Each problem without the value seen (it may be a secret); `text` is the problem as `validate` prints it (values hidden). */
+  readonly problems: readonly (Omit<SpecProblem, 'value'> & { readonly text: string })[];
 }
 
 /** What `status [name]` reports. */
@@ -58,40 +83,50 @@ export interface ProjectStatus {
   readonly releases: readonly ReleaseStatus[];
   /** The groups asked for. */
   readonly groups: readonly GroupStatus[];
-  /**
-   * Without a name: whether the project has release groups at all; with one: whether it names a
-   * group (`status --json` then has `groups`).
-   */
-  readonly hasGroups: boolean;
+  /** Spec files that do not validate (only when no name was asked for; a named invalid spec throws). */
+  readonly invalid: readonly InvalidSpecStatus[];
   /** The releases folder, absolute. */
   readonly releasesDir: string;
 }
 
 /**
- * The status of every release and group of the project at `root` (every spec validated), or of the
- * one named: then only that spec is read, whatever the number of releases (lib/synth/spec-index.ts).
- * @throws SpecError when a spec read is invalid; UsageError for an unknown name
+ * The status of every release and group of the project at `root`, or of the one named: then only
+ * that spec is read, whatever the number of releases (lib/synth/spec-index.ts). Without a name, one
+ * invalid spec does not hide the others: its problems are listed in `invalid`.
+ * @throws SpecError when the spec named is invalid (or two specs share its name); UsageError for an unknown name
  */
 export async function projectStatus(root: string, name?: string): Promise<ProjectStatus> {
   const paths = projectPaths(root);
   let releases: readonly LoadedRelease[];
   let groups: readonly LoadedGroup[];
-  let hasGroups: boolean;
+  let invalid: InvalidSpecStatus[] = [];
   if (name !== undefined) {
-    const spec = loadNamedSpec(paths, name);
+    let spec;
+    try {
+      spec = loadNamedSpec(paths, name, 'release or group');
+    } catch (e) {
+      if (!(e instanceof SpecError)) throw e;
+      const files = [...new Set(e.problems.map((p) => p.file))];
+      throw new SpecError(e.problems, `${files.join(', ')} is invalid, so its status cannot be read:`);
+    }
     releases = 'release' in spec ? [spec.release] : [];
     groups = 'group' in spec ? [spec.group] : [];
-    hasGroups = groups.length > 0;
   } else {
-    ({ releases, groups } = loadProjectSpecs(paths));
-    hasGroups = groups.length > 0;
+    const read = readProjectSpecs(paths);
+    const bad = new Set(read.problems.map((p) => p.file));
+    invalid = [...bad].sort().map((file) => ({
+      file,
+      problems: read.problems.filter((p) => p.file === file).map(({ value: _value, ...p }) => ({ ...p, text: formatProblem({ ...p, value: _value }) })),
+    }));
+    releases = read.releases.filter((r) => !bad.has(r.file));
+    groups = read.groups.filter((g) => !bad.has(g.file));
   }
   // git is asked only when a canary sits on a rung with a minimum soak (when did it get there?)
   let git: Promise<Git | undefined> | undefined;
   const openGit = () => (git ??= Git.open(paths.root).catch(() => undefined));
   const out: ReleaseStatus[] = [];
   for (const r of releases) out.push(await releaseStatus(r, paths.root, openGit));
-  return { releases: out, groups: groups.map(groupStatus), hasGroups, releasesDir: paths.releasesDir };
+  return { releases: out, groups: groups.map(groupStatus), invalid, releasesDir: paths.releasesDir };
 }
 
 /**
@@ -102,7 +137,7 @@ export async function releaseStatus(r: LoadedRelease, root: string, gitOrOpen: G
   if (r.model.fleet) {
     const fleet = await fleetStatus(r, root, gitOrOpen);
     const base = await releaseStatus(statusWave(r), root, gitOrOpen);
-    return { ...base, ...(fleet.phase === 'promoted' ? { next: { move: 'next-wave' as const } } : {}), fleet };
+    return { ...base, ...(fleet.phase === 'promoted' ? { next: { move: 'next-wave' as const, command: `${CLI} next-wave ${r.model.name}`, description: `open wave ${(fleet.wave?.index ?? 0) + 1}/${fleet.waves.length}` } } : {}), fleet };
   }
   const m = r.model;
   const st = stateOf(m.spec);
@@ -127,7 +162,7 @@ export async function releaseStatus(r: LoadedRelease, root: string, gitOrOpen: G
     stable: { version: m.stable.version, image: m.stable.image },
     canary: m.canary ? { version: m.canary.version, image: m.canary.image, weight: m.canary.weight, percent: percent(m.canary.weight, m.weightTotal) } : null,
     step: m.canary ? ladderPosition(m.canary.weight, m.steps) : null,
-    next: next.kind === 'promote' ? { move: 'promote' } : { move: next.kind, weight: next.weight },
+    next: { ...(next.kind === 'promote' ? { move: 'promote' as const } : { move: next.kind, weight: next.weight }), ...nextCommand(next, m.weightTotal, m.name) },
     soak,
   };
 }
@@ -144,6 +179,26 @@ export function groupStatus(g: LoadedGroup): GroupStatus {
     weight: pos.weight ?? null,
     ladder: m.steps,
     apps: m.apps.map((a) => ({ name: a.name, project: a.project, version: a.version, newVersion: a.newVersion ?? null })),
-    next: nextTitleOrDone(m),
+    next: groupNext(m),
   };
+}
+
+/** The command and description of a release's next move. */
+function nextCommand(next: NextMove, total: number, release: string): Pick<NextStatus, 'command' | 'description'> {
+  switch (next.kind) {
+    case 'start': return { command: `${CLI} start ${release} --version VERSION`, description: `start a canary at ${percent(next.weight, total)}` };
+    case 'step': return { command: `${CLI} step ${release}`, description: `step -> ${percent(next.weight, total)}` };
+    default: return { command: `${CLI} promote ${release}`, description: `promote (or abort: ${CLI} abort ${release})` };
+  }
+}
+
+/** A group's next move: `next` with what it does, or `none` with what to do instead once complete. */
+function groupNext(m: GroupModel): NextStatus {
+  try {
+    const mv = nextMove(m);
+    return { move: 'next', ...(mv.to.stage === 3 && mv.to.weight !== undefined ? { weight: mv.to.weight } : {}), command: `${CLI} next ${m.name}`, description: mv.title };
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    return { move: 'none', command: null, description: `nothing: ${e.message}` };
+  }
 }

@@ -7,6 +7,8 @@
 import * as path from 'path';
 import { testerRoute } from '../routers/tester';
 import { UsageError } from '../spec/errors';
+import { cliCommand } from '../spec/hints';
+import { unknownName } from '../synth/spec-index';
 import { LoadedRelease, loadRelease, specFiles } from '../spec/loader';
 import { projectPaths, projectSpecOptions } from '../synth/project';
 import { checksOf } from '../checks/model';
@@ -42,7 +44,7 @@ export interface VerifyProgress {
 export async function verifyRelease(release: LoadedRelease, opts: VerifyOptions, progress: VerifyProgress = {}): Promise<CheckResult[]> {
   const m = release.model;
   if (!m.spec.checks?.length) throw new UsageError(`release ${m.name} declares no checks; add a checks: list to ${release.file}`);
-  if (!m.canary) throw new UsageError(`release ${m.name} has no canary running, so there is nothing to verify; start one with \`cdk8s-canary start ${m.name} VERSION\``);
+  if (!m.canary) throw new UsageError(`release ${m.name} has no canary running, so there is nothing to verify; start one with ${cliCommand(`start ${m.name} --version VERSION`)}`);
   const baseUrl = parseBaseUrl(opts.url);
   const extra = (opts.header ?? []).map(parseHeader);
   const tester = testerHeaders(release, extra, opts.direct ?? false);
@@ -62,7 +64,7 @@ export function loadNamedRelease(root: string, name: string): LoadedRelease {
   const file = files.find((f) => path.basename(f).replace(/\.ya?ml$/, '') === name);
   if (!file) {
     const known = files.map((f) => path.basename(f).replace(/\.ya?ml$/, ''));
-    throw new UsageError(`no release '${name}' in ${path.relative(root, paths.releasesDir) || 'releases'}/; use one of ${known.length ? known.join(', ') : '(none: add a spec to releases/)'}`);
+    throw unknownName(name, known, 'release', paths.releasesDir);
   }
   return loadRelease(file, projectSpecOptions(paths));
 }

@@ -33,6 +33,8 @@ export interface ObjectPresence {
   readonly file: string;
   /** `app version` for workloads. */
   readonly runs?: string;
+  /** What a non-workload object is for, when the tool knows (`smoke checks of workshop` for a checks Job). */
+  readonly role?: string;
   /** Set on a removed object neither engine deletes (Argo CD `Prune=false`, Flux `prune: disabled`): why it stays in the cluster. */
   readonly kept?: string;
 }
@@ -68,7 +70,7 @@ export interface ReleaseDiff {
   readonly traffic: readonly TrafficMove[];
   /** Tester-only paths (header, cookie) that appear or disappear. */
   readonly testers: readonly TesterChange[];
-  /** The weight fields behind the traffic moves. */
+  /** The fields behind the traffic moves: weights, and the tester rules (header/cookie matches) added or removed. */
   readonly weightFields: readonly ObjectChange[];
   /** Image and version-label changes, one entry per object; `summary` like `v0 -> v1` for workloads. */
   readonly versions: readonly (ObjectChange & { readonly summary?: string })[];
@@ -144,9 +146,10 @@ function diffObjects(a: Located[], b: Located[]): ReleaseDiff[] {
     const fields = diffValues(old.obj, l.obj, []).filter((f) => !(isKustomizeFile(l) && f.path.startsWith('resources')));
     if (!fields.length) continue;
     const r = rel(l.release);
-    const weight = fields.filter((f) => isWeightField(f.path));
-    const version = fields.filter((f) => !isWeightField(f.path) && isVersionField(f.path, l.obj.kind));
-    const other = fields.filter((f) => !isWeightField(f.path) && !isVersionField(f.path, l.obj.kind));
+    const routing = (f: FieldChange) => isWeightField(f.path) || isTesterRuleField(f);
+    const weight = fields.filter(routing);
+    const version = fields.filter((f) => !routing(f) && isVersionField(f.path, l.obj.kind));
+    const other = fields.filter((f) => !routing(f) && !isVersionField(f.path, l.obj.kind));
     if (weight.length) r.weightFields.push({ object: refOf(l.obj), file: l.file, fields: weight });
     if (version.length) {
       const va = isWorkload(old.obj) ? ia.versionOf(old.obj).version : undefined;
@@ -216,6 +219,10 @@ function presence(l: Located, ix: ObjectIndex): ObjectPresence {
     const by = [argo ? 'Argo CD Prune=false' : '', flux ? 'Flux prune: disabled' : ''].filter(Boolean).join(', ');
     return { object: refOf(l.obj), file: l.file, kept: `kept in the cluster (${by}); delete it by hand once nothing lives in it` };
   }
+  const labels = (l.obj.metadata.labels ?? {}) as Record<string, string>;
+  if (labels['app.kubernetes.io/component'] === 'smoke-check') { // a checks Job: its image is curl, not an app
+    return { object: refOf(l.obj), file: l.file, role: `smoke checks of ${labels['app.kubernetes.io/part-of'] ?? 'the release'}` };
+  }
   if (!isWorkload(l.obj)) return { object: refOf(l.obj), file: l.file };
   const v = ix.versionOf(l.obj);
   return { object: refOf(l.obj), file: l.file, runs: `${v.app} ${v.version}` };
@@ -226,13 +233,39 @@ export function isWeightField(p: string): boolean {
   return /(^|\.)weight$/.test(p) || /(^|\.)(alternateBackends|backendRefs)(\[\d+\])?$/.test(p) || /(^|\.)http\[\d+\]\.route(\[\d+\])?$/.test(p) || /\["nginx\.ingress\.kubernetes\.io\/canary-weight(-total)?"\]$/.test(p) || /(^|\.)mirrorPercentage(\.|$)/.test(p);
 }
 
+/**
+ * Whether a changed field is a whole tester rule added or removed: an HTTPRoute/GRPCRoute rule or an
+ * Istio http route that matches on a header or cookie (the tester-only path the traffic section names).
+ */
+export function isTesterRuleField(f: FieldChange): boolean {
+  if (!/(^|\.)(rules|http)\[\d+\]$/.test(f.path) || (f.before !== undefined && f.after !== undefined)) return false;
+  const rule = f.before ?? f.after;
+  return isRecord(rule) && JSON.stringify(rule.matches ?? rule.match ?? []).includes('"headers"');
+}
+
 /** Whether a changed field says which version runs (images, version labels, image stream tags). */
 export function isVersionField(p: string, kind: string): boolean {
   return /(^|\.)image$/.test(p) || /(^|\.)version$/.test(p) || /\["app\.kubernetes\.io\/version"\]$/.test(p)
     || /(^|\.)imageChangeParams\./.test(p) || (kind === 'ImageStream' && /^spec\.tags/.test(p));
 }
 
-/** Field-level differences; lists of named items (containers, env, ports) are matched by name. */
+/**
+ * A key that tells the items of two lists apart, when every item has one and it is unique on each
+ * side: the name (containers, env, ports; backendRefs by namespace and name), else a route rule's
+ * matches (HTTPRoute rules, Istio http routes), so a rule removed before another is not read as
+ * every later rule changing.
+ */
+function itemKey(a: readonly unknown[], b: readonly unknown[]): ((x: unknown) => string) | undefined {
+  const keys: ((x: unknown) => string | undefined)[] = [
+    (x) => (isRecord(x) && typeof x.name === 'string' ? `${typeof x.namespace === 'string' ? x.namespace : ''}/${x.name}` : undefined),
+    (x) => (isRecord(x) && ('matches' in x || 'match' in x || 'backendRefs' in x || 'route' in x) ? JSON.stringify(x.matches ?? x.match ?? null) : undefined),
+  ];
+  const unique = (xs: readonly (string | undefined)[]) => xs.length > 0 && xs.every((k) => k !== undefined) && new Set(xs).size === xs.length;
+  const found = keys.find((k) => unique(a.map(k)) && unique(b.map(k)));
+  return found as ((x: unknown) => string) | undefined;
+}
+
+/** Field-level differences; list items are matched by `itemKey` (name, or a route rule's matches), else by position. */
 export function diffValues(a: unknown, b: unknown, path: Path): FieldChange[] {
   if (a === b) return [];
   if (isRecord(a) && isRecord(b)) {
@@ -240,11 +273,11 @@ export function diffValues(a: unknown, b: unknown, path: Path): FieldChange[] {
     return keys.flatMap((k) => (k in a && k in b ? diffValues(a[k], b[k], [...path, k]) : k in a ? [{ path: pathToString([...path, k]), before: a[k] }] : [{ path: pathToString([...path, k]), after: b[k] }]));
   }
   if (Array.isArray(a) && Array.isArray(b)) {
-    const named = (xs: unknown[]) => xs.length > 0 && xs.every((x) => isRecord(x) && typeof x.name === 'string') && new Set(xs.map((x) => (x as { name: string }).name)).size === xs.length;
-    if (named(a) && named(b)) {
+    const key = itemKey(a, b);
+    if (key) {
       const out: FieldChange[] = [];
-      const ai = new Map(a.map((x, i) => [(x as { name: string }).name, i]));
-      const bi = new Map(b.map((x, i) => [(x as { name: string }).name, i]));
+      const ai = new Map(a.map((x, i) => [key(x), i]));
+      const bi = new Map(b.map((x, i) => [key(x), i]));
       for (const [name, i] of bi) {
         const j = ai.get(name);
         if (j === undefined) out.push({ path: pathToString([...path, i]), after: b[i] });
@@ -324,7 +357,7 @@ export function renderDiffMarkdown(d: DiffReport): string {
       for (const t of r.duringSync) out.push(`- ${t}`);
       for (const u of r.unsafe) out.push(`- UNSAFE during sync: ${u}`);
       for (const t of r.testers) out.push(`- tester-only path ${t.change} at \`${t.entry}\`: ${t.path}`);
-      for (const o of r.weightFields) for (const f of o.fields) out.push(`- weight field: ${o.object} ${fieldLine(f)}`);
+      for (const o of r.weightFields) for (const f of o.fields) out.push(`- ${isWeightField(f.path) ? 'weight' : 'tester'} field: ${o.object} ${fieldLine(f)}`);
       out.push('');
     }
     if (r.versions.length) {
@@ -346,12 +379,12 @@ export function renderDiffMarkdown(d: DiffReport): string {
     }
     if (r.added.length) {
       out.push('**Added**', '');
-      for (const o of r.added) out.push(`- ${o.object}${o.runs ? ` (runs ${o.runs})` : ''} \`${o.file}\``);
+      for (const o of r.added) out.push(`- ${o.object}${o.runs ? ` (runs ${o.runs})` : o.role ? ` (${o.role})` : ''} \`${o.file}\``);
       out.push('');
     }
     if (r.removed.length) {
       out.push('**Removed**', '');
-      for (const o of r.removed) out.push(`- ${o.object}${o.runs ? ` (ran ${o.runs})` : ''} \`${o.file}\`${o.kept ? `: ${o.kept}` : ''}`);
+      for (const o of r.removed) out.push(`- ${o.object}${o.runs ? ` (ran ${o.runs})` : o.role ? ` (${o.role})` : ''} \`${o.file}\`${o.kept ? `: ${o.kept}` : ''}`);
       out.push('');
     }
     if (r.changed.length) {

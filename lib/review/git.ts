@@ -42,7 +42,7 @@ export async function mergeBaseWithMain(git: Git): Promise<{ sha: string; branch
     if (mb.code !== 0) throw new UsageError(`HEAD and ${branch} have no common commit${mb.stderr ? ` (${mb.stderr.split('\n')[0]})` : ''}; pass the base revision explicitly`);
     return { sha: mb.stdout.trim(), branch };
   }
-  throw new UsageError(`no main branch found (tried ${MAIN_BRANCH_CANDIDATES.join(', ')}); pass the base revision explicitly, e.g. cdk8s-canary diff origin/main`);
+  throw new UsageError(`no main branch found (tried ${MAIN_BRANCH_CANDIDATES.join(', ')}); pass the base revision explicitly, e.g. \`npx cdk8s-canary diff origin/main\``);
 }
 
 /** Files of a folder (relative to `dir`, the folder git runs in) at a commit. */

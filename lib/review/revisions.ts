@@ -3,9 +3,12 @@
  * review reports. Reads only; unknown revisions and a folder outside any repository are usage
  * errors (exit 2).
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { objectsOfTree } from '../manifests/tree';
+import { closest } from '../spec/ajv-problems';
 import { UsageError } from '../spec/errors';
+import { cliCommand } from '../spec/hints';
 import { readTree } from '../synth/write';
 import { Git, NotARepositoryError } from '../git';
 import { DiffReport, diffTrees } from './diff';
@@ -31,7 +34,10 @@ export interface DistSide {
  */
 export async function distAtRevision(root: string, dist: string, rev: string | undefined, why?: string): Promise<DistSide> {
   const abs = path.resolve(root);
-  if (rev === undefined) return { files: readTree(path.resolve(abs, dist)), label: 'working tree', sha: null };
+  if (rev === undefined) {
+    if (!fs.existsSync(path.resolve(abs, dist))) throw new UsageError(`no ${dist}/ folder in ${abs}: nothing is synthesized yet; run ${cliCommand('synth')} first`);
+    return { files: readTree(path.resolve(abs, dist)), label: 'working tree', sha: null };
+  }
   const git = await openRepository(abs);
   const sha = await resolveCommit(git, rev);
   const short = await shortCommit(git, sha);
@@ -108,7 +114,8 @@ export async function trafficAtRevision(root: string, opts: { readonly dist: str
   const entries = opts.name === undefined ? report.entries : entriesOf(report, opts.name, objects);
   if (opts.name !== undefined && !entries.length) {
     const known = [...new Set(report.entries.map((e) => e.release))].sort();
-    throw new UsageError(`no entry point found for '${opts.name}' in ${opts.dist}/ (${side.label}); ${known.length ? `releases with entry points: ${known.join(', ')}` : 'no release has an entry point (Ingress, HTTPRoute, VirtualService or Route)'}`);
+    const guess = closest(opts.name, known);
+    throw new UsageError(`no entry point found for '${opts.name}' in ${opts.dist}/ (${side.label}); ${guess ? `did you mean '${guess}'? ` : ''}${known.length ? `releases with entry points: ${known.join(', ')}` : 'no release has an entry point (Ingress, HTTPRoute, VirtualService or Route)'}`);
   }
   return { entries, side, fleet: false };
 }

@@ -25,6 +25,8 @@ export interface AdvanceInput {
   /** The analysis verdict; undefined when it was not run (at 0%). */
   readonly verdict?: AnalysisVerdict;
   readonly autoPromote: boolean;
+  /** The release, to name the command in a reason. @default - `RELEASE` */
+  readonly release?: string;
 }
 
 /** What advance does. `wait` makes no commit. `next-wave` opens a fleet's next wave (decideWaveOpening). */
@@ -65,7 +67,7 @@ export function decideAdvance(i: AdvanceInput): AdvanceDecision {
   if (i.next.kind === 'promote') {
     return i.autoPromote
       ? { action: 'promote', reason: 'the analysis passes at the last rung and the spec allows autoPromote' }
-      : { action: 'wait', why: 'last-rung', reason: 'the analysis passes at the last rung; promoting is a person\'s call (analysis.autoPromote is false): cdk8s-canary promote' };
+      : { action: 'wait', why: 'last-rung', reason: 'the analysis passes at the last rung; promoting is a person\'s call (analysis.autoPromote is false): `npx cdk8s-canary promote ' + (i.release ?? 'RELEASE') + '`' };
   }
   return { action: 'wait', why: 'inconclusive', reason: 'no canary move is next' };
 }

@@ -18,6 +18,7 @@
  *   the top of the ladder -> 4 -> 5 -> 6) only when `analysis.autoPromote` is true.
  */
 import { GroupModel } from '../spec/group';
+import { cliCommand } from '../spec/hints';
 import { AdvanceDecision, AnalysisVerdict, verdictDecision } from './advance';
 import { GroupMove, positionOf, stageLabel } from './group';
 import { formatDuration } from './soak';
@@ -84,10 +85,10 @@ export function decideGroupAdvance(i: GroupAdvanceInput): AdvanceDecision {
   const pos = positionOf(g);
   const auto = !!g.spec.analysis?.autoPromote;
   if (pos.stage === 2 || (pos.stage === 3 && (pos.weight ?? 0) === 0)) {
-    return { action: 'wait', why: 'zero-weight', reason: `at ${stageLabel(pos.stage)}${pos.stage === 3 ? ' with 0%' : ''} the entry canary serves no user traffic, so there are no metrics to judge; take the next move yourself (cdk8s-canary next ${g.name}), gated by the smoke checks` };
+    return { action: 'wait', why: 'zero-weight', reason: `at ${stageLabel(pos.stage)}${pos.stage === 3 ? ' with 0%' : ''} the entry canary serves no user traffic, so there are no metrics to judge; take the next move yourself (${cliCommand(`next ${g.name}`)}), gated by the smoke checks` };
   }
   if (pos.stage === 5) {
-    if (!auto) return { action: 'wait', why: 'last-rung', reason: `at ${stageLabel(5)} the promotion is under way; finishing it is a person's call (analysis.autoPromote is false): cdk8s-canary next ${g.name}` };
+    if (!auto) return { action: 'wait', why: 'last-rung', reason: `at ${stageLabel(5)} the promotion is under way; finishing it is a person's call (analysis.autoPromote is false): ${cliCommand(`next ${g.name}`)}` };
     if (i.waitSeconds > 0) return { action: 'wait', why: 'soak', reason: `${formatDuration(i.waitSeconds)} of the analysis' startDelay (sync time) is left at ${stageLabel(5)}` };
     return { action: 'promote', reason: `the promotion goes on (analysis.autoPromote): next to ${stageLabel(6)}` };
   }
@@ -101,10 +102,10 @@ export function decideGroupAdvance(i: GroupAdvanceInput): AdvanceDecision {
     if (above !== undefined) return { action: 'step', reason: `the analysis passes; next rung ${above}%` };
     return auto
       ? { action: 'promote', reason: `the analysis passes at the top of the ladder and the spec allows autoPromote: next to ${stageLabel(4)}` }
-      : { action: 'wait', why: 'last-rung', reason: `the analysis passes at the top of the ladder; promoting is a person's call (analysis.autoPromote is false): cdk8s-canary next ${g.name}` };
+      : { action: 'wait', why: 'last-rung', reason: `the analysis passes at the top of the ladder; promoting is a person's call (analysis.autoPromote is false): ${cliCommand(`next ${g.name}`)}` };
   }
   // stage 4: every user on the canaries, mains upgraded
   return auto
     ? { action: 'promote', reason: `the analysis passes and the spec allows autoPromote: next to ${stageLabel(5)}` }
-    : { action: 'wait', why: 'last-rung', reason: `the analysis passes at ${stageLabel(4)}; going on is a person's call (analysis.autoPromote is false): cdk8s-canary next ${g.name}` };
+    : { action: 'wait', why: 'last-rung', reason: `the analysis passes at ${stageLabel(4)}; going on is a person's call (analysis.autoPromote is false): ${cliCommand(`next ${g.name}`)}` };
 }

@@ -14,6 +14,7 @@
 import { isMap, isScalar } from 'yaml';
 import { SourceDocument } from '../spec/document';
 import { UsageError } from '../spec/errors';
+import { cliCommand } from '../spec/hints';
 import { appOf, GROUP_STAGES, GroupAppModel, GroupModel, GroupStage } from '../spec/group';
 import { CommitMessage } from './moves';
 
@@ -186,8 +187,7 @@ export function nextMove(g: GroupModel): GroupMove {
     case 4: return move(g, 'next', { stage: 5 });
     case 5: return move(g, 'next', { stage: 6 });
     case 6:
-      throw new UsageError(`group ${g.name} is complete (${stageLabel(6)}): every main runs its new version and no canary is left; `
-        + 'to start the next release, set each app\'s version to its newVersion, set the next newVersion and set stage: 1');
+      throw new UsageError(`group ${g.name} is complete (${stageLabel(6)}): every main runs its new version and no canary is left; ${nextReleaseSteps(g)}`);
   }
 }
 
@@ -195,11 +195,11 @@ export function nextMove(g: GroupModel): GroupMove {
 export function stepMove(g: GroupModel): GroupMove {
   const pos = positionOf(g);
   if (pos.stage !== 3) {
-    throw new UsageError(`group ${g.name} is at ${stageLabel(pos.stage)}: step moves the entry weight at stage 3 only; use \`next ${g.name}\` (${nextTitleOrDone(g)})`);
+    throw new UsageError(`group ${g.name} is at ${stageLabel(pos.stage)}: step moves the entry weight at stage 3 only; ${whatInstead(g)}`);
   }
   const above = stepAbove(g, pos.weight ?? 0);
   if (above === undefined) {
-    throw new UsageError(`the entry weight of group ${g.name} is at the top of the ladder (${pos.weight}%); \`next ${g.name}\` promotes (${stageLabel(4)})`);
+    throw new UsageError(`the entry weight of group ${g.name} is at the top of the ladder (${pos.weight}%); ${cliCommand(`next ${g.name}`)} promotes (${stageLabel(4)})`);
   }
   return move(g, 'step', { stage: 3, weight: above });
 }
@@ -211,7 +211,7 @@ export function setWeightMove(g: GroupModel, weight: number): GroupMove {
     throw new UsageError(`weight must be an integer between 0 and 100 (got ${weight})`);
   }
   if (pos.stage !== 3) {
-    throw new UsageError(`group ${g.name} is at ${stageLabel(pos.stage)}: set-weight changes the entry split at stage 3 only; use \`next ${g.name}\` (${nextTitleOrDone(g)})`);
+    throw new UsageError(`group ${g.name} is at ${stageLabel(pos.stage)}: set-weight changes the entry split at stage 3 only; ${whatInstead(g)}`);
   }
   return move(g, 'set-weight', { stage: 3, weight });
 }
@@ -225,8 +225,9 @@ export function abortMove(g: GroupModel): GroupMove {
   if (pos.stage === 1) throw new UsageError(`group ${g.name} is at ${stageLabel(1)}: no canary runs, nothing to abort`);
   if (pos.stage >= 5) {
     const entry = appOf(g, g.entry);
-    throw new UsageError(`group ${g.name} is at ${stageLabel(pos.stage)}: ${entry.name} already serves ${mainVersion(entry, pos.stage)} from its main and its canary is gone, so there is nothing to abort; `
-      + `finish with \`next ${g.name}\`, then release the previous version as a new group release if needed`);
+    const why = `group ${g.name} is at ${stageLabel(pos.stage)}: ${entry.name} already serves ${mainVersion(entry, pos.stage)} from its main and its canary is gone, so there is nothing to abort`;
+    if (pos.stage === 5) throw new UsageError(`${why}; finish the release with ${cliCommand(`next ${g.name}`)}, then, to go back, release the previous versions as the next release (the group's message at stage 6 says how)`);
+    throw new UsageError(`${why}; to go back, release the previous versions as the next release: ${nextReleaseSteps(g, 'the version to go back to')}`);
   }
   const back = [g.entry, ...g.bottomUp.slice().reverse().filter((n) => n !== g.entry)];
   return {
@@ -236,6 +237,34 @@ export function abortMove(g: GroupModel): GroupMove {
     changes: true,
     title: `${stageLabel(1)}: abort from ${stageLabel(pos.stage)}: traffic back to the mains front first (${back.join(', ')}), canaries deleted, mains at ${g.apps.map((a) => `${a.name} ${a.version}`).join(', ')}`,
   };
+}
+
+/**
+ * How to start a group's next release once it is complete (stage 6), as edits that validate: each
+ * app's `version` becomes its `newVersion` (what its main runs now), `newVersion` the version the
+ * release brings (or is removed, for an app that does not change), `stage: 1`; then synth and commit
+ * (dist/ changes: the Templates' default versions), and `next` starts the canaries.
+ */
+export function nextReleaseSteps(g: GroupModel, what = 'the version the next release brings'): string {
+  const changed = g.apps.filter((a) => a.newVersion !== undefined).map((a) => `${a.name} ${a.version} -> ${a.newVersion}`);
+  return `edit ${g.file}: set each app's version to its newVersion (${changed.join(', ')}), set newVersion to ${what} (remove it for an app that does not change) and set stage: 1; `
+    + `then run ${cliCommand('synth')}, \`git add ${g.file} dist && git commit -m "${g.name}: next release"\`, and ${cliCommand(`next ${g.name}`)}`;
+}
+
+/** What to run instead of a move refused at the current stage: `next` (saying what it does), or the next release's steps when complete. */
+function whatInstead(g: GroupModel): string {
+  if (positionOf(g).stage === GROUP_STAGES) return `the group is complete; ${nextReleaseSteps(g)}`;
+  return `use ${cliCommand(`next ${g.name}`)} (${nextTitleOrDone(g)})`;
+}
+
+/** The line a group move ends with: what `next` does and the command, or, once complete, how to start the next release. */
+export function nextLine(g: GroupModel): string {
+  try {
+    return `next: ${nextMove(g).title}: ${cliCommand(`next ${g.name}`)}`;
+  } catch (e) {
+    if (e instanceof UsageError) return `next: nothing, ${e.message}`;
+    throw e;
+  }
 }
 
 /** What `next` would do, or why it cannot. */

@@ -1,4 +1,6 @@
+import { closest } from '../spec/ajv-problems';
 import { UsageError } from '../spec/errors';
+import { cliCommand } from '../spec/hints';
 import { ReleaseModel } from '../spec/model';
 import { LadderPosition, ladderPosition, nextMoveOf, NextMove, nextRung, percent, RolloutState, sameState, soakingRung, stateOf } from './state';
 
@@ -44,22 +46,43 @@ export interface StartOptions {
   readonly image?: string;
 }
 
-/** The release of a given name; throws UsageError naming the known ones. Pure. */
-export function releaseNamed<T extends { readonly model: { readonly name: string } }>(releases: readonly T[], name: string): T {
+/**
+ * The release of a given name; throws UsageError naming the known ones, with a "did you mean" for a
+ * likely typo. `groups` are the names of the project's release groups: they are suggested and listed
+ * too, and a group's name gets its own message (`what` says which command refused it). Pure.
+ */
+export function releaseNamed<T extends { readonly model: { readonly name: string } }>(releases: readonly T[], name: string, groups: readonly string[] = [], what = 'this command'): T {
   const r = releases.find((x) => x.model.name === name);
   if (r) return r;
-  const names = releases.map((x) => x.model.name).sort();
-  const shown = names.length > 10 ? `${names.slice(0, 10).join(', ')}, ... (${names.length} in all)` : names.join(', ');
-  throw new UsageError(`unknown release '${name}'; ${names.length ? `use one of ${shown} (see \`cdk8s-canary status\`)` : 'releases/ holds no release spec'}`);
+  if (groups.includes(name)) {
+    throw new UsageError(`${name} is a release group, not a release: ${what} moves single releases; move a group with ${cliCommand(`next ${name}`)} (or step, set-weight, abort)`);
+  }
+  throw new UsageError(unknownNameMessage('release', name, releases.map((x) => x.model.name), groups));
+}
+
+/**
+ * `unknown release 'webap'; did you mean 'webapp'? (releases: a, b; release groups: g)`: the message
+ * for a name no spec has. `kind` is what was asked for (`release`, `release group`, `release or
+ * group`). Pure.
+ */
+export function unknownNameMessage(kind: string, name: string, releases: readonly string[], groups: readonly string[]): string {
+  const list = (xs: readonly string[]) => {
+    const sorted = [...xs].sort();
+    return sorted.length > 10 ? `${sorted.slice(0, 10).join(', ')}, ... (${sorted.length} in all)` : sorted.join(', ');
+  };
+  if (!releases.length && !groups.length) return `unknown ${kind} '${name}'; releases/ holds no spec yet: add one with ${cliCommand(`new ${name} --router TYPE`)}`;
+  const guess = closest(name, [...releases, ...groups]);
+  const known = [releases.length ? `releases: ${list(releases)}` : '', groups.length ? `release groups: ${list(groups)}` : ''].filter(Boolean).join('; ');
+  return `unknown ${kind} '${name}'; ${guess ? `did you mean '${guess}'? ` : ''}${known} (see ${cliCommand('status')})`;
 }
 
 /** Deploys a canary at the ladder's first weight. Refused while a canary runs or for the stable version. */
 export function start(m: ReleaseModel, opts: StartOptions): Move {
   const before = stateOf(m.spec);
   if (before.canary) {
-    throw new UsageError(`release ${m.name} already runs canary ${before.canary.version} at ${percent(before.canary.weight, m.weightTotal)}; promote or abort it first (cdk8s-canary promote ${m.name} / cdk8s-canary abort ${m.name})`);
+    throw new UsageError(`release ${m.name} already runs canary ${before.canary.version} at ${percent(before.canary.weight, m.weightTotal)}; promote or abort it first: ${cliCommand(`promote ${m.name}`)} or ${cliCommand(`abort ${m.name}`)}`);
   }
-  if (!opts.version) throw new UsageError(`start needs the canary version; pass --version V`);
+  if (!opts.version) throw new UsageError(`start needs the version the canary runs: ${cliCommand(`start ${m.name} --version VERSION`)}`);
   if (opts.version === before.stable.version && (opts.image === undefined || opts.image === m.stable.image)) {
     throw new UsageError(`canary version '${opts.version}' is what stable already runs in release ${m.name}; pass the new version with --version (or a different image with --image)`);
   }
@@ -76,7 +99,7 @@ export function step(m: ReleaseModel): Move {
   if (!next) {
     const pos = ladderPosition(canary.weight, m.steps);
     const where = pos.onLadder ? `the last step of its ladder (${pos.index}/${pos.of})` : `past the last step of its ladder (${percent(m.steps[m.steps.length - 1].weight, m.weightTotal)})`;
-    throw new UsageError(`canary ${canary.version} of release ${m.name} is at ${percent(canary.weight, m.weightTotal)}, ${where}; promote is next: cdk8s-canary promote ${m.name}`);
+    throw new UsageError(`canary ${canary.version} of release ${m.name} is at ${percent(canary.weight, m.weightTotal)}, ${where}; promote is next: ${cliCommand(`promote ${m.name}`)}`);
   }
   const after: RolloutState = { ...before, canary: { ...canary, weight: next.step.weight } };
   return move(m, 'step', before, after, { canaryVersion: canary.version, fromWeight: canary.weight, toWeight: next.step.weight, leaving: canary.weight });
@@ -113,7 +136,7 @@ export function abort(m: ReleaseModel): Move {
 
 function requireCanary(m: ReleaseModel, s: RolloutState, what: MoveKind): NonNullable<RolloutState['canary']> {
   if (!s.canary) {
-    throw new UsageError(`release ${m.name} has no canary running, so there is nothing to ${what === 'set-weight' ? 'set the weight of' : what}; start one first: cdk8s-canary start ${m.name} --version V`);
+    throw new UsageError(`release ${m.name} has no canary running, so there is nothing to ${what === 'set-weight' ? 'set the weight of' : what}; start one first: ${cliCommand(`start ${m.name} --version VERSION`)}`);
   }
   return s.canary;
 }
@@ -176,8 +199,8 @@ export function commitMessage(mv: Move, extra?: string): CommitMessage {
 /** One line saying what comes next, e.g. `next: step -> 50%` or `next: promote`. Pure. */
 export function describeNext(next: NextMove, total: number, release: string): string {
   switch (next.kind) {
-    case 'start': return `next: start a canary (cdk8s-canary start ${release} --version V)`;
-    case 'step': return `next: step -> ${percent(next.weight, total)} (cdk8s-canary step ${release})`;
-    default: return `next: promote (cdk8s-canary promote ${release}) or abort`;
+    case 'start': return `next: start a canary: ${cliCommand(`start ${release} --version VERSION`)}`;
+    case 'step': return `next: step -> ${percent(next.weight, total)}: ${cliCommand(`step ${release}`)}`;
+    default: return `next: promote: ${cliCommand(`promote ${release}`)} (or ${cliCommand(`abort ${release}`)})`;
   }
 }

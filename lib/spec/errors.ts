@@ -66,13 +66,19 @@ export function describeValue(v: unknown): string {
   return `got ${String(v)}`;
 }
 
-/** Thrown when input is invalid: the CLI prints every problem and exits 2. */
+/**
+ * Thrown when input is invalid: the CLI prints `intro` (when given), every problem, and exits 2.
+ * `intro` says whose problems they are when that is not the file the command was about (e.g. a move
+ * of one release refused because another spec is invalid).
+ */
 export class SpecError extends Error {
   public readonly problems: readonly SpecProblem[];
-  constructor(problems: readonly SpecProblem[]) {
+  public readonly intro?: string;
+  constructor(problems: readonly SpecProblem[], intro?: string) {
     super(problems.map(formatProblem).join('\n'));
     this.name = 'SpecError';
     this.problems = problems;
+    if (intro !== undefined) this.intro = intro;
   }
 }
 

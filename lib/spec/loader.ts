@@ -1,9 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ajvProblems, closest } from './ajv-problems';
 import { MAX_SPEC_BYTES, SourceDocument } from './document';
 import { SpecError, SpecProblem } from './errors';
 import { ReleaseGroupSpec } from './generated/group';
+import { secretCommentProblems } from './comment-secrets';
 import { inlineSecretEnvProblems, secretConfigKeyProblems, secretValueProblems } from './secret-scan';
 import { ReleaseSpec, Workload } from './generated/release';
 import { FleetModel, resolveFleet, waveModel } from './fleet';
@@ -133,6 +135,13 @@ export function loadReleases(dir: string, options: LoadOptions = {}): LoadedRele
 
 /** Loads every spec of a directory, dispatching on `kind`; throws one SpecError with the problems of all files. */
 export function loadSpecs(dir: string, options: LoadOptions = {}): LoadedSpecs {
+  const { releases, groups, problems } = readSpecs(dir, options);
+  if (problems.length) throw new SpecError(problems);
+  return { releases, groups };
+}
+
+/** Every valid spec of a directory, and the problems of the others (names used twice are problems too). */
+export function readSpecs(dir: string, options: LoadOptions = {}): LoadedSpecs & { readonly problems: SpecProblem[] } {
   const problems: SpecProblem[] = [];
   const releases: LoadedRelease[] = [];
   const groups: LoadedGroup[] = [];
@@ -150,8 +159,7 @@ export function loadSpecs(dir: string, options: LoadOptions = {}): LoadedSpecs {
       problems.push(s.source.problem(['name'], `release name '${name}' is already used by ${other.file}`, 'give every release and release group a unique name (it is their dist/ folder)', name));
     } else byName.set(name, s);
   }
-  if (problems.length) throw new SpecError(problems);
-  return { releases, groups };
+  return { releases, groups, problems };
 }
 
 /** Loads and validates one release group file; throws SpecError listing every problem. */
@@ -174,6 +182,19 @@ export function parseSpec(file: string, text: string | Buffer, options: LoadOpti
   const shown = display(file, options);
   const parsed = SourceDocument.parse(shown, Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'));
   if (Array.isArray(parsed)) return { problems: parsed };
+  return withCommentSecrets(parsed, parseSpecDocument(parsed, file, shown, options));
+}
+
+/** Adds the comments that look like secrets (they are committed too) to a parse result's problems. */
+function withCommentSecrets<T extends object>(parsed: SourceDocument, r: T | { problems: SpecProblem[] }): T | { problems: SpecProblem[] } {
+  const secrets = secretCommentProblems(parsed.file, parsed.text);
+  if (!secrets.length) return r;
+  const problems = 'problems' in r ? [...r.problems, ...secrets] : secrets;
+  return { problems: problems.sort((a, b) => a.line - b.line || a.col - b.col) };
+}
+
+function parseSpecDocument(parsed: SourceDocument, file: string, shown: string, options: LoadOptions):
+  { release: LoadedRelease } | { group: LoadedGroup } | { problems: SpecProblem[] } {
   const data = parsed.parsedData as { kind?: unknown } | null;
   const kind = data && typeof data === 'object' && !Array.isArray(data) ? data.kind : undefined;
   if (typeof kind === 'string' && !(kind in SPEC_KINDS)) {
@@ -194,7 +215,7 @@ export function parseGroup(file: string, text: string | Buffer, options: LoadOpt
 
 function parseGroupDocument(parsed: SourceDocument, data: unknown, file: string, shown: string, options: LoadOptions): { group: LoadedGroup } | { problems: SpecProblem[] } {
   const validate = validatorFor('group.schema.json');
-  if (!validate(data)) return { problems: ajvProblems(parsed, data, validate.errors ?? []) };
+  if (!validate(data)) return { problems: withRulesOfPruned(parsed, data, validate, (d) => groupProblems(parsed, d as ReleaseGroupSpec, file)) };
   const spec = data as ReleaseGroupSpec;
   const problems = groupProblems(parsed, spec, file);
   if (problems.length) return { problems };
@@ -208,12 +229,12 @@ export function parseRelease(file: string, text: string | Buffer, options: LoadO
   const shown = display(file, options);
   const parsed = SourceDocument.parse(shown, Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'));
   if (Array.isArray(parsed)) return { problems: parsed };
-  return parseReleaseDocument(parsed, parsed.parsedData, file, shown, options);
+  return withCommentSecrets(parsed, parseReleaseDocument(parsed, parsed.parsedData, file, shown, options));
 }
 
 function parseReleaseDocument(parsed: SourceDocument, data: unknown, file: string, shown: string, options: LoadOptions): { release: LoadedRelease } | { problems: SpecProblem[] } {
   const validate = validatorFor('release.schema.json');
-  if (!validate(data)) return { problems: ajvProblems(parsed, data, validate.errors ?? []) };
+  if (!validate(data)) return { problems: withRulesOfPruned(parsed, data, validate, (d) => semanticProblems(parsed, d as ReleaseSpec, file)) };
   const spec = data as ReleaseSpec;
   const problems = semanticProblems(parsed, spec, file);
   if (problems.length) return { problems };
@@ -270,6 +291,32 @@ function waveLadderProblems(release: LoadedRelease, checks: readonly ReleaseChec
     }
   }
   return out;
+}
+
+/**
+ * The schema's problems of a spec that failed validation, plus the rules beyond the schema when the
+ * only schema errors are unknown fields: those rules then run on the spec without the unknown fields,
+ * so one pass reports a misspelt field and, say, a weight above the total together.
+ */
+function withRulesOfPruned(src: SourceDocument, data: unknown, validate: ValidateFunction, rules: (pruned: unknown) => SpecProblem[]): SpecProblem[] {
+  const errors = [...(validate.errors ?? [])];
+  const problems = ajvProblems(src, data, errors);
+  const pruned = withoutUnknownFields(data, errors);
+  if (pruned === undefined || !validate(pruned)) return problems;
+  const seen = new Set(problems.map((p) => `${p.line}:${p.col}:${p.path}`));
+  return [...problems, ...rules(pruned).filter((p) => !seen.has(`${p.line}:${p.col}:${p.path}`))].sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/** A deep copy of `data` without the fields ajv reported as unknown; undefined when another kind of error is present. */
+function withoutUnknownFields(data: unknown, errors: readonly ErrorObject[]): unknown {
+  if (!errors.length || errors.some((e) => e.keyword !== 'additionalProperties')) return undefined;
+  const copy = JSON.parse(JSON.stringify(data)) as unknown;
+  for (const e of errors) {
+    let target: any = copy;
+    for (const seg of e.instancePath.split('/').slice(1)) target = target?.[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
+    if (target && typeof target === 'object') delete target[String(e.params.additionalProperty)];
+  }
+  return copy;
 }
 
 /** Reads and validates one spec file; returns its problems instead of throwing. */

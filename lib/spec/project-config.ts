@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ajvProblems } from './ajv-problems';
+import { secretCommentProblems } from './comment-secrets';
 import { onlyComments, SourceDocument } from './document';
 import { pathToString, SpecError, SpecProblem } from './errors';
 import { ProjectConfig } from './generated/project';
@@ -127,9 +128,10 @@ export function parseProjectConfig(file: string, text: string | Buffer): { confi
   if (Array.isArray(parsed)) return { problems: parsed };
   const data = parsed.toJS();
   const validate = validatorFor('project.schema.json');
-  if (!validate(data)) return { problems: ajvProblems(parsed, data, validate.errors ?? []) };
+  const secrets = secretCommentProblems(file, parsed.text); // comments are committed too
+  if (!validate(data)) return { problems: [...ajvProblems(parsed, data, validate.errors ?? []), ...secrets] };
   const spec = data as ProjectConfig;
-  const problems = semanticProblems(parsed, spec);
+  const problems = [...semanticProblems(parsed, spec), ...secrets];
   if (problems.length) return { problems };
   return { config: toProjectConfigModel(spec, file, parsed) };
 }

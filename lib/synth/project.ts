@@ -15,7 +15,7 @@ import { namespaceRemovalMessage, namespaceRemovals } from '../review/namespaces
 import { routerCheck } from '../routers/registry';
 import { SpecError, SpecProblem, UsageError } from '../spec/errors';
 import { parseImageReference } from '../spec/image';
-import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, LoadOptions, readSpec, ReleaseCheck, GroupCheck, specFiles } from '../spec/loader';
+import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, LoadOptions, readSpec, readSpecs, ReleaseCheck, GroupCheck, specFiles } from '../spec/loader';
 import { ReleaseModel } from '../spec/model';
 import { defaultProjectConfig, loadProjectConfig, ProjectConfigModel } from '../spec/project-config';
 import { manifestsCheck } from '../workloads/manifests-source';
@@ -108,6 +108,15 @@ export function loadProject(paths: ProjectPaths): LoadedRelease[] {
 export function loadProjectSpecs(paths: ProjectPaths): LoadedSpecs {
   checkRoot(paths);
   return loadSpecs(paths.releasesDir, projectSpecOptions(paths));
+}
+
+/**
+ * Like `loadProjectSpecs`, but an invalid spec does not stop the others: returns the valid releases
+ * and groups with the problems of the rest (read-only commands such as `status` report per spec).
+ */
+export function readProjectSpecs(paths: ProjectPaths): LoadedSpecs & { readonly problems: readonly SpecProblem[] } {
+  checkRoot(paths);
+  return readSpecs(paths.releasesDir, projectSpecOptions(paths)); // fleets resolve against cdk8s-canary.yaml's clusters
 }
 
 /** The folders of one release group at the stage its spec records (objects, not yet YAML); throws SpecError on a name Kubernetes refuses. */

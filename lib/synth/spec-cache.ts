@@ -1,3 +1,5 @@
+import * as path from 'path';
+import { SpecError, SpecProblem } from '../spec/errors';
 import { LoadedRelease } from '../spec/loader';
 import { ProjectPaths } from './project';
 import { loadNamedSpec, specIndex } from './spec-index';
@@ -32,4 +34,15 @@ export function loadProjectFor(paths: ProjectPaths, name: string, _cacheFile?: s
   const spec = loadNamedSpec(paths, name);
   if (!('release' in spec)) return { names, parsed: 1 };
   return { release: spec.release, names, parsed: 1 };
+}
+
+/**
+ * The SpecError of a load that validates the whole project for one name (a group move reads every
+ * spec): when every problem is in another spec than the one named, its intro says so.
+ */
+export function otherSpecsError(problems: readonly SpecProblem[], name: string): SpecError {
+  const own = (f: string) => path.basename(f).replace(/\.ya?ml$/i, '') === name;
+  if (problems.some((p) => own(p.file))) return new SpecError(problems);
+  const files = [...new Set(problems.map((p) => p.file))];
+  return new SpecError(problems, `${name} was not moved: ${files.length === 1 ? `another spec, ${files[0]}, is` : `other specs (${files.join(', ')}) are`} invalid, and a group move validates the whole project (releases/ as synth reads it); fix ${files.length === 1 ? 'it' : 'them'} first (or move it out of releases/):`);
 }

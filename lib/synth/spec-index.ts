@@ -11,6 +11,7 @@ import * as path from 'path';
 import { SpecError, SpecProblem, UsageError } from '../spec/errors';
 import { LoadedGroup, LoadedRelease, readSpec, specFiles } from '../spec/loader';
 import { loadProjectConfig } from '../spec/project-config';
+import { unknownNameMessage } from '../rollout/moves';
 import { checkRoot, ProjectPaths, projectSpecOptions } from './project';
 
 /** The spec files of a project by name (a name held by two files, `a.yaml` and `a.yml`, lists both). */
@@ -38,7 +39,7 @@ export function loadNamedSpec(paths: ProjectPaths, name: string, what = 'release
   // `<name>.yaml` and `<name>.yml`, looked up directly: listing releases/ is needed only for a
   // name that has no file (to list the names that exist)
   const files = isPlainName(name) ? ['.yaml', '.yml'].map((ext) => path.join(paths.releasesDir, `${name}${ext}`)).filter(isListedSpec) : [];
-  if (!files.length) throw unknownName(name, [...specIndex(paths).keys()], what);
+  if (!files.length) throw unknownName(name, [...specIndex(paths).keys()], what, paths.releasesDir);
   // a release's fleet is resolved against the clusters of cdk8s-canary.yaml (read only when it has one)
   const options = projectSpecOptions(paths);
   const loaded = files.map((f) => readSpec(f, options));
@@ -69,11 +70,24 @@ function isListedSpec(file: string): boolean {
   }
 }
 
-/** The usage error for a name no spec file has, listing (up to 10 of) the names that exist. */
-export function unknownName(name: string, known: readonly string[], what = 'release'): UsageError {
-  const names = [...known].sort();
-  const shown = names.length > 10 ? `${names.slice(0, 10).join(', ')}, ... (${names.length} in all)` : names.join(', ');
-  return new UsageError(`unknown ${what} '${name}'; ${names.length ? `use one of ${shown} (see \`cdk8s-canary status\`)` : 'releases/ holds no release spec'}`);
+/**
+ * The usage error for a name no spec file has: a "did you mean" for a likely typo, and (up to 10 of)
+ * the names that exist, releases and release groups apart (`unknownNameMessage`). Only this error
+ * path reads the other specs' `kind:` lines.
+ */
+export function unknownName(name: string, known: readonly string[], what = 'release', releasesDir?: string): UsageError {
+  const groups = releasesDir ? known.filter((n) => isGroupFile(releasesDir, n)) : [];
+  return new UsageError(unknownNameMessage(what, name, known.filter((n) => !groups.includes(n)), groups));
+}
+
+/** Whether releases/<name>.y(a)ml says `kind: ReleaseGroup` (a top-level line; not validated). */
+function isGroupFile(releasesDir: string, name: string): boolean {
+  for (const ext of ['.yaml', '.yml']) {
+    try {
+      return /^kind:\s*["']?ReleaseGroup["']?\s*(#.*)?$/m.test(fs.readFileSync(path.join(releasesDir, `${name}${ext}`), 'utf8'));
+    } catch { /* no such file: the other extension */ }
+  }
+  return false;
 }
 
 /**

@@ -59,6 +59,8 @@ export interface ProjectRepoOptions {
   readonly copy?: readonly string[];
   /** Extra spec files: name (without .yaml) -> text. */
   readonly specs?: Readonly<Record<string, string>>;
+  /** Copy test/fixtures/ too (the app folders of `workload.type: manifests` specs). @default false */
+  readonly fixtures?: boolean;
 }
 
 /**
@@ -71,6 +73,7 @@ export function projectRepo(options: ProjectRepoOptions = {}): string {
     writeFiles(dir, { [`releases/${f}`]: fs.readFileSync(path.join(PROJECT_ROOT, 'releases', f), 'utf8') });
   }
   for (const [name, text] of Object.entries(options.specs ?? {})) writeFiles(dir, { [`releases/${name}.yaml`]: text });
+  if (options.fixtures) fs.cpSync(path.join(PROJECT_ROOT, 'test', 'fixtures'), path.join(dir, 'test', 'fixtures'), { recursive: true });
   synthProject(projectPaths(dir));
   git(dir, 'add', '-A');
   git(dir, 'commit', '--quiet', '-m', 'initial releases');

@@ -11,7 +11,10 @@ export function tempRepo(): { root: string; git(...args: string[]): string; writ
     env: { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com', GIT_CONFIG_NOSYSTEM: '1', HOME: root },
   }).trim();
   git('init', '-q', '-b', 'main');
+  // a project root (the CLI finds its project by releases/), here with no specs: the review commands read dist/ only
+  fs.mkdirSync(path.join(root, 'releases'));
   const writeDist = (files: ReadonlyMap<string, string>, dist = 'dist') => {
+    fs.mkdirSync(path.join(root, path.dirname(dist), 'releases'), { recursive: true });
     fs.rmSync(path.join(root, dist), { recursive: true, force: true });
     for (const [rel, text] of files) {
       const p = path.join(root, dist, rel);

@@ -23,6 +23,6 @@ export function groupStatusLines(s: GroupStatus): string[] {
     `  ${s.stage.description}`,
     ...s.apps.map((a) => `  app     ${a.name} (${a.project}) ${a.version}${a.newVersion ? ` -> ${a.newVersion}` : ' (unchanged)'}${a.name === s.entry ? ', entry' : ''}`),
     `  ladder  ${s.ladder.map((w) => (s.weight === w ? `[${w}%]` : `${w}%`)).join(' ')} at the entry`,
-    `  next    ${s.next}`,
+    `  next    ${s.next.description}${s.next.command ? `: \`${s.next.command}\`` : ''}`,
   ];
 }

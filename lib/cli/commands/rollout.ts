@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { FleetPlanner, GROUP_PLANNERS, GroupPlanner, groupMove, isGroupName, MoveFlags, Planner, releaseMove } from '../../moves';
 import { abort, abortFleet, nextWave, promote, promoteFleet, setWeight, setWeightFleet, start, startFleet, step, stepFleet } from '../../rollout';
 import { UsageError } from '../../spec/errors';
+import { cliCommand } from '../../spec/hints';
 import { CliContext } from '../context';
 import { runMoveCommand } from '../move-output';
 import { verifyGate } from './verify';
@@ -20,18 +21,27 @@ export function moving(cmd: Command): Command {
  * move is one commit. On a fleet release the same commands move the current wave (lib/rollout/fleet.ts).
  */
 export function register(program: Command, ctx: CliContext): void {
-  const go = (name: string, plan: Planner | undefined, opts: MoveFlags, fleet?: FleetPlanner) => runMoveCommand(ctx, releaseMove(name, plan, fleet), opts);
+  const go = (name: string, plan: Planner | undefined, opts: MoveFlags, command: string, fleet?: FleetPlanner) => runMoveCommand(ctx, releaseMove(name, plan, fleet, `\`${command}\``), opts);
   // step, set-weight and abort also move release groups (kind: ReleaseGroup, see commands/group.ts)
   const goGroup = (name: string, plan: GroupPlanner, opts: MoveFlags) => runMoveCommand(ctx, groupMove(name, plan), opts);
   const isGroup = (name: string) => isGroupName(ctx.root(), name);
 
   moving(program.command('start <release>')
     .description('deploy a canary of a new version at the ladder\'s first weight (0 unless the spec says otherwise)')
-    .requiredOption('--version <version>', 'version the canary runs (also its image tag unless --image is given)')
-    .option('--image <ref>', 'full image reference of the canary'))
-    .action((name: string, opts: MoveFlags & { version: string; image?: string }) => {
-      const v = { version: opts.version, ...(opts.image !== undefined ? { image: opts.image } : {}) };
-      return go(name, (r) => start(r.model, v), opts, (r) => startFleet(r.model, v));
+    // not a commander requiredOption: a mistyped flag (`--verison`) is then reported as unknown, with a suggestion
+    .option('--version <version>', 'version the canary runs (also its image tag unless --image is given); required')
+    .option('--image <ref>', 'full image reference of the canary')
+    // `start shop 1.1.0` (the version as an argument) gets the command it meant, not commander's "too many arguments"
+    .allowExcessArguments(true))
+    .action((name: string, opts: MoveFlags & { version?: string; image?: string }, cmd: Command) => {
+      const extra = cmd.args.slice(1);
+      if (extra.length) {
+        throw new UsageError(extra.length === 1 && opts.version === undefined
+          ? `start takes the version as a flag: ${cliCommand(`start ${name} --version ${extra[0]}`)}`
+          : `too many arguments for 'start': ${extra.map((a) => JSON.stringify(a)).join(' ')}; it takes one release and --version VERSION`);
+      }
+      const v = { version: opts.version ?? '', ...(opts.image !== undefined ? { image: opts.image } : {}) };
+      return go(name, (r) => start(r.model, v), opts, 'start', (r) => startFleet(r.model, v));
     });
 
   moving(program.command('step <release>')
@@ -40,24 +50,24 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--verify-url <base>', "run `verify <release> --url BASE` first; when a check fails, exit 1 without moving"))
     .action(async (name: string, opts: MoveFlags & { verifyUrl?: string }) => {
       if (isGroup(name)) return goGroup(name, GROUP_PLANNERS.step, opts);
-      if (opts.verifyUrl === undefined || await verifyGate(ctx, name, opts.verifyUrl)) await go(name, (r) => step(r.model), opts, (r) => stepFleet(r.model));
+      if (opts.verifyUrl === undefined || await verifyGate(ctx, name, opts.verifyUrl)) await go(name, (r) => step(r.model), opts, 'step', (r) => stepFleet(r.model));
     });
 
   moving(program.command('set-weight <release> <weight>')
     .description('set any canary weight from 0 to the spec\'s weightTotal (a hold or a hotfix); for a release group at stage 3, the entry split 0..100'))
-    .action((name: string, weight: string, opts: MoveFlags) => (isGroup(name) ? goGroup(name, GROUP_PLANNERS.setWeight(weight), opts) : go(name, (r) => setWeight(r.model, weight), opts, (r) => setWeightFleet(r.model, weight))));
+    .action((name: string, weight: string, opts: MoveFlags) => (isGroup(name) ? goGroup(name, GROUP_PLANNERS.setWeight(weight), opts) : go(name, (r) => setWeight(r.model, weight), opts, 'set-weight', (r) => setWeightFleet(r.model, weight))));
 
   moving(program.command('promote <release>')
     .description('production runs the canary\'s version; the canary is removed')
     .option('--force', 'promote despite soak time left or an analysis that fails or is inconclusive (recorded as a Soak-Override or Analysis-Override trailer)'))
-    .action((name: string, opts: MoveFlags) => go(name, (r) => promote(r.model), opts, (r) => promoteFleet(r.model)));
+    .action((name: string, opts: MoveFlags) => go(name, (r) => promote(r.model), opts, 'promote', (r) => promoteFleet(r.model)));
 
   moving(program.command('next-wave <release>')
     .description('a release with fleet: after promote in one wave, open the next wave: the promoted version as a canary in its clusters, at its ladder\'s first weight')
     .option('--force', 'open it despite the promoted wave\'s minimum soak time left or its analysis failing or inconclusive (recorded as a Soak-Override or Analysis-Override trailer)'))
     .action((name: string, opts: MoveFlags) => {
       if (isGroup(name)) throw new UsageError(`${name} is a release group; next-wave moves releases with fleet: (use next for a group)`);
-      return go(name, undefined, opts, (r) => nextWave(r.model));
+      return go(name, undefined, opts, 'next-wave', (r) => nextWave(r.model));
     });
 
   moving(program.command('abort <release>')
@@ -72,6 +82,6 @@ export function register(program: Command, ctx: CliContext): void {
         if (opts.allWaves) throw new UsageError(`--all-waves applies to releases with fleet:; release ${r.model.name} has none: drop --all-waves`);
         return abort(r.model);
       };
-      return go(name, plain, opts, (r) => abortFleet(r.model, !!opts.allWaves));
+      return go(name, plain, opts, 'abort', (r) => abortFleet(r.model, !!opts.allWaves));
     });
 }

@@ -2,32 +2,36 @@ import { Command } from 'commander';
 import * as path from 'path';
 import { FleetStatus, projectStatus, ReleaseStatus } from '../../moves';
 import { columns } from '../../review/traffic';
-import { describeNext, formatDuration, percent } from '../../rollout';
+import { formatDuration, percent } from '../../rollout';
+import { cliCommand } from '../../spec/hints';
 import { CliContext } from '../context';
-import { EXIT_OK } from '../output';
+import { EXIT_OK, EXIT_USAGE } from '../output';
 import { groupStatusLines } from './group';
 
 /** `status [release] [--json]`. */
 export function register(program: Command, ctx: CliContext): void {
   program.command('status [release]')
-    .description('per release: router, stable version, canary version and weight, ladder position, and the next move; per release group: stage k/6 and what `next` will do')
-    .option('--json', 'print {"releases":[...],"groups":[...]} as JSON')
+    .description('per release: router, stable version, canary version and weight, ladder position, and the next move; per release group: stage k/6 and what `next` will do; invalid specs are listed with their problems (exit 2)')
+    .option('--json', 'print {"releases":[...],"groups":[...],"invalid":[...]} as JSON (lib/moves/status.schema.json)')
     .action(async (name: string | undefined, opts: { json?: boolean }) => {
       const s = await projectStatus(ctx.root(), name);
-      // `groups` appears when the project has release groups
-      if (opts.json) ctx.io.out(JSON.stringify({ releases: s.releases, ...(s.hasGroups ? { groups: s.groups } : {}) }, null, 2));
-      else if (s.releases.length === 0 && s.groups.length === 0) ctx.io.out(`no release specs in ${path.relative(process.cwd(), s.releasesDir) || '.'}/`);
+      if (opts.json) ctx.io.out(JSON.stringify({ releases: s.releases, groups: s.groups, invalid: s.invalid }, null, 2));
+      else if (s.releases.length === 0 && s.groups.length === 0 && s.invalid.length === 0) ctx.io.out(`no release specs in ${path.relative(process.cwd(), s.releasesDir) || '.'}/`);
       else {
         s.releases.forEach((r, i) => { if (i) ctx.io.out(''); printStatus(ctx, r); });
         s.groups.forEach((g, i) => { if (i || s.releases.length) ctx.io.out(''); for (const l of groupStatusLines(g)) ctx.io.out(l); });
+        for (const bad of s.invalid) {
+          ctx.io.err(`${bad.file}: invalid, ${bad.problems.length} problem(s):`);
+          for (const p of bad.problems) ctx.io.err(`  ${p.text}`);
+        }
       }
-      ctx.setCode(EXIT_OK);
+      ctx.setCode(s.invalid.length ? EXIT_USAGE : EXIT_OK);
     });
 }
 
 function printStatus(ctx: CliContext, s: ReleaseStatus): void {
   const pct = (w: number) => percent(w, s.weightTotal);
-  ctx.io.out(`${s.name} (${s.router}${s.migratingTo ? `, moving to ${s.migratingTo}: both carry the traffic until \`migrate\`` : ''}, ${s.file})`);
+  ctx.io.out(`${s.name} (${s.router}${s.migratingTo ? `, moving to ${s.migratingTo}: both carry the traffic until ${cliCommand(`migrate ${s.name}`)}` : ''}, ${s.file})`);
   ctx.io.out(`  stable  ${s.stable.version}  ${s.stable.image}`);
   if (s.canary && s.step) {
     const ladder = s.ladder.map((w, i) => (s.step?.onLadder && i + 1 === s.step.index ? `[${pct(w)}]` : pct(w))).join(' ');
@@ -44,9 +48,8 @@ function printStatus(ctx: CliContext, s: ReleaseStatus): void {
     ctx.io.out(`  soak    ${formatDuration(s.soak.minSeconds)} minimum: ${left}`);
   }
   if (s.fleet) { for (const l of fleetStatusLines(s.fleet)) ctx.io.out(l); return; }
-  const next = s.next.move === 'promote' ? { kind: 'promote' as const } : s.next.move === 'start' ? { kind: 'start' as const, weight: s.next.weight ?? 0 } : { kind: 'step' as const, weight: s.next.weight ?? 0, index: 0 };
   const waiting = s.next.move !== 'start' && s.soak?.remainingSeconds ? ` after the soak (${formatDuration(s.soak.remainingSeconds)})` : '';
-  ctx.io.out(`  ${describeNext(next, s.weightTotal, s.name)}${waiting}`);
+  ctx.io.out(`  next    ${s.next.description}${waiting}: \`${s.next.command}\``);
 }
 
 /** The fleet lines of `status`: the current wave, a cluster x wave table, a wave's soak, the next move. */

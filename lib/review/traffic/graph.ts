@@ -44,6 +44,11 @@ class TrafficGraph {
     this.ix = new ObjectIndex(objects);
   }
 
+  /**
+   * Every entry point, the ones users reach first: an entry point that a workload in dist/ calls
+   * (a backend's Route, read from the frontend's ConfigMap) comes after the ones nothing calls, in
+   * the readers' order otherwise.
+   */
   public entries(): EntryTraffic[] {
     const entries = ENTRY_POINT_READERS.flatMap((r) => r.entryPoints?.(this.ix) ?? []).map((e) => this.entry(e));
     // a release moving off ingress-nginx: its Ingress and its HTTPRoute serve the same host and path
@@ -52,8 +57,12 @@ class TrafficGraph {
       notes.set(first, [...(notes.get(first) ?? []), pairNote(first, second)]);
       notes.set(second, [...(notes.get(second) ?? []), pairNote(second, first)]);
     }
-    return entries.map((e) => (notes.has(e) ? { ...e, notes: [...e.notes, ...notes.get(e)!] } : e));
+    const all = entries.map((e) => (notes.has(e) ? { ...e, notes: [...e.notes, ...notes.get(e)!] } : e));
+    return [...all.filter((e) => !this.calledHosts.has(e.host)), ...all.filter((e) => this.calledHosts.has(e.host))];
   }
+
+  /** Hosts some workload calls (filled while entries are expanded). */
+  private readonly calledHosts = new Set<string>();
 
   private entry(e: EntryPoint): EntryTraffic {
     const notes = [...e.split.notes];
@@ -103,6 +112,7 @@ class TrafficGraph {
         for (const call of this.callsOf(w)) {
           const split = this.resolve(call.host, call.path, w.obj.metadata.namespace ?? '');
           if (!split) continue;
+          this.calledHosts.add(call.host);
           const calls = split.backends.map((x) => ({ ...x, share: x.share * flow.share, via: `${v.app} ${v.version} ${call.via} -> ${x.via}` }));
           out.push(...this.expand(calls, hop + 1, next, notes, flow));
         }

@@ -410,7 +410,7 @@ export interface NginxRouterOptions {
   canaryIngressName?: string;
   header?: HeaderMatch;
   /**
-   * canary-by-cookie: a cookie of this name set to 'always' reaches the canary. Default: none.
+   * canary-by-cookie: the name of a cookie (a string, e.g. canary; not a mapping like header, since ingress-nginx fixes the values): a request with the cookie set to 'always' reaches the canary, 'never' stays on stable. Default: none.
    */
   cookie?: string;
   /**
