@@ -12,6 +12,7 @@ import { buildProgram } from '../lib/cli/main';
 import { cleanupTempDirs, tempDir } from './support/git-repo';
 import { REPO } from './support/project';
 import { cliInvocations, outputMatches, readmeBlocks, runLine, shCommands, shimDir, transcript } from './support/readme';
+import { README_FIXTURES, ReadmeFixture } from './support/readme-fixtures';
 
 afterAll(cleanupTempDirs);
 
@@ -59,9 +60,35 @@ for (const b of checked) {
   sessions.set(key, [...(sessions.get(key) ?? []), b]);
 }
 
-describe.each([...sessions].map(([name, bs]) => [name, bs]))('README section "%s"', (_name, bs) => {
+/** The fixture a session's blocks name (at most one), checked to exist. */
+function fixtureOf(name: string, bs: typeof checked): string | undefined {
+  const names = [...new Set(bs.map((b) => b.attrs.fixture).filter((f): f is string => f !== undefined))];
+  if (names.length > 1) throw new Error(`README session ${name} names more than one fixture: ${names.join(', ')}`);
+  if (names[0] !== undefined && !README_FIXTURES[names[0]]) throw new Error(`README.md:${bs.find((b) => b.attrs.fixture)?.line}: unknown fixture ${names[0]}; known: ${Object.keys(README_FIXTURES).join(', ')}`);
+  return names[0];
+}
+
+describe.each([...sessions].map(([name, bs]) => [name, bs]))('README section "%s"', (name, bs) => {
+  const fixture = fixtureOf(name, bs);
+  const unavailable = fixture === undefined ? undefined : README_FIXTURES[fixture].unavailable();
+  if (unavailable) {
+    // eslint-disable-next-line no-console
+    console.warn(`skipping the README session ${name}: ${unavailable}`);
+    test.skip(`README session ${name} (needs ${fixture})`, () => undefined);
+    return;
+  }
   let dir: string;
-  beforeAll(() => { dir = sessionRepo(); });
+  let sessionEnv: NodeJS.ProcessEnv;
+  let setUp: ReadmeFixture | undefined;
+  beforeAll(async () => {
+    dir = sessionRepo();
+    sessionEnv = env;
+    if (fixture !== undefined) {
+      setUp = await README_FIXTURES[fixture].setUp({ dir, env, readme: README });
+      sessionEnv = { ...env, ...setUp.env };
+    }
+  }, 120000);
+  afterAll(async () => { await setUp?.cleanup(); });
 
   test.each(bs.map((b) => [`README.md:${b.line} (${b.lang}${b.attrs.file ? ` ${b.attrs.file}` : ''})`, b]))('%s', (_where, b) => {
     if (b.attrs.file !== undefined) {
@@ -74,7 +101,7 @@ describe.each([...sessions].map(([name, bs]) => [name, bs]))('README section "%s
     const steps = b.lang === 'console' ? transcript(b.text) : shCommands(b.text).map((command) => ({ command, expected: undefined }));
     expect(steps.length).toBeGreaterThan(0);
     for (const s of steps) {
-      const r = runLine(dir, s.command, env);
+      const r = runLine(dir, s.command, sessionEnv);
       const where = `README.md:${b.line}: $ ${s.command}`;
       if (r.code !== exit) throw new Error(`${where}\nexit ${r.code}, expected ${exit}; it printed:\n${r.output.join('\n')}`);
       if (s.expected && !outputMatches(s.expected, r.output)) {

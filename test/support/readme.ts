@@ -8,13 +8,19 @@
  *   ```yaml checked file=PATH   the block is written to PATH in the repository, for the blocks after it
  *   ... exit=N                  the commands of the block exit N instead of 0
  *   ... session=NAME            the repository the block runs in (default: one per `##` section)
+ *   ... fixture=NAME            the session is set up by NAME of test/support/readme-fixtures.ts first
+ *                               (e.g. a real Prometheus holding a canary's requests)
  *
  * Blocks of a session run in README order in one temporary git repository holding a copy of the
  * project's releases/, dist/ and cdk8s-canary.yaml, committed. Commands run with bash, where `npx
  * cdk8s-canary` is the compiled CLI (bin/cdk8s-canary.js), `npx cdk8s` the cdk8s CLI, and `npm run
  * synth` the compiled app (build/main.js); git, kubectl and the shell's own tools are the real ones.
  * In expected output, `...` inside a line stands for any text, and a line that is only `...` for any
- * number of lines; commit ids (7 to 40 hex digits) match any commit id.
+ * number of lines; commit ids (7 to 40 hex digits) match any commit id. Values that depend on the
+ * clock match any value of their kind: an RFC 3339 UTC time (`2026-11-30T20:01:27Z`, with or without
+ * fractional seconds) any such time, and a duration that has seconds (`23m 3s`, `1383s`: a window
+ * measured up to now) any duration the CLI prints (`1h 5m`, `28m`, `28m 2s`, `1680s`). A duration
+ * without seconds (`startDelay 2m`, `minSoak: 15m`) is a setting and must match as written.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -98,11 +104,26 @@ function normalize(line: string): string {
   return line.replace(SHA, '<commit>').trimEnd();
 }
 
-/** Whether output lines match the expected lines (`...` wildcards; commit ids normalized). */
+/** An RFC 3339 UTC time as the CLI prints it (`toISOString()`, or without the milliseconds). */
+const TIME = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z/g;
+/** A duration with seconds in the expected text: `23m 3s`, `1h 2m 3s`, `1383s`. */
+const CLOCK_DURATION = /\b(?:\d+h )?(?:\d+m )?\d+s\b/g;
+/** Any duration the CLI prints (lib/rollout/soak.ts formatDuration, and PromQL's `1383s`). */
+const ANY_DURATION = '(?:\\d+h(?: \\d+m)?|\\d+m(?: \\d+s)?|\\d+s)';
+const ANY_TIME = '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?Z';
+
+/** The pattern of one expected line: `...` any text, clock values any value of their kind, the rest literal. */
+function linePattern(expected: string): RegExp {
+  const literal = (p: string) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const part = (p: string) => p.split(TIME).map((q) => q.split(CLOCK_DURATION).map(literal).join(ANY_DURATION)).join(ANY_TIME);
+  return new RegExp(`^${expected.split('...').map(part).join('.*')}$`);
+}
+
+/** Whether output lines match the expected lines (`...` wildcards; commit ids, times and durations as above). */
 export function outputMatches(expected: readonly string[], actual: readonly string[]): boolean {
   const exp = expected.map(normalize);
   const act = actual.map(normalize);
-  const lineRe = exp.map((e) => (e === '...' ? null : new RegExp(`^${e.split('...').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)));
+  const lineRe = exp.map((e) => (e === '...' ? null : linePattern(e)));
   const memo = new Map<string, boolean>();
   const go = (i: number, j: number): boolean => {
     const k = `${i}:${j}`;
@@ -138,10 +159,13 @@ esac
   return dir;
 }
 
-/** Runs one command line with bash in `cwd`; stdout and stderr in one stream, as a terminal shows them. */
+/**
+ * Runs one command line with bash in `cwd`; stdout and stderr in one stream, as a terminal shows them,
+ * without trailing blank lines (a transcript cannot show them: `git log --format=%b` ends with one).
+ */
 export function runLine(cwd: string, line: string, env: NodeJS.ProcessEnv): { code: number | null; output: string[] } {
   const r = spawnSync('bash', ['-c', `${line} 2>&1`], { cwd, env, encoding: 'utf8' });
-  const text = (r.stdout ?? '').replace(/\n$/, '');
+  const text = (r.stdout ?? '').replace(/\n+$/, '');
   return { code: r.status, output: text === '' ? [] : text.split('\n') };
 }
 
