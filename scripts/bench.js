@@ -20,6 +20,9 @@
 //   tests     the whole jest suite, wall time (only with --with-tests: it takes minutes)
 //   analysis  `analyze` with 10 metrics and `advance` over 100 releases against a real local
 //             Prometheus (issue 15; its own lines, skipped without Prometheus; --analysis-only)
+//   fleet     fleet waves (issue 17): 50 clusters x 200 releases against 50 x 20: a wave move
+//             (`start` into wave 1, `next-wave` into wave 3 of 45 clusters) with its commit, and the
+//             full synth; BENCH_FLEET_CLUSTERS and BENCH_FLEET_SIZES (`20,200`) override the sizes
 // Options: --runs N (pairs per ratio; default 5, 3 for the synth section), --only a,b (sections),
 // --with-tests, --n N (the large size; default 1000), --small N (default 10).
 // Not a test: the figures depend on the machine.
@@ -94,7 +97,7 @@ function measure(cmd, argv, opts = {}) {
     if (PYTHON) { cpu = last[0]; rss = last[1]; } else if (TIME) { cpu = last[1] + last[2]; rss = last[3] * 1024; } else { cpu = last[0]; rss = last[1]; }
     fs.rmSync(usage, { force: true });
   }
-  return { wall, cpu, rss, load: os.loadavg()[0], stdout: r.stdout };
+  return { wall, cpu, rss, load: os.loadavg()[0], stdout: r.stdout, stderr: r.stderr };
 }
 
 const HOOK = path.join(os.tmpdir(), `cdk8s-canary-bench-hook-${process.pid}.js`);
@@ -180,7 +183,7 @@ function tempDir(tag) {
 }
 
 function git(dir, ...a) {
-  return execFileSync('git', a, { cwd: dir, stdio: 'pipe', encoding: 'utf8' });
+  return execFileSync('git', a, { cwd: dir, stdio: 'pipe', encoding: 'utf8', maxBuffer: 256 * MB });
 }
 
 const repos = new Map();
@@ -491,6 +494,135 @@ async function analysisSection() {
 
 const summarize = (runs) => ({ wall: median(runs.map((r) => r.wall)), cpu: median(runs.map((r) => r.cpu)), rss: Math.max(...runs.map((r) => r.rss)) });
 
+// ------------------------------------------------------------------------------------------ fleet
+// Fleet waves (issue 17, README "Fleet"): R releases, each over the same C clusters in 3 waves of 1,
+// 4 and C-5 clusters. A wave move must re-synthesize only the folders of its clusters (checked on
+// every measured commit: its paths) and its cost must not grow with R (paired CPU ratios between the
+// largest and the smallest R, git's commit included).
+const FLEET_CLUSTERS = Number(process.env.BENCH_FLEET_CLUSTERS) || 50;
+const FLEET_SIZES = (process.env.BENCH_FLEET_SIZES || '20,200').split(',').map(Number).filter((n) => n > 0);
+
+function fleetConfig(c) {
+  const lines = ['apiVersion: canary.cdk8s.io/v1alpha1', 'kind: Project', 'clusters:'];
+  for (let i = 0; i < c; i++) {
+    const name = `c${String(i).padStart(2, '0')}`;
+    lines.push(`  - name: ${name}`);
+    if (i > 0) lines.push(`    server: https://${name}.example.com:6443`, `    kubeConfigSecretRef: { name: ${name}-kubeconfig }`);
+    lines.push(`    labels: { ring: ${i < 5 ? 'early' : 'prod'} }`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function fleetReleaseSpec(name) {
+  return `apiVersion: canary.cdk8s.io/v1alpha1
+kind: Release
+name: ${name}
+namespaces:
+  production: ${name}
+workload:
+  type: webapp
+  image: ghcr.io/example/${name}
+  port: 8080
+stable:
+  version: 1.0.0
+steps: [0, 10, 100]
+router:
+  type: gatewayApi
+  parentRefs:
+    - name: public
+      namespace: gateway-system
+  hostnames:
+    - ${name}.example.com
+fleet:
+  waves:
+    - name: canary
+      clusters: [c00]
+    - name: early
+      clusters: [c01, c02, c03, c04]
+    - name: prod
+      selector: { matchLabels: { ring: prod } }
+`;
+}
+
+/** A repository of R fleet releases over C clusters, synthesized and committed; the commits a wave move starts from. */
+function fleetRepo(releases, clusters) {
+  const dir = tempDir(`fleet${releases}`);
+  fs.mkdirSync(path.join(dir, 'releases'));
+  fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), fleetConfig(clusters));
+  const names = Array.from({ length: releases }, (_, i) => `f${String(i).padStart(4, '0')}`);
+  for (const name of names) fs.writeFileSync(path.join(dir, 'releases', `${name}.yaml`), fleetReleaseSpec(name));
+  git(dir, 'init', '-q', '-b', 'main');
+  for (const [k, v] of [['user.name', 'bench'], ['user.email', 'bench@example.com'], ['commit.gpgsign', 'false'], ['gc.auto', '0'], ['maintenance.auto', 'false']]) git(dir, 'config', k, v);
+  const synth = cli(dir, 'synth');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'bench fleet');
+  const files = git(dir, 'ls-files', 'dist').trim().split('\n').length;
+  const target = names[Math.floor(releases / 2)];
+  const base = git(dir, 'rev-parse', 'HEAD').trim();
+  // wave 2 promoted (not timed): where next-wave opens wave 3
+  for (const a of [['start', target, '--version', '1.1.0'], ['promote', target], ['next-wave', target], ['promote', target]]) cli(dir, ...a);
+  const promoted2 = git(dir, 'rev-parse', 'HEAD').trim();
+  git(dir, 'reset', '-q', '--hard', base);
+  return { dir, releases, synth, files, target, base, promoted2 };
+}
+
+/**
+ * One side of a paired wave move: reset to `from` (untimed), run the move with CDK8S_CANARY_TIMING
+ * (the move's own CPU, git aside, from its last line), and check it made one commit that changed
+ * nothing outside its release, in `clusters` cluster folders.
+ */
+function fleetMove(repo, from, argv, clusters, own) {
+  return {
+    prepare: () => git(repo.dir, 'reset', '-q', '--hard', from),
+    run: () => {
+      const r = measure(process.execPath, [BIN, '-C', repo.dir, ...argv], { env: { CDK8S_CANARY_TIMING: '1' } });
+      if (git(repo.dir, 'rev-list', '--count', `${from}..HEAD`).trim() !== '1') throw new Error(`${argv.join(' ')} did not make exactly one commit`);
+      const paths = git(repo.dir, 'diff', '--name-only', 'HEAD~1', 'HEAD').trim().split('\n');
+      const outside = paths.filter((p) => p !== `releases/${repo.target}.yaml` && !p.startsWith(`dist/${repo.target}/`));
+      if (outside.length) throw new Error(`a wave move changed ${outside[0]}, outside its release`);
+      const touched = new Set(paths.filter((p) => p.startsWith('dist/')).map((p) => p.split('/')[2])).size;
+      if (touched !== clusters) throw new Error(`${argv.join(' ')} changed the folders of ${touched} clusters, not ${clusters}`);
+      const m = /this process used (\d+)ms cpu/.exec(r.stderr || '');
+      own.push(m ? Number(m[1]) / 1000 : NaN);
+      return r;
+    },
+  };
+}
+
+function fleetSection() {
+  if (FLEET_SIZES.length < 2) throw new Error('BENCH_FLEET_SIZES needs two sizes, e.g. 20,200');
+  const c = FLEET_CLUSTERS;
+  const small = fleetRepo(FLEET_SIZES[0], c);
+  const big = fleetRepo(FLEET_SIZES[FLEET_SIZES.length - 1], c);
+  const R = (x) => `${c} clusters x ${x.releases} releases`;
+  console.log(`\nfleet: ${R(big)} (${big.files} files in dist/) against ${R(small)} (${small.files} files); waves of 1, 4 and ${c - 5} clusters`);
+  console.log(`  full synth (once)  ${big.synth.cpu.toFixed(2)} s cpu / ${small.synth.cpu.toFixed(2)} s cpu (${(big.synth.rss / MB).toFixed(0)} / ${(small.synth.rss / MB).toFixed(0)} MB)`);
+  const rows = [];
+  for (const [what, argv, from, clusters] of [
+    ['`start` (wave 1, 1 cluster)', (x) => ['start', x.target, '--version', '1.1.0'], (x) => x.base, 1],
+    [`\`next-wave\` (wave 3, ${c - 5} clusters)`, (x) => ['next-wave', x.target], (x) => x.promoted2, c - 5],
+  ]) {
+    const ownBig = [];
+    const ownSmall = [];
+    const side = (x, own) => fleetMove(x, from(x), argv(x), clusters, own);
+    side(big, []).prepare(); side(big, []).run(); // the first move of each repository: not timed
+    side(small, []).prepare(); side(small, []).run();
+    const p = paired(side(big, ownBig), side(small, ownSmall), Math.max(1, Math.min(RUNS, 3)));
+    const own = median(ownBig) / median(ownSmall);
+    // the move's own process (CDK8S_CANARY_TIMING), git's children aside: what this project computes
+    rows.push({ target: `fleet ${what}, the move itself (git aside), ${R(big)} / ${x0(small)}`, cpu: `${own.toFixed(2)}x (${median(ownBig).toFixed(3)} / ${median(ownSmall).toFixed(3)} s)`, wall: '-', load: p.load.toFixed(1), met: own <= 1.2 });
+    // with git's commit, whose index work grows with the files of the repository
+    rows.push(ratioRow(`fleet ${what} + commit, ${R(big)} / ${x0(small)}`, p, 1.2));
+  }
+  rows.push({ ...ratioRow(`(info) fleet full \`synth\`, ${R(big)} / ${x0(small)} (grows with the releases)`, { a: big.synth, b: small.synth, cpu: big.synth.cpu / small.synth.cpu, wall: big.synth.wall / small.synth.wall, load: big.synth.load }, Infinity), met: undefined });
+  return rows;
+}
+
+/** `20 releases` (the smaller side of a fleet ratio). */
+function x0(x) {
+  return `${x.releases} releases`;
+}
+
 /** Every section, in the order printed; adding one is a function above and a line here. */
 const SECTIONS = [
   ['startup', startupSection],
@@ -500,6 +632,7 @@ const SECTIONS = [
   ['tests', testsSection],
   ['analysis', analysisSection],
   ['secrets', secretScanSection],
+  ['fleet', fleetSection],
 ];
 
 // ------------------------------------------------------------------------------------ table

@@ -9,6 +9,7 @@ import {
   beginMove, contentHash, GateContext, MoveEvent, MoveGate, MoveKind, MoveRefusedError, MOVE_GATES, recoverRepository, releaseMove, runMove, soakGate,
 } from '../lib/moves';
 import { start, setWeight } from '../lib/rollout';
+import { fleetSoakGate } from '../lib/moves/fleet-soak-gate';
 import { groupSoakGate } from '../lib/moves/group-soak-gate';
 import { repoState } from './support/cli-repo';
 import { changedFiles, cleanupTempDirs, git, log, porcelain, projectRepo } from './support/git-repo';
@@ -28,10 +29,11 @@ function owning(kind: MoveKind, outputs: readonly string[]): MoveKind {
 }
 
 describe('pre-commit gates', () => {
-  test('the default gates: paths inside the repository, cross-release checks, soak (a release, then a group), sync-safety, then analysis', () => {
-    expect(MOVE_GATES.map((g) => g.name)).toEqual(['inside', 'cross-release', 'soak', 'group-soak', 'sync-safety', 'analysis']);
+  test('the default gates: paths inside the repository, cross-release checks, soak (a release, a fleet wave, a group), sync-safety, then analysis', () => {
+    expect(MOVE_GATES.map((g) => g.name)).toEqual(['inside', 'cross-release', 'soak', 'fleet-soak', 'group-soak', 'sync-safety', 'analysis']);
     expect(MOVE_GATES[2]).toBe(soakGate);
-    expect(MOVE_GATES[3]).toBe(groupSoakGate);
+    expect(MOVE_GATES[3]).toBe(fleetSoakGate);
+    expect(MOVE_GATES[4]).toBe(groupSoakGate);
   });
 
   test('a gate that lets the move pass adds its trailers after the move\'s own and its warnings as events, and sees old and new spec and dist/', async () => {

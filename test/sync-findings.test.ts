@@ -209,7 +209,7 @@ describe('the gate: validate and diff use the transition model', () => {
 describe('the moves\' sync-safety gate', () => {
   const ctxOf = (before: Map<string, string>, after: Map<string, string>) => ({
     git: undefined as never, root: path.resolve(__dirname, '..'), subject: undefined as never, specPath: 'releases/sampleapp.yaml', specBefore: '', specAfter: '',
-    outputPaths: ['dist/sampleapp'], distBefore: before, distAfter: after, force: false, dryRun: false, now: 0,
+    outputPaths: ['dist/sampleapp'], distPath: 'dist', distBefore: before, distAfter: after, force: false, dryRun: false, now: 0,
   });
 
   test('fails a move whose sync would give the canary its replica share (exit 2 as MoveRefusedError, gate sync-safety)', () => {

@@ -1,7 +1,7 @@
 import { AnalysisSpec, Header, Metric } from '../spec/generated/release';
 import { parseDuration } from '../spec/model';
 import { compileCondition, Condition } from './condition';
-import { parseTemplate, Template, TEMPLATE_VARIABLES, WEB_ONLY_VARIABLES } from './template';
+import { FLEET_TEMPLATE_VARIABLES, parseTemplate, Template, TEMPLATE_VARIABLES, WEB_ONLY_VARIABLES } from './template';
 
 /** Defaults of a metric (Argo Rollouts' where it has one: failureLimit 0, inconclusiveLimit 0, count 1). */
 export const DEFAULT_COUNT = 1;
@@ -89,6 +89,14 @@ export interface AnalysisModel {
   readonly startDelaySeconds: number;
   readonly autoPromote: boolean;
   readonly metrics: readonly MetricModel[];
+  /** Whether a template uses `{{cluster}}` (a fleet release's analysis then runs once per cluster of the wave). */
+  readonly perCluster: boolean;
+}
+
+/** Where an analysis section is. */
+export interface AnalysisContext {
+  /** The release has `fleet:`, so the fleet template variables (FLEET_TEMPLATE_VARIABLES) exist. @default false */
+  readonly fleet?: boolean;
 }
 
 /** A problem in an analysis section: the field path below `analysis` and what is wrong. */
@@ -108,17 +116,27 @@ const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|
  * duplicate names, a zero interval, credentials written as header values, a Prometheus metric
  * without query, compare without a sample minimum. Pure.
  */
-export function analysisModelOf(spec: AnalysisSpec): AnalysisModel | { problems: AnalysisProblem[] } {
+export function analysisModelOf(spec: AnalysisSpec, context: AnalysisContext = {}): AnalysisModel | { problems: AnalysisProblem[] } {
   const problems: AnalysisProblem[] = [];
   const metrics: MetricModel[] = [];
   const names = new Set<string>();
-  const known = Object.keys(TEMPLATE_VARIABLES);
+  const fleetOnly = Object.keys(FLEET_TEMPLATE_VARIABLES);
+  const known = [...Object.keys(TEMPLATE_VARIABLES), ...(context.fleet ? fleetOnly : [])];
+  let perCluster = false;
   const template = (text: string, at: (string | number)[], extra: readonly string[] = []): Template | undefined => {
     const t = parseTemplate(text, [...known, ...extra]);
     if ('problems' in t) {
-      for (const p of t.problems) problems.push({ path: at, message: `${p.message} at offset ${p.offset}`, hint: p.hint, value: text });
+      for (const p of t.problems) {
+        const v = /^unknown template variable '([^']+)'$/.exec(p.message)?.[1];
+        if (v !== undefined && fleetOnly.includes(v)) {
+          problems.push({ path: at, message: `template variable '${v}' exists only in releases with fleet: at offset ${p.offset}`, hint: `remove {{${v}}} (${FLEET_TEMPLATE_VARIABLES[v]}), or add fleet: with waves to the release (README "Fleet")`, value: text });
+        } else {
+          problems.push({ path: at, message: `${p.message} at offset ${p.offset}`, hint: p.hint, value: text });
+        }
+      }
       return undefined;
     }
+    if (t.variables.includes('cluster')) perCluster = true;
     return t;
   };
   const headers = (hs: readonly Header[] | undefined, at: (string | number)[]): HeaderModel[] => (hs ?? []).flatMap((h, i): HeaderModel[] => {
@@ -224,12 +242,12 @@ export function analysisModelOf(spec: AnalysisSpec): AnalysisModel | { problems:
     }
   });
   if (problems.length) return { problems };
-  return { startDelaySeconds: spec.startDelay ? parseDuration(spec.startDelay) : 0, autoPromote: spec.autoPromote ?? false, metrics };
+  return { startDelaySeconds: spec.startDelay ? parseDuration(spec.startDelay) : 0, autoPromote: spec.autoPromote ?? false, metrics, perCluster };
 }
 
 /** The analysis of a spec that passed validation; throws when it has problems (a bug: validation checks them). */
-export function requireAnalysisModel(spec: AnalysisSpec): AnalysisModel {
-  const m = analysisModelOf(spec);
+export function requireAnalysisModel(spec: AnalysisSpec, context: AnalysisContext = {}): AnalysisModel {
+  const m = analysisModelOf(spec, context);
   if ('problems' in m) throw new Error(`internal: the analysis section has problems that validation missed: ${m.problems.map((p) => p.message).join('; ')}`);
   return m;
 }

@@ -20,6 +20,24 @@ export interface AnalysisTarget {
   readonly weight: string;
   readonly stable: TrackNames;
   readonly canary: TrackNames;
+  /** A fleet release's wave under analysis (the fleet template variables). @default - not a fleet */
+  readonly fleet?: FleetTarget;
+}
+
+/** The clusters a fleet release's analysis is about (README "Fleet"). */
+export interface FleetTarget {
+  /** Name of the wave under analysis. */
+  readonly wave: string;
+  /** Its clusters: where the canary track runs. */
+  readonly clusters: readonly string[];
+  /**
+   * Where the stable baseline of `compare: stable` runs when not in the same clusters: between waves,
+   * the promoted wave runs the new version as stable and the next wave still runs the old one.
+   * @default - the wave's own clusters (a canary inside a wave)
+   */
+  readonly baselineClusters?: readonly string[];
+  /** The one cluster of a per-cluster run ({{cluster}}). @default - every cluster of the wave */
+  readonly cluster?: string;
 }
 
 /** When and with what the analysis runs. */
@@ -81,7 +99,15 @@ export interface AnalysisReport {
 export async function runAnalysis(model: AnalysisModel, target: AnalysisTarget, run: AnalysisRun): Promise<AnalysisReport> {
   const now = Math.floor(run.now ?? Date.now() / 1000);
   const env = run.env ?? process.env;
-  const metrics = await Promise.all(model.metrics.map((m) => runMetric(m, target, run.windowStart, now, env)));
+  // a fleet wave whose templates name {{cluster}}: every metric once per cluster, `name@cluster`, each must pass
+  const f = target.fleet;
+  const runs = f && model.perCluster
+    ? f.clusters.map((c) => ({ target: { ...target, fleet: { ...f, cluster: c } }, suffix: `@${c}` }))
+    : [{ target, suffix: '' }];
+  const metrics = await Promise.all(runs.flatMap((r) => model.metrics.map(async (m) => {
+    const out = await runMetric(m, r.target, run.windowStart, now, env);
+    return r.suffix ? { ...out, name: `${out.name}${r.suffix}` } : out;
+  })));
   return { verdict: judgeAnalysis(metrics.map((m) => m.verdict)), windowStart: run.windowStart, now, metrics };
 }
 
@@ -158,7 +184,15 @@ export function templateValues(target: AnalysisTarget, track: 'canary' | 'stable
     untilUnix: String(Math.floor(time)),
     interval: `${intervalSeconds}s`,
     step: `${stepSeconds}s`,
+    ...(target.fleet ? fleetValues(target.fleet, track) : {}),
   };
+}
+
+/** The fleet template variables of one track (FLEET_TEMPLATE_VARIABLES): cluster names joined as an RE2 alternation. */
+function fleetValues(f: FleetTarget, track: 'canary' | 'stable'): Record<string, string> {
+  const pattern = (cs: readonly string[]) => cs.join('|');
+  if (track === 'stable' && f.baselineClusters) return { wave: f.wave, cluster: pattern(f.baselineClusters), clusters: pattern(f.baselineClusters) };
+  return { wave: f.wave, cluster: f.cluster ?? pattern(f.clusters), clusters: pattern(f.clusters) };
 }
 
 /** The value a metric shows in tables and trailers: its last measurement's canary values. */

@@ -34,6 +34,17 @@ export const TEMPLATE_VARIABLES: Readonly<Record<string, string>> = {
   'step': 'the range query step of compare test: mannWhitney as a PromQL duration, e.g. 60s (60s for other metrics)',
 };
 
+/**
+ * Variables of a release with `fleet:` only (README "Fleet"): which clusters a measurement is about.
+ * Cluster names are DNS labels, so each value is also an RE2 pattern matching exactly those names:
+ * use them with PromQL's `=~` (`cluster=~"{{clusters}}"`), which anchors the pattern.
+ */
+export const FLEET_TEMPLATE_VARIABLES: Readonly<Record<string, string>> = {
+  'cluster': "the cluster this measurement is for: a metric that uses {{cluster}} is measured once per cluster of the wave, and every cluster must pass (for a compare baseline between waves, the next wave's clusters as a pattern, e.g. prod-eu-2|prod-us-1)",
+  'clusters': "the clusters of the track under analysis as a pattern for =~, e.g. prod-eu-2|prod-us-1: the current wave's (the stable baseline between waves: the next wave's)",
+  'wave': 'name of the wave under analysis',
+};
+
 /** Variables only the web provider's url and body know: the metric's rendered query. */
 export const WEB_ONLY_VARIABLES: readonly string[] = ['query'];
 

@@ -98,9 +98,10 @@ export function rootProjectName(config: ProjectConfigModel): string {
  * repository only, the Argo CD namespace of the cluster Argo CD runs in only, no cluster-scoped
  * kind, and of the namespaced ones only Argo CD's own (Application, AppProject, and ApplicationSet
  * when `argocd.mode` is applicationSet). Argo CD's built-in `default` project allows everything
- * everywhere, which would let a commit to `dist/argocd/` deploy anything to any cluster.
+ * everywhere, which would let a commit to `dist/argocd/` deploy anything to any cluster. `root`: the
+ * folder it syncs under the dist path (a pull cluster's own root is `argocd/<cluster>`).
  */
-export function rootAppProject(chart: Chart, config: ProjectConfigModel): AppProject {
+export function rootAppProject(chart: Chart, config: ProjectConfigModel, root = 'argocd'): AppProject {
   return new AppProject(chart, 'appproject-root', {
     metadata: {
       name: rootProjectName(config),
@@ -109,7 +110,7 @@ export function rootAppProject(chart: Chart, config: ProjectConfigModel): AppPro
       annotations: { [SYNC_WAVE_ANNOTATION]: '-1' },
     },
     spec: {
-      description: `the root Application of cdk8s-canary: syncs ${repoPath(config, 'argocd')}/ of ${config.repository.url} (Argo CD objects only)`,
+      description: `the root Application of cdk8s-canary: syncs ${repoPath(config, root)}/ of ${config.repository.url} (Argo CD objects only)`,
       sourceRepos: [config.repository.url],
       destinations: [{ server: IN_CLUSTER_SERVER, namespace: config.argocd.namespace }],
       namespaceResourceWhitelist: sortedKinds([

@@ -5,8 +5,8 @@ import { ClusterModel, IN_CLUSTER_SERVER, ProjectConfigModel } from '../spec/pro
 import { ApplicationSet, ApplicationSetGenerator } from './applicationset';
 import { namespaceResourceWhitelist, rootAppProject, rootProjectName } from './argocd-projects';
 import {
-  argoCdSuffix, argoCdUnit, assertUniqueNames, gitopsLabels, GitOpsRelease, ManifestObject,
-  NamedObject, ProjectGenerator, ProjectInput, repoPath,
+  ArgoCdUnit, argoCdSuffix, argoCdUnit, argoCdUnits, assertUniqueNames, gitopsLabels, GitOpsRelease, ManifestObject,
+  NamedObject, ProjectGenerator, ProjectInput, repoPath, rootPath,
 } from './layout';
 import { SYNC_WAVE_ANNOTATION } from './sync-waves';
 
@@ -23,7 +23,7 @@ export const SYNC_RETRY = { limit: 5, backoff: { duration: '5s', factor: 2, maxD
  * directory generator, plus (optionally) a root Application that keeps `dist/argocd/` itself synced.
  */
 export const argoCdGenerator: ProjectGenerator = (input) =>
-  input.config.argocd.enabled ? [{ path: ARGOCD_ROOT, objects: argoCdObjects(input) }] : [];
+  input.config.argocd.enabled ? [{ path: rootPath(ARGOCD_ROOT, input), objects: argoCdObjects(input) }] : [];
 
 /** The objects of `dist/argocd/`, in a stable order. */
 export function argoCdObjects(input: ProjectInput): ManifestObject[] {
@@ -45,29 +45,54 @@ export function argoCdObjects(input: ProjectInput): ManifestObject[] {
       namespaceResourceWhitelist: namespaceResourceWhitelist(input),
     },
   });
-  if (config.argocd.selfManaged) rootAppProject(chart, config);
+  if (config.argocd.selfManaged) rootAppProject(chart, config, rootPath(ARGOCD_ROOT, input));
 
   // names are checked first, in both modes: the ApplicationSet generates the same ones
   const rootName = `${config.argocd.project}-root`;
-  // one Application per release (and cluster): every folder of it, ordered by the objects' waves
-  const units = input.releases.flatMap((r) => config.clusters.map((c) => {
-    const suffix = argoCdSuffix(config, c);
-    return { r, c, name: `${argoCdUnit(r).path}${suffix}`, what: `release ${r.release.model.name}${suffix ? ` on cluster ${c.name}` : ''}` };
+  // one Application per release (and cluster): every folder of it, ordered by the objects' waves; a
+  // fleet release has one per cluster of its fleet, with that cluster's folders (lib/gitops/layout.ts)
+  const units = input.releases.flatMap((r) => argoCdUnits(r).flatMap((u) => {
+    if (u.cluster !== undefined) {
+      const c = clusterNamed(config, u.cluster);
+      return [{ r, c, u, name: `${r.release.model.name}-${c.name}`, what: `release ${r.release.model.name} on cluster ${c.name} (fleet)` }];
+    }
+    return config.clusters.map((c) => {
+      const suffix = argoCdSuffix(config, c);
+      return { r, c, u, name: `${u.path}${suffix}`, what: `release ${r.release.model.name}${suffix ? ` on cluster ${c.name}` : ''}` };
+    });
   }));
   assertUniqueNames('Application', [
     ...units.map((x): NamedObject => ({ name: x.name, owner: { release: x.r.release }, what: x.what })),
-    ...(config.argocd.selfManaged ? [{ name: rootName, owner: { config, at: ['argocd', 'project'] }, what: `the root Application that syncs ${ARGOCD_ROOT}/` }] : []),
+    ...(config.argocd.selfManaged ? [{ name: rootName, owner: { config, at: ['argocd', 'project'] }, what: `the root Application that syncs ${rootPath(ARGOCD_ROOT, input)}/` }] : []),
   ]);
-  if (config.argocd.mode === 'applications') for (const x of units) releaseApplication(chart, config, x.r, x.c, x.name);
-  else applicationSet(chart, input);
-  if (config.argocd.selfManaged) rootApplication(chart, config, rootName);
+  if (config.argocd.mode === 'applications') for (const x of units) releaseApplication(chart, config, x.r, x.u, x.c, x.name);
+  else {
+    const plain = input.releases.filter((r) => !r.folders.some((f) => f.cluster !== undefined));
+    if (plain.length || plain.length === input.releases.length) applicationSet(chart, { ...input, releases: plain });
+    const fleet = units.filter((x) => x.u.cluster !== undefined);
+    if (fleet.length) fleetApplicationSet(chart, input, fleet);
+  }
+  if (config.argocd.selfManaged) rootApplication(chart, config, rootName, rootPath(ARGOCD_ROOT, input));
   return chart.toJson() as ManifestObject[];
 }
 
-/** Every (server, namespace) some release folder deploys to, cluster by cluster, namespaces sorted. */
+/**
+ * Every (server, namespace) some release folder deploys to, cluster by cluster, namespaces sorted: a
+ * fleet release's folders count for their own cluster only, the others' for every cluster.
+ */
 export function projectDestinations(input: ProjectInput): { server: string; namespace: string }[] {
-  const namespaces = [...new Set(input.releases.flatMap((r) => r.folders.map((f) => f.namespace)))].sort();
-  return input.config.clusters.flatMap((c) => namespaces.map((namespace) => ({ server: c.server, namespace })));
+  const folders = input.releases.flatMap((r) => r.folders);
+  return input.config.clusters.flatMap((c) => {
+    const namespaces = [...new Set(folders.filter((f) => f.cluster === undefined || f.cluster === c.name).map((f) => f.namespace))].sort();
+    return namespaces.map((namespace) => ({ server: c.server, namespace }));
+  });
+}
+
+/** A cluster of cdk8s-canary.yaml by name (a fleet's clusters were resolved against them). */
+function clusterNamed(config: ProjectConfigModel, name: string): ClusterModel {
+  const c = config.clusters.find((x) => x.name === name);
+  if (!c) throw new Error(`internal: cluster ${name} of a fleet is not in ${config.file}`);
+  return c;
 }
 
 /** Whether any release puts Namespace objects in its folders (the only cluster-scoped kind generated). */
@@ -93,9 +118,12 @@ export function syncPolicy(createNamespace: boolean): ApplicationSpecSyncPolicy 
   };
 }
 
-/** The Application of a release on a cluster: source `dist/<release>` (a kustomize root listing its folders). */
-function releaseApplication(chart: Chart, config: ProjectConfigModel, r: GitOpsRelease, c: ClusterModel, name: string): void {
-  const unit = argoCdUnit(r);
+/**
+ * The Application of a release on a cluster: source `dist/<release>` (a kustomize root listing its
+ * folders), or `dist/<release>/<cluster>` for a fleet release, with that cluster's API server as
+ * destination (Argo CD `spec.destination.server`: the URL of a cluster registered in Argo CD).
+ */
+function releaseApplication(chart: Chart, config: ProjectConfigModel, r: GitOpsRelease, unit: ArgoCdUnit, c: ClusterModel, name: string): void {
   new Application(chart, `application-${name}`, {
     metadata: {
       name,
@@ -153,13 +181,48 @@ function applicationSet(chart: Chart, input: ProjectInput): void {
   });
 }
 
-/** The app of apps: syncs `dist/argocd/` itself, in its own project limited to Argo CD's objects (argocd-projects.ts). */
-function rootApplication(chart: Chart, config: ProjectConfigModel, name: string): void {
+/**
+ * The Applications of fleet releases in `applicationSet` mode: a second ApplicationSet,
+ * `<project>-fleet`, with a list generator of one element per release and cluster of its fleet
+ * (`release`, `cluster`, `server`, `namespace`): the same Applications as the `applications` mode.
+ * A list, not Argo CD's cluster generator: that one selects clusters by the labels of Argo CD's cluster
+ * Secrets, which live in the cluster and not in git, so which clusters a wave reaches would depend
+ * on state outside the repository (argo-cd docs operator-manual/applicationset/Generators-Cluster.md).
+ */
+function fleetApplicationSet(chart: Chart, input: ProjectInput, units: readonly { r: GitOpsRelease; c: ClusterModel; u: ArgoCdUnit }[]): void {
+  const { config } = input;
+  const elements = units.map((x) => ({ release: x.r.release.model.name, cluster: x.c.name, server: x.c.server, namespace: x.u.namespace }));
+  new ApplicationSet(chart, 'applicationset-fleet', {
+    metadata: { name: `${config.argocd.project}-fleet`, namespace: config.argocd.namespace, labels: gitopsLabels() },
+    spec: {
+      goTemplate: true,
+      goTemplateOptions: ['missingkey=error'],
+      generators: [{ list: { elements } }],
+      template: {
+        metadata: {
+          name: '{{.release}}-{{.cluster}}',
+          namespace: config.argocd.namespace,
+          labels: gitopsLabels('{{.release}}', '{{.cluster}}'),
+          finalizers: [RESOURCES_FINALIZER],
+        },
+        spec: {
+          project: config.argocd.project,
+          source: { repoUrl: config.repository.url, targetRevision: config.repository.branch, path: `${config.repository.path}/{{.release}}/{{.cluster}}` },
+          destination: { server: '{{.server}}', namespace: '{{.namespace}}' },
+          syncPolicy: syncPolicy(units.some((x) => x.r.release.model.createNamespaces)),
+        },
+      },
+    },
+  });
+}
+
+/** The app of apps: syncs `dist/argocd/` itself (a pull cluster's: `dist/argocd/<cluster>/`), in its own project limited to Argo CD's objects (argocd-projects.ts). */
+function rootApplication(chart: Chart, config: ProjectConfigModel, name: string, root: string): void {
   new Application(chart, `application-${name}`, {
     metadata: { name, namespace: config.argocd.namespace, labels: gitopsLabels() },
     spec: {
       project: rootProjectName(config),
-      source: { repoUrl: config.repository.url, targetRevision: config.repository.branch, path: repoPath(config, ARGOCD_ROOT) },
+      source: { repoUrl: config.repository.url, targetRevision: config.repository.branch, path: repoPath(config, root) },
       destination: { server: IN_CLUSTER_SERVER, namespace: config.argocd.namespace },
       // no resources finalizer: deleting the root orphans the release Applications instead of deleting them
       syncPolicy: { automated: { prune: true, selfHeal: true }, retry: SYNC_RETRY },

@@ -5,7 +5,7 @@ import { ClusterModel, ProjectConfigModel } from '../spec/project-config';
 import { assertFluxTenants, fluxServiceAccount } from './flux-tenants';
 import {
   assertUniqueNames, folderDependencies, folderObjectName, fluxSuffix, gitopsLabels, GitOpsFolder, GitOpsRelease, ManifestObject, NamedObject,
-  ProjectGenerator, ProjectInput, repoPath,
+  ProjectGenerator, ProjectInput, repoPath, rootPath,
 } from './layout';
 
 /** Folder of the Flux root under dist/. */
@@ -17,7 +17,7 @@ export const FLUX_ROOT = 'flux';
  * itself synced.
  */
 export const fluxGenerator: ProjectGenerator = (input) =>
-  input.config.flux.enabled ? [{ path: FLUX_ROOT, objects: fluxObjects(input) }] : [];
+  input.config.flux.enabled ? [{ path: rootPath(FLUX_ROOT, input), objects: fluxObjects(input) }] : [];
 
 /** The objects of `dist/flux/`, in a stable order. */
 export function fluxObjects(input: ProjectInput): ManifestObject[] {
@@ -36,16 +36,17 @@ export function fluxObjects(input: ProjectInput): ManifestObject[] {
     },
   });
 
-  const folders = input.releases.flatMap((r) => r.folders.flatMap((f) => config.clusters.map((c) => {
-    const suffix = fluxSuffix(config, c);
+  // a fleet release's folder goes to its own cluster only, always named with the cluster (lib/gitops/layout.ts)
+  const folders = input.releases.flatMap((r) => r.folders.flatMap((f) => config.clusters.filter((c) => f.cluster === undefined || f.cluster === c.name).map((c) => {
+    const suffix = f.cluster !== undefined ? `-${c.name}` : fluxSuffix(config, c);
     return { r, f, c, suffix, name: folderObjectName(f, suffix), what: `folder ${f.path}${suffix ? ` on cluster ${c.name}` : ''}` };
   })));
   assertUniqueNames('Kustomization', [
-    ...(flux.selfManaged ? [{ name: flux.name, owner: { config, at: ['flux', 'name'] }, what: `the Kustomization that syncs ${FLUX_ROOT}/` }] : []),
+    ...(flux.selfManaged ? [{ name: flux.name, owner: { config, at: ['flux', 'name'] }, what: `the Kustomization that syncs ${rootPath(FLUX_ROOT, input)}/` }] : []),
     ...folders.map((x): NamedObject => ({ name: x.name, owner: { release: x.r.release }, what: x.what })),
   ]);
   assertFluxTenants(input);
-  if (flux.selfManaged) kustomization(chart, config, flux.name, repoPath(config, FLUX_ROOT), { labels: gitopsLabels(), wait: false });
+  if (flux.selfManaged) kustomization(chart, config, flux.name, repoPath(config, rootPath(FLUX_ROOT, input)), { labels: gitopsLabels(), wait: false });
   for (const x of folders) folderKustomization(chart, config, x.r, x.f, x.c, x.name, x.suffix);
   return chart.toJson() as ManifestObject[];
 }

@@ -29,6 +29,11 @@ export interface GitOpsFolder {
    * @default - a canary folder waits for its release's production folder
    */
   readonly dependsOn?: readonly string[];
+  /**
+   * The cluster of a fleet release's folder (`<release>/<cluster>/<folder>`): only that cluster gets
+   * it, through its own Application or Kustomization. @default - every cluster of cdk8s-canary.yaml
+   */
+  readonly cluster?: string;
 }
 
 /**
@@ -44,6 +49,43 @@ export interface GitOpsRelease {
 export interface ProjectInput {
   readonly config: ProjectConfigModel;
   readonly releases: readonly GitOpsRelease[];
+  /**
+   * Set for the roots of a pull cluster (`pull: true` in cdk8s-canary.yaml): its name. The generators
+   * then write `<root>/<cluster>/` (e.g. `argocd/edge-7/`), synced by that cluster's own Argo CD or
+   * Flux; `config.clusters` holds only that cluster, as the one they run in. @default - the hub's roots
+   */
+  readonly pullCluster?: string;
+}
+
+/** The dist-relative folder of a generator's root: `argocd`, or `argocd/<cluster>` for a pull cluster's. */
+export function rootPath(base: string, input: Pick<ProjectInput, 'pullCluster'>): string {
+  return input.pullCluster === undefined ? base : `${base}/${input.pullCluster}`;
+}
+
+/**
+ * The inputs of the project-level generators: the hub's (every cluster but the pull ones; the
+ * fleet folders of pull clusters left out) and one per pull cluster (that cluster alone, in-cluster,
+ * reading its mirror when it has one; the folders every cluster gets plus its own fleet folders).
+ */
+export function generatorInputs(input: ProjectInput): ProjectInput[] {
+  const { config } = input;
+  const pulls = config.clusters.filter((c) => c.pull);
+  if (!pulls.length) return [input];
+  const keep = (clusters: readonly string[]) => input.releases.map((r) => ({ ...r, folders: r.folders.filter((f) => f.cluster === undefined || clusters.includes(f.cluster)) })).filter((r) => r.folders.length);
+  const hubClusters = config.clusters.filter((c) => !c.pull);
+  const out: ProjectInput[] = hubClusters.length ? [{ config: { ...config, clusters: hubClusters }, releases: keep(hubClusters.map((c) => c.name)) }] : [];
+  for (const c of pulls) {
+    out.push({
+      config: {
+        ...config,
+        repository: { ...config.repository, url: c.mirrorUrl ?? config.repository.url },
+        clusters: [{ name: c.name, server: IN_CLUSTER_SERVER, labels: c.labels, pull: true }],
+      },
+      releases: keep([c.name]),
+      pullCluster: c.name,
+    });
+  }
+  return out;
 }
 
 /** A kustomize root of project-level objects beside the release folders (e.g. `argocd`). */
@@ -87,10 +129,69 @@ export function canaryTrackFolder(m: Pick<ReleaseModel, 'name' | 'namespaces'>):
   return { path: `${m.name}/${ns}-canary`, namespace: ns, dependsOn: [`${m.name}/${ns}`] };
 }
 
+/**
+ * Fleet layout (a release with `fleet:`, lib/spec/fleet.ts): each cluster of the fleet gets the
+ * release's folders under its own name, `<release>/<cluster>/<folder>`, with a kustomize root
+ * `<release>/<cluster>/kustomization.yaml` listing them (what that cluster's Argo CD Application
+ * syncs). A release without a fleet keeps `<release>/<folder>`, deployed to every cluster.
+ */
+export function fleetPath(localPath: string, cluster: string): string {
+  const i = localPath.indexOf('/');
+  return i < 0 ? `${localPath}/${cluster}` : `${localPath.slice(0, i)}/${cluster}/${localPath.slice(i + 1)}`;
+}
+
+/** A folder's path as it would be without a fleet (`<release>/<folder>`): the cluster segment removed. */
+export function localPath(f: Pick<GitOpsFolder, 'path' | 'cluster'>): string {
+  if (f.cluster === undefined) return f.path;
+  const [release, , ...rest] = f.path.split('/');
+  return [release, ...rest].join('/');
+}
+
+/** A release's folders placed on one cluster of its fleet (paths, `verifies` and `dependsOn` alike). */
+export function onCluster(folders: readonly GitOpsFolder[], cluster: string): GitOpsFolder[] {
+  return folders.map((f) => ({
+    ...f,
+    path: fleetPath(f.path, cluster),
+    ...(f.verifies !== undefined ? { verifies: fleetPath(f.verifies, cluster) } : {}),
+    ...(f.dependsOn ? { dependsOn: f.dependsOn.map((d) => fleetPath(d, cluster)) } : {}),
+    cluster,
+  }));
+}
+
+/**
+ * The cluster a dist-relative file is deployed to: `<cluster>` of a fleet release's
+ * `<release>/<cluster>/<folder>/<file>`; undefined for `<release>/<folder>/<file>` (every cluster),
+ * for the release and cluster kustomize roots, and for the wiring roots.
+ */
+export function clusterOfFile(file: string): string | undefined {
+  const seg = file.split('/');
+  return seg.length >= 4 && !GITOPS_ROOTS.includes(seg[0]) ? seg[1] : undefined;
+}
+
+/**
+ * Objects grouped by the cluster that holds them, for checks that look across objects (lint,
+ * Namespace removals): without fleet folders, one group of everything (as before fleets existed);
+ * with them, one group per cluster (the objects every cluster gets, plus that cluster's own) and one
+ * of the shared objects alone (a cluster that runs no fleet release).
+ */
+export function clusterScopes<T extends { readonly file: string }>(objects: readonly T[]): { readonly cluster?: string; readonly objects: readonly T[] }[] {
+  const shared: T[] = [];
+  const own = new Map<string, T[]>();
+  for (const o of objects) {
+    const c = clusterOfFile(o.file);
+    if (c === undefined) { shared.push(o); continue; }
+    const list = own.get(c) ?? [];
+    list.push(o);
+    own.set(c, list);
+  }
+  if (!own.size) return [{ objects }];
+  return [...[...own].sort(([a], [b]) => (a < b ? -1 : 1)).map(([cluster, xs]) => ({ cluster, objects: [...shared, ...xs] })), ...(shared.length ? [{ objects: shared }] : [])];
+}
+
 /** Whether a folder holds the release's production namespace (otherwise it is the canary's). */
 export function isProductionFolder(r: GitOpsRelease, f: GitOpsFolder): boolean {
   if (f.verifies !== undefined) return false;
-  if ('namespaces' in r.release.model && canaryTrackFolder(r.release.model)?.path === f.path) return false;
+  if ('namespaces' in r.release.model && canaryTrackFolder(r.release.model)?.path === localPath(f)) return false;
   const m = r.release.model;
   return 'namespaces' in m ? f.namespace === m.namespaces.production : true;
 }
@@ -104,7 +205,7 @@ export function folderDependencies(r: GitOpsRelease, f: GitOpsFolder): GitOpsFol
   if (f.verifies !== undefined) return r.folders.filter((o) => o.path === f.verifies);
   if (f.dependsOn) return r.folders.filter((o) => o !== f && (f.dependsOn as readonly string[]).includes(o.path));
   if (isProductionFolder(r, f)) return [];
-  return r.folders.filter((o) => o !== f && isProductionFolder(r, o));
+  return r.folders.filter((o) => o !== f && o.cluster === f.cluster && isProductionFolder(r, o));
 }
 
 /** Position of a folder in its release's sync order: 0 for folders that need none, then 1, 2... */
@@ -132,15 +233,29 @@ export interface ArgoCdUnit {
   readonly folders: readonly GitOpsFolder[];
 }
 
-/** The Argo CD unit of a release or release group. */
+/** The Argo CD unit of a release or release group (without a fleet). */
 export function argoCdUnit(r: GitOpsRelease): ArgoCdUnit {
   const production = r.folders.find((f) => isProductionFolder(r, f)) ?? r.folders[0];
   return { path: r.release.model.name, namespace: production.namespace, folders: r.folders };
 }
 
-/** The folder names (below the release folder) a release-level kustomization.yaml lists, sorted. */
-export function releaseRootResources(folderPaths: readonly string[], release: string): string[] {
-  return [...new Set(folderPaths.map((p) => p.slice(release.length + 1)))].sort();
+/**
+ * The Argo CD units of a release: one (`<release>`) without a fleet, deployed to every cluster; with a
+ * fleet, one per cluster (`<release>/<cluster>`), deployed to that cluster only.
+ */
+export function argoCdUnits(r: GitOpsRelease): (ArgoCdUnit & { readonly cluster?: string })[] {
+  const clusters = [...new Set(r.folders.map((f) => f.cluster))];
+  if (clusters.length === 1 && clusters[0] === undefined) return [argoCdUnit(r)];
+  return clusters.map((cluster) => {
+    const folders = r.folders.filter((f) => f.cluster === cluster);
+    const production = folders.find((f) => isProductionFolder(r, f)) ?? folders[0];
+    return { path: `${r.release.model.name}/${cluster}`, namespace: production.namespace, folders, cluster: cluster! };
+  });
+}
+
+/** The folder names (below `root`, the release or `<release>/<cluster>` folder) a kustomize root there lists, sorted. */
+export function releaseRootResources(folderPaths: readonly string[], root: string): string[] {
+  return [...new Set(folderPaths.map((p) => p.slice(root.length + 1)))].sort();
 }
 
 /** Path of a dist folder inside the git repository, e.g. `dist/guestbook/ns-prod`. */
@@ -153,7 +268,7 @@ export function repoPath(config: ProjectConfigModel, distRelative: string): stri
  * remote cluster, so adding a remote cluster never renames (and re-creates) the local objects.
  */
 export function folderObjectName(f: GitOpsFolder, clusterSuffix: string): string {
-  return `${f.path.replace('/', '-')}${clusterSuffix}`;
+  return `${localPath(f).replace('/', '-')}${clusterSuffix}`;
 }
 
 /** Argo CD: a remote cluster is any but the one Argo CD runs in. */

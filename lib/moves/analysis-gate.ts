@@ -1,6 +1,6 @@
 /**
- * The analysis gate: `step` and `promote` of a release with an `analysis:` section run its metric
- * analysis first (lib/moves/analysis.ts `analysisGate`): a pass adds `Analysis:` trailers; fail,
+ * The analysis gate: `step` and `promote` of a release with an `analysis:` section (and of a fleet
+ * release's current wave, plus its `next-wave`, in the wave's clusters) run its metric analysis first (lib/moves/analysis.ts `analysisGate`): a pass adds `Analysis:` trailers; fail,
  * error or inconclusive refuse (exit 1, 1, 3) unless `--force` (recorded as `Analysis-Override`).
  * A release group's `step` and `next` (from stage 3 on) judge its entry app's canary the same way
  * (lib/rollout/group-advance.ts says which moves exactly).
@@ -18,7 +18,8 @@ export const analysisGate: MoveGate = {
       const g = await groupAnalysisGateCheck(ctx.git, ctx.root, ctx.subject.group, ctx.subject.move, { force: ctx.force, now: ctx.now });
       return { trailers: g.trailers, warnings: g.warnings };
     }
-    if (ctx.subject.kind !== 'release') return {};
+    // a release move, or a fleet move (its current wave's analysis, or the promoted wave's for next-wave)
+    if (ctx.subject.kind !== 'release' && ctx.subject.kind !== 'fleet') return {};
     const r = await runAnalysisGate(ctx.git, ctx.root, ctx.subject.release, ctx.subject.move.kind, { force: ctx.force, now: ctx.now });
     return { trailers: r.trailers, warnings: r.warnings };
   },
@@ -37,7 +38,7 @@ export function precomputedAnalysisGate(report: AnalysisReport): MoveGate {
         const g = await groupAnalysisGateCheck(ctx.git, ctx.root, ctx.subject.group, ctx.subject.move, { force: ctx.force, precomputed: report });
         return { trailers: g.trailers, warnings: g.warnings };
       }
-      if (ctx.subject.kind !== 'release') return {};
+      if (ctx.subject.kind !== 'release' && ctx.subject.kind !== 'fleet') return {};
       if (ctx.subject.move.kind === 'abort') return { trailers: analysisTrailers(report) };
       const r = await runAnalysisGate(ctx.git, ctx.root, ctx.subject.release, ctx.subject.move.kind, { force: ctx.force, precomputed: report });
       return { trailers: r.trailers, warnings: r.warnings };

@@ -4,7 +4,8 @@ import { requireAnalysisModel, AnalysisModel } from '../analysis/model';
 import { MissingCredentialError } from '../analysis/providers/provider';
 import { AnalysisReport, AnalysisTarget, analysisTrailers, runAnalysis } from '../analysis/run';
 import { Git, NotARepositoryError } from '../git';
-import { percent } from '../rollout';
+import { describeWave, percent } from '../rollout';
+import { fleetPosition } from '../spec/fleet';
 import { unknownName } from '../synth/spec-index';
 import { SpecError, UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
@@ -15,7 +16,7 @@ import { groupAnalysisRule } from '../rollout/group-advance';
 export { AnalysisRefusedError };
 import { LoadedGroup, LoadedRelease, readSpec, specFiles } from '../spec/loader';
 import { cacheCompiledValidators } from '../spec/schemas';
-import { PROJECT_CHECKS, PROJECT_GROUP_CHECKS, projectPaths } from '../synth/project';
+import { projectPaths, projectSpecOptions } from '../synth/project';
 
 /**
  * The analysis of one release or release group, as the CLI runs it: what is analysed (the names of
@@ -54,7 +55,7 @@ export function loadNamedSpec(root: string, name: string): { release: LoadedRele
     const known = files.map((f) => path.basename(f).replace(/\.ya?ml$/, ''));
     throw unknownName(name, known, 'release or group', paths.releasesDir);
   }
-  const r = readSpec(file, { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root });
+  const r = readSpec(file, projectSpecOptions(paths)); // a fleet is resolved against cdk8s-canary.yaml's clusters
   if ('problems' in r) throw new SpecError(r.problems);
   return r;
 }
@@ -64,6 +65,7 @@ export function loadNamedSpec(root: string, name: string): { release: LoadedRele
  * no canary runs (a group outside stages 2-4).
  */
 export function analysisSubject(spec: { release: LoadedRelease } | { group: LoadedGroup }): AnalysisSubject {
+  if ('release' in spec && spec.release.model.fleet) return fleetAnalysisSubject(spec.release);
   if ('release' in spec) {
     const r = spec.release;
     const m = r.model;
@@ -101,6 +103,58 @@ export function analysisSubject(spec: { release: LoadedRelease } | { group: Load
     },
     weightPaths: m.stage === 3 ? [['stage'], ['weight']] : [['stage']],
     describe: `stage ${m.stage}/6, ${entry.name} canary ${entry.newVersion ?? entry.version} at ${weight}%`,
+  };
+}
+
+/**
+ * The subject of a fleet release's analysis (README "Fleet"), in the context of its current wave:
+ * - a wave running the canary: the canary against the stable track, in the wave's clusters
+ *   (`{{clusters}}`; once per cluster when a template uses `{{cluster}}`), window from the weight commit;
+ * - between waves (the wave promoted, the next not open): the wave's production track, which runs
+ *   the promoted version, with the next wave's production track (still the old version) as the
+ *   `compare: stable` baseline, window from the promote commit (the `fleet.promoted.wave` line).
+ * Throws UsageError (exit 2) when no rollout is in progress, or the wave has `analysis: false`.
+ */
+function fleetAnalysisSubject(r: LoadedRelease): AnalysisSubject {
+  const m = r.model;
+  const fleet = m.fleet!;
+  if (!m.spec.analysis) throw new UsageError(`release ${m.name} has no analysis section; add analysis: {metrics: [...]} to ${r.file} (see the README, "Metric analysis")`);
+  const pos = fleetPosition(m.spec, fleet);
+  const n = fleet.waves.length;
+  if (pos.phase === 'idle') throw new UsageError(`release ${m.name} has no rollout in progress (every cluster of its fleet runs ${m.stable.version}), so there is nothing to analyze; start one first: cdk8s-canary start ${m.name} --version V`);
+  const w = fleet.waves[pos.wave - 1];
+  if (!w.analysis) throw new UsageError(`wave ${w.index}/${n} (${w.name}) of release ${m.name} turns the analysis off (analysis: false in ${r.file}), so there is nothing to analyze there`);
+  const analysis = requireAnalysisModel(m.spec.analysis, { fleet: true });
+  const prod = { namespace: m.stable.namespace, service: m.stable.serviceName, workload: m.stable.name };
+  if (pos.phase === 'canary') {
+    const c = m.canary!;
+    const pct = percent(c.weight, m.weightTotal);
+    return {
+      name: m.name, kind: 'release', file: r.file, source: r.source, analysis,
+      target: {
+        release: m.name,
+        weight: pct.replace(/%$/, ''),
+        stable: { ...prod, version: m.stable.version },
+        canary: { namespace: c.namespace, service: c.serviceName, workload: c.name, version: c.version },
+        fleet: { wave: w.name, clusters: w.clusters },
+      },
+      weightPaths: [['canary', 'weight']],
+      describe: `canary ${c.version} at ${pct} in ${describeWave(w, n)}`,
+    };
+  }
+  const p = fleet.promoted!;
+  const next = fleet.waves[pos.wave];
+  return {
+    name: m.name, kind: 'release', file: r.file, source: r.source, analysis,
+    target: {
+      release: m.name,
+      weight: '100',
+      stable: { ...prod, version: m.stable.version },
+      canary: { ...prod, version: p.version },
+      fleet: { wave: w.name, clusters: w.clusters, baselineClusters: next.clusters },
+    },
+    weightPaths: [['fleet', 'promoted', 'wave']],
+    describe: `${p.version} promoted in ${describeWave(w, n)}, before ${describeWave(next, n)} opens`,
   };
 }
 
@@ -161,10 +215,22 @@ export interface AnalysisGateResult {
  * which records `Analysis-Override: <verdict> (--force)`. `precomputed` reuses a report (advance
  * already ran it). Other moves (start, set-weight, abort) pass untouched.
  */
-export async function analysisGateCheck(git: Git, root: string, release: LoadedRelease, move: 'start' | 'step' | 'set-weight' | 'promote' | 'abort', opts: { force: boolean; precomputed?: AnalysisReport; now?: number }): Promise<AnalysisGateResult> {
+export async function analysisGateCheck(git: Git, root: string, release: LoadedRelease, move: 'start' | 'step' | 'set-weight' | 'promote' | 'next-wave' | 'abort', opts: { force: boolean; precomputed?: AnalysisReport; now?: number }): Promise<AnalysisGateResult> {
   const m = release.model;
-  if ((move !== 'step' && move !== 'promote') || !m.spec.analysis || !m.canary) return { trailers: [], warnings: [] };
-  if (m.canary.weight === 0) return { trailers: [['Analysis', 'skipped at 0% (no user traffic to judge; the smoke checks gate this move)']], warnings: [] };
+  const none: AnalysisGateResult = { trailers: [], warnings: [] };
+  if (!m.spec.analysis) return none;
+  if (m.fleet) {
+    // a fleet: step and promote inside the current wave, and next-wave out of a promoted wave (its analysis)
+    const pos = fleetPosition(m.spec, m.fleet);
+    const gated = ((move === 'step' || move === 'promote') && pos.phase === 'canary') || (move === 'next-wave' && pos.phase === 'promoted');
+    if (!gated) return none;
+    const w = m.fleet.waves[pos.wave - 1];
+    if (!w.analysis) return { trailers: [['Analysis', `skipped in wave ${w.index}/${m.fleet.waves.length} (${w.name}): analysis: false`]], warnings: [] };
+    if (pos.phase === 'canary' && m.canary!.weight === 0) return { trailers: [['Analysis', 'skipped at 0% (no user traffic to judge; the smoke checks gate this move)']], warnings: [] };
+  } else {
+    if ((move !== 'step' && move !== 'promote') || !m.canary) return none;
+    if (m.canary.weight === 0) return { trailers: [['Analysis', 'skipped at 0% (no user traffic to judge; the smoke checks gate this move)']], warnings: [] };
+  }
   return gateOnSubject(git, root, analysisSubject({ release }), move, opts);
 }
 
@@ -195,7 +261,8 @@ async function gateOnSubject(git: Git, root: string, subject: AnalysisSubject, m
   }
   const trailers = analysisTrailers(report);
   if (report.verdict === 'pass') return { trailers, warnings: [], report };
-  const name = subject.kind === 'group' ? `release group ${subject.name}` : subject.name;
+  // a fleet's analysis names the wave it judged (`canary 1.1.0 at 25% in wave 2/3 (eu)`)
+  const name = subject.kind === 'group' ? `release group ${subject.name}` : subject.target.fleet ? `${subject.name} (${subject.describe})` : subject.name;
   const reasons = report.metrics.filter((x) => x.verdict !== 'pass').map((x) => `${x.name}: ${x.verdict}: ${x.reason}`);
   if (opts.force) {
     return { trailers: [...trailers, ['Analysis-Override', `${report.verdict} (--force)`]], warnings: [`the analysis of ${name} is ${report.verdict}, moving on anyway (--force): ${reasons.join('; ')}`], report };

@@ -19,7 +19,7 @@ import { cliCommand } from '../spec/hints';
 import { LoadedGroup, LoadedRelease, readSpec } from '../spec/loader';
 import { loadProjectConfig } from '../spec/project-config';
 import { namespaceFields } from '../spec/reserved-namespaces';
-import { PROJECT_CHECKS, ProjectRenderer, projectPaths, renderable } from '../synth/project';
+import { lintByCluster, ProjectRenderer, projectPaths, projectSpecOptions, renderable } from '../synth/project';
 import { crossSpecProblems } from '../synth/project-checks';
 import { GateContext, GateResult, MoveGate } from './gate';
 import { InvalidEditError } from './errors';
@@ -32,7 +32,11 @@ import { InvalidEditError } from './errors';
 export function neighbours(paths: { readonly distDir: string; readonly releasesDir: string }, self: string, namespaces: readonly string[]): string[] {
   const dirs = (d: string) => { try { return fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name); } catch { return []; } };
   const inDist = dirs(paths.distDir);
-  const out = new Set(inDist.filter((n) => n !== self && namespaces.some((ns) => fs.existsSync(path.join(paths.distDir, n, ns)))));
+  // a fleet release has no root kustomization: its folders are per cluster (dist/<name>/<cluster>/<namespace>/),
+  // and every cluster of it has the same namespaces, so one cluster's folders tell
+  const has = (n: string, ns: string) => fs.existsSync(path.join(paths.distDir, n, ns))
+    || (!fs.existsSync(path.join(paths.distDir, n, 'kustomization.yaml')) && dirs(path.join(paths.distDir, n)).slice(0, 1).some((c) => fs.existsSync(path.join(paths.distDir, n, c, ns))));
+  const out = new Set(inDist.filter((n) => n !== self && namespaces.some((ns) => has(n, ns))));
   const known = new Set(inDist);
   let specs: string[] = [];
   try { specs = fs.readdirSync(paths.releasesDir).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, '')); } catch { /* none */ }
@@ -54,7 +58,7 @@ export const crossReleaseGate: MoveGate = {
     for (const name of others) {
       const file = ['yaml', 'yml'].map((ext) => path.join(paths.releasesDir, `${name}.${ext}`)).find((f) => fs.existsSync(f));
       if (!file) continue; // a dist/ folder without a spec: synth removes it
-      const r = readSpec(file, { checks: PROJECT_CHECKS, relativeTo: paths.root });
+      const r = readSpec(file, projectSpecOptions(paths)); // a fleet neighbour resolves against the project's clusters
       if ('problems' in r) { problems.push(...r.problems); continue; }
       if ('release' in r) releases.push(r.release); else groups.push(r.group);
     }
@@ -66,11 +70,12 @@ export const crossReleaseGate: MoveGate = {
     problems.push(...renderer.problems, ...crossSpecProblems(releases, groups, loadProjectConfig(paths.root)));
     if (!problems.length) {
       const external = declaredExternal([...releases, ...groups].map((s) => s.source.parsedData));
-      const lint = toProblems(lintObjects(renderer.objects(), { external }), (f) => files.get(f), path.relative(paths.root, paths.distDir) || '.');
+      // cluster by cluster: a fleet release's copies on two clusters never meet (as synth lints them)
+      const lint = lintByCluster(renderer, (scope) => toProblems(lintObjects(scope, { external }), (f) => files.get(f), path.relative(paths.root, paths.distDir) || '.'));
       if (lint.errors.length) problems.push(...lint.errors);
       else return { warnings: lint.warnings.map((w) => `${w.file}:${w.line}:${w.col}: ${w.path ? `${w.path}: ` : ''}${w.message}`) };
     }
-    const verb = ctx.subject.kind === 'release' ? ctx.subject.move.kind : ctx.subject.kind === 'group' ? ctx.subject.move.verb : ctx.subject.kind;
+    const verb = ctx.subject.kind === 'release' || ctx.subject.kind === 'fleet' ? ctx.subject.move.kind : ctx.subject.kind === 'group' ? ctx.subject.move.verb : ctx.subject.kind;
     // every problem in other specs (issue 20, item 13): say that the move itself is fine, and whose spec is not
     const foreign = [...new Set(problems.map((p) => p.file))];
     if (foreign.length && !foreign.includes(moved.file)) {

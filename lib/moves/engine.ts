@@ -179,7 +179,7 @@ export async function applyMove(s: MoveSession, kind: MoveKind, flags: MoveFlags
   const distAfter = new Map(ownedFolders.flatMap((f, i) => [...f.after].map(([p, c]) => [`${owned[i].name}/${p}`, c] as const)));
   const gates = await runGates(options.gates ?? MOVE_GATES, {
     git, root: paths.root, subject: edited.subject, specPath, specBefore: specBytes.toString('utf8'), specAfter: edited.text,
-    outputPaths, distBefore, distAfter, force: !!flags.force, dryRun: !!flags.dryRun, now: options.now ?? Date.now() / 1000,
+    outputPaths, distPath: rel(paths.root, paths.distDir) || '.', distBefore, distAfter, force: !!flags.force, dryRun: !!flags.dryRun, now: options.now ?? Date.now() / 1000,
   });
   for (const w of gates.warnings) s.emit({ type: 'warning', message: w });
   s.mark('gates');

@@ -27,8 +27,10 @@ export interface GateContext {
   readonly specPath: string;
   readonly specBefore: string;
   readonly specAfter: string;
-  /** The dist/ folders the move owns (`dist/webapp`). */
+  /** The dist/ folders the move owns (`dist/webapp`; a fleet wave's `dist/shop/prod-eu-1`, ...). */
   readonly outputPaths: readonly string[];
+  /** The dist folder itself (`dist`, or the `--dist` given), where the wiring roots argocd/ and flux/ are. */
+  readonly distPath: string;
   /** The files of the owned folders before the move (equal to what is committed: the engine checked). Keys `webapp/ns/x.yaml`. */
   readonly distBefore: ReadonlyMap<string, string>;
   /** The files of the owned folders after the move. */

@@ -5,10 +5,12 @@
 import { crossReleaseGate } from './cross-release-gate';
 import { MoveGate } from './gate';
 import { analysisGate } from './analysis-gate';
+import { fleetSoakGate } from './fleet-soak-gate';
 import { groupSoakGate } from './group-soak-gate';
 import { insideGate } from './inside-gate';
 import { soakGate } from './soak-gate';
 import { syncGate } from './sync-gate';
 
-// cheap local checks first; the sync-safety gate before the analysis, which queries metrics
-export const MOVE_GATES: readonly MoveGate[] = [insideGate, crossReleaseGate, soakGate, groupSoakGate, syncGate, analysisGate];
+// cheap local checks first; a fleet wave's minSoak (next-wave) and a group rung's minSoak are soak
+// gates too; the sync-safety gate before the analysis, which queries metrics
+export const MOVE_GATES: readonly MoveGate[] = [insideGate, crossReleaseGate, soakGate, fleetSoakGate, groupSoakGate, syncGate, analysisGate];

@@ -14,7 +14,7 @@
  *    the result; the engine then runs the gates on the old and new spec and dist/, and writes.
  */
 import { Git } from '../git';
-import { CommitMessage, Move } from '../rollout';
+import { CommitMessage, FleetMove, Move } from '../rollout';
 import { GroupMove } from '../rollout/group';
 import { LoadedGroup, LoadedRelease } from '../spec/loader';
 import { ProjectPaths } from '../synth/project';
@@ -38,6 +38,8 @@ export interface MoveContext {
 export type MoveSubject =
   | { readonly kind: 'release'; readonly release: LoadedRelease; readonly after: LoadedRelease; readonly move: Move }
   | { readonly kind: 'group'; readonly group: LoadedGroup; readonly after: LoadedGroup; readonly move: GroupMove }
+  /** A move of a release with `fleet:` (./fleet.ts): `move.waveMove` is the move inside the current wave. */
+  | { readonly kind: 'fleet'; readonly release: LoadedRelease; readonly after: LoadedRelease; readonly move: FleetMove }
   /** `migrate`: the release's router section is replaced (nginx -> gatewayApi); its rollout state is unchanged. */
   | { readonly kind: 'migration'; readonly release: LoadedRelease; readonly after: LoadedRelease; readonly from: string; readonly to: string };
 

@@ -15,7 +15,7 @@ import { UsageError } from '../spec/errors';
 import { GatewayApiRouterOptions } from '../spec/generated/release';
 import { parseRelease } from '../spec/loader';
 import { cacheCompiledValidators } from '../spec/schemas';
-import { PROJECT_CHECKS, renderRelease } from '../synth/project';
+import { projectSpecOptions, renderRelease } from '../synth/project';
 import { loadProjectFor } from '../synth/spec-cache';
 import { releaseNamed } from '../rollout';
 import { isGroupName } from './group';
@@ -58,7 +58,7 @@ export function migrationMove(name: string): MoveKind {
             edit(specBytes) {
               const bom = specBytes.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])) ? '\ufeff' : '';
               const text = bom + replaceSpecSection(release.source, 'router', router);
-              const parsed = parseRelease(specAbs, text, { checks: PROJECT_CHECKS, relativeTo: paths.root });
+              const parsed = parseRelease(specAbs, text, projectSpecOptions(paths));
               if ('problems' in parsed) throw new InvalidEditError(`the migration would make ${specRel} invalid:`, parsed.problems);
               if (JSON.stringify(parsed.release.model.router) !== JSON.stringify(router) || JSON.stringify(stateOf(parsed.release.model.spec)) !== JSON.stringify(stateOf(m.spec))) {
                 throw new Error(`internal: the edited ${specRel} does not hold the router the migration computed; nothing was written (please report this with the spec file)`);

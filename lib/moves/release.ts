@@ -1,13 +1,15 @@
 /** Release moves (`start`, `step`, `set-weight`, `promote`, `abort`) as a `MoveKind`. */
 import * as path from 'path';
 import { commitMessage, describeNext, editSpecText, Move, percent, releaseNamed, sameState, stateOf } from '../rollout';
+import { UsageError } from '../spec/errors';
 import { LoadedRelease, parseRelease } from '../spec/loader';
 import { cacheCompiledValidators } from '../spec/schemas';
-import { PROJECT_CHECKS, renderRelease } from '../synth/project';
+import { projectSpecOptions, renderRelease } from '../synth/project';
 import { loadProjectFor } from '../synth/spec-cache';
 import { InvalidEditError } from './errors';
 import { isGroupName } from './group';
 import { rel } from './files';
+import { FleetPlanner, fleetTarget } from './fleet';
 import { MoveKind } from './kind';
 
 /** Computes a move from the loaded release (a pure function of lib/rollout; throws UsageError to refuse). */
@@ -16,9 +18,12 @@ export type Planner = (release: LoadedRelease) => Move;
 /**
  * A move of the release `name`: validates its spec (and no other: see spec-cache.ts), plans with
  * `plan`, edits the spec's rollout lines in place (comments and formatting kept), and owns
- * `dist/<name>/`.
+ * `dist/<name>/`. A release with `fleet:` is moved by `fleetPlan` instead, wave by wave (./fleet.ts).
+ *
+ * @param fleetPlan the move for a fleet release. @default - refused: the move does not apply to fleets
+ * @param what the command, for the message when `name` is a release group or unknown. @default 'this command'
  */
-export function releaseMove(name: string, plan: Planner, what = 'this command'): MoveKind {
+export function releaseMove(name: string, plan: Planner | undefined, fleetPlan?: FleetPlanner, what = 'this command'): MoveKind {
   return {
     load(ctx) {
       const { paths } = ctx;
@@ -32,6 +37,11 @@ export function releaseMove(name: string, plan: Planner, what = 'this command'):
         throw new Error(`internal: release ${name} is listed but was not loaded`);
       }
       const release = project.release;
+      if (release.model.fleet) {
+        if (!fleetPlan) throw new UsageError(`release ${name} has a fleet: this move does not apply to fleet releases`);
+        return fleetTarget(ctx, paths, release, fleetPlan);
+      }
+      if (!plan) throw new UsageError(`release ${name} has no fleet: in its spec; next-wave moves releases that roll out across waves of clusters (add fleet: with waves, see the README's Fleet section)`);
       const specAbs = path.resolve(paths.root, release.file);
       const specRel = rel(paths.root, specAbs);
       return {
@@ -48,7 +58,7 @@ export function releaseMove(name: string, plan: Planner, what = 'this command'):
             edit(specBytes) {
               const bom = specBytes.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])) ? '\ufeff' : '';
               const text = bom + editSpecText(release.source, mv.before, mv.after);
-              const parsed = parseRelease(specAbs, text, { checks: PROJECT_CHECKS, relativeTo: paths.root });
+              const parsed = parseRelease(specAbs, text, projectSpecOptions(paths));
               if ('problems' in parsed) throw new InvalidEditError(`the ${mv.kind} would make ${specRel} invalid:`, parsed.problems);
               if (!sameState(stateOf(parsed.release.model.spec), mv.after)) {
                 throw new Error(`internal: the edited ${specRel} does not hold the state the move computed; nothing was written (please report this with the spec file)`);

@@ -12,6 +12,7 @@ import { GroupModel, GROUP_STAGES } from '../spec/group';
 import { CLI } from '../spec/hints';
 import { LoadedGroup, LoadedRelease } from '../spec/loader';
 import { projectPaths, readProjectSpecs } from '../synth/project';
+import { fleetStatus, FleetStatus, statusWave } from './fleet-status';
 import { loadNamedSpec } from '../synth/spec-index';
 import { weightLineCommit } from './soak-gate';
 
@@ -29,9 +30,15 @@ export interface ReleaseStatus {
   readonly canary: { readonly version: string; readonly image: string; readonly weight: number; readonly percent: string } | null;
   /** Position on the ladder (1-based index of the highest step at or below the weight); null without a canary. */
   readonly step: { readonly index: number; readonly of: number; readonly onLadder: boolean } | null;
+  /** The next move (`next-wave` for a fleet release between waves). */
   readonly next: NextStatus;
   /** Minimum soak of the step the canary sits on (seconds), measured from the commit that entered it; null when none. Elapsed and remaining are absent when git cannot tell (uncommitted spec, no repository). */
   readonly soak: { readonly minSeconds: number; readonly elapsedSeconds?: number; readonly remainingSeconds?: number; readonly since?: string } | null;
+  /**
+   * A release with `fleet:` only: its waves, each cluster's state (the cluster x wave table) and the
+   * next move; `ladder`, `step`, `soak` and `next` are then those of the current wave.
+   */
+  readonly fleet?: FleetStatus;
 }
 
 /**
@@ -41,8 +48,8 @@ export interface ReleaseStatus {
  * a group's `next` while it climbs the entry ladder at stage 3).
  */
 export interface NextStatus {
-  /** `start`, `step`, `promote` (releases), `next` (groups), or `none` (a complete group). */
-  readonly move: 'start' | 'step' | 'promote' | 'next' | 'none';
+  /** `start`, `step`, `promote` (releases), `next-wave` (a fleet release between waves), `next` (groups), or `none` (a complete group). */
+  readonly move: 'start' | 'step' | 'promote' | 'next-wave' | 'next' | 'none';
   readonly weight?: number;
   /** The command, as the README writes it: `npx cdk8s-canary step webapp`; null for `none`. */
   readonly command: string | null;
@@ -123,10 +130,15 @@ export async function projectStatus(root: string, name?: string): Promise<Projec
 }
 
 /**
- * The status of one release; `git` (when given) dates the soak of the rung the canary is on. A
- * function is called only when there is a soak to date.
+ * The status of one release; `git` (when given) dates the soak of the rung the canary is on (or of
+ * a fleet's promoted wave). A function is called only when there is a soak to date.
  */
 export async function releaseStatus(r: LoadedRelease, root: string, gitOrOpen: Git | undefined | (() => Promise<Git | undefined>)): Promise<ReleaseStatus> {
+  if (r.model.fleet) {
+    const fleet = await fleetStatus(r, root, gitOrOpen);
+    const base = await releaseStatus(statusWave(r), root, gitOrOpen);
+    return { ...base, ...(fleet.phase === 'promoted' ? { next: { move: 'next-wave' as const, command: `${CLI} next-wave ${r.model.name}`, description: `open wave ${(fleet.wave?.index ?? 0) + 1}/${fleet.waves.length}` } } : {}), fleet };
+  }
   const m = r.model;
   const st = stateOf(m.spec);
   const next = nextMoveOf(st, m.steps);

@@ -13,31 +13,49 @@ import { MoveRefusedError } from './errors';
 import { GateContext, GateResult, MoveGate } from './gate';
 
 /**
- * The wiring of the dist folder that holds `outputPaths` (keys relative to that folder) that the
- * move's sync can involve: the files of dist/argocd/ and dist/flux/ for the releases it moves and the
- * shared ones (root Application, AppProject, GitRepository, kustomizations), not those of every other
- * release, so the gate's cost does not grow with the number of releases. A wiring file belongs to a
- * release when its name, after the kind, starts with `<release>-` or is `<release>.yaml`.
+ * The wiring of the dist folder (`distPath`; keys relative to it) that the move's sync can involve:
+ * the files of dist/argocd/ and dist/flux/ for the releases it moves (`outputPaths`: their folders,
+ * `<dist>/<release>/`, or for a fleet wave `<dist>/<release>/<cluster>/`) and the shared ones (root
+ * Application, AppProject, GitRepository, kustomizations), not those of every other release, so the
+ * gate's cost does not grow with the number of releases. A wiring file belongs to a release when its
+ * name, after the kind, starts with `<release>-` or is `<release>.yaml`. The roots of pull clusters,
+ * `dist/argocd/<cluster>/` and `dist/flux/<cluster>/`, are read the same way, file by file; of a fleet
+ * release moved in a wave, only the wiring of the wave's clusters is read. Read
+ * from the dist folder itself, not from the owned folders' parent: a fleet wave's folders are one
+ * level deeper than a release's.
  */
-function wiring(root: string, outputPaths: readonly string[]): Map<string, string> {
-  const dist = path.dirname(outputPaths[0] ?? 'dist/x');
-  const moved = new Set(outputPaths.map((p) => path.basename(p)));
+function wiring(root: string, distPath: string, outputPaths: readonly string[]): Map<string, string> {
+  const segs = outputPaths.map((p) => path.relative(distPath, p).split(/[\\/]/));
+  const moved = new Set(segs.map((s) => s[0]));
+  // a fleet wave owns dist/<release>/<cluster>/ folders: of that release's wiring, only its moved
+  // clusters' (`application-<release>-<cluster>.yaml`, `kustomization-<release>-<folder>-<cluster>.yaml`)
+  // take part in the sync; the other clusters' folders are in neither side of the model
+  const waveClusters = new Map<string, string[]>();
+  for (const s of segs) if (s.length === 2) waveClusters.set(s[0], [...(waveClusters.get(s[0]) ?? []), s[1]]);
+  const inWave = (owner: string, file: string): boolean => {
+    const clusters = waveClusters.get(owner);
+    if (!clusters || segs.some((s) => s[0] === owner && s.length === 1)) return true;
+    const base = file.replace(/\.ya?ml$/, '');
+    return clusters.some((c) => base.endsWith(`-${c}`));
+  };
   let releases: Set<string>;
-  try { releases = new Set(fs.readdirSync(path.join(root, dist), { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name)); } catch { releases = new Set(); }
+  try { releases = new Set(fs.readdirSync(path.join(root, distPath), { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name)); } catch { releases = new Set(); }
   const out = new Map<string, string>();
-  for (const r of ['argocd', 'flux']) {
-    const dir = path.join(root, dist, r);
-    let names: string[];
-    try { names = fs.readdirSync(dir).filter((n) => !n.startsWith('.')); } catch { continue; }
-    for (const n of names) {
-      const owner = wiringOwner(n, releases);
-      if (owner !== undefined && owner !== r && !moved.has(owner)) continue;
-      if (!fs.statSync(path.join(dir, n)).isFile()) continue;
-      const text = fs.readFileSync(path.join(dir, n), 'utf8');
+  const read = (dir: string, key: string, engine: string): void => {
+    let entries: fs.Dirent[];
+    try { entries = fs.readdirSync(path.join(root, distPath, dir), { withFileTypes: true }).filter((e) => !e.name.startsWith('.')); } catch { return; }
+    for (const e of entries) {
+      if (e.isDirectory()) { read(path.join(dir, e.name), `${key}${e.name}/`, engine); continue; } // a pull cluster's roots
+      const owner = wiringOwner(e.name, releases);
+      if (owner !== undefined && owner !== engine && (!moved.has(owner) || !inWave(owner, e.name))) continue;
+      const file = path.join(root, distPath, dir, e.name);
+      if (!fs.statSync(file).isFile()) continue;
+      const text = fs.readFileSync(file, 'utf8');
       if (!holdsSyncUnits(text)) continue;
-      out.set(`${r}/${n}`, text);
+      out.set(`${key}${e.name}`, text);
     }
-  }
+  };
+  for (const r of ['argocd', 'flux']) read(r, `${r}/`, r);
   return out;
 }
 
@@ -45,7 +63,7 @@ export const syncGate: MoveGate = {
   name: 'sync-safety',
 
   check(ctx: GateContext): GateResult {
-    const roots = wiring(ctx.root, ctx.outputPaths);
+    const roots = wiring(ctx.root, ctx.distPath, ctx.outputPaths);
     const gate = gateTransition(new Map([...roots, ...ctx.distBefore]), new Map([...roots, ...ctx.distAfter]));
     if (gate.refusals.length) {
       throw new MoveRefusedError(`this move is not safe to sync:\n${gate.refusals.map((r) => `  ${r}`).join('\n')}`, 'sync-safety');

@@ -30,7 +30,8 @@ export function synthRepository(root: string, output: string, options: ProjectCh
 /**
  * Validates every spec and cdk8s-canary.yaml, lints what they generate (rendering the Argo CD and
  * Flux roots too: their object names must not clash), and checks the change from HEAD's dist/ to what
- * the specs generate with the transition model (lib/review/transition-gate.ts): no Namespace removed
+ * the specs generate with the transition model (lib/review/transition-gate.ts, cluster by cluster for
+ * fleet releases): no Namespace removed
  * under another release, no state of an Argo CD or Flux sync with failing requests or a canary above
  * its share before and after. Outside a git repository, or before the first commit, that last check is
  * skipped (`sync` undefined). Writes nothing.

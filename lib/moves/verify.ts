@@ -10,7 +10,7 @@ import { UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
 import { unknownName } from '../synth/spec-index';
 import { LoadedRelease, loadRelease, specFiles } from '../spec/loader';
-import { PROJECT_CHECKS, projectPaths } from '../synth/project';
+import { projectPaths, projectSpecOptions } from '../synth/project';
 import { checksOf } from '../checks/model';
 import { CheckResult, HttpSender, runChecks } from '../checks/runner';
 
@@ -66,7 +66,7 @@ export function loadNamedRelease(root: string, name: string): LoadedRelease {
     const known = files.map((f) => path.basename(f).replace(/\.ya?ml$/, ''));
     throw unknownName(name, known, 'release', paths.releasesDir);
   }
-  return loadRelease(file, { checks: PROJECT_CHECKS, relativeTo: paths.root });
+  return loadRelease(file, projectSpecOptions(paths));
 }
 
 /** Parses --url: an http(s) URL without query or fragment. */

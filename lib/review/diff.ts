@@ -7,6 +7,7 @@ import { identityOf, isRecord, isWorkload, Located, ObjectIndex, refOf } from '.
 import { objectsOfTree } from '../manifests/tree';
 import { pathToString } from '../spec/errors';
 import { computeTraffic, entryLabel, EntryTraffic, pct, summarize, summaryLine } from './traffic';
+import { clusterViews } from './clusters';
 import { checkObjects, engineName, Transient } from './transition';
 
 export type Path = readonly (string | number)[];
@@ -60,6 +61,12 @@ export interface TesterChange {
 
 export interface ReleaseDiff {
   readonly release: string;
+  /**
+   * A release with `fleet:`: the clusters this section is about (clusters whose change is the same
+   * share one section; file paths then read `<release>/<cluster>/...` for several). @default - every
+   * cluster (a release without a fleet)
+   */
+  readonly clusters?: readonly string[];
   readonly traffic: readonly TrafficMove[];
   /** Tester-only paths (header, cookie) that appear or disappear. */
   readonly testers: readonly TesterChange[];
@@ -81,10 +88,39 @@ export interface ReleaseDiff {
   readonly unsafe: readonly string[];
 }
 
-/** Diffs two dist trees (relative path -> YAML). Releases with no change are left out. */
+/**
+ * Diffs two dist trees (relative path -> YAML). Releases with no change are left out. A release with
+ * `fleet:` is diffed cluster by cluster (./clusters.ts), one section per group of clusters whose
+ * change is the same.
+ */
 export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): ReleaseDiff[] {
   const a = objectsOfTree(before, { includeKustomizations: true }).objects;
   const b = objectsOfTree(after, { includeKustomizations: true }).objects;
+  const [va, vb] = clusterViews(a, b);
+  if (va.length === 1) return diffObjects(a, b);
+  const out: ReleaseDiff[] = [];
+  const groups = new Map<string, { diff: ReleaseDiff; clusters: string[]; origin: (f: string) => string }>();
+  va.forEach((v, i) => {
+    for (const d of diffObjects([...v.objects], [...vb[i].objects])) {
+      if (v.cluster === undefined) { out.push(d); continue; }
+      if (d.release === 'argocd' || d.release === 'flux') continue; // the wiring is reported once, in the shared view
+      const key = `${d.release}\0${JSON.stringify(d)}`;
+      const g = groups.get(key) ?? { diff: d, clusters: [], origin: v.origin };
+      g.clusters.push(v.cluster);
+      groups.set(key, g);
+    }
+  });
+  for (const g of groups.values()) {
+    const file = (f: string) => (g.clusters.length === 1 ? g.origin(f) : g.origin(f).replace(`/${g.clusters[0]}/`, '/<cluster>/'));
+    const files = <T extends { file: string }>(xs: readonly T[]) => xs.map((x) => ({ ...x, file: file(x.file) }));
+    const d = g.diff;
+    out.push({ ...d, clusters: g.clusters, weightFields: files(d.weightFields), versions: files(d.versions), added: files(d.added), removed: files(d.removed), changed: files(d.changed) });
+  }
+  return out.sort((p, q) => (p.release < q.release ? -1 : p.release > q.release ? 1 : (p.clusters?.[0] ?? '') < (q.clusters?.[0] ?? '') ? -1 : 1));
+}
+
+/** Diffs two sets of objects of one cluster (or of every cluster, without fleets): see diffTrees. */
+function diffObjects(a: Located[], b: Located[]): ReleaseDiff[] {
   const key = (l: Located) => (isKustomizeFile(l) ? `kustomization:${l.file}` : identityOf(l.obj));
   const am = new Map(a.map((l) => [key(l), l]));
   const bm = new Map(b.map((l) => [key(l), l]));
@@ -314,7 +350,7 @@ export function renderDiffMarkdown(d: DiffReport): string {
     return out.join('\n') + '\n';
   }
   for (const r of d.releases) {
-    out.push(`### ${r.release}`, '');
+    out.push(`### ${r.release}${r.clusters ? ` on ${r.clusters.length === 1 ? `cluster ${r.clusters[0]}` : `clusters ${r.clusters.join(', ')}`}` : ''}`, '');
     if (r.traffic.length || r.testers.length || r.weightFields.length || r.duringSync.length || r.unsafe.length) {
       out.push('**Traffic**', '');
       for (const m of r.traffic) out.push(`- \`${entryLabel(m)}\` (${m.object}): ${m.text}`);

@@ -16,6 +16,7 @@ import { diffScope, releaseScope } from './scope';
 import { distAtCommit, mergeBaseWithMain, openRepository, resolveCommit, shortCommit } from './git';
 import { EntryTraffic } from './traffic/model';
 import { computeTraffic, entriesOf } from './traffic/graph';
+import { ClusterEntry, fleetReleasesOf, trafficByCluster } from './clusters';
 
 /** dist/ on one side of a comparison. */
 export interface DistSide {
@@ -76,18 +77,22 @@ async function revision(git: Git, rev: string, why?: string): Promise<{ sha: str
 
 /**
  * The traffic of every entry point in dist/ at a revision (working tree by default), or of the
- * entries of one release or group (`name`).
- * @throws UsageError when a file of dist/ cannot be read as objects, or `name` has no entry point
+ * entries of one release or group (`name`). With fleet releases in dist/ (`fleet` in the result)
+ * the traffic is computed cluster by cluster (./clusters.ts) and each fleet entry names its
+ * `cluster`; `cluster` keeps one cluster's entries (and those every cluster shares).
+ * @throws UsageError when a file of dist/ cannot be read as objects, `name` has no entry point, or
+ *   `cluster` is no fleet cluster of dist/
  */
-export async function trafficAtRevision(root: string, opts: { readonly dist: string; readonly rev?: string; readonly name?: string }): Promise<{ readonly entries: readonly EntryTraffic[]; readonly side: DistSide }> {
+export async function trafficAtRevision(root: string, opts: { readonly dist: string; readonly rev?: string; readonly name?: string; readonly cluster?: string }): Promise<{ readonly entries: readonly (EntryTraffic | ClusterEntry)[]; readonly side: DistSide; readonly fleet: boolean }> {
   if (opts.name !== undefined) {
     // one release: its folder and the folders connected to it (scope.ts), when git can search them
     const scoped = await scopedSide(root, opts.dist, opts.rev, opts.name);
     if (scoped) {
       const { objects, problems } = objectsOfTree(scoped.files);
-      if (!problems.length) {
+      // fleet folders in scope (or --cluster): the whole tree, cluster by cluster, as below
+      if (!problems.length && opts.cluster === undefined && !fleetReleasesOf(objects).size) {
         const entries = entriesOf(computeTraffic(objects), opts.name, objects);
-        if (entries.length) return { entries, side: scoped };
+        if (entries.length) return { entries, side: scoped, fleet: false };
       }
       // a problem or no entry point: the whole tree says which (and lists the releases that have one)
     }
@@ -95,6 +100,16 @@ export async function trafficAtRevision(root: string, opts: { readonly dist: str
   const side = await distAtRevision(root, opts.dist, opts.rev);
   const { objects, problems } = objectsOfTree(side.files);
   if (problems.length) throw new UsageError(problems.map((p) => `${opts.dist}/${p.file}: ${p.message}`).join('; '));
+  const fleet = fleetReleasesOf(objects);
+  if (fleet.size || opts.cluster !== undefined) {
+    const clusters = new Set(objects.map((o) => o.file.split('/')).filter((s) => s.length >= 4 && fleet.has(s[0])).map((s) => s[1]));
+    if (opts.cluster !== undefined && !clusters.has(opts.cluster)) {
+      throw new UsageError(`--cluster ${opts.cluster}: no fleet release has folders for that cluster in ${opts.dist}/ (${side.label}); ${clusters.size ? `clusters: ${[...clusters].sort().join(', ')}` : 'no release has fleet:'}`);
+    }
+    const entries = trafficByCluster(objects, opts.name, opts.cluster);
+    if (opts.name !== undefined && !entries.length) throw new UsageError(`no entry point found for '${opts.name}' in ${opts.dist}/ (${side.label})${opts.cluster ? ` on cluster ${opts.cluster}` : ''}`);
+    return { entries, side, fleet: true };
+  }
   const report = computeTraffic(objects);
   const entries = opts.name === undefined ? report.entries : entriesOf(report, opts.name, objects);
   if (opts.name !== undefined && !entries.length) {
@@ -102,7 +117,7 @@ export async function trafficAtRevision(root: string, opts: { readonly dist: str
     const guess = closest(opts.name, known);
     throw new UsageError(`no entry point found for '${opts.name}' in ${opts.dist}/ (${side.label}); ${guess ? `did you mean '${guess}'? ` : ''}${known.length ? `releases with entry points: ${known.join(', ')}` : 'no release has an entry point (Ingress, HTTPRoute, VirtualService or Route)'}`);
   }
-  return { entries, side };
+  return { entries, side, fleet: false };
 }
 
 type Revision = { sha: string | null; label: string };

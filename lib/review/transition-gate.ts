@@ -6,7 +6,8 @@
  */
 import { objectsOfTree } from '../manifests/tree';
 import { namespaceRemovalMessage, namespaceRemovals } from './namespaces';
-import { checkObjects, TransitionReport } from './transition';
+import { checkByCluster, clusterViews } from './clusters';
+import { TransitionReport } from './transition';
 
 export interface GateResult {
   /** One message per refusal (empty: the change is safe to apply). */
@@ -19,8 +20,12 @@ export interface GateResult {
 export function gateTransition(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>, distLabel = 'dist'): GateResult {
   const a = objectsOfTree(before).objects;
   const b = objectsOfTree(after).objects;
-  const refusals = namespaceRemovals(a, b).map((r) => namespaceRemovalMessage(r, distLabel));
-  const report = checkObjects(a, b);
+  // cluster by cluster: a fleet release's copies on two clusters never meet (./clusters.ts)
+  const [va, vb] = clusterViews(a, b);
+  const refusals = va.flatMap((v, i) => namespaceRemovals(v.objects, vb[i].objects).map((r) => namespaceRemovalMessage({
+    ...r, file: v.origin(r.file), stillThere: r.stillThere.map((x) => ({ ...x, file: vb[i].origin(x.file) })),
+  }, distLabel)));
+  const report = checkByCluster(a, b);
   for (const v of report.violations) {
     refusals.push(`unsafe during sync: ${v.message}; split the change into commits that are each safe (for example set-weight 0 before abort), see the README "What happens during a sync"`);
   }

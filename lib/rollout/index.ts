@@ -3,5 +3,7 @@ export * from './state';
 export * from './moves';
 export * from './soak';
 export * from './edit';
+export * from './fleet';
+export * from './fleet-edit';
 export * from './advance';
 export * from './edit-section';

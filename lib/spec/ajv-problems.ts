@@ -150,6 +150,8 @@ function toProblem(src: SourceDocument, data: unknown, e: ErrorObject): SpecProb
       return src.problem(path, `is out of range (${e.params.comparison} ${e.params.limit} required)`, hintOf(e) ?? `use a value ${range}`, value);
     }
     case 'pattern':
+      // a key that breaks propertyNames: point at the key itself
+      if (e.propertyName !== undefined) return src.problem([...path, e.propertyName], `key '${e.propertyName}' has an invalid format`, hintOf(e) ?? `match the pattern ${e.params.pattern}`, e.propertyName, true);
       return src.problem(path, 'has an invalid format', hintOf(e) ?? `match the pattern ${e.params.pattern}`, value);
     case 'minLength':
       return src.problem(path, e.params.limit === 1 ? 'must not be empty' : `is too short (at least ${e.params.limit} characters)`, hintOf(e) ?? 'write a longer value', value);

@@ -16,9 +16,18 @@ export interface ImageReference {
  * expression. @swimlane/docker-reference (a port of that package) does the parsing, but its
  * JavaScript regular expression keeps an older separator (`[-]*`) that backtracks exponentially on
  * some invalid names (`aaaaaaaaaaaaaaaaaaaaaaaaa!` takes seconds; Go's RE2 has no such problem),
- * so only strings that pass this check reach it.
+ * so only strings that pass this check reach it. The tag's limit (128 characters) and the digest's
+ * least length (32 hex digits) are checked apart (`isReference`): written as bounded repetitions
+ * they left the linear-time proof to recheck's fuzzer, which now and then called the expression
+ * polynomial (test/regex-safety.test.ts); without them its automaton checker proves it linear.
  */
-const REFERENCE = /^((?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$/;
+const REFERENCE = /^((?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::([A-Za-z0-9_][A-Za-z0-9_.-]*))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]+))?$/;
+
+/** Whether `s` follows the reference grammar (REFERENCE, with the tag and digest lengths of regexp.go). */
+function isReference(s: string): boolean {
+  const m = REFERENCE.exec(s);
+  return !!m && (m[2] === undefined || m[2].length <= 128) && (m[3] === undefined || m[3].length - m[3].indexOf(':') - 1 >= 32);
+}
 
 /** Longest accepted reference (a name is at most 255 characters, a tag 128, a sha512 digest 135). */
 const MAX_REFERENCE = 600;
@@ -32,8 +41,8 @@ const MAX_REFERENCE = 600;
 export function parseImageReference(s: string): ImageReference | { readonly error: string } {
   if (s.length === 0) return { error: 'it is empty' };
   if (s.length > MAX_REFERENCE) return { error: `it is longer than ${MAX_REFERENCE} characters` };
-  if (!REFERENCE.test(s)) {
-    if (REFERENCE.test(s.toLowerCase())) return { error: 'repository names must be lowercase' };
+  if (!isReference(s)) {
+    if (isReference(s.toLowerCase())) return { error: 'repository names must be lowercase' };
     if (/\s/.test(s)) return { error: 'it contains white space' };
     if (s.split('@')[0].split('/').some((c) => c === '..' || c === '.')) return { error: "'.' and '..' are not path components of an image name" };
     return { error: 'it does not follow the reference grammar [registry[:port]/]path[:tag][@digest]' };

@@ -8,10 +8,12 @@ import { ReleaseGroupSpec } from './generated/group';
 import { secretCommentProblems } from './comment-secrets';
 import { inlineSecretEnvProblems, secretConfigKeyProblems, secretValueProblems } from './secret-scan';
 import { ReleaseSpec, Workload } from './generated/release';
+import { FleetModel, resolveFleet, waveModel } from './fleet';
 import { imageProblems } from './image';
 import { GroupModel, groupProblems, toGroupModel } from './group';
 import { GUESTBOOK_REDIS_ENV, ladderOf, ReleaseModel, toModel } from './model';
 import { dns1035LabelError, labelValueError } from './k8s-names';
+import { ClusterModel, defaultProjectConfig } from './project-config';
 import { reservedNamespaceProblems } from './reserved-namespaces';
 import { unrepresentableProblems } from './text-checks';
 import { validatorFor } from './schemas';
@@ -64,6 +66,12 @@ export interface LoadOptions {
   readonly groupChecks?: readonly GroupCheck[];
   /** Directory that file names in messages are relative to. @default - process.cwd() */
   readonly relativeTo?: string;
+  /**
+   * The clusters of cdk8s-canary.yaml, which a release's `fleet:` is resolved against; called only
+   * when a spec has a fleet (it may throw SpecError: a broken cdk8s-canary.yaml).
+   * @default - the default cluster list (one cluster, in-cluster)
+   */
+  readonly clusters?: () => readonly ClusterModel[];
 }
 
 /**
@@ -230,6 +238,19 @@ function parseReleaseDocument(parsed: SourceDocument, data: unknown, file: strin
   const spec = data as ReleaseSpec;
   const problems = semanticProblems(parsed, spec, file);
   if (problems.length) return { problems };
+  let fleet: FleetModel | undefined;
+  if (spec.fleet) {
+    let clusters: readonly ClusterModel[];
+    try {
+      clusters = options.clusters ? options.clusters() : defaultProjectConfig().clusters;
+    } catch (e) {
+      if (e instanceof SpecError) return { problems: [...e.problems] };
+      throw e;
+    }
+    const r = resolveFleet(parsed, spec, clusters);
+    if ('problems' in r) return r;
+    fleet = r.fleet;
+  }
   let release: LoadedRelease = { file: shown, path: path.resolve(file), source: parsed, model: toModel(spec, shown) };
   const extra: SpecProblem[] = [];
   for (const check of options.checks ?? []) {
@@ -237,7 +258,39 @@ function parseReleaseDocument(parsed: SourceDocument, data: unknown, file: strin
     if (Array.isArray(r)) extra.push(...r);
     else release = r.release;
   }
+  // the fleet goes on the model the checks completed (a check that completes the model rebuilds it)
+  if (fleet) release = { ...release, model: { ...release.model, fleet } };
+  if (!extra.length && fleet) extra.push(...waveLadderProblems(release, options.checks ?? []));
   return extra.length ? { problems: extra } : { release };
+}
+
+/**
+ * The checks run on each wave that has its own ladder, as if it were the release's (a router that
+ * needs a ladder starting at 0 needs it in every wave); problems about `steps` are positioned at the
+ * wave's `steps`.
+ */
+function waveLadderProblems(release: LoadedRelease, checks: readonly ReleaseCheck[]): SpecProblem[] {
+  const fleet = release.model.fleet!;
+  const seen = new Set<string>();
+  const out: SpecProblem[] = [];
+  for (const w of fleet.waves) {
+    if (!release.model.spec.fleet?.waves[w.index - 1]?.steps) continue;
+    const src = release.source;
+    const remapped = Object.create(src, {
+      problem: {
+        value: (at: readonly (string | number)[], ...rest: [string, string, unknown?, boolean?]) =>
+          src.problem(at[0] === 'steps' ? ['fleet', 'waves', w.index - 1, ...at] : at, ...rest),
+      },
+    }) as SourceDocument;
+    const model = waveModel(release.model, fleet, w);
+    // problems only: a check that completes the model (a manifests folder) has done so for the release
+    const problems = checks.flatMap((c) => { const r = c({ ...release, source: remapped, model }); return Array.isArray(r) ? r : []; });
+    for (const p of problems) {
+      const k = `${p.line}:${p.col}:${p.message}`;
+      if (!seen.has(k)) { seen.add(k); out.push(p); }
+    }
+  }
+  return out;
 }
 
 /**

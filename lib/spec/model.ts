@@ -1,3 +1,4 @@
+import type { FleetModel } from './fleet';
 import { EnvVar, ManifestsWorkload, Probe, ReleaseSpec, Resources, Router, Workload } from './generated/release';
 
 /** One rung of the weight ladder. */
@@ -39,6 +40,11 @@ export interface ReleaseModel {
   /** The canary track's names and labels even when no canary runs (routers use them for subsets). */
   readonly canaryTrack: Omit<TrackModel, 'version' | 'image'>;
   readonly router: Router;
+  /**
+   * The release's fleet resolved against cdk8s-canary.yaml (lib/spec/fleet.ts), set by the loader.
+   * @default - no fleet: the release goes to every cluster as one
+   */
+  readonly fleet?: FleetModel;
 }
 
 export interface WorkloadModel {

@@ -25,6 +25,12 @@ export interface ClusterModel {
   readonly server: string;
   /** Flux: kubeconfig Secret of a remote cluster; absent for the cluster Flux runs in. */
   readonly kubeConfigSecretRef?: { readonly name: string; readonly key?: string };
+  /** Labels for fleet selectors (lib/spec/fleet.ts). @default - none */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The cluster runs its own Argo CD or Flux and pulls its own roots (`<path>/argocd/<name>/`, `<path>/flux/<name>/`). @default false */
+  readonly pull: boolean;
+  /** A pull cluster's mirror of the repository. @default - repository.url */
+  readonly mirrorUrl?: string;
 }
 
 /** cdk8s-canary.yaml with every default resolved. */
@@ -74,6 +80,9 @@ export function toProjectConfigModel(c: Partial<ProjectConfig>, file: string, so
       name: k.name,
       server: k.server ?? IN_CLUSTER_SERVER,
       ...(k.kubeConfigSecretRef ? { kubeConfigSecretRef: { name: k.kubeConfigSecretRef.name, ...(k.kubeConfigSecretRef.key ? { key: k.kubeConfigSecretRef.key } : {}) } } : {}),
+      labels: k.labels ?? {},
+      pull: k.pull ?? false,
+      ...(k.mirrorUrl !== undefined ? { mirrorUrl: k.mirrorUrl } : {}),
     })),
     argocd: {
       enabled: c.argocd?.enabled ?? true,
@@ -171,8 +180,15 @@ function semanticProblems(src: SourceDocument, c: ProjectConfig): SpecProblem[] 
     if (byName !== i) {
       out.push(src.problem(['clusters', i, 'name'], `cluster name '${k.name}' is already used by clusters[${byName}]`, 'give every cluster a unique name', k.name));
     }
+    if (k.pull) {
+      // a pull cluster runs its own Argo CD or Flux, which apply in-cluster: nothing reaches it from outside
+      if (k.kubeConfigSecretRef) out.push(src.problem(['clusters', i, 'kubeConfigSecretRef'], `cluster '${k.name}' pulls (pull: true), so no Flux reaches it with a kubeconfig`, 'remove kubeConfigSecretRef: its own Flux applies its root in-cluster', undefined, true));
+      if (k.server) out.push(src.problem(['clusters', i, 'server'], `cluster '${k.name}' pulls (pull: true), so no Argo CD reaches it through a server URL`, 'remove server: its own Argo CD applies its root in-cluster', k.server));
+      return;
+    }
+    if (k.mirrorUrl !== undefined) out.push(src.problem(['clusters', i, 'mirrorUrl'], `cluster '${k.name}' has a mirrorUrl but does not pull`, 'set pull: true (the cluster reads the mirror with its own Argo CD or Flux), or remove mirrorUrl', k.mirrorUrl));
     const server = k.server ?? IN_CLUSTER_SERVER;
-    const byServer = clusters.findIndex((x) => (x.server ?? IN_CLUSTER_SERVER) === server);
+    const byServer = clusters.findIndex((x) => !x.pull && (x.server ?? IN_CLUSTER_SERVER) === server);
     if (byServer !== i) {
       out.push(src.problem(['clusters', i, k.server ? 'server' : 'name'], `cluster '${k.name}' has the same Argo CD server as clusters[${byServer}]`,
         'give every cluster its own server URL (the default is https://kubernetes.default.svc, the cluster Argo CD runs in)', k.server));
@@ -184,7 +200,7 @@ function semanticProblems(src: SourceDocument, c: ProjectConfig): SpecProblem[] 
     }
   });
   if (c.flux?.enabled !== false) {
-    const local = clusters.map((k, i) => ({ k, i })).filter(({ k }) => !k.kubeConfigSecretRef);
+    const local = clusters.map((k, i) => ({ k, i })).filter(({ k }) => !k.kubeConfigSecretRef && !k.pull);
     for (const { k, i } of local.slice(1)) {
       out.push(src.problem(['clusters', i, 'name'], `cluster '${k.name}' has no kubeConfigSecretRef, like clusters[${local[0].i}]: Flux would apply both to the cluster it runs in`,
         `add kubeConfigSecretRef (a Secret with the cluster's kubeconfig in the ${c.flux?.namespace ?? 'flux-system'} namespace), or set flux.enabled: false`, k.name, true));

@@ -9,13 +9,14 @@ import grpcRouteSchema from './schema/router-grpc-route.schema.json';
 import istioSchema from './schema/router-istio.schema.json';
 import nginxSchema from './schema/router-nginx.schema.json';
 import openshiftRouteSchema from './schema/router-openshift-route.schema.json';
+import fleetSchema from './schema/fleet.schema.json';
 import groupSchema from './schema/group.schema.json';
 import projectSchema from './schema/project.schema.json';
 import releaseSchema from './schema/release.schema.json';
 import manifestsWorkloadSchema from './schema/workload-manifests.schema.json';
 
 /** Every schema file of the spec, by its `$id`. The files in ./schema are the single source of truth. */
-export const SCHEMA_FILES: readonly object[] = [releaseSchema, nginxSchema, gatewayApiSchema, istioSchema, openshiftRouteSchema, grpcRouteSchema, projectSchema, groupSchema, analysisSchema, manifestsWorkloadSchema];
+export const SCHEMA_FILES: readonly object[] = [releaseSchema, nginxSchema, gatewayApiSchema, istioSchema, openshiftRouteSchema, grpcRouteSchema, fleetSchema, projectSchema, groupSchema, analysisSchema, manifestsWorkloadSchema];
 
 const AJV_OPTIONS: Options = {
   allErrors: true,

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { analysisCheck, groupAnalysisCheck } from '../analysis/validate';
 import { checksFolderOf } from '../checks/folder';
 import { checksCheck } from '../checks/model';
-import { canaryTrackFolder, GITOPS_ROOTS, GitOpsFolder, GitOpsRelease, ProjectGenerator, ProjectRoot } from '../gitops/layout';
+import { canaryTrackFolder, clusterOfFile, clusterScopes, fleetPath, generatorInputs, GITOPS_ROOTS, GitOpsFolder, GitOpsRelease, ProjectGenerator, ProjectRoot } from '../gitops/layout';
 import { isCanaryTrack, withSyncWaves } from '../gitops/sync-waves';
 import { CHECKS_DIGEST_ANNOTATION, checksDigest } from '../checks/digest';
 import { declaredExternal } from '../lint/external';
@@ -14,13 +14,15 @@ import { objectsOfTree } from '../manifests/tree';
 import { namespaceRemovalMessage, namespaceRemovals } from '../review/namespaces';
 import { routerCheck } from '../routers/registry';
 import { SpecError, SpecProblem, UsageError } from '../spec/errors';
-import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, readSpec, readSpecs, ReleaseCheck, GroupCheck, specFiles } from '../spec/loader';
+import { parseImageReference } from '../spec/image';
+import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, LoadOptions, readSpec, readSpecs, ReleaseCheck, GroupCheck, specFiles } from '../spec/loader';
 import { ReleaseModel } from '../spec/model';
 import { defaultProjectConfig, loadProjectConfig, ProjectConfigModel } from '../spec/project-config';
 import { manifestsCheck } from '../workloads/manifests-source';
 import { resolveGroupManifests } from '../workloads/manifests-group';
 import { workloadTypes } from '../workloads/registry';
 import { buildRelease, FolderTransform, KubeObject, objectFileName, ReleaseFolder, releaseNamespaces, renderFolders, renderKustomizeRoot } from './build';
+import { fleetGitopsFolders, fleetStates, placeFolders, renderFleet } from './fleet';
 import { buildGroup, groupGitopsFolders } from './group';
 import { generatedNameProblems } from './name-check';
 import { crossSpecProblems } from './project-checks';
@@ -87,6 +89,16 @@ function lazyGenerator(load: () => ProjectGenerator): ProjectGenerator {
   return (input) => load()(input);
 }
 
+/**
+ * How a project's specs are loaded: the project checks, file names relative to the root, and the
+ * clusters of cdk8s-canary.yaml for releases with a fleet (read from `config` when given, else from
+ * the file on first need).
+ */
+export function projectSpecOptions(paths: ProjectPaths, config?: ProjectConfigModel): LoadOptions {
+  let clusters = config?.clusters;
+  return { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root, clusters: () => (clusters ??= loadProjectConfig(paths.root).clusters) };
+}
+
 /** Loads and validates every spec of a project (release groups too) and returns the releases; throws SpecError with all problems. */
 export function loadProject(paths: ProjectPaths): LoadedRelease[] {
   return loadProjectSpecs(paths).releases;
@@ -95,7 +107,7 @@ export function loadProject(paths: ProjectPaths): LoadedRelease[] {
 /** Loads and validates every spec of a project: releases and release groups. */
 export function loadProjectSpecs(paths: ProjectPaths): LoadedSpecs {
   checkRoot(paths);
-  return loadSpecs(paths.releasesDir, { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root });
+  return loadSpecs(paths.releasesDir, projectSpecOptions(paths));
 }
 
 /**
@@ -104,7 +116,7 @@ export function loadProjectSpecs(paths: ProjectPaths): LoadedSpecs {
  */
 export function readProjectSpecs(paths: ProjectPaths): LoadedSpecs & { readonly problems: readonly SpecProblem[] } {
   checkRoot(paths);
-  return readSpecs(paths.releasesDir, { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root });
+  return readSpecs(paths.releasesDir, projectSpecOptions(paths)); // fleets resolve against cdk8s-canary.yaml's clusters
 }
 
 /** The folders of one release group at the stage its spec records (objects, not yet YAML); throws SpecError on a name Kubernetes refuses. */
@@ -142,14 +154,22 @@ export function loadProjectWithConfig(paths: ProjectPaths): { releases: LoadedRe
   return { releases, groups, config: config as ProjectConfigModel };
 }
 
-/** The folders of one release (objects, not yet YAML). */
+/** The folders of one release (objects, not yet YAML); a fleet release's on every cluster of its fleet. */
 export function releaseFolders(release: LoadedRelease): ReleaseFolder[] {
-  return checkedNames(buildRelease(release.model, FOLDER_TRANSFORMS), release.source);
+  if (!release.model.fleet) return checkedNames(buildRelease(release.model, FOLDER_TRANSFORMS), release.source);
+  return fleetStates(release).flatMap((s) => {
+    const local = checkedNames(buildRelease(s.release.model, FOLDER_TRANSFORMS), release.source);
+    return s.clusters.flatMap((c) => placeFolders(local, c));
+  });
 }
 
-/** One release's files, relative to the dist root. */
-export function renderRelease(release: LoadedRelease): Map<string, string> {
-  return renderFolders(releaseFolders(release), release.file);
+/**
+ * One release's files, relative to the dist root. A fleet release's are those of every cluster of
+ * its fleet, or of the clusters in `clusters` only (what a wave move touches).
+ */
+export function renderRelease(release: LoadedRelease, clusters?: readonly string[]): Map<string, string> {
+  if (!release.model.fleet) return renderFolders(releaseFolders(release), release.file);
+  return renderFleet(release, (r) => renderFolders(buildRelease(r.model, FOLDER_TRANSFORMS), r.file), clusters);
 }
 
 export interface RenderOptions {
@@ -166,11 +186,20 @@ export interface Renderable {
   readonly model: { readonly name: string };
   /** Its folders (objects, not yet YAML). */
   folders(): ReleaseFolder[];
+  /**
+   * A fleet release: each distinct state's folders (paths without a cluster) and the clusters that
+   * run it, so each is built and rendered once. @default - not a fleet release: `folders()`
+   */
+  fleet?(): { readonly clusters: readonly string[]; readonly folders: ReleaseFolder[] }[];
 }
 
 /** A loaded release or release group as a Renderable. */
 export function renderable(spec: { release: LoadedRelease } | { group: LoadedGroup }): Renderable {
-  if ('release' in spec) { const r = spec.release; return { file: r.file, source: r.source, model: r.model, folders: () => releaseFolders(r) }; }
+  if ('release' in spec) {
+    const r = spec.release;
+    const fleet = r.model.fleet ? () => fleetStates(r).map((s) => ({ clusters: s.clusters, folders: checkedNames(buildRelease(s.release.model, FOLDER_TRANSFORMS), r.source) })) : undefined;
+    return { file: r.file, source: r.source, model: r.model, folders: () => releaseFolders(r), ...(fleet ? { fleet } : {}) };
+  }
   const g = spec.group;
   return { file: g.file, source: g.source, model: g.model, folders: () => groupFolders(g) };
 }
@@ -198,34 +227,44 @@ export class ProjectRenderer {
       return undefined;
     }
     this.names.set(r.model.name, r.file);
-    let folders: ReleaseFolder[];
+    // a fleet release: each state once, its objects and files placed on every cluster of that state
+    let states: readonly { readonly clusters: readonly string[]; readonly folders: readonly ReleaseFolder[] }[];
     try {
-      folders = r.folders();
+      states = r.fleet ? r.fleet() : [{ clusters: [] as readonly string[], folders: r.folders() }];
     } catch (e) {
       if (!(e instanceof SpecError)) throw e;
       this.problems.push(...e.problems);
       return undefined;
     }
     let clash = false;
-    for (const f of folders) for (const o of f.objects) {
-      if (o.metadata.namespace !== undefined && o.metadata.namespace !== f.namespace) {
-        throw new Error(`internal: ${o.kind} ${o.metadata.namespace}/${o.metadata.name} of release ${r.model.name} is in folder ${f.path}; an object must live in its folder's namespace (Argo CD's AppProject admits exactly those)`);
+    const files = new Map<string, string>();
+    for (const state of states) {
+      for (const f of state.folders) for (const o of f.objects) {
+        if (o.metadata.namespace !== undefined && o.metadata.namespace !== f.namespace) {
+          throw new Error(`internal: ${o.kind} ${o.metadata.namespace}/${o.metadata.name} of release ${r.model.name} is in folder ${f.path}; an object must live in its folder's namespace (Argo CD's AppProject admits exactly those)`);
+        }
+        const json = JSON.stringify(o);
+        const file = `${f.path}/${objectFileName(o)}`;
+        if (!r.fleet) this.rendered.push({ json, file, release: r.model.name });
+        for (const c of state.clusters) this.rendered.push({ json, file: fleetPath(file, c), release: r.model.name });
+        if (o.metadata.namespace !== undefined) {
+          const own = this.namespaces.get(r.model.name) ?? new Set<string>();
+          own.add(o.metadata.namespace);
+          this.namespaces.set(r.model.name, own);
+        }
+        const key = objectKey(o);
+        const owner = this.owners.get(key);
+        if (owner !== undefined && owner !== r.file) {
+          clash = true;
+          this.problems.push(r.source.problem(['name'], `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} is generated by both ${owner} and this release`,
+            o.kind === 'Namespace' ? 'set createNamespaces: false in one of the two releases' : 'give the object another name in one of the two releases'));
+        } else this.owners.set(key, r.file);
       }
-      this.rendered.push({ json: JSON.stringify(o), file: `${f.path}/${objectFileName(o)}`, release: r.model.name });
-      if (o.metadata.namespace !== undefined) {
-        const own = this.namespaces.get(r.model.name) ?? new Set<string>();
-        own.add(o.metadata.namespace);
-        this.namespaces.set(r.model.name, own);
-      }
-      const key = objectKey(o);
-      const owner = this.owners.get(key);
-      if (owner !== undefined && owner !== r.file) {
-        clash = true;
-        this.problems.push(r.source.problem(['name'], `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} is generated by both ${owner} and this release`,
-          o.kind === 'Namespace' ? 'set createNamespaces: false in one of the two releases' : 'give the object another name in one of the two releases'));
-      } else this.owners.set(key, r.file);
+      const rendered = renderFolders(state.folders, r.file);
+      if (!r.fleet) return clash ? undefined : rendered;
+      for (const c of state.clusters) for (const [p, text] of rendered) files.set(fleetPath(p, c), text);
     }
-    return clash ? undefined : renderFolders(folders, r.file);
+    return clash ? undefined : files;
   }
 
   /**
@@ -242,6 +281,15 @@ export class ProjectRenderer {
     }
     this.rendered.length = 0;
     return out;
+  }
+
+  /**
+   * The objects rendered so far, one group per cluster when fleet releases placed objects on single
+   * clusters (lib/gitops/layout.ts clusterScopes), each group read when it is reached: checks that
+   * look across objects run per group, so two clusters' copies of one object never meet.
+   */
+  public *scopes(): Generator<Located[]> {
+    for (const s of clusterScopes(this.rendered)) yield s.objects.map((x) => ({ obj: JSON.parse(x.json) as Located['obj'], file: x.file, release: x.release }));
   }
 }
 
@@ -261,14 +309,93 @@ export function renderProject(releases: readonly LoadedRelease[], config: Projec
   if (renderer.problems.length) throw new SpecError(renderer.problems);
   const cross = crossSpecProblems(releases, groups, config);
   if (cross.length) throw new SpecError(cross);
-  const lint = lintRendered(renderer.objects(), files, { external: declaredExternal([...releases, ...groups].map((s) => s.source.parsedData)), distLabel: options.distLabel ?? 'dist' });
+  const external = declaredExternal([...releases, ...groups].map((s) => s.source.parsedData));
+  const lint = lintByCluster(renderer, (scope) => lintRendered(scope, files, { external, distLabel: options.distLabel ?? 'dist' }));
   for (const w of lint.warnings) options.onWarning?.(w);
   if (lint.errors.length) throw new SpecError(lint.errors);
   for (const [p, c] of renderProjectRoots(releases, config, groups)) files.set(p, c);
   return files;
 }
 
+/**
+ * Runs a lint over the rendered objects cluster by cluster (one run without fleet releases) and
+ * merges the findings, each once.
+ */
+/**
+ * Runs a lint over the renderer's objects group by group (ProjectRenderer.scopes: one per cluster of
+ * the fleet releases, or all at once without them); the problems, each once.
+ */
+export function lintByCluster(renderer: ProjectRenderer, lint: (scope: Located[]) => { errors: readonly SpecProblem[]; warnings: readonly SpecProblem[] }): { errors: SpecProblem[]; warnings: SpecProblem[] } {
+  const errors = new Map<string, SpecProblem>();
+  const warnings = new Map<string, SpecProblem>();
+  const key = (p: SpecProblem) => `${p.file}:${p.line}:${p.col}:${p.path}:${p.message}`;
+  for (const scope of renderer.scopes()) {
+    const r = lint(scope);
+    for (const p of r.errors) errors.set(key(p), p);
+    for (const p of r.warnings) warnings.set(key(p), p);
+  }
+  return { errors: [...errors.values()], warnings: [...warnings.values()] };
+}
+
+/** The cluster a group of clusterScopes holds (the one fleet file's cluster), or undefined for the shared group. */
+function clusterOfScope(scope: readonly Located[]): string | undefined {
+  for (const l of scope) { const c = clusterOfFile(l.file); if (c !== undefined) return c; }
+  return undefined;
+}
+
+/**
+ * Clusters whose folders a fleet release would lose while they still run a canary (cdk8s-canary.yaml
+ * or the fleet no longer lists them): the canary would vanish mid-rollout, with its objects. One
+ * positioned problem each, at the release's `fleet`.
+ */
+export function droppedCanaryClusters(distDir: string, releases: readonly LoadedRelease[]): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  for (const r of releases) {
+    const dir = path.join(distDir, r.model.name);
+    const kept = new Set((r.model.fleet?.clusters ?? []).map((c) => c.name));
+    for (const c of subfolders(dir).filter((f) => !kept.has(f) && isClusterFolder(path.join(dir, f)))) {
+      const canary = canaryOnDisk(path.join(dir, c));
+      if (!canary) continue;
+      out.push(r.source.problem(r.model.fleet ? ['fleet'] : ['name'],
+        `cluster '${c}' still runs canary ${canary} of ${r.model.name} (dist/${r.model.name}/${c}/), but ${r.model.fleet ? 'the fleet no longer includes it' : 'the release no longer has a fleet'}; its folders, and the canary with them, would be deleted mid-rollout`,
+        `put the cluster back until the rollout is done there (cdk8s-canary promote ${r.model.name} or cdk8s-canary abort ${r.model.name}), then remove it`, c, true));
+    }
+  }
+  return out;
+}
+
+/** Whether a folder is a fleet cluster's (it holds folders that hold a kustomization.yaml each). */
+function isClusterFolder(dir: string): boolean {
+  return subfolders(dir).some((f) => fs.existsSync(path.join(dir, f, 'kustomization.yaml')));
+}
+
+/** The canary version a cluster's folders run (a workload labelled as the canary track), or undefined. */
+function canaryOnDisk(dir: string): string | undefined {
+  for (const f of subfolders(dir)) {
+    const folder = path.join(dir, f);
+    for (const name of fs.readdirSync(folder).filter((n) => /^(deployment|deploymentconfig|statefulset)-.*\.yaml$/.test(n))) {
+      const text = fs.readFileSync(path.join(folder, name), 'utf8');
+      if (!/canary\.cdk8s\.io\/track: canary/.test(text)) continue;
+      // the image's tag (or digest), split by the reference grammar: a registry port or a digest's
+      // `sha256:` is no tag
+      const line = /^[ \t]*(?:- )?image: "?([^\s"]+)/m.exec(text);
+      const ref = line ? parseImageReference(line[1]) : undefined;
+      return ref && !('error' in ref) ? (ref.tag ?? ref.digest ?? 'a canary') : 'a canary';
+    }
+  }
+  return undefined;
+}
+
+function subfolders(dir: string): string[] {
+  try { return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort(); } catch { return []; }
+}
+
 /** The folders Argo CD and Flux see for a release; the same as buildRelease's, without building. */
+export function releaseGitopsFolders(m: ReleaseModel): GitOpsFolder[] {
+  return m.fleet ? fleetGitopsFolders(m, gitopsFolders) : gitopsFolders(m);
+}
+
+/** The folders Argo CD and Flux see for a release without a fleet (or for one wave of a fleet release). */
 export function gitopsFolders(m: ReleaseModel): GitOpsFolder[] {
   const checks = checksFolderOf(m);
   const track = canaryTrackFolder(m);
@@ -280,11 +407,12 @@ export function renderProjectRoots(releases: readonly LoadedRelease[], config: P
   const input = {
     config,
     releases: [
-      ...releases.map((r): GitOpsRelease => ({ release: r, folders: gitopsFolders(r.model) })),
+      ...releases.map((r): GitOpsRelease => ({ release: r, folders: releaseGitopsFolders(r.model) })),
       ...groups.map((g): GitOpsRelease => ({ release: g, folders: groupGitopsFolders(g.model) })),
     ],
   };
-  const roots: ProjectRoot[] = PROJECT_GENERATORS.flatMap((g) => g(input));
+  // the hub's roots, and one pair per pull cluster (lib/gitops/layout.ts generatorInputs)
+  const roots: ProjectRoot[] = generatorInputs(input).flatMap((i) => PROJECT_GENERATORS.flatMap((g) => g(i)));
   const files = new Map<string, string>();
   const header = generatedHeader(`${config.file} and releases/`);
   for (const root of roots) renderKustomizeRoot(files, root.path, root.objects, header, `the ${root.path}/ root`);
@@ -314,10 +442,20 @@ export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, '
   checkProject(paths);
   const writer = beginTree(paths.distDir);
   try {
-    const { releases, groups, config, rendered } = streamProject(paths, writer, options);
-    // a Namespace that leaves dist/ while another release still lives in it (issue 13, finding 5)
-    const removals = namespaceRemovals(namespacesOnDisk(paths.distDir, (f, text) => writer.read(f) === text), rendered);
-    if (removals.length) throw new UsageError(removals.map((r) => namespaceRemovalMessage(r, path.relative(paths.root, paths.distDir) || '.')).join('\n'));
+    const { releases, groups, config, renderer } = streamProject(paths, writer, options);
+    // a fleet cluster dropped while it still runs a canary (its folders would be deleted mid-rollout)
+    const dropped = droppedCanaryClusters(paths.distDir, releases);
+    if (dropped.length) throw new SpecError(dropped);
+    // a Namespace that leaves dist/ while another release still lives in it (issue 13, finding 5),
+    // cluster by cluster (a Namespace file rendered again byte for byte is not parsed)
+    const distLabel = path.relative(paths.root, paths.distDir) || '.';
+    const onDisk = clusterScopes(namespacesOnDisk(paths.distDir, (f, text) => writer.read(f) === text));
+    const removals = [...renderer.scopes()].flatMap((scope) => {
+      const cluster = scope.length ? clusterOfScope(scope) : undefined;
+      const before = onDisk.find((x) => x.cluster === cluster)?.objects ?? onDisk.find((x) => x.cluster === undefined)?.objects ?? [];
+      return namespaceRemovals(before, scope);
+    });
+    if (removals.length) throw new UsageError([...new Set(removals.map((r) => namespaceRemovalMessage(r, distLabel)))].join('\n'));
     for (const [p, c] of renderProjectRoots(releases, config, groups)) writer.add(p, c);
     writer.commit();
     return { releases, groups, files: writer.count };
@@ -367,13 +505,14 @@ export function validateProject(paths: ProjectPaths, options: Pick<RenderOptions
  * @throws SpecError with every problem found
  */
 function streamProject(paths: ProjectPaths, sink: { add(p: string, c: string): void; read(p: string): string | undefined }, options: Pick<RenderOptions, 'onWarning'>): {
-  releases: LoadedRelease[]; groups: LoadedGroup[]; config: ProjectConfigModel; rendered: Located[]; namespaces: ReadonlyMap<string, ReadonlySet<string>>;
+  releases: LoadedRelease[]; groups: LoadedGroup[]; config: ProjectConfigModel; renderer: ProjectRenderer; namespaces: ReadonlyMap<string, ReadonlySet<string>>;
 } {
-  const specOptions = { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root };
   const renderer = new ProjectRenderer();
   const problems: SpecProblem[] = [];
   let config: ProjectConfigModel | undefined;
   try { config = loadProjectConfig(paths.root); } catch (e) { if (!(e instanceof SpecError)) throw e; problems.push(...e.problems); }
+  // with a broken cdk8s-canary.yaml (reported once, above) a fleet cannot be resolved: its spec adds no problem of its own
+  const specOptions: LoadOptions = config ? projectSpecOptions(paths, config) : { ...projectSpecOptions(paths), clusters: () => { throw new SpecError([]); } };
   const releases: LoadedRelease[] = [];
   const groups: LoadedGroup[] = [];
   for (const file of specFiles(paths.releasesDir)) {
@@ -390,11 +529,12 @@ function streamProject(paths: ProjectPaths, sink: { add(p: string, c: string): v
   if (config && !problems.length) problems.push(...crossSpecProblems(releases, groups, config));
   if (problems.length || !config) throw new SpecError(problems);
   const external = declaredExternal([...releases, ...groups].map((s) => s.source.parsedData));
-  const rendered = renderer.objects();
-  const lint = toProblems(lintObjects(rendered, { external }), (f) => sink.read(f), path.relative(paths.root, paths.distDir) || '.');
+  const distLabel = path.relative(paths.root, paths.distDir) || '.';
+  // cluster by cluster with fleet releases (ProjectRenderer.scopes): two clusters' copies never meet
+  const lint = lintByCluster(renderer, (scope) => toProblems(lintObjects(scope, { external }), (f) => sink.read(f), distLabel));
   for (const w of lint.warnings) options.onWarning?.(w);
   if (lint.errors.length) throw new SpecError(lint.errors);
-  return { releases, groups, config, rendered, namespaces: renderer.namespaces };
+  return { releases, groups, config, renderer, namespaces: renderer.namespaces };
 }
 
 /**
@@ -423,7 +563,7 @@ export function synthOneRelease(paths: ProjectPaths, release: LoadedRelease): Ma
   const files = renderRelease(release);
   const own = new Map([...files].map(([p, c]) => [p.slice(name.length + 1), c]));
   const before = existingFolders(path.join(paths.distDir, name));
-  const after = gitopsFolders(release.model).map((f) => f.path.slice(name.length + 1)).sort();
+  const after = releaseGitopsFolders(release.model).map((f) => f.path.slice(name.length + 1)).sort();
   let roots = new Map<string, string>();
   if (before.join('\n') !== after.join('\n')) {
     const { releases: onDisk, groups } = loadProjectSpecs(paths);
@@ -439,33 +579,42 @@ export function synthOneRelease(paths: ProjectPaths, release: LoadedRelease): Ma
 }
 
 /**
- * The Namespace objects of the dist/ on disk (`<release>/<folder>/namespace-*.yaml`), read as written.
+ * The Namespace objects of the dist/ on disk (`<release>/<folder>/namespace-*.yaml`, a fleet's
+ * `<release>/<cluster>/<folder>/namespace-*.yaml`), read as written.
  * A file whose bytes `unchanged` says are rendered again as they are is skipped unparsed: its
  * Namespace stays, so it cannot be a removal (2000 parses at 1000 releases otherwise).
  */
 export function namespacesOnDisk(distDir: string, unchanged: (file: string, text: string) => boolean = () => false): Located[] {
   const out: Located[] = [];
   const dirs = (d: string) => { try { return fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name); } catch { return []; } };
+  const read = (folder: string) => {
+    let names: string[];
+    try { names = fs.readdirSync(path.join(distDir, folder)); } catch { return; }
+    for (const f of names.filter((n) => n.startsWith('namespace-') && n.endsWith('.yaml'))) {
+      const file = `${folder}/${f}`;
+      const text = fs.readFileSync(path.join(distDir, file), 'utf8');
+      if (unchanged(file, text)) continue;
+      for (const l of objectsOfTree(new Map([[file, text]])).objects) out.push(l);
+    }
+  };
   for (const release of dirs(distDir)) {
     if (GITOPS_ROOTS.includes(release)) continue;
     for (const folder of dirs(path.join(distDir, release))) {
-      let names: string[];
-      try { names = fs.readdirSync(path.join(distDir, release, folder)); } catch { continue; }
-      for (const f of names.filter((n) => n.startsWith('namespace-') && n.endsWith('.yaml'))) {
-        const file = `${release}/${folder}/${f}`;
-        const text = fs.readFileSync(path.join(distDir, file), 'utf8');
-        if (unchanged(file, text)) continue;
-        for (const l of objectsOfTree(new Map([[file, text]])).objects) out.push(l);
-      }
+      // a fleet release's cluster folder holds the namespace folders one level down
+      const inner = dirs(path.join(distDir, release, folder));
+      if (inner.length) for (const f of inner) read(`${release}/${folder}/${f}`);
+      else read(`${release}/${folder}`);
     }
   }
   return out;
 }
 
-/** Names of a release's folders in dist/ (hidden swap folders aside), sorted. */
+/** A release's folders in dist/ (hidden swap folders aside), relative to its folder (`<cluster>/<folder>` for a fleet's), sorted. */
 function existingFolders(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  return subfolders(dir).flatMap((f) => {
+    const inner = subfolders(path.join(dir, f));
+    return inner.length ? inner.map((i) => `${f}/${i}`) : [f];
+  }).sort();
 }
 
 /**

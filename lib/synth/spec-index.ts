@@ -12,7 +12,7 @@ import { SpecError, SpecProblem, UsageError } from '../spec/errors';
 import { LoadedGroup, LoadedRelease, readSpec, specFiles } from '../spec/loader';
 import { loadProjectConfig } from '../spec/project-config';
 import { unknownNameMessage } from '../rollout/moves';
-import { checkRoot, PROJECT_CHECKS, PROJECT_GROUP_CHECKS, ProjectPaths } from './project';
+import { checkRoot, ProjectPaths, projectSpecOptions } from './project';
 
 /** The spec files of a project by name (a name held by two files, `a.yaml` and `a.yml`, lists both). */
 export function specIndex(paths: ProjectPaths): Map<string, string[]> {
@@ -40,7 +40,8 @@ export function loadNamedSpec(paths: ProjectPaths, name: string, what = 'release
   // name that has no file (to list the names that exist)
   const files = isPlainName(name) ? ['.yaml', '.yml'].map((ext) => path.join(paths.releasesDir, `${name}${ext}`)).filter(isListedSpec) : [];
   if (!files.length) throw unknownName(name, [...specIndex(paths).keys()], what, paths.releasesDir);
-  const options = { checks: PROJECT_CHECKS, groupChecks: PROJECT_GROUP_CHECKS, relativeTo: paths.root };
+  // a release's fleet is resolved against the clusters of cdk8s-canary.yaml (read only when it has one)
+  const options = projectSpecOptions(paths);
   const loaded = files.map((f) => readSpec(f, options));
   const problems: SpecProblem[] = loaded.flatMap((r) => ('problems' in r ? r.problems : []));
   if (problems.length) throw new SpecError(problems);

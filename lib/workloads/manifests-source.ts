@@ -32,6 +32,7 @@ const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding'
 export const manifestsCheck: ReleaseCheck = (release) => {
   const spec = release.model.spec;
   if (spec.workload.type !== 'manifests') return [];
+  if (release.model.workload.manifests) return []; // already read (a fleet wave's model is built from the release's)
   const w = spec.workload;
   const root = repositoryRoot(release);
   const read = readFolder(release.source, ['workload', 'path'], w.path, root);

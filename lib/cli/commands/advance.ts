@@ -8,7 +8,7 @@ import { EXIT_FAILURE, EXIT_OK } from '../output';
 /** `advance [release...]`: the controller-free loop of a scheduled CI job (lib/moves/advance.ts). */
 export function register(program: Command, ctx: CliContext): void {
   program.command('advance')
-    .description('for every running canary with an analysis section (releases and release groups, or those named): abort when its analysis fails, step (or promote at the last rung with analysis.autoPromote; for a group, next through the promotion stages) when its soak is over and the analysis passes, else nothing with the reason; one lock, at most one commit per release; exit 0 done, 1 an analysis could not run or a move failed, 2 bad input')
+    .description('for every running canary with an analysis section (releases and release groups, or those named): abort when its analysis fails, step (or promote at the last rung with analysis.autoPromote; for a group, next through the promotion stages) when its soak is over and the analysis passes, else nothing with the reason; a fleet release in its current wave, and between waves it opens the next wave (next-wave) only when that wave has autoOpen, the promoted wave has soaked its minSoak and its analysis passes; one lock, at most one commit per release; exit 0 done, 1 an analysis could not run or a move failed, 2 bad input')
     .argument('[release...]', 'releases and release groups to look at (default: all)')
     .option('--dry-run', 'say what would be done; change nothing')
     .option('--push', 'push the moves (never forced; if the remote moved, the moves are re-run on it, and a release someone else moved is left alone)')
@@ -27,7 +27,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (r.pushedTo) ctx.io.out(`pushed to ${r.pushedTo}`);
       const n = (a: string) => r.turns.filter((t) => t.decision.action === a).length;
       if (!r.turns.length && !names.length) ctx.io.out('advance: no running canary has an analysis section; nothing to do');
-      else ctx.io.out(`advance: ${r.turns.length} running canar${r.turns.length === 1 ? 'y' : 'ies'} with analysis: ${n('abort')} abort, ${n('step')} step, ${n('promote')} promote, ${n('wait')} waiting${opts.dryRun ? ' (dry run: nothing written)' : ''}`);
+      else ctx.io.out(`advance: ${r.turns.length} running canar${r.turns.length === 1 ? 'y' : 'ies'} with analysis: ${n('abort')} abort, ${n('step')} step, ${n('promote')} promote, ${n('next-wave') ? `${n('next-wave')} next-wave, ` : ''}${n('wait')} waiting${opts.dryRun ? ' (dry run: nothing written)' : ''}`);
       ctx.setCode(r.failed ? EXIT_FAILURE : EXIT_OK);
     });
 }

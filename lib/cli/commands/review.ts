@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { renderDiffMarkdown } from '../../review/diff';
 import { diffRevisions, trafficAtRevision } from '../../review/revisions';
 import { renderTrafficText } from '../../review/traffic';
+import { renderClusterTraffic } from '../../review/clusters';
 import { CliContext } from '../context';
 import { EXIT_OK } from '../output';
 
@@ -28,9 +29,12 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print the report as JSON')
     .option('--rev <revision>', 'read dist/ at a git revision instead of the working tree')
     .option('--dist <dir>', 'dist folder, relative to the repository root', 'dist')
-    .action(async (name: string | undefined, opts: DistOpts & { json?: boolean; rev?: string }) => {
-      const { entries } = await trafficAtRevision(ctx.root(), { dist: opts.dist, ...(opts.rev !== undefined ? { rev: opts.rev } : {}), ...(name !== undefined ? { name } : {}) });
-      const lines = opts.json ? JSON.stringify({ entries }, null, 2).split('\n') : entries.length ? renderTrafficText(entries) : [`no entry point in ${opts.dist}/`];
+    .option('--cluster <name>', 'releases with fleet: the hops of one cluster in full (default: one line of user shares per cluster)')
+    .action(async (name: string | undefined, opts: DistOpts & { json?: boolean; rev?: string; cluster?: string }) => {
+      const { entries, fleet } = await trafficAtRevision(ctx.root(), { dist: opts.dist, ...(opts.rev !== undefined ? { rev: opts.rev } : {}), ...(name !== undefined ? { name } : {}), ...(opts.cluster !== undefined ? { cluster: opts.cluster } : {}) });
+      // a fleet release's entry point: one line of user shares per cluster, unless one cluster is asked for
+      const text = fleet && opts.cluster === undefined ? renderClusterTraffic : renderTrafficText;
+      const lines = opts.json ? JSON.stringify({ entries }, null, 2).split('\n') : entries.length ? text(entries) : [`no entry point in ${opts.dist}/`];
       for (const line of lines) ctx.io.out(line);
       ctx.setCode(EXIT_OK);
     });

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import * as path from 'path';
-import { projectStatus, ReleaseStatus } from '../../moves';
+import { FleetStatus, projectStatus, ReleaseStatus } from '../../moves';
+import { columns } from '../../review/traffic';
 import { formatDuration, percent } from '../../rollout';
 import { cliCommand } from '../../spec/hints';
 import { CliContext } from '../context';
@@ -46,6 +47,24 @@ function printStatus(ctx: CliContext, s: ReleaseStatus): void {
       : s.soak.remainingSeconds > 0 ? `${formatDuration(s.soak.remainingSeconds)} left` : 'done';
     ctx.io.out(`  soak    ${formatDuration(s.soak.minSeconds)} minimum: ${left}`);
   }
+  if (s.fleet) { for (const l of fleetStatusLines(s.fleet)) ctx.io.out(l); return; }
   const waiting = s.next.move !== 'start' && s.soak?.remainingSeconds ? ` after the soak (${formatDuration(s.soak.remainingSeconds)})` : '';
   ctx.io.out(`  next    ${s.next.description}${waiting}: \`${s.next.command}\``);
+}
+
+/** The fleet lines of `status`: the current wave, a cluster x wave table, a wave's soak, the next move. */
+export function fleetStatusLines(f: FleetStatus): string[] {
+  const out: string[] = [];
+  const where = f.wave ? `wave ${f.wave.index}/${f.wave.of} (${f.wave.name}), ${f.phase === 'canary' ? `canary ${f.version}` : `${f.version} promoted, next wave not open`}` : 'no rollout in progress';
+  out.push(`  fleet   ${f.clusters.length} cluster(s) in ${f.waves.length} wave(s); ${where}`);
+  const runs = (c: FleetStatus['clusters'][number]) => (c.canary ? `${c.stable} + canary ${c.canary.version} at ${c.canary.percent}` : c.stable);
+  const state = (c: FleetStatus['clusters'][number]) => ({ promoted: 'new version', canary: 'canary', waiting: 'not reached', idle: '' })[c.state];
+  out.push(...columns([['WAVE', 'CLUSTER', 'RUNS', 'STATE'], ...f.clusters.map((c) => [`${c.wave} ${c.waveName}`, c.name, runs(c), state(c)])], '    '));
+  if (f.waveSoak) {
+    const w = f.waveSoak;
+    const left = w.remainingSeconds === undefined ? 'elapsed time unknown (uncommitted spec or no git)' : w.remainingSeconds > 0 ? `${formatDuration(w.remainingSeconds)} left` : 'done';
+    out.push(`  soak    ${formatDuration(w.minSeconds)} minimum before the next wave: ${left}`);
+  }
+  out.push(`  ${f.next}`);
+  return out;
 }

@@ -52,6 +52,15 @@ export interface Cluster {
    */
   server?: string;
   kubeConfigSecretRef?: KubeConfigSecretRef;
+  /**
+   * The cluster runs its own Argo CD or Flux and pulls its part of dist/ itself: it gets its own roots, <path>/argocd/<name>/ and <path>/flux/<name>/, applied in-cluster, and the hub's roots (<path>/argocd/, <path>/flux/) leave it out, so no kubeconfig or Argo CD cluster Secret of it exists anywhere (README: Fleet, pull-only and air-gapped clusters). Default: false, the hub's Argo CD or Flux deploys to it.
+   */
+  pull?: boolean;
+  /**
+   * A pull cluster only: the clone URL of a mirror of this repository that the cluster reads (an air-gapped site). Default: repository.url.
+   */
+  mirrorUrl?: string;
+  labels?: LabelMap;
 }
 /**
  * Flux: a Secret in the Flux namespace holding a kubeconfig of this cluster, so the Flux of this cluster applies to it remotely. Default: none, Flux applies to the cluster it runs in.
@@ -62,6 +71,12 @@ export interface KubeConfigSecretRef {
    * Key of the kubeconfig in the Secret. Default: Flux's default (value or value.yaml).
    */
   key?: string;
+}
+/**
+ * Labels of the cluster (e.g. ring: prod, region: eu), for the label selectors of a release's fleet and its waves. Default: none.
+ */
+export interface LabelMap {
+  [k: string]: string;
 }
 /**
  * Argo CD wiring in <path>/argocd/.

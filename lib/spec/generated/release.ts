@@ -83,6 +83,7 @@ export interface ReleaseSpec {
    * @maxItems 50
    */
   checks?: Check[];
+  fleet?: Fleet;
   analysis?: AnalysisSpec;
   /**
    * Secrets the release references but does not create: they are made outside git (sealed-secrets, External Secrets, kubectl) in each namespace whose pods use them. Every secretKeyRef, workload.redis.passwordSecret and router.tlsSecretName must name one of them, so a typo fails here rather than as a pod stuck in CreateContainerConfigError. Secret values never appear in a spec or in dist/.
@@ -843,6 +844,125 @@ export interface Check {
    * Attempts after the first failed one, 2 seconds apart. Default: 2.
    */
   retries?: number;
+}
+/**
+ * One release across several clusters of cdk8s-canary.yaml, in ordered waves: `start` runs the canary in wave 1's clusters only, `step`/`set-weight`/`promote` move the current wave, `next-wave` opens the next one, each move one commit. Every cluster gets its own folders, dist/<release>/<cluster>/<namespace>/, wired to that cluster (README: Fleet). Default: no fleet; the release goes to every cluster of cdk8s-canary.yaml, as one.
+ */
+export interface Fleet {
+  /**
+   * Names of the clusters (from cdk8s-canary.yaml) that run the release; every one must be in exactly one wave. Default: the clusters the waves name or select.
+   *
+   * @minItems 1
+   * @maxItems 1000
+   */
+  clusters?: string[];
+  selector?: LabelSelector;
+  /**
+   * The waves, in order: each a set of clusters that moves together; the first is the canary cluster(s). A cluster belongs to exactly one wave.
+   *
+   * @minItems 1
+   * @maxItems 100
+   */
+  waves: Wave[];
+  promoted?: Promoted;
+}
+/**
+ * The clusters that run the release, by their labels in cdk8s-canary.yaml (instead of `clusters`); wave selectors then choose among these. Default: the clusters the waves name or select.
+ */
+export interface LabelSelector {
+  matchLabels?: LabelMap2;
+  /**
+   * @maxItems 20
+   */
+  matchExpressions?: LabelSelectorRequirement[];
+}
+export interface LabelMap2 {
+  [k: string]: string;
+}
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  /**
+   * Required (non-empty) for In and NotIn; must be absent for Exists and DoesNotExist.
+   *
+   * @maxItems 100
+   */
+  values?: string[];
+}
+/**
+ * A set of clusters (by name, or by label selector) that runs a new version together: first as a canary on the wave's ladder, then as stable after `promote`.
+ */
+export interface Wave {
+  /**
+   * Name shown by status and in commit messages. Default: wave-<n>.
+   */
+  name?: string;
+  /**
+   * Cluster names (from cdk8s-canary.yaml). Give either clusters or selector.
+   *
+   * @maxItems 1000
+   */
+  clusters?: string[];
+  selector?: LabelSelector1;
+  /**
+   * The weight ladder in this wave's clusters (same rules as the release's steps). Default: the release's steps.
+   *
+   * @minItems 1
+   * @maxItems 100
+   */
+  steps?: (
+    | number
+    | {
+        weight: number;
+        /**
+         * Minimum time the canary stays at this weight before `step` may leave it (read from the git commit that entered it).
+         */
+        minSoak?: string;
+      }
+  )[];
+  /**
+   * Minimum time this wave runs the new version as stable (from the commit of its promote) before `next-wave` may open the next wave; `--force` overrides it (recorded in a Soak-Override trailer). Not allowed on the last wave. Default: none.
+   */
+  minSoak?: string;
+  /**
+   * Run the release's smoke checks (its `checks:` Job) in this wave's clusters. Default: true.
+   */
+  checks?: boolean;
+  /**
+   * Let the release's `analysis:` gate this wave: `step` and `promote` inside it, `next-wave` out of it (the promoted wave's analysis), and `advance`. With false, the wave's moves are a person's (advance leaves it alone). Default: true.
+   */
+  analysis?: boolean;
+  /**
+   * `advance` opens this wave by itself (`next-wave`) once the wave before it has run the new version for its minSoak and that wave's analysis passes, like Kargo's per-stage auto-promotion. Needs the release's `analysis:`; not allowed on wave 1 (`start` opens it). Default: false, a person runs `next-wave`.
+   */
+  autoOpen?: boolean;
+}
+/**
+ * The wave's clusters by their labels in cdk8s-canary.yaml (among the fleet's clusters when fleet.clusters or fleet.selector is given). Give either clusters or selector.
+ */
+export interface LabelSelector1 {
+  matchLabels?: LabelMap2;
+  /**
+   * @maxItems 20
+   */
+  matchExpressions?: LabelSelectorRequirement[];
+}
+/**
+ * Written by the moves, not by hand: waves 1..wave run this version as stable while the later waves still run stable.version (`promote` of a wave before the last sets it, `next-wave` keeps it, the last wave's promote and `abort --all-waves` remove it). Default: absent, every cluster outside the current wave runs stable.version.
+ */
+export interface Promoted {
+  /**
+   * The version the promoted waves run (the image tag unless image is set).
+   */
+  version: string;
+  /**
+   * Full image reference. Default: <workload.image>:<version>.
+   */
+  image?: string;
+  /**
+   * The last wave that runs the promoted version (1-based).
+   */
+  wave: number;
 }
 /**
  * Metric analysis gating step and promote, and driving `advance` (analysis.schema.json). Default: none (soak time and smoke checks only).
