@@ -308,7 +308,7 @@ maybe('advance walks the waves (a real Prometheus)', () => {
     const before = repoState(root);
     const r = await cli(root, 'advance');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^shop: nothing to do: the analysis of wave 1\/3 \(canary: canary-eu\) passes after its minSoak, but releases\/shop\.yaml changed since its promote \(wave 2\/3 \(eu: prod-eu-1\) was opened and rolled back, or the spec edited\), so opening it again is a person's call: cdk8s-canary next-wave shop$/m);
+    expect(r.out).toMatch(/^shop: nothing to do: the analysis of wave 1\/3 \(canary: canary-eu\) passes after its minSoak, but releases\/shop\.yaml changed since its promote \(wave 2\/3 \(eu: prod-eu-1\) was opened and rolled back, or the spec edited\), so opening it again is a person's call: `npx cdk8s-canary next-wave shop`$/m);
     expect(repoState(root)).toEqual(before);
   });
 
@@ -317,7 +317,7 @@ maybe('advance walks the waves (a real Prometheus)', () => {
     const before = repoState(root);
     const r = await cli(root, 'advance');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^shop: nothing to do: the analysis of wave 1\/3 \(canary: canary-eu\) passes after its minSoak; opening wave 2\/3 \(eu: prod-eu-1\) is a person's call \(its autoOpen is false\): cdk8s-canary next-wave shop$/m);
+    expect(r.out).toMatch(/^shop: nothing to do: the analysis of wave 1\/3 \(canary: canary-eu\) passes after its minSoak; opening wave 2\/3 \(eu: prod-eu-1\) is a person's call \(its autoOpen is false\): `npx cdk8s-canary next-wave shop`$/m);
     expect(repoState(root)).toEqual(before);
   });
 

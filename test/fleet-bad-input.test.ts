@@ -59,7 +59,7 @@ const CASES: readonly Case[] = [
   { name: 'removing a cluster that still runs a canary (from cdk8s-canary.yaml)', files: { 'cdk8s-canary.yaml': CONFIG.replace(/ {2}- name: prod-eu-1\n(?: {4}.*\n)+/, '') },
     at: { file: 'releases/shop.yaml', find: 'prod-eu-1', field: 'fleet.waves[0].clusters[1]' }, says: /unknown cluster 'prod-eu-1'/ },
   { name: 'removing a cluster that still runs a canary, then moving', files: { 'releases/shop.yaml': edit(SHOP, '[canary-eu, prod-eu-1]', '[canary-eu]') }, args: ['step', 'shop'],
-    says: /dist\/shop\/ does not hold the clusters of releases\/shop\.yaml's fleet \(not in the fleet: prod-eu-1\); run `cdk8s-canary synth` and commit dist\/ first/ },
+    says: /dist\/shop\/ does not hold the clusters of releases\/shop\.yaml's fleet \(not in the fleet: prod-eu-1\); run `npx cdk8s-canary synth` and commit dist\/ first/ },
   { name: 'a fleet without the canary version its promoted waves run', files: { 'releases/shop.yaml': `${SHOP}  promoted:\n    version: 1.0.5\n    wave: 1\n` },
     at: { file: 'releases/shop.yaml', find: '1.1.0', field: 'canary.version' }, says: /the canary of wave 2 runs another version than waves 1\.\.1 \(1\.0\.5\): one version walks the waves/ },
   { name: 'a cluster label that is not a Kubernetes label', files: { 'cdk8s-canary.yaml': edit(CONFIG, 'labels: { ring: canary, region: eu }', 'labels: { ring: canary, "bad key!": eu }') },
@@ -76,7 +76,7 @@ const CASES: readonly Case[] = [
     at: { file: 'releases/shop.yaml', find: 'false', field: 'fleet.waves[1].analysis' }, says: /wave 2 \(rest\) turns the analysis off, but the release has no analysis/ },
   { name: '--all-waves on a release without a fleet', args: ['abort', 'blog', '--all-waves'], says: /--all-waves applies to releases with fleet:; release blog has none: drop --all-waves/ },
   { name: 'next-wave on a release without a fleet', args: ['next-wave', 'blog'], says: /release blog has no fleet: in its spec; next-wave moves releases that roll out across waves of clusters/ },
-  { name: 'next-wave while the current wave runs its canary', args: ['next-wave', 'shop'], says: /wave 1\/2 \(first\) of release shop still runs canary 1\.1\.0 at 10%; promote it first \(cdk8s-canary promote shop\), or abort it/ },
+  { name: 'next-wave while the current wave runs its canary', args: ['next-wave', 'shop'], says: /wave 1\/2 \(first\) of release shop still runs canary 1\.1\.0 at 10%; promote it first \(`npx cdk8s-canary promote shop`\), or abort it/ },
   { name: 'traffic --cluster naming no fleet cluster', args: ['traffic', '--cluster', 'prod-mars'], says: /--cluster prod-mars: no fleet release has folders for that cluster in dist\// },
 ];
 

@@ -185,8 +185,8 @@ describe('fleet: problems, positioned in the spec', () => {
     const base = fleetSpec().replace('steps: [0', 'canary:\n  version: 1.2.0\n  weight: 10\nsteps: [0');
     const text = `${base}  promoted:\n    version: 1.1.0\n    wave: 3\n`;
     expect(problems(text)).toEqual([
-      `${at(text, 'wave: 3', 1, 6)}: fleet.promoted.wave: promoted.wave 3 leaves no wave to open (the fleet has 3) (got 3); once the last wave is promoted the release is done: set stable.version to 1.1.0 and remove fleet.promoted (cdk8s-canary promote does this)`,
-      `${at(text, '1.2.0')}: canary.version: the canary of wave 4 runs another version than waves 1..3 (1.1.0): one version walks the waves (got "1.2.0"); set canary.version to 1.1.0, or abort the rollout first (cdk8s-canary abort shop --all-waves)`,
+      `${at(text, 'wave: 3', 1, 6)}: fleet.promoted.wave: promoted.wave 3 leaves no wave to open (the fleet has 3) (got 3); once the last wave is promoted the release is done: set stable.version to 1.1.0 and remove fleet.promoted (\`npx cdk8s-canary promote\` does this)`,
+      `${at(text, '1.2.0')}: canary.version: the canary of wave 4 runs another version than waves 1..3 (1.1.0): one version walks the waves (got "1.2.0"); set canary.version to 1.1.0, or abort the rollout first (\`npx cdk8s-canary abort shop --all-waves\`)`,
     ]);
     const same = `${fleetSpec()}  promoted:\n    version: 1.0.0\n    wave: 1\n`;
     expect(problems(same)).toEqual([`${at(same, '1.0.0', 2)}: fleet.promoted.version: the promoted waves run the same version as stable (got "1.0.0"); remove fleet.promoted, or set the version the promoted waves run`]);

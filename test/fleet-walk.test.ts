@@ -177,7 +177,7 @@ describe('fleet: one release over 5 clusters in 3 waves (1, 1, 3)', () => {
     expect(images(after)).toEqual({ 'canary-eu': '1.1.0', 'prod-eu-1': '1.0.0', 'prod-eu-2': '1.0.0', 'prod-us-1': '1.0.0', 'prod-ap-1': '1.0.0' });
     expect(under(after, 'shop/prod-eu-1/')).toEqual(under(start, 'shop/prod-eu-1/'));
     for (const c of WAVES[2]) expect(under(after, `shop/${c}/`)).toEqual(under(start, `shop/${c}/`));
-    expect((await cli(root, 'status', 'shop')).out).toContain('next: open wave 2/3 (eu: prod-eu-1) (cdk8s-canary next-wave shop)');
+    expect((await cli(root, 'status', 'shop')).out).toContain('next: open wave 2/3 (eu: prod-eu-1) (`npx cdk8s-canary next-wave shop`)');
     // WHEN aborted again (between waves): THEN wave 1 goes back too, and everything is as before the rollout
     after = await move(root, { args: ['abort', 'shop'], touches: WAVES[0] });
     expect(git(root, 'log', '-1', '--format=%s').trim()).toBe('shop: wave 1/3 (canary): roll back 1.1.0 to 1.0.0 on canary-eu');
@@ -213,13 +213,13 @@ describe('fleet: one release over 5 clusters in 3 waves (1, 1, 3)', () => {
       expect(git(root, 'rev-parse', 'HEAD')).toBe(head);
       expect(git(root, 'status', '--porcelain')).toBe('');
     };
-    await expectRefused(['next-wave', 'shop'], /release shop has no rollout in progress, so there is no wave to open; start one: cdk8s-canary start shop --version V \(it runs in wave 1, wave 1\/3 \(canary: canary-eu\)\)/);
+    await expectRefused(['next-wave', 'shop'], /release shop has no rollout in progress, so there is no wave to open; start one: `npx cdk8s-canary start shop --version V` \(it runs in wave 1, wave 1\/3 \(canary: canary-eu\)\)/);
     await expectRefused(['step', 'shop'], /release shop has no canary running, so there is nothing to step; start one first/);
     await move(root, { args: ['start', 'shop', '--version', '1.1.0'], touches: WAVES[0] });
     await expectRefused(['next-wave', 'shop'], /wave 1\/3 \(canary\) of release shop still runs canary 1\.1\.0 at 0%; promote it first/);
     await expectRefused(['start', 'shop', '--version', '1.2.0'], /release shop already runs canary 1\.1\.0 at 0%/);
     await move(root, { args: ['promote', 'shop'], touches: WAVES[0] });
-    await expectRefused(['start', 'shop', '--version', '1.2.0'], /release shop is between waves: waves 1\.\.1 of 3 run 1\.1\.0; open the next wave \(cdk8s-canary next-wave shop\)/);
+    await expectRefused(['start', 'shop', '--version', '1.2.0'], /release shop is between waves: waves 1\.\.1 of 3 run 1\.1\.0; open the next wave \(`npx cdk8s-canary next-wave shop`\)/);
     await expectRefused(['promote', 'shop'], /release shop runs no canary: wave 1\/3 is promoted and wave 2\/3 \(eu: prod-eu-1\) is not open yet/);
     await expectRefused(['abort', 'blog', '--all-waves'], /--all-waves applies to releases with fleet:; release blog has none: drop --all-waves/);
     await expectRefused(['next-wave', 'blog'], /release blog has no fleet: in its spec; next-wave moves releases that roll out across waves of clusters/);

@@ -139,7 +139,7 @@ describe('fleet wiring: each cluster gets its own Application and Kustomizations
       '    3 rest    prod-eu-2  1.0.0                        not reached',
       '    3 rest    prod-us-1  1.0.0                        not reached',
       '    3 rest    prod-ap-1  1.0.0                        not reached',
-      '  next: step -> 50% in wave 2/3 (cdk8s-canary step shop)',
+      '  next: step -> 50% in wave 2/3 (`npx cdk8s-canary step shop`)',
     ]);
     const json = JSON.parse((await cli(copy, 'status', 'shop', '--json')).out) as { releases: { fleet: { phase: string; wave: unknown; clusters: { name: string; state: string; canary: { weight: number } | null }[] } }[] };
     const f = json.releases[0].fleet;

@@ -5,6 +5,7 @@
  * for each cluster of the wave(s) it moves, and re-synthesizes only those. Every other cluster's
  * folders, and the Argo CD and Flux wiring, stay byte for byte as they are.
  */
+import { cliCommand } from '../spec/hints';
 import * as fs from 'fs';
 import * as path from 'path';
 import { editFleetSpecText, FleetMove, fleetCommitMessage, fleetStateOf, percent, sameFleetState } from '../rollout';
@@ -34,7 +35,7 @@ export function fleetTarget(ctx: MoveContext, paths: ProjectPaths, release: Load
   if (onDisk.join() !== fleet.join()) {
     const extra = onDisk.filter((c) => !fleet.includes(c));
     const missing = fleet.filter((c) => !onDisk.includes(c));
-    throw new MoveRefusedError(`${rel(paths.root, dir)}/ does not hold the clusters of ${specRel}'s fleet (${[extra.length ? `not in the fleet: ${extra.join(', ')}` : '', missing.length ? `missing: ${missing.join(', ')}` : ''].filter(Boolean).join('; ')}); run \`cdk8s-canary synth\` and commit dist/ first, so this move's commit holds only the move`);
+    throw new MoveRefusedError(`${rel(paths.root, dir)}/ does not hold the clusters of ${specRel}'s fleet (${[extra.length ? `not in the fleet: ${extra.join(', ')}` : '', missing.length ? `missing: ${missing.join(', ')}` : ''].filter(Boolean).join('; ')}); run ${cliCommand(`synth`)} and commit dist/ first, so this move's commit holds only the move`);
   }
   return {
     name,

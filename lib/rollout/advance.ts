@@ -8,6 +8,7 @@
  * At 0% the canary serves no user traffic, so there is nothing for the metrics to judge: advance
  * leaves the first step to a person, gated by the smoke checks (`step --verify-url`).
  */
+import { cliCommand } from '../spec/hints';
 import { NextMove, percent } from './state';
 import { formatDuration } from './soak';
 
@@ -116,9 +117,9 @@ export function decideWaveOpening(i: WaveOpeningInput): AdvanceDecision {
     return { action: 'wait', why: 'soak', reason: `the analysis of ${i.promoted} passes, but ${formatDuration(i.soakRemainingSeconds)} of its minSoak is left before ${i.next} may open` };
   }
   if (i.autoOpen && i.changedSincePromote) {
-    return { action: 'wait', why: 'not-auto-open', reason: `the analysis of ${i.promoted} passes after its minSoak, but ${i.file ?? 'the spec'} changed since its promote (${i.next} was opened and rolled back, or the spec edited), so opening it again is a person's call: cdk8s-canary next-wave ${i.release}` };
+    return { action: 'wait', why: 'not-auto-open', reason: `the analysis of ${i.promoted} passes after its minSoak, but ${i.file ?? 'the spec'} changed since its promote (${i.next} was opened and rolled back, or the spec edited), so opening it again is a person's call: ${cliCommand(`next-wave ${i.release}`)}` };
   }
   return i.autoOpen
     ? { action: 'next-wave', reason: `the analysis of ${i.promoted} passes after its minSoak, and ${i.next} has autoOpen` }
-    : { action: 'wait', why: 'not-auto-open', reason: `the analysis of ${i.promoted} passes after its minSoak; opening ${i.next} is a person's call (its autoOpen is false): cdk8s-canary next-wave ${i.release}` };
+    : { action: 'wait', why: 'not-auto-open', reason: `the analysis of ${i.promoted} passes after its minSoak; opening ${i.next} is a person's call (its autoOpen is false): ${cliCommand(`next-wave ${i.release}`)}` };
 }

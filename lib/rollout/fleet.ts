@@ -15,6 +15,7 @@
  * the new version in one commit. Waves after the current one never received it, and no abort touches
  * them.
  */
+import { cliCommand } from '../spec/hints';
 import { UsageError } from '../spec/errors';
 import { FleetModel, fleetPosition, FleetPosition, waveModel as modelOfWave, WaveModel } from '../spec/fleet';
 import { ReleaseModel } from '../spec/model';
@@ -55,7 +56,7 @@ export interface FleetMove {
   readonly leavesWaveSoak?: { readonly wave: WaveModel; readonly minSoakSeconds: number };
   /** Where the rollout stands after the move. */
   readonly position: FleetPosition;
-  /** What comes next, one line (`next: step -> 50% (cdk8s-canary step shop)`). */
+  /** What comes next, one line (`next: step -> 50% (\`npx cdk8s-canary step shop\`)`). */
   readonly next: string;
 }
 
@@ -92,7 +93,7 @@ export function startFleet(m: ReleaseModel, opts: StartOptions): FleetMove {
   const pos = positionOfFleet(m);
   const fleet = fleetOf(m);
   if (pos.phase === 'promoted') {
-    throw new UsageError(`release ${m.name} is between waves: waves 1..${pos.wave} of ${fleet.waves.length} run ${fleet.promoted!.version}; open the next wave (cdk8s-canary next-wave ${m.name}) or roll back (cdk8s-canary abort ${m.name} [--all-waves]) before starting another version`);
+    throw new UsageError(`release ${m.name} is between waves: waves 1..${pos.wave} of ${fleet.waves.length} run ${fleet.promoted!.version}; open the next wave (${cliCommand(`next-wave ${m.name}`)}) or roll back (${cliCommand(`abort ${m.name} [--all-waves]`)}) before starting another version`);
   }
   const w = fleet.waves[0];
   return wrap(m, 'start', w, [w], start(waveModel(m, w), opts), (after) => ({ ...after }));
@@ -126,10 +127,10 @@ export function promoteFleet(m: ReleaseModel): FleetMove {
 export function nextWave(m: ReleaseModel): FleetMove {
   const fleet = fleetOf(m);
   const pos = positionOfFleet(m);
-  if (pos.phase === 'idle') throw new UsageError(`release ${m.name} has no rollout in progress, so there is no wave to open; start one: cdk8s-canary start ${m.name} --version V (it runs in wave 1, ${describeWave(fleet.waves[0], fleet.waves.length)})`);
+  if (pos.phase === 'idle') throw new UsageError(`release ${m.name} has no rollout in progress, so there is no wave to open; start one: ${cliCommand(`start ${m.name} --version V`)} (it runs in wave 1, ${describeWave(fleet.waves[0], fleet.waves.length)})`);
   if (pos.phase === 'canary') {
     const w = fleet.waves[pos.wave - 1];
-    throw new UsageError(`wave ${pos.wave}/${fleet.waves.length} (${w.name}) of release ${m.name} still runs canary ${m.spec.canary!.version} at ${percent(m.spec.canary!.weight, m.weightTotal)}; promote it first (cdk8s-canary promote ${m.name}), or abort it`);
+    throw new UsageError(`wave ${pos.wave}/${fleet.waves.length} (${w.name}) of release ${m.name} still runs canary ${m.spec.canary!.version} at ${percent(m.spec.canary!.weight, m.weightTotal)}; promote it first (${cliCommand(`promote ${m.name}`)}), or abort it`);
   }
   const p = fleet.promoted!;
   const left = fleet.waves[p.wave - 1];
@@ -217,15 +218,15 @@ export function describeWave(w: WaveModel, of: number): string {
 export function describeFleetNext(m: ReleaseModel, pos: FleetPosition, s: FleetRolloutState): string {
   const fleet = fleetOf(m);
   const n = fleet.waves.length;
-  if (pos.phase === 'idle') return `next: start a canary in ${describeWave(fleet.waves[0], n)} (cdk8s-canary start ${m.name} --version V)`;
+  if (pos.phase === 'idle') return `next: start a canary in ${describeWave(fleet.waves[0], n)} (${cliCommand(`start ${m.name} --version V`)})`;
   const w = fleet.waves[pos.wave - 1];
   if (pos.phase === 'promoted') {
-    return `next: open ${describeWave(fleet.waves[pos.wave], n)} (cdk8s-canary next-wave ${m.name})${w.minSoakSeconds ? ` once wave ${w.index} has soaked` : ''}`;
+    return `next: open ${describeWave(fleet.waves[pos.wave], n)} (${cliCommand(`next-wave ${m.name}`)})${w.minSoakSeconds ? ` once wave ${w.index} has soaked` : ''}`;
   }
   const c = s.canary!;
   const rung = w.steps.find((x) => x.weight > c.weight);
-  if (rung) return `next: step -> ${percent(rung.weight, m.weightTotal)} in wave ${w.index}/${n} (cdk8s-canary step ${m.name})`;
-  return `next: promote wave ${w.index}/${n} (cdk8s-canary promote ${m.name})${w.index === n ? ', the last one' : ''}, or abort`;
+  if (rung) return `next: step -> ${percent(rung.weight, m.weightTotal)} in wave ${w.index}/${n} (${cliCommand(`step ${m.name}`)})`;
+  return `next: promote wave ${w.index}/${n} (${cliCommand(`promote ${m.name}`)})${w.index === n ? ', the last one' : ''}, or abort`;
 }
 
 function wrap(m: ReleaseModel, kind: FleetMoveKind, wave: WaveModel, waves: readonly WaveModel[], mv: Move, after: (a: RolloutState) => FleetRolloutState): FleetMove {
@@ -253,9 +254,9 @@ function canaryWave(m: ReleaseModel, what: FleetMoveKind): WaveModel {
   if (pos.phase === 'canary') return fleet.waves[pos.wave - 1];
   if (pos.phase === 'promoted') {
     const next = fleet.waves[pos.wave];
-    throw new UsageError(`release ${m.name} runs no canary: wave ${pos.wave}/${fleet.waves.length} is promoted and ${describeWave(next, fleet.waves.length)} is not open yet, so there is nothing to ${what === 'set-weight' ? 'set the weight of' : what}; open it first: cdk8s-canary next-wave ${m.name}`);
+    throw new UsageError(`release ${m.name} runs no canary: wave ${pos.wave}/${fleet.waves.length} is promoted and ${describeWave(next, fleet.waves.length)} is not open yet, so there is nothing to ${what === 'set-weight' ? 'set the weight of' : what}; open it first: ${cliCommand(`next-wave ${m.name}`)}`);
   }
-  throw new UsageError(`release ${m.name} has no canary running, so there is nothing to ${what === 'set-weight' ? 'set the weight of' : what}; start one first: cdk8s-canary start ${m.name} --version V (it runs in ${describeWave(fleet.waves[0], fleet.waves.length)})`);
+  throw new UsageError(`release ${m.name} has no canary running, so there is nothing to ${what === 'set-weight' ? 'set the weight of' : what}; start one first: ${cliCommand(`start ${m.name} --version V`)} (it runs in ${describeWave(fleet.waves[0], fleet.waves.length)})`);
 }
 
 function stateOfSpec(m: ReleaseModel): FleetRolloutState {

@@ -15,6 +15,7 @@
  * In, NotIn, Exists, DoesNotExist; k8s.io/apimachinery pkg/labels), over the `labels` of the
  * clusters in cdk8s-canary.yaml.
  */
+import { cliCommand } from './hints';
 import { closest } from './ajv-problems';
 import { SourceDocument } from './document';
 import { SpecProblem } from './errors';
@@ -291,14 +292,14 @@ export function resolveFleet(src: SourceDocument, spec: ReleaseSpec, clusters: r
   if (p) {
     if (p.wave >= f.waves.length) {
       out.push(src.problem(['fleet', 'promoted', 'wave'], `promoted.wave ${p.wave} leaves no wave to open (the fleet has ${f.waves.length})`,
-        `once the last wave is promoted the release is done: set stable.version to ${p.version} and remove fleet.promoted (cdk8s-canary promote does this)`, p.wave));
+        `once the last wave is promoted the release is done: set stable.version to ${p.version} and remove fleet.promoted (${cliCommand(`promote`)} does this)`, p.wave));
     }
     if (p.version === spec.stable.version && (p.image ?? '') === (spec.stable.image ?? '')) {
       out.push(src.problem(['fleet', 'promoted', 'version'], 'the promoted waves run the same version as stable', 'remove fleet.promoted, or set the version the promoted waves run', p.version));
     }
     if (spec.canary && (spec.canary.version !== p.version || (spec.canary.image ?? '') !== (p.image ?? ''))) {
       out.push(src.problem(['canary', 'version'], `the canary of wave ${p.wave + 1} runs another version than waves 1..${p.wave} (${p.version}): one version walks the waves`,
-        `set canary.version to ${p.version}, or abort the rollout first (cdk8s-canary abort ${spec.name} --all-waves)`, spec.canary.version));
+        `set canary.version to ${p.version}, or abort the rollout first (${cliCommand(`abort ${spec.name} --all-waves`)})`, spec.canary.version));
     }
   }
   if (out.length) return { problems: out };

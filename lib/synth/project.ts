@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { cliCommand } from '../spec/hints';
 import * as path from 'path';
 import { analysisCheck, groupAnalysisCheck } from '../analysis/validate';
 import { checksFolderOf } from '../checks/folder';
@@ -358,7 +359,7 @@ export function droppedCanaryClusters(distDir: string, releases: readonly Loaded
       if (!canary) continue;
       out.push(r.source.problem(r.model.fleet ? ['fleet'] : ['name'],
         `cluster '${c}' still runs canary ${canary} of ${r.model.name} (dist/${r.model.name}/${c}/), but ${r.model.fleet ? 'the fleet no longer includes it' : 'the release no longer has a fleet'}; its folders, and the canary with them, would be deleted mid-rollout`,
-        `put the cluster back until the rollout is done there (cdk8s-canary promote ${r.model.name} or cdk8s-canary abort ${r.model.name}), then remove it`, c, true));
+        `put the cluster back until the rollout is done there (${cliCommand(`promote ${r.model.name}`)} or ${cliCommand(`abort ${r.model.name}`)}), then remove it`, c, true));
     }
   }
   return out;
