@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import { cliCommand } from '../spec/hints';
 import * as path from 'path';
 import { analysisCheck, groupAnalysisCheck } from '../analysis/validate';
 import { checksFolderOf } from '../checks/folder';
@@ -15,6 +14,7 @@ import { objectsOfTree } from '../manifests/tree';
 import { namespaceRemovalMessage, namespaceRemovals } from '../review/namespaces';
 import { routerCheck } from '../routers/registry';
 import { SpecError, SpecProblem, UsageError } from '../spec/errors';
+import { cliCommand } from '../spec/hints';
 import { parseImageReference } from '../spec/image';
 import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, LoadOptions, readSpec, readSpecs, ReleaseCheck, GroupCheck, specFiles } from '../spec/loader';
 import { ReleaseModel } from '../spec/model';
@@ -228,6 +228,7 @@ export class ProjectRenderer {
       return undefined;
     }
     this.names.set(r.model.name, r.file);
+    this.whole = undefined; // scopes() parses again what is rendered from now on
     // a fleet release: each state once, its objects and files placed on every cluster of that state
     let states: readonly { readonly clusters: readonly string[]; readonly folders: readonly ReleaseFolder[] }[];
     try {
@@ -290,8 +291,19 @@ export class ProjectRenderer {
    * look across objects run per group, so two clusters' copies of one object never meet.
    */
   public *scopes(): Generator<Located[]> {
-    for (const s of clusterScopes(this.rendered)) yield s.objects.map((x) => ({ obj: JSON.parse(x.json) as Located['obj'], file: x.file, release: x.release }));
+    if (this.whole) { yield this.whole; return; }
+    const scopes = clusterScopes(this.rendered);
+    if (scopes.length === 1) {
+      // no fleet: one group, parsed once and kept for the next walk, its JSON text let go (objects())
+      this.whole = this.objects();
+      yield this.whole;
+      return;
+    }
+    for (const s of scopes) yield s.objects.map((x) => ({ obj: JSON.parse(x.json) as Located['obj'], file: x.file, release: x.release }));
   }
+
+  /** The objects of a project without fleet releases, once scopes() has parsed them. */
+  private whole?: Located[];
 }
 
 export interface RenderOptions {
