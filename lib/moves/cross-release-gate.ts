@@ -34,9 +34,13 @@ export function neighbours(paths: { readonly distDir: string; readonly releasesD
   const inDist = dirs(paths.distDir);
   // a fleet release has no root kustomization: its folders are per cluster (dist/<name>/<cluster>/<namespace>/),
   // and every cluster of it has the same namespaces, so one cluster's folders tell
-  const has = (n: string, ns: string) => fs.existsSync(path.join(paths.distDir, n, ns))
-    || (!fs.existsSync(path.join(paths.distDir, n, 'kustomization.yaml')) && dirs(path.join(paths.distDir, n)).slice(0, 1).some((c) => fs.existsSync(path.join(paths.distDir, n, c, ns))));
-  const out = new Set(inDist.filter((n) => n !== self && namespaces.some((ns) => has(n, ns))));
+  const firstCluster = (n: string): string | undefined => (fs.existsSync(path.join(paths.distDir, n, 'kustomization.yaml')) ? undefined : dirs(path.join(paths.distDir, n))[0]);
+  const has = (n: string) => {
+    if (namespaces.some((ns) => fs.existsSync(path.join(paths.distDir, n, ns)))) return true;
+    const c = firstCluster(n); // looked up once per release, not once per namespace
+    return c !== undefined && namespaces.some((ns) => fs.existsSync(path.join(paths.distDir, n, c, ns)));
+  };
+  const out = new Set(inDist.filter((n) => n !== self && has(n)));
   const known = new Set(inDist);
   let specs: string[] = [];
   try { specs = fs.readdirSync(paths.releasesDir).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, '')); } catch { /* none */ }
