@@ -9,6 +9,7 @@ import * as path from 'path';
 import { validateRepository } from '../lib/moves/synth';
 import { gateTransition, scopeToChange, wiringOwner } from '../lib/review/transition-gate';
 import { renderProject } from '../lib/synth/project';
+import { cli } from './support/cli-repo';
 import { cleanupTempDirs, projectRepo } from './support/git-repo';
 import { groupSequences, referenceProject, releaseSequences, transitions } from './support/move-sequences';
 
@@ -113,5 +114,13 @@ describe('validate against HEAD: a Namespace removed under another release', () 
     expect((await validateRepository(dir)).sync?.violations).toEqual([]);
     fs.writeFileSync(path.join(dir, 'releases/webapp.yaml'), webapp.replace('  production: webapp\n', '  production: webapp-2\n'));
     await expect(validateRepository(dir)).rejects.toThrow(/the change from HEAD's dist\/ is not safe to sync:\n {2}Namespace webapp would be removed from dist\/ .*generated for webapp\), but blog \(dist\/blog\/webapp\/.*\) still lives in it/);
+    // AND the CLI prints one refusal per line (real line breaks, not an escaped \n), exit 2
+    const r = cli(dir, ['validate']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).not.toContain('\\n');
+    expect(r.stderr.split('\n').slice(0, 2)).toEqual([
+      "error: the change from HEAD's dist/ is not safe to sync:",
+      expect.stringMatching(/^ {2}Namespace webapp would be removed from dist\/ /),
+    ]);
   });
 });

@@ -38,7 +38,7 @@ export function reportError(e: unknown, io: Io): number {
     return EXIT_USAGE;
   }
   if (e instanceof UsageError) {
-    io.err(`error: ${escapeControls(e.message)}`);
+    io.err(`error: ${(e.lines ?? [e.message]).map(escapeControls).join('\n')}`);
     return EXIT_USAGE;
   }
   const msg = e instanceof Error ? e.message : String(e);

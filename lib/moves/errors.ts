@@ -17,7 +17,7 @@ import { SpecError, SpecProblem, UsageError } from '../spec/errors';
  */
 export class MoveRefusedError extends UsageError {
   /** @param gate the gate that refused (`soak`, ...); undefined for the engine's own guards. */
-  constructor(message: string, public readonly gate?: string) {
+  constructor(message: string | readonly string[], public readonly gate?: string) {
     super(message);
     this.name = 'MoveRefusedError';
   }

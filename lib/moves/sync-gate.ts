@@ -66,7 +66,7 @@ export const syncGate: MoveGate = {
     const roots = wiring(ctx.root, ctx.distPath, ctx.outputPaths);
     const gate = gateTransition(new Map([...roots, ...ctx.distBefore]), new Map([...roots, ...ctx.distAfter]));
     if (gate.refusals.length) {
-      throw new MoveRefusedError(`this move is not safe to sync:\n${gate.refusals.map((r) => `  ${r}`).join('\n')}`, 'sync-safety');
+      throw new MoveRefusedError(['this move is not safe to sync:', ...gate.refusals.map((r) => `  ${r}`)], 'sync-safety');
     }
     return {};
   },

@@ -50,7 +50,7 @@ export async function validateRepository(root: string, options: ProjectCheckOpti
   const trees = await changeTrees(head, files, known, namespaces);
   const scope = scopeToChange(trees.before, trees.after);
   const gate = gateTransition(scope.before, scope.after);
-  if (gate.refusals.length) throw new UsageError(`the change from HEAD's dist/ is not safe to sync:\n${gate.refusals.map((r) => `  ${r}`).join('\n')}`);
+  if (gate.refusals.length) throw new UsageError(["the change from HEAD's dist/ is not safe to sync:", ...gate.refusals.map((r) => `  ${r}`)]);
   return { releases: releases.length, groups: groups.length, sync: gate.report };
 }
 

@@ -84,8 +84,16 @@ export class SpecError extends Error {
 
 /** Thrown for a wrong command-line call (bad argument, refused move): exit code 2. */
 export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
+  /** The message's lines when it has several on purpose (each escaped on its own when printed). */
+  public readonly lines?: readonly string[];
+
+  /**
+   * @param message one line, or several lines (a list of refusals): each line's control characters
+   *   are escaped when printed, but the line breaks between them stay line breaks
+   */
+  constructor(message: string | readonly string[]) {
+    super(typeof message === 'string' ? message : message.join('\n'));
+    if (typeof message !== 'string') this.lines = [...message];
     this.name = 'UsageError';
   }
 }

@@ -468,7 +468,7 @@ export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, '
       const before = onDisk.find((x) => x.cluster === cluster)?.objects ?? onDisk.find((x) => x.cluster === undefined)?.objects ?? [];
       return namespaceRemovals(before, scope);
     });
-    if (removals.length) throw new UsageError([...new Set(removals.map((r) => namespaceRemovalMessage(r, distLabel)))].join('\n'));
+    if (removals.length) throw new UsageError([...new Set(removals.map((r) => namespaceRemovalMessage(r, distLabel)))]);
     for (const [p, c] of renderProjectRoots(releases, config, groups)) writer.add(p, c);
     writer.commit();
     return { releases, groups, files: writer.count };
