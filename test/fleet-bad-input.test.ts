@@ -56,6 +56,8 @@ const CASES: readonly Case[] = [
     at: { file: 'releases/shop.yaml', find: '{ matchLabels', field: 'fleet.waves[1].selector' }, says: /selector ring=staging of wave 2 \(rest\) matches no cluster of cdk8s-canary\.yaml/ },
   { name: 'removing a cluster that still runs a canary (from its wave)', files: { 'releases/shop.yaml': edit(SHOP, '[canary-eu, prod-eu-1]', '[canary-eu]') },
     at: { file: 'releases/shop.yaml', find: 'fleet:', field: 'fleet' }, says: /cluster 'prod-eu-1' still runs canary 1\.1\.0 of shop \(dist\/shop\/prod-eu-1\/\), but the fleet no longer includes it; its folders, and the canary with them, would be deleted mid-rollout \(got "prod-eu-1"\); put the cluster back until the rollout is done there/ },
+  { name: 'removing a cluster that still runs a canary, seen by validate as by synth', files: { 'releases/shop.yaml': edit(SHOP, '[canary-eu, prod-eu-1]', '[canary-eu]') }, args: ['validate'],
+    at: { file: 'releases/shop.yaml', find: 'fleet:', field: 'fleet' }, says: /cluster 'prod-eu-1' still runs canary 1\.1\.0 of shop \(dist\/shop\/prod-eu-1\/\), but the fleet no longer includes it; its folders, and the canary with them, would be deleted mid-rollout/ },
   { name: 'removing a cluster that still runs a canary (from cdk8s-canary.yaml)', files: { 'cdk8s-canary.yaml': CONFIG.replace(/ {2}- name: prod-eu-1\n(?: {4}.*\n)+/, '') },
     at: { file: 'releases/shop.yaml', find: 'prod-eu-1', field: 'fleet.waves[0].clusters[1]' }, says: /unknown cluster 'prod-eu-1'/ },
   { name: 'removing a cluster that still runs a canary, then moving', files: { 'releases/shop.yaml': edit(SHOP, '[canary-eu, prod-eu-1]', '[canary-eu]') }, args: ['step', 'shop'],

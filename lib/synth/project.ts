@@ -507,6 +507,9 @@ export function validateProject(paths: ProjectPaths, options: Pick<RenderOptions
   const add = (p: string, c: string) => { if (sink.known?.(p, c)) known.add(p); else files.set(p, c); };
   const read = (p: string) => files.get(p) ?? (known.has(p) ? sink.readKnown?.(p) : undefined);
   const { releases, groups, config, namespaces } = streamProject(paths, { add, read }, options);
+  // as synth: a fleet cluster dropped while it still runs a canary
+  const dropped = droppedCanaryClusters(paths.distDir, releases);
+  if (dropped.length) throw new SpecError(dropped);
   for (const [p, c] of renderProjectRoots(releases, config, groups)) add(p, c);
   return { releases, groups, files, known, namespaces };
 }
