@@ -459,6 +459,10 @@ const ROUND2: readonly Case[] = [
     git(root, 'rm', '-rq', '--cached', 'dist'); fs.rmSync(path.join(root, 'dist'), { recursive: true }); fs.symlinkSync(path.join(outside, 'dist'), path.join(root, 'dist'));
     git(root, 'add', 'dist'); git(root, 'commit', '-qm', 'dist elsewhere');
   }, args: ['step', 'shop'], says: /^error: dist\/shop leads outside the repository through a symlink \(to .*cdk8s-canary-outside-.*\/dist\/shop\); a move writes only inside the repository/ },
+  { name: 'a symlink to a folder inside dist/, read by traffic', setup: (root) => {
+    fs.symlinkSync('/etc', path.join(root, 'dist', 'shop', 'shop', 'evil.yaml'));
+    git(root, 'add', 'dist'); git(root, 'commit', '-qm', 'a symlink in dist');
+  }, args: ['traffic', 'shop'], says: /^error: .*dist\/shop\/shop\/evil\.yaml is a symlink \(to \/etc\); the output folder holds only files synth writes: remove it$/ },
   { name: 'a committed releases symlink leading outside the repository, before a move', setup: (root) => {
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-canary-outside-'));
     fs.cpSync(path.join(root, 'releases'), path.join(outside, 'releases'), { recursive: true });

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { crashPoint } from '../crash-point';
+import { escapeControls, UsageError } from '../spec/errors';
 
 const TMP = '.tmp-';
 const OLD = '.old-';
@@ -253,8 +254,13 @@ export function readTree(dir: string): Map<string, string> {
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(path.relative(dir, p).split(path.sep).join('/'), fs.readFileSync(p, 'utf8'));
+      if (e.isDirectory()) { walk(p); continue; }
+      if (!e.isFile()) {
+        // a symlink, a FIFO or a device: never written by synth, and reading it could hang or leave the tree
+        const what = e.isSymbolicLink() ? `a symlink (to ${escapeControls(safeReadlink(p))})` : e.isFIFO() ? 'a named pipe (FIFO)' : 'not a regular file';
+        throw new UsageError(`${escapeControls(p)} is ${what}; the output folder holds only files synth writes: remove it`);
+      }
+      out.set(path.relative(dir, p).split(path.sep).join('/'), fs.readFileSync(p, 'utf8'));
     }
   };
   if (fs.existsSync(dir)) walk(dir);
@@ -271,4 +277,8 @@ export function writeFileAtomic(file: string, content: string | Buffer): void {
   } finally {
     fs.rmSync(tmp, { force: true });
   }
+}
+
+function safeReadlink(p: string): string {
+  try { return fs.readlinkSync(p); } catch { return '?'; }
 }
