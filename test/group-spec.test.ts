@@ -82,7 +82,7 @@ describe('release group spec: loading', () => {
     ['a canary stage with no app changing', [[['stage'], 2], [['apps', 0, 'newVersion'], undefined], [['apps', 1, 'newVersion'], undefined]], /stage: stage 2 needs at least one app with a newVersion/],
     ['a newVersion equal to version', [[['apps', 1, 'newVersion'], '1.1']], /apps\[1\]\.newVersion: newVersion is the same as version '1\.1'/],
     ['a call key mapping to a reserved parameter', [[['apps', 0, 'calls', 0, 'configKey'], 'dc.name']], /config key 'dc\.name' maps to the reserved Template parameter DC_NAME/],
-    ['a stage out of range', [[['stage'], 7]], /stage: is out of range \(<= 6 required\) \(got 7\); use a stage between 1 and 6/],
+    ['a stage out of range', [[['stage'], 7]], /stage: is out of range \(<= 6 required\) \(got 7\); use a stage between 1 and 6; `npx cdk8s-canary next frontend-backend` moves it for you/],
     ['steps that do not increase', [[['steps'], [30, 10]]], /steps\[1\]: steps must increase strictly \(previous step is 30\)/],
   ] as const)('fails with %s', (_name, edits, message) => {
     // GIVEN the reference group with one mistake WHEN loaded THEN the problem is positioned and says how to fix it

@@ -42,7 +42,7 @@ export const READ_ONLY_COMMANDS: readonly string[] = ['status', 'diff', 'traffic
  * Builds the command tree. Commands report their exit code through `ctx.setCode`.
  *
  * Program options (`-C DIR`, `-V/--version`) come before the command (commander's positional
- * options), so a command's own `--version` (`start NAME --version V`) is the command's; `-C DIR` is
+ * options), so a command's own `--version` (`start NAME --version VERSION`) is the command's; `-C DIR` is
  * also accepted after the command. Before any command runs, the project root is found like git finds
  * its repository (walking up from `-C DIR` or the current directory to the folder holding
  * `releases/` or `cdk8s-canary.yaml`), and what an interrupted command left is repaired.

@@ -121,7 +121,7 @@ function fleetAnalysisSubject(r: LoadedRelease): AnalysisSubject {
   if (!m.spec.analysis) throw new UsageError(`release ${m.name} has no analysis section; add analysis: {metrics: [...]} to ${r.file} (see the README, "Metric analysis")`);
   const pos = fleetPosition(m.spec, fleet);
   const n = fleet.waves.length;
-  if (pos.phase === 'idle') throw new UsageError(`release ${m.name} has no rollout in progress (every cluster of its fleet runs ${m.stable.version}), so there is nothing to analyze; start one first: ${cliCommand(`start ${m.name} --version V`)}`);
+  if (pos.phase === 'idle') throw new UsageError(`release ${m.name} has no rollout in progress (every cluster of its fleet runs ${m.stable.version}), so there is nothing to analyze; start one first: ${cliCommand(`start ${m.name} --version VERSION`)}`);
   const w = fleet.waves[pos.wave - 1];
   if (!w.analysis) throw new UsageError(`wave ${w.index}/${n} (${w.name}) of release ${m.name} turns the analysis off (analysis: false in ${r.file}), so there is nothing to analyze there`);
   const analysis = requireAnalysisModel(m.spec.analysis, { fleet: true });

@@ -127,7 +127,7 @@ export function promoteFleet(m: ReleaseModel): FleetMove {
 export function nextWave(m: ReleaseModel): FleetMove {
   const fleet = fleetOf(m);
   const pos = positionOfFleet(m);
-  if (pos.phase === 'idle') throw new UsageError(`release ${m.name} has no rollout in progress, so there is no wave to open; start one: ${cliCommand(`start ${m.name} --version V`)} (it runs in wave 1, ${describeWave(fleet.waves[0], fleet.waves.length)})`);
+  if (pos.phase === 'idle') throw new UsageError(`release ${m.name} has no rollout in progress, so there is no wave to open; start one: ${cliCommand(`start ${m.name} --version VERSION`)} (it runs in wave 1, ${describeWave(fleet.waves[0], fleet.waves.length)})`);
   if (pos.phase === 'canary') {
     const w = fleet.waves[pos.wave - 1];
     throw new UsageError(`wave ${pos.wave}/${fleet.waves.length} (${w.name}) of release ${m.name} still runs canary ${m.spec.canary!.version} at ${percent(m.spec.canary!.weight, m.weightTotal)}; promote it first (${cliCommand(`promote ${m.name}`)}), or abort it`);
@@ -218,7 +218,7 @@ export function describeWave(w: WaveModel, of: number): string {
 export function describeFleetNext(m: ReleaseModel, pos: FleetPosition, s: FleetRolloutState): string {
   const fleet = fleetOf(m);
   const n = fleet.waves.length;
-  if (pos.phase === 'idle') return `next: start a canary in ${describeWave(fleet.waves[0], n)} (${cliCommand(`start ${m.name} --version V`)})`;
+  if (pos.phase === 'idle') return `next: start a canary in ${describeWave(fleet.waves[0], n)} (${cliCommand(`start ${m.name} --version VERSION`)})`;
   const w = fleet.waves[pos.wave - 1];
   if (pos.phase === 'promoted') {
     return `next: open ${describeWave(fleet.waves[pos.wave], n)} (${cliCommand(`next-wave ${m.name}`)})${w.minSoakSeconds ? ` once wave ${w.index} has soaked` : ''}`;
@@ -256,7 +256,7 @@ function canaryWave(m: ReleaseModel, what: FleetMoveKind): WaveModel {
     const next = fleet.waves[pos.wave];
     throw new UsageError(`release ${m.name} runs no canary: wave ${pos.wave}/${fleet.waves.length} is promoted and ${describeWave(next, fleet.waves.length)} is not open yet, so there is nothing to ${what === 'set-weight' ? 'set the weight of' : what}; open it first: ${cliCommand(`next-wave ${m.name}`)}`);
   }
-  throw new UsageError(`release ${m.name} has no canary running, so there is nothing to ${what === 'set-weight' ? 'set the weight of' : what}; start one first: ${cliCommand(`start ${m.name} --version V`)} (it runs in ${describeWave(fleet.waves[0], fleet.waves.length)})`);
+  throw new UsageError(`release ${m.name} has no canary running, so there is nothing to ${what === 'set-weight' ? 'set the weight of' : what}; start one first: ${cliCommand(`start ${m.name} --version VERSION`)} (it runs in ${describeWave(fleet.waves[0], fleet.waves.length)})`);
 }
 
 function stateOfSpec(m: ReleaseModel): FleetRolloutState {

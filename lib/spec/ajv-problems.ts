@@ -60,9 +60,15 @@ function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
   return v;
 }
 
-function hintOf(e: ErrorObject): string | undefined {
+/**
+ * The schema's `x-hint` for an error. `{name}` in it becomes the spec's own name when that is a valid
+ * name (so a hinted command can be copied as it is), else NAME.
+ */
+function hintOf(e: ErrorObject, data?: unknown): string | undefined {
   const ps = e.parentSchema as Record<string, unknown> | undefined;
-  return ps && typeof ps['x-hint'] === 'string' ? (ps['x-hint'] as string) : undefined;
+  if (!ps || typeof ps['x-hint'] !== 'string') return undefined;
+  const name = data !== null && typeof data === 'object' ? (data as Record<string, unknown>).name : undefined;
+  return (ps['x-hint'] as string).replace(/\{name\}/g, typeof name === 'string' && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name) ? name : 'NAME');
 }
 
 /** The candidate closest to a word (edit distance), when close enough to be a likely typo. */
@@ -100,7 +106,7 @@ function toProblem(src: SourceDocument, data: unknown, e: ErrorObject): SpecProb
   const key = (e as ErrorObject & { propertyName?: string }).propertyName;
   if (key !== undefined && e.keyword !== 'propertyNames') {
     const what = e.keyword === 'maxLength' ? `key is too long (at most ${e.params.limit} characters)` : e.keyword === 'minLength' ? 'key must not be empty' : 'key has an invalid format';
-    return src.problem([...path, key], what, hintOf(e) ?? `match the pattern ${String(e.params.pattern ?? '')}`, key, true);
+    return src.problem([...path, key], what, hintOf(e, data) ?? `match the pattern ${String(e.params.pattern ?? '')}`, key, true);
   }
   const value = valueAt(data, path);
   const ps = (e.parentSchema ?? {}) as Record<string, any>;
@@ -132,7 +138,7 @@ function toProblem(src: SourceDocument, data: unknown, e: ErrorObject): SpecProb
         guess ? `did you mean '${guess}'? (one of ${list(allowed)})` : `use one of ${list(allowed)}`, seen);
     }
     case 'type':
-      return src.problem(path, `must be ${article(String(e.params.type))}`, hintOf(e) ?? `write ${article(String(e.params.type))} here`, value);
+      return src.problem(path, `must be ${article(String(e.params.type))}`, hintOf(e, data) ?? `write ${article(String(e.params.type))} here`, value);
     case 'const':
       return src.problem(path, `must be ${JSON.stringify(e.params.allowedValue)}`, `write ${JSON.stringify(e.params.allowedValue)}`, value);
     case 'enum': {
@@ -147,16 +153,16 @@ function toProblem(src: SourceDocument, data: unknown, e: ErrorObject): SpecProb
       const lo = ps.minimum ?? ps.exclusiveMinimum;
       const hi = ps.maximum ?? ps.exclusiveMaximum;
       const range = lo !== undefined && hi !== undefined ? `between ${lo} and ${hi}` : lo !== undefined ? `of at least ${lo}` : `of at most ${hi}`;
-      return src.problem(path, `is out of range (${e.params.comparison} ${e.params.limit} required)`, hintOf(e) ?? `use a value ${range}`, value);
+      return src.problem(path, `is out of range (${e.params.comparison} ${e.params.limit} required)`, hintOf(e, data) ?? `use a value ${range}`, value);
     }
     case 'pattern':
       // a key that breaks propertyNames: point at the key itself
-      if (e.propertyName !== undefined) return src.problem([...path, e.propertyName], `key '${e.propertyName}' has an invalid format`, hintOf(e) ?? `match the pattern ${e.params.pattern}`, e.propertyName, true);
-      return src.problem(path, 'has an invalid format', hintOf(e) ?? `match the pattern ${e.params.pattern}`, value);
+      if (e.propertyName !== undefined) return src.problem([...path, e.propertyName], `key '${e.propertyName}' has an invalid format`, hintOf(e, data) ?? `match the pattern ${e.params.pattern}`, e.propertyName, true);
+      return src.problem(path, 'has an invalid format', hintOf(e, data) ?? `match the pattern ${e.params.pattern}`, value);
     case 'minLength':
-      return src.problem(path, e.params.limit === 1 ? 'must not be empty' : `is too short (at least ${e.params.limit} characters)`, hintOf(e) ?? 'write a longer value', value);
+      return src.problem(path, e.params.limit === 1 ? 'must not be empty' : `is too short (at least ${e.params.limit} characters)`, hintOf(e, data) ?? 'write a longer value', value);
     case 'maxLength':
-      return src.problem(path, `is too long (at most ${e.params.limit} characters)`, hintOf(e) ?? 'shorten it', value);
+      return src.problem(path, `is too long (at most ${e.params.limit} characters)`, hintOf(e, data) ?? 'shorten it', value);
     case 'minItems':
       return src.problem(path, `needs at least ${e.params.limit} item(s)`, 'add items to the list', value);
     case 'maxItems':
@@ -170,7 +176,7 @@ function toProblem(src: SourceDocument, data: unknown, e: ErrorObject): SpecProb
     case 'propertyNames':
       return undefined; // the nested 'pattern' error on the name carries the detail
     default:
-      return src.problem(path, String(e.message ?? 'is invalid'), hintOf(e) ?? 'check the value against the schema', value);
+      return src.problem(path, String(e.message ?? 'is invalid'), hintOf(e, data) ?? 'check the value against the schema', value);
   }
 }
 
