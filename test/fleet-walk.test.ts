@@ -213,7 +213,7 @@ describe('fleet: one release over 5 clusters in 3 waves (1, 1, 3)', () => {
       expect(git(root, 'rev-parse', 'HEAD')).toBe(head);
       expect(git(root, 'status', '--porcelain')).toBe('');
     };
-    await expectRefused(['next-wave', 'shop'], /release shop has no rollout in progress, so there is no wave to open; start one: `npx cdk8s-canary start shop --version V` \(it runs in wave 1, wave 1\/3 \(canary: canary-eu\)\)/);
+    await expectRefused(['next-wave', 'shop'], /release shop has no rollout in progress, so there is no wave to open; start one: `npx cdk8s-canary start shop --version VERSION` \(it runs in wave 1, wave 1\/3 \(canary: canary-eu\)\)/);
     await expectRefused(['step', 'shop'], /release shop has no canary running, so there is nothing to step; start one first/);
     await move(root, { args: ['start', 'shop', '--version', '1.1.0'], touches: WAVES[0] });
     await expectRefused(['next-wave', 'shop'], /wave 1\/3 \(canary\) of release shop still runs canary 1\.1\.0 at 0%; promote it first/);
