@@ -201,6 +201,14 @@ describe('one invalid spec does not hide the others', () => {
     expect(r.code).toBe(2);
     expect(r.err.split('\n')[0]).toBe('releases/broken.yaml is invalid, so its status cannot be read:');
   });
+
+  test('status of the invalid spec itself with --json prints the documented shape, the spec under invalid (exit 2)', async () => {
+    const r = await cli(dir, 'status', 'broken', '--json');
+    expect(r.code).toBe(2);
+    const out = JSON.parse(r.out);
+    expect({ releases: out.releases, groups: out.groups, files: out.invalid.map((x: { file: string }) => x.file) }).toEqual({ releases: [], groups: [], files: ['releases/broken.yaml'] });
+    expect(out.invalid[0].problems[0].text).toMatch(/^releases\/broken\.yaml:\d+:\d+: /);
+  });
 });
 
 describe('status --json: one shape for releases and groups, checked against its JSON Schema', () => {

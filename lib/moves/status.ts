@@ -95,7 +95,7 @@ export interface ProjectStatus {
  * invalid spec does not hide the others: its problems are listed in `invalid`.
  * @throws SpecError when the spec named is invalid (or two specs share its name); UsageError for an unknown name
  */
-export async function projectStatus(root: string, name?: string): Promise<ProjectStatus> {
+export async function projectStatus(root: string, name?: string, options: { readonly invalidAsEntries?: boolean } = {}): Promise<ProjectStatus> {
   const paths = projectPaths(root);
   let releases: readonly LoadedRelease[];
   let groups: readonly LoadedGroup[];
@@ -107,6 +107,7 @@ export async function projectStatus(root: string, name?: string): Promise<Projec
     } catch (e) {
       if (!(e instanceof SpecError)) throw e;
       const files = [...new Set(e.problems.map((p) => p.file))];
+      if (options.invalidAsEntries) return { releases: [], groups: [], invalid: invalidEntries(e.problems), releasesDir: paths.releasesDir };
       throw new SpecError(e.problems, `${files.join(', ')} is invalid, so its status cannot be read:`);
     }
     releases = 'release' in spec ? [spec.release] : [];
@@ -114,10 +115,7 @@ export async function projectStatus(root: string, name?: string): Promise<Projec
   } else {
     const read = readProjectSpecs(paths);
     const bad = new Set(read.problems.map((p) => p.file));
-    invalid = [...bad].sort().map((file) => ({
-      file,
-      problems: read.problems.filter((p) => p.file === file).map(({ value: _value, ...p }) => ({ ...p, text: formatProblem({ ...p, value: _value }) })),
-    }));
+    invalid = invalidEntries(read.problems);
     releases = read.releases.filter((r) => !bad.has(r.file));
     groups = read.groups.filter((g) => !bad.has(g.file));
   }
@@ -127,6 +125,14 @@ export async function projectStatus(root: string, name?: string): Promise<Projec
   const out: ReleaseStatus[] = [];
   for (const r of releases) out.push(await releaseStatus(r, paths.root, openGit));
   return { releases: out, groups: groups.map(groupStatus), invalid, releasesDir: paths.releasesDir };
+}
+
+/** Problems grouped by file, as `status` lists invalid specs (sorted by file). */
+function invalidEntries(problems: readonly SpecProblem[]): InvalidSpecStatus[] {
+  return [...new Set(problems.map((p) => p.file))].sort().map((file) => ({
+    file,
+    problems: problems.filter((p) => p.file === file).map(({ value: _value, ...p }) => ({ ...p, text: formatProblem({ ...p, value: _value }) })),
+  }));
 }
 
 /**

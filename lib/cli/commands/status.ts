@@ -14,7 +14,8 @@ export function register(program: Command, ctx: CliContext): void {
     .description('per release: router, stable version, canary version and weight, ladder position, and the next move; per release group: stage k/6 and what `next` will do; invalid specs are listed with their problems (exit 2)')
     .option('--json', 'print {"releases":[...],"groups":[...],"invalid":[...]} as JSON (lib/moves/status.schema.json)')
     .action(async (name: string | undefined, opts: { json?: boolean }) => {
-      const s = await projectStatus(ctx.root(), name);
+      // --json always prints the documented shape: an invalid named spec is listed under invalid (exit 2)
+      const s = await projectStatus(ctx.root(), name, { invalidAsEntries: !!opts.json });
       if (opts.json) ctx.io.out(JSON.stringify({ releases: s.releases, groups: s.groups, invalid: s.invalid }, null, 2));
       else if (s.releases.length === 0 && s.groups.length === 0 && s.invalid.length === 0) ctx.io.out(`no release specs in ${path.relative(process.cwd(), s.releasesDir) || '.'}/`);
       else {
