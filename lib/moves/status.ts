@@ -11,6 +11,7 @@ import { formatProblem, SpecError, SpecProblem, UsageError } from '../spec/error
 import { GroupModel, GROUP_STAGES } from '../spec/group';
 import { CLI } from '../spec/hints';
 import { LoadedGroup, LoadedRelease } from '../spec/loader';
+import { loadProjectConfig } from '../spec/project-config';
 import { projectPaths, readProjectSpecs } from '../synth/project';
 import { fleetStatus, FleetStatus, statusWave } from './fleet-status';
 import { loadNamedSpec } from '../synth/spec-index';
@@ -118,6 +119,12 @@ export async function projectStatus(root: string, name?: string, options: { read
     invalid = invalidEntries(read.problems);
     releases = read.releases.filter((r) => !bad.has(r.file));
     groups = read.groups.filter((g) => !bad.has(g.file));
+  }
+  // cdk8s-canary.yaml is read by every move: an invalid one is listed like an invalid spec (exit 2),
+  // so a status never shows a next move that would then be refused for it
+  try { loadProjectConfig(paths.root); } catch (e) {
+    if (!(e instanceof SpecError)) throw e;
+    invalid = [...invalidEntries(e.problems), ...invalid.filter((x) => !e.problems.some((p) => p.file === x.file))];
   }
   // git is asked only when a canary sits on a rung with a minimum soak (when did it get there?)
   let git: Promise<Git | undefined> | undefined;
