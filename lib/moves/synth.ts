@@ -2,6 +2,7 @@
  * `synth` and `validate` at the repository level: the whole-project synthesis takes the same
  * repository lock as the moves, so a move and a synth never write dist/ at the same time.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
 import { blobId, Git, listTreeAt, NotARepositoryError, readBlobs } from '../git';
@@ -38,7 +39,7 @@ export function synthRepository(root: string, output: string, options: ProjectCh
  * @returns how many releases and groups are valid, and the sync model's report
  * @throws SpecError (exit 2); UsageError (exit 2) naming every unsafe state
  */
-export async function validateRepository(root: string, options: ProjectCheckOptions = {}): Promise<{ releases: number; groups: number; sync?: TransitionReport }> {
+export async function validateRepository(root: string, options: ProjectCheckOptions = {}): Promise<{ releases: number; groups: number; sync?: TransitionReport; stale?: readonly string[] }> {
   const paths = projectPaths(root);
   const head = await headListing(paths.root, path.relative(paths.root, paths.distDir) || 'dist');
   // a rendered file with the bytes it has at HEAD is not kept: only what differs is held (issue 19)
@@ -51,7 +52,30 @@ export async function validateRepository(root: string, options: ProjectCheckOpti
   const scope = scopeToChange(trees.before, trees.after);
   const gate = gateTransition(scope.before, scope.after);
   if (gate.refusals.length) throw new UsageError(["the change from HEAD's dist/ is not safe to sync:", ...gate.refusals.map((r) => `  ${r}`)]);
-  return { releases: releases.length, groups: groups.length, sync: gate.report };
+  const stale = await staleFiles(head, paths.distDir, files, known);
+  return { releases: releases.length, groups: groups.length, sync: gate.report, ...(stale.length ? { stale } : {}) };
+}
+
+/**
+ * The files of the dist/ on disk that are not what the specs synthesize (dist-relative, sorted):
+ * edited, missing or extra. Only the files that differ from HEAD on disk (`git status`) or in the
+ * rendering are read. Not an error: a spec is edited, validated, then synthesized.
+ */
+async function staleFiles(head: HeadListing, distDir: string, differ: ReadonlyMap<string, string>, same: ReadonlySet<string>): Promise<string[]> {
+  const dist = path.relative(head.git.root, distDir).split(path.sep).join('/');
+  const status = await head.git.run(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', dist]);
+  const onDisk = new Set<string>();
+  for (const rec of status.split('\0')) if (rec.length > 3) onDisk.add(rec.slice(3).slice(dist.length + 1));
+  const candidates = new Set([...onDisk, ...differ.keys(), ...[...head.ids.keys()].filter((p) => !differ.has(p) && !same.has(p))]);
+  const out: string[] = [];
+  for (const p of candidates) {
+    if (p.split('/').some((seg) => seg.startsWith('.'))) continue; // swap leftovers of an atomic write
+    if (same.has(p)) { if (onDisk.has(p)) out.push(p); continue; } // rendered as at HEAD: stale when the disk is not
+    let text: string | undefined;
+    try { text = fs.readFileSync(path.join(distDir, p), 'utf8'); } catch { text = undefined; }
+    if (text !== differ.get(p)) out.push(p); // undefined on one side: missing on disk, or not rendered
+  }
+  return out.sort();
 }
 
 interface HeadListing {

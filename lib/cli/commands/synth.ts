@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'v8';
 import { Command } from 'commander';
 import { synthRepository, validateOne, validateRepository } from '../../moves/synth';
 import { formatProblem, SpecProblem } from '../../spec/errors';
+import { cliCommand } from '../../spec/hints';
 import { CliContext } from '../context';
 import { EXIT_OK } from '../output';
 
@@ -47,6 +48,10 @@ export function register(program: Command, ctx: CliContext): void {
       const states = r.sync ? r.sync.states.argocd + r.sync.states.flux : 0;
       if (r.sync && states) ctx.io.out(`syncing from HEAD: ${r.sync.states.argocd} Argo CD and ${r.sync.states.flux} Flux state(s), no failing request, no canary above its share before and after`);
       ctx.io.out(`${r.releases} release(s)${r.groups ? ` and ${r.groups} release group(s)` : ''} valid`);
+      if (r.stale) {
+        const shown = r.stale.slice(0, 5).map((f) => `dist/${f}`).join(', ');
+        ctx.io.err(`warning: dist/ is not what the specs synthesize (${r.stale.length} file(s): ${shown}${r.stale.length > 5 ? ', ...' : ''}); run ${cliCommand('synth')} and commit dist/ with the specs`);
+      }
       ctx.setCode(EXIT_OK);
     });
 }
