@@ -131,6 +131,8 @@ const CASES: readonly Case[] = [
     at: { file: 'releases/shop.yaml', find: '10, 100', field: 'steps[2]' }, says: /steps must increase strictly \(previous step is 10\)/ },
   { name: 'a ladder step above the weight total', files: { 'releases/shop.yaml': edit('[0, 10, 50, 100]', '[0, 10, 50, 200]') },
     at: { file: 'releases/shop.yaml', find: '200', field: 'steps[3]' }, says: /weight is above the weight total 100 \(got 200\)/ },
+  { name: 'a soak time too long to count exactly (99999999999999h)', files: { 'releases/shop.yaml': edit('[0, 10, 50, 100]', '[0, {weight: 10, minSoak: 99999999999999h}, 100]') },
+    at: { file: 'releases/shop.yaml', find: '99999999999999h', field: 'steps[1].minSoak' }, says: /has an invalid format \(got "99999999999999h"\); use a duration such as '30s', '10m', '1h' or '1h30m' \(at most 99999h\)/ },
   { name: 'a soak time that is not a duration', files: { 'releases/shop.yaml': edit('[0, 10, 50, 100]', '[0, {weight: 10, minSoak: 10 minutes}, 100]') },
     at: { file: 'releases/shop.yaml', find: '10 minutes', field: 'steps[1].minSoak' }, says: /has an invalid format \(got "10 minutes"\); use a duration such as '30s'/ },
   { name: 'a weight total below 100', files: { 'releases/shop.yaml': `${SHOP}weightTotal: 50\n` },
