@@ -146,6 +146,8 @@ const CASES: readonly Case[] = [
     at: { file: `releases/${'a'.repeat(64)}.yaml`, find: 'a'.repeat(64), field: 'name' }, says: /is too long \(at most 63 characters\)/ },
   { name: '../ in a release name', files: { 'releases/shop.yaml': edit('name: shop', 'name: ../../etc') },
     at: { file: 'releases/shop.yaml', find: '../../etc', field: 'name' }, says: /has an invalid format \(got "\.\.\/\.\.\/etc"\)/ },
+  { name: 'a copy of a spec in a hidden file (its base name is no release name to suggest)', files: { 'releases/.copy.yaml': SHOP },
+    at: { file: 'releases/.copy.yaml', find: 'shop', field: 'name' }, says: /release name does not match the file name '\.copy\.yaml' \(got "shop"\); rename the file to shop\.yaml$/ },
   { name: 'a release name that differs from its file name', files: { 'releases/shop.yaml': edit('name: shop', 'name: store') },
     at: { file: 'releases/shop.yaml', find: 'store', field: 'name' }, says: /release name does not match the file name 'shop\.yaml' \(got "store"\); rename the file to store\.yaml or set name: shop/ },
   { name: 'duplicate release names (shop.yaml and shop.yml)', files: { 'releases/shop.yml': SHOP },
@@ -461,6 +463,10 @@ const ROUND2: readonly Case[] = [
     git(root, 'rm', '-rq', '--cached', 'dist'); fs.rmSync(path.join(root, 'dist'), { recursive: true }); fs.symlinkSync(path.join(outside, 'dist'), path.join(root, 'dist'));
     git(root, 'add', 'dist'); git(root, 'commit', '-qm', 'dist elsewhere');
   }, args: ['step', 'shop'], says: /^error: dist\/shop leads outside the repository through a symlink \(to .*cdk8s-canary-outside-.*\/dist\/shop\); a move writes only inside the repository/ },
+  { name: 'a cdk8s-canary.yaml that is a directory', setup: (root) => {
+    git(root, 'rm', '-q', 'cdk8s-canary.yaml'); fs.mkdirSync(path.join(root, 'cdk8s-canary.yaml')); fs.writeFileSync(path.join(root, 'cdk8s-canary.yaml', 'note'), 'x\n');
+    git(root, 'add', '-A'); git(root, 'commit', '-qm', 'a folder');
+  }, args: ['validate'], says: /^cdk8s-canary\.yaml:1:1: cdk8s-canary\.yaml is a directory; the project file is one YAML file at the repository root: replace it by a file/ },
   { name: 'a symlink to a folder inside dist/, read by traffic', setup: (root) => {
     fs.symlinkSync('/etc', path.join(root, 'dist', 'shop', 'shop', 'evil.yaml'));
     git(root, 'add', 'dist'); git(root, 'commit', '-qm', 'a symlink in dist');

@@ -118,7 +118,7 @@ export function groupProblems(src: SourceDocument, spec: ReleaseGroupSpec, file:
   const out: SpecProblem[] = [...secretValueProblems(src, spec), ...reservedNamespaceProblems(src, spec), ...unrepresentableProblems(src, spec)];
   const base = path.basename(file).replace(/\.ya?ml$/, '');
   if (base !== spec.name) {
-    out.push(src.problem(['name'], `group name does not match the file name '${path.basename(file)}'`, `rename the file to ${spec.name}.yaml or set name: ${base}`, spec.name));
+    out.push(src.problem(['name'], `group name does not match the file name '${path.basename(file)}'`, `rename the file to ${spec.name}.yaml${isDnsLabel(base) ? ` or set name: ${base}` : ''}`, spec.name));
   }
   const byName = new Map<string, number>();
   spec.apps.forEach((a, i) => {
@@ -342,4 +342,9 @@ export function toGroupModel(spec: ReleaseGroupSpec, file: string): GroupModel {
     bottomUp,
     maxLevel: Math.max(0, ...apps.map((a) => a.level)),
   };
+}
+
+/** Whether a file's base name could be a release or group name (a DNS label), to suggest it as one. */
+function isDnsLabel(s: string): boolean {
+  return /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(s);
 }

@@ -89,9 +89,17 @@ export function specFiles(dir: string): string[] {
  * of at most MAX_SPEC_BYTES, checked with stat before reading (a 1.5 GB sparse file is not read
  * whole), and a read stops one byte past the limit. `shown` is the name used in messages.
  */
-export function readSpecBytes(file: string, shown: string): { bytes: Buffer } | { problems: SpecProblem[] } {
+export function readSpecBytes(file: string, shown: string, kind: 'spec' | 'project' = 'spec'): { bytes: Buffer } | { problems: SpecProblem[] } {
   // problems of the whole file point at its first line, so editors and terminals can jump to it
   const whole = (message: string, hint: string) => ({ problems: [{ file: shown, line: 1, col: 1, path: '', message, hint }] });
+  if (kind === 'project') {
+    // the project file: the same limits, its own words (it is not one of releases/)
+    try {
+      const st = fs.statSync(file);
+      if (!st.isFile()) return whole(`${path.basename(file)} is ${st.isDirectory() ? 'a directory' : 'not a regular file'}`, `the project file is one YAML file at the repository root: replace it by a file (see the README, "Wire it to Argo CD")`);
+      if (st.size > MAX_SPEC_BYTES) return whole(`file is too large (${st.size} bytes, limit ${MAX_SPEC_BYTES})`, 'the project file is a few kilobytes: check that the right file is at the repository root');
+    } catch { /* reported below as cannot read */ }
+  }
   const base = path.basename(file);
   if (!/\.ya?ml$/.test(base)) {
     return whole(`spec file name ends in '${path.extname(base)}', not '.yaml' or '.yml'`, `rename it to ${base.replace(/\.ya?ml$/i, '.yaml')} (file names are case-sensitive: the release name is the file name without .yaml)`);
@@ -358,7 +366,7 @@ function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string):
   const out: SpecProblem[] = [];
   const base = path.basename(file).replace(/\.ya?ml$/, '');
   if (base !== spec.name) {
-    out.push(src.problem(['name'], `release name does not match the file name '${path.basename(file)}'`, `rename the file to ${spec.name}.yaml or set name: ${base}`, spec.name));
+    out.push(src.problem(['name'], `release name does not match the file name '${path.basename(file)}'`, `rename the file to ${spec.name}.yaml${isDnsLabel(base) ? ` or set name: ${base}` : ''}`, spec.name));
   }
   const total = spec.weightTotal ?? 100;
   const ladder = ladderOf(spec);
@@ -530,4 +538,9 @@ function namespaceProblems(src: SourceDocument, spec: ReleaseSpec): SpecProblem[
     }
   }
   return out;
+}
+
+/** Whether a file's base name could be a release or group name (a DNS label), to suggest it as one. */
+function isDnsLabel(s: string): boolean {
+  return /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(s);
 }

@@ -150,7 +150,7 @@ export function loadProjectConfig(root: string, options: ProjectConfigOptions = 
   const rel = path.relative(options.relativeTo ?? root, file);
   const shown = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
   if (!fs.existsSync(file)) return defaultProjectConfig(shown);
-  const read = readSpecBytes(file, shown);
+  const read = readSpecBytes(file, shown, 'project');
   if ('problems' in read) throw new SpecError(read.problems);
   const r = parseProjectConfig(shown, read.bytes);
   if ('problems' in r) throw new SpecError(r.problems);
