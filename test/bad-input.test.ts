@@ -463,6 +463,12 @@ const ROUND2: readonly Case[] = [
     git(root, 'rm', '-rq', '--cached', 'dist'); fs.rmSync(path.join(root, 'dist'), { recursive: true }); fs.symlinkSync(path.join(outside, 'dist'), path.join(root, 'dist'));
     git(root, 'add', 'dist'); git(root, 'commit', '-qm', 'dist elsewhere');
   }, args: ['step', 'shop'], says: /^error: dist\/shop leads outside the repository through a symlink \(to .*cdk8s-canary-outside-.*\/dist\/shop\); a move writes only inside the repository/ },
+  { name: 'a cdk8s-canary.yaml that is a symlink leading outside the repository', setup: (root) => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-canary-outside-'));
+    fs.copyFileSync(path.join(root, 'cdk8s-canary.yaml'), path.join(outside, 'project.yaml'));
+    git(root, 'rm', '-q', 'cdk8s-canary.yaml'); fs.symlinkSync(path.join(outside, 'project.yaml'), path.join(root, 'cdk8s-canary.yaml'));
+    git(root, 'add', '-A'); git(root, 'commit', '-qm', 'project file elsewhere');
+  }, args: ['validate'], says: /^cdk8s-canary\.yaml:1:1: cdk8s-canary\.yaml is a symlink to .*cdk8s-canary-outside-.*\/project\.yaml, outside the repository; put the project file itself at the repository root/ },
   { name: 'a cdk8s-canary.yaml that is a directory', setup: (root) => {
     git(root, 'rm', '-q', 'cdk8s-canary.yaml'); fs.mkdirSync(path.join(root, 'cdk8s-canary.yaml')); fs.writeFileSync(path.join(root, 'cdk8s-canary.yaml', 'note'), 'x\n');
     git(root, 'add', '-A'); git(root, 'commit', '-qm', 'a folder');

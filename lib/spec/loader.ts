@@ -481,7 +481,7 @@ function generatedWorkload(spec: ReleaseSpec): Partial<Workload> {
  * Where a spec file really is when that is outside the project root (the file, or a folder on its
  * way such as releases/ itself, a symlink leaving it), else undefined.
  */
-function symlinkEscape(file: string, root: string | undefined): string | undefined {
+export function symlinkEscape(file: string, root: string | undefined): string | undefined {
   if (root === undefined) return undefined;
   const real = fs.realpathSync(file);
   const rel = path.relative(fs.realpathSync(root), real);

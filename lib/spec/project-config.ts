@@ -5,7 +5,7 @@ import { secretCommentProblems } from './comment-secrets';
 import { onlyComments, SourceDocument } from './document';
 import { pathToString, SpecError, SpecProblem } from './errors';
 import { ProjectConfig } from './generated/project';
-import { readSpecBytes } from './loader';
+import { readSpecBytes, symlinkEscape } from './loader';
 import { secretValueProblems } from './secret-scan';
 import { validatorFor } from './schemas';
 
@@ -150,6 +150,10 @@ export function loadProjectConfig(root: string, options: ProjectConfigOptions = 
   const rel = path.relative(options.relativeTo ?? root, file);
   const shown = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
   if (!fs.existsSync(file)) return defaultProjectConfig(shown);
+  // like a spec: a symlink leading out of the repository is not read (its content would be echoed in messages)
+  let escape: string | undefined;
+  try { escape = symlinkEscape(file, root); } catch { escape = undefined; }
+  if (escape) throw new SpecError([{ file: shown, line: 1, col: 1, path: '', message: `${PROJECT_CONFIG_FILE} is a symlink to ${escape}, outside the repository`, hint: `put the project file itself at the repository root instead of linking to it`, value: undefined }]);
   const read = readSpecBytes(file, shown, 'project');
   if ('problems' in read) throw new SpecError(read.problems);
   const r = parseProjectConfig(shown, read.bytes);
