@@ -148,6 +148,8 @@ const CASES: readonly Case[] = [
     at: { file: 'releases/shop.yaml', find: '../../etc', field: 'name' }, says: /has an invalid format \(got "\.\.\/\.\.\/etc"\)/ },
   { name: 'a copy of a spec in a hidden file (its base name is no release name to suggest)', files: { 'releases/.copy.yaml': SHOP },
     at: { file: 'releases/.copy.yaml', find: 'shop', field: 'name' }, says: /release name does not match the file name '\.copy\.yaml' \(got "shop"\); rename the file to shop\.yaml$/ },
+  { name: 'an upper-case hostname with an underscore', files: { 'releases/shop.yaml': edit('    - shop.example.com', '    - Shop_1.example.com') },
+    at: { file: 'releases/shop.yaml', find: 'Shop_1', field: 'router.hostnames[0]' }, says: /has an invalid format \(got "Shop_1\.example\.com"\); write a lowercase DNS name \(letters, digits, '-' and '\.'\), optionally starting with '\*\.', e\.g\. shop\.example\.com/ },
   { name: 'a release name that differs from its file name', files: { 'releases/shop.yaml': edit('name: shop', 'name: store') },
     at: { file: 'releases/shop.yaml', find: 'store', field: 'name' }, says: /release name does not match the file name 'shop\.yaml' \(got "store"\); rename the file to store\.yaml or set name: shop/ },
   { name: 'duplicate release names (shop.yaml and shop.yml)', files: { 'releases/shop.yml': SHOP },

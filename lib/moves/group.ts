@@ -29,7 +29,7 @@ export const GROUP_PLANNERS = {
 } as const;
 
 function parseWeight(s: string): number {
-  if (!/^\d+$/.test(s)) throw new UsageError(`weight must be an integer between 0 and 100 (got ${JSON.stringify(s)})`);
+  if (!/^\d+$/.test(s)) throw new UsageError(`weight must be an integer between 0 and 100 (got ${JSON.stringify(s)}); give the entry canary's share in percent, e.g. 30`);
   return Number(s);
 }
 

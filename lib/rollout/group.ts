@@ -208,7 +208,7 @@ export function stepMove(g: GroupModel): GroupMove {
 export function setWeightMove(g: GroupModel, weight: number): GroupMove {
   const pos = positionOf(g);
   if (!Number.isInteger(weight) || weight < 0 || weight > 100) {
-    throw new UsageError(`weight must be an integer between 0 and 100 (got ${weight})`);
+    throw new UsageError(`weight must be an integer between 0 and 100 (got ${weight}); give the entry canary's share in percent, e.g. set-weight ${g.name} 30`);
   }
   if (pos.stage !== 3) {
     throw new UsageError(`group ${g.name} is at ${stageLabel(pos.stage)}: set-weight changes the entry split at stage 3 only; ${whatInstead(g)}`);
