@@ -471,6 +471,8 @@ const ROUND2: readonly Case[] = [
     git(root, 'rm', '-q', 'cdk8s-canary.yaml'); fs.symlinkSync(path.join(outside, 'project.yaml'), path.join(root, 'cdk8s-canary.yaml'));
     git(root, 'add', '-A'); git(root, 'commit', '-qm', 'project file elsewhere');
   }, args: ['validate'], says: /^cdk8s-canary\.yaml:1:1: cdk8s-canary\.yaml is a symlink to .*cdk8s-canary-outside-.*\/project\.yaml, outside the repository; put the project file itself at the repository root/ },
+  { name: 'an output folder inside dist/ (it would nest a whole tree there)', args: ['synth', '--output', 'dist/argocd'],
+    says: /^error: --output dist\/argocd: the output folder is inside dist\/, the output of a synth; use a folder of generated files inside the repository, such as dist$/ },
   { name: 'a cdk8s-canary.yaml that is a directory', setup: (root) => {
     git(root, 'rm', '-q', 'cdk8s-canary.yaml'); fs.mkdirSync(path.join(root, 'cdk8s-canary.yaml')); fs.writeFileSync(path.join(root, 'cdk8s-canary.yaml', 'note'), 'x\n');
     git(root, 'add', '-A'); git(root, 'commit', '-qm', 'a folder');

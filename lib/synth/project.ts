@@ -670,6 +670,12 @@ export function checkOutputDir(paths: ProjectPaths, scanForeign = false): void {
   for (const kept of [path.join(paths.root, '.git'), paths.releasesDir]) {
     if (inside(paths.distDir, kept) || inside(kept, paths.distDir)) throw refuse(`the output folder would replace ${path.relative(paths.root, kept)}/`);
   }
+  // Not inside another synth's output (`--output dist/argocd` would nest a whole tree in dist/):
+  // an ancestor holding the generated Argo CD root is one.
+  for (let up = path.dirname(paths.distDir); inside(up, paths.root) && up !== paths.root; up = path.dirname(up)) {
+    const root = path.join(up, 'argocd', 'kustomization.yaml');
+    if (fs.existsSync(root) && generated(root)) throw refuse(`the output folder is inside ${path.relative(paths.root, up).split(path.sep).join('/')}/, the output of a synth`);
+  }
   // Symlinks: the real path of the nearest existing ancestor must stay inside the real root.
   let probe = paths.distDir;
   while (!fs.existsSync(probe) && probe !== paths.root) probe = path.dirname(probe);
