@@ -45,6 +45,6 @@ function walkLabels(v: unknown, at: string[], visit: (where: string, map: Record
     if (isMap && (k === 'labels' || k === 'matchLabels')) visit('label', x as Record<string, unknown>, true);
     else if (isMap && k === 'annotations' && at[at.length - 1] === 'metadata') visit('annotation', x as Record<string, unknown>, false);
     else if (isMap && k === 'selector' && at.length === 1 && at[0] === 'spec' && Object.values(x as object).every((s) => typeof s === 'string')) visit('selector label', x as Record<string, unknown>, true);
-    else walkLabels(x, [...at, k], visit);
+    else if (x !== null && typeof x === 'object') { at.push(k); walkLabels(x, at, visit); at.pop(); } // one path array, not a copy per key
   }
 }
