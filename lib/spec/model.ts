@@ -167,7 +167,6 @@ export function toModel(spec: ReleaseSpec, file: string, facts?: ManifestsFacts)
   const canaryName = w.names?.canary ?? `${spec.name}-canary`;
   const port = w.port ?? 8080;
   const replicas = w.replicas ?? 1;
-  const imageOf = (version: string, image?: string) => image ?? `${w.image}:${version}`;
   const stableServiceName = w.names?.service ?? stableName;
   const canaryServiceName = w.names?.canaryService ?? canaryName;
   const canaryTrack = {
@@ -199,30 +198,7 @@ export function toModel(spec: ReleaseSpec, file: string, facts?: ManifestsFacts)
     },
     ...(w.type === 'guestbook' ? { redis: redisModel(spec, production) } : {}),
   };
-  return {
-    name: spec.name,
-    file,
-    spec,
-    namespaces: { production, canary: canaryNs },
-    createNamespaces: spec.createNamespaces ?? true,
-    weightTotal: spec.weightTotal ?? 100,
-    steps: ladderOf(spec),
-    workload,
-    stable: {
-      version: spec.stable.version,
-      image: imageOf(spec.stable.version, spec.stable.image),
-      versionLabel: w.versionLabel?.stable ?? spec.stable.version,
-      replicas,
-      name: stableName,
-      namespace: production,
-      serviceName: stableServiceName,
-    },
-    ...(spec.canary
-      ? { canary: { ...canaryTrack, version: spec.canary.version, image: imageOf(spec.canary.version, spec.canary.image), weight: spec.canary.weight } }
-      : {}),
-    canaryTrack,
-    router: spec.router,
-  };
+  return releaseModel(spec, file, workload, canaryTrack, { production, canaryNs, repository: w.image, versionLabel: w.versionLabel?.stable ?? spec.stable.version, replicas, name: stableName, serviceName: stableServiceName });
 }
 
 function redisModel(spec: ReleaseSpec, namespace: string): RedisModel {
@@ -257,7 +233,6 @@ function manifestsModel(spec: ReleaseSpec, w: ManifestsWorkload, file: string, f
     : { replicas: w.canaryReplicas ?? replicas };
   const canaryReplicas = 'replicas' in canaryScaling ? canaryScaling.replicas : canaryScaling.autoscaling.minReplicas;
   const repository = facts?.imageRepository ?? '';
-  const imageOf = (version: string, image?: string) => image ?? `${repository}:${version}`;
   const canaryTrack = {
     name: canaryName,
     namespace: canaryNs,
@@ -283,11 +258,19 @@ function manifestsModel(spec: ReleaseSpec, w: ManifestsWorkload, file: string, f
     podSecurity: { profile: w.podSecurity?.profile ?? 'restricted', readOnlyRootFilesystem: false },
     ...(facts ? { manifests: { ...facts, path: w.path, canaryScaling } } : {}),
   };
+  return releaseModel(spec, file, workload, canaryTrack, { production, canaryNs, repository, versionLabel: w.versionLabel?.stable ?? spec.stable.version, replicas, name: deployment, serviceName: service });
+}
+
+/** The model around a resolved workload and tracks: what every workload type shares. */
+function releaseModel(spec: ReleaseSpec, file: string, workload: ReleaseModel['workload'], canaryTrack: ReleaseModel['canaryTrack'],
+  t: { readonly production: string; readonly canaryNs: string; readonly repository: string; readonly versionLabel: string; readonly replicas: number; readonly name: string; readonly serviceName: string }): ReleaseModel {
+  // a track's image: the one the spec names, else the repository's tag of its version
+  const imageOf = (version: string, image?: string) => image ?? `${t.repository}:${version}`;
   return {
     name: spec.name,
     file,
     spec,
-    namespaces: { production, canary: canaryNs },
+    namespaces: { production: t.production, canary: t.canaryNs },
     createNamespaces: spec.createNamespaces ?? true,
     weightTotal: spec.weightTotal ?? 100,
     steps: ladderOf(spec),
@@ -295,11 +278,11 @@ function manifestsModel(spec: ReleaseSpec, w: ManifestsWorkload, file: string, f
     stable: {
       version: spec.stable.version,
       image: imageOf(spec.stable.version, spec.stable.image),
-      versionLabel: w.versionLabel?.stable ?? spec.stable.version,
-      replicas,
-      name: deployment,
-      namespace: production,
-      serviceName: service,
+      versionLabel: t.versionLabel,
+      replicas: t.replicas,
+      name: t.name,
+      namespace: t.production,
+      serviceName: t.serviceName,
     },
     ...(spec.canary
       ? { canary: { ...canaryTrack, version: spec.canary.version, image: imageOf(spec.canary.version, spec.canary.image), weight: spec.canary.weight } }
