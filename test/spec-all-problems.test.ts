@@ -46,6 +46,9 @@ describe('secrets in comments are refused like secret values (they are committed
   test.each([
     ['a password in a URL', '# db: postgres://admin:s3cr3t@db.example.com/shop\n', 21, 1],
     ['a GitHub token after a value', 'description: shop # token ghp_abcdefghijklmnopqrstuvwxyz0123456789\n', 21, 19],
+    // the cheap pass before the lexer reads each line from its first `#`: here one inside a value
+    ['an AWS key after a value holding #', 'description: "a#b" # AKIAABCDEFGHIJKLMNOP\n', 21, 20],
+    ['a Slack token on a later line of comments', '# plain\n# xoxb-0123456789-abcdef\n', 22, 1],
   ])('fails a comment holding %s, at its position, never echoed', (_what, extra, line, col) => {
     const text = specText('shop', extra);
     const p = problems(text);

@@ -8,6 +8,7 @@ import { ReleaseModel } from '../spec/model';
 import { appSelector, trackSelector } from '../workloads/labels';
 import { workloadFor, workloadHasOwnServices } from '../workloads/registry';
 import { appService, namespaceObject } from '../workloads/web-app';
+import { chartsToJson } from './chart-json';
 import { generatedHeader, toYaml } from './yaml';
 
 /** A Kubernetes object as plain JSON. */
@@ -49,7 +50,8 @@ export function releaseNamespaces(m: ReleaseModel): string[] {
  */
 export function buildRelease(m: ReleaseModel, transforms: readonly FolderTransform[] = []): ReleaseFolder[] {
   const { charts, checks } = addReleaseCharts(new App({ outdir: 'cdk8s.out' }), m);
-  const folders: ReleaseFolder[] = [...charts].map(([ns, chart]) => ({ path: `${m.name}/${ns}`, release: m.name, namespace: ns, objects: chart.toJson() as KubeObject[] }));
+  const json = chartsToJson([...charts.values(), ...(checks ? [checks.chart] : [])]) as KubeObject[][];
+  const folders: ReleaseFolder[] = [...charts.keys()].map((ns, i) => ({ path: `${m.name}/${ns}`, release: m.name, namespace: ns, objects: json[i] }));
   const track = canaryTrackFolder(m);
   if (track) {
     // the canary's own objects (workload, Service) leave the production folder for the canary track's
@@ -58,7 +60,7 @@ export function buildRelease(m: ReleaseModel, transforms: readonly FolderTransfo
     folders[0] = { ...prod, objects: prod.objects.filter((o) => !canaryOwn(o)) };
     folders.splice(1, 0, { path: track.path, release: m.name, namespace: track.namespace, objects: prod.objects.filter(canaryOwn) });
   }
-  if (checks) folders.push({ path: checks.path, release: m.name, namespace: checks.namespace, objects: checks.chart.toJson() as KubeObject[], verifies: checks.verifies });
+  if (checks) folders.push({ path: checks.path, release: m.name, namespace: checks.namespace, objects: json[charts.size], verifies: checks.verifies });
   return folders.map((f) => transforms.reduce((folder, t) => t(folder, m), f));
 }
 

@@ -5,6 +5,7 @@ import { FLUX_PRUNE_ANNOTATION, SYNC_WAVE_ANNOTATION, WAVES } from '../gitops/sy
 import { AppState, applyOrder, groupState, GroupPosition, InstanceState, positionOf } from '../rollout/group';
 import { appOf, GroupAppModel, GroupModel, routeHost, routeUrl } from '../spec/group';
 import { MANAGED_BY, TRACK_LABEL } from '../workloads/labels';
+import { chartsToJson } from './chart-json';
 import { emit, manifestsObjects } from '../workloads/manifests';
 import { groupAppRelease } from '../workloads/manifests-group';
 import { OpenShiftInstanceParams } from '../workloads/openshift-app';
@@ -110,7 +111,8 @@ export function buildGroup(g: GroupModel, pos: GroupPosition = positionOf(g)): R
       annotate(canary, (o) => groupSyncWave(o.kind === 'Route' ? 'canary-route' : 'canary', a.level, g.maxLevel), true);
     }
   }
-  return [...charts].map(([p, chart]) => ({ path: `${g.name}/${p}`, release: g.name, namespace: p, objects: chart.toJson() as KubeObject[] }));
+  const json = chartsToJson([...charts.values()]) as KubeObject[][];
+  return [...charts.keys()].map((p, i) => ({ path: `${g.name}/${p}`, release: g.name, namespace: p, objects: json[i] }));
 }
 
 function isWorkload(o: ApiObject): boolean {
