@@ -14,22 +14,23 @@ import { KubeObject } from './build';
 export function generatedNameProblems(objects: readonly KubeObject[], src: SourceDocument): SpecProblem[] {
   const out: SpecProblem[] = [];
   const seen = new Set<string>();
-  const add = (what: string, err: string | undefined, value: string) => {
+  // `what` is a function: the message is built only for a name that breaks a rule (most never do)
+  const add = (what: () => string, err: string | undefined, value: string) => {
     if (!err) return;
-    const message = `this spec generates ${what}, which ${err}`;
+    const message = `this spec generates ${what()}, which ${err}`;
     if (seen.has(message)) return;
     seen.add(message);
     out.push(src.problem(['name'], message, 'shorten or change the name, version or label the spec gives it (see workload.names and workload.versionLabel)', value));
   };
   for (const o of objects) {
-    const ref = `${o.kind} ${o.metadata.name}`;
-    add(`${o.kind} '${o.metadata.name}'`, objectNameError(o.kind, o.metadata.name), o.metadata.name);
-    if (o.metadata.namespace !== undefined) add(`${ref} in namespace '${o.metadata.namespace}'`, dns1123LabelError(o.metadata.namespace), o.metadata.namespace);
+    const ref = () => `${o.kind} ${o.metadata.name}`;
+    add(() => `${o.kind} '${o.metadata.name}'`, objectNameError(o.kind, o.metadata.name), o.metadata.name);
+    if (o.metadata.namespace !== undefined) add(() => `${ref()} in namespace '${o.metadata.namespace}'`, dns1123LabelError(o.metadata.namespace), o.metadata.namespace);
     // a Template's objects hold ${PARAMETER} placeholders, substituted when it is processed
     walkLabels(o.kind === 'Template' ? { metadata: o.metadata } : o, [], (where, map, values) => {
       for (const [k, v] of Object.entries(map)) {
-        add(`${ref} with the ${where} key '${k}'`, qualifiedNameError(k), k);
-        if (values && typeof v === 'string') add(`${ref} with the ${where} ${k}=${v}`, labelValueError(v), v);
+        add(() => `${ref()} with the ${where} key '${k}'`, qualifiedNameError(k), k);
+        if (values && typeof v === 'string') add(() => `${ref()} with the ${where} ${k}=${v}`, labelValueError(v), v);
       }
     });
   }
