@@ -93,7 +93,7 @@ describe('sync waves inside a folder', () => {
     expect(withSyncWave(hook)).toBe(hook);
     const out = withSyncWave(ns);
     // a Namespace is never pruned by either engine (deleting it deletes everything in it)
-    expect(out.metadata).toEqual({ annotations: { [SYNC_WAVE_ANNOTATION]: '-3', 'argocd.argoproj.io/sync-options': 'Prune=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' }, name: 'y' });
+    expect(out.metadata).toEqual({ annotations: { [SYNC_WAVE_ANNOTATION]: '-3', 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' }, name: 'y' });
     expect(ns.metadata).toEqual({ name: 'y' });
   });
 

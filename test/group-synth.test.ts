@@ -194,7 +194,7 @@ describe('release group synthesis: ordering inside a stage (Argo CD sync waves)'
     expect(canaries.every((o) => o.metadata.annotations?.[SYNC_OPTIONS] === 'PruneLast=true')).toBe(true);
     // other objects are never pruned last; Namespaces are never pruned at all
     const others = folders.flatMap((f) => f.objects).filter((o) => !o.metadata.name.includes('-canary'));
-    expect(others.filter((o) => o.metadata.annotations?.[SYNC_OPTIONS]).map((o) => [o.kind, o.metadata.annotations?.[SYNC_OPTIONS]])).toEqual([['Namespace', 'Prune=false'], ['Namespace', 'Prune=false']]);
+    expect(others.filter((o) => o.metadata.annotations?.[SYNC_OPTIONS]).map((o) => [o.kind, o.metadata.annotations?.[SYNC_OPTIONS]])).toEqual([['Namespace', 'Prune=false,Delete=false'], ['Namespace', 'Prune=false,Delete=false']]);
   });
 });
 

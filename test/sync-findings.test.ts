@@ -105,7 +105,7 @@ describe('finding 5: a Namespace another release lives in is never removed', () 
     const nss = objects(new Map([...renderRelease(render('guestbook', editSpec('guestbook', () => undefined)).release)])).filter((l) => l.obj.kind === 'Namespace');
     expect(nss.length).toBe(2);
     for (const n of nss) {
-      expect(n.obj.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false');
+      expect(n.obj.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
       expect(n.obj.metadata.annotations?.['kustomize.toolkit.fluxcd.io/prune']).toBe('disabled');
     }
   });

@@ -14,6 +14,20 @@ import { SYNC_WAVE_ANNOTATION } from './sync-waves';
 export const ARGOCD_ROOT = 'argocd';
 /** Deleting an Application deletes what it deployed (like Flux's prune), not orphaning it. */
 export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+
+/**
+ * The finalizers of a generated Application: Argo CD's resources finalizer (deleting the Application
+ * deletes its objects), or none with `argocd.preserveResourcesOnDeletion` (its objects stay, for a
+ * rename: argo-cd docs user-guide/app_deletion.md).
+ */
+function finalizers(config: ProjectConfigModel): { finalizers?: string[] } {
+  return config.argocd.preserveResourcesOnDeletion ? {} : { finalizers: [RESOURCES_FINALIZER] };
+}
+
+/** An ApplicationSet's own sync policy: with `argocd.preserveResourcesOnDeletion`, the same for the Applications it deletes. */
+function applicationSetSyncPolicy(config: ProjectConfigModel): { syncPolicy?: { preserveResourcesOnDeletion: true } } {
+  return config.argocd.preserveResourcesOnDeletion ? { syncPolicy: { preserveResourcesOnDeletion: true } } : {};
+}
 /** Retry of a failed sync: 5s, 10s, 20s... up to 3m, five times. */
 export const SYNC_RETRY = { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } } as const;
 
@@ -129,7 +143,7 @@ function releaseApplication(chart: Chart, config: ProjectConfigModel, r: GitOpsR
       name,
       namespace: config.argocd.namespace,
       labels: gitopsLabels(r.release.model.name, c.name),
-      finalizers: [RESOURCES_FINALIZER],
+      ...finalizers(config),
     },
     spec: {
       project: config.argocd.project,
@@ -168,7 +182,7 @@ function applicationSet(chart: Chart, input: ProjectInput): void {
           name: single ? '{{.release}}' : '{{.release}}{{.suffix}}',
           namespace: config.argocd.namespace,
           labels: gitopsLabels('{{.release}}', single ? config.clusters[0].name : '{{.cluster}}'),
-          finalizers: [RESOURCES_FINALIZER],
+          ...finalizers(config),
         },
         spec: {
           project: config.argocd.project,
@@ -177,6 +191,7 @@ function applicationSet(chart: Chart, input: ProjectInput): void {
           syncPolicy: syncPolicy(createsNamespaces(input)),
         },
       },
+      ...applicationSetSyncPolicy(config),
     },
   });
 }
@@ -203,7 +218,7 @@ function fleetApplicationSet(chart: Chart, input: ProjectInput, units: readonly 
           name: '{{.release}}-{{.cluster}}',
           namespace: config.argocd.namespace,
           labels: gitopsLabels('{{.release}}', '{{.cluster}}'),
-          finalizers: [RESOURCES_FINALIZER],
+          ...finalizers(config),
         },
         spec: {
           project: config.argocd.project,
@@ -212,6 +227,7 @@ function fleetApplicationSet(chart: Chart, input: ProjectInput, units: readonly 
           syncPolicy: syncPolicy(units.some((x) => x.r.release.model.createNamespaces)),
         },
       },
+      ...applicationSetSyncPolicy(config),
     },
   });
 }

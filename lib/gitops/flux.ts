@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/flux-kustomize-kustomize.toolkit.fluxcd.io';
+import { Kustomization, KustomizationSpecDeletionPolicy, KustomizationSpecSourceRefKind } from '../../imports/flux-kustomize-kustomize.toolkit.fluxcd.io';
 import { GitRepository } from '../../imports/flux-source-source.toolkit.fluxcd.io';
 import { ClusterModel, ProjectConfigModel } from '../spec/project-config';
 import { assertFluxTenants, fluxServiceAccount } from './flux-tenants';
@@ -61,6 +61,7 @@ function folderKustomization(chart: Chart, config: ProjectConfigModel, r: GitOps
     ...(f.verifies !== undefined ? { force: true } : {}),
     ...(c.kubeConfigSecretRef ? { kubeConfig: c.kubeConfigSecretRef } : {}),
     serviceAccountName: fluxServiceAccount(config, r.release.model.name),
+    ...(config.flux.deletionPolicy === 'Orphan' ? { deletionPolicy: KustomizationSpecDeletionPolicy.ORPHAN } : {}),
   });
 }
 
@@ -76,6 +77,8 @@ interface KustomizationOptions {
   readonly force?: boolean;
   /** Account to impersonate (flux-tenants.ts). @default - kustomize-controller's own */
   readonly serviceAccountName?: string;
+  /** What deleting the Kustomization does to its objects. @default - MirrorPrune (deleted, as prune is on) */
+  readonly deletionPolicy?: KustomizationSpecDeletionPolicy;
 }
 
 function kustomization(chart: Chart, config: ProjectConfigModel, name: string, path: string, o: KustomizationOptions): void {
@@ -92,6 +95,7 @@ function kustomization(chart: Chart, config: ProjectConfigModel, name: string, p
       wait: o.wait,
       ...(o.force ? { force: true } : {}),
       ...(o.serviceAccountName ? { serviceAccountName: o.serviceAccountName } : {}),
+      ...(o.deletionPolicy ? { deletionPolicy: o.deletionPolicy } : {}),
       ...(o.dependsOn && o.dependsOn.length ? { dependsOn: o.dependsOn.map((d) => ({ name: d })) } : {}),
       ...(o.kubeConfig ? { kubeConfig: { secretRef: { name: o.kubeConfig.name, ...(o.kubeConfig.key ? { key: o.kubeConfig.key } : {}) } } } : {}),
     },

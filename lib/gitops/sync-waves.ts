@@ -83,22 +83,28 @@ export function isCanaryTrack(o: { readonly metadata: { readonly labels?: Record
  *   wave is synced and healthy, i.e. after the routes stopped sending them traffic (gitops-engine moves
  *   such prunes to one wave after the last; argo-cd PR #5199). Routes are not PruneLast: removing a
  *   canary route is the traffic change itself, and must come before its backends go.
- * - Namespaces: `Prune=false`: a Namespace removed from git is left in the cluster (deleting it would
- *   delete everything in it, whoever deployed it).
+ * - Namespaces: `Prune=false,Delete=false`: a Namespace removed from git is left in the cluster, and
+ *   so is one whose Application is deleted (deleting it would delete everything in it, whoever
+ *   deployed it). `Prune=false` alone does not keep an object when its Application is deleted with
+ *   the resources finalizer; `Delete=false` does (argo-cd docs user-guide/sync-options.md, "No
+ *   Resource Deletion"). Flux's `prune: disabled` covers both cases.
  */
+/** What a Namespace's sync options say: never pruned, never deleted with its Application. */
+export const NAMESPACE_SYNC_OPTIONS = 'Prune=false,Delete=false';
+
 export function syncOptionsOf(o: { readonly kind: string; readonly metadata: { readonly labels?: Record<string, string> }; readonly [k: string]: unknown }): string | undefined {
-  if (o.kind === 'Namespace') return 'Prune=false';
+  if (o.kind === 'Namespace') return NAMESPACE_SYNC_OPTIONS;
   if (o.kind === 'ReferenceGrant' || (isCanaryTrack(o) && !ROUTE_KINDS.has(o.kind))) return 'PruneLast=true';
   return undefined;
 }
 
 /**
- * A Namespace protected from both engines' garbage collection: Argo CD `Prune=false`, Flux
- * `kustomize.toolkit.fluxcd.io/prune: disabled`. Other objects are returned as they are.
+ * A Namespace protected from both engines' garbage collection: Argo CD `Prune=false,Delete=false`,
+ * Flux `kustomize.toolkit.fluxcd.io/prune: disabled`. Other objects are returned as they are.
  */
 export function withPruneProtection<O extends ManifestObject>(o: O): O {
   if (o.kind !== 'Namespace') return o;
-  const annotations = { ...(o.metadata.annotations ?? {}), [SYNC_OPTIONS_ANNOTATION]: 'Prune=false', [FLUX_PRUNE_ANNOTATION]: 'disabled' };
+  const annotations = { ...(o.metadata.annotations ?? {}), [SYNC_OPTIONS_ANNOTATION]: NAMESPACE_SYNC_OPTIONS, [FLUX_PRUNE_ANNOTATION]: 'disabled' };
   return { ...o, metadata: sortKeys({ ...o.metadata, annotations: sortKeys(annotations) }) };
 }
 

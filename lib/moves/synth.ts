@@ -7,7 +7,7 @@ import * as path from 'path';
 import { execFileSync } from 'child_process';
 import { blobId, Git, listTreeAt, NotARepositoryError, readBlobs } from '../git';
 import { objectsOfTree } from '../manifests/tree';
-import { gateTransition, scopeToChange, wiringOwner } from '../review/transition-gate';
+import { gateTransition, scopeToChange, wiringChanges, wiringOwner } from '../review/transition-gate';
 import { TransitionReport } from '../review/transition';
 import { SpecProblem, UsageError } from '../spec/errors';
 import { projectPaths, synthProject, SynthResult, validateProject } from '../synth/project';
@@ -110,6 +110,16 @@ async function changeTrees(head: HeadListing, differ: ReadonlyMap<string, string
   const changed = new Set<string>();
   for (const p of differ.keys()) if (!wiring(p)) changed.add(top(p));
   for (const p of head.ids.keys()) if (!differ.has(p) && !same.has(p) && !wiring(p)) changed.add(top(p)); // removed
+  // a release whose Application or Kustomization is renamed (a cluster added, fleet: added) changes,
+  // though none of its folders does: the old unit is deleted with its objects (transition model)
+  const wiringPaths = [...new Set([...differ.keys(), ...head.ids.keys()])].filter((p) => wiring(p) && !same.has(p));
+  if (wiringPaths.length) {
+    const headTexts = await readBlobs(head.git, wiringPaths.filter((p) => head.ids.has(p)).map((p) => head.ids.get(p)!));
+    const diffs = new Map(wiringPaths.map((p) => [p, { before: head.ids.has(p) ? headTexts.get(head.ids.get(p)!) : undefined, after: differ.get(p) }]));
+    const all = new Set([...head.ids.keys(), ...differ.keys(), ...same].filter((p) => !wiring(p)).map(top));
+    const viaWiring = wiringChanges(diffs, all);
+    for (const r of viaWiring === 'all' ? all : viaWiring) changed.add(r);
+  }
   if (!changed.size) return { before: new Map(), after: new Map() };
   // the namespaces the changed releases use, before (HEAD's objects) and after (the rendering); '' for
   // a cluster-scoped object other than a Namespace, as in the transition model

@@ -42,38 +42,54 @@ export function fleetReleasesOf(objects: readonly Pick<Located, 'file'>[]): Set<
 
 /**
  * The views of one or more trees' objects (read with objectsOfTree). `sides` are read together so
- * that a cluster present on one side only still gets a view on both (empty there).
+ * that a cluster present on one side only still gets a view on both (empty there). A release laid
+ * out per cluster on one side only (`fleet:` added or removed) is, on the side where it is not, on
+ * every cluster: its objects and its Applications and Kustomizations for that cluster (labelled
+ * `canary.cdk8s.io/cluster`) join each cluster's view as they are, not the shared view, so that each
+ * cluster sees the release go from one layout to the other (its old units deleted, lib/review/transition.ts).
  */
 export function clusterViews(...sides: readonly (readonly Located[])[]): ClusterView[][] {
-  const fleet = fleetReleasesOf(sides.flat());
+  const perSide = sides.map((objects) => fleetReleasesOf(objects));
+  const fleet = new Set(perSide.flatMap((f) => [...f]));
   const identity = (f: string) => f;
   if (!fleet.size) return sides.map((objects) => [{ objects, origin: identity }]);
   const clusters = new Set<string>();
-  for (const o of sides.flat()) {
-    const seg = o.file.split('/');
-    if (fleet.has(seg[0]) && seg.length >= 3) clusters.add(seg[1]);
-  }
+  sides.forEach((objects, i) => {
+    for (const o of objects) {
+      const seg = o.file.split('/');
+      if (perSide[i].has(seg[0]) && seg.length >= 3) clusters.add(seg[1]);
+    }
+  });
   const sorted = [...clusters].sort();
-  return sides.map((objects) => {
+  return sides.map((objects, i) => {
+    const own = perSide[i];
+    // releases laid out per cluster on another side only: on every cluster here
+    const everywhere = new Set([...fleet].filter((r) => !own.has(r)));
+    const partOf = (o: Located) => o.obj.metadata.labels?.['app.kubernetes.io/part-of'];
+    const everywhereWiring = (o: Located) => GITOPS_ROOTS.includes(o.release) && everywhere.has(partOf(o) ?? '') && o.obj.metadata.labels?.[CLUSTER_LABEL] !== undefined;
     // the shared view leaves out the fleet's own wiring (its paths lead to per-cluster folders)
-    const shared: Located[] = objects.filter((o) => !fleet.has(o.release) && !(GITOPS_ROOTS.includes(o.release) && isFleetWiring(o.obj, fleet)));
+    const shared: Located[] = objects.filter((o) => !fleet.has(o.release) && !(GITOPS_ROOTS.includes(o.release) && (isFleetWiring(o.obj, own) || everywhereWiring(o))));
     const views: ClusterView[] = [{ objects: shared, origin: identity }];
     for (const c of sorted) {
-      const own: Located[] = [];
+      const mine: Located[] = [];
       for (const o of objects) {
-        if (fleet.has(o.release)) {
+        if (own.has(o.release)) {
           const seg = o.file.split('/');
-          if (seg[1] === c && seg.length >= 3) own.push({ ...o, file: [seg[0], ...seg.slice(2)].join('/') });
+          if (seg[1] === c && seg.length >= 3) mine.push({ ...o, file: [seg[0], ...seg.slice(2)].join('/') });
+        } else if (everywhere.has(o.release)) {
+          mine.push(o);
+        } else if (everywhereWiring(o)) {
+          if (o.obj.metadata.labels?.[CLUSTER_LABEL] === c) mine.push(o);
         } else if (GITOPS_ROOTS.includes(o.release)) {
-          own.push(...wiringFor(o, c, fleet));
+          mine.push(...wiringFor(o, c, own));
         }
       }
       views.push({
         cluster: c,
-        objects: own,
+        objects: mine,
         origin: (file) => {
           const seg = file.split('/');
-          return fleet.has(seg[0]) ? [seg[0], c, ...seg.slice(1)].join('/') : file;
+          return own.has(seg[0]) ? [seg[0], c, ...seg.slice(1)].join('/') : file;
         },
       });
     }
@@ -81,7 +97,6 @@ export function clusterViews(...sides: readonly (readonly Located[])[]): Cluster
   });
 }
 
-/** A wiring object as one cluster's view holds it: the fleet's Applications and Kustomizations of that cluster, paths without the cluster. */
 function wiringFor(o: Located, cluster: string, fleet: ReadonlySet<string>): Located[] {
   const obj = o.obj;
   const rewrite = (p: unknown) => (typeof p === 'string' ? withoutCluster(p, cluster, fleet) : p);

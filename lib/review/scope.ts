@@ -19,6 +19,7 @@ import { GITOPS_ROOTS } from '../gitops/layout';
 import { isRecord, mapAt, serviceOfHost } from '../manifests/objects';
 import { objectsOfTree } from '../manifests/tree';
 import { readTree } from '../synth/write';
+import { wiringOwner } from './transition-gate';
 import { targetOf } from './traffic/graph';
 
 /** Rounds of widening at most (a chain of calls longer than this is cut, as the graph cuts it). */
@@ -33,6 +34,15 @@ export async function diffScope(git: Git, dist: string, base: string, head: Revi
   const roots = new Set(GITOPS_ROOTS);
   const touched = new Set(changed.map(releaseOf).filter((r) => !roots.has(r)));
   const rootFiles = changed.filter((f) => roots.has(releaseOf(f)));
+  // a release whose Application or Kustomization file changed (renamed: the old one is deleted with
+  // its objects, lib/review/transition.ts) is read too, though its folders did not change
+  if (rootFiles.length) {
+    const releases = new Set([...await topFolders(git, dist, base), ...await topFolders(git, dist, head)].filter((r) => !roots.has(r)));
+    for (const f of rootFiles) {
+      const owner = wiringOwner(f, releases);
+      if (owner !== undefined) touched.add(owner);
+    }
+  }
   const folders = await connected(git, dist, [base, head], touched);
   const read = async (rev: Revision) => {
     const files = await readFolders(git, dist, rev, folders);
@@ -45,6 +55,15 @@ export async function diffScope(git: Git, dist: string, base: string, head: Revi
 /** The files of the folders of `names` (releases or groups) and of those connected to them, at one revision. */
 export async function releaseScope(git: Git, dist: string, rev: Revision, names: readonly string[]): Promise<Map<string, string>> {
   return readFolders(git, dist, rev, await connected(git, dist, [rev], new Set(names)));
+}
+
+/** The folders at the top of dist/ at a revision (the working tree when undefined). */
+async function topFolders(git: Git, dist: string, rev: Revision): Promise<string[]> {
+  if (rev === undefined) {
+    try { return fs.readdirSync(path.resolve(git.cwd, dist), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name); } catch { return []; }
+  }
+  const d = inRepo(git, dist);
+  try { return await lines(git, ['ls-tree', '-d', '-z', '--name-only', `${rev}:${d}`]); } catch { return []; } // no dist/ at that revision
 }
 
 /** First segment of a path relative to dist/: the release or group folder (or a GitOps root). */

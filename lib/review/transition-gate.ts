@@ -27,9 +27,46 @@ export function gateTransition(before: ReadonlyMap<string, string>, after: Reado
   }, distLabel)));
   const report = checkByCluster(a, b);
   for (const v of report.violations) {
-    refusals.push(`unsafe during sync: ${v.message}; split the change into commits that are each safe (for example set-weight 0 before abort), see the README "What happens during a sync"`);
+    refusals.push(`unsafe during sync: ${v.message}; ${isUnitDeletion(v.step) ? UNIT_DELETION_HINT : 'split the change into commits that are each safe (for example set-weight 0 before abort)'}, see the README "What happens during a sync"`);
   }
   return { refusals, report };
+}
+
+/** Whether a sync step is an Application or Kustomization deleted with its objects (lib/review/transition.ts argoDelete, fluxDelete). */
+function isUnitDeletion(step: string): boolean {
+  return step.startsWith('Application deleted with its objects') || step.startsWith('Kustomization deleted with its objects');
+}
+
+/** How to rename sync units over objects that stay: let the engines leave the objects first. */
+const UNIT_DELETION_HINT = 'an Application or Kustomization goes away while its objects stay under another name (a cluster added to a one-cluster project, fleet: added to a running release): first commit `argocd: {preserveResourcesOnDeletion: true}` and `flux: {deletionPolicy: Orphan}` in cdk8s-canary.yaml and let it sync, then this change';
+
+/**
+ * The releases whose Argo CD or Flux wiring differs between two trees while their own folders may
+ * not (a unit renamed: its old Application or Kustomization is deleted, lib/review/transition.ts
+ * `SyncUnit.removal`), among `releases`; `all` when a shared wiring file that defines units changed
+ * beyond its list of releases (an ApplicationSet's template or clusters).
+ * @param changedWiring dist-relative paths of the wiring files that differ, with their two texts
+ *   (undefined: absent on that side)
+ */
+export function wiringChanges(changedWiring: ReadonlyMap<string, { readonly before?: string; readonly after?: string }>, releases: ReadonlySet<string>): Set<string> | 'all' {
+  const out = new Set<string>();
+  for (const [p, t] of changedWiring) {
+    const owner = wiringOwner(p, releases);
+    if (owner !== undefined) { out.add(owner); continue; }
+    if (![t.before, t.after].some((x) => x !== undefined && holdsSyncUnits(x))) continue;
+    // an ApplicationSet's list of releases: a release added or removed changes its own folders too
+    if (withoutElements(t.before ?? '') !== withoutElements(t.after ?? '')) return 'all';
+  }
+  return out;
+}
+
+/** A wiring file's text without the list-generator elements that name releases (their parameters). */
+function withoutElements(text: string): string {
+  return text.split('\n').filter((l) => {
+    let rest = l.trimStart();
+    if (rest.startsWith('- ')) rest = rest.slice(2).trimStart();
+    return !/^(?:release|namespace|cluster|server|suffix):/.test(rest);
+  }).join('\n');
 }
 
 /**
@@ -85,6 +122,15 @@ export function scopeToChange(before: ReadonlyMap<string, string>, after: Readon
   const changed = new Set<string>();
   for (const [p, t] of before) if (after.get(p) !== t && !WIRING_FOLDERS.has(top(p))) changed.add(top(p));
   for (const p of after.keys()) if (!before.has(p) && !WIRING_FOLDERS.has(top(p))) changed.add(top(p));
+  // a release whose Application or Kustomization is renamed changes, though its folders do not
+  const wiringDiff = new Map<string, { before?: string; after?: string }>();
+  for (const p of new Set([...before.keys(), ...after.keys()])) {
+    if (WIRING_FOLDERS.has(top(p)) && before.get(p) !== after.get(p)) wiringDiff.set(p, { before: before.get(p), after: after.get(p) });
+  }
+  const allReleases = new Set([...before.keys(), ...after.keys()].map(top).filter((r) => r && !WIRING_FOLDERS.has(r)));
+  const viaWiring = wiringChanges(wiringDiff, allReleases);
+  if (viaWiring === 'all') return { before: new Map(before), after: new Map(after) };
+  for (const r of viaWiring) changed.add(r);
   if (!changed.size) return { before: new Map(), after: new Map() };
   const pick = (tree: ReadonlyMap<string, string>) => new Map([...tree].filter(([p]) => changed.has(top(p))));
   const namespaces = new Set<string>();

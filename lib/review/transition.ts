@@ -69,6 +69,20 @@ export interface SyncUnit {
   readonly dependsOn: readonly string[];
   /** Argo CD: the Application prunes last (`PruneLast=true` in its sync options). */
   readonly pruneLast: boolean;
+  /**
+   * Whether deleting the unit deletes its objects: an Application with Argo CD's resources finalizer
+   * (an ApplicationSet's Application unless `preserveResourcesOnDeletion`), a Kustomization with
+   * `prune` (Flux `deletionPolicy: MirrorPrune`, the default) or `deletionPolicy: Delete`.
+   */
+  readonly cascade: boolean;
+  /**
+   * Set when the unit is in the wiring before the commit and not after: its Application or
+   * Kustomization is deleted. `cascade`: its objects go with it (Argo CD deletes them in reverse
+   * sync-wave order, argo-cd PR #3959; Flux garbage-collects them), except those marked to stay
+   * (Argo CD `Delete=false`, Flux `prune: disabled`), even when another unit takes them over.
+   * `orphan`: they stay in the cluster. @default - the unit is in the wiring after the commit
+   */
+  readonly removal?: 'cascade' | 'orphan';
 }
 
 /** One intermediate state of a sync: the objects the cluster holds, workloads expanded to their ready pods. */
@@ -167,7 +181,10 @@ export function checkObjects(before: readonly Located[], after: readonly Located
   };
   const sb = sigs(before);
   const sa = sigs(after);
-  const changed = [...new Set([...sb.keys(), ...sa.keys()])].sort().filter((r) => sb.get(r) !== sa.get(r));
+  // a release whose objects stay but whose Application or Kustomization is deleted with them (a
+  // rename of the unit: a second cluster, a fleet) changes too, though none of its files does
+  const deleted = new Set(ENGINES.flatMap((e) => units[e]).filter((u) => u.removal === 'cascade').flatMap((u) => u.folders.map((f) => f.split('/')[0])));
+  const changed = [...new Set([...sb.keys(), ...sa.keys()])].sort().filter((r) => sb.get(r) !== sa.get(r) || deleted.has(r));
   const violations: Violation[] = [];
   const transients: Transient[] = [];
   const states: Record<Engine, number> = { argocd: 0, flux: 0 };
@@ -199,6 +216,18 @@ function checkScope(before: readonly Located[], after: readonly Located[], engin
       states[engine]++;
       options.onState?.(s);
       const shares = evaluate(s.objects);
+      // an entry point both ends have that this state lacks (its route deleted mid-sync): every
+      // request to it fails here
+      for (const [id, x] of ends.before) {
+        const y = ends.after.get(id);
+        if (!y || shares.has(id)) continue;
+        const key = `${engine}|${s.unit}|${id}|failing`;
+        const limit = Math.max(x.failing, y.failing);
+        if (1 <= limit + EPS || seen.has(key)) continue;
+        seen.add(key);
+        violations.push({ engine, unit: s.unit, step: s.step, entry: x.label, object: x.object, invariant: 'failing', before: x.failing, during: 1, after: y.failing,
+          message: `${engineName(engine)}, ${s.unit}, ${s.step}: 100% of requests to ${x.label} (${x.object}) fail, its route is gone (before ${pct(x.failing)}, after ${pct(y.failing)})` });
+      }
       for (const [id, d] of shares) {
         const x = ends.before.get(id);
         const y = ends.after.get(id);
@@ -333,9 +362,10 @@ function distRelative(repoPath: string, folders: ReadonlySet<string>): string | 
 export function unitsOf(engine: Engine, before: readonly Located[], after: readonly Located[]): SyncUnit[] {
   const folders = new Set([...foldersOf(before), ...foldersOf(after)]);
   const byName = new Map<string, SyncUnit>();
-  for (const side of [after, before]) {
-    for (const u of engine === 'argocd' ? argoUnits(side, folders) : fluxUnits(side, folders)) if (!byName.has(u.name)) byName.set(u.name, u);
-  }
+  const unitsOfSide = (side: readonly Located[]) => (engine === 'argocd' ? argoUnits(side, folders) : fluxUnits(side, folders));
+  for (const u of unitsOfSide(after)) if (!byName.has(u.name)) byName.set(u.name, u);
+  // a unit only in the wiring before: its Application or Kustomization is deleted by the commit
+  for (const u of unitsOfSide(before)) if (!byName.has(u.name)) byName.set(u.name, { ...u, removal: u.cascade ? 'cascade' : 'orphan' });
   return [...byName.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
 }
 
@@ -349,14 +379,16 @@ function argoUnits(objects: readonly Located[], folders: ReadonlySet<string>): S
       if (!prefixes.length) continue;
       const unitFolders = [...folders].filter((f) => prefixes.some((p) => f === p || f.startsWith(`${p}/`))).sort();
       const opts = listAt(spec, 'syncPolicy', 'syncOptions').map(String);
-      out.push({ engine: 'argocd', name: `Application ${o.obj.metadata.namespace ?? ''}/${o.obj.metadata.name}`, folders: unitFolders, dependsOn: [], pruneLast: opts.includes('PruneLast=true') });
+      const cascade = listAt(o.obj, 'metadata', 'finalizers').map(String).some(isResourcesFinalizer);
+      out.push({ engine: 'argocd', name: `Application ${o.obj.metadata.namespace ?? ''}/${o.obj.metadata.name}`, folders: unitFolders, dependsOn: [], pruneLast: opts.includes('PruneLast=true'), cascade });
     } else if (o.obj.kind === 'ApplicationSet' && String(at(spec, 'template', 'spec', 'source', 'path') ?? '').includes('{{.release}}')) {
       // a list generator of releases (possibly in a matrix with the clusters): one Application per release
       const opts = listAt(spec, 'template', 'spec', 'syncPolicy', 'syncOptions').map(String);
+      const cascade = applicationSetCascades(o.obj);
       const elements = [...JSON.stringify(at(spec, 'generators')).matchAll(/"release":"([^"]+)"/g)].map((m) => m[1]);
       for (const rel of [...new Set(elements)].sort()) {
         const unitFolders = [...folders].filter((f) => f.startsWith(`${rel}/`)).sort();
-        if (unitFolders.length) out.push({ engine: 'argocd', name: `Application (ApplicationSet ${o.obj.metadata.name}) ${rel}`, folders: unitFolders, dependsOn: [], pruneLast: opts.includes('PruneLast=true') });
+        if (unitFolders.length) out.push({ engine: 'argocd', name: `Application (ApplicationSet ${o.obj.metadata.name}) ${rel}`, folders: unitFolders, dependsOn: [], pruneLast: opts.includes('PruneLast=true'), cascade });
       }
     } else if (o.obj.kind === 'ApplicationSet') {
       // git directory generators (possibly inside a matrix): each matched directory is one Application
@@ -378,8 +410,9 @@ function argoUnits(objects: readonly Located[], folders: ReadonlySet<string>): S
         const p = distRelative(d.path, folders);
         if (p) matched.delete(p);
       }
+      const cascade = applicationSetCascades(o.obj);
       for (const m of [...matched].sort()) {
-        out.push({ engine: 'argocd', name: `Application (ApplicationSet ${o.obj.metadata.name}) ${m}`, folders: [...folders].filter((f) => f === m || f.startsWith(`${m}/`)).sort(), dependsOn: [], pruneLast: opts.includes('PruneLast=true') });
+        out.push({ engine: 'argocd', name: `Application (ApplicationSet ${o.obj.metadata.name}) ${m}`, folders: [...folders].filter((f) => f === m || f.startsWith(`${m}/`)).sort(), dependsOn: [], pruneLast: opts.includes('PruneLast=true'), cascade });
       }
     }
   }
@@ -398,9 +431,37 @@ function fluxUnits(objects: readonly Located[], folders: ReadonlySet<string>): S
       folders: [...folders].filter((f) => f === rel || f.startsWith(`${rel}/`)).sort(),
       dependsOn: listAt(o.obj, 'spec', 'dependsOn').map((d) => `Kustomization ${(at(d, 'namespace') as string | undefined) ?? ns}/${at(d, 'name')}`),
       pruneLast: false,
+      cascade: kustomizationCascades(o.obj),
     });
   }
   return out;
+}
+
+/** Argo CD's resources finalizer, foreground or background (argo-cd docs user-guide/app_deletion.md). */
+function isResourcesFinalizer(f: string): boolean {
+  return f === 'resources-finalizer.argocd.argoproj.io' || f.startsWith('resources-finalizer.argocd.argoproj.io/');
+}
+
+/**
+ * Whether the Applications an ApplicationSet deletes take their objects with them: the ApplicationSet
+ * controller gives them the resources finalizer unless `spec.syncPolicy.preserveResourcesOnDeletion`
+ * (argo-cd docs operator-manual/applicationset/Application-Deletion.md), and a template may list it.
+ */
+function applicationSetCascades(o: Manifest): boolean {
+  if (listAt(o, 'spec', 'template', 'metadata', 'finalizers').map(String).some(isResourcesFinalizer)) return true;
+  return at(o, 'spec', 'syncPolicy', 'preserveResourcesOnDeletion') !== true;
+}
+
+/**
+ * Whether deleting a Flux Kustomization deletes its objects: `spec.deletionPolicy` Delete or
+ * WaitForTermination, or MirrorPrune (the default) with `spec.prune` (flux kustomize-controller API,
+ * KustomizationSpec.DeletionPolicy).
+ */
+function kustomizationCascades(o: Manifest): boolean {
+  const policy = at(o, 'spec', 'deletionPolicy') ?? 'MirrorPrune';
+  if (policy === 'Orphan') return false;
+  if (policy === 'MirrorPrune') return at(o, 'spec', 'prune') === true;
+  return true;
 }
 
 // ------------------------------------------------------------------------------------------------ states
@@ -435,6 +496,8 @@ export function* syncStates(engine: Engine, before: readonly Located[], after: r
   const a = clusterObjects(after);
   const inUnit = (u: SyncUnit, l: Located) => u.folders.some((f) => l.file.startsWith(`${f}/`));
   const changed = units.filter((u) => {
+    // a deleted unit acts on what it deployed; one that leaves its objects does nothing
+    if (u.removal) return u.removal === 'cascade' && b.some((l) => inUnit(u, l));
     const x = new Map(b.filter((l) => inUnit(u, l)).map((l) => [identityOf(l.obj), JSON.stringify(l.obj)]));
     const y = new Map(a.filter((l) => inUnit(u, l)).map((l) => [identityOf(l.obj), JSON.stringify(l.obj)]));
     return x.size !== y.size || [...y].some(([k, v]) => x.get(k) !== v);
@@ -445,7 +508,7 @@ export function* syncStates(engine: Engine, before: readonly Located[], after: r
     for (const u of order) {
       const ub = b.filter((l) => inUnit(u, l));
       const ua = a.filter((l) => inUnit(u, l));
-      const gen = engine === 'argocd' ? argoSync(u, cluster, ub, ua) : fluxSync(u, cluster, ub, ua);
+      const gen = u.removal ? (engine === 'argocd' ? argoDelete(cluster, ub) : fluxDelete(cluster, ub)) : engine === 'argocd' ? argoSync(u, cluster, ub, ua) : fluxSync(u, cluster, ub, ua);
       for (const s of gen) {
         cluster = s.cluster;
         for (const step of expand(s.cluster)) yield { engine, unit: u.name, step: `${s.step}${step.note}`, objects: step.objects };
@@ -596,6 +659,39 @@ function* argoSync(u: SyncUnit, start: Cluster, before: readonly Located[], afte
     yield { step: `${label}: ${describe(wave)}`, cluster };
     cluster = settle(cluster);
     yield { step: `${label} healthy`, cluster };
+  }
+}
+
+/**
+ * Argo CD: an Application deleted with its resources finalizer. Its objects are deleted in reverse
+ * sync-wave order, a wave's objects together, the next wave once they are gone (argo-cd PR #3959,
+ * controller finalizeApplicationDeletion); objects marked `Delete=false` (or `Delete=confirm`,
+ * which waits for a person) stay (argo-cd docs user-guide/sync-options.md).
+ */
+function* argoDelete(start: Cluster, before: readonly Located[]): Generator<Step> {
+  const ts = tasksOf(before, []).tasks.filter((t) => !syncOptions(t.live!.obj).some((o) => o === 'Delete=false' || o === 'Delete=confirm'));
+  let cluster = start;
+  for (const w of [...new Set(ts.map((t) => t.wave))].sort((x, y) => y - x)) {
+    const wave = ts.filter((t) => t.wave === w);
+    const label = `Application deleted with its objects (resources finalizer), wave ${w}`;
+    yield* partial(cluster, wave, label);
+    cluster = applyTasks(cluster, wave);
+    yield { step: `${label}: ${describe(wave)}`, cluster };
+  }
+}
+
+/**
+ * Flux: a Kustomization deleted while it deletes its objects (garbage collection of its inventory,
+ * in the reverse of the apply order, one object after the other), except those marked
+ * `kustomize.toolkit.fluxcd.io/prune: disabled`.
+ */
+function* fluxDelete(start: Cluster, before: readonly Located[]): Generator<Step> {
+  const prunes = tasksOf(before, []).tasks.filter((t) => t.live!.obj.metadata.annotations?.[FLUX_PRUNE] !== 'disabled')
+    .sort((x, y) => fluxKindIndex(y.kind) - fluxKindIndex(x.kind) || (x.kind < y.kind ? 1 : x.kind > y.kind ? -1 : 0) || (x.id < y.id ? 1 : -1));
+  let cluster = start;
+  for (const t of prunes) {
+    cluster = applyTasks(cluster, [t]);
+    yield { step: `Kustomization deleted with its objects (garbage collection): ${describe([t])}`, cluster };
   }
 }
 

@@ -47,6 +47,8 @@ export interface ProjectConfigModel {
     readonly project: string;
     readonly mode: 'applications' | 'applicationSet';
     readonly selfManaged: boolean;
+    /** Deleting an Application leaves its objects (no resources-finalizer). */
+    readonly preserveResourcesOnDeletion: boolean;
   };
   readonly flux: {
     readonly enabled: boolean;
@@ -62,6 +64,8 @@ export interface ProjectConfigModel {
     readonly serviceAccountName?: string;
     /** Per-tenant accounts: release (or group) name -> account. */
     readonly tenants: readonly { readonly serviceAccountName: string; readonly releases: readonly string[] }[];
+    /** What deleting a release folder's Kustomization does to its objects. */
+    readonly deletionPolicy: 'MirrorPrune' | 'Orphan';
   };
 }
 
@@ -90,6 +94,7 @@ export function toProjectConfigModel(c: Partial<ProjectConfig>, file: string, so
       project: c.argocd?.project ?? 'cdk8s-canary',
       mode: c.argocd?.mode ?? 'applications',
       selfManaged: c.argocd?.selfManaged ?? true,
+      preserveResourcesOnDeletion: c.argocd?.preserveResourcesOnDeletion ?? false,
     },
     flux: {
       enabled: c.flux?.enabled ?? true,
@@ -103,6 +108,7 @@ export function toProjectConfigModel(c: Partial<ProjectConfig>, file: string, so
       selfManaged: c.flux?.selfManaged ?? true,
       ...(c.flux?.serviceAccountName ? { serviceAccountName: c.flux.serviceAccountName } : {}),
       tenants: (c.flux?.tenants ?? []).map((t) => ({ serviceAccountName: t.serviceAccountName, releases: [...t.releases] })),
+      deletionPolicy: c.flux?.deletionPolicy ?? 'MirrorPrune',
     },
   };
 }

@@ -1,7 +1,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { routeBackends, routeObject } from '../routers/openshift-route';
 import { GitOpsFolder } from '../gitops/layout';
-import { FLUX_PRUNE_ANNOTATION, SYNC_WAVE_ANNOTATION, WAVES } from '../gitops/sync-waves';
+import { FLUX_PRUNE_ANNOTATION, NAMESPACE_SYNC_OPTIONS, SYNC_WAVE_ANNOTATION, WAVES } from '../gitops/sync-waves';
 import { AppState, applyOrder, groupState, GroupPosition, InstanceState, positionOf } from '../rollout/group';
 import { appOf, GroupAppModel, GroupModel, routeHost, routeUrl } from '../spec/group';
 import { MANAGED_BY, TRACK_LABEL } from '../workloads/labels';
@@ -90,7 +90,7 @@ export function buildGroup(g: GroupModel, pos: GroupPosition = positionOf(g)): R
       const ns = namespaceManifest(chart, `namespace-${p}`, p, baseline ? 'baseline' : 'restricted', { ...MANAGED_BY, 'app.kubernetes.io/part-of': g.name });
       annotate([ns], () => groupSyncWave('namespace', 0, 0));
       // never pruned by either engine: deleting a Namespace deletes everything in it
-      ns.metadata.addAnnotation(SYNC_OPTIONS, 'Prune=false');
+      ns.metadata.addAnnotation(SYNC_OPTIONS, NAMESPACE_SYNC_OPTIONS);
       ns.metadata.addAnnotation(FLUX_PRUNE_ANNOTATION, 'disabled');
     }
   }

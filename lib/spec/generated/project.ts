@@ -102,6 +102,10 @@ export interface ArgoCd {
    * Add an Application '<project>-root' that syncs <path>/argocd/ itself, so new releases are picked up without another kubectl apply. It runs in an AppProject '<project>-root' of its own that admits only this repository, the Argo CD namespace and Argo CD's own kinds (never in Argo CD's unrestricted default project). Default: true.
    */
   selfManaged?: boolean;
+  /**
+   * Argo CD's own term (ApplicationSet syncPolicy.preserveResourcesOnDeletion): when an Application goes away, leave what it deployed in the cluster instead of deleting it. The generated Applications then carry no resources-finalizer.argocd.argoproj.io (and an ApplicationSet sets preserveResourcesOnDeletion). Set it, and let it sync, before a change that renames Applications over objects that stay (adding a cluster to a one-cluster project, adding fleet: to a running release): otherwise the old Application deletes those objects and the new one creates them again, and requests fail in between (`validate` and the moves refuse such a change). Default: false (deleting an Application deletes its objects, like Flux's prune).
+   */
+  preserveResourcesOnDeletion?: boolean;
 }
 /**
  * Flux wiring in <path>/flux/.
@@ -155,6 +159,10 @@ export interface Flux {
    * @maxItems 1000
    */
   tenants?: FluxTenant[];
+  /**
+   * Flux's own field (Kustomization spec.deletionPolicy), on the release folders' Kustomizations: MirrorPrune deletes a folder's objects when its Kustomization goes away (it prunes); Orphan leaves them in the cluster. Set Orphan, and let it sync, before a change that renames Kustomizations over objects that stay (adding a cluster to a one-cluster project, adding fleet: to a running release): otherwise the old Kustomization deletes those objects and the new one creates them again (`validate` and the moves refuse such a change). Default: MirrorPrune.
+   */
+  deletionPolicy?: 'MirrorPrune' | 'Orphan';
 }
 export interface FluxTenant {
   /**

@@ -1,0 +1,124 @@
+/**
+ * A commit that renames Argo CD Applications or Flux Kustomizations over objects that stay: the old
+ * unit is deleted, and with Argo CD's resources finalizer (or Flux's prune) it deletes those objects
+ * before (or while) the new unit creates them again. The transition model plays that deletion
+ * (lib/review/transition.ts argoDelete, fluxDelete); `validate` refuses such a change, and passes it
+ * once `argocd.preserveResourcesOnDeletion` and `flux.deletionPolicy: Orphan` are synced first.
+ * Real git, the compiled CLI.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { checkTransition } from '../lib/review/transition';
+import { cli } from './support/cli-repo';
+import { cleanupTempDirs, git, projectRepo } from './support/git-repo';
+import { fleetConfig, fleetSpec, readFiles } from './support/fleet';
+
+afterAll(() => cleanupTempDirs());
+
+/** A project on one remote cluster (Argo CD and Flux reach it by its API server and a kubeconfig Secret). */
+function config(clusters: readonly string[], extra = ''): string {
+  return `apiVersion: canary.cdk8s.io/v1alpha1
+kind: Project
+repository:
+  url: https://github.com/example/shop.git
+${extra}clusters:
+${clusters.map((c) => `  - name: ${c}\n    server: https://${c}.example.com:6443\n    kubeConfigSecretRef: { name: ${c}-kubeconfig }\n`).join('')}`;
+}
+
+function commitAll(dir: string, message: string): void {
+  expect(cli(dir, ['synth']).status).toBe(0);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', message);
+}
+
+/** GIVEN webapp.yaml on the one cluster `east`, synthesized and committed. */
+function oneCluster(extra = ''): string {
+  const dir = projectRepo();
+  fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), config(['east'], extra));
+  commitAll(dir, 'one cluster');
+  return dir;
+}
+
+describe('a sync unit renamed over objects that stay', () => {
+  test('fails validate when a second cluster renames the first one\'s Application and Kustomizations (their deletion deletes the objects), naming the way out', () => {
+    const dir = oneCluster();
+    expect(fs.existsSync(path.join(dir, 'dist/argocd/application-webapp.yaml'))).toBe(true);
+    // WHEN a second cluster is added: east's units get its name as a suffix
+    fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), config(['east', 'west']));
+    expect(cli(dir, ['synth']).status).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'dist/argocd/application-webapp-east.yaml'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'dist/argocd/application-webapp.yaml'))).toBe(false);
+    const r = cli(dir, ['validate']);
+    // THEN it is refused: the old units delete what the new ones take over
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unsafe during sync: Argo CD, Application argocd\/webapp, Application deleted with its objects \(resources finalizer\), wave 3[^\n]*deleted HTTPRoute webapp\/webapp[^\n]*100% of requests to webapp\.example\.com[^\n]* fail, its route is gone \(before 0%, after 0%\); an Application or Kustomization goes away while its objects stay under another name/);
+    expect(r.stderr).toMatch(/unsafe during sync: Flux, Kustomization flux-system\/webapp-webapp, Kustomization deleted with its objects \(garbage collection\)/);
+    expect(r.stderr).toMatch(/first commit `argocd: \{preserveResourcesOnDeletion: true\}` and `flux: \{deletionPolicy: Orphan\}` in cdk8s-canary\.yaml and let it sync, then this change/);
+    // AND the review shows it: `diff` reads the release whose wiring changed, though its folders did not
+    const d = cli(dir, ['diff']);
+    expect(d.stdout).toMatch(/UNSAFE during sync: Argo CD, Application argocd\/webapp, Application deleted with its objects/);
+  });
+
+  test('GIVEN preserveResourcesOnDeletion and deletionPolicy: Orphan committed first WHEN the second cluster is added THEN validate passes', () => {
+    const dir = oneCluster();
+    // the first commit: only the units' deletion behaviour changes
+    const keep = 'argocd:\n  preserveResourcesOnDeletion: true\nflux:\n  deletionPolicy: Orphan\n';
+    fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), config(['east'], keep));
+    expect(cli(dir, ['synth']).status).toBe(0);
+    const app = parse(fs.readFileSync(path.join(dir, 'dist/argocd/application-webapp.yaml'), 'utf8'));
+    expect(app.metadata.finalizers).toBeUndefined();
+    const ks = parse(fs.readFileSync(path.join(dir, 'dist/flux/kustomization-webapp-webapp.yaml'), 'utf8'));
+    expect(ks.spec.deletionPolicy).toBe('Orphan');
+    expect(cli(dir, ['validate']).status).toBe(0);
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'keep objects when a unit goes away');
+    // the second commit: the rename
+    fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), config(['east', 'west'], keep));
+    expect(cli(dir, ['synth']).status).toBe(0);
+    const r = cli(dir, ['validate']);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
+  });
+
+  test('GIVEN a release removed WHEN validated THEN its deletion with its objects is no refusal (routes go first, Namespaces stay)', () => {
+    const dir = oneCluster();
+    const spec = fs.readFileSync(path.join(dir, 'releases/webapp.yaml'), 'utf8');
+    fs.writeFileSync(path.join(dir, 'releases/other.yaml'), spec.replace(/(name|production): webapp|ghcr\.io\/example\/webapp|webapp\.example\.com/g, (m) => m.replace('webapp', 'other')));
+    commitAll(dir, 'another release');
+    fs.rmSync(path.join(dir, 'releases/webapp.yaml'));
+    expect(cli(dir, ['synth']).status).toBe(0);
+    const r = cli(dir, ['validate']);
+    expect(r.status).toBe(0);
+  });
+});
+
+describe('the deletion of a unit in the transition model', () => {
+  test('GIVEN an Application deleted with its objects THEN routes go first (reverse waves) and the Namespace (Delete=false) stays', () => {
+    const dir = oneCluster();
+    const before = readFiles(path.join(dir, 'dist'));
+    const after = new Map([...before].filter(([p]) => !p.startsWith('webapp/') && p !== 'argocd/application-webapp.yaml' && !p.startsWith('flux/kustomization-webapp')));
+    const states: string[] = [];
+    const report = checkTransition(before, after, { engines: ['argocd'], onState: (s) => states.push(s.step) });
+    expect(report.violations).toEqual([]);
+    const deletions = states.filter((s) => s.startsWith('Application deleted with its objects'));
+    expect(deletions[0]).toMatch(/wave 3/);
+    expect(deletions.join('\n')).not.toMatch(/Namespace/);
+  });
+});
+
+describe('fleet: added to a running release', () => {
+  test('fails validate: Application shop gives way to shop-<cluster>, and deleting it deletes what they take over', () => {
+    // GIVEN shop, without a fleet, on every cluster of the fleet project, synthesized and committed
+    const dir = projectRepo({ copy: [], specs: { shop: fleetSpec('shop', '') } });
+    fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), fleetConfig());
+    commitAll(dir, 'fleet clusters');
+    expect(fs.existsSync(path.join(dir, 'dist/argocd/application-shop.yaml'))).toBe(true);
+    // WHEN its spec gets a fleet
+    fs.writeFileSync(path.join(dir, 'releases/shop.yaml'), fleetSpec('shop'));
+    expect(cli(dir, ['synth']).status).toBe(0);
+    const r = cli(dir, ['validate']);
+    // THEN validate refuses it, naming the way out
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unsafe during sync: [^\n]*Argo CD, Application argocd\/shop, Application deleted with its objects[^\n]*its route is gone[^\n]*; an Application or Kustomization goes away while its objects stay under another name/);
+  });
+});
