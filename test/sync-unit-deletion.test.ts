@@ -13,6 +13,7 @@ import { checkTransition } from '../lib/review/transition';
 import { cli } from './support/cli-repo';
 import { cleanupTempDirs, git, projectRepo } from './support/git-repo';
 import { fleetConfig, fleetSpec, readFiles } from './support/fleet';
+import { oracleCheck } from './support/sync-oracle';
 
 afterAll(() => cleanupTempDirs());
 
@@ -55,6 +56,10 @@ describe('a sync unit renamed over objects that stay', () => {
     expect(r.stderr).toMatch(/unsafe during sync: Argo CD, Application argocd\/webapp, Application deleted with its objects \(resources finalizer\), wave 3[^\n]*deleted HTTPRoute webapp\/webapp[^\n]*100% of requests to webapp\.example\.com[^\n]* fail, its route is gone \(before 0%, after 0%\); an Application or Kustomization goes away while its objects stay under another name/);
     expect(r.stderr).toMatch(/unsafe during sync: Flux, Kustomization flux-system\/webapp-webapp, Kustomization deleted with its objects \(garbage collection\)/);
     expect(r.stderr).toMatch(/first commit `argocd: \{preserveResourcesOnDeletion: true\}` and `flux: \{deletionPolicy: Orphan\}` in cdk8s-canary\.yaml and let it sync, then this change/);
+    // AND the independent oracle (its own reading and simulation) finds the same, under both engines
+    const head = new Map(git(dir, 'ls-tree', '-r', '--name-only', 'HEAD', 'dist').trim().split('\n').map((f) => [f.slice('dist/'.length), git(dir, 'show', `HEAD:${f}`)] as [string, string]));
+    const oracle = oracleCheck(head, readFiles(path.join(dir, 'dist')));
+    expect(new Set(oracle.violations.map((v) => `${v.engine} ${v.entry} ${v.what} ${v.during}`))).toEqual(new Set(['argocd hr webapp/webapp / failing 1', 'flux hr webapp/webapp / failing 1']));
     // AND the review shows it: `diff` reads the release whose wiring changed, though its folders did not
     const d = cli(dir, ['diff']);
     expect(d.stdout).toMatch(/UNSAFE during sync: Argo CD, Application argocd\/webapp, Application deleted with its objects/);
@@ -78,6 +83,8 @@ describe('a sync unit renamed over objects that stay', () => {
     expect(cli(dir, ['synth']).status).toBe(0);
     const r = cli(dir, ['validate']);
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
+    const head = new Map(git(dir, 'ls-tree', '-r', '--name-only', 'HEAD', 'dist').trim().split('\n').map((f) => [f.slice('dist/'.length), git(dir, 'show', `HEAD:${f}`)] as [string, string]));
+    expect(oracleCheck(head, readFiles(path.join(dir, 'dist'))).violations).toEqual([]);
   });
 
   test('GIVEN a release removed WHEN validated THEN its deletion with its objects is no refusal (routes go first, Namespaces stay)', () => {

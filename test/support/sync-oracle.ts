@@ -155,7 +155,7 @@ function trafficOf(objs: Obj[], pods: Pod[]): Map<string, Shares> {
 // ------------------------------------------------------------------------------- simulation (own)
 
 type Live = { o: Obj; old?: Obj; phase: 'ready' | 'none' | 'old' | 'mixed' };
-type Unit = { name: string; prefixes: string[]; deps: string[]; pruneLast: boolean; engine: 'argocd' | 'flux' };
+type Unit = { name: string; prefixes: string[]; deps: string[]; pruneLast: boolean; engine: 'argocd' | 'flux'; deletesObjects: boolean };
 
 function unitsOf(items: Item[], engine: 'argocd' | 'flux'): Unit[] {
   const out: Unit[] = [];
@@ -163,12 +163,14 @@ function unitsOf(items: Item[], engine: 'argocd' | 'flux'): Unit[] {
     if (engine === 'argocd' && file.startsWith('argocd/') && o.kind === 'Application') {
       const p = String(o.spec?.source?.path ?? '');
       if (p.endsWith('/argocd')) continue;
-      out.push({ engine, name: o.metadata.name, prefixes: [p.replace(/^dist\//, '') + '/'], deps: [], pruneLast: (o.spec?.syncPolicy?.syncOptions ?? []).includes('PruneLast=true') });
+      const finalizers: string[] = (o.metadata as { finalizers?: string[] }).finalizers ?? [];
+      out.push({ engine, name: o.metadata.name, prefixes: [p.replace(/^dist\//, '') + '/'], deps: [], pruneLast: (o.spec?.syncPolicy?.syncOptions ?? []).includes('PruneLast=true'), deletesObjects: finalizers.some((f) => f.split('/')[0] === 'resources-finalizer.argocd.argoproj.io') });
     }
     if (engine === 'flux' && file.startsWith('flux/') && o.kind === 'Kustomization') {
       const p = String(o.spec?.path ?? '').replace(/^\.\/dist\//, '');
       if (p === 'flux') continue;
-      out.push({ engine, name: o.metadata.name, prefixes: [p + '/'], deps: (o.spec?.dependsOn ?? []).map((d: any) => d.name), pruneLast: false });
+      const policy = o.spec?.deletionPolicy ?? 'MirrorPrune';
+      out.push({ engine, name: o.metadata.name, prefixes: [p + '/'], deps: (o.spec?.dependsOn ?? []).map((d: any) => d.name), pruneLast: false, deletesObjects: policy === 'MirrorPrune' ? o.spec?.prune === true : policy !== 'Orphan' });
     }
   }
   return out;
@@ -196,6 +198,8 @@ function drop(state: Map<string, Live>, o: Obj): void {
 /** Every state (as a snapshot) the oracle's simulation visits for one engine. */
 function* simulate(engine: 'argocd' | 'flux', before: Item[], after: Item[]): Generator<Map<string, Live>> {
   const units = unitsOf(after, engine);
+  // units that only the old wiring has: their Application or Kustomization is deleted by the commit
+  const gone = unitsOf(before, engine).filter((u) => u.deletesObjects && !units.some((x) => x.name === u.name));
   const cluster = (xs: Item[]) => xs.filter((x) => !x.file.startsWith('argocd/') && !x.file.startsWith('flux/') && !x.o.metadata.annotations?.['argocd.argoproj.io/hook']);
   const b = cluster(before);
   const a = cluster(after);
@@ -217,6 +221,24 @@ function* simulate(engine: 'argocd' | 'flux', before: Item[], after: Item[]): Ge
       yield snap();
       for (const [k, l] of state) if (l.phase === 'mixed') state.set(k, { ...l, phase: 'old' });
     };
+    // a deleted unit takes its objects with it: Argo CD wave by wave from the highest, keeping
+    // Delete=false; Flux in the reverse of its apply order, keeping prune: disabled. Done before the
+    // new units in one pass and after them in the other.
+    const deletions = function* () {
+      for (const u of gone) {
+        const objs = own(u, b);
+        if (engine === 'argocd') {
+          const kept = objs.filter((o) => !opts(o).some((x) => x.trim() === 'Delete=false' || x.trim() === 'Delete=confirm'));
+          for (const w of [...new Set(kept.map(wave))].sort((x, y) => y - x)) {
+            for (const o of kept.filter((x) => wave(x) === w)) { drop(state, o); yield snap(); }
+          }
+        } else {
+          const doomed = objs.filter((o) => o.metadata.annotations?.['kustomize.toolkit.fluxcd.io/prune'] !== 'disabled').sort((x, y) => fluxRank(y.kind) - fluxRank(x.kind));
+          for (const o of doomed) { drop(state, o); yield snap(); }
+        }
+      }
+    };
+    if (!reverse) yield* deletions();
     for (const u of order) {
       const ob = own(u, b);
       const oa = own(u, a);
@@ -249,6 +271,7 @@ function* simulate(engine: 'argocd' | 'flux', before: Item[], after: Item[]): Ge
         yield snap();
       }
     }
+    if (reverse) yield* deletions();
   }
 }
 
@@ -269,7 +292,13 @@ export function oracleCheck(beforeTree: ReadonlyMap<string, string>, afterTree: 
   for (const engine of ['argocd', 'flux'] as const) {
     for (const state of simulate(engine, before, after)) {
       states++;
-      for (const [id, d] of evalState(state)) {
+      const now = evalState(state);
+      // an entry point both ends have that is gone in this state fails every request
+      for (const [id, x] of eb) {
+        const y = ea.get(id);
+        if (y && !now.has(id) && 1 > Math.max(x.failing, y.failing) + 1e-9) violations.push({ engine, entry: id, what: 'failing', before: x.failing, during: 1, after: y.failing });
+      }
+      for (const [id, d] of now) {
         const x = eb.get(id);
         const y = ea.get(id);
         const fb = x ? x.failing : 1;
