@@ -28,7 +28,9 @@ export function generatedNameProblems(objects: readonly KubeObject[], src: Sourc
     if (o.metadata.namespace !== undefined) add(() => `${ref()} in namespace '${o.metadata.namespace}'`, dns1123LabelError(o.metadata.namespace), o.metadata.namespace);
     // a Template's objects hold ${PARAMETER} placeholders, substituted when it is processed
     walkLabels(o.kind === 'Template' ? { metadata: o.metadata } : o, [], (where, map, values) => {
-      for (const [k, v] of Object.entries(map)) {
+      for (const k in map) {
+        if (!Object.prototype.hasOwnProperty.call(map, k)) continue;
+        const v = map[k];
         add(() => `${ref()} with the ${where} key '${k}'`, qualifiedNameError(k), k);
         if (values && typeof v === 'string') add(() => `${ref()} with the ${where} ${k}=${v}`, labelValueError(v), v);
       }
@@ -39,9 +41,13 @@ export function generatedNameProblems(objects: readonly KubeObject[], src: Sourc
 
 /** Calls `visit` on every label map (metadata labels, matchLabels, a Service selector) and annotation map. */
 function walkLabels(v: unknown, at: string[], visit: (where: string, map: Record<string, unknown>, values: boolean) => void): void {
-  if (Array.isArray(v)) { v.forEach((x) => walkLabels(x, at, visit)); return; }
+  if (Array.isArray(v)) { for (const x of v) walkLabels(x, at, visit); return; }
   if (!v || typeof v !== 'object') return;
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+  const o = v as Record<string, unknown>;
+  // for...in, not Object.entries: no array of pairs per object of every generated object (issue 19)
+  for (const k in o) {
+    if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
+    const x = o[k];
     const isMap = x !== null && typeof x === 'object' && !Array.isArray(x);
     if (isMap && (k === 'labels' || k === 'matchLabels')) visit('label', x as Record<string, unknown>, true);
     else if (isMap && k === 'annotations' && at[at.length - 1] === 'metadata') visit('annotation', x as Record<string, unknown>, false);

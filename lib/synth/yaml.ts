@@ -183,8 +183,30 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** Values JSON drops from a mapping. */
 const skipped = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
 
+/** Whether a mapping has an entry JSON keeps (one that is not undefined, a function or a symbol). */
+function hasEntries(obj: Record<string, unknown>): boolean {
+  for (const k in obj) if (hasOwn(obj, k) && !skipped(obj[k])) return true;
+  return false;
+}
+
+const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+/**
+ * The indentation one level below `indent`, remembered: the emitter asks for it at every entry, and
+ * a synth at 1000 releases made ~1.7 GB of short-lived strings and arrays (issue 19: most of the
+ * garbage collector's time is in the young generation), so the emitter allocates only what it writes.
+ */
+function childIndent(indent: string): string {
+  let c = CHILD_INDENTS.get(indent);
+  if (c === undefined) { c = `${indent}  `; CHILD_INDENTS.set(indent, c); }
+  return c;
+}
+const CHILD_INDENTS = new Map<string, string>();
+
 function emitMap(obj: Record<string, unknown>, indent: string, out: string[]): void {
-  for (const k of Object.keys(obj)) {
+  // for...in, not Object.keys: no array per mapping; own keys only, in the same order
+  for (const k in obj) {
+    if (!hasOwn(obj, k)) continue;
     const v = obj[k];
     if (skipped(v)) continue;
     const key = quoted(k);
@@ -192,36 +214,32 @@ function emitMap(obj: Record<string, unknown>, indent: string, out: string[]): v
     emitEntry(`${indent}${key}:`, v, indent, out);
   }
 }
-
 function emitSeq(arr: readonly unknown[], indent: string, out: string[]): void {
   for (const v of arr) {
     const item = skipped(v) ? null : v;
     if (Array.isArray(item) && item.length > 0) {
       const first = out.length;
-      emitSeq(item, `${indent}  `, out);
+      emitSeq(item, childIndent(indent), out);
       out[first] = `${indent}- ${out[first].slice(indent.length + 2)}`;
-    } else if (isRecord(item) && Object.keys(item).some((k) => !skipped(item[k]))) {
+    } else if (isRecord(item) && hasEntries(item)) {
       const first = out.length;
-      emitMap(item, `${indent}  `, out);
+      emitMap(item, childIndent(indent), out);
       out[first] = `${indent}- ${out[first].slice(indent.length + 2)}`;
     } else {
       emitEntry(`${indent}-`, item, indent, out);
     }
   }
 }
-
-/** `prefix` is `key:` or `-`; the value goes after it on the line, or nested below it. */
 function emitEntry(prefix: string, v: unknown, indent: string, out: string[]): void {
-  const child = `${indent}  `;
   if (Array.isArray(v)) {
     if (v.length === 0) out.push(`${prefix} []`);
-    else { out.push(prefix); emitSeq(v, child, out); }
+    else { out.push(prefix); emitSeq(v, childIndent(indent), out); }
   } else if (isRecord(v)) {
-    if (!Object.keys(v).some((k) => !skipped(v[k]))) out.push(`${prefix} {}`);
-    else { out.push(prefix); emitMap(v, child, out); }
+    if (!hasEntries(v)) out.push(`${prefix} {}`);
+    else { out.push(prefix); emitMap(v, childIndent(indent), out); }
   } else {
-    const s = scalar(v, child);
+    const s = scalar(v, childIndent(indent));
     if (typeof s === 'string') out.push(`${prefix} ${s}`);
-    else { out.push(`${prefix} ${s[0]}`); out.push(...s.slice(1)); }
+    else { out.push(`${prefix} ${s[0]}`); for (let i = 1; i < s.length; i++) out.push(s[i]); }
   }
 }
