@@ -1,0 +1,76 @@
+/**
+ * Sync units deleted when the clusters of a project change (lib/review/transition.ts unitsOf): a
+ * cluster removed takes its objects from that cluster only (no refusal), a rename over objects that
+ * stay is refused, also inside `argocd.mode: applicationSet` (the ApplicationSet deletes the
+ * Application whose generated name changed). Real git, the compiled CLI.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { cli } from './support/cli-repo';
+import { cleanupTempDirs, git, projectRepo } from './support/git-repo';
+
+afterAll(() => cleanupTempDirs());
+
+/** cdk8s-canary.yaml with remote clusters (server + kubeconfig Secret) and `extra` settings. */
+function config(clusters: readonly string[], extra = ''): string {
+  return `apiVersion: canary.cdk8s.io/v1alpha1
+kind: Project
+repository:
+  url: https://github.com/example/shop.git
+${extra}clusters:
+${clusters.map((c) => `  - name: ${c}\n    server: https://${c}.example.com:6443\n    kubeConfigSecretRef: { name: ${c}-kubeconfig }\n`).join('')}`;
+}
+
+/** GIVEN webapp.yaml on `clusters`, synthesized and committed. */
+function committed(clusters: readonly string[], extra = ''): string {
+  const dir = projectRepo();
+  fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), config(clusters, extra));
+  expect(cli(dir, ['synth']).status).toBe(0);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'clusters');
+  return dir;
+}
+
+function validateWith(dir: string, clusters: readonly string[], extra = ''): { status: number | null; stderr: string } {
+  fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), config(clusters, extra));
+  expect(cli(dir, ['synth']).status).toBe(0);
+  const r = cli(dir, ['validate']);
+  return { status: r.status, stderr: r.stderr };
+}
+
+describe('a cluster removed from the project', () => {
+  test('GIVEN three clusters WHEN one is removed THEN validate passes (its objects leave that cluster only; the others keep their Applications)', () => {
+    const dir = committed(['east', 'west', 'north']);
+    const r = validateWith(dir, ['east', 'west']);
+    expect(r).toEqual({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
+  });
+
+  test('fails validate when two clusters become one: the one left is renamed (webapp-east -> webapp), the removed one is not reported', () => {
+    const dir = committed(['east', 'west']);
+    const r = validateWith(dir, ['east']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unsafe during sync: Argo CD, Application argocd\/webapp-east, Application deleted with its objects/);
+    expect(r.stderr).not.toMatch(/webapp-west/);
+  });
+});
+
+describe('argocd.mode: applicationSet', () => {
+  const mode = 'argocd:\n  mode: applicationSet\nflux:\n  enabled: false\n';
+  test('fails validate when a second cluster renames the ApplicationSet\'s Application webapp to webapp-east (Argo CD alone)', () => {
+    const dir = committed(['east'], mode);
+    const r = validateWith(dir, ['east', 'west'], mode);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unsafe during sync: Argo CD, Application \(ApplicationSet cdk8s-canary\) webapp, Application deleted with its objects \(resources finalizer\), wave 3[^\n]*its route is gone/);
+  });
+
+  test('GIVEN preserveResourcesOnDeletion committed first WHEN the second cluster is added THEN validate passes', () => {
+    const keep = 'argocd:\n  mode: applicationSet\n  preserveResourcesOnDeletion: true\nflux:\n  enabled: false\n';
+    const dir = committed(['east'], keep);
+    expect(validateWith(dir, ['east', 'west'], keep)).toEqual({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
+  });
+
+  test('GIVEN three clusters WHEN one is removed THEN validate passes', () => {
+    const dir = committed(['east', 'west', 'north'], mode);
+    expect(validateWith(dir, ['east', 'west'], mode)).toEqual({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
+  });
+});
