@@ -8,6 +8,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { cli } from './support/cli-repo';
 import { cleanupTempDirs, git, projectRepo } from './support/git-repo';
+import { readFiles } from './support/fleet';
+import { scopeToChange } from '../lib/review/transition-gate';
 
 afterAll(() => cleanupTempDirs());
 
@@ -72,5 +74,21 @@ describe('argocd.mode: applicationSet', () => {
   test('GIVEN three clusters WHEN one is removed THEN validate passes', () => {
     const dir = committed(['east', 'west', 'north'], mode);
     expect(validateWith(dir, ['east', 'west'], mode)).toEqual({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
+  });
+});
+
+describe('what the gates read when only the wiring changes (scopeToChange)', () => {
+  const dist = readFiles(path.join(__dirname, '..', 'dist'));
+  test('GIVEN every Application and Kustomization edited in place (preserveResourcesOnDeletion, deletionPolicy) THEN no release is read (nothing of theirs syncs again)', () => {
+    const after = new Map([...dist].map(([p, t]) => [p, p.startsWith('argocd/application-') ? t.replace(/\n  finalizers:\n    - resources-finalizer\.argocd\.argoproj\.io/, '') : p.startsWith('flux/kustomization-') && p !== 'flux/kustomization-cdk8s-canary.yaml' ? t.replace(/\n  prune: true/, '\n  deletionPolicy: Orphan\n  prune: true') : t]));
+    expect([...after].filter(([p, t]) => dist.get(p) !== t).length).toBeGreaterThan(20);
+    const scope = scopeToChange(dist, after);
+    expect({ before: scope.before.size, after: scope.after.size }).toEqual({ before: 0, after: 0 });
+  });
+
+  test('GIVEN the Application of webapp deleted THEN webapp\'s folders are read (its deletion takes its objects)', () => {
+    const after = new Map([...dist].filter(([p]) => p !== 'argocd/application-webapp.yaml'));
+    const scope = scopeToChange(dist, after);
+    expect([...scope.before.keys()].filter((p) => p.startsWith('webapp/')).length).toBeGreaterThan(0);
   });
 });

@@ -43,7 +43,7 @@ const UNIT_DELETION_HINT = 'an Application or Kustomization goes away while its 
 /**
  * The releases whose Argo CD or Flux wiring differs between two trees while their own folders may
  * not (a unit renamed: its old Application or Kustomization is deleted, lib/review/transition.ts
- * `SyncUnit.removal`), among `releases`; `all` when a shared wiring file that defines units changed
+ * `SyncUnit.removal`), among `releases`: the owners of the wiring files that are deleted; `all` when a shared wiring file that defines units changed
  * beyond its list of releases (an ApplicationSet's template or clusters).
  * @param changedWiring dist-relative paths of the wiring files that differ, with their two texts
  *   (undefined: absent on that side)
@@ -52,7 +52,11 @@ export function wiringChanges(changedWiring: ReadonlyMap<string, { readonly befo
   const out = new Set<string>();
   for (const [p, t] of changedWiring) {
     const owner = wiringOwner(p, releases);
-    if (owner !== undefined) { out.add(owner); continue; }
+    // only a unit that goes away acts on objects that did not change (its deletion); one added or
+    // edited in place (a finalizer, deletionPolicy, a destination) syncs nothing new: a release whose
+    // folders changed is read anyway. Reading every release for a project-wide setting cost 25 s at
+    // 1000 releases.
+    if (owner !== undefined) { if (t.after === undefined) out.add(owner); continue; }
     if (![t.before, t.after].some((x) => x !== undefined && holdsSyncUnits(x))) continue;
     // an ApplicationSet's list of releases: a release added or removed changes its own folders too
     if (withoutElements(t.before ?? '') !== withoutElements(t.after ?? '')) return 'all';
