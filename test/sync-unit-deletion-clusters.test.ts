@@ -9,7 +9,7 @@ import * as path from 'path';
 import { cli } from './support/cli-repo';
 import { cleanupTempDirs, git, projectRepo } from './support/git-repo';
 import { readFiles } from './support/fleet';
-import { scopeToChange } from '../lib/review/transition-gate';
+import { scopeToChange, wiringChanges } from '../lib/review/transition-gate';
 
 afterAll(() => cleanupTempDirs());
 
@@ -90,5 +90,34 @@ describe('what the gates read when only the wiring changes (scopeToChange)', () 
     const after = new Map([...dist].filter(([p]) => p !== 'argocd/application-webapp.yaml'));
     const scope = scopeToChange(dist, after);
     expect([...scope.before.keys()].filter((p) => p.startsWith('webapp/')).length).toBeGreaterThan(0);
+  });
+});
+
+describe('an ApplicationSet edited (wiringChanges)', () => {
+  const appset = (preserve: boolean, name = '"{{.release}}"') => `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: cdk8s-canary
+  namespace: argocd
+spec:
+  generators:
+    - list:
+        elements:
+          - namespace: webapp
+            release: webapp
+  template:
+    metadata:
+${preserve ? '' : '      finalizers:\n        - resources-finalizer.argocd.argoproj.io\n'}      name: ${name}
+      namespace: argocd
+    spec:
+      source:
+        path: dist/{{.release}}
+${preserve ? '  syncPolicy:\n    preserveResourcesOnDeletion: true\n' : ''}`;
+  const releases = new Set(['webapp']);
+  test('GIVEN preserveResourcesOnDeletion set THEN no release is read (no Application added or deleted)', () => {
+    expect(wiringChanges(new Map([['argocd/applicationset-cdk8s-canary.yaml', { before: appset(false), after: appset(true) }]]), releases)).toEqual(new Set());
+  });
+  test('GIVEN the template name changed (a second cluster) THEN every release is read', () => {
+    expect(wiringChanges(new Map([['argocd/applicationset-cdk8s-canary.yaml', { before: appset(false), after: appset(false, '"{{.release}}{{.suffix}}"') }]]), releases)).toBe('all');
   });
 });

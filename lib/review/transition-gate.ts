@@ -64,12 +64,17 @@ export function wiringChanges(changedWiring: ReadonlyMap<string, { readonly befo
   return out;
 }
 
-/** A wiring file's text without the list-generator elements that name releases (their parameters). */
+/**
+ * A wiring file's text without the list-generator elements that name releases (their parameters),
+ * and without what only says whether a deleted Application takes its objects (the template's
+ * finalizers, `preserveResourcesOnDeletion`, and the `syncPolicy:` line that may hold it): neither
+ * adds nor removes an Application.
+ */
 function withoutElements(text: string): string {
   return text.split('\n').filter((l) => {
     let rest = l.trimStart();
     if (rest.startsWith('- ')) rest = rest.slice(2).trimStart();
-    return !/^(?:release|namespace|cluster|server|suffix):/.test(rest);
+    return !/^(?:release|namespace|cluster|server|suffix):/.test(rest) && !/^(?:finalizers:|resources-finalizer\.argocd\.argoproj\.io|preserveResourcesOnDeletion:|syncPolicy:\s*$)/.test(rest);
   }).join('\n');
 }
 
