@@ -63,6 +63,9 @@ describe('argocd.mode: applicationSet', () => {
     const r = validateWith(dir, ['east', 'west'], mode);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/unsafe during sync: Argo CD, Application \(ApplicationSet cdk8s-canary\) webapp, Application deleted with its objects \(resources finalizer\), wave 3[^\n]*its route is gone/);
+    // AND the way out names Argo CD's setting alone (Flux is not enabled)
+    expect(r.stderr).toMatch(/first set `argocd\.preserveResourcesOnDeletion: true` in cdk8s-canary\.yaml, commit that alone and let it sync, then make this change/);
+    expect(r.stderr).not.toMatch(/deletionPolicy/);
   });
 
   test('GIVEN preserveResourcesOnDeletion committed first WHEN the second cluster is added THEN validate passes', () => {

@@ -54,7 +54,7 @@ describe('a sync unit renamed over objects that stay', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/unsafe during sync: Argo CD, Application argocd\/webapp, Application deleted with its objects \(resources finalizer\), wave 3[^\n]*deleted HTTPRoute webapp\/webapp[^\n]*100% of requests to webapp\.example\.com[^\n]* fail, its route is gone \(before 0%, after 0%\); an Application or Kustomization goes away while its objects stay under another name/);
     expect(r.stderr).toMatch(/unsafe during sync: Flux, Kustomization flux-system\/webapp-webapp, Kustomization deleted with its objects \(garbage collection\)/);
-    expect(r.stderr).toMatch(/first commit `argocd: \{preserveResourcesOnDeletion: true\}` and `flux: \{deletionPolicy: Orphan\}` in cdk8s-canary\.yaml and let it sync, then this change/);
+    expect(r.stderr).toMatch(/first set `argocd\.preserveResourcesOnDeletion: true` and `flux\.deletionPolicy: Orphan` in cdk8s-canary\.yaml, commit that alone and let it sync, then make this change/);
     // AND the review shows it: `diff` reads the release whose wiring changed, though its folders did not
     const d = cli(dir, ['diff']);
     expect(d.stdout).toMatch(/UNSAFE during sync: Argo CD, Application argocd\/webapp, Application deleted with its objects/);
