@@ -124,3 +124,32 @@ ${preserve ? '  syncPolicy:\n    preserveResourcesOnDeletion: true\n' : ''}`;
     expect(wiringChanges(new Map([['argocd/applicationset-cdk8s-canary.yaml', { before: appset(false), after: appset(false, '"{{.release}}{{.suffix}}"') }]]), releases)).toBe('all');
   });
 });
+
+describe('a release renamed while its namespace and host stay', () => {
+  test('fails validate: the old Application deletes the route before the new one serves the same host', () => {
+    // GIVEN webapp on one cluster, committed
+    const dir = committed(['east']);
+    // WHEN it is renamed webapp2 (same namespace, same host): its objects get new names
+    const spec = fs.readFileSync(path.join(dir, 'releases/webapp.yaml'), 'utf8');
+    fs.rmSync(path.join(dir, 'releases/webapp.yaml'));
+    fs.writeFileSync(path.join(dir, 'releases/webapp2.yaml'), spec.replace(/^name: webapp$/m, 'name: webapp2'));
+    expect(cli(dir, ['synth']).status).toBe(0);
+    const r = cli(dir, ['validate']);
+    // THEN the users' host goes without a route while both sync: refused, each state once
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unsafe during sync: Argo CD, Application argocd\/webapp, Application deleted with its objects \(resources finalizer\), wave 3: deleted HTTPRoute webapp\/webapp: 100% of requests to webapp\.example\.com\/ fail, no route serves it \(before HTTPRoute webapp\/webapp, after HTTPRoute webapp\/webapp2/);
+    const lines = r.stderr.split('\n').filter((l) => l.includes('unsafe during sync'));
+    expect(new Set(lines).size).toBe(lines.length);
+  });
+
+  test('GIVEN preserveResourcesOnDeletion and deletionPolicy: Orphan committed first WHEN the release is renamed THEN validate passes (the old route stays)', () => {
+    const keep = 'argocd:\n  preserveResourcesOnDeletion: true\nflux:\n  deletionPolicy: Orphan\n';
+    const dir = committed(['east'], keep);
+    const spec = fs.readFileSync(path.join(dir, 'releases/webapp.yaml'), 'utf8');
+    fs.rmSync(path.join(dir, 'releases/webapp.yaml'));
+    fs.writeFileSync(path.join(dir, 'releases/webapp2.yaml'), spec.replace(/^name: webapp$/m, 'name: webapp2'));
+    expect(cli(dir, ['synth']).status).toBe(0);
+    const r = cli(dir, ['validate']);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
+  });
+});

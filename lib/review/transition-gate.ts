@@ -30,7 +30,9 @@ export function gateTransition(before: ReadonlyMap<string, string>, after: Reado
   for (const v of report.violations) {
     refusals.push(`unsafe during sync: ${v.message}; ${isUnitDeletion(v.step) ? hint : 'split the change into commits that are each safe (for example set-weight 0 before abort)'}, see the README "What happens during a sync"`);
   }
-  return { refusals, report };
+  // each changed release is checked with those sharing its namespaces: a renamed release's old and
+  // new names find the same state
+  return { refusals: [...new Set(refusals)], report };
 }
 
 /** Whether a sync step is an Application or Kustomization deleted with its objects (lib/review/transition.ts argoDelete, fluxDelete). */
@@ -45,7 +47,7 @@ function isUnitDeletion(step: string): boolean {
  */
 function unitDeletionHint(engines: ReadonlySet<string>): string {
   const settings = [...(engines.has('argocd') ? ['`argocd.preserveResourcesOnDeletion: true`'] : []), ...(engines.has('flux') ? ['`flux.deletionPolicy: Orphan`'] : [])];
-  return `an Application or Kustomization goes away while its objects stay under another name (a cluster added to a one-cluster project or two clusters become one, fleet: added to a running release): first set ${settings.join(' and ')} in cdk8s-canary.yaml, commit that alone and let it sync, then make this change`;
+  return `an Application or Kustomization goes away while its objects stay under another name (a cluster added to a one-cluster project or two clusters become one, fleet: added to or removed from a running release, a release renamed over its host): first set ${settings.join(' and ')} in cdk8s-canary.yaml, commit that alone and let it sync, then make this change`;
 }
 
 /**

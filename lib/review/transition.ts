@@ -220,12 +220,29 @@ function checkScope(before: readonly Located[], after: readonly Located[], engin
   const violations: Violation[] = [];
   const extremes = new Map<string, Transient>();
   const states: Record<Engine, number> = { argocd: 0, flux: 0 };
+  // where users send requests, whatever object serves them: `kind namespace host/path`. A route
+  // renamed (a release renamed while its namespaces and hosts stay) is another entry point, but the
+  // same host and path for the users
+  const served = <T extends { readonly label: string; readonly object: string }>(m: ReadonlyMap<string, T>) => new Map([...m.values()].map((x) => [`${x.object.replace(/\/.*$/, '')} ${x.label}`, x]));
+  const servedBefore = served(ends.before);
+  const servedAfter = served(ends.after);
   for (const engine of engines) {
     const seen = new Set<string>();
     for (const s of syncStates(engine, before, after, units[engine])) {
       states[engine]++;
       options.onState?.(s);
       const shares = evaluate(s.objects);
+      const servedNow = served(shares);
+      for (const [k, x] of servedBefore) {
+        const y = servedAfter.get(k);
+        // the same object on both ends: the check below (by entry point) sees it
+        if (!y || x.object === y.object || servedNow.has(k)) continue;
+        const key = `${engine}|${s.unit}|${k}|served`;
+        if (1 <= Math.max(x.failing, y.failing) + EPS || seen.has(key)) continue;
+        seen.add(key);
+        violations.push({ engine, unit: s.unit, step: s.step, entry: x.label, object: x.object, invariant: 'failing', before: x.failing, during: 1, after: y.failing,
+          message: `${engineName(engine)}, ${s.unit}, ${s.step}: 100% of requests to ${x.label} fail, no route serves it (before ${x.object}, after ${y.object}; before ${pct(x.failing)}, after ${pct(y.failing)})` });
+      }
       // an entry point both ends have that this state lacks (its route deleted mid-sync): every
       // request to it fails here
       for (const [id, x] of ends.before) {
