@@ -83,6 +83,13 @@ describe('Flux wiring (dist/flux/)', () => {
       const k = objs.find((o) => o.kind === 'Kustomization' && o.metadata.name === 'cdk8s-canary');
       expect(k.spec).toMatchObject({ path: './dist/flux', prune: true, wait: false });
     });
+
+    test('deleting the self-managed Kustomization (flux.name renamed, selfManaged off) orphans the release Kustomizations; deleting a release\'s deletes its objects (the default)', () => {
+      const root = objs.find((o) => o.kind === 'Kustomization' && o.metadata.name === 'cdk8s-canary');
+      expect(root.spec.deletionPolicy).toBe('Orphan');
+      const release = objs.find((o) => o.kind === 'Kustomization' && o.metadata.name === 'guestbook-ns-prod');
+      expect(release.spec.deletionPolicy).toBeUndefined();
+    });
   });
 
   test('several clusters: remote clusters get a kubeConfig and their own dependsOn chain', () => {

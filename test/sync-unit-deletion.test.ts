@@ -92,6 +92,18 @@ describe('a sync unit renamed over objects that stay', () => {
   });
 });
 
+describe('wiring edits that delete no unit', () => {
+  test('GIVEN every Kustomization edited (flux.interval) WHEN validated THEN no release is checked: nothing is deleted, and checking all of them would cost the whole project', () => {
+    const dir = oneCluster();
+    fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), config(['east'], 'flux:\n  interval: 5m\n'));
+    expect(cli(dir, ['synth']).status).toBe(0);
+    expect(git(dir, 'status', '--porcelain', 'dist/flux')).toMatch(/kustomization-webapp-webapp\.yaml/);
+    const r = cli(dir, ['validate']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toMatch(/syncing from HEAD/);
+  });
+});
+
 describe('the deletion of a unit in the transition model', () => {
   test('GIVEN an Application deleted with its objects THEN routes go first (reverse waves) and the Namespace (Delete=false) stays', () => {
     const dir = oneCluster();

@@ -46,7 +46,10 @@ export function fluxObjects(input: ProjectInput): ManifestObject[] {
     ...folders.map((x): NamedObject => ({ name: x.name, owner: { release: x.r.release }, what: x.what })),
   ]);
   assertFluxTenants(input);
-  if (flux.selfManaged) kustomization(chart, config, flux.name, repoPath(config, rootPath(FLUX_ROOT, input)), { labels: gitopsLabels(), wait: false });
+  // deleting the root (flux.name renamed, selfManaged turned off) orphans the release Kustomizations
+  // instead of garbage-collecting them, and with them every release's objects (as the Argo CD root
+  // Application has no resources finalizer)
+  if (flux.selfManaged) kustomization(chart, config, flux.name, repoPath(config, rootPath(FLUX_ROOT, input)), { labels: gitopsLabels(), wait: false, deletionPolicy: KustomizationSpecDeletionPolicy.ORPHAN });
   for (const x of folders) folderKustomization(chart, config, x.r, x.f, x.c, x.name, x.suffix);
   return chart.toJson() as ManifestObject[];
 }

@@ -32,12 +32,15 @@ import { InvalidEditError } from './errors';
 export function neighbours(paths: { readonly distDir: string; readonly releasesDir: string }, self: string, namespaces: readonly string[]): string[] {
   const dirs = (d: string) => { try { return fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name); } catch { return []; } };
   const inDist = dirs(paths.distDir);
-  // a fleet release has no root kustomization: its folders are per cluster (dist/<name>/<cluster>/<namespace>/),
-  // and every cluster of it has the same namespaces, so one cluster's folders tell
-  const firstCluster = (n: string): string | undefined => (fs.existsSync(path.join(paths.distDir, n, 'kustomization.yaml')) ? undefined : dirs(path.join(paths.distDir, n))[0]);
+  const names = (d: string) => { try { return fs.readdirSync(d); } catch { return []; } };
+  // one listing per release (not a stat per namespace: 1000 releases cost ~3000 calls that way)
   const has = (n: string) => {
-    if (namespaces.some((ns) => fs.existsSync(path.join(paths.distDir, n, ns)))) return true;
-    const c = firstCluster(n); // looked up once per release, not once per namespace
+    const entries = names(path.join(paths.distDir, n));
+    if (namespaces.some((ns) => entries.includes(ns))) return true;
+    // a fleet release has no root kustomization: its folders are per cluster (dist/<name>/<cluster>/<namespace>/),
+    // and every cluster of it has the same namespaces, so one cluster's folders tell
+    if (entries.includes('kustomization.yaml')) return false;
+    const c = dirs(path.join(paths.distDir, n))[0];
     return c !== undefined && namespaces.some((ns) => fs.existsSync(path.join(paths.distDir, n, c, ns)));
   };
   const out = new Set(inDist.filter((n) => n !== self && has(n)));

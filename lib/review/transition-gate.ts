@@ -62,29 +62,32 @@ export function wiringChanges(changedWiring: ReadonlyMap<string, { readonly befo
   const out = new Set<string>();
   for (const [p, t] of changedWiring) {
     const owner = wiringOwner(p, releases);
-    // only a unit that goes away acts on objects that did not change (its deletion); one added or
-    // edited in place (a finalizer, deletionPolicy, a destination) syncs nothing new: a release whose
-    // folders changed is read anyway. Reading every release for a project-wide setting cost 25 s at
-    // 1000 releases.
-    if (owner !== undefined) { if (t.after === undefined) out.add(owner); continue; }
-    if (![t.before, t.after].some((x) => x !== undefined && holdsSyncUnits(x))) continue;
-    // an ApplicationSet's list of releases: a release added or removed changes its own folders too
-    if (withoutElements(t.before ?? '') !== withoutElements(t.after ?? '')) return 'all';
+    if (owner !== undefined) {
+      // a unit's file is named after it: a file gone is a unit deleted (a rename adds another file);
+      // an edited one (an interval, a finalizer) deletes nothing, and checking every release for it
+      // would cost the whole project (issue 19)
+      if (t.before !== undefined && t.after === undefined && holdsSyncUnits(t.before)) out.add(owner);
+      continue;
+    }
+    // of the shared files, only an ApplicationSet makes release units (the root Application and
+    // Kustomization sync dist/argocd/ and dist/flux/ themselves); its list of releases (a release
+    // added or removed changes its own folders too) and how it deletes are not renames, anything
+    // else (its name template, its clusters) may be
+    if (![t.before, t.after].some((x) => x !== undefined && /^kind:[ \t]*['"]?ApplicationSet\b/m.test(x))) continue;
+    if (unitShape(t.before ?? '') !== unitShape(t.after ?? '')) return 'all';
   }
   return out;
 }
 
 /**
- * A wiring file's text without the list-generator elements that name releases (their parameters),
- * and without what only says whether a deleted Application takes its objects (the template's
- * finalizers, `preserveResourcesOnDeletion`, and the `syncPolicy:` line that may hold it): neither
- * adds nor removes an Application.
+ * A wiring file's text without what does not name units: the list-generator elements that name
+ * releases (their parameters), and the deletion settings (finalizers, preserveResourcesOnDeletion).
  */
-function withoutElements(text: string): string {
+function unitShape(text: string): string {
   return text.split('\n').filter((l) => {
     let rest = l.trimStart();
     if (rest.startsWith('- ')) rest = rest.slice(2).trimStart();
-    return !/^(?:release|namespace|cluster|server|suffix):/.test(rest) && !/^(?:finalizers:|resources-finalizer\.argocd\.argoproj\.io|preserveResourcesOnDeletion:|syncPolicy:\s*$)/.test(rest);
+    return !/^(?:release|namespace|cluster|server|suffix|finalizers|preserveResourcesOnDeletion|syncPolicy):/.test(rest) && !rest.startsWith('resources-finalizer.argocd.argoproj.io');
   }).join('\n');
 }
 
