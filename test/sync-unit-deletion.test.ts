@@ -55,7 +55,7 @@ describe('a sync unit renamed over objects that stay', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/unsafe during sync: Argo CD, Application argocd\/webapp, Application deleted with its objects \(resources finalizer\), wave 3[^\n]*deleted HTTPRoute webapp\/webapp[^\n]*100% of requests to webapp\.example\.com[^\n]* fail, its route is gone \(before 0%, after 0%\); an Application or Kustomization goes away while its objects stay under another name/);
     expect(r.stderr).toMatch(/unsafe during sync: Flux, Kustomization flux-system\/webapp-webapp, Kustomization deleted with its objects \(garbage collection\)/);
-    expect(r.stderr).toMatch(/first commit `argocd: \{preserveResourcesOnDeletion: true\}` and `flux: \{deletionPolicy: Orphan\}` in cdk8s-canary\.yaml and let it sync, then this change/);
+    expect(r.stderr).toMatch(/first set `argocd\.preserveResourcesOnDeletion: true` and `flux\.deletionPolicy: Orphan` in cdk8s-canary\.yaml, commit that alone and let it sync, then make this change/);
     // AND the independent oracle (its own reading and simulation) finds the same, under both engines
     const head = new Map(git(dir, 'ls-tree', '-r', '--name-only', 'HEAD', 'dist').trim().split('\n').map((f) => [f.slice('dist/'.length), git(dir, 'show', `HEAD:${f}`)] as [string, string]));
     const oracle = oracleCheck(head, readFiles(path.join(dir, 'dist')));

@@ -36,9 +36,12 @@ export async function diffScope(git: Git, dist: string, base: string, head: Revi
   const rootFiles = changed.filter((f) => roots.has(releaseOf(f)));
   // a release whose Application or Kustomization file changed (renamed: the old one is deleted with
   // its objects, lib/review/transition.ts) is read too, though its folders did not change
-  if (rootFiles.length) {
+  // (only a file that is deleted: an Application or Kustomization added or edited in place syncs
+  // nothing new, lib/review/transition-gate.ts wiringChanges)
+  const deleted = rootFiles.length ? await absentAt(git, dist, head, rootFiles) : [];
+  if (deleted.length) {
     const releases = new Set([...await topFolders(git, dist, base), ...await topFolders(git, dist, head)].filter((r) => !roots.has(r)));
-    for (const f of rootFiles) {
+    for (const f of deleted) {
       const owner = wiringOwner(f, releases);
       if (owner !== undefined) touched.add(owner);
     }
@@ -55,6 +58,15 @@ export async function diffScope(git: Git, dist: string, base: string, head: Revi
 /** The files of the folders of `names` (releases or groups) and of those connected to them, at one revision. */
 export async function releaseScope(git: Git, dist: string, rev: Revision, names: readonly string[]): Promise<Map<string, string>> {
   return readFolders(git, dist, rev, await connected(git, dist, [rev], new Set(names)));
+}
+
+/** Which of `files` (dist-relative) do not exist at a revision (the working tree when undefined). */
+async function absentAt(git: Git, dist: string, rev: Revision, files: readonly string[]): Promise<string[]> {
+  if (rev === undefined) return files.filter((f) => !fs.existsSync(path.resolve(git.cwd, dist, f)));
+  const d = inRepo(git, dist);
+  const tops = [...new Set(files.map((f) => `${d}/${releaseOf(f)}`))];
+  const present = new Set((await lines(git, ['ls-tree', '-r', '-z', '--name-only', rev, '--', ...tops])).map((p) => p.slice(d.length + 1)));
+  return files.filter((f) => !present.has(f));
 }
 
 /** The folders at the top of dist/ at a revision (the working tree when undefined). */

@@ -26,10 +26,13 @@ export function gateTransition(before: ReadonlyMap<string, string>, after: Reado
     ...r, file: v.origin(r.file), stillThere: r.stillThere.map((x) => ({ ...x, file: vb[i].origin(x.file) })),
   }, distLabel)));
   const report = checkByCluster(a, b);
+  const hint = unitDeletionHint(new Set(report.violations.filter((v) => isUnitDeletion(v.step)).map((v) => v.engine)));
   for (const v of report.violations) {
-    refusals.push(`unsafe during sync: ${v.message}; ${isUnitDeletion(v.step) ? UNIT_DELETION_HINT : 'split the change into commits that are each safe (for example set-weight 0 before abort)'}, see the README "What happens during a sync"`);
+    refusals.push(`unsafe during sync: ${v.message}; ${isUnitDeletion(v.step) ? hint : 'split the change into commits that are each safe (for example set-weight 0 before abort)'}, see the README "What happens during a sync"`);
   }
-  return { refusals, report };
+  // each changed release is checked with those sharing its namespaces: a renamed release's old and
+  // new names find the same state
+  return { refusals: [...new Set(refusals)], report };
 }
 
 /** Whether a sync step is an Application or Kustomization deleted with its objects (lib/review/transition.ts argoDelete, fluxDelete). */
@@ -37,13 +40,20 @@ function isUnitDeletion(step: string): boolean {
   return step.startsWith('Application deleted with its objects') || step.startsWith('Kustomization deleted with its objects');
 }
 
-/** How to rename sync units over objects that stay: let the engines leave the objects first. */
-const UNIT_DELETION_HINT = 'an Application or Kustomization goes away while its objects stay under another name (a cluster added to a one-cluster project, fleet: added to a running release): first commit `argocd: {preserveResourcesOnDeletion: true}` and `flux: {deletionPolicy: Orphan}` in cdk8s-canary.yaml and let it sync, then this change';
+/**
+ * How to rename sync units over objects that stay: let the engines leave the objects first. Names
+ * the setting of each engine whose units are deleted (an Argo CD-only project is not told about Flux),
+ * as field paths: cdk8s-canary.yaml already has `argocd:` and `flux:` blocks to add them to.
+ */
+function unitDeletionHint(engines: ReadonlySet<string>): string {
+  const settings = [...(engines.has('argocd') ? ['`argocd.preserveResourcesOnDeletion: true`'] : []), ...(engines.has('flux') ? ['`flux.deletionPolicy: Orphan`'] : [])];
+  return `an Application or Kustomization goes away while its objects stay under another name (a cluster added to a one-cluster project or two clusters become one, fleet: added to or removed from a running release, a release renamed over its host): first set ${settings.join(' and ')} in cdk8s-canary.yaml, commit that alone and let it sync, then make this change`;
+}
 
 /**
  * The releases whose Argo CD or Flux wiring differs between two trees while their own folders may
  * not (a unit renamed: its old Application or Kustomization is deleted, lib/review/transition.ts
- * `SyncUnit.removal`), among `releases`; `all` when a shared wiring file that defines units changed
+ * `SyncUnit.removal`), among `releases`: the owners of the wiring files that are deleted; `all` when a shared wiring file that defines units changed
  * beyond its list of releases (an ApplicationSet's template or clusters).
  * @param changedWiring dist-relative paths of the wiring files that differ, with their two texts
  *   (undefined: absent on that side)

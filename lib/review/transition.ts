@@ -80,9 +80,19 @@ export interface SyncUnit {
    * Kustomization is deleted. `cascade`: its objects go with it (Argo CD deletes them in reverse
    * sync-wave order, argo-cd PR #3959; Flux garbage-collects them), except those marked to stay
    * (Argo CD `Delete=false`, Flux `prune: disabled`), even when another unit takes them over.
-   * `orphan`: they stay in the cluster. @default - the unit is in the wiring after the commit
+   * `orphan`: they stay in the cluster. `cluster`: the unit deployed to a cluster (destination) that
+   * no unit deploys these folders to after the commit, while others still do: the objects leave that
+   * cluster for good (as a removed release's do) and the clusters that keep them are not touched, so
+   * nothing is played (the model holds one copy of the objects for every cluster).
+   * @default - the unit is in the wiring after the commit
    */
-  readonly removal?: 'cascade' | 'orphan';
+  readonly removal?: 'cascade' | 'orphan' | 'cluster';
+  /**
+   * Where the unit deploys: the wiring folder it is read from (a pull cluster's `argocd/<cluster>`)
+   * and its Argo CD `spec.destination` server (or name), or its Flux `spec.kubeConfig` Secret (none:
+   * the cluster Flux runs in). @default - '' (unknown: one cluster)
+   */
+  readonly destination?: string;
 }
 
 /** One intermediate state of a sync: the objects the cluster holds, workloads expanded to their ready pods. */
@@ -210,12 +220,29 @@ function checkScope(before: readonly Located[], after: readonly Located[], engin
   const violations: Violation[] = [];
   const extremes = new Map<string, Transient>();
   const states: Record<Engine, number> = { argocd: 0, flux: 0 };
+  // where users send requests, whatever object serves them: `kind namespace host/path`. A route
+  // renamed (a release renamed while its namespaces and hosts stay) is another entry point, but the
+  // same host and path for the users
+  const served = <T extends { readonly label: string; readonly object: string }>(m: ReadonlyMap<string, T>) => new Map([...m.values()].map((x) => [`${x.object.replace(/\/.*$/, '')} ${x.label}`, x]));
+  const servedBefore = served(ends.before);
+  const servedAfter = served(ends.after);
   for (const engine of engines) {
     const seen = new Set<string>();
     for (const s of syncStates(engine, before, after, units[engine])) {
       states[engine]++;
       options.onState?.(s);
       const shares = evaluate(s.objects);
+      const servedNow = served(shares);
+      for (const [k, x] of servedBefore) {
+        const y = servedAfter.get(k);
+        // the same object on both ends: the check below (by entry point) sees it
+        if (!y || x.object === y.object || servedNow.has(k)) continue;
+        const key = `${engine}|${s.unit}|${k}|served`;
+        if (1 <= Math.max(x.failing, y.failing) + EPS || seen.has(key)) continue;
+        seen.add(key);
+        violations.push({ engine, unit: s.unit, step: s.step, entry: x.label, object: x.object, invariant: 'failing', before: x.failing, during: 1, after: y.failing,
+          message: `${engineName(engine)}, ${s.unit}, ${s.step}: 100% of requests to ${x.label} fail, no route serves it (before ${x.object}, after ${y.object}; before ${pct(x.failing)}, after ${pct(y.failing)})` });
+      }
       // an entry point both ends have that this state lacks (its route deleted mid-sync): every
       // request to it fails here
       for (const [id, x] of ends.before) {
@@ -363,10 +390,20 @@ export function unitsOf(engine: Engine, before: readonly Located[], after: reado
   const folders = new Set([...foldersOf(before), ...foldersOf(after)]);
   const byName = new Map<string, SyncUnit>();
   const unitsOfSide = (side: readonly Located[]) => (engine === 'argocd' ? argoUnits(side, folders) : fluxUnits(side, folders));
-  for (const u of unitsOfSide(after)) if (!byName.has(u.name)) byName.set(u.name, u);
+  // keyed by where the unit deploys too: a pull cluster's Application argocd/shop is not the hub's
+  const key = (u: SyncUnit) => `${u.destination ?? ''}\n${u.name}`;
+  const afterUnits = unitsOfSide(after);
+  for (const u of afterUnits) if (!byName.has(key(u))) byName.set(key(u), u);
   // a unit only in the wiring before: its Application or Kustomization is deleted by the commit
-  for (const u of unitsOfSide(before)) if (!byName.has(u.name)) byName.set(u.name, { ...u, removal: u.cascade ? 'cascade' : 'orphan' });
-  return [...byName.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  for (const u of unitsOfSide(before)) {
+    if (byName.has(key(u))) continue;
+    // its cluster no longer gets these folders while another cluster does (a cluster removed from
+    // the project): the objects leave that cluster only
+    const overlaps = (x: SyncUnit) => x.folders.some((f) => u.folders.includes(f));
+    const leavesCluster = u.cascade && afterUnits.some(overlaps) && !afterUnits.some((x) => overlaps(x) && (x.destination ?? '') === (u.destination ?? ''));
+    byName.set(key(u), { ...u, removal: leavesCluster ? 'cluster' : u.cascade ? 'cascade' : 'orphan' });
+  }
+  return [...byName.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : x.destination! < y.destination! ? -1 : 1));
 }
 
 function argoUnits(objects: readonly Located[], folders: ReadonlySet<string>): SyncUnit[] {
@@ -380,15 +417,24 @@ function argoUnits(objects: readonly Located[], folders: ReadonlySet<string>): S
       const unitFolders = [...folders].filter((f) => prefixes.some((p) => f === p || f.startsWith(`${p}/`))).sort();
       const opts = listAt(spec, 'syncPolicy', 'syncOptions').map(String);
       const cascade = listAt(o.obj, 'metadata', 'finalizers').map(String).some(isResourcesFinalizer);
-      out.push({ engine: 'argocd', name: `Application ${o.obj.metadata.namespace ?? ''}/${o.obj.metadata.name}`, folders: unitFolders, dependsOn: [], pruneLast: opts.includes('PruneLast=true'), cascade });
+      const destination = `${wiringFolder(o)} ${String(at(spec, 'destination', 'server') ?? at(spec, 'destination', 'name') ?? '')}`;
+      out.push({ engine: 'argocd', name: `Application ${o.obj.metadata.namespace ?? ''}/${o.obj.metadata.name}`, folders: unitFolders, dependsOn: [], pruneLast: opts.includes('PruneLast=true'), cascade, destination });
     } else if (o.obj.kind === 'ApplicationSet' && String(at(spec, 'template', 'spec', 'source', 'path') ?? '').includes('{{.release}}')) {
-      // a list generator of releases (possibly in a matrix with the clusters): one Application per release
+      // a list generator of releases (possibly in a matrix with the clusters): one Application per
+      // parameter set, named by the template (`{{.release}}`, `{{.release}}{{.suffix}}`): a second
+      // cluster renames `shop` to `shop-east`, and the ApplicationSet deletes `shop`
       const opts = listAt(spec, 'template', 'spec', 'syncPolicy', 'syncOptions').map(String);
       const cascade = applicationSetCascades(o.obj);
-      const elements = [...JSON.stringify(at(spec, 'generators')).matchAll(/"release":"([^"]+)"/g)].map((m) => m[1]);
-      for (const rel of [...new Set(elements)].sort()) {
+      const fill = (t: unknown, p: Record<string, unknown>) => String(t ?? '').replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, k: string) => String(p[k] ?? ''));
+      const apps = new Map<string, { rel: string; destination: string }>();
+      for (const p of generatorParams(listAt(spec, 'generators'))) {
+        if (typeof p.release !== 'string') continue;
+        const dest = at(spec, 'template', 'spec', 'destination', 'server') ?? at(spec, 'template', 'spec', 'destination', 'name');
+        apps.set(fill(at(spec, 'template', 'metadata', 'name') ?? '{{.release}}', p), { rel: p.release, destination: `${wiringFolder(o)} ${fill(dest, p)}` });
+      }
+      for (const [app, { rel, destination }] of [...apps].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
         const unitFolders = [...folders].filter((f) => f.startsWith(`${rel}/`)).sort();
-        if (unitFolders.length) out.push({ engine: 'argocd', name: `Application (ApplicationSet ${o.obj.metadata.name}) ${rel}`, folders: unitFolders, dependsOn: [], pruneLast: opts.includes('PruneLast=true'), cascade });
+        if (unitFolders.length) out.push({ engine: 'argocd', name: `Application (ApplicationSet ${o.obj.metadata.name}) ${app}`, folders: unitFolders, dependsOn: [], pruneLast: opts.includes('PruneLast=true'), cascade, destination });
       }
     } else if (o.obj.kind === 'ApplicationSet') {
       // git directory generators (possibly inside a matrix): each matched directory is one Application
@@ -432,7 +478,29 @@ function fluxUnits(objects: readonly Located[], folders: ReadonlySet<string>): S
       dependsOn: listAt(o.obj, 'spec', 'dependsOn').map((d) => `Kustomization ${(at(d, 'namespace') as string | undefined) ?? ns}/${at(d, 'name')}`),
       pruneLast: false,
       cascade: kustomizationCascades(o.obj),
+      destination: `${wiringFolder(o)} ${String(at(o.obj, 'spec', 'kubeConfig', 'secretRef', 'name') ?? '')}`,
     });
+  }
+  return out;
+}
+
+/** The dist-relative folder a wiring object is read from (`argocd`, a pull cluster's `argocd/<cluster>`). */
+function wiringFolder(o: Located): string {
+  return o.file.split('/').slice(0, -1).join('/');
+}
+
+/**
+ * The parameter sets of ApplicationSet generators: a `list` generator's elements, a `matrix`'s
+ * products of its two generators' sets (argo-cd docs operator-manual/applicationset/Generators-Matrix.md).
+ * Other generators give none.
+ */
+function generatorParams(gens: readonly unknown[]): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const g of gens) {
+    const list = listAt(g, 'list', 'elements').filter(isRecord);
+    out.push(...list);
+    const parts = listAt(g, 'matrix', 'generators').map((x) => generatorParams([x]));
+    if (parts.length) out.push(...parts.reduce((acc, ps) => acc.flatMap((a) => ps.map((p) => ({ ...a, ...p }))), [{}] as Record<string, unknown>[]));
   }
   return out;
 }
