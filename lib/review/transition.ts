@@ -223,7 +223,7 @@ function checkScope(before: readonly Located[], after: readonly Located[], engin
   // where users send requests, whatever object serves them: `kind namespace host/path`. A route
   // renamed (a release renamed while its namespaces and hosts stay) is another entry point, but the
   // same host and path for the users
-  const served = <T extends { readonly label: string; readonly object: string }>(m: ReadonlyMap<string, T>) => new Map([...m.values()].map((x) => [`${x.object.replace(/\/.*$/, '')} ${x.label}`, x]));
+  const served = <T extends { readonly label: string; readonly object: string }>(m: ReadonlyMap<string, T>) => new Map([...m.values()].map((x) => [`${beforeSlash(x.object)} ${x.label}`, x]));
   const servedBefore = served(ends.before);
   const servedAfter = served(ends.after);
   for (const engine of engines) {
@@ -810,4 +810,10 @@ export function transientLines(r: TransitionReport, entry?: string): string[] {
     const what = t.what === 'failing' ? 'failing requests' : t.what;
     return `during sync (${engineName(t.engine)}): ${what} ${up ? `up to ${pct(t.max)}` : `down to ${pct(t.min)}`} (before ${pct(t.before)}, after ${pct(t.after)})`;
   });
+}
+
+/** The text before the first `/` (`HTTPRoute shop/shop` -> `HTTPRoute shop`), or all of it. */
+function beforeSlash(s: string): string {
+  const i = s.indexOf('/');
+  return i < 0 ? s : s.slice(0, i);
 }
