@@ -7,21 +7,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { cli } from './support/cli-repo';
+import { remoteClustersConfig } from './support/remote-clusters';
 import { cleanupTempDirs, git, projectRepo } from './support/git-repo';
 import { readFiles } from './support/fleet';
 import { scopeToChange, wiringChanges } from '../lib/review/transition-gate';
 
 afterAll(() => cleanupTempDirs());
 
-/** cdk8s-canary.yaml with remote clusters (server + kubeconfig Secret) and `extra` settings. */
-function config(clusters: readonly string[], extra = ''): string {
-  return `apiVersion: canary.cdk8s.io/v1alpha1
-kind: Project
-repository:
-  url: https://github.com/example/shop.git
-${extra}clusters:
-${clusters.map((c) => `  - name: ${c}\n    server: https://${c}.example.com:6443\n    kubeConfigSecretRef: { name: ${c}-kubeconfig }\n`).join('')}`;
-}
+const config = remoteClustersConfig;
 
 /** GIVEN webapp.yaml on `clusters`, synthesized and committed. */
 function committed(clusters: readonly string[], extra = ''): string {

@@ -11,21 +11,14 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { checkTransition } from '../lib/review/transition';
 import { cli } from './support/cli-repo';
+import { remoteClustersConfig } from './support/remote-clusters';
 import { cleanupTempDirs, git, projectRepo } from './support/git-repo';
 import { fleetConfig, fleetSpec, readFiles } from './support/fleet';
 import { oracleCheck } from './support/sync-oracle';
 
 afterAll(() => cleanupTempDirs());
 
-/** A project on one remote cluster (Argo CD and Flux reach it by its API server and a kubeconfig Secret). */
-function config(clusters: readonly string[], extra = ''): string {
-  return `apiVersion: canary.cdk8s.io/v1alpha1
-kind: Project
-repository:
-  url: https://github.com/example/shop.git
-${extra}clusters:
-${clusters.map((c) => `  - name: ${c}\n    server: https://${c}.example.com:6443\n    kubeConfigSecretRef: { name: ${c}-kubeconfig }\n`).join('')}`;
-}
+const config = remoteClustersConfig;
 
 function commitAll(dir: string, message: string): void {
   expect(cli(dir, ['synth']).status).toBe(0);
