@@ -144,5 +144,8 @@ describe('a release renamed while its namespace and host stay', () => {
     expect(cli(dir, ['synth']).status).toBe(0);
     const r = cli(dir, ['validate']);
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
+    // AND the review says which old objects stay behind, to be deleted by hand
+    const d = cli(dir, ['diff']);
+    expect(d.stdout).toMatch(/- HTTPRoute webapp\/webapp `webapp\/webapp\/httproute-webapp\.yaml`: left in the cluster: Argo CD Application argocd\/webapp and Flux Kustomization flux-system\/webapp-webapp go away without deleting it \(preserveResourcesOnDeletion \/ deletionPolicy: Orphan\); delete it by hand once its successor serves/);
   });
 });

@@ -8,7 +8,7 @@ import { objectsOfTree } from '../manifests/tree';
 import { pathToString } from '../spec/errors';
 import { computeTraffic, entryLabel, EntryTraffic, pct, summarize, summaryLine } from './traffic';
 import { clusterViews } from './clusters';
-import { checkObjects, engineName, Transient } from './transition';
+import { checkObjects, engineName, ENGINES, Transient, unitsOf } from './transition';
 
 export type Path = readonly (string | number)[];
 
@@ -35,7 +35,7 @@ export interface ObjectPresence {
   readonly runs?: string;
   /** What a non-workload object is for, when the tool knows (`smoke checks of workshop` for a checks Job). */
   readonly role?: string;
-  /** Set on a removed object neither engine deletes (Argo CD `Prune=false`, Flux `prune: disabled`): why it stays in the cluster. */
+  /** Set on a removed object no engine deletes (Argo CD `Prune=false`, Flux `prune: disabled`, or a deleted Application or Kustomization that leaves its objects): why it stays in the cluster. */
   readonly kept?: string;
 }
 
@@ -158,7 +158,8 @@ function diffObjects(a: Located[], b: Located[]): ReleaseDiff[] {
     }
     if (other.length) r.changed.push({ object: refOf(l.obj), file: l.file, fields: other });
   }
-  for (const [k, l] of am) if (!bm.has(k) && !isKustomizeFile(l)) rel(l.release).removed.push(presence(l, ia));
+  const orphaned = orphanedBy(a, b);
+  for (const [k, l] of am) if (!bm.has(k) && !isKustomizeFile(l)) rel(l.release).removed.push(presence(l, ia, orphaned(l.file)));
 
   const ea = new Map(ta.map((e) => [e.id, e]));
   const eb = new Map(tb.map((e) => [e.id, e]));
@@ -211,7 +212,26 @@ function isKustomizeFile(l: Located): boolean {
   return l.obj.kind === 'Kustomization' && l.obj.apiVersion.startsWith('kustomize.config.k8s.io/');
 }
 
-function presence(l: Located, ix: ObjectIndex): ObjectPresence {
+/**
+ * Which deleted sync units leave a file's objects in the cluster (lib/review/transition.ts
+ * `SyncUnit.removal` `orphan`: an Application without the resources finalizer, a Kustomization with
+ * `deletionPolicy: Orphan`), by file: `Argo CD Application argocd/webapp goes away`, or undefined.
+ */
+function orphanedBy(before: readonly Located[], after: readonly Located[]): (file: string) => string | undefined {
+  const units = ENGINES.flatMap((e) => unitsOf(e, before, after)).filter((u) => u.removal === 'orphan');
+  if (!units.length) return () => undefined;
+  return (file) => {
+    const by = units.filter((u) => u.folders.some((f) => file.startsWith(`${f}/`)));
+    return by.length ? `${by.map((u) => `${engineName(u.engine)} ${u.name}`).join(' and ')} ${by.length > 1 ? 'go' : 'goes'} away` : undefined;
+  };
+}
+
+function presence(l: Located, ix: ObjectIndex, orphanedBy?: string): ObjectPresence {
+  if (orphanedBy !== undefined) {
+    // a rename done the safe way, or a release removed with its objects kept: they stay, and an old
+    // route may go on serving the host beside the new one
+    return { object: refOf(l.obj), file: l.file, kept: `left in the cluster: ${orphanedBy} without deleting it (preserveResourcesOnDeletion / deletionPolicy: Orphan); delete it by hand once its successor serves` };
+  }
   const a = l.obj.metadata.annotations ?? {};
   const argo = (a['argocd.argoproj.io/sync-options'] ?? '').split(',').map((x) => x.trim()).includes('Prune=false');
   const flux = a['kustomize.toolkit.fluxcd.io/prune'] === 'disabled';
