@@ -12,6 +12,7 @@ import { lintObjects } from '../lint/rules';
 import { Located } from '../manifests/objects';
 import { objectsOfTree } from '../manifests/tree';
 import { namespaceRemovalMessage, namespaceRemovals } from '../review/namespaces';
+import { wiringOwner } from '../review/transition-gate';
 import { routerCheck } from '../routers/registry';
 import { SpecError, SpecProblem, UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
@@ -470,12 +471,43 @@ export function synthProject(paths: ProjectPaths, options: Pick<RenderOptions, '
     });
     if (removals.length) throw new UsageError([...new Set(removals.map((r) => namespaceRemovalMessage(r, distLabel)))]);
     for (const [p, c] of renderProjectRoots(releases, config, groups)) writer.add(p, c);
+    for (const w of renamedUnitWarnings(paths, (f) => writer.read(f) !== undefined, new Set([...releases, ...groups].map((x) => x.model.name)))) options.onWarning?.(w);
     writer.commit();
     return { releases, groups, files: writer.count };
   } catch (e) {
     writer.abort();
     throw e;
   }
+}
+
+/**
+ * Warnings for the Argo CD Applications and Flux Kustomizations whose files leave dist/ while their
+ * release (or group) stays: a rename of the unit (a cluster added, fleet: added, ...) deletes the old
+ * one, and with it its objects, before the new one creates them again (lib/review/transition.ts).
+ * `synth` is not the gate (`validate` and the moves are, with the sync model), so it only says so,
+ * once per release. A cluster removed from the project also shows here (validate accepts that).
+ */
+function renamedUnitWarnings(paths: ProjectPaths, written: (file: string) => boolean, names: ReadonlySet<string>): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  const warned = new Set<string>();
+  const dist = path.relative(paths.root, paths.distDir) || '.';
+  const walk = (rel: string): void => {
+    let entries: fs.Dirent[];
+    try { entries = fs.readdirSync(path.join(paths.distDir, rel), { withFileTypes: true }); } catch { return; }
+    for (const e of entries) {
+      const f = `${rel}/${e.name}`;
+      if (e.isDirectory() && !e.name.startsWith('.')) { walk(f); continue; }
+      const unit = /^application-.+\.yaml$/.test(e.name) ? 'Argo CD Application' : /^kustomization-.+\.yaml$/.test(e.name) ? 'Flux Kustomization' : undefined;
+      if (!unit || written(f)) continue;
+      const owner = wiringOwner(f, names);
+      if (owner === undefined || warned.has(`${unit} ${owner}`)) continue;
+      warned.add(`${unit} ${owner}`);
+      out.push({ file: `${dist}/${f}`, line: 0, col: 0, path: '', message: `this ${unit} of ${owner} leaves dist/ while ${owner} stays`,
+        hint: `if its objects stay under another name (a cluster added, fleet: added, a rename), deleting it deletes them first: run ${cliCommand('validate')} before you commit (it checks the change from HEAD), see the README "What happens during a sync"` });
+    }
+  };
+  for (const root of GITOPS_ROOTS) walk(root);
+  return out;
 }
 
 /** What validateProject keeps of the files it renders. */
