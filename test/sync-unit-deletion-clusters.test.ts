@@ -38,6 +38,11 @@ describe('a cluster removed from the project', () => {
     const dir = committed(['east', 'west', 'north']);
     const r = validateWith(dir, ['east', 'west']);
     expect(r).toEqual({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
+    // AND the review agrees: `diff` reads webapp's remaining wiring too, so north's Application is
+    // no hand-over there either
+    const d = cli(dir, ['diff']);
+    expect(d.stdout).toMatch(/- Application argocd\/webapp-north /);
+    expect(d.stdout).not.toMatch(/UNSAFE/);
   });
 
   test('fails validate when two clusters become one: the one left is renamed (webapp-east -> webapp), the removed one is not reported', () => {

@@ -41,9 +41,17 @@ export async function diffScope(git: Git, dist: string, base: string, head: Revi
   const deleted = rootFiles.length ? await absentAt(git, dist, head, rootFiles) : [];
   if (deleted.length) {
     const releases = new Set([...await topFolders(git, dist, base), ...await topFolders(git, dist, head)].filter((r) => !roots.has(r)));
+    const owners = new Set<string>();
     for (const f of deleted) {
       const owner = wiringOwner(f, releases);
-      if (owner !== undefined) touched.add(owner);
+      if (owner !== undefined) { touched.add(owner); owners.add(owner); }
+    }
+    // and all its wiring, unchanged files too: whether another cluster still gets its folders
+    // decides if a deleted Application takes the objects from one cluster or hands them over
+    // (lib/review/transition.ts unitsOf), as validate reads it
+    if (owners.size) {
+      const wiring = new Set([...await rootFilesAt(git, dist, base), ...await rootFilesAt(git, dist, head)]);
+      for (const f of wiring) if (!rootFiles.includes(f) && owners.has(wiringOwner(f, releases) ?? '')) rootFiles.push(f);
     }
   }
   const folders = await connected(git, dist, [base, head], touched);
@@ -67,6 +75,22 @@ async function absentAt(git: Git, dist: string, rev: Revision, files: readonly s
   const tops = [...new Set(files.map((f) => `${d}/${releaseOf(f)}`))];
   const present = new Set((await lines(git, ['ls-tree', '-r', '-z', '--name-only', rev, '--', ...tops])).map((p) => p.slice(d.length + 1)));
   return files.filter((f) => !present.has(f));
+}
+
+/** The files of dist/argocd/ and dist/flux/ (paths relative to dist/) at a revision (the working tree when undefined). */
+async function rootFilesAt(git: Git, dist: string, rev: Revision): Promise<string[]> {
+  if (rev === undefined) {
+    const out: string[] = [];
+    const walk = (rel: string) => {
+      let entries: fs.Dirent[];
+      try { entries = fs.readdirSync(path.resolve(git.cwd, dist, rel), { withFileTypes: true }); } catch { return; }
+      for (const e of entries) if (e.isDirectory()) walk(`${rel}/${e.name}`); else out.push(`${rel}/${e.name}`);
+    };
+    for (const r of GITOPS_ROOTS) walk(r);
+    return out;
+  }
+  const d = inRepo(git, dist);
+  return (await lines(git, ['ls-tree', '-r', '-z', '--name-only', rev, '--', ...GITOPS_ROOTS.map((r) => `${d}/${r}`)])).map((p) => p.slice(d.length + 1));
 }
 
 /** The folders at the top of dist/ at a revision (the working tree when undefined). */
