@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { cli, copyRepo, git, repoState, tempRepo } from './support/cli-repo';
+import { cli, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
 import { catalogSpec, fixtureFiles, NGINX_ROUTER, podinfoSpec } from './support/manifests-repo';
 
 /**
@@ -85,11 +85,7 @@ describe('bad-input catalogue: manifests workloads (compiled CLI, real git)', ()
   let template: ReturnType<typeof tempRepo>;
   beforeAll(() => {
     // GIVEN a repository with podinfo (kustomize) and catalog (plain folder), synthesized and committed
-    template = tempRepo({ ...fixtureFiles('podinfo', 'apps/podinfo'), ...fixtureFiles('catalog', 'apps/catalog'), [P]: PODINFO_SPEC, [C]: CATALOG_SPEC });
-    const r = cli(template.root, ['synth']);
-    if (r.status !== 0) throw new Error(`baseline synth failed: ${r.stderr}`);
-    git(template.root, 'add', '-A');
-    git(template.root, 'commit', '-qm', 'synth');
+    template = synthesizedRepo({ ...fixtureFiles('podinfo', 'apps/podinfo'), ...fixtureFiles('catalog', 'apps/catalog'), [P]: PODINFO_SPEC, [C]: CATALOG_SPEC });
   });
   afterAll(() => template.cleanup());
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { cli, copyRepo, git, repoState, tempRepo } from './support/cli-repo';
+import { cli, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
 
 /**
  * The bad-input catalogue: malformed specs and wrong command lines, each run through the compiled
@@ -275,11 +275,7 @@ describe('bad-input catalogue (compiled CLI, real git)', () => {
   let template: ReturnType<typeof tempRepo>;
   beforeAll(() => {
     // GIVEN a repository with two valid releases, synthesized and committed
-    template = tempRepo({ 'releases/shop.yaml': SHOP, 'releases/blog.yaml': BLOG, '.gitignore': '' });
-    const r = cli(template.root, ['synth']);
-    if (r.status !== 0) throw new Error(`baseline synth failed: ${r.stderr}`);
-    git(template.root, 'add', '-A');
-    git(template.root, 'commit', '-qm', 'synth');
+    template = synthesizedRepo({ 'releases/shop.yaml': SHOP, 'releases/blog.yaml': BLOG, '.gitignore': '' });
   });
   afterAll(() => template.cleanup());
 

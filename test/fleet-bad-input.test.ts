@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { cli, copyRepo, git, repoState, tempRepo } from './support/cli-repo';
+import { cli, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
 import { fleetConfig, fleetSpec } from './support/fleet';
 import { webappSpec } from './support/project';
 
@@ -86,11 +86,7 @@ describe('fleet bad input (compiled CLI, real git)', () => {
   let template: ReturnType<typeof tempRepo>;
   beforeAll(() => {
     // GIVEN a repository with the fleet release (canary in wave 1) and a plain release, synthesized and committed
-    template = tempRepo({ 'cdk8s-canary.yaml': CONFIG, 'releases/shop.yaml': SHOP, 'releases/blog.yaml': webappSpec('blog'), '.gitignore': '' });
-    const r = cli(template.root, ['synth']);
-    if (r.status !== 0) throw new Error(`baseline synth failed: ${r.stderr}`);
-    git(template.root, 'add', '-A');
-    git(template.root, 'commit', '-qm', 'synth');
+    template = synthesizedRepo({ 'cdk8s-canary.yaml': CONFIG, 'releases/shop.yaml': SHOP, 'releases/blog.yaml': webappSpec('blog'), '.gitignore': '' });
   });
   afterAll(() => template.cleanup());
 

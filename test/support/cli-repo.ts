@@ -59,6 +59,20 @@ export function tempRepo(files: Record<string, string | Buffer> = {}, message = 
   return { root, write, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
 }
 
+/**
+ * The baseline of the bad-input catalogues: `tempRepo(files)` synthesized with the compiled CLI and
+ * committed, to be copied per case (`copyRepo`). Throws with synth's stderr when the baseline is
+ * itself invalid.
+ */
+export function synthesizedRepo(files: Record<string, string | Buffer>): ReturnType<typeof tempRepo> {
+  const repo = tempRepo(files);
+  const r = cli(repo.root, ['synth']);
+  if (r.status !== 0) throw new Error(`baseline synth failed: ${r.stderr}`);
+  git(repo.root, 'add', '-A');
+  git(repo.root, 'commit', '-qm', 'synth');
+  return repo;
+}
+
 /** Copies a folder (a prepared repository) to a new temporary folder. */
 export function copyRepo(from: string): { root: string; write(rel: string, content: string | Buffer): string; cleanup(): void } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-canary-git-'));
