@@ -64,6 +64,9 @@ describe('argocd.mode: applicationSet', () => {
     // AND the way out names Argo CD's setting alone (Flux is not enabled)
     expect(r.stderr).toMatch(/first set `argocd\.preserveResourcesOnDeletion: true` in cdk8s-canary\.yaml, commit that alone and let it sync, then make this change/);
     expect(r.stderr).not.toMatch(/deletionPolicy/);
+    // AND `diff` reads the releases of an ApplicationSet whose name template changed, as validate does
+    const d = cli(dir, ['diff']);
+    expect(d.stdout).toMatch(/UNSAFE during sync: Argo CD, Application \(ApplicationSet cdk8s-canary\) webapp, Application deleted with its objects/);
   });
 
   test('GIVEN preserveResourcesOnDeletion committed first WHEN the second cluster is added THEN validate passes', () => {

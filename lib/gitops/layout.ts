@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { SpecError, SpecProblem } from '../spec/errors';
 import { LoadedGroup, LoadedRelease } from '../spec/loader';
@@ -104,6 +105,21 @@ export type ProjectGenerator = (input: ProjectInput) => ProjectRoot[];
 
 /** Folder names under dist/ that hold project-level roots; no release may take them. */
 export const GITOPS_ROOTS: readonly string[] = ['argocd', 'flux'];
+
+/**
+ * The files of the GitOps roots of a dist folder on disk (`argocd/...`, `flux/...`, pull clusters'
+ * subfolders included), dist-relative and `/`-separated; [] for a root that does not exist.
+ */
+export function gitopsFilesOnDisk(distDir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    let entries: fs.Dirent[];
+    try { entries = fs.readdirSync(path.join(distDir, rel), { withFileTypes: true }); } catch { return; }
+    for (const e of entries) if (e.isDirectory()) walk(`${rel}/${e.name}`); else out.push(`${rel}/${e.name}`);
+  };
+  for (const r of GITOPS_ROOTS) walk(r);
+  return out;
+}
 
 /** Labels on every object this project generates (same keys as the workloads'). */
 export function gitopsLabels(release?: string, cluster?: string): Record<string, string> {

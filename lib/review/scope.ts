@@ -15,11 +15,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Git, readTreeAt } from '../git';
-import { GITOPS_ROOTS } from '../gitops/layout';
+import { GITOPS_ROOTS, gitopsFilesOnDisk } from '../gitops/layout';
 import { isRecord, mapAt, serviceOfHost } from '../manifests/objects';
 import { objectsOfTree } from '../manifests/tree';
 import { readTree } from '../synth/write';
-import { wiringOwner } from './transition-gate';
+import { wiringChanges, wiringOwner } from './transition-gate';
 import { targetOf } from './traffic/graph';
 
 /** Rounds of widening at most (a chain of calls longer than this is cut, as the graph cuts it). */
@@ -34,33 +34,28 @@ export async function diffScope(git: Git, dist: string, base: string, head: Revi
   const roots = new Set(GITOPS_ROOTS);
   const touched = new Set(changed.map(releaseOf).filter((r) => !roots.has(r)));
   const rootFiles = changed.filter((f) => roots.has(releaseOf(f)));
-  // a release whose Application or Kustomization file changed (renamed: the old one is deleted with
-  // its objects, lib/review/transition.ts) is read too, though its folders did not change
-  // (only a file that is deleted: an Application or Kustomization added or edited in place syncs
-  // nothing new, lib/review/transition-gate.ts wiringChanges)
-  const deleted = rootFiles.length ? await absentAt(git, dist, head, rootFiles) : [];
-  if (deleted.length) {
+  // a release whose Application or Kustomization is deleted (renamed: the old one takes its objects,
+  // lib/review/transition.ts) is read too, though its folders did not change, with all its wiring:
+  // whether another cluster still gets its folders decides if the deletion takes the objects from one
+  // cluster or hands them over (unitsOf), as validate reads it (the rule: transition-gate.ts wiringChanges)
+  const rootBefore = await readFiles(git, dist, base, rootFiles);
+  const rootAfter = await readFiles(git, dist, head, rootFiles);
+  if (rootFiles.length) {
     const releases = new Set([...await topFolders(git, dist, base), ...await topFolders(git, dist, head)].filter((r) => !roots.has(r)));
-    const owners = new Set<string>();
-    for (const f of deleted) {
-      const owner = wiringOwner(f, releases);
-      if (owner !== undefined) { touched.add(owner); owners.add(owner); }
-    }
-    // and all its wiring, unchanged files too: whether another cluster still gets its folders
-    // decides if a deleted Application takes the objects from one cluster or hands them over
-    // (lib/review/transition.ts unitsOf), as validate reads it
-    if (owners.size) {
-      const wiring = new Set([...await rootFilesAt(git, dist, base), ...await rootFilesAt(git, dist, head)]);
-      for (const f of wiring) if (!rootFiles.includes(f) && owners.has(wiringOwner(f, releases) ?? '')) rootFiles.push(f);
-    }
+    const owners = wiringChanges(new Map(rootFiles.map((f) => [f, { before: rootBefore.get(f), after: rootAfter.get(f) }])), releases);
+    for (const r of owners === 'all' ? releases : owners) touched.add(r);
+    const ownWiring = [...new Set([...await rootFilesAt(git, dist, base), ...await rootFilesAt(git, dist, head)])]
+      .filter((f) => !rootFiles.includes(f) && (owners === 'all' || owners.has(wiringOwner(f, releases) ?? '')));
+    for (const [f, c] of await readFiles(git, dist, base, ownWiring)) rootBefore.set(f, c);
+    for (const [f, c] of await readFiles(git, dist, head, ownWiring)) rootAfter.set(f, c);
   }
   const folders = await connected(git, dist, [base, head], touched);
-  const read = async (rev: Revision) => {
+  const read = async (rev: Revision, wiring: ReadonlyMap<string, string>) => {
     const files = await readFolders(git, dist, rev, folders);
-    for (const [f, c] of await readFiles(git, dist, rev, rootFiles)) files.set(f, c);
+    for (const [f, c] of wiring) files.set(f, c);
     return files;
   };
-  return { before: await read(base), after: await read(head), folders };
+  return { before: await read(base, rootBefore), after: await read(head, rootAfter), folders };
 }
 
 /** The files of the folders of `names` (releases or groups) and of those connected to them, at one revision. */
@@ -68,27 +63,9 @@ export async function releaseScope(git: Git, dist: string, rev: Revision, names:
   return readFolders(git, dist, rev, await connected(git, dist, [rev], new Set(names)));
 }
 
-/** Which of `files` (dist-relative) do not exist at a revision (the working tree when undefined). */
-async function absentAt(git: Git, dist: string, rev: Revision, files: readonly string[]): Promise<string[]> {
-  if (rev === undefined) return files.filter((f) => !fs.existsSync(path.resolve(git.cwd, dist, f)));
-  const d = inRepo(git, dist);
-  const tops = [...new Set(files.map((f) => `${d}/${releaseOf(f)}`))];
-  const present = new Set((await lines(git, ['ls-tree', '-r', '-z', '--name-only', rev, '--', ...tops])).map((p) => p.slice(d.length + 1)));
-  return files.filter((f) => !present.has(f));
-}
-
 /** The files of dist/argocd/ and dist/flux/ (paths relative to dist/) at a revision (the working tree when undefined). */
 async function rootFilesAt(git: Git, dist: string, rev: Revision): Promise<string[]> {
-  if (rev === undefined) {
-    const out: string[] = [];
-    const walk = (rel: string) => {
-      let entries: fs.Dirent[];
-      try { entries = fs.readdirSync(path.resolve(git.cwd, dist, rel), { withFileTypes: true }); } catch { return; }
-      for (const e of entries) if (e.isDirectory()) walk(`${rel}/${e.name}`); else out.push(`${rel}/${e.name}`);
-    };
-    for (const r of GITOPS_ROOTS) walk(r);
-    return out;
-  }
+  if (rev === undefined) return gitopsFilesOnDisk(path.resolve(git.cwd, dist));
   const d = inRepo(git, dist);
   return (await lines(git, ['ls-tree', '-r', '-z', '--name-only', rev, '--', ...GITOPS_ROOTS.map((r) => `${d}/${r}`)])).map((p) => p.slice(d.length + 1));
 }

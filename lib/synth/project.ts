@@ -3,7 +3,7 @@ import * as path from 'path';
 import { analysisCheck, groupAnalysisCheck } from '../analysis/validate';
 import { checksFolderOf } from '../checks/folder';
 import { checksCheck } from '../checks/model';
-import { canaryTrackFolder, clusterOfFile, clusterScopes, fleetPath, generatorInputs, GITOPS_ROOTS, GitOpsFolder, GitOpsRelease, ProjectGenerator, ProjectRoot } from '../gitops/layout';
+import { canaryTrackFolder, clusterOfFile, clusterScopes, fleetPath, generatorInputs, gitopsFilesOnDisk, GITOPS_ROOTS, GitOpsFolder, GitOpsRelease, ProjectGenerator, ProjectRoot } from '../gitops/layout';
 import { isCanaryTrack, withSyncWaves } from '../gitops/sync-waves';
 import { CHECKS_DIGEST_ANNOTATION, checksDigest } from '../checks/digest';
 import { declaredExternal } from '../lint/external';
@@ -491,22 +491,16 @@ function renamedUnitWarnings(paths: ProjectPaths, written: (file: string) => boo
   const out: SpecProblem[] = [];
   const warned = new Set<string>();
   const dist = path.relative(paths.root, paths.distDir) || '.';
-  const walk = (rel: string): void => {
-    let entries: fs.Dirent[];
-    try { entries = fs.readdirSync(path.join(paths.distDir, rel), { withFileTypes: true }); } catch { return; }
-    for (const e of entries) {
-      const f = `${rel}/${e.name}`;
-      if (e.isDirectory() && !e.name.startsWith('.')) { walk(f); continue; }
-      const unit = /^application-.+\.yaml$/.test(e.name) ? 'Argo CD Application' : /^kustomization-.+\.yaml$/.test(e.name) ? 'Flux Kustomization' : undefined;
-      if (!unit || written(f)) continue;
-      const owner = wiringOwner(f, names);
-      if (owner === undefined || warned.has(`${unit} ${owner}`)) continue;
-      warned.add(`${unit} ${owner}`);
-      out.push({ file: `${dist}/${f}`, line: 0, col: 0, path: '', message: `this ${unit} of ${owner} leaves dist/ while ${owner} stays`,
-        hint: `if its objects stay under another name (a cluster added, fleet: added, a rename), deleting it deletes them first: run ${cliCommand('validate')} before you commit (it checks the change from HEAD), see the README "What happens during a sync"` });
-    }
-  };
-  for (const root of GITOPS_ROOTS) walk(root);
+  for (const f of gitopsFilesOnDisk(paths.distDir)) {
+    const name = f.slice(f.lastIndexOf('/') + 1);
+    const unit = /^application-.+\.yaml$/.test(name) ? 'Argo CD Application' : /^kustomization-.+\.yaml$/.test(name) ? 'Flux Kustomization' : undefined;
+    if (!unit || written(f) || f.split('/').some((seg) => seg.startsWith('.'))) continue;
+    const owner = wiringOwner(f, names);
+    if (owner === undefined || warned.has(`${unit} ${owner}`)) continue;
+    warned.add(`${unit} ${owner}`);
+    out.push({ file: `${dist}/${f}`, line: 0, col: 0, path: '', message: `this ${unit} of ${owner} leaves dist/ while ${owner} stays`,
+      hint: `if its objects stay under another name (a cluster added, fleet: added, a rename), deleting it deletes them first: run ${cliCommand('validate')} before you commit (it checks the change from HEAD), see the README "What happens during a sync"` });
+  }
   return out;
 }
 
