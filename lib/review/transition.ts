@@ -755,7 +755,7 @@ function* argoDelete(start: Cluster, before: readonly Located[]): Generator<Step
  */
 function* fluxDelete(start: Cluster, before: readonly Located[]): Generator<Step> {
   const prunes = tasksOf(before, []).tasks.filter((t) => t.live!.obj.metadata.annotations?.[FLUX_PRUNE] !== 'disabled')
-    .sort((x, y) => fluxKindIndex(y.kind) - fluxKindIndex(x.kind) || (x.kind < y.kind ? 1 : x.kind > y.kind ? -1 : 0) || (x.id < y.id ? 1 : -1));
+    .sort(fluxPruneOrder);
   let cluster = start;
   for (const t of prunes) {
     cluster = applyTasks(cluster, [t]);
@@ -766,6 +766,11 @@ function* fluxDelete(start: Cluster, before: readonly Located[]): Generator<Step
 /** Flux kind order of server-side apply and (reversed) of garbage collection: fluxcd/pkg ssa/sort.go. */
 const FLUX_KIND_ORDER = ['CustomResourceDefinition', 'Namespace', 'ResourceQuota', 'StorageClass', 'ServiceAccount', 'PodSecurityPolicy', 'Role', 'ClusterRole',
   'RoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'Service', 'LimitRange', 'PriorityClass', 'Deployment', 'StatefulSet', 'CronJob', 'PodDisruptionBudget'];
+
+/** Flux's garbage-collection order of prune tasks: the reverse of its apply order (kind, then name). */
+function fluxPruneOrder(x: Task, y: Task): number {
+  return fluxKindIndex(y.kind) - fluxKindIndex(x.kind) || (x.kind < y.kind ? 1 : x.kind > y.kind ? -1 : 0) || (x.id < y.id ? 1 : -1);
+}
 
 function fluxKindIndex(kind: string): number {
   const i = FLUX_KIND_ORDER.indexOf(kind);
@@ -779,7 +784,7 @@ function* fluxSync(_u: SyncUnit, start: Cluster, before: readonly Located[], aft
   const first = applies.filter((t) => t.kind === 'Namespace' || t.kind === 'CustomResourceDefinition');
   const rest = applies.filter((t) => !first.includes(t));
   const prunes = tasks.filter((t) => t.prune && t.live!.obj.metadata.annotations?.[FLUX_PRUNE] !== 'disabled')
-    .sort((x, y) => fluxKindIndex(y.kind) - fluxKindIndex(x.kind) || (x.kind < y.kind ? 1 : x.kind > y.kind ? -1 : 0) || (x.id < y.id ? 1 : -1));
+    .sort(fluxPruneOrder);
   let cluster = start;
   if (first.length) {
     cluster = applyTasks(cluster, first);
