@@ -1,0 +1,346 @@
+/**
+ * The README is true to the CLI beyond the blocks test/readme.test.ts runs (the ones marked
+ * `checked`). The rules, each a test below:
+ *
+ * - **Every fenced block is accounted for.** A block of README.md is either marked `checked` (run by
+ *   test/readme.test.ts) or claimed by exactly one entry of UNMARKED below, which names how this
+ *   suite checks it (or, for the few that cannot run here, why not and what is checked instead). A new
+ *   block that is neither fails here until it is marked or claimed.
+ * - **Spec and settings examples** (`yaml`) are valid for the loader: the fragment is put into the spec
+ *   it belongs to (a release, the S3 group, or cdk8s-canary.yaml) and parsed with the project's checks,
+ *   as `validate` does. Where the README says the example is (part of) a committed file, it follows the
+ *   *shown-subset rule* (test/support/readme-truth.ts `subsetDiff`): every key it shows, at every
+ *   depth of mappings, has the same value in the real file; keys left out are not compared; lists and
+ *   scalars are compared whole.
+ * - **Output and messages** (commit messages, errors, transcripts not marked `checked`) are compared
+ *   line by line with what the compiled CLI prints in a real git repository, with the matching rules of
+ *   test/support/readme.ts (`...` wildcards, commit ids, clock values); a bare message block (no `$`
+ *   line) must match lines of the command's output in order.
+ * - **Prose**: the layout table's paths exist (and every folder of lib/ is in it), every repository
+ *   path the README names exists, every flag shown with a command is in that command's `--help`,
+ *   every cdk8s-canary.yaml option and spec field named is in the schema, and the Argo CD / Flux
+ *   wiring the README describes is what synth writes.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse, parseDocument, stringify } from 'yaml';
+import { Command } from 'commander';
+import { buildProgram } from '../lib/cli/main';
+import { parseProjectConfig } from '../lib/spec/project-config';
+import { parseSpec } from '../lib/spec/loader';
+import { projectPaths, projectSpecOptions } from '../lib/synth/project';
+import { cleanupTempDirs } from './support/git-repo';
+import { REPO } from './support/project';
+import { outputMatches, runLine } from './support/readme';
+import {
+  BLOCKS, block, BlockRef, firstLine, inlineCode, matchesRef, objectsUnder, projectCopy, README, readmeEnv, schemaHasPath, subsetDiff, yamlOf,
+} from './support/readme-truth';
+
+afterAll(cleanupTempDirs);
+
+let env: NodeJS.ProcessEnv;
+beforeAll(() => { env = readmeEnv(); });
+
+/** Runs one command line in `dir` as a README reader would (bash; `npx cdk8s-canary` is the compiled CLI); throws on an unexpected exit. */
+function sh(dir: string, line: string, exit = 0): string[] {
+  const r = runLine(dir, line, env);
+  if (r.code !== exit) throw new Error(`$ ${line}\nexit ${r.code}, expected ${exit}:\n${r.output.join('\n')}`);
+  return r.output;
+}
+
+/** The lines of a bare message block must appear, in order, among the output lines (`...` and ids as in transcripts). */
+function expectLinesIn(expected: readonly string[], output: readonly string[], where: string): void {
+  if (!outputMatches(['...', ...expected, '...'], output)) throw new Error(`${where}: the README shows:\n${expected.join('\n')}\n\nthe CLI printed:\n${output.join('\n')}`);
+}
+
+/** A whole transcript block (`$ command` lines and their output) run in `dir`. */
+function runTranscript(dir: string, text: string, where: string, exit = 0): void {
+  const steps: { command: string; expected: string[] }[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('$ ')) steps.push({ command: line.slice(2), expected: [] });
+    else if (steps.length) steps[steps.length - 1].expected.push(line);
+  }
+  expect(steps.length).toBeGreaterThan(0);
+  for (const s of steps) {
+    while (s.expected.length && s.expected[s.expected.length - 1].trim() === '') s.expected.pop();
+    const out = sh(dir, s.command, exit);
+    if (!outputMatches(s.expected, out)) throw new Error(`${where}: $ ${s.command}\nprinted:\n${out.join('\n')}\n\nthe README shows:\n${s.expected.join('\n')}`);
+  }
+}
+
+const SEC = {
+  setup: 'Set-up (two commands)',
+  rolling: 'Rolling out: one commit per move',
+  s2: 'Scenario S2: validation gate before users see the canary',
+  s3: 'Scenario S3: coordinated frontend + backend canary on OpenShift',
+  s4: 'Scenario S4: Istio weighted routing',
+  byo: 'Bring your own workload: manifests, kustomize, cdk8s',
+  gw: 'Gateway API: HTTPRoute, GRPCRoute and versions',
+  nginx: 'Moving off ingress-nginx',
+  analysis: 'Metric analysis without a controller',
+  argocd: 'Wire it to Argo CD',
+  flux: 'Wire it to Flux',
+  fleet: 'Fleet: one release across many clusters, in waves',
+  sync: 'What happens during a sync',
+  review: 'Reviewing a canary PR',
+} as const;
+
+/**
+ * Every README block not marked `checked`, with how it is checked. `by` names the test of this file (or
+ * another suite) that checks it; `not` says why it cannot run here and what is checked instead.
+ */
+const UNMARKED: readonly (BlockRef & { readonly by?: string; readonly not?: string })[] = [
+  { section: SEC.setup, startsWith: 'npm ci && npm run synth', by: 'the set-up commands name real npm scripts, and CI runs the same test command' },
+  { section: SEC.rolling, startsWith: 'webapp: canary 1.1.0 10% -> 50%', by: 'a step commit message is what the CLI commits' },
+  { section: SEC.s2, startsWith: 'checks:', by: 'the S2 checks are releases/workshop.yaml\'s' },
+  { section: SEC.s2, startsWith: '$ npx cdk8s-canary verify workshop', by: 'verify prints what the README shows' },
+  { section: SEC.s3, startsWith: 'kind: ReleaseGroup', by: 'the S3 group is releases/frontend-backend.yaml' },
+  { section: SEC.s3, startsWith: 'oc process -n frontend-main', by: 'the oc process example gives the stage-2 canary DeploymentConfig' },
+  { section: SEC.s4, startsWith: 'router:', by: 'spec fragments are valid where they belong' },
+  { section: SEC.byo, startsWith: 'workload:', by: 'the manifests workload example is valid, and its warning and error are the CLI\'s' },
+  { section: SEC.byo, startsWith: 'warning: dist/podinfo/podinfo/deployment-podinfo.yaml', by: 'the manifests workload example is valid, and its warning and error are the CLI\'s' },
+  { section: SEC.byo, startsWith: 'releases/podinfo.yaml:9:3: workload:', by: 'the manifests workload example is valid, and its warning and error are the CLI\'s' },
+  { section: SEC.byo, startsWith: '- name: catalog', by: 'spec fragments are valid where they belong' },
+  { section: SEC.byo, startsWith: 'new CanaryRelease(chart', by: 'the CanaryRelease example names real props' },
+  { section: SEC.gw, startsWith: 'router:', by: 'spec fragments are valid where they belong' },
+  { section: SEC.nginx, startsWith: 'router:', by: 'spec fragments are valid where they belong' },
+  { section: SEC.nginx, startsWith: 'releases/guestbook.yaml:47:11: router.cookie', not: 'the migration messages and traffic excerpt belong to a guestbook with a cookie and a proxy-body-size annotation the README does not show; test/nginx-migration.test.ts and test/nginx-migration-cli.test.ts produce them' },
+  { section: SEC.nginx, startsWith: 'guestbook.example.com/  (Ingress ns-prod/guestbook-ingress', not: 'as above (test/nginx-migration-cli.test.ts)' },
+  { section: SEC.nginx, startsWith: 'guestbook: off ingress-nginx, router gatewayApi only', by: 'the migrate commit message is what the CLI commits' },
+  { section: SEC.analysis, startsWith: 'steps: [0, {weight: 25, minSoak: 15m}, 100]', by: 'the analysis example is releases/workshop.yaml\'s' },
+  { section: SEC.analysis, startsWith: '- name: error-rate', by: 'test/readme-analysis-examples.test.ts (the Mann-Whitney metric replaces the workshop\'s and synthesizes)' },
+  { section: SEC.argocd, startsWith: 'kubectl apply -k dist/argocd', by: 'the Argo CD bootstrap commands select what synth writes' },
+  { section: SEC.flux, startsWith: 'kubectl apply -k dist/flux', by: 'the flux CLI bootstrap makes the objects synth writes' },
+  { section: SEC.flux, startsWith: 'kubectl -n flux-system create serviceaccount team-a', by: 'the cdk8s-canary.yaml options the README names change what synth writes' },
+  { section: SEC.fleet, startsWith: '# cdk8s-canary.yaml: the clusters', by: 'the fleet walk' },
+  { section: SEC.fleet, startsWith: '# releases/shop.yaml (schema: lib/spec/schema/fleet.schema.json)', by: 'the fleet walk' },
+  { section: SEC.fleet, startsWith: 'shop: wave 1/3 (canary): canary 1.1.0 0% -> 10% on canary-eu', by: 'the fleet walk' },
+  { section: SEC.fleet, startsWith: '$ npx cdk8s-canary abort shop --all-waves', by: 'the fleet walk' },
+  { section: SEC.fleet, startsWith: '$ npx cdk8s-canary status shop', by: 'the fleet walk' },
+  { section: SEC.fleet, startsWith: '$ npx cdk8s-canary traffic shop', by: 'the fleet walk' },
+  { section: SEC.fleet, startsWith: '# releases/shop.yaml, with the analysis', by: 'the fleet walk' },
+  { section: SEC.fleet, startsWith: '$ npx cdk8s-canary advance', not: 'needs a real Prometheus holding per-cluster series: test/fleet-advance.test.ts runs this walk; here its spec is checked (the fleet walk)' },
+  { section: SEC.fleet, startsWith: 'kubectl apply -k dist/flux/prod-ap-1', by: 'the fleet walk' },
+  { section: SEC.sync, startsWith: 'error: Namespace shop would be removed from dist/', by: 'the Namespace refusal is the CLI\'s' },
+  { section: SEC.sync, startsWith: 'error: the change from HEAD\'s dist/ is not safe to sync:', not: 'a rename of an Application needs a second cluster added to a remote-only project; test/sync-unit-deletion.test.ts produces it; its first line and hint are checked against lib/review/transition.ts\'s text' },
+  { section: SEC.sync, startsWith: '- `sampleapp.example.com/` (VirtualService sampleapp/sampleapp), during sync (Flux)', not: 'test/sync-transitions.test.ts produces this line for the sampleapp promote' },
+  { section: SEC.review, startsWith: 'npx cdk8s-canary diff                      # merge base', by: 'test/readme.test.ts parses every npx cdk8s-canary command line' },
+  { section: SEC.review, startsWith: 'npx cdk8s-canary traffic                    # every entry point', by: 'test/readme.test.ts parses every npx cdk8s-canary command line' },
+  { section: 'Reviewing a canary PR', startsWith: 'dist/guestbook/ns-prod/service-guestbook.yaml:12:5: spec.selector', not: 'a Service selecting no pods cannot come from a valid spec; test/review-lint.test.ts produces the finding from edited objects' },
+];
+
+describe('every README block is checked or accounted for', () => {
+  const unmarked = BLOCKS.filter((b) => b.attrs.checked === undefined);
+
+  test('each unmarked block is claimed by exactly one entry', () => {
+    const problems = unmarked.flatMap((b) => {
+      const n = UNMARKED.filter((r) => matchesRef(b, r)).length;
+      return n === 1 ? [] : [`README.md:${b.line} (${b.section}: ${firstLine(b).slice(0, 60)}): claimed by ${n} entries`];
+    });
+    expect(problems).toEqual([]);
+  });
+
+  test('each entry claims a block (a stale entry fails)', () => {
+    const stale = UNMARKED.filter((r) => !unmarked.some((b) => matchesRef(b, r))).map((r) => `${r.section}: ${r.startsWith}`);
+    expect(stale).toEqual([]);
+  });
+
+  test('the entries that say why a block cannot run here are few', () => {
+    expect(UNMARKED.filter((r) => r.not).length).toBeLessThanOrEqual(7);
+  });
+});
+
+describe('the README\'s prose names real things', () => {
+  /** The layout table: `| path | what |` rows between "## Layout" and the next section. */
+  const layout = README.slice(README.indexOf('## Layout'), README.indexOf('\n## ', README.indexOf('## Layout') + 3))
+    .split('\n').filter((l) => l.startsWith('| `')).map((l) => {
+      const [, first, what] = l.split('|');
+      return { paths: [...first.matchAll(/`([^`]+)`/g)].map((m) => m[1]), what };
+    });
+  const releaseDirs = fs.readdirSync(path.join(REPO, 'dist')).filter((d) => !['argocd', 'flux'].includes(d));
+  /** The namespaces a release's (or group's) spec names. */
+  const specNamespaces = (name: string): Set<string> => {
+    const spec = parse(fs.readFileSync(path.join(REPO, 'releases', `${name}.yaml`), 'utf8'));
+    return new Set<string>(spec.kind === 'ReleaseGroup' ? spec.apps.map((a: { project: string }) => a.project) : [spec.namespaces.production, spec.namespaces.canary ?? spec.namespaces.production]);
+  };
+
+  test('the layout table has rows', () => expect(layout.length).toBeGreaterThan(20));
+
+  test('every path of the layout table exists (placeholders: every release folder of dist/ has the shapes shown)', () => {
+    const missing: string[] = [];
+    for (const { paths } of layout) for (const p of paths) {
+      if (p.includes('<')) continue; // dist/<release>/...: the next test
+      const glob = /^(.*)\/\*(\.[a-z.]+)$/.exec(p);
+      if (glob) {
+        if (!fs.readdirSync(path.join(REPO, glob[1])).some((f) => f.endsWith(glob[2]))) missing.push(p);
+      } else if (!fs.existsSync(path.join(REPO, p))) missing.push(p);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  test('every folder under dist/<release>/ is a namespace folder, a <namespace>-canary folder or a <canary namespace>-checks folder, each with its kustomization.yaml', () => {
+    const shapes = layout.flatMap((r) => r.paths).filter((p) => p.startsWith('dist/<release>/'));
+    expect(shapes).toEqual(['dist/<release>/<namespace>/', 'dist/<release>/<namespace>-canary/', 'dist/<release>/kustomization.yaml', 'dist/<release>/<canary namespace>-checks/']);
+    const odd: string[] = [];
+    for (const r of releaseDirs) {
+      const dir = path.join(REPO, 'dist', r);
+      if (!fs.existsSync(path.join(dir, 'kustomization.yaml'))) odd.push(`dist/${r}/kustomization.yaml missing`);
+      const namespaces = specNamespaces(r);
+      for (const f of fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name)) {
+        const base = f.replace(/-(canary|checks)$/, '');
+        if (!namespaces.has(f) && !namespaces.has(base)) odd.push(`dist/${r}/${f}/ matches no row`);
+        if (!fs.existsSync(path.join(dir, f, 'kustomization.yaml'))) odd.push(`dist/${r}/${f}/kustomization.yaml missing`);
+      }
+    }
+    expect(odd).toEqual([]);
+    // the rows' examples exist: a canary track folder in the production namespace, and a checks folder
+    expect(fs.existsSync(path.join(REPO, 'dist/webapp/webapp-canary'))).toBe(true);
+    expect(fs.existsSync(path.join(REPO, 'dist/workshop/workshop-canary-checks'))).toBe(true);
+  });
+
+  test('every file a layout row names in its description exists in that row\'s folder(s)', () => {
+    const missing: string[] = [];
+    for (const { paths, what } of layout) {
+      const dirs = paths.filter((p) => p.endsWith('/') && !p.includes('<'));
+      if (!dirs.length) continue;
+      for (const m of what.matchAll(/`([\w./*-]+\.(?:ts|js|json))`/g)) {
+        const name = m[1];
+        const found = dirs.some((d) => {
+          if (name.includes('*')) {
+            const re = new RegExp(`^${name.replace(/\./g, '\\.').replace(/\*/g, '.*')}$`);
+            return fs.existsSync(path.join(REPO, d)) && fs.readdirSync(path.join(REPO, d)).some((f) => re.test(f));
+          }
+          return fs.existsSync(path.join(REPO, d, name)) || fs.existsSync(path.join(REPO, name))
+            || (fs.existsSync(path.join(REPO, d)) && fs.readdirSync(path.join(REPO, d), { recursive: true }).some((f) => String(f).endsWith(`/${name}`)));
+        });
+        if (!found) missing.push(`${dirs.join(', ')}: ${name}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  test('every entry of lib/ and every top-level folder of the repository is in the layout table', () => {
+    const shown = layout.flatMap((r) => r.paths);
+    const covered = (p: string) => shown.some((s) => s === p || s === `${p}/` || (s.endsWith('*.schema.json') && p.startsWith(s.replace(/\*.*$/, ''))));
+    const libEntries = fs.readdirSync(path.join(REPO, 'lib'), { withFileTypes: true }).map((e) => `lib/${e.name}${e.isDirectory() ? '' : ''}`);
+    const notShown = libEntries.filter((p) => !covered(p));
+    const tracked = ['releases', 'lib', 'imports', 'schemas', 'dist', 'test', 'scripts', 'examples', 'bin'];
+    for (const t of tracked) if (!shown.some((s) => s.startsWith(`${t}/`) || s.startsWith(`\`${t}`))) notShown.push(t);
+    expect(notShown).toEqual([]);
+  });
+
+  test('every repository path the README names in code exists', () => {
+    /** Paths that are not this repository's files: made by a README command, or another project's. */
+    const notOurs = new Set(['releases/shop.yaml' /* written by `new shop` */, 'examples/helloworld/greeter_server' /* grpc-go's */]);
+    const roots = /^(lib|test|scripts|examples|schemas|releases|bin|\.ci)\//;
+    const missing = inlineCode()
+      .map((c) => ({ ...c, p: c.text.replace(/[:)(,;]+$/, '') }))
+      .filter((c) => roots.test(c.p) && !/[<>*{} ]|\.\.\./.test(c.p) && !notOurs.has(c.p))
+      .filter((c) => !fs.existsSync(path.join(REPO, c.p.replace(/#.*$/, ''))))
+      .map((c) => `README.md:${c.line}: ${c.p}`);
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('the flags, settings and spec fields the README names are real', () => {
+  const program = buildProgram({ out: () => undefined, err: () => undefined }, () => undefined);
+  const commands = new Map<string, Command>(program.commands.map((c) => [c.name(), c]));
+  /** Every option of a command as its `--help` shows it, plus the global ones. */
+  const optionsOf = (c: Command): Set<string> => {
+    const help = `${c.helpInformation()}\n${program.helpInformation()}`;
+    return new Set([...help.matchAll(/(?:^|[\s,[])(--?[a-zA-Z][\w-]*)/gm)].map((m) => m[1]));
+  };
+  const anyOption = new Set([...commands.values()].flatMap((c) => [...optionsOf(c)]));
+  /** Flags of other tools the README shows in inline code, with the tool. */
+  const OTHER_TOOLS: Record<string, string> = {
+    '--no-check-upgrade': 'cdk8s CLI', '--cdk8s-cli': 'main.ts (cdk8s.yaml app)', '--cascade': 'kubectl', '--mirror': 'git push',
+    '--only': 'npm run bench', '--runs': 'npm run bench', '--n': 'npm run bench', '--with-tests': 'npm run bench',
+    '--semi-space-growth-factor': 'V8', '--heap-growing-percent': 'V8', '--optimize-for-size': 'V8', '--update': 'git add', '--only ': 'git commit',
+  };
+
+  test('every flag shown with a command in inline code is in that command\'s --help', () => {
+    const wrong: string[] = [];
+    let seen = 0;
+    for (const { line, text } of inlineCode()) {
+      const words = text.replace(/^npx cdk8s-canary\s+/, '').split(/\s+/);
+      const cmd = commands.get(words[0]);
+      const flags = [...text.matchAll(/(?:^|[\s[/])(--?[a-zA-Z][\w-]*)(?=$|[\s=\]])/g)].map((m) => m[1]);
+      if (!flags.length) continue;
+      if (cmd) {
+        seen++;
+        const opts = optionsOf(cmd);
+        for (const f of flags) if (!opts.has(f)) wrong.push(`README.md:${line}: \`${text}\`: ${words[0]} has no ${f}`);
+      } else if (words[0].startsWith('-')) {
+        seen++;
+        for (const f of flags) if (!anyOption.has(f) && !OTHER_TOOLS[f]) wrong.push(`README.md:${line}: \`${text}\`: no command has ${f}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(seen).toBeGreaterThan(20);
+  });
+
+  test.each(['start', 'step', 'set-weight', 'promote', 'abort', 'next', 'next-wave', 'migrate'])('the moving command %s takes --dry-run, --no-commit, --push, -m/--message and -C', (name) => {
+    expect(README).toMatch(/Every moving command takes `--dry-run` \(print the diff, change nothing\), `--no-commit` \(edit and\s+synthesize only\), `--push`, `-m\/--message TEXT` \(commit body\) and the global `-C DIR`/);
+    const opts = optionsOf(commands.get(name) as Command);
+    expect(['--dry-run', '--no-commit', '--push', '-m', '--message', '-C'].filter((o) => !opts.has(o))).toEqual([]);
+  });
+
+  test('the bench options the README gives are the ones scripts/bench.js reads', () => {
+    const bench = fs.readFileSync(path.join(REPO, 'scripts/bench.js'), 'utf8');
+    const shown = [...README.matchAll(/`(--only|--runs|--n|--with-tests)\b[^`]*`/g)].map((m) => m[1]);
+    expect(new Set(shown)).toEqual(new Set(['--only', '--runs', '--n', '--with-tests']));
+    for (const f of shown) expect(bench).toContain(`'${f}'`);
+  });
+
+  test('every cdk8s-canary.yaml setting the README names is in lib/spec/schema/project.schema.json', () => {
+    const named = inlineCode().flatMap(({ line, text }) => {
+      const m = /^((?:repository|argocd|flux)\.[A-Za-z][\w.[\]]*)(?:[:=\s].*)?$/.exec(text);
+      return m ? [{ line, field: m[1] }] : [];
+    });
+    expect(named.length).toBeGreaterThan(10);
+    expect(named.filter((n) => !schemaHasPath('project.schema.json', n.field)).map((n) => `README.md:${n.line}: ${n.field}`)).toEqual([]);
+  });
+
+  test('every spec field the README names (workload.*, router.*, canary.*, fleet.* ...) is in the release or group schema', () => {
+    const named = inlineCode().flatMap(({ line, text }) => {
+      const m = /^((?:workload|router|stable|canary|fleet|analysis|namespaces|existingSecrets|checks)(?:\.[A-Za-z][\w]*(?:\[\])?)+)(?:[:=\s].*)?$/.exec(text);
+      // `canary.namespace` and the like are the analysis' template variables (README: "Template variables"), not fields
+      const templateVariable = /^(stable|canary)\.(namespace|service|workload)$/.test(m?.[1] ?? '');
+      return m && !text.includes('{{') && !templateVariable && !/\.(ts|json)$/.test(m[1]) ? [{ line, field: m[1] }] : [];
+    });
+    expect(named.length).toBeGreaterThan(20);
+    const unknown = named.filter((n) => !schemaHasPath('release.schema.json', n.field) && !schemaHasPath('group.schema.json', n.field));
+    expect(unknown.map((n) => `README.md:${n.line}: ${n.field}`)).toEqual([]);
+  });
+
+  test('the analysis table\'s fields are fields of a metric in lib/spec/schema/analysis.schema.json', () => {
+    const table = README.slice(README.indexOf('| field (per metric) | meaning | default |'));
+    const lines = table.split('\n').slice(2);
+    const rows = lines.slice(0, lines.findIndex((l) => !l.startsWith('|')));
+    const fields = rows.flatMap((l) => [...l.split('|')[1].matchAll(/`([\w.]+)(?::[^`]*)?`/g)].map((m) => m[1]));
+    expect(fields.length).toBeGreaterThan(12);
+    // `headers` is a field of each provider (the row says so)
+    expect(fields.filter((f) => !['metrics[]', 'metrics[].provider.prometheus', 'metrics[].provider.web'].some((at) => schemaHasPath('analysis.schema.json', `${at}.${f}`)))).toEqual([]);
+  });
+
+  test('the crash points the README lists are lib/crash-point.ts\'s', () => {
+    const listed = README.slice(README.indexOf('(points:'), README.indexOf(').', README.indexOf('(points:')));
+    const points = [...listed.matchAll(/`([a-z]+:[a-z-]+)`/g)].map((m) => m[1]);
+    expect(points.length).toBeGreaterThan(5);
+    const src = fs.readFileSync(path.join(REPO, 'lib/crash-point.ts'), 'utf8');
+    const known = new Set([...src.matchAll(/'([a-z]+:[a-z-]+)'/g)].map((m) => m[1]));
+    expect(points.filter((p) => !known.has(p))).toEqual([]);
+    expect([...known].filter((p) => !points.includes(p))).toEqual([]);
+  });
+
+  test('the lint rules of the README\'s table are the rules lib/lint reports', () => {
+    const at = README.indexOf('| rule | checks |');
+    const rows = README.slice(at).split('\n').slice(2);
+    const shown = rows.slice(0, rows.findIndex((l) => !l.startsWith('|'))).flatMap((l) => [...l.split('|')[1].matchAll(/`([a-z-]+)`/g)].map((m) => m[1]));
+    const src = fs.readdirSync(path.join(REPO, 'lib/lint')).map((f) => fs.readFileSync(path.join(REPO, 'lib/lint', f), 'utf8')).join('\n');
+    const real = new Set([...src.matchAll(/(?:find\(|rule: )'([a-z-]+)'|checkServiceRef\([^;]*?'([a-z]+-[a-z-]+)'/g)].map((m) => m[1] ?? m[2]));
+    expect(real.size).toBeGreaterThan(5);
+    expect(shown.filter((r) => !real.has(r))).toEqual([]);
+    expect([...real].filter((r) => !shown.includes(r) && r !== 'pod-security')).toEqual([]);
+  });
+});
