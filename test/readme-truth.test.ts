@@ -344,3 +344,105 @@ describe('the flags, settings and spec fields the README names are real', () => 
     expect([...real].filter((r) => !shown.includes(r) && r !== 'pod-security')).toEqual([]);
   });
 });
+
+describe('spec fragments are valid where they belong', () => {
+  /** A folder standing for a repository: the project's specs and the apps the examples name. */
+  let root: string;
+  beforeAll(() => {
+    root = projectCopy(env, ['releases', 'cdk8s-canary.yaml', 'test/fixtures']);
+    fs.cpSync(path.join(REPO, 'test/fixtures/podinfo'), path.join(root, 'apps/podinfo'), { recursive: true });
+    fs.cpSync(path.join(REPO, 'test/fixtures/catalog'), path.join(root, 'apps/catalog'), { recursive: true });
+  });
+  const spec = (name: string): any => parse(fs.readFileSync(path.join(REPO, 'releases', `${name}.yaml`), 'utf8'));
+  /** The README's own first spec, releases/shop.yaml of "Your first release". */
+  const shop = (): any => parse(BLOCKS.find((b) => b.attrs.file === 'releases/shop.yaml')?.text ?? '');
+
+  /** Validates a spec as `validate` does (schema, the spec's rules, the project checks); fails with the problems. */
+  function expectValid(data: unknown, file: string): void {
+    const r = parseSpec(path.join(root, 'releases', file), stringify(data), projectSpecOptions(projectPaths(root)));
+    if ('problems' in r) throw new Error(r.problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`).join('\n'));
+  }
+
+  test('the S2 checks are releases/workshop.yaml\'s', () => {
+    expect(subsetDiff({ checks: yamlOf({ section: SEC.s2, startsWith: 'checks:' }).checks }, spec('workshop'))).toEqual([]);
+  });
+
+  test('the S3 group is releases/frontend-backend.yaml', () => {
+    const shown = yamlOf({ section: SEC.s3, startsWith: 'kind: ReleaseGroup' });
+    expect(Object.keys(shown).length).toBeGreaterThanOrEqual(7);
+    expect(subsetDiff(shown, spec('frontend-backend'))).toEqual([]);
+  });
+
+  test('the analysis example is releases/workshop.yaml\'s', () => {
+    const shown = yamlOf({ section: SEC.analysis, startsWith: 'steps: [0, {weight: 25, minSoak: 15m}, 100]' });
+    expect(Object.keys(shown)).toEqual(['steps', 'analysis']);
+    expect(subsetDiff(shown, spec('workshop'))).toEqual([]);
+  });
+
+  test('the GRPCRoute router is releases/grpc-greeter.yaml\'s', () => {
+    const routers = BLOCKS.filter((b) => b.section === SEC.gw && firstLine(b) === 'router:').map((b) => parse(b.text));
+    const grpc = routers.find((r) => r.router.type === 'grpcRoute');
+    expect(subsetDiff(grpc, spec('grpc-greeter'))).toEqual([]);
+  });
+
+  test('spec fragments are valid where they belong', () => {
+    const routers = (section: string) => BLOCKS.filter((b) => b.section === section && firstLine(b) === 'router:').map((b) => parse(b.text).router);
+    // S4's Istio router, in the MuShop storefront's spec
+    const [istio] = routers(SEC.s4);
+    expect(istio.type).toBe('istio');
+    expectValid({ ...spec('mushop-storefront'), router: istio }, 'mushop-storefront.yaml');
+    // the Gateway API routers, in the README's shop
+    const gw = routers(SEC.gw);
+    expect(gw.map((r) => r.type)).toEqual(['gatewayApi', 'grpcRoute']);
+    expectValid({ ...shop(), router: gw[0] }, 'shop.yaml');
+    expectValid({ ...shop(), router: gw[1] }, 'shop.yaml');
+    // the migration's nginx router, in the S1 guestbook
+    const [nginx] = routers(SEC.nginx);
+    expect(nginx.migrateTo).toBeDefined();
+    expectValid({ ...spec('guestbook'), router: nginx }, 'guestbook.yaml');
+  });
+
+  test('the manifests workload example is valid, and its warning and error are the CLI\'s', () => {
+    const { workload } = yamlOf({ section: SEC.byo, startsWith: 'workload:' });
+    const podinfo = { ...shop(), name: 'podinfo', namespaces: { production: 'podinfo' }, workload, stable: { version: '6.7.1' }, router: { type: 'nginx', host: 'podinfo.example.com' } };
+    expectValid(podinfo, 'podinfo.yaml');
+    // a repository holding only this release and its folder (synth then has one release to render)
+    const repo = projectCopy(env, [], { 'releases/podinfo.yaml': stringify(podinfo) });
+    fs.cpSync(path.join(REPO, 'test/fixtures/podinfo'), path.join(repo, 'apps/podinfo'), { recursive: true });
+    // synth warns about the pod security deviation the README shows (its first one)
+    const warning = block({ section: SEC.byo, startsWith: 'warning: dist/podinfo/podinfo/deployment-podinfo.yaml' }).text.split('\n');
+    expectLinesIn(warning, sh(repo, 'npx cdk8s-canary synth'), 'README "Pod security" warning');
+    // without canaryReplicas the release does not say how the canary scales; the spec is laid out as
+    // the README's release spec (header, both namespaces), so the example's `workload:` is on line 8
+    const text = `${fs.readFileSync(path.join(repo, 'releases/podinfo.yaml'), 'utf8')}`;
+    const header = ['# yaml-language-server: $schema=../lib/spec/schema/release.schema.json', 'apiVersion: canary.cdk8s.io/v1alpha1', 'kind: Release', 'name: podinfo', 'namespaces:', '  production: podinfo', '  canary: podinfo'];
+    const rest = text.split('\n').filter((l) => !/^(apiVersion|kind|name):/.test(l)).join('\n').replace(/^namespaces:\n  production: podinfo\n/m, '').replace(/^workload:[\s\S]*?(?=^\S)/m, '');
+    const example = block({ section: SEC.byo, startsWith: 'workload:' }).text.replace(/^  canaryReplicas: .*\n/m, '');
+    fs.writeFileSync(path.join(repo, 'releases/podinfo.yaml'), `${header.join('\n')}\n${example}\n${rest}`);
+    const error = block({ section: SEC.byo, startsWith: 'releases/podinfo.yaml:9:3: workload:' }).text.split('\n');
+    expectLinesIn(error, sh(repo, 'npx cdk8s-canary validate', 2), 'README "Bad input" error');
+  });
+
+  test('the release group app with its own manifests is valid in the S3 group', () => {
+    // an item of `apps:` (indented as in the group), then the group-level existingSecrets
+    const [item, rest] = block({ section: SEC.byo, startsWith: '- name: catalog' }).text.split('\nexistingSecrets:');
+    const app = parse(item.replace(/^ {2}/gm, ''))[0];
+    const secrets = parse(`existingSecrets:${rest}`).existingSecrets;
+    expect(app.name).toBe('catalog');
+    const group = spec('frontend-backend');
+    group.apps[0].calls.push({ app: 'catalog', configKey: 'catalog.url' }); // "called by the entry app through its Route URL"
+    expectValid({ ...group, apps: [...group.apps, app], existingSecrets: secrets }, 'frontend-backend.yaml');
+  });
+
+  test('the CanaryRelease example names real props', () => {
+    const text = block({ section: SEC.byo, startsWith: 'new CanaryRelease(chart' }).text;
+    const props = [...text.matchAll(/^ {2}(?:\/\/ )?(\w+):/gm)].map((m) => m[1]);
+    expect(props).toEqual(['release', 'workload', 'root']);
+    const src = fs.readFileSync(path.join(REPO, 'lib/construct/canary-release.ts'), 'utf8');
+    const iface = /export interface CanaryReleaseProps \{([\s\S]*?)\n\}/.exec(src)?.[1] ?? '';
+    for (const p of props) expect(iface).toMatch(new RegExp(`readonly ${p}\\??:`));
+    expect(text).toMatch(/workload: \(scope, track\) =>/);
+    // "The factory is called with 'stable', and with 'canary' while a canary runs"
+    expect(src).toMatch(/export type WorkloadFactory = \(scope: Construct, track: Track\)/);
+  });
+});
