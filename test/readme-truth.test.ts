@@ -446,3 +446,188 @@ describe('spec fragments are valid where they belong', () => {
     expect(src).toMatch(/export type WorkloadFactory = \(scope: Construct, track: Track\)/);
   });
 });
+
+describe('the Argo CD and Flux wiring is what the README says (a synth of the reference releases)', () => {
+  let dir: string;
+  let argocd: any[];
+  let flux: any[];
+  let releases: { name: string; spec: any }[];
+  const URL = 'https://github.com/example/cdk8s-canary.git';
+  beforeAll(() => {
+    dir = projectCopy(env, ['releases', 'cdk8s-canary.yaml', 'test/fixtures']);
+    sh(dir, 'npx cdk8s-canary synth');
+    argocd = objectsUnder(path.join(dir, 'dist/argocd')).map((o) => o.obj).filter((o) => o.apiVersion.startsWith('argoproj.io/'));
+    flux = objectsUnder(path.join(dir, 'dist/flux')).map((o) => o.obj).filter((o) => o.apiVersion.includes('toolkit.fluxcd.io'));
+    releases = fs.readdirSync(path.join(dir, 'releases')).map((f) => ({ name: f.replace(/\.yaml$/, ''), spec: parse(fs.readFileSync(path.join(dir, 'releases', f), 'utf8')) }));
+  });
+  const named = (objs: any[], kind: string, name: string) => {
+    const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
+    if (!o) throw new Error(`no ${kind} ${name} in ${objs.map((x) => `${x.kind} ${x.metadata.name}`).join(', ')}`);
+    return o;
+  };
+  /** Objects of the release folders (dist/<release>/...), kustomize's own files left out. */
+  const releaseObjects = () => releases.flatMap((r) => objectsUnder(path.join(dir, 'dist', r.name)).map((o) => ({ ...o, release: r.name })))
+    .filter((o) => o.obj.apiVersion !== 'kustomize.config.k8s.io/v1beta1');
+
+  test('dist/argocd/ holds the AppProject, one Application per release or group, and the root Application with its own AppProject', () => {
+    const shown = argocd.map((o) => `${o.kind} ${o.metadata.name}`).sort();
+    expect(shown).toEqual([
+      ...releases.map((r) => `Application ${r.name}`), 'Application cdk8s-canary-root', 'AppProject cdk8s-canary', 'AppProject cdk8s-canary-root',
+    ].sort());
+  });
+
+  test('each release\'s Application syncs dist/<release> automatically with prune, self-heal, CreateNamespace=true (unless createNamespaces: false) and retry, and deletes what it deployed', () => {
+    expect(README).toMatch(/`CreateNamespace=true` unless the spec says\s+`createNamespaces: false`/);
+    for (const { name, spec } of releases) {
+      const app = named(argocd, 'Application', name);
+      expect([name, app.spec.source.path, app.spec.source.repoURL, app.spec.project]).toEqual([name, `dist/${name}`, URL, 'cdk8s-canary']);
+      expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+      expect([name, app.spec.syncPolicy.syncOptions]).toEqual([name, spec.createNamespaces === false ? undefined : ['CreateNamespace=true']]);
+      expect(app.spec.syncPolicy.retry.backoff).toBeDefined();
+      expect(app.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
+    }
+  });
+
+  test('the root Application keeps dist/argocd/ in sync, in its own AppProject (this repository, the Argo CD namespace, Applications and AppProjects only), without a resources finalizer', () => {
+    const root = named(argocd, 'Application', 'cdk8s-canary-root');
+    expect([root.spec.source.path, root.spec.project, root.metadata.finalizers]).toEqual(['dist/argocd', 'cdk8s-canary-root', undefined]);
+    const project = named(argocd, 'AppProject', 'cdk8s-canary-root');
+    expect(project.spec.sourceRepos).toEqual([URL]);
+    expect(project.spec.destinations.map((d: any) => d.namespace)).toEqual(['argocd']);
+    expect(project.spec.namespaceResourceWhitelist.map((k: any) => k.kind).sort()).toEqual(['AppProject', 'Application']);
+    expect(project.spec.clusterResourceWhitelist).toBeUndefined();
+  });
+
+  test('the releases\' AppProject admits exactly this repository, the namespaces the releases use and the kinds they generate (cluster-scoped: Namespace only)', () => {
+    const project = named(argocd, 'AppProject', 'cdk8s-canary');
+    const objs = releaseObjects();
+    expect(project.spec.sourceRepos).toEqual([URL]);
+    const namespaces = new Set(objs.map((o) => (o.obj.kind === 'Namespace' ? o.obj.metadata.name : o.obj.metadata.namespace)));
+    expect(new Set(project.spec.destinations.map((d: any) => d.namespace))).toEqual(namespaces);
+    // a checks Job is in dist/ only while a canary runs; its kind is admitted whenever a release has checks
+    const kinds = new Set([...objs.filter((o) => o.obj.kind !== 'Namespace').map((o) => o.obj.kind), ...(releases.some((r) => r.spec.checks) ? ['Job'] : [])]);
+    expect(new Set(project.spec.namespaceResourceWhitelist.map((k: any) => k.kind))).toEqual(kinds);
+    for (const never of ['Secret', 'RoleBinding']) expect(kinds.has(never)).toBe(false);
+    expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }]);
+  });
+
+  test('the Argo CD bootstrap commands select what synth writes', () => {
+    const text = block({ section: SEC.argocd, startsWith: 'kubectl apply -k dist/argocd' }).text;
+    const [, ns, selector] = /kubectl -n (\S+) get applications -l (\S+)/.exec(text) ?? [];
+    const [key, value] = selector.split('=');
+    const apps = argocd.filter((o) => o.kind === 'Application');
+    expect(apps.filter((a) => a.metadata.namespace !== ns || a.metadata.labels?.[key] !== value)).toEqual([]);
+    expect(fs.existsSync(path.join(dir, 'dist/argocd/kustomization.yaml'))).toBe(true);
+  });
+
+  test('dist/flux/ holds a GitRepository fetching only dist/, one Kustomization per folder (prune, wait, 10m, retry 1m, timeout 5m) and the self-managing Kustomization cdk8s-canary (deletionPolicy Orphan)', () => {
+    const repo = named(flux, 'GitRepository', 'cdk8s-canary');
+    expect([repo.spec.url, repo.spec.ref, repo.spec.sparseCheckout]).toEqual([URL, { branch: 'main' }, ['dist']]);
+    const folders = releases.flatMap((r) => fs.readdirSync(path.join(dir, 'dist', r.name), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `./dist/${r.name}/${e.name}`));
+    const perFolder = flux.filter((o) => o.kind === 'Kustomization' && o.metadata.name !== 'cdk8s-canary');
+    expect(perFolder.map((k) => k.spec.path).sort()).toEqual(folders.sort());
+    for (const k of perFolder) {
+      expect([k.spec.path, k.spec.prune, k.spec.wait, k.spec.interval, k.spec.retryInterval, k.spec.timeout]).toEqual([k.spec.path, true, true, '10m', '1m', '5m']);
+    }
+    const root = named(flux, 'Kustomization', 'cdk8s-canary');
+    expect([root.spec.path, root.spec.prune, root.spec.deletionPolicy, root.spec.sourceRef]).toEqual(['./dist/flux', true, 'Orphan', { kind: 'GitRepository', name: 'cdk8s-canary' }]);
+  });
+
+  test('a canary folder (or <namespace>-canary) dependsOn its production folder, a checks folder its canary folder, and in the S3 group B\'s dependsOn F\'s', () => {
+    const byPath = new Map(flux.filter((o) => o.kind === 'Kustomization').map((k) => [k.spec.path, k]));
+    const deps = (p: string) => (byPath.get(p)?.spec.dependsOn ?? []).map((d: any) => byPath.get([...byPath.keys()].find((q) => byPath.get(q).metadata.name === d.name) as string)?.spec.path);
+    let checked = 0;
+    for (const { name, spec } of releases) {
+      if (spec.kind === 'ReleaseGroup') {
+        expect(deps(`./dist/${name}/backend-main`)).toEqual([`./dist/${name}/frontend-main`]);
+        continue;
+      }
+      const prod = spec.namespaces.production;
+      const canary = spec.namespaces.canary && spec.namespaces.canary !== prod ? spec.namespaces.canary : `${prod}-canary`;
+      expect([name, deps(`./dist/${name}/${canary}`)]).toEqual([name, [`./dist/${name}/${prod}`]]);
+      if (byPath.has(`./dist/${name}/${canary}-checks`)) expect(deps(`./dist/${name}/${canary}-checks`)).toEqual([`./dist/${name}/${canary}`]);
+      checked++;
+    }
+    expect(checked).toBe(releases.length - 1);
+  });
+
+  test('the flux CLI bootstrap makes the objects synth writes', () => {
+    const text = block({ section: SEC.flux, startsWith: 'kubectl apply -k dist/flux' }).text;
+    const flag = (line: string, f: string) => new RegExp(`--${f}=(\\S+)`).exec(line)?.[1];
+    const source = text.split('\n').find((l) => l.startsWith('flux create source git')) as string;
+    const ks = text.split('\n').find((l) => l.startsWith('flux create kustomization')) as string;
+    const repo = named(flux, 'GitRepository', source.split(/\s+/)[4]);
+    expect([flag(source, 'url'), flag(source, 'branch')]).toEqual([repo.spec.url, repo.spec.ref.branch]);
+    const root = named(flux, 'Kustomization', ks.split(/\s+/)[3]);
+    expect([flag(ks, 'source'), flag(ks, 'path'), flag(ks, 'prune'), flag(ks, 'interval')])
+      .toEqual([`${root.spec.sourceRef.kind}/${root.spec.sourceRef.name}`, root.spec.path, String(root.spec.prune), root.spec.interval]);
+    // "(fetching only dist/)": the one thing flux create cannot say, which the self-managed GitRepository then adds
+    expect(repo.spec.sparseCheckout).toEqual(['dist']);
+  });
+
+  test('sync waves are set as "Wire it to Argo CD" lists them (S3\'s group has its own, see S3); Namespaces are never pruned or deleted; the canary\'s objects and ReferenceGrants are PruneLast', () => {
+    const ROUTES = ['HTTPRoute', 'GRPCRoute', 'Ingress', 'Route', 'VirtualService'];
+    const wrong: string[] = [];
+    for (const { file, obj, release } of releaseObjects()) {
+      if (release === 'frontend-backend') continue;
+      const istio = releases.find((r) => r.name === release)?.spec.router?.type === 'istio';
+      const a = obj.metadata.annotations ?? {};
+      const wave = Number(a['argocd.argoproj.io/sync-wave'] ?? 0);
+      const canary = obj.metadata.labels?.['canary.cdk8s.io/track'] === 'canary' || (obj.kind === 'Service' && /-canary$/.test(obj.metadata.name));
+      const expected = obj.kind === 'Namespace' ? -3
+        : /^redis(-|$)/.test(obj.metadata.name) || ['NetworkPolicy', 'ImageStream'].includes(obj.kind) ? -1
+          : ROUTES.includes(obj.kind) ? 3
+            : istio && ['DestinationRule', 'Gateway'].includes(obj.kind) ? -2
+              : ['DestinationRule', 'Gateway', 'ReferenceGrant'].includes(obj.kind) ? 2
+                : canary ? 1 : 0;
+      if (wave !== expected) wrong.push(`${release}/${file}: wave ${wave}, the README says ${expected}`);
+      const options = String(a['argocd.argoproj.io/sync-options'] ?? '');
+      if (obj.kind === 'Namespace' && (options !== 'Prune=false,Delete=false' || a['kustomize.toolkit.fluxcd.io/prune'] !== 'disabled')) wrong.push(`${release}/${file}: Namespace not kept`);
+      if ((canary || obj.kind === 'ReferenceGrant') && !options.includes('PruneLast=true')) wrong.push(`${release}/${file}: not PruneLast`);
+    }
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe('the cdk8s-canary.yaml options the README names change what synth writes', () => {
+  /** The settings the README names, all at once (webapp and workshop a tenant's). */
+  const CONFIG = `apiVersion: canary.cdk8s.io/v1alpha1
+kind: Project
+repository: { url: https://github.com/acme/deploy.git, branch: release }
+argocd: { preserveResourcesOnDeletion: true }
+flux:
+  secretRef: { name: git-credentials }
+  serviceAccountName: flux-apply
+  tenants: [{ serviceAccountName: team-a, releases: [webapp, workshop] }]
+  deletionPolicy: Orphan
+`;
+  let dir: string;
+  beforeAll(() => {
+    dir = projectCopy(env, ['releases/webapp.yaml', 'releases/workshop.yaml', 'releases/sampleapp.yaml'], { 'cdk8s-canary.yaml': CONFIG });
+    sh(dir, 'npx cdk8s-canary synth');
+  });
+
+  test('the cdk8s-canary.yaml options the README names change what synth writes', () => {
+    const objs = objectsUnder(path.join(dir, 'dist')).map((o) => o.obj);
+    const repo = objs.find((o) => o.kind === 'GitRepository');
+    expect([repo.spec.url, repo.spec.ref.branch, repo.spec.secretRef]).toEqual(['https://github.com/acme/deploy.git', 'release', { name: 'git-credentials' }]);
+    const ks = objs.filter((o) => o.kind === 'Kustomization' && o.apiVersion.startsWith('kustomize.toolkit'));
+    const account = (k: any) => `${k.metadata.name}: ${k.spec.serviceAccountName}`;
+    expect(ks.map(account).sort()).toEqual(ks.map((k) => `${k.metadata.name}: ${k.metadata.name === 'cdk8s-canary' ? undefined
+      : /^(webapp|workshop)-/.test(k.metadata.name) ? 'team-a' : 'flux-apply'}`).sort());
+    expect(ks.filter((k) => k.spec.deletionPolicy !== 'Orphan')).toEqual([]);
+    const apps = objs.filter((o) => o.kind === 'Application');
+    expect(apps.length).toBe(4);
+    expect(apps.filter((a) => a.metadata.finalizers)).toEqual([]);
+    // the RBAC commands: the tenant's account lives in the Flux namespace, as the Kustomizations name it
+    const rbac = block({ section: SEC.flux, startsWith: 'kubectl -n flux-system create serviceaccount team-a' }).text;
+    expect(rbac).toMatch(/--serviceaccount=flux-system:team-a/);
+    expect(ks.every((k) => k.metadata.namespace === 'flux-system')).toBe(true);
+  });
+
+  test('fails with argocd.project: default, as the README says', () => {
+    fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), CONFIG.replace('argocd: {', 'argocd: { project: default,'));
+    const out = sh(dir, 'npx cdk8s-canary synth', 2);
+    expect(out.join('\n')).toMatch(/cdk8s-canary\.yaml:\d+:\d+: argocd\.project: .*default/);
+  });
+});
