@@ -31,7 +31,9 @@ import { parseSpec } from '../lib/spec/loader';
 import { projectPaths, projectSpecOptions } from '../lib/synth/project';
 import { cleanupTempDirs } from './support/git-repo';
 import { REPO } from './support/project';
-import { outputMatches, runLine } from './support/readme';
+import { outputMatches, runLine, shCommands as shCommandsOf } from './support/readme';
+import { ocProcess } from './support/oc-process';
+import { withoutGitOps } from './support/groups';
 import {
   BLOCKS, block, BlockRef, firstLine, inlineCode, matchesRef, objectsUnder, projectCopy, README, readmeEnv, schemaHasPath, subsetDiff, yamlOf,
 } from './support/readme-truth';
@@ -629,5 +631,94 @@ flux:
     fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), CONFIG.replace('argocd: {', 'argocd: { project: default,'));
     const out = sh(dir, 'npx cdk8s-canary synth', 2);
     expect(out.join('\n')).toMatch(/cdk8s-canary\.yaml:\d+:\d+: argocd\.project: .*default/);
+  });
+});
+
+describe('commit messages and the oc process example are what the CLI writes (one repository of the reference releases)', () => {
+  let dir: string;
+  beforeAll(() => { dir = projectCopy(env, ['releases', 'dist', 'cdk8s-canary.yaml', 'cdk8s.yaml', 'test/fixtures']); });
+  const body = () => sh(dir, 'git log -1 --format=%B');
+
+  test('a step commit message is what the CLI commits', () => {
+    sh(dir, 'npx cdk8s-canary start webapp --version 1.1.0 && npx cdk8s-canary step webapp && npx cdk8s-canary step webapp');
+    const shown = block({ section: SEC.rolling, startsWith: 'webapp: canary 1.1.0 10% -> 50%' }).text.split('\n');
+    expect(outputMatches(shown, body())).toBe(true);
+  });
+
+  test('the oc process example gives the stage-2 canary DeploymentConfig', () => {
+    sh(dir, 'npx cdk8s-canary next frontend-backend');
+    const line = shCommandsOf(block({ section: SEC.s3, startsWith: 'oc process -n frontend-main' }).text)[0];
+    const [, project, name] = /^oc process -n (\S+) (\S+)/.exec(line) ?? [];
+    const values = Object.fromEntries([...line.matchAll(/-p (\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+    expect(Object.keys(values)).toEqual(['DC_NAME', 'APP_VERSION', 'TRACK', 'IMAGE', 'BACKENDMAIN_URL']);
+    const folder = path.join(dir, 'dist/frontend-backend', project);
+    const objs = objectsUnder(folder).map((o) => o.obj);
+    const template = objs.find((o) => o.kind === 'Template' && o.metadata.name === name);
+    const processed = ocProcess(template, values);
+    const dc = processed.find((o) => o.kind === 'DeploymentConfig');
+    const inDist = objs.find((o) => o.kind === 'DeploymentConfig' && o.metadata.name === values.DC_NAME);
+    expect(inDist).toBeDefined();
+    expect(dc).toEqual(withoutGitOps(inDist));
+    // "then drop its Route (CANARY_URL_REQ=false)": stage 2 has no Route for F's canary
+    expect(objs.filter((o) => o.kind === 'Route').map((o) => o.metadata.name)).toEqual([project]);
+  });
+
+  test('the migrate commit message is what the CLI commits', () => {
+    // the README's guestbook: its nginx router with the migration section (step 1), then start, step (25%), migrate
+    const { router } = parse(block({ section: SEC.nginx, startsWith: 'router:' }).text);
+    const spec = parseDocument(fs.readFileSync(path.join(dir, 'releases/guestbook.yaml'), 'utf8'));
+    spec.set('router', spec.createNode({ ...(spec.toJS().router), ...router }));
+    fs.writeFileSync(path.join(dir, 'releases/guestbook.yaml'), spec.toString());
+    sh(dir, 'npx cdk8s-canary synth && git add -A && git commit -qm "guestbook: add the Gateway API side"');
+    sh(dir, 'npx cdk8s-canary start guestbook --version v1 && npx cdk8s-canary step guestbook && npx cdk8s-canary migrate guestbook');
+    const shown = block({ section: SEC.nginx, startsWith: 'guestbook: off ingress-nginx, router gatewayApi only' }).text.split('\n');
+    expect(outputMatches(shown, body())).toBe(true);
+  });
+});
+
+describe('the fleet walk', () => {
+  let dir: string;
+  const config = () => {
+    // "(and prod-us-1 the same way)": as prod-eu-2, in the US
+    const text = block({ section: SEC.fleet, startsWith: '# cdk8s-canary.yaml: the clusters' }).text;
+    const eu2 = /^ {2}- name: prod-eu-2[^\n]*\n(?: {4}[^\n]*\n)+/m.exec(`${text}\n`)?.[0] ?? '';
+    expect(eu2).toMatch(/server: https:\/\/prod-eu-2/);
+    const us1 = eu2.replace(/prod-eu-2/g, 'prod-us-1').replace(/region: eu/, 'region: us').replace(/ +#[^\n]*/, '');
+    return `apiVersion: canary.cdk8s.io/v1alpha1\nkind: Project\n${text.replace(eu2, `${eu2}${us1}`)}\n`;
+  };
+  /** releases/shop.yaml: the README's first release with its fleet section. */
+  const shopSpec = () => `${BLOCKS.find((b) => b.attrs.file === 'releases/shop.yaml')?.text}\n${block({ section: SEC.fleet, startsWith: '# releases/shop.yaml (schema: lib/spec/schema/fleet.schema.json)' }).text}\n`;
+  const transcriptOf = (startsWith: string) => block({ section: SEC.fleet, startsWith }).text;
+
+  beforeAll(() => {
+    dir = projectCopy(env, [], { 'cdk8s-canary.yaml': config(), 'releases/shop.yaml': shopSpec() });
+    sh(dir, 'npx cdk8s-canary synth && git add -A && git commit -qm "shop: first release"');
+  });
+
+  test('the fleet settings and spec are valid, and the pull cluster gets its own Flux root', () => {
+    expect(parseProjectConfig('cdk8s-canary.yaml', config())).toHaveProperty('config');
+    const root = path.join(dir, block({ section: SEC.fleet, startsWith: 'kubectl apply -k dist/flux/prod-ap-1' }).text.split(/\s+/)[3]);
+    const objs = objectsUnder(root).map((o) => o.obj);
+    expect(objs.find((o) => o.kind === 'GitRepository')?.spec.url).toBe('https://git.ap.example.internal/fleet.git');
+    expect(objs.filter((o) => o.kind === 'Kustomization' && o.spec?.kubeConfig)).toEqual([]);
+    sh(dir, `kubectl kustomize ${root} > /dev/null`);
+  });
+
+  test('the fleet analysis example is valid in the shop release', () => {
+    const fragment = parse(transcriptOf('# releases/shop.yaml, with the analysis'));
+    const spec = { ...parse(shopSpec()), ...fragment };
+    const r = parseSpec(path.join(dir, 'releases/shop.yaml'), stringify(spec), projectSpecOptions(projectPaths(dir)));
+    if ('problems' in r) throw new Error(r.problems.map((p) => `${p.line}:${p.col}: ${p.message}`).join('\n'));
+  });
+
+  test('a wave step\'s commit message, status, traffic and diff in wave 2, and abort --all-waves, are what the CLI prints', () => {
+    sh(dir, 'npx cdk8s-canary start shop --version 1.1.0 && npx cdk8s-canary step shop');
+    const message = transcriptOf('shop: wave 1/3 (canary): canary 1.1.0 0% -> 10% on canary-eu').split('\n');
+    const body = sh(dir, 'git log -1 --format=%B');
+    if (!outputMatches(message, body)) throw new Error(`the README shows:\n${message.join('\n')}\n\ngit has:\n${body.join('\n')}`);
+    sh(dir, 'npx cdk8s-canary step shop && npx cdk8s-canary step shop && npx cdk8s-canary promote shop && npx cdk8s-canary next-wave shop && npx cdk8s-canary step shop');
+    runTranscript(dir, transcriptOf('$ npx cdk8s-canary status shop'), 'README "Where it stands"');
+    runTranscript(dir, transcriptOf('$ npx cdk8s-canary traffic shop'), 'README "traffic and diff"');
+    runTranscript(dir, transcriptOf('$ npx cdk8s-canary abort shop --all-waves'), 'README "Abort"');
   });
 });
