@@ -21,6 +21,7 @@
  *   every cdk8s-canary.yaml option and spec field named is in the schema, and the Argo CD / Flux
  *   wiring the README describes is what synth writes.
  */
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, parseDocument, stringify } from 'yaml';
@@ -34,6 +35,7 @@ import { REPO } from './support/project';
 import { outputMatches, runLine, shCommands as shCommandsOf } from './support/readme';
 import { ocProcess } from './support/oc-process';
 import { withoutGitOps } from './support/groups';
+import { startServer } from './support/http-server';
 import {
   BLOCKS, block, BlockRef, firstLine, inlineCode, matchesRef, objectsUnder, projectCopy, README, readmeEnv, schemaHasPath, subsetDiff, yamlOf,
 } from './support/readme-truth';
@@ -50,24 +52,69 @@ function sh(dir: string, line: string, exit = 0): string[] {
   return r.output;
 }
 
+/** `sh`, without blocking: the suite's CLI chains run side by side (see CHAINS). */
+function shAsync(dir: string, line: string, exit = 0): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', `${line} 2>&1`], { cwd: dir, env });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.on('close', (code) => {
+      const text = out.replace(/\n+$/, '');
+      const lines = text === '' ? [] : text.split('\n');
+      if (code !== exit) reject(new Error(`$ ${line}\nexit ${code}, expected ${exit}:\n${lines.join('\n')}`));
+      else resolve(lines);
+    });
+  });
+}
+
+/** A transcript's commands run in `dir`, with what each printed (compared later by `expectTranscript`). */
+async function recordTranscript(dir: string, text: string, exit = 0): Promise<{ command: string; expected: string[]; output: string[] }[]> {
+  const steps: { command: string; expected: string[]; output: string[] }[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('$ ')) steps.push({ command: line.slice(2), expected: [], output: [] });
+    else if (steps.length) steps[steps.length - 1].expected.push(line);
+  }
+  for (const s of steps) {
+    while (s.expected.length && s.expected[s.expected.length - 1].trim() === '') s.expected.pop();
+    s.output = await shAsync(dir, s.command, exit);
+  }
+  return steps;
+}
+
+function expectTranscript(steps: { command: string; expected: string[]; output: string[] }[], where: string): void {
+  expect(steps.length).toBeGreaterThan(0);
+  for (const s of steps) {
+    if (!outputMatches(s.expected, s.output)) throw new Error(`${where}: $ ${s.command}\nprinted:\n${s.output.join('\n')}\n\nthe README shows:\n${s.expected.join('\n')}`);
+  }
+}
+
+/** A commit message block against the HEAD commit's message. */
+function expectMessage(shown: string, body: readonly string[], where: string): void {
+  const lines = shown.split('\n');
+  if (!outputMatches(lines, body)) throw new Error(`${where}: the README shows:\n${lines.join('\n')}\n\nthe commit has:\n${body.join('\n')}`);
+}
+
+/**
+ * The suite's runs of the CLI, started together in beforeAll (each in its own repository; they wait
+ * on processes, so they run side by side) and awaited by the describe that checks them.
+ */
+const started = new Map<string, Promise<any>>();
+function chain<T>(name: string): Promise<T> {
+  const p = started.get(name);
+  if (!p) throw new Error(`no chain ${name}`);
+  return p;
+}
+beforeAll(() => {
+  for (const [name, run] of Object.entries(CHAINS)) {
+    const p = run();
+    p.catch(() => undefined); // reported by the describe that awaits it
+    started.set(name, p);
+  }
+});
+
 /** The lines of a bare message block must appear, in order, among the output lines (`...` and ids as in transcripts). */
 function expectLinesIn(expected: readonly string[], output: readonly string[], where: string): void {
   if (!outputMatches(['...', ...expected, '...'], output)) throw new Error(`${where}: the README shows:\n${expected.join('\n')}\n\nthe CLI printed:\n${output.join('\n')}`);
-}
-
-/** A whole transcript block (`$ command` lines and their output) run in `dir`. */
-function runTranscript(dir: string, text: string, where: string, exit = 0): void {
-  const steps: { command: string; expected: string[] }[] = [];
-  for (const line of text.split('\n')) {
-    if (line.startsWith('$ ')) steps.push({ command: line.slice(2), expected: [] });
-    else if (steps.length) steps[steps.length - 1].expected.push(line);
-  }
-  expect(steps.length).toBeGreaterThan(0);
-  for (const s of steps) {
-    while (s.expected.length && s.expected[s.expected.length - 1].trim() === '') s.expected.pop();
-    const out = sh(dir, s.command, exit);
-    if (!outputMatches(s.expected, out)) throw new Error(`${where}: $ ${s.command}\nprinted:\n${out.join('\n')}\n\nthe README shows:\n${s.expected.join('\n')}`);
-  }
 }
 
 const SEC = {
@@ -147,9 +194,31 @@ describe('every README block is checked or accounted for', () => {
     expect(stale).toEqual([]);
   });
 
+  test('each entry\'s `by` names a test of this file or another suite', () => {
+    const own = fs.readFileSync(__filename, 'utf8');
+    const unknown = UNMARKED.filter((r) => r.by && !r.by.startsWith('test/'))
+      .filter((r) => !own.includes(`test('${(r.by as string).replace(/'/g, "\\'")}'`) && !own.includes(`describe('${(r.by as string).replace(/'/g, "\\'")}'`))
+      .map((r) => r.by);
+    expect(unknown).toEqual([]);
+    for (const r of UNMARKED.filter((x) => x.by?.startsWith('test/') || x.not)) {
+      for (const f of `${r.by ?? ''} ${r.not ?? ''}`.match(/test\/[\w/.-]+\.ts/g) ?? []) expect(fs.existsSync(path.join(REPO, f))).toBe(true);
+    }
+  });
+
   test('the entries that say why a block cannot run here are few', () => {
     expect(UNMARKED.filter((r) => r.not).length).toBeLessThanOrEqual(7);
   });
+});
+
+test('the set-up commands name real npm scripts, and CI runs the same test command', () => {
+  const commands = shCommandsOf(block({ section: SEC.setup, startsWith: 'npm ci && npm run synth' }).text)
+    .flatMap((l) => l.replace(/#.*$/, '').split('&&').map((c) => c.trim()));
+  expect(commands).toEqual(['npm ci', 'npm run synth', 'npm test']);
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+  expect([pkg.scripts.synth, pkg.scripts.test, pkg.scripts.prepare]).toEqual([expect.any(String), expect.any(String), expect.stringContaining('build')]);
+  const ci = fs.readFileSync(path.join(REPO, '.ci/run'), 'utf8').split('\n').map((l) => l.trim());
+  for (const c of ['npm test', 'npm run synth']) expect(ci.some((l) => l === c || l.startsWith(`${c} `))).toBe(true);
+  expect(ci.some((l) => l.startsWith('npm ci'))).toBe(true);
 });
 
 describe('the README\'s prose names real things', () => {
@@ -347,6 +416,16 @@ describe('the flags, settings and spec fields the README names are real', () => 
   });
 });
 
+/** A committed spec of the project, as data. */
+const spec = (name: string): any => parse(fs.readFileSync(path.join(REPO, 'releases', `${name}.yaml`), 'utf8'));
+/** The README's own first spec, releases/shop.yaml of "Your first release". */
+const shop = (): any => parse(BLOCKS.find((b) => b.attrs.file === 'releases/shop.yaml')?.text ?? '');
+/** A release around the README's manifests workload example. */
+const podinfoSpec = () => ({
+  ...shop(), name: 'podinfo', namespaces: { production: 'podinfo' }, workload: yamlOf({ section: SEC.byo, startsWith: 'workload:' }).workload,
+  stable: { version: '6.7.1' }, router: { type: 'nginx', host: 'podinfo.example.com' },
+});
+
 describe('spec fragments are valid where they belong', () => {
   /** A folder standing for a repository: the project's specs and the apps the examples name. */
   let root: string;
@@ -355,9 +434,6 @@ describe('spec fragments are valid where they belong', () => {
     fs.cpSync(path.join(REPO, 'test/fixtures/podinfo'), path.join(root, 'apps/podinfo'), { recursive: true });
     fs.cpSync(path.join(REPO, 'test/fixtures/catalog'), path.join(root, 'apps/catalog'), { recursive: true });
   });
-  const spec = (name: string): any => parse(fs.readFileSync(path.join(REPO, 'releases', `${name}.yaml`), 'utf8'));
-  /** The README's own first spec, releases/shop.yaml of "Your first release". */
-  const shop = (): any => parse(BLOCKS.find((b) => b.attrs.file === 'releases/shop.yaml')?.text ?? '');
 
   /** Validates a spec as `validate` does (schema, the spec's rules, the project checks); fails with the problems. */
   function expectValid(data: unknown, file: string): void {
@@ -404,25 +480,12 @@ describe('spec fragments are valid where they belong', () => {
     expectValid({ ...spec('guestbook'), router: nginx }, 'guestbook.yaml');
   });
 
-  test('the manifests workload example is valid, and its warning and error are the CLI\'s', () => {
-    const { workload } = yamlOf({ section: SEC.byo, startsWith: 'workload:' });
-    const podinfo = { ...shop(), name: 'podinfo', namespaces: { production: 'podinfo' }, workload, stable: { version: '6.7.1' }, router: { type: 'nginx', host: 'podinfo.example.com' } };
-    expectValid(podinfo, 'podinfo.yaml');
-    // a repository holding only this release and its folder (synth then has one release to render)
-    const repo = projectCopy(env, [], { 'releases/podinfo.yaml': stringify(podinfo) });
-    fs.cpSync(path.join(REPO, 'test/fixtures/podinfo'), path.join(repo, 'apps/podinfo'), { recursive: true });
+  test('the manifests workload example is valid, and its warning and error are the CLI\'s', async () => {
+    expectValid(podinfoSpec(), 'podinfo.yaml');
+    const { synthOut, validateOut } = await chain<{ synthOut: string[]; validateOut: string[] }>('podinfo');
     // synth warns about the pod security deviation the README shows (its first one)
-    const warning = block({ section: SEC.byo, startsWith: 'warning: dist/podinfo/podinfo/deployment-podinfo.yaml' }).text.split('\n');
-    expectLinesIn(warning, sh(repo, 'npx cdk8s-canary synth'), 'README "Pod security" warning');
-    // without canaryReplicas the release does not say how the canary scales; the spec is laid out as
-    // the README's release spec (header, both namespaces), so the example's `workload:` is on line 8
-    const text = `${fs.readFileSync(path.join(repo, 'releases/podinfo.yaml'), 'utf8')}`;
-    const header = ['# yaml-language-server: $schema=../lib/spec/schema/release.schema.json', 'apiVersion: canary.cdk8s.io/v1alpha1', 'kind: Release', 'name: podinfo', 'namespaces:', '  production: podinfo', '  canary: podinfo'];
-    const rest = text.split('\n').filter((l) => !/^(apiVersion|kind|name):/.test(l)).join('\n').replace(/^namespaces:\n  production: podinfo\n/m, '').replace(/^workload:[\s\S]*?(?=^\S)/m, '');
-    const example = block({ section: SEC.byo, startsWith: 'workload:' }).text.replace(/^  canaryReplicas: .*\n/m, '');
-    fs.writeFileSync(path.join(repo, 'releases/podinfo.yaml'), `${header.join('\n')}\n${example}\n${rest}`);
-    const error = block({ section: SEC.byo, startsWith: 'releases/podinfo.yaml:9:3: workload:' }).text.split('\n');
-    expectLinesIn(error, sh(repo, 'npx cdk8s-canary validate', 2), 'README "Bad input" error');
+    expectLinesIn(block({ section: SEC.byo, startsWith: 'warning: dist/podinfo/podinfo/deployment-podinfo.yaml' }).text.split('\n'), synthOut, 'README "Pod security" warning');
+    expectLinesIn(block({ section: SEC.byo, startsWith: 'releases/podinfo.yaml:9:3: workload:' }).text.split('\n'), validateOut, 'README "Bad input" error');
   });
 
   test('the release group app with its own manifests is valid in the S3 group', () => {
@@ -455,9 +518,8 @@ describe('the Argo CD and Flux wiring is what the README says (a synth of the re
   let flux: any[];
   let releases: { name: string; spec: any }[];
   const URL = 'https://github.com/example/cdk8s-canary.git';
-  beforeAll(() => {
-    dir = projectCopy(env, ['releases', 'cdk8s-canary.yaml', 'test/fixtures']);
-    sh(dir, 'npx cdk8s-canary synth');
+  beforeAll(async () => {
+    dir = await chain<string>('wiring');
     argocd = objectsUnder(path.join(dir, 'dist/argocd')).map((o) => o.obj).filter((o) => o.apiVersion.startsWith('argoproj.io/'));
     flux = objectsUnder(path.join(dir, 'dist/flux')).map((o) => o.obj).filter((o) => o.apiVersion.includes('toolkit.fluxcd.io'));
     releases = fs.readdirSync(path.join(dir, 'releases')).map((f) => ({ name: f.replace(/\.yaml$/, ''), spec: parse(fs.readFileSync(path.join(dir, 'releases', f), 'utf8')) }));
@@ -591,9 +653,8 @@ describe('the Argo CD and Flux wiring is what the README says (a synth of the re
   });
 });
 
-describe('the cdk8s-canary.yaml options the README names change what synth writes', () => {
-  /** The settings the README names, all at once (webapp and workshop a tenant's). */
-  const CONFIG = `apiVersion: canary.cdk8s.io/v1alpha1
+/** The settings the README names, all at once (webapp and workshop a tenant's). */
+const OPTIONS_CONFIG = `apiVersion: canary.cdk8s.io/v1alpha1
 kind: Project
 repository: { url: https://github.com/acme/deploy.git, branch: release }
 argocd: { preserveResourcesOnDeletion: true }
@@ -603,14 +664,13 @@ flux:
   tenants: [{ serviceAccountName: team-a, releases: [webapp, workshop] }]
   deletionPolicy: Orphan
 `;
-  let dir: string;
-  beforeAll(() => {
-    dir = projectCopy(env, ['releases/webapp.yaml', 'releases/workshop.yaml', 'releases/sampleapp.yaml'], { 'cdk8s-canary.yaml': CONFIG });
-    sh(dir, 'npx cdk8s-canary synth');
-  });
+
+describe('the cdk8s-canary.yaml options the README names change what synth writes', () => {
+  let objs: any[];
+  let refused: string[];
+  beforeAll(async () => { ({ objs, refused } = await chain<{ objs: any[]; refused: string[] }>('options')); });
 
   test('the cdk8s-canary.yaml options the README names change what synth writes', () => {
-    const objs = objectsUnder(path.join(dir, 'dist')).map((o) => o.obj);
     const repo = objs.find((o) => o.kind === 'GitRepository');
     expect([repo.spec.url, repo.spec.ref.branch, repo.spec.secretRef]).toEqual(['https://github.com/acme/deploy.git', 'release', { name: 'git-credentials' }]);
     const ks = objs.filter((o) => o.kind === 'Kustomization' && o.apiVersion.startsWith('kustomize.toolkit'));
@@ -628,34 +688,26 @@ flux:
   });
 
   test('fails with argocd.project: default, as the README says', () => {
-    fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), CONFIG.replace('argocd: {', 'argocd: { project: default,'));
-    const out = sh(dir, 'npx cdk8s-canary synth', 2);
-    expect(out.join('\n')).toMatch(/cdk8s-canary\.yaml:\d+:\d+: argocd\.project: .*default/);
+    expect(refused.join('\n')).toMatch(/cdk8s-canary\.yaml:\d+:\d+: argocd\.project: .*default/);
   });
 });
 
 describe('commit messages and the oc process example are what the CLI writes (one repository of the reference releases)', () => {
-  let dir: string;
-  beforeAll(() => { dir = projectCopy(env, ['releases', 'dist', 'cdk8s-canary.yaml', 'cdk8s.yaml', 'test/fixtures']); });
-  const body = () => sh(dir, 'git log -1 --format=%B');
+  let walk: { dir: string; stepBody: string[]; migrateBody: string[] };
+  beforeAll(async () => { walk = await chain('moves'); });
 
   test('a step commit message is what the CLI commits', () => {
-    sh(dir, 'npx cdk8s-canary start webapp --version 1.1.0 && npx cdk8s-canary step webapp && npx cdk8s-canary step webapp');
-    const shown = block({ section: SEC.rolling, startsWith: 'webapp: canary 1.1.0 10% -> 50%' }).text.split('\n');
-    expect(outputMatches(shown, body())).toBe(true);
+    expectMessage(block({ section: SEC.rolling, startsWith: 'webapp: canary 1.1.0 10% -> 50%' }).text, walk.stepBody, 'README "A step commit"');
   });
 
   test('the oc process example gives the stage-2 canary DeploymentConfig', () => {
-    sh(dir, 'npx cdk8s-canary next frontend-backend');
     const line = shCommandsOf(block({ section: SEC.s3, startsWith: 'oc process -n frontend-main' }).text)[0];
     const [, project, name] = /^oc process -n (\S+) (\S+)/.exec(line) ?? [];
     const values = Object.fromEntries([...line.matchAll(/-p (\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
     expect(Object.keys(values)).toEqual(['DC_NAME', 'APP_VERSION', 'TRACK', 'IMAGE', 'BACKENDMAIN_URL']);
-    const folder = path.join(dir, 'dist/frontend-backend', project);
-    const objs = objectsUnder(folder).map((o) => o.obj);
+    const objs = objectsUnder(path.join(walk.dir, 'dist/frontend-backend', project)).map((o) => o.obj);
     const template = objs.find((o) => o.kind === 'Template' && o.metadata.name === name);
-    const processed = ocProcess(template, values);
-    const dc = processed.find((o) => o.kind === 'DeploymentConfig');
+    const dc = ocProcess(template, values).find((o) => o.kind === 'DeploymentConfig');
     const inDist = objs.find((o) => o.kind === 'DeploymentConfig' && o.metadata.name === values.DC_NAME);
     expect(inDist).toBeDefined();
     expect(dc).toEqual(withoutGitOps(inDist));
@@ -664,61 +716,147 @@ describe('commit messages and the oc process example are what the CLI writes (on
   });
 
   test('the migrate commit message is what the CLI commits', () => {
-    // the README's guestbook: its nginx router with the migration section (step 1), then start, step (25%), migrate
-    const { router } = parse(block({ section: SEC.nginx, startsWith: 'router:' }).text);
-    const spec = parseDocument(fs.readFileSync(path.join(dir, 'releases/guestbook.yaml'), 'utf8'));
-    spec.set('router', spec.createNode({ ...(spec.toJS().router), ...router }));
-    fs.writeFileSync(path.join(dir, 'releases/guestbook.yaml'), spec.toString());
-    sh(dir, 'npx cdk8s-canary synth && git add -A && git commit -qm "guestbook: add the Gateway API side"');
-    sh(dir, 'npx cdk8s-canary start guestbook --version v1 && npx cdk8s-canary step guestbook && npx cdk8s-canary migrate guestbook');
-    const shown = block({ section: SEC.nginx, startsWith: 'guestbook: off ingress-nginx, router gatewayApi only' }).text.split('\n');
-    expect(outputMatches(shown, body())).toBe(true);
+    expectMessage(block({ section: SEC.nginx, startsWith: 'guestbook: off ingress-nginx, router gatewayApi only' }).text, walk.migrateBody, 'README "Drop the NGINX side"');
   });
 });
 
-describe('the fleet walk', () => {
-  let dir: string;
-  const config = () => {
-    // "(and prod-us-1 the same way)": as prod-eu-2, in the US
-    const text = block({ section: SEC.fleet, startsWith: '# cdk8s-canary.yaml: the clusters' }).text;
-    const eu2 = /^ {2}- name: prod-eu-2[^\n]*\n(?: {4}[^\n]*\n)+/m.exec(`${text}\n`)?.[0] ?? '';
-    expect(eu2).toMatch(/server: https:\/\/prod-eu-2/);
-    const us1 = eu2.replace(/prod-eu-2/g, 'prod-us-1').replace(/region: eu/, 'region: us').replace(/ +#[^\n]*/, '');
-    return `apiVersion: canary.cdk8s.io/v1alpha1\nkind: Project\n${text.replace(eu2, `${eu2}${us1}`)}\n`;
-  };
-  /** releases/shop.yaml: the README's first release with its fleet section. */
-  const shopSpec = () => `${BLOCKS.find((b) => b.attrs.file === 'releases/shop.yaml')?.text}\n${block({ section: SEC.fleet, startsWith: '# releases/shop.yaml (schema: lib/spec/schema/fleet.schema.json)' }).text}\n`;
-  const transcriptOf = (startsWith: string) => block({ section: SEC.fleet, startsWith }).text;
+/** cdk8s-canary.yaml of the fleet: the README's clusters, and "prod-us-1 the same way" (as prod-eu-2, in the US). */
+const fleetConfig = () => {
+  const text = block({ section: SEC.fleet, startsWith: '# cdk8s-canary.yaml: the clusters' }).text;
+  const eu2 = /^ {2}- name: prod-eu-2[^\n]*\n(?: {4}[^\n]*\n)+/m.exec(`${text}\n`)?.[0] ?? '';
+  if (!/server: https:\/\/prod-eu-2/.test(eu2)) throw new Error('README: the fleet clusters have no prod-eu-2 with a server');
+  const us1 = eu2.replace(/prod-eu-2/g, 'prod-us-1').replace(/region: eu/, 'region: us').replace(/ +#[^\n]*/, '');
+  return `apiVersion: canary.cdk8s.io/v1alpha1\nkind: Project\n${text.replace(eu2, `${eu2}${us1}`)}\n`;
+};
+/** releases/shop.yaml of the fleet: the README's first release with its fleet section. */
+const fleetShop = () => `${BLOCKS.find((b) => b.attrs.file === 'releases/shop.yaml')?.text}\n${block({ section: SEC.fleet, startsWith: '# releases/shop.yaml (schema: lib/spec/schema/fleet.schema.json)' }).text}\n`;
+const fleetBlock = (startsWith: string) => block({ section: SEC.fleet, startsWith }).text;
 
-  beforeAll(() => {
-    dir = projectCopy(env, [], { 'cdk8s-canary.yaml': config(), 'releases/shop.yaml': shopSpec() });
-    sh(dir, 'npx cdk8s-canary synth && git add -A && git commit -qm "shop: first release"');
-  });
+describe('the fleet walk', () => {
+  let walk: { dir: string; waveBody: string[]; transcripts: Record<string, Awaited<ReturnType<typeof recordTranscript>>> };
+  beforeAll(async () => { walk = await chain('fleet'); });
 
   test('the fleet settings and spec are valid, and the pull cluster gets its own Flux root', () => {
-    expect(parseProjectConfig('cdk8s-canary.yaml', config())).toHaveProperty('config');
-    const root = path.join(dir, block({ section: SEC.fleet, startsWith: 'kubectl apply -k dist/flux/prod-ap-1' }).text.split(/\s+/)[3]);
+    expect(parseProjectConfig('cdk8s-canary.yaml', fleetConfig())).toHaveProperty('config');
+    const root = path.join(walk.dir, fleetBlock('kubectl apply -k dist/flux/prod-ap-1').split(/\s+/)[3]);
     const objs = objectsUnder(root).map((o) => o.obj);
     expect(objs.find((o) => o.kind === 'GitRepository')?.spec.url).toBe('https://git.ap.example.internal/fleet.git');
     expect(objs.filter((o) => o.kind === 'Kustomization' && o.spec?.kubeConfig)).toEqual([]);
-    sh(dir, `kubectl kustomize ${root} > /dev/null`);
+    sh(walk.dir, `kubectl kustomize ${root} > /dev/null`);
   });
 
   test('the fleet analysis example is valid in the shop release', () => {
-    const fragment = parse(transcriptOf('# releases/shop.yaml, with the analysis'));
-    const spec = { ...parse(shopSpec()), ...fragment };
-    const r = parseSpec(path.join(dir, 'releases/shop.yaml'), stringify(spec), projectSpecOptions(projectPaths(dir)));
+    const data = { ...parse(fleetShop()), ...parse(fleetBlock('# releases/shop.yaml, with the analysis')) };
+    const r = parseSpec(path.join(walk.dir, 'releases/shop.yaml'), stringify(data), projectSpecOptions(projectPaths(walk.dir)));
     if ('problems' in r) throw new Error(r.problems.map((p) => `${p.line}:${p.col}: ${p.message}`).join('\n'));
   });
 
-  test('a wave step\'s commit message, status, traffic and diff in wave 2, and abort --all-waves, are what the CLI prints', () => {
-    sh(dir, 'npx cdk8s-canary start shop --version 1.1.0 && npx cdk8s-canary step shop');
-    const message = transcriptOf('shop: wave 1/3 (canary): canary 1.1.0 0% -> 10% on canary-eu').split('\n');
-    const body = sh(dir, 'git log -1 --format=%B');
-    if (!outputMatches(message, body)) throw new Error(`the README shows:\n${message.join('\n')}\n\ngit has:\n${body.join('\n')}`);
-    sh(dir, 'npx cdk8s-canary step shop && npx cdk8s-canary step shop && npx cdk8s-canary promote shop && npx cdk8s-canary next-wave shop && npx cdk8s-canary step shop');
-    runTranscript(dir, transcriptOf('$ npx cdk8s-canary status shop'), 'README "Where it stands"');
-    runTranscript(dir, transcriptOf('$ npx cdk8s-canary traffic shop'), 'README "traffic and diff"');
-    runTranscript(dir, transcriptOf('$ npx cdk8s-canary abort shop --all-waves'), 'README "Abort"');
+  test('a wave step\'s commit message is what the CLI commits', () => {
+    expectMessage(fleetBlock('shop: wave 1/3 (canary): canary 1.1.0 0% -> 10% on canary-eu'), walk.waveBody, 'README "A commit, with the trailers"');
+  });
+
+  test.each(['$ npx cdk8s-canary status shop', '$ npx cdk8s-canary traffic shop', '$ npx cdk8s-canary abort shop --all-waves'])('in wave 2 at 10%%: %s prints what the README shows', (first) => {
+    expectTranscript(walk.transcripts[first], `README.md:${block({ section: SEC.fleet, startsWith: first }).line}`);
   });
 });
+
+describe('verify prints what the README shows', () => {
+  test('verify prints what the README shows', async () => {
+    const { url, steps } = await chain<{ url: string; steps: Awaited<ReturnType<typeof recordTranscript>> }>('verify');
+    // the README's URL stands for the test server's; durations in milliseconds match any
+    const ms = (l: string) => l.split(url).join('https://workshop.example.com').replace(/\b\d+ ms\b/g, 'N ms');
+    expectTranscript(steps.map((s) => ({ ...s, expected: s.expected.map(ms), output: s.output.map(ms) })), `README.md:${block({ section: SEC.s2, startsWith: '$ npx cdk8s-canary verify workshop' }).line}`);
+  });
+});
+
+describe('the Namespace refusal is the CLI\'s', () => {
+  test('the Namespace refusal is the CLI\'s', async () => {
+    const out = await chain<string[]>('namespace');
+    expectLinesIn(block({ section: SEC.sync, startsWith: 'error: Namespace shop would be removed from dist/' }).text.split('\n'), out, 'README "Namespaces are never deleted"');
+  });
+});
+
+/** The suite's CLI runs by name (see `started`). */
+const CHAINS: Record<string, () => Promise<unknown>> = {
+  /** A synth of the reference releases. */
+  wiring: async () => {
+    const dir = projectCopy(env, ['releases', 'cdk8s-canary.yaml', 'test/fixtures']);
+    await shAsync(dir, 'npx cdk8s-canary synth');
+    return dir;
+  },
+  /** A synth with the settings the README names, then one with argocd.project: default. */
+  options: async () => {
+    const dir = projectCopy(env, ['releases/webapp.yaml', 'releases/workshop.yaml', 'releases/sampleapp.yaml'], { 'cdk8s-canary.yaml': OPTIONS_CONFIG });
+    await shAsync(dir, 'npx cdk8s-canary synth');
+    const objs = objectsUnder(path.join(dir, 'dist')).map((o) => o.obj);
+    fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), OPTIONS_CONFIG.replace('argocd: {', 'argocd: { project: default,'));
+    return { objs, refused: await shAsync(dir, 'npx cdk8s-canary synth', 2) };
+  },
+  /** The manifests workload example synthesized; then without canaryReplicas, validated. */
+  podinfo: async () => {
+    // a repository holding only this release and its folder (synth then has one release to render)
+    const repo = projectCopy(env, [], { 'releases/podinfo.yaml': stringify(podinfoSpec()) });
+    fs.cpSync(path.join(REPO, 'test/fixtures/podinfo'), path.join(repo, 'apps/podinfo'), { recursive: true });
+    const synthOut = await shAsync(repo, 'npx cdk8s-canary synth');
+    // laid out as the README's release spec (header, both namespaces): the example's `workload:` is on line 8
+    const header = ['# yaml-language-server: $schema=../lib/spec/schema/release.schema.json', 'apiVersion: canary.cdk8s.io/v1alpha1', 'kind: Release', 'name: podinfo', 'namespaces:', '  production: podinfo', '  canary: podinfo'];
+    const { stable, router } = podinfoSpec();
+    const example = block({ section: SEC.byo, startsWith: 'workload:' }).text.replace(/^ {2}canaryReplicas: .*\n/m, '');
+    fs.writeFileSync(path.join(repo, 'releases/podinfo.yaml'), `${header.join('\n')}\n${example}\n${stringify({ stable, router })}`);
+    return { synthOut, validateOut: await shAsync(repo, 'npx cdk8s-canary validate', 2) };
+  },
+  /** webapp to 50%; the S3 group to stage 2; the guestbook through its migration to the Gateway API. */
+  moves: async () => {
+    const dir = projectCopy(env, ['releases', 'dist', 'cdk8s-canary.yaml', 'cdk8s.yaml', 'test/fixtures']);
+    await shAsync(dir, 'npx cdk8s-canary start webapp --version 1.1.0 && npx cdk8s-canary step webapp && npx cdk8s-canary step webapp');
+    const stepBody = await shAsync(dir, 'git log -1 --format=%B');
+    await shAsync(dir, 'npx cdk8s-canary next frontend-backend');
+    // the README's guestbook: its nginx router with the migration section (step 1), then start, step (25%), migrate
+    const { router } = parse(block({ section: SEC.nginx, startsWith: 'router:' }).text);
+    const guestbook = parseDocument(fs.readFileSync(path.join(dir, 'releases/guestbook.yaml'), 'utf8'));
+    guestbook.set('router', guestbook.createNode({ ...guestbook.toJS().router, ...router }));
+    fs.writeFileSync(path.join(dir, 'releases/guestbook.yaml'), guestbook.toString());
+    await shAsync(dir, 'npx cdk8s-canary synth && git add -A && git commit -qm "guestbook: add the Gateway API side"');
+    await shAsync(dir, 'npx cdk8s-canary start guestbook --version v1 && npx cdk8s-canary step guestbook && npx cdk8s-canary migrate guestbook');
+    return { dir, stepBody, migrateBody: await shAsync(dir, 'git log -1 --format=%B') };
+  },
+  /** The fleet: wave 1 to 10% (its commit), promoted, wave 2 opened and at 10%; status, traffic, diff; abort --all-waves. */
+  fleet: async () => {
+    const dir = projectCopy(env, [], { 'cdk8s-canary.yaml': fleetConfig(), 'releases/shop.yaml': fleetShop() });
+    await shAsync(dir, 'npx cdk8s-canary synth && git add -A && git commit -qm "shop: first release"');
+    await shAsync(dir, 'npx cdk8s-canary start shop --version 1.1.0 && npx cdk8s-canary step shop');
+    const waveBody = await shAsync(dir, 'git log -1 --format=%B');
+    await shAsync(dir, 'npx cdk8s-canary step shop && npx cdk8s-canary step shop && npx cdk8s-canary promote shop && npx cdk8s-canary next-wave shop && npx cdk8s-canary step shop');
+    const transcripts: Record<string, Awaited<ReturnType<typeof recordTranscript>>> = {};
+    for (const first of ['$ npx cdk8s-canary status shop', '$ npx cdk8s-canary traffic shop', '$ npx cdk8s-canary abort shop --all-waves']) {
+      transcripts[first] = await recordTranscript(dir, fleetBlock(first));
+    }
+    return { dir, waveBody, transcripts };
+  },
+  /**
+   * S2's workshop with canary 1.1.0 at 0%, verified against a server on 127.0.0.1 that answers only
+   * testers (X-Canary: always): /healthz 200, /version the stable version (the check fails), / a title.
+   */
+  verify: async () => {
+    const dir = projectCopy(env, ['releases/workshop.yaml']);
+    await shAsync(dir, 'npx cdk8s-canary synth && git add -A && git commit -qm synth && npx cdk8s-canary start workshop --version 1.1.0');
+    const server = await startServer((r) => (r.headers['x-canary'] !== 'always' ? { status: 404, body: 'not a tester' }
+      : r.url === '/healthz' ? { status: 200, body: 'ok' }
+        : r.url === '/version' ? { status: 200, body: '1.0.0' }
+          : r.url === '/' ? { status: 200, body: '<html><title>Workshop</title></html>' } : { status: 404, body: '' }));
+    try {
+      const text = block({ section: SEC.s2, startsWith: '$ npx cdk8s-canary verify workshop' }).text;
+      return { url: server.url, steps: await recordTranscript(dir, text.replace('https://workshop.example.com', server.url), 1) };
+    } finally {
+      await server.close();
+    }
+  },
+  /** cart creates the Namespace shop, payment lives in it; removing cart is refused. */
+  namespace: async () => {
+    const release = (name: string, extra: string) => `${BLOCKS.find((b) => b.attrs.file === 'releases/shop.yaml')?.text}\n${extra}`
+      .replace(/^name: shop$/m, `name: ${name}`).replace(/ghcr.io\/example\/shop/, `ghcr.io/example/${name}`).replace(/shop\.example\.com/, `${name}.example.com`);
+    const dir = projectCopy(env, [], { 'releases/cart.yaml': release('cart', ''), 'releases/payment.yaml': release('payment', 'createNamespaces: false\n') });
+    await shAsync(dir, 'npx cdk8s-canary synth && git add -A && git commit -qm synth && git rm -q releases/cart.yaml');
+    return shAsync(dir, 'npx cdk8s-canary synth', 2);
+  },
+};
