@@ -19,7 +19,7 @@ import { GITOPS_ROOTS, gitopsFilesOnDisk } from '../gitops/layout';
 import { isRecord, mapAt, serviceOfHost } from '../manifests/objects';
 import { objectsOfTree } from '../manifests/tree';
 import { readTree } from '../synth/write';
-import { wiringChanges, wiringOwner } from './transition-gate';
+import { holdsSyncUnits, wiringChanges, wiringOwner } from './transition-gate';
 import { targetOf } from './traffic/graph';
 
 /** Rounds of widening at most (a chain of calls longer than this is cut, as the graph cuts it). */
@@ -50,6 +50,22 @@ export async function diffScope(git: Git, dist: string, base: string, head: Revi
     for (const [f, c] of await readFiles(git, dist, head, ownWiring)) rootAfter.set(f, c);
   }
   const folders = await connected(git, dist, [base, head], touched);
+  // the sync units of the releases read, and the shared ones (root Application, GitRepository, Flux
+  // root Kustomization): without them the transition model has no Application or Kustomization to
+  // play, and the report loses its "during sync" and UNSAFE lines (README "What happens during a
+  // sync"); not the files that grow with the number of releases and hold no unit (AppProjects,
+  // kustomize's lists), as the moves' sync gate reads them (lib/moves/sync-gate.ts)
+  const readReleases = new Set(folders);
+  const releases = new Set([...await topFolders(git, dist, base), ...await topFolders(git, dist, head)].filter((r) => !roots.has(r)));
+  const units = [...new Set([...await rootFilesAt(git, dist, base), ...await rootFilesAt(git, dist, head)])].filter((f) => {
+    if (rootBefore.has(f) || rootAfter.has(f) || rootFiles.includes(f)) return false;
+    const name = f.split('/').pop() as string;
+    if (name === 'kustomization.yaml' || name.startsWith('appproject-')) return false;
+    const owner = wiringOwner(f, releases);
+    return owner === undefined || readReleases.has(owner);
+  });
+  for (const [f, c] of await readFiles(git, dist, base, units)) if (holdsSyncUnits(c)) rootBefore.set(f, c);
+  for (const [f, c] of await readFiles(git, dist, head, units)) if (holdsSyncUnits(c)) rootAfter.set(f, c);
   const read = async (rev: Revision, wiring: ReadonlyMap<string, string>) => {
     const files = await readFolders(git, dist, rev, folders);
     for (const [f, c] of wiring) files.set(f, c);
