@@ -581,6 +581,18 @@ describe('the Argo CD and Flux wiring is what the README says (a synth of the re
     expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }]);
   });
 
+  test('argocd.mode: applicationSet gives one ApplicationSet whose list generator names the releases and their destination namespaces (as the schema and cdk8s-canary.yaml say)', async () => {
+    const appset = await chain<any>('appset');
+    expect(appset.spec.generators).toHaveLength(1);
+    const apps = argocd.filter((o) => o.kind === 'Application' && o.metadata.name !== 'cdk8s-canary-root');
+    const byRelease = (xs: { release: string }[]) => [...xs].sort((a, b) => (a.release < b.release ? -1 : 1));
+    expect(byRelease(appset.spec.generators[0].list.elements)).toEqual(byRelease(apps.map((a) => ({ release: a.metadata.name, namespace: a.spec.destination.namespace }))));
+    expect(README).toMatch(/`argocd\.mode: applicationSet` replaces the per-release Applications with one ApplicationSet whose list\s+generator names the releases \(and their destination namespaces\)/);
+    const schema = JSON.parse(fs.readFileSync(path.join(REPO, 'lib/spec/schema/project.schema.json'), 'utf8'));
+    expect(JSON.stringify(schema)).toMatch(/applicationSet: one ApplicationSet whose list generator names the releases/);
+    expect(fs.readFileSync(path.join(REPO, 'cdk8s-canary.yaml'), 'utf8')).toMatch(/mode: applications +# or applicationSet: one ApplicationSet \(a list generator of the releases\)/);
+  });
+
   test('the Argo CD bootstrap commands select what synth writes', () => {
     const text = block({ section: SEC.argocd, startsWith: 'kubectl apply -k dist/argocd' }).text;
     const [, ns, selector] = /kubectl -n (\S+) get applications -l (\S+)/.exec(text) ?? [];
@@ -826,6 +838,12 @@ const CHAINS: Record<string, () => Promise<unknown>> = {
     const dir = projectCopy(env, ['releases', 'cdk8s-canary.yaml', 'test/fixtures']);
     await shAsync(dir, 'npx cdk8s-canary synth');
     return dir;
+  },
+  /** A synth of the reference releases with argocd.mode: applicationSet: its ApplicationSet. */
+  appset: async () => {
+    const dir = projectCopy(env, ['releases', 'test/fixtures'], { 'cdk8s-canary.yaml': 'apiVersion: canary.cdk8s.io/v1alpha1\nkind: Project\nargocd: { mode: applicationSet }\n' });
+    await shAsync(dir, 'npx cdk8s-canary synth');
+    return objectsUnder(path.join(dir, 'dist/argocd')).map((o) => o.obj).find((o) => o.kind === 'ApplicationSet');
   },
   /** A synth with the settings the README names, then one with argocd.project: default. */
   options: async () => {
