@@ -815,6 +815,48 @@ test('the rename refusal is what validate prints when a second cluster joins a o
   expectLinesIn(block({ section: SEC.sync, startsWith: 'error: the change from HEAD\'s dist/ is not safe to sync:' }).text.split('\n'), out, 'README "A renamed Application"');
 });
 
+describe('the scenarios\' prose is what synth writes', () => {
+  test('S2: the checks Job of canary 1.1.0 is where, and as, the README says', async () => {
+    const { dir } = await chain<{ dir: string }>('verify');
+    const folder = path.join(dir, 'dist/workshop/workshop-canary-checks');
+    const job = objectsUnder(folder).map((o) => o.obj).find((o) => o.kind === 'Job');
+    expect(job.metadata.name).toBe('workshop-checks-1-1-0');
+    expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
+    expect([job.spec.backoffLimit, typeof job.spec.activeDeadlineSeconds]).toEqual([0, 'number']);
+    const pod = job.spec.template.spec;
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const [c] = pod.containers;
+    expect(c.image).toMatch(/^curlimages\/curl:8\.11\.1@sha256:[0-9a-f]{64}$/);
+    expect({ ...pod.securityContext, ...c.securityContext }).toMatchObject({ runAsUser: 100, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(JSON.stringify(pod)).toContain('RuntimeDefault');
+    expect(JSON.stringify(job)).toContain('http://workshop-canary.workshop-canary.svc.cluster.local:5000');
+    // Argo CD: the checks folder is one of the release's folders in its one Application
+    expect(parse(fs.readFileSync(path.join(dir, 'dist/workshop/kustomization.yaml'), 'utf8')).resources).toContain('workshop-canary-checks');
+    // Flux: its own Kustomization, dependsOn the canary folder's, wait and force
+    const ks = objectsUnder(path.join(dir, 'dist/flux')).map((o) => o.obj).find((o) => o.spec?.path === './dist/workshop/workshop-canary-checks');
+    expect([ks.spec.dependsOn, ks.spec.wait, ks.spec.force]).toEqual([[{ name: 'workshop-workshop-canary' }], true, true]);
+  });
+
+  test('S3: the sync waves of stage 2 are the ones the README gives', async () => {
+    const { dir } = await chain<{ dir: string }>('moves');
+    const waves = Object.fromEntries(objectsUnder(path.join(dir, 'dist/frontend-backend')).map((o) => o.obj).filter((o) => o.kind !== 'Kustomization')
+      .map((o) => [`${o.kind} ${o.metadata.namespace ?? o.metadata.name}/${o.metadata.name}`, Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0)]));
+    expect(waves).toMatchObject({
+      'Namespace frontend-main/frontend-main': -3, 'Template frontend-main/frontend-main': -1,
+      'ImageStream frontend-main/frontend-main': 0, 'ConfigMap frontend-main/frontend-main-config': 0, 'Service frontend-main/frontend-main': 0,
+      'DeploymentConfig backend-main/backend-main-canary': 10, 'Route backend-main/backend-main-canary': 11, 'DeploymentConfig frontend-main/frontend-main-canary': 12,
+      'Route frontend-main/frontend-main': 20, 'Route backend-main/backend-main': 21,
+      'DeploymentConfig frontend-main/frontend-main': 30, 'DeploymentConfig backend-main/backend-main': 31,
+    });
+  });
+
+  test('S4: dist/<release>/<namespace>/ holds the Gateway, VirtualServices, DestinationRule, stable Deployment and Service; the canary Deployment is in <namespace>-canary/', () => {
+    const files = (d: string) => fs.readdirSync(path.join(REPO, 'dist/mushop-storefront', d)).filter((f) => f !== 'kustomization.yaml').map((f) => f.replace(/-.*$/, '')).sort();
+    expect(files('mushop')).toEqual(['deployment', 'destinationrule', 'gateway', 'service', 'virtualservice', 'virtualservice']);
+    expect(files('mushop-canary')).toEqual(['deployment']);
+  });
+});
+
 describe('verify prints what the README shows', () => {
   test('verify prints what the README shows', async () => {
     const { url, steps } = await chain<{ url: string; steps: Awaited<ReturnType<typeof recordTranscript>> }>('verify');
@@ -924,7 +966,7 @@ const CHAINS: Record<string, () => Promise<unknown>> = {
           : r.url === '/' ? { status: 200, body: '<html><title>Workshop</title></html>' } : { status: 404, body: '' }));
     try {
       const text = block({ section: SEC.s2, startsWith: '$ npx cdk8s-canary verify workshop' }).text;
-      return { url: server.url, steps: await recordTranscript(dir, text.replace('https://workshop.example.com', server.url), 1) };
+      return { dir, url: server.url, steps: await recordTranscript(dir, text.replace('https://workshop.example.com', server.url), 1) };
     } finally {
       await server.close();
     }
