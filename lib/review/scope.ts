@@ -14,7 +14,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Git, readTreeAt } from '../git';
+import { Git, listTreeAt, readBlobs, readTreeAt } from '../git';
 import { GITOPS_ROOTS, gitopsFilesOnDisk } from '../gitops/layout';
 import { isRecord, mapAt, serviceOfHost } from '../manifests/objects';
 import { objectsOfTree } from '../manifests/tree';
@@ -57,15 +57,24 @@ export async function diffScope(git: Git, dist: string, base: string, head: Revi
   // kustomize's lists), as the moves' sync gate reads them (lib/moves/sync-gate.ts)
   const readReleases = new Set(folders);
   const releases = new Set([...await topFolders(git, dist, base), ...await topFolders(git, dist, head)].filter((r) => !roots.has(r)));
-  const units = [...new Set([...await rootFilesAt(git, dist, base), ...await rootFilesAt(git, dist, head)])].filter((f) => {
-    if (rootBefore.has(f) || rootAfter.has(f) || rootFiles.includes(f)) return false;
+  const readAlready = new Set([...rootBefore.keys(), ...rootAfter.keys(), ...rootFiles]);
+  const isUnitFile = (f: string): boolean => {
+    if (readAlready.has(f)) return false;
     const name = f.split('/').pop() as string;
     if (name === 'kustomization.yaml' || name.startsWith('appproject-')) return false;
     const owner = wiringOwner(f, releases);
     return owner === undefined || readReleases.has(owner);
-  });
-  for (const [f, c] of await readFiles(git, dist, base, units)) if (holdsSyncUnits(c)) rootBefore.set(f, c);
-  for (const [f, c] of await readFiles(git, dist, head, units)) if (holdsSyncUnits(c)) rootAfter.set(f, c);
+  };
+  const unitsAt = async (rev: Revision): Promise<Map<string, string>> => {
+    if (rev === undefined) return readFiles(git, dist, undefined, (await rootFilesAt(git, dist, undefined)).filter(isUnitFile));
+    // one ls-tree per root and one cat-file --batch, however many files
+    const ids = new Map<string, string>();
+    for (const r of GITOPS_ROOTS) for (const [f, sha] of await listTreeAt(git, rev, `${inRepo(git, dist)}/${r}`)) if (isUnitFile(`${r}/${f}`)) ids.set(`${r}/${f}`, sha);
+    const texts = await readBlobs(git, [...ids.values()]);
+    return new Map([...ids].map(([f, sha]) => [f, texts.get(sha) as string]));
+  };
+  for (const [f, c] of await unitsAt(base)) if (holdsSyncUnits(c)) rootBefore.set(f, c);
+  for (const [f, c] of await unitsAt(head)) if (holdsSyncUnits(c)) rootAfter.set(f, c);
   const read = async (rev: Revision, wiring: ReadonlyMap<string, string>) => {
     const files = await readFolders(git, dist, rev, folders);
     for (const [f, c] of wiring) files.set(f, c);
