@@ -46,6 +46,7 @@
  */
 import { at, identityOf, isRecord, isWorkload, listAt, Located, Manifest, ObjectIndex, podTemplatePath, refOf } from '../manifests/objects';
 import { objectsOfTree } from '../manifests/tree';
+import { frontOf, routedHosts } from './served';
 import { computeTraffic, EntryTraffic, entryLabel, Flow, pct } from './traffic';
 
 export type Engine = 'argocd' | 'flux';
@@ -158,10 +159,11 @@ export interface TransitionOptions {
   /** Receives every state (for tests and debugging). @default - none */
   readonly onState?: (s: SyncState) => void;
   /**
-   * Evaluates the shares of a state's entry points. @default - the product's traffic code
-   * (computeTraffic) plus the Gateway API ReferenceGrant rule
+   * Evaluates the shares of a state's entry points; `front` is what users reach the entry point
+   * through (./served.ts frontOf; absent: the object's namespace). @default - the product's traffic
+   * code (computeTraffic) plus the Gateway API ReferenceGrant rule
    */
-  readonly evaluate?: (objects: readonly Located[]) => Map<string, EntryShares & { readonly label: string; readonly object: string }>;
+  readonly evaluate?: (objects: readonly Located[]) => Map<string, EntryShares & { readonly label: string; readonly object: string; readonly front?: string }>;
 }
 
 const EPS = 1e-9;
@@ -198,9 +200,22 @@ export function checkObjects(before: readonly Located[], after: readonly Located
   const violations: Violation[] = [];
   const transients: Transient[] = [];
   const states: Record<Engine, number> = { argocd: 0, flux: 0 };
+  // changed releases that route the same host (a release renamed and moved to another namespace
+  // keeps its host): checked together, so a host that passes from one's route to the other's is seen
+  const changedSet = new Set(changed);
+  const hostsOf = new Map<string, Set<string>>();
+  const routersOf = new Map<string, Set<string>>();
+  for (const l of [...before, ...after]) {
+    if (wiring(l) || !changedSet.has(l.release)) continue;
+    for (const h of routedHosts(l.obj)) {
+      hostsOf.set(l.release, (hostsOf.get(l.release) ?? new Set()).add(h));
+      routersOf.set(h, (routersOf.get(h) ?? new Set()).add(l.release));
+    }
+  }
   for (const r of changed) {
-    const namespaces = new Set([...before, ...after].filter((l) => l.release === r).map((l) => l.obj.metadata.namespace ?? (l.obj.kind === 'Namespace' ? l.obj.metadata.name : '')));
-    const inScope = (l: Located) => wiring(l) || l.release === r || namespaces.has(l.obj.metadata.namespace ?? '');
+    const linked = new Set([r, ...[...(hostsOf.get(r) ?? [])].flatMap((h) => [...routersOf.get(h)!])]);
+    const namespaces = new Set([...before, ...after].filter((l) => linked.has(l.release)).map((l) => l.obj.metadata.namespace ?? (l.obj.kind === 'Namespace' ? l.obj.metadata.name : '')));
+    const inScope = (l: Located) => wiring(l) || linked.has(l.release) || namespaces.has(l.obj.metadata.namespace ?? '');
     const scopeFolders = new Set([...before, ...after].filter((l) => !wiring(l) && inScope(l)).map((l) => l.file.split('/').slice(0, 2).join('/')));
     const scopeUnits = { argocd: units.argocd.filter((u) => u.folders.some((f) => scopeFolders.has(f))), flux: units.flux.filter((u) => u.folders.some((f) => scopeFolders.has(f))) };
     const part = checkScope(before.filter(inScope), after.filter(inScope), engines, options, scopeUnits);
@@ -220,28 +235,58 @@ function checkScope(before: readonly Located[], after: readonly Located[], engin
   const violations: Violation[] = [];
   const extremes = new Map<string, Transient>();
   const states: Record<Engine, number> = { argocd: 0, flux: 0 };
-  // where users send requests, whatever object serves them: `kind namespace host/path`. A route
-  // renamed (a release renamed while its namespaces and hosts stay) is another entry point, but the
-  // same host and path for the users
-  const served = <T extends { readonly label: string; readonly object: string }>(m: ReadonlyMap<string, T>) => new Map([...m.values()].map((x) => [`${beforeSlash(x.object)} ${x.label}`, x]));
+  // where users send requests, whatever object serves them: `kind front host/path`, the front being
+  // the Gateway, ingress class, Istio gateway or OpenShift router, not the route's name or namespace
+  // (./served.ts). A route renamed, or moved to another namespace with its release, is another entry
+  // point but the same host and path for the users: served in every state, as well as at both ends.
+  // Two routes for it at once: the older one serves (Gateway API, ingress-nginx and OpenShift give a
+  // tie to the oldest route), i.e. one the cluster had before the commit.
+  type Shared = { readonly label: string; readonly object: string; readonly failing: number; readonly front?: string };
+  const served = <T extends Shared>(m: ReadonlyMap<string, T>) => {
+    const out = new Map<string, T[]>();
+    for (const x of m.values()) {
+      const k = `${x.object.split(' ')[0]} ${x.front ?? beforeSlash(x.object)} ${x.label}`;
+      out.set(k, [...(out.get(k) ?? []), x]);
+    }
+    return out;
+  };
+  const older = new Set([...ends.before.values()].map((x) => x.object));
+  const winner = <T extends Shared>(xs: readonly T[]): T => {
+    const old = xs.filter((x) => older.has(x.object));
+    return (old.length ? old : xs).reduce((a, b) => (b.failing < a.failing ? b : a));
+  };
   const servedBefore = served(ends.before);
   const servedAfter = served(ends.after);
   for (const engine of engines) {
     const seen = new Set<string>();
+    // hosts failing beyond both ends in the previous state: a host is reported where it breaks (a
+    // route deleted), not again in the states that follow (the next unit syncing while it is down)
+    let down = new Set<string>();
     for (const s of syncStates(engine, before, after, units[engine])) {
       states[engine]++;
       options.onState?.(s);
       const shares = evaluate(s.objects);
       const servedNow = served(shares);
-      for (const [k, x] of servedBefore) {
-        const y = servedAfter.get(k);
+      const wasDown = down;
+      down = new Set();
+      for (const [k, xs] of servedBefore) {
+        const ys = servedAfter.get(k);
+        if (!ys) continue;
+        const x = winner(xs);
+        const y = winner(ys);
         // the same object on both ends: the check below (by entry point) sees it
-        if (!y || x.object === y.object || servedNow.has(k)) continue;
+        if (x.object === y.object) continue;
+        const now = servedNow.get(k);
+        const by = now ? winner(now) : undefined;
+        const during = by ? by.failing : 1;
         const key = `${engine}|${s.unit}|${k}|served`;
-        if (1 <= Math.max(x.failing, y.failing) + EPS || seen.has(key)) continue;
+        if (during <= Math.max(x.failing, y.failing) + EPS) continue;
+        down.add(k);
+        if (wasDown.has(k) || seen.has(key)) continue;
         seen.add(key);
-        violations.push({ engine, unit: s.unit, step: s.step, entry: x.label, object: x.object, invariant: 'failing', before: x.failing, during: 1, after: y.failing,
-          message: `${engineName(engine)}, ${s.unit}, ${s.step}: 100% of requests to ${x.label} fail, no route serves it (before ${x.object}, after ${y.object}; before ${pct(x.failing)}, after ${pct(y.failing)})` });
+        const what = by ? `${pct(during)} of requests to ${x.label} fail, served by ${by.object}` : `100% of requests to ${x.label} fail, no route serves it`;
+        violations.push({ engine, unit: s.unit, step: s.step, entry: x.label, object: x.object, invariant: 'failing', before: x.failing, during, after: y.failing,
+          message: `${engineName(engine)}, ${s.unit}, ${s.step}: ${what} (before ${x.object}, after ${y.object}; before ${pct(x.failing)}, after ${pct(y.failing)})` });
       }
       // an entry point both ends have that this state lacks (its route deleted mid-sync): every
       // request to it fails here
@@ -308,10 +353,15 @@ export function engineName(e: Engine): string {
  * HTTPRoute reaches a Service of another namespace that no ReferenceGrant there permits (Gateway API:
  * such a backendRef is invalid and its requests get a 500; gateway-api docs, ReferenceGrant).
  */
-export function evaluateShares(objects: readonly Located[]): Map<string, EntryShares & { label: string; object: string }> {
-  const out = new Map<string, EntryShares & { label: string; object: string }>();
+export function evaluateShares(objects: readonly Located[]): Map<string, EntryShares & { label: string; object: string; front: string }> {
+  const out = new Map<string, EntryShares & { label: string; object: string; front: string }>();
   const ix = new ObjectIndex(objects);
-  for (const e of computeTraffic(objects).entries) out.set(e.id, { ...sharesOf(e, ix), label: entryLabel(e), object: e.entry });
+  for (const e of computeTraffic(objects).entries) {
+    const [kind, ref] = [e.entry.slice(0, e.entry.indexOf(' ')), e.entry.slice(e.entry.indexOf(' ') + 1)];
+    const slash = ref.indexOf('/');
+    const obj = slash < 0 ? ix.find(kind, '', ref) : ix.find(kind, ref.slice(0, slash), ref.slice(slash + 1));
+    out.set(e.id, { ...sharesOf(e, ix), label: entryLabel(e), object: e.entry, front: obj ? frontOf(obj.obj, ix) : `namespace ${beforeSlash(ref)}` });
+  }
   return out;
 }
 

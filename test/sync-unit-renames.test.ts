@@ -1,0 +1,119 @@
+/**
+ * Renames the sync model had left out (lib/review/transition.ts, ./served.ts, ./clusters.ts), each
+ * played through the compiled CLI on a real git repository:
+ * 1. a release renamed and moved to another namespace while its host stays: the old unit's deletion
+ *    takes the old route while the new unit creates the new one in the other namespace; routers serve
+ *    a host from any namespace (ingress class, Gateway, Istio ingress pods, OpenShift router), so the
+ *    host must be served in every state;
+ * 2. a rename inside `argocd.mode: applicationSet` for a release that gains or loses `fleet:`;
+ * 3. a cluster renamed while its server stays.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { cli } from './support/cli-repo';
+import { remoteClustersConfig } from './support/remote-clusters';
+import { cleanupTempDirs, git, projectRepo } from './support/git-repo';
+import { readFiles } from './support/fleet';
+import { oracleCheck } from './support/sync-oracle';
+import { checkTransition } from '../lib/review/transition';
+import { frontOf } from '../lib/review/served';
+import { Manifest, ObjectIndex } from '../lib/manifests/objects';
+
+afterAll(() => cleanupTempDirs());
+
+const KEEP = 'argocd:\n  preserveResourcesOnDeletion: true\nflux:\n  deletionPolicy: Orphan\n';
+
+/** GIVEN `spec` as releases/webapp.yaml on the cluster `east` with `extra` settings, synthesized and committed. */
+function committed(spec?: string, extra = ''): string {
+  const dir = projectRepo(spec ? { copy: [], specs: { webapp: spec } } : {});
+  fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), remoteClustersConfig(['east'], extra));
+  expect(cli(dir, ['synth']).status).toBe(0);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'one cluster');
+  return dir;
+}
+
+/** HEAD's dist/ (dist-relative paths -> text). */
+function headDist(dir: string): Map<string, string> {
+  return new Map(git(dir, 'ls-tree', '-r', '--name-only', 'HEAD', 'dist').trim().split('\n').map((f) => [f.slice('dist/'.length), git(dir, 'show', `HEAD:${f}`)] as [string, string]));
+}
+
+/** WHEN releases/webapp.yaml becomes releases/webapp2.yaml in namespace webapp2, same host; synthesized and validated. */
+function renameAndMove(dir: string): { status: number | null; stderr: string; before: Map<string, string>; after: Map<string, string> } {
+  const spec = fs.readFileSync(path.join(dir, 'releases/webapp.yaml'), 'utf8');
+  fs.rmSync(path.join(dir, 'releases/webapp.yaml'));
+  fs.writeFileSync(path.join(dir, 'releases/webapp2.yaml'), spec.replace(/^name: webapp$/m, 'name: webapp2').replace(/^  production: webapp$/m, '  production: webapp2'));
+  expect(cli(dir, ['synth']).status).toBe(0);
+  const r = cli(dir, ['validate']);
+  return { status: r.status, stderr: r.stderr, before: headDist(dir), after: readFiles(path.join(dir, 'dist')) };
+}
+
+const webapp = fs.readFileSync(path.join(__dirname, '..', 'releases', 'webapp.yaml'), 'utf8');
+const withRouter = (router: string) => webapp.replace(/^router:\n(?: .*\n)*/m, router);
+const ROUTERS: readonly (readonly [string, string | undefined, RegExp])[] = [
+  ['Gateway API HTTPRoute', undefined, /HTTPRoute webapp\/webapp\b/],
+  ['NGINX Ingress', withRouter('router:\n  type: nginx\n  host: webapp.example.com\n'), /Ingress webapp\/webapp-ingress\b/],
+  ['OpenShift Route', withRouter('router:\n  type: openshiftRoute\n  domain: apps.example.com\n  host: webapp.example.com\n'), /Route webapp\/webapp\b/],
+  ['Istio VirtualService', withRouter('router:\n  type: istio\n  gateway:\n    name: webapp-gateway\n    servers:\n      - port: { number: 80, name: http, protocol: HTTP }\n        hosts: [webapp.example.com]\n  hosts: [webapp.example.com]\n'), /VirtualService webapp\/webapp\b/],
+];
+
+describe('a release renamed and moved to another namespace while its host stays', () => {
+  test.each(ROUTERS)('fails validate (%s): the old unit deletes the route that serves the host before the new one, in the other namespace, serves it', (_router, spec, route) => {
+    const dir = committed(spec);
+    const r = renameAndMove(dir);
+    // THEN refused under both engines, where the host breaks (the old route deleted), with the way out
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`unsafe during sync: Argo CD, Application argocd/webapp, Application deleted with its objects \\(resources finalizer\\), wave \\d+: [^\\n]*deleted ${route.source}[^\\n]*: 100% of requests to webapp\\.example\\.com/? ?[^\\n]*fail, no route serves it \\(before [^\\n]*webapp/webapp, after [^\\n]*webapp2/webapp2`));
+    expect(r.stderr).toMatch(/unsafe during sync: Flux, Kustomization flux-system\/webapp-webapp, Kustomization deleted with its objects \(garbage collection\): [^\n]*no route serves it/);
+    expect(r.stderr).toMatch(/first set `argocd\.preserveResourcesOnDeletion: true` and `flux\.deletionPolicy: Orphan` in cdk8s-canary\.yaml, commit that alone and let it sync, then make this change/);
+    // AND only where it breaks: not again while the new Application syncs after it
+    expect(r.stderr).not.toMatch(/Application argocd\/webapp2,/);
+    const lines = r.stderr.split('\n').filter((l) => l.includes('unsafe during sync'));
+    expect(new Set(lines).size).toBe(lines.length);
+  });
+
+  test.each(ROUTERS)('GIVEN preserveResourcesOnDeletion and deletionPolicy: Orphan committed first WHEN renamed and moved (%s) THEN validate passes (the old route serves until deleted by hand)', (_router, spec) => {
+    const dir = committed(spec, KEEP);
+    const r = renameAndMove(dir);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
+  });
+
+  test('the independent oracle agrees: the host is down under both engines, and the two-step passes', () => {
+    const bad = renameAndMove(committed());
+    const v = oracleCheck(bad.before, bad.after).violations;
+    expect(new Set(v.map((x) => `${x.engine} ${x.entry} ${x.what} ${x.during}`))).toEqual(new Set([
+      'argocd host hr gateway-system/public webapp.example.com / failing 1', 'flux host hr gateway-system/public webapp.example.com / failing 1',
+    ]));
+    const good = renameAndMove(committed(undefined, KEEP));
+    expect(oracleCheck(good.before, good.after).violations).toEqual([]);
+  });
+
+  test('GIVEN the new release on another Gateway THEN the host is another entry point for users (no hand-over to check): validate passes', () => {
+    const dir = committed();
+    const spec = fs.readFileSync(path.join(dir, 'releases/webapp.yaml'), 'utf8');
+    fs.writeFileSync(path.join(dir, 'releases/webapp.yaml'), spec.replace(/- name: public\n/, '- name: internal\n'));
+    const r = renameAndMove(dir);
+    expect(r.status).toBe(0);
+  });
+});
+
+describe('what users reach a route through (frontOf)', () => {
+  const m = (o: Partial<Manifest> & { kind: string }): Manifest => ({ apiVersion: 'v1', metadata: { name: 'x', namespace: 'a' }, ...o } as Manifest);
+  test('GIVEN routes in two namespaces THEN their front is the same for every router', () => {
+    for (const ns of ['a', 'b']) {
+      expect(frontOf(m({ kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', metadata: { name: 'x', namespace: ns }, spec: { ingressClassName: 'nginx' } }))).toBe('class nginx');
+      expect(frontOf(m({ kind: 'HTTPRoute', apiVersion: 'gateway.networking.k8s.io/v1', metadata: { name: 'x', namespace: ns }, spec: { parentRefs: [{ name: 'public', namespace: 'gw' }] } }))).toBe('Gateway gw/public');
+      expect(frontOf(m({ kind: 'Route', apiVersion: 'route.openshift.io/v1', metadata: { name: 'x', namespace: ns } }))).toBe('router');
+    }
+  });
+  test('GIVEN an HTTPRoute without a parentRef namespace, or an Istio mesh VirtualService THEN its own namespace counts', () => {
+    expect(frontOf(m({ kind: 'HTTPRoute', apiVersion: 'gateway.networking.k8s.io/v1', spec: { parentRefs: [{ name: 'gw', sectionName: 'http' }] } }))).toBe('Gateway a/gw/http');
+    expect(frontOf(m({ kind: 'VirtualService', apiVersion: 'networking.istio.io/v1', spec: { hosts: ['reviews'], gateways: ['mesh'] } }))).toBe('mesh a');
+  });
+  test('GIVEN an Istio Gateway in the state THEN the ingress pods it selects are the front', () => {
+    const gw = { obj: m({ kind: 'Gateway', apiVersion: 'networking.istio.io/v1', metadata: { name: 'g', namespace: 'a' }, spec: { selector: { istio: 'ingressgateway' } } }), file: 'r/f/g.yaml', release: 'r' };
+    const ix = new ObjectIndex([gw]);
+    expect(frontOf(m({ kind: 'VirtualService', apiVersion: 'networking.istio.io/v1', spec: { gateways: ['g'] } }), ix)).toBe('pods istio=ingressgateway');
+    expect(frontOf(m({ kind: 'VirtualService', apiVersion: 'networking.istio.io/v1', spec: { gateways: ['other/g'] } }), ix)).toBe('gateway other/g');
+  });
+});
