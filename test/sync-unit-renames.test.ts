@@ -12,10 +12,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { cli } from './support/cli-repo';
 import { remoteClustersConfig } from './support/remote-clusters';
-import { cleanupTempDirs, git, projectRepo } from './support/git-repo';
-import { readFiles } from './support/fleet';
+import { cleanupTempDirs, git, initRepo, projectRepo, tempDir, writeFiles } from './support/git-repo';
+import { fleetConfig, fleetSpec, readFiles } from './support/fleet';
 import { oracleCheck } from './support/sync-oracle';
-import { checkTransition } from '../lib/review/transition';
 import { frontOf } from '../lib/review/served';
 import { Manifest, ObjectIndex } from '../lib/manifests/objects';
 
@@ -63,7 +62,7 @@ describe('a release renamed and moved to another namespace while its host stays'
     const r = renameAndMove(dir);
     // THEN refused under both engines, where the host breaks (the old route deleted), with the way out
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`unsafe during sync: Argo CD, Application argocd/webapp, Application deleted with its objects \\(resources finalizer\\), wave \\d+: [^\\n]*deleted ${route.source}[^\\n]*: 100% of requests to webapp\\.example\\.com/? ?[^\\n]*fail, no route serves it \\(before [^\\n]*webapp/webapp, after [^\\n]*webapp2/webapp2`));
+    expect(r.stderr).toMatch(new RegExp(`unsafe during sync: Argo CD, Application argocd/webapp, Application deleted with its objects \\(resources finalizer\\), wave \\d+: [^\\n]*deleted ${route.source}[^\\n]*: 100% of requests to webapp\\.example\\.com/? ?[^\\n]*fail, no route serves it \\(before [^\\n]*webapp/webapp[^,]*, after [^\\n]*webapp2/webapp2`));
     expect(r.stderr).toMatch(/unsafe during sync: Flux, Kustomization flux-system\/webapp-webapp, Kustomization deleted with its objects \(garbage collection\): [^\n]*no route serves it/);
     expect(r.stderr).toMatch(/first set `argocd\.preserveResourcesOnDeletion: true` and `flux\.deletionPolicy: Orphan` in cdk8s-canary\.yaml, commit that alone and let it sync, then make this change/);
     // AND only where it breaks: not again while the new Application syncs after it
@@ -115,5 +114,47 @@ describe('what users reach a route through (frontOf)', () => {
     const ix = new ObjectIndex([gw]);
     expect(frontOf(m({ kind: 'VirtualService', apiVersion: 'networking.istio.io/v1', spec: { gateways: ['g'] } }), ix)).toBe('pods istio=ingressgateway');
     expect(frontOf(m({ kind: 'VirtualService', apiVersion: 'networking.istio.io/v1', spec: { gateways: ['other/g'] } }), ix)).toBe('gateway other/g');
+  });
+});
+
+describe('argocd.mode: applicationSet, a release that gains or loses fleet:', () => {
+  const KEEP_SET = (config: string) => config.replace('  mode: applicationSet\n', `  mode: applicationSet\n${KEEP.replace('argocd:\n', '').replace(/^flux:\n  deletionPolicy: Orphan\n/m, '')}`) + 'flux:\n  deletionPolicy: Orphan\n';
+
+  /** GIVEN shop with `from` (fleet text, '' for none) committed in applicationSet mode; WHEN it gets `to`: validate's result. */
+  function change(from: string | undefined, to: string | undefined, config = fleetConfig('applicationSet')): { status: number | null; stderr: string; before: Map<string, string>; after: Map<string, string> } {
+    const dir = initRepo(tempDir('cdk8s-canary-appset-'));
+    writeFiles(dir, { 'cdk8s-canary.yaml': config, 'releases/shop.yaml': fleetSpec('shop', from) });
+    expect(cli(dir, ['synth']).status).toBe(0);
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'shop');
+    fs.writeFileSync(path.join(dir, 'releases/shop.yaml'), fleetSpec('shop', to));
+    expect(cli(dir, ['synth']).status).toBe(0);
+    const r = cli(dir, ['validate']);
+    return { status: r.status, stderr: r.stderr, before: headDist(dir), after: readFiles(path.join(dir, 'dist')) };
+  }
+
+  test('fails validate when fleet: is added: the ApplicationSet cdk8s-canary deletes its Applications (shop-prod-eu-1 too: cdk8s-canary-fleet cannot adopt it) with their objects', () => {
+    const r = change('', undefined);
+    expect(r.status).toBe(2);
+    // THEN every cluster's Argo CD Application is reported, the one whose name stays included
+    for (const [cluster, app] of [['canary-eu', 'shop'], ['prod-eu-1', 'shop-prod-eu-1'], ['prod-us-1', 'shop-prod-us-1'], ['prod-ap-1', 'shop']]) {
+      expect(r.stderr).toMatch(new RegExp(`unsafe during sync: cluster ${cluster}: Argo CD, Application \\(ApplicationSet cdk8s-canary\\) ${app}, Application deleted with its objects \\(resources finalizer\\), wave 3: deleted HTTPRoute shop/shop: 100% of requests to shop\\.example\\.com/ \\(HTTPRoute shop/shop\\) fail, its route is gone`));
+    }
+    expect(r.stderr).toMatch(/first set `argocd\.preserveResourcesOnDeletion: true` and `flux\.deletionPolicy: Orphan` in cdk8s-canary\.yaml, commit that alone and let it sync, then make this change/);
+  });
+
+  test('fails validate when fleet: is removed: the ApplicationSet cdk8s-canary-fleet deletes its Applications with their objects', () => {
+    const r = change(undefined, '');
+    expect(r.status).toBe(2);
+    for (const [cluster, app] of [['canary-eu', 'shop-canary-eu'], ['prod-eu-2', 'shop-prod-eu-2'], ['prod-ap-1', 'shop-prod-ap-1']]) {
+      expect(r.stderr).toMatch(new RegExp(`unsafe during sync: cluster ${cluster}: Argo CD, Application \\(ApplicationSet cdk8s-canary-fleet\\) ${app}, Application deleted with its objects \\(resources finalizer\\), wave 3: deleted HTTPRoute shop/shop`));
+    }
+  });
+
+  test.each([['added', '', undefined], ['removed', undefined, '']] as const)('GIVEN preserveResourcesOnDeletion and deletionPolicy: Orphan committed first WHEN fleet: is %s THEN validate passes', (_what, from, to) => {
+    const config = KEEP_SET(fleetConfig('applicationSet'));
+    expect(config).toMatch(/argocd:\n  mode: applicationSet\n  preserveResourcesOnDeletion: true\n/);
+    const r = change(from, to, config);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
   });
 });

@@ -56,6 +56,11 @@ export const ENGINES: readonly Engine[] = ['argocd', 'flux'];
 export const ARGO_WAVE = 'argocd.argoproj.io/sync-wave';
 export const ARGO_HOOK = 'argocd.argoproj.io/hook';
 export const ARGO_SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
+/**
+ * Set (in memory only, by the cluster views of ./clusters.ts) on an Application expanded from an
+ * ApplicationSet: the ApplicationSet's name.
+ */
+export const APPLICATION_SET_ANNOTATION = 'canary.cdk8s.io/application-set';
 /** Flux: objects with this annotation (value `disabled`) are never garbage collected. */
 export const FLUX_PRUNE = 'kustomize.toolkit.fluxcd.io/prune';
 
@@ -468,7 +473,12 @@ function argoUnits(objects: readonly Located[], folders: ReadonlySet<string>): S
       const opts = listAt(spec, 'syncPolicy', 'syncOptions').map(String);
       const cascade = listAt(o.obj, 'metadata', 'finalizers').map(String).some(isResourcesFinalizer);
       const destination = `${wiringFolder(o)} ${String(at(spec, 'destination', 'server') ?? at(spec, 'destination', 'name') ?? '')}`;
-      out.push({ engine: 'argocd', name: `Application ${o.obj.metadata.namespace ?? ''}/${o.obj.metadata.name}`, folders: unitFolders, dependsOn: [], pruneLast: opts.includes('PruneLast=true'), cascade, destination });
+      // an Application an ApplicationSet generates (expanded in a cluster's view, ./clusters.ts) is
+      // that ApplicationSet's: another ApplicationSet cannot adopt it, it deletes it and makes its own
+      // (argo-cd issues #26584, #12172), so the same name under another ApplicationSet is another unit
+      const owner = o.obj.metadata.annotations?.[APPLICATION_SET_ANNOTATION];
+      const name = owner !== undefined ? `Application (ApplicationSet ${owner}) ${o.obj.metadata.name}` : `Application ${o.obj.metadata.namespace ?? ''}/${o.obj.metadata.name}`;
+      out.push({ engine: 'argocd', name, folders: unitFolders, dependsOn: [], pruneLast: opts.includes('PruneLast=true'), cascade, destination });
     } else if (o.obj.kind === 'ApplicationSet' && String(at(spec, 'template', 'spec', 'source', 'path') ?? '').includes('{{.release}}')) {
       // a list generator of releases (possibly in a matrix with the clusters): one Application per
       // parameter set, named by the template (`{{.release}}`, `{{.release}}{{.suffix}}`): a second
@@ -544,7 +554,7 @@ function wiringFolder(o: Located): string {
  * products of its two generators' sets (argo-cd docs operator-manual/applicationset/Generators-Matrix.md).
  * Other generators give none.
  */
-function generatorParams(gens: readonly unknown[]): Record<string, unknown>[] {
+export function generatorParams(gens: readonly unknown[]): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const g of gens) {
     const list = listAt(g, 'list', 'elements').filter(isRecord);
@@ -565,7 +575,7 @@ function isResourcesFinalizer(f: string): boolean {
  * controller gives them the resources finalizer unless `spec.syncPolicy.preserveResourcesOnDeletion`
  * (argo-cd docs operator-manual/applicationset/Application-Deletion.md), and a template may list it.
  */
-function applicationSetCascades(o: Manifest): boolean {
+export function applicationSetCascades(o: Manifest): boolean {
   if (listAt(o, 'spec', 'template', 'metadata', 'finalizers').map(String).some(isResourcesFinalizer)) return true;
   return at(o, 'spec', 'syncPolicy', 'preserveResourcesOnDeletion') !== true;
 }
