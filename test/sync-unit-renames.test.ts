@@ -158,3 +158,65 @@ describe('argocd.mode: applicationSet, a release that gains or loses fleet:', ()
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
   });
 });
+
+describe('a cluster renamed while its server stays', () => {
+  /** cdk8s-canary.yaml with clusters [name, server host, kubeconfig Secret prefix]. */
+  const cfg = (extra: string, clusters: readonly (readonly [string, string, string])[]) => `apiVersion: canary.cdk8s.io/v1alpha1
+kind: Project
+repository:
+  url: https://github.com/example/shop.git
+${extra}clusters:
+${clusters.map(([n, s, k]) => `  - name: ${n}\n    server: https://${s}.example.com:6443\n    kubeConfigSecretRef: { name: ${k}-kubeconfig }\n`).join('')}`;
+  const EAST = ['east', 'east', 'east'] as const;
+
+  /** GIVEN webapp on east and west (`extra` settings), committed; WHEN west becomes `west`: validate's result. */
+  function renameWest(west: readonly [string, string, string], extra = ''): { status: number | null; stderr: string; dir: string } {
+    const dir = projectRepo();
+    fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), cfg(extra, [EAST, ['west', 'west', 'west']]));
+    expect(cli(dir, ['synth']).status).toBe(0);
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'two clusters');
+    fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), cfg(extra, [EAST, west]));
+    expect(cli(dir, ['synth']).status).toBe(0);
+    const r = cli(dir, ['validate']);
+    return { status: r.status, stderr: r.stderr, dir };
+  }
+  const ARGO = /unsafe during sync: Argo CD, Application argocd\/webapp-west, Application deleted with its objects \(resources finalizer\), wave 3: deleted HTTPRoute webapp\/webapp/;
+  const FLUX = /unsafe during sync: Flux, Kustomization flux-system\/webapp-webapp-west, Kustomization deleted with its objects \(garbage collection\): deleted HTTPRoute webapp\/webapp/;
+
+  test('fails validate when west becomes west2 with its server and Secret: both engines delete what the new units take over', () => {
+    const r = renameWest(['west2', 'west', 'west']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(ARGO);
+    expect(r.stderr).toMatch(FLUX);
+    expect(r.stderr).toMatch(/two clusters become one or a cluster renamed on the same server/);
+  });
+
+  test('fails validate under Flux too when the kubeconfig Secret is renamed with the cluster (its server, on the Kustomization, says it is the same cluster)', () => {
+    const r = renameWest(['west2', 'west', 'west2']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(ARGO);
+    expect(r.stderr).toMatch(FLUX);
+    // AND the way out names both settings: Argo CD's alone would leave Flux deleting the objects
+    expect(r.stderr).toMatch(/first set `argocd\.preserveResourcesOnDeletion: true` and `flux\.deletionPolicy: Orphan` in cdk8s-canary\.yaml/);
+    const ks = fs.readFileSync(path.join(r.dir, 'dist/flux/kustomization-webapp-webapp-west2.yaml'), 'utf8');
+    expect(ks).toMatch(/\n  annotations:\n    canary\.cdk8s\.io\/server: https:\/\/west\.example\.com:6443\n/);
+    expect(ks).toMatch(/secretRef:\n      name: west2-kubeconfig/);
+  });
+
+  test('fails validate with Flux alone (argocd.enabled: false) when the Secret is renamed with the cluster', () => {
+    const r = renameWest(['west2', 'west', 'west2'], 'argocd:\n  enabled: false\n');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(FLUX);
+    expect(r.stderr).toMatch(/first set `flux\.deletionPolicy: Orphan` in cdk8s-canary\.yaml, commit that alone/);
+  });
+
+  test('GIVEN west replaced by a cluster on another server THEN validate passes (west loses its objects, north gets them: no hand-over)', () => {
+    expect(renameWest(['north', 'north', 'north'])).toMatchObject({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
+    expect(renameWest(['north', 'north', 'north'], 'argocd:\n  enabled: false\n')).toMatchObject({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
+  });
+
+  test('GIVEN preserveResourcesOnDeletion and deletionPolicy: Orphan committed first WHEN west is renamed with its Secret THEN validate passes', () => {
+    expect(renameWest(['west2', 'west', 'west2'], KEEP)).toMatchObject({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
+  });
+});

@@ -61,6 +61,8 @@ export const ARGO_SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
  * ApplicationSet: the ApplicationSet's name.
  */
 export const APPLICATION_SET_ANNOTATION = 'canary.cdk8s.io/application-set';
+/** Flux: a remote cluster's API server URL on a Kustomization (lib/gitops/flux.ts SERVER_ANNOTATION). */
+const FLUX_SERVER = 'canary.cdk8s.io/server';
 /** Flux: objects with this annotation (value `disabled`) are never garbage collected. */
 export const FLUX_PRUNE = 'kustomize.toolkit.fluxcd.io/prune';
 
@@ -538,7 +540,9 @@ function fluxUnits(objects: readonly Located[], folders: ReadonlySet<string>): S
       dependsOn: listAt(o.obj, 'spec', 'dependsOn').map((d) => `Kustomization ${(at(d, 'namespace') as string | undefined) ?? ns}/${at(d, 'name')}`),
       pruneLast: false,
       cascade: kustomizationCascades(o.obj),
-      destination: `${wiringFolder(o)} ${String(at(o.obj, 'spec', 'kubeConfig', 'secretRef', 'name') ?? '')}`,
+      // the cluster's API server when the wiring names it (a cluster renamed with its Secret is still
+      // the same cluster), else its kubeconfig Secret
+      destination: `${wiringFolder(o)} ${o.obj.metadata.annotations?.[FLUX_SERVER] ?? String(at(o.obj, 'spec', 'kubeConfig', 'secretRef', 'name') ?? '')}`,
     });
   }
   return out;
