@@ -69,6 +69,9 @@ describe('a release renamed and moved to another namespace while its host stays'
     expect(r.stderr).not.toMatch(/Application argocd\/webapp2,/);
     const lines = r.stderr.split('\n').filter((l) => l.includes('unsafe during sync'));
     expect(new Set(lines).size).toBe(lines.length);
+    // AND the review flags it, each state once
+    const d = cli(dir, ['diff']).stdout.split('\n').filter((l) => l.startsWith('- UNSAFE during sync: '));
+    expect(d.map((l) => /^- UNSAFE during sync: (Argo CD|Flux), [^\n]*no route serves it/.exec(l)?.[1])).toEqual(['Argo CD', 'Flux']);
   });
 
   test.each(ROUTERS)('GIVEN preserveResourcesOnDeletion and deletionPolicy: Orphan committed first WHEN renamed and moved (%s) THEN validate passes (the old route serves until deleted by hand)', (_router, spec) => {

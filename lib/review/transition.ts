@@ -110,6 +110,12 @@ export interface SyncState {
   /** What has happened so far, e.g. `wave 2: applied HTTPRoute a/b; pods rolling (old and new)`. */
   readonly step: string;
   readonly objects: readonly Located[];
+  /**
+   * Set on the first state of an order of units (`order`: the cluster was as before the commit) and
+   * on the first state of each later unit of it (`unit`: the cluster is as the previous unit left it).
+   * @default - a later state of the same unit
+   */
+  readonly start?: 'order' | 'unit';
 }
 
 /** Shares of one entry point in one state. */
@@ -226,7 +232,8 @@ export function checkObjects(before: readonly Located[], after: readonly Located
     const scopeFolders = new Set([...before, ...after].filter((l) => !wiring(l) && inScope(l)).map((l) => l.file.split('/').slice(0, 2).join('/')));
     const scopeUnits = { argocd: units.argocd.filter((u) => u.folders.some((f) => scopeFolders.has(f))), flux: units.flux.filter((u) => u.folders.some((f) => scopeFolders.has(f))) };
     const part = checkScope(before.filter(inScope), after.filter(inScope), engines, options, scopeUnits);
-    violations.push(...part.violations);
+    // releases checked together (a shared namespace or host) find the same states: each once
+    violations.push(...part.violations.filter((v) => !violations.some((w) => w.message === v.message)));
     transients.push(...part.transients);
     for (const e of ENGINES) states[e] += part.states[e];
   }
@@ -266,15 +273,18 @@ function checkScope(before: readonly Located[], after: readonly Located[], engin
   const servedAfter = served(ends.after);
   for (const engine of engines) {
     const seen = new Set<string>();
-    // hosts failing beyond both ends in the previous state: a host is reported where it breaks (a
-    // route deleted), not again in the states that follow (the next unit syncing while it is down)
+    // a host is reported in the unit that breaks it (its route deleted), not again in the units that
+    // sync after it while it is down: hosts down in the previous state, and those down when the
+    // current unit started (its states are not one path: every subset of a wave is one)
     let down = new Set<string>();
+    let inherited = new Set<string>();
     for (const s of syncStates(engine, before, after, units[engine])) {
       states[engine]++;
       options.onState?.(s);
       const shares = evaluate(s.objects);
       const servedNow = served(shares);
-      const wasDown = down;
+      if (s.start === 'order') inherited = new Set();
+      else if (s.start === 'unit') inherited = down;
       down = new Set();
       for (const [k, xs] of servedBefore) {
         const ys = servedAfter.get(k);
@@ -289,7 +299,7 @@ function checkScope(before: readonly Located[], after: readonly Located[], engin
         const key = `${engine}|${s.unit}|${k}|served`;
         if (during <= Math.max(x.failing, y.failing) + EPS) continue;
         down.add(k);
-        if (wasDown.has(k) || seen.has(key)) continue;
+        if (inherited.has(k) || seen.has(key)) continue;
         seen.add(key);
         const what = by ? `${pct(during)} of requests to ${x.label} fail, served by ${by.object}` : `100% of requests to ${x.label} fail, no route serves it`;
         violations.push({ engine, unit: s.unit, step: s.step, entry: x.label, object: x.object, invariant: 'failing', before: x.failing, during, after: y.failing,
@@ -637,14 +647,19 @@ export function* syncStates(engine: Engine, before: readonly Located[], after: r
   for (const order of unitOrders(changed)) {
     // every unit applied in this order; other units at their old state until their turn
     let cluster: Cluster = new Map(b.map((l) => [identityOf(l.obj), { obj: l, pods: 'ready' as Pods }]));
+    let start: SyncState['start'] = 'order';
     for (const u of order) {
       const ub = b.filter((l) => inUnit(u, l));
       const ua = a.filter((l) => inUnit(u, l));
       const gen = u.removal ? (engine === 'argocd' ? argoDelete(cluster, ub) : fluxDelete(cluster, ub)) : engine === 'argocd' ? argoSync(u, cluster, ub, ua) : fluxSync(u, cluster, ub, ua);
       for (const s of gen) {
         cluster = s.cluster;
-        for (const step of expand(s.cluster)) yield { engine, unit: u.name, step: `${s.step}${step.note}`, objects: step.objects };
+        for (const step of expand(s.cluster)) {
+          yield { engine, unit: u.name, step: `${s.step}${step.note}`, objects: step.objects, ...(start ? { start } : {}) };
+          start = undefined;
+        }
       }
+      start ??= 'unit';
     }
   }
 }
