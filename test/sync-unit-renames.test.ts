@@ -16,6 +16,7 @@ import { cleanupTempDirs, git, initRepo, projectRepo, tempDir, writeFiles } from
 import { fleetConfig, fleetSpec, readFiles } from './support/fleet';
 import { oracleCheck } from './support/sync-oracle';
 import { frontOf } from '../lib/review/served';
+import { checkTransition } from '../lib/review/transition';
 import { Manifest, ObjectIndex } from '../lib/manifests/objects';
 
 afterAll(() => cleanupTempDirs());
@@ -221,5 +222,24 @@ ${clusters.map(([n, s, k]) => `  - name: ${n}\n    server: https://${s}.example.
 
   test('GIVEN preserveResourcesOnDeletion and deletionPolicy: Orphan committed first WHEN west is renamed with its Secret THEN validate passes', () => {
     expect(renameWest(['west2', 'west', 'west2'], KEEP)).toMatchObject({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
+  });
+});
+
+describe('a route renamed with its backends inside one release (the model on dist/ trees)', () => {
+  // GIVEN the reference dist/; WHEN webapp's Deployment, Service and HTTPRoute get new names (same
+  // labels, same host): Flux applies the new ones, then prunes the old ones before its health check
+  const before = readFiles(path.join(__dirname, '..', 'dist'));
+  const renamed = (t: string) => t.replace(/^  name: webapp$/m, '  name: webapp-v2').replace(/^          name: webapp$/m, '          name: webapp-v2');
+  const after = new Map([...before].map(([p, t]) => [p, /^webapp\/webapp\/(deployment|service|httproute)-webapp\.yaml$/.test(p) ? renamed(t) : t]));
+
+  test('fails under both engines: Argo CD prunes the old route in the mirrored wave 0, before the new one (wave 3); Flux prunes the old Deployment while the new route\'s pods are not ready', () => {
+    expect([...after].filter(([p, t]) => before.get(p) !== t)).toHaveLength(3);
+    const r = checkTransition(before, after);
+    expect(r.violations.map((v) => v.message)).toEqual([
+      'Argo CD, Application argocd/webapp, wave 0: only deleted HTTPRoute webapp/webapp so far: 100% of requests to webapp.example.com/ fail, no route serves it (before HTTPRoute webapp/webapp, after HTTPRoute webapp/webapp-v2; before 0%, after 0%)',
+      'Flux, Kustomization flux-system/webapp-webapp, prune: deleted Deployment webapp/webapp; new pods not ready yet: 100% of requests to webapp.example.com/ fail, served by HTTPRoute webapp/webapp-v2 (before HTTPRoute webapp/webapp, after HTTPRoute webapp/webapp-v2; before 0%, after 0%)',
+    ]);
+    // AND the independent oracle finds the same host down, under both engines
+    expect(new Set(oracleCheck(before, after).violations.map((v) => `${v.engine} ${v.entry} ${v.during}`))).toEqual(new Set(['argocd host hr gateway-system/public webapp.example.com / 1', 'flux host hr gateway-system/public webapp.example.com / 1']));
   });
 });

@@ -13,6 +13,10 @@
  *    `canary.cdk8s.io/track: canary` on either side) never exceeds the larger of its before and after
  *    values, per app, over every hop.
  *
+ * A host and path that both ends serve through different routes (a release renamed, in its
+ * namespace or moved to another) is checked as users see it, whatever route serves it: by the
+ * router's front (./served.ts), the oldest route winning while two serve it.
+ *
  * Tester-only paths (header, cookie) are not user traffic and are not checked.
  *
  * How each engine applies a commit, as modelled here (sources cited):
