@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 
 /**
- * Props of the generated bindings (cdk8s-plus-27's `k8s`) whose Kubernetes field is spelled
+ * Props of the generated bindings (cdk8s-plus-27's `k8s`, the CRDs of imports/) whose field is spelled
  * otherwise: acronyms the generator camel-cased. The generated `toJson_*` functions map them back
  * (e.g. `toJson_ServiceSpec`: `'clusterIP': obj.clusterIp`); `KubeJson` does the same on types.
  */
@@ -19,10 +19,14 @@ interface FieldNames {
   setHostnameAsFqdn: 'setHostnameAsFQDN';
   downwardApi: 'downwardAPI';
   scaleIo: 'scaleIO';
+  // the CRD bindings of imports/ (scripts/gen-imports.sh): Argo CD's Application and AppProject
+  repoUrl: 'repoURL';
+  keyId: 'keyID';
 }
 
-/** Whether T is IntOrString or Quantity (both a class around one `value`). */
-type IsUnion<T> = [T] extends [k8s.IntOrString] ? ([k8s.IntOrString] extends [T] ? true : false) : false;
+/** Whether T is IntOrString or Quantity (both a class around one `value`), not `any` nor a map. */
+type IsUnion<T> = 0 extends 1 & T ? false : string extends keyof T ? false :
+  [T] extends [k8s.IntOrString] ? ([k8s.IntOrString] extends [T] ? true : false) : false;
 
 /**
  * A props type of cdk8s-plus-27's `k8s` bindings (`k8s.KubeDeploymentProps`, `k8s.Probe`...) in the
@@ -30,7 +34,7 @@ type IsUnion<T> = [T] extends [k8s.IntOrString] ? ([k8s.IntOrString] extends [T]
  * Quantity are the string or number they hold, and the fields of `FieldNames` carry their Kubernetes
  * spelling (`clusterIP`, not `clusterIp`); everything else is as in the bindings.
  */
-export type KubeJson<T> = T extends unknown ? (
+export type KubeJson<T> = 0 extends 1 & T ? T : T extends unknown ? (
   IsUnion<T> extends true ? string | number :
     T extends readonly (infer U)[] ? KubeJson<U>[] :
       T extends object ? { [K in keyof T as K extends keyof FieldNames ? FieldNames[K] : K]: KubeJson<T[K]> } :
