@@ -10,7 +10,8 @@
  * read workloads' labels and gitops' folder layout; synth also runs lint, review's Namespace and
  * wiring checks, the rollout state and analysis checks; review reads git revisions (lib/git) and
  * synth's tree reader; lint follows traffic through review; workloads use the manifest reader, the
- * pod-security lint and synth's YAML reader; and lib/index re-exports the CLI's `run`.
+ * pod-security lint and synth's YAML reader; gitops renders with workloads' kube-object; and lib/index
+ * re-exports the CLI's `run`.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -27,7 +28,7 @@ const ROOM_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   'lib/crash-point': ['lib/spec'],
   'lib/rollout': ['lib/spec'],
   'lib/analysis': ['lib/spec'],
-  'lib/gitops': ['imports', 'lib/spec'],
+  'lib/gitops': ['imports', 'lib/spec', 'lib/workloads'], // workloads/kube-object (issue 19: render without cdk8s's toJson)
   'lib/checks': ['lib/gitops', 'lib/spec', 'lib/workloads'],
   'lib/routers': ['imports', 'lib/spec', 'lib/workloads'],
   'lib/workloads': ['imports', 'lib/lint', 'lib/manifests', 'lib/rollout', 'lib/spec', 'lib/synth'],

@@ -332,7 +332,7 @@ describe('the flags, settings and spec fields the README names are real', () => 
   const OTHER_TOOLS: Record<string, string> = {
     '--no-check-upgrade': 'cdk8s CLI', '--cdk8s-cli': 'main.ts (cdk8s.yaml app)', '--cascade': 'kubectl', '--mirror': 'git push',
     '--only': 'npm run bench', '--runs': 'npm run bench', '--n': 'npm run bench', '--with-tests': 'npm run bench',
-    '--semi-space-growth-factor': 'V8', '--heap-growing-percent': 'V8', '--optimize-for-size': 'V8', '--update': 'git add', '--only ': 'git commit',
+    '--semi-space-growth-factor': 'V8', '--heap-growing-percent': 'V8', '--optimize-for-size': 'V8', '--single-threaded-gc': 'V8', '--min-semi-space-size': 'V8', '--update': 'git add', '--only ': 'git commit',
   };
 
   test('every flag shown with a command in inline code is in that command\'s --help', () => {
