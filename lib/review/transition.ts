@@ -217,20 +217,24 @@ export function checkObjects(before: readonly Located[], after: readonly Located
   const violations: Violation[] = [];
   const transients: Transient[] = [];
   const states: Record<Engine, number> = { argocd: 0, flux: 0 };
-  // changed releases that route the same host (a release renamed and moved to another namespace
-  // keeps its host): checked together, so a host that passes from one's route to the other's is seen
+  // changed releases that serve the same entry point as users see it (kind, host and path: a release
+  // renamed and moved to another namespace keeps them) are checked together, so a host and path that
+  // pass from one's route to the other's are seen. Not by host alone: releases sharing a host through
+  // paths of their own are independent, and checking each with all the others costs their product
   const changedSet = new Set(changed);
-  const hostsOf = new Map<string, Set<string>>();
-  const routersOf = new Map<string, Set<string>>();
-  for (const l of [...before, ...after]) {
-    if (wiring(l) || !changedSet.has(l.release)) continue;
-    for (const h of routedHosts(l.obj)) {
-      hostsOf.set(l.release, (hostsOf.get(l.release) ?? new Set()).add(h));
-      routersOf.set(h, (routersOf.get(h) ?? new Set()).add(l.release));
+  const keysOf = new Map<string, Set<string>>();
+  const releasesOf = new Map<string, Set<string>>();
+  for (const side of [before, after]) {
+    const objs = side.filter((l) => !wiring(l) && changedSet.has(l.release));
+    if (!objs.some((l) => routedHosts(l.obj).length)) continue;
+    for (const e of computeTraffic(objs).entries) {
+      const k = `${e.entry.slice(0, e.entry.indexOf(' '))} ${entryLabel(e)}`;
+      keysOf.set(e.release, (keysOf.get(e.release) ?? new Set()).add(k));
+      releasesOf.set(k, (releasesOf.get(k) ?? new Set()).add(e.release));
     }
   }
   for (const r of changed) {
-    const linked = new Set([r, ...[...(hostsOf.get(r) ?? [])].flatMap((h) => [...routersOf.get(h)!])]);
+    const linked = new Set([r, ...[...(keysOf.get(r) ?? [])].flatMap((k) => [...releasesOf.get(k)!])]);
     const namespaces = new Set([...before, ...after].filter((l) => linked.has(l.release)).map((l) => l.obj.metadata.namespace ?? (l.obj.kind === 'Namespace' ? l.obj.metadata.name : '')));
     const inScope = (l: Located) => wiring(l) || linked.has(l.release) || namespaces.has(l.obj.metadata.namespace ?? '');
     const scopeFolders = new Set([...before, ...after].filter((l) => !wiring(l) && inScope(l)).map((l) => l.file.split('/').slice(0, 2).join('/')));
