@@ -233,8 +233,13 @@ export function checkObjects(before: readonly Located[], after: readonly Located
       releasesOf.set(k, (releasesOf.get(k) ?? new Set()).add(e.release));
     }
   }
+  const checked = new Set<string>();
   for (const r of changed) {
     const linked = new Set([r, ...[...(keysOf.get(r) ?? [])].flatMap((k) => [...releasesOf.get(k)!])]);
+    // the releases linked to r were checked together already (a rename: the old and the new name)
+    const together = [...linked].sort().join(' ');
+    if (checked.has(together)) continue;
+    checked.add(together);
     const namespaces = new Set([...before, ...after].filter((l) => linked.has(l.release)).map((l) => l.obj.metadata.namespace ?? (l.obj.kind === 'Namespace' ? l.obj.metadata.name : '')));
     const inScope = (l: Located) => wiring(l) || linked.has(l.release) || namespaces.has(l.obj.metadata.namespace ?? '');
     const scopeFolders = new Set([...before, ...after].filter((l) => !wiring(l) && inScope(l)).map((l) => l.file.split('/').slice(0, 2).join('/')));
@@ -325,7 +330,17 @@ function checkScope(before: readonly Located[], after: readonly Located[], engin
         violations.push({ engine, unit: s.unit, step: s.step, entry: x.label, object: x.object, invariant: 'failing', before: x.failing, during: 1, after: y.failing,
           message: `${engineName(engine)}, ${s.unit}, ${s.step}: 100% of requests to ${x.label} (${x.object}) fail, its route is gone (before ${pct(x.failing)}, after ${pct(y.failing)})` });
       }
+      // a route shadowed by an older one for the same host and path (a rename: the new route while the
+      // old one is there) serves no user: its own shares are not what users see (the served check above
+      // compares the one that serves)
+      const shadowed = new Set<string>();
+      for (const xs of servedNow.values()) {
+        if (xs.length < 2) continue;
+        const w = winner(xs);
+        for (const x of xs) if (x.object !== w.object) shadowed.add(`${x.object} ${x.label}`);
+      }
       for (const [id, d] of shares) {
+        if (shadowed.has(`${d.object} ${d.label}`)) continue;
         const x = ends.before.get(id);
         const y = ends.after.get(id);
         const track = (what: string, bv: number, av: number, dv: number) => {
