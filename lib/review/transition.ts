@@ -195,8 +195,10 @@ export function checkTransition(before: ReadonlyMap<string, string>, after: Read
 
 /**
  * checkTransition over objects already read (dist-relative `file`s, wiring included). Each changed
- * release (or group) is checked on its own, with the objects of every release that shares one of its
- * namespaces: a commit that changes many releases costs their sum, not their product.
+ * release (or group) is checked on its own, with the changed releases that serve one of its entry
+ * points (kind, host and path: a release renamed, old and new name) and the objects of every release
+ * that shares one of their namespaces; releases checked together are checked once: a commit that
+ * changes many releases costs their sum, not their product.
  */
 export function checkObjects(before: readonly Located[], after: readonly Located[], options: TransitionOptions = {}): TransitionReport {
   const units: Record<Engine, SyncUnit[]> = { argocd: unitsOf('argocd', before, after), flux: unitsOf('flux', before, after) };
