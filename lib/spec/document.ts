@@ -33,15 +33,31 @@ export class SourceDocument {
     if (doc.errors.length > 0 || doc.warnings.length > 0) {
       // The first syntax error only: the ones after it are usually its echoes.
       const e = doc.errors[0] ?? doc.warnings[0];
-      const pos = lineCounter.linePos(e.pos[0]);
+      let pos = lineCounter.linePos(e.pos[0]);
+      if (e.code === 'RESOURCE_EXHAUSTION') {
+        // where the stack ran out depends on the machine: point at the line's first bracket instead
+        const lineText = text.split('\n')[pos.line - 1] ?? '';
+        const bracket = lineText.search(/[[{]/);
+        pos = { line: pos.line, col: bracket >= 0 ? bracket + 1 : 1 };
+      }
       const known: Record<string, [string, string]> = {
         MULTIPLE_DOCS: ['the file holds more than one YAML document (a second --- line)', 'keep one release per file: move the second document into its own file'],
         DUPLICATE_KEY: ['map keys must be unique', 'remove one of the duplicate keys'],
         TAB_AS_INDENT: ['tabs are not allowed as indentation', 'indent with spaces'],
+        // the parser ran out of stack: lists or mappings nested hundreds of levels deep
+        RESOURCE_EXHAUSTION: ['lists or mappings nest too deep to read', 'a release spec nests a few levels: remove the extra [ { brackets or indentation levels'],
       };
       const [message, hint] = known[e.code] ?? [e.message.split('\n')[0].replace(/^./, (c) => c.toLowerCase()).replace(/\.$/, ''),
         e.code === 'TAG_RESOLVE_FAILED' ? 'remove the tag: a release spec uses plain YAML values only' : 'fix the YAML syntax at this position'];
       return [{ file, line: pos.line, col: pos.col, path: '', message: `yaml syntax error: ${message}`, hint }];
+    }
+    // A key that is a list, a mapping or an alias (`? [a, b]`, `*ref: x`) has no field name: the
+    // YAML library would stringify it and print a process warning to stderr.
+    const complexKey = firstComplexKey(doc);
+    if (complexKey) {
+      const [start, end] = complexKey.node.range ?? [0, 0];
+      const pos = lineCounter.linePos(start);
+      return [{ file, line: pos.line, col: pos.col, path: pathToString(complexKey.at), message: `yaml ${complexKey.what} used as a map key`, value: text.slice(start, end).trim(), hint: 'write the field name as plain text, e.g. name: value' }];
     }
     // Aliases resolve only now: an undefined anchor, or an alias "bomb" that would expand into
     // millions of nodes, is reported at the first alias instead of crashing or hanging.
@@ -165,6 +181,24 @@ function firstInvalidUtf8(bytes: Buffer): number {
     i += n + 1;
   }
   return bytes.length;
+}
+
+/** The first map key that is not a scalar (a list, a mapping or an alias), with the path of its map. */
+function firstComplexKey(doc: Document.Parsed): { node: Node; at: (string | number)[]; what: string } | undefined {
+  let found: { node: Node; at: (string | number)[]; what: string } | undefined;
+  visit(doc, {
+    Pair(_key, pair, ancestors) {
+      if (!isNode(pair.key) || isScalar(pair.key)) return undefined;
+      const at = ancestors.flatMap((a, i): (string | number)[] => {
+        if (isPair(a) && isScalar(a.key)) return [String(a.key.value)];
+        if (isSeq(a)) return [a.items.indexOf((ancestors[i + 1] ?? pair) as never)];
+        return [];
+      });
+      found = { node: pair.key, at, what: isMap(pair.key) ? 'mapping' : isSeq(pair.key) ? 'list' : 'alias' };
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 function parseText(text: string): { doc: Document.Parsed; lineCounter: LineCounter } {

@@ -1,0 +1,135 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { cli, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
+
+/**
+ * The bad-input catalogue, fuzz round: the kinds of fault that mutation fuzzing of the reference
+ * specs, release groups and cdk8s-canary.yaml found through the compiled CLI (wrong types, YAML
+ * features, command-line values), each with its right value as a case. Every case must exit 2,
+ * print a message naming the file, line, column and field (or, for a command line, the argument),
+ * the value seen and the fix, print no stack trace or process warning, and leave the working tree,
+ * dist/, the index and the history exactly as they were.
+ */
+
+/** A valid release with a running canary (the catalogues' shop): the starting point every case breaks in one way. */
+const SHOP = `apiVersion: canary.cdk8s.io/v1alpha1
+kind: Release
+name: shop
+namespaces:
+  production: shop
+  canary: shop-canary
+workload:
+  type: webapp
+  image: ghcr.io/example/shop
+  port: 8080
+  replicas: 2
+stable:
+  version: 1.0.0
+canary:
+  version: 1.1.0
+  weight: 10
+steps: [0, 10, 50, 100]
+router:
+  type: gatewayApi
+  parentRefs:
+    - name: public
+      namespace: gateway-system
+  hostnames:
+    - shop.example.com
+`;
+
+const CONFIG = `apiVersion: canary.cdk8s.io/v1alpha1
+kind: Project
+repository:
+  url: https://github.com/example/shop.git
+`;
+
+/** Replaces one exact piece of a text (the piece must be there). */
+function edit(text: string, find: string, replace: string): string {
+  if (!text.includes(find)) throw new Error(`test bug: ${JSON.stringify(find)} is not in the text`);
+  return text.replace(find, replace);
+}
+
+interface Case {
+  /** What is wrong, as in the test name "fails on ...". */
+  readonly name: string;
+  /** Files written and committed (as if merged) before the command. */
+  readonly files?: Readonly<Record<string, string>>;
+  /** The command line after `-C <root>`. @default - ['synth'] */
+  readonly args?: readonly string[];
+  /** Where the message must point: the file, the text whose first occurrence marks line and column, and the field path ('' for the whole file). */
+  readonly at?: { readonly file: string; readonly find: string; readonly field: string };
+  /** What the message must say (a part of the same line). */
+  readonly says: RegExp;
+}
+
+const CASES: readonly Case[] = [
+  // YAML features the parser takes but a spec cannot
+  { name: 'a list used as a map key (the YAML library printed a process warning)', files: { 'releases/shop.yaml': `${SHOP}  ? [a, b]\n  : c\n` },
+    at: { file: 'releases/shop.yaml', find: '[a, b]', field: 'router' }, says: /yaml list used as a map key \(got "\[a, b\]"\); write the field name as plain text/ },
+  { name: 'an alias used as a map key', files: { 'releases/shop.yaml': edit(SHOP, 'kind: Release\n', 'kind: Release\ndescription: &d shop\n*d : x\n') },
+    at: { file: 'releases/shop.yaml', find: '*d', field: '' }, says: /yaml alias used as a map key \(got "\*d"\); write the field name as plain text/ },
+  { name: 'lists nested 3000 deep (the parser ran out of stack)', files: { 'releases/shop.yaml': `${SHOP}description: ${'['.repeat(3000)}${']'.repeat(3000)}\n` },
+    at: { file: 'releases/shop.yaml', find: '[[[[', field: '' }, says: /yaml syntax error: lists or mappings nest too deep to read; a release spec nests a few levels/ },
+  // --output values the file system refuses
+  { name: 'an output folder that is an existing file', args: ['synth', '--output', 'cdk8s-canary.yaml'],
+    says: /^error: --output cdk8s-canary\.yaml: cdk8s-canary\.yaml is a file, not a folder; use a folder of generated files inside the repository/ },
+  { name: 'an output folder below an existing file', args: ['synth', '--output', 'cdk8s-canary.yaml/dist'],
+    says: /^error: --output cdk8s-canary\.yaml\/dist: cdk8s-canary\.yaml is a file, not a folder;/ },
+  { name: 'an output folder name longer than a file system takes', args: ['synth', '--output', 'd'.repeat(300)],
+    says: /^error: --output d+: the folder name "d{37}\.\.\." is 300 bytes long, more than the 232 a folder name may have; use a folder/ },
+  { name: 'a newline in the output folder name', args: ['synth', '--output', 'dist\nother'],
+    says: /^error: --output dist\\nother: the output folder's name holds the control character \\n; use a folder/ },
+];
+
+describe('bad-input catalogue, fuzz round (compiled CLI, real git)', () => {
+  let template: ReturnType<typeof tempRepo>;
+  beforeAll(() => {
+    // GIVEN a repository with one valid release and a project config, synthesized and committed
+    template = synthesizedRepo({ 'releases/shop.yaml': SHOP, 'cdk8s-canary.yaml': CONFIG });
+  });
+  afterAll(() => template.cleanup());
+
+  test('has distinct cases', () => {
+    expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
+  });
+
+  test.each(CASES.map((c) => [c.name, c] as const))('fails on %s: exit 2, the message, nothing changed', (_name, c) => {
+    const repo = copyRepo(template.root);
+    try {
+      // GIVEN the bad input, committed as if it had been merged
+      for (const [rel, content] of Object.entries(c.files ?? {})) repo.write(rel, content);
+      if (c.files) { git(repo.root, 'add', '-A'); git(repo.root, 'commit', '-qm', `bad input: ${c.name}`); }
+      const before = repoState(repo.root);
+      // WHEN the command runs
+      const r = cli(repo.root, c.args ?? ['synth']);
+      // THEN it exits 2 with a message that points at the mistake and says how to fix it
+      const lines = r.stderr.split('\n').filter(Boolean);
+      expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
+      expect(r.stderr).not.toMatch(/^\s+at |Warning:|\bundefined\b|\[object Object\]/m);
+      if (c.at) {
+        const prefix = expectedPrefix(repo.root, c.at);
+        const line = lines.find((l) => l.startsWith(prefix));
+        expect({ prefix, line, stderr: r.stderr }).toEqual({ prefix, line: expect.stringMatching(c.says), stderr: r.stderr });
+        expect(lines[lines.length - 1]).toMatch(/^\d+ problem\(s\) found; nothing was written$/);
+      } else {
+        expect({ lines }).toEqual({ lines: expect.arrayContaining([expect.stringMatching(c.says)]) });
+      }
+      // AND the working tree, dist/, the specs, the index and the history are exactly as before
+      expect(repoState(repo.root)).toEqual(before);
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
+
+/** `FILE:LINE:COL:` and ` FIELD:` for the first occurrence of `find` in the file as committed. */
+function expectedPrefix(root: string, at: NonNullable<Case['at']>): string {
+  const text = fs.readFileSync(path.join(root, at.file), 'utf8');
+  const offset = text.indexOf(at.find);
+  if (offset < 0) throw new Error(`test bug: ${at.find} not found in ${at.file}`);
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const col = offset - before.lastIndexOf('\n');
+  return `${at.file}:${line}:${col}:${at.field ? ` ${at.field}:` : ''}`;
+}
