@@ -44,6 +44,30 @@ repository:
   url: https://github.com/example/shop.git
 `;
 
+/** A release group of two apps (scenario S3's shape). */
+const GROUP = `apiVersion: canary.cdk8s.io/v1alpha1
+kind: ReleaseGroup
+name: fb
+domain: apps.example.com
+entry: frontend-main
+steps: [30]
+stage: 1
+apps:
+  - name: frontend-main
+    project: fb-frontend
+    image: quay.io/example/frontend-main
+    version: "1.1"
+    newVersion: "1.2"
+    calls:
+      - app: backend-main
+        configKey: backendmain.url
+  - name: backend-main
+    project: fb-backend
+    image: quay.io/example/backend-main
+    version: "1.1"
+    newVersion: "1.2"
+`;
+
 /** Replaces one exact piece of a text (the piece must be there). */
 function edit(text: string, find: string, replace: string): string {
   if (!text.includes(find)) throw new Error(`test bug: ${JSON.stringify(find)} is not in the text`);
@@ -61,6 +85,8 @@ interface Case {
   readonly at?: { readonly file: string; readonly find: string; readonly field: string };
   /** What the message must say (a part of the same line). */
   readonly says: RegExp;
+  /** How many problems the command must report, when that is part of the fault. */
+  readonly problems?: number;
 }
 
 const CASES: readonly Case[] = [
@@ -71,6 +97,15 @@ const CASES: readonly Case[] = [
     at: { file: 'releases/shop.yaml', find: '*d', field: '' }, says: /yaml alias used as a map key \(got "\*d"\); write the field name as plain text/ },
   { name: 'lists nested 3000 deep (the parser ran out of stack)', files: { 'releases/shop.yaml': `${SHOP}description: ${'['.repeat(3000)}${']'.repeat(3000)}\n` },
     at: { file: 'releases/shop.yaml', find: '[[[[', field: '' }, says: /yaml syntax error: lists or mappings nest too deep to read; a release spec nests a few levels/ },
+  // kind and apiVersion: the hint names the line to write; a group is not read as a release
+  { name: 'a release group without kind (the release schema listed its apps as unknown, its workload as missing)', files: { 'releases/fb.yaml': edit(GROUP, 'kind: ReleaseGroup\n', '') },
+    at: { file: 'releases/fb.yaml', find: 'apiVersion', field: 'kind' }, says: /required field 'kind' is missing; add 'kind: ReleaseGroup' \(the file has apps:, as a release group does\)$/, problems: 1 },
+  { name: 'a release group whose kind is a number', files: { 'releases/fb.yaml': edit(GROUP, 'kind: ReleaseGroup', 'kind: 1.5') },
+    at: { file: 'releases/fb.yaml', find: '1.5', field: 'kind' }, says: /must be one of 'Release', 'ReleaseGroup' \(got 1\.5\); write 'kind: ReleaseGroup'/, problems: 1 },
+  { name: 'a release without apiVersion (the hint did not say what to write)', files: { 'releases/shop.yaml': edit(SHOP, 'apiVersion: canary.cdk8s.io/v1alpha1\n', '') },
+    at: { file: 'releases/shop.yaml', find: 'kind', field: 'apiVersion' }, says: /required field 'apiVersion' is missing; add 'apiVersion: canary\.cdk8s\.io\/v1alpha1' \(Version of this spec format\)$/ },
+  { name: 'a cdk8s-canary.yaml without kind', files: { 'cdk8s-canary.yaml': edit(CONFIG, 'kind: Project\n', '') },
+    at: { file: 'cdk8s-canary.yaml', find: 'apiVersion', field: 'kind' }, says: /required field 'kind' is missing; add 'kind: Project'/ },
   // --output values the file system refuses
   { name: 'an output folder that is an existing file', args: ['synth', '--output', 'cdk8s-canary.yaml'],
     says: /^error: --output cdk8s-canary\.yaml: cdk8s-canary\.yaml is a file, not a folder; use a folder of generated files inside the repository/ },
@@ -111,7 +146,7 @@ describe('bad-input catalogue, fuzz round (compiled CLI, real git)', () => {
         const prefix = expectedPrefix(repo.root, c.at);
         const line = lines.find((l) => l.startsWith(prefix));
         expect({ prefix, line, stderr: r.stderr }).toEqual({ prefix, line: expect.stringMatching(c.says), stderr: r.stderr });
-        expect(lines[lines.length - 1]).toMatch(/^\d+ problem\(s\) found; nothing was written$/);
+        expect(lines[lines.length - 1]).toMatch(new RegExp(`^${c.problems ?? '\\d+'} problem\\(s\\) found; nothing was written$`));
       } else {
         expect({ lines }).toEqual({ lines: expect.arrayContaining([expect.stringMatching(c.says)]) });
       }

@@ -193,6 +193,11 @@ export function parseSpec(file: string, text: string | Buffer, options: LoadOpti
   return withCommentSecrets(parsed, parseSpecDocument(parsed, file, shown, options));
 }
 
+/** Whether a spec's data has a release group's apps: and no release's workload:. */
+function looksLikeGroup(data: unknown): boolean {
+  return !!data && typeof data === 'object' && !Array.isArray(data) && 'apps' in data && !('workload' in data);
+}
+
 /** Adds the comments that look like secrets (they are committed too) to a parse result's problems. */
 function withCommentSecrets<T extends object>(parsed: SourceDocument, r: T | { problems: SpecProblem[] }): T | { problems: SpecProblem[] } {
   const secrets = secretCommentProblems(parsed.file, parsed.text);
@@ -211,6 +216,13 @@ function parseSpecDocument(parsed: SourceDocument, file: string, shown: string, 
     return { problems: [parsed.problem(['kind'], `unknown kind '${kind}'`, guess ? `did you mean '${guess}'? (one of ${known.map((k) => `'${k}'`).join(', ')})` : `use one of ${known.map((k) => `'${k}'`).join(', ')}`, kind)] };
   }
   if (kind === 'ReleaseGroup') return parseGroupDocument(parsed, data, file, shown, options);
+  // a missing or non-text kind in a file shaped like a release group (apps:, no workload:): the
+  // release schema would list every group field as unknown and every release field as missing
+  if (typeof kind !== 'string' && looksLikeGroup(data)) {
+    return kind === undefined
+      ? { problems: [parsed.problem(['kind'], "required field 'kind' is missing", "add 'kind: ReleaseGroup' (the file has apps:, as a release group does)")] }
+      : { problems: [parsed.problem(['kind'], `must be one of ${Object.keys(SPEC_KINDS).map((k) => `'${k}'`).join(', ')}`, "write 'kind: ReleaseGroup' (the file has apps:, as a release group does)", kind)] };
+  }
   return parseReleaseDocument(parsed, data, file, shown, options);
 }
 
