@@ -97,6 +97,12 @@ const CASES: readonly Case[] = [
     at: { file: 'releases/shop.yaml', find: '*d', field: '' }, says: /yaml alias used as a map key \(got "\*d"\); write the field name as plain text/ },
   { name: 'lists nested 3000 deep (the parser ran out of stack)', files: { 'releases/shop.yaml': `${SHOP}description: ${'['.repeat(3000)}${']'.repeat(3000)}\n` },
     at: { file: 'releases/shop.yaml', find: '[[[[', field: '' }, says: /yaml syntax error: lists or mappings nest too deep to read; a release spec nests a few levels/ },
+  { name: 'a !!binary tag (the value became a Buffer, reported as "got a mapping")', files: { 'releases/shop.yaml': edit(SHOP, 'kind: Release\n', 'kind: Release\ndescription: !!binary aGVsbG8=\n') },
+    at: { file: 'releases/shop.yaml', find: 'aGVsbG8=', field: 'description' }, says: /yaml tag !!binary makes a value a spec cannot hold \(only text, numbers, true\/false, null, lists and mappings\) \(got "aGVsbG8="\); remove the tag !!binary/ },
+  { name: 'a !!timestamp tag on a version (a Date)', files: { 'releases/shop.yaml': edit(SHOP, 'version: 1.0.0', 'version: !!timestamp 2026-12-01') },
+    at: { file: 'releases/shop.yaml', find: '2026-12-01', field: 'stable.version' }, says: /yaml tag !!timestamp makes a value a spec cannot hold .* \(got "2026-12-01"\); remove the tag !!timestamp/ },
+  { name: 'a !!set tag in cdk8s-canary.yaml (a Set)', files: { 'cdk8s-canary.yaml': `${CONFIG}clusters: !!set {in-cluster}\n` },
+    at: { file: 'cdk8s-canary.yaml', find: '{in-cluster}', field: 'clusters' }, says: /yaml tag !!set makes a value a spec cannot hold/ },
   // kind and apiVersion: the hint names the line to write; a group is not read as a release
   { name: 'a release group without kind (the release schema listed its apps as unknown, its workload as missing)', files: { 'releases/fb.yaml': edit(GROUP, 'kind: ReleaseGroup\n', '') },
     at: { file: 'releases/fb.yaml', find: 'apiVersion', field: 'kind' }, says: /required field 'kind' is missing; add 'kind: ReleaseGroup' \(the file has apps:, as a release group does\)$/, problems: 1 },

@@ -59,6 +59,15 @@ export class SourceDocument {
       const pos = lineCounter.linePos(start);
       return [{ file, line: pos.line, col: pos.col, path: pathToString(complexKey.at), message: `yaml ${complexKey.what} used as a map key`, value: text.slice(start, end).trim(), hint: 'write the field name as plain text, e.g. name: value' }];
     }
+    // Tags the YAML library resolves to values JSON has not (!!binary a Buffer, !!timestamp a Date,
+    // !!set a Set, !!omap a Map, !!pairs a list of pairs): the schema would see them as mappings.
+    const exotic = firstExoticTag(doc);
+    if (exotic) {
+      const [start, end] = exotic.node.range ?? [0, 0];
+      const pos = lineCounter.linePos(start);
+      const short = exotic.tag.replace(/^tag:yaml\.org,2002:/, '!!');
+      return [{ file, line: pos.line, col: pos.col, path: pathToString(exotic.at), message: `yaml tag ${short} makes a value a spec cannot hold (only text, numbers, true/false, null, lists and mappings)`, value: text.slice(start, end).trim(), hint: `remove the tag ${short} and write the value as plain YAML` }];
+    }
     // Aliases resolve only now: an undefined anchor, or an alias "bomb" that would expand into
     // millions of nodes, is reported at the first alias instead of crashing or hanging.
     let data: unknown;
@@ -183,18 +192,38 @@ function firstInvalidUtf8(bytes: Buffer): number {
   return bytes.length;
 }
 
+/** The tags of the YAML core schema (JSON's values); any other resolved tag makes a value JSON has not. */
+const PLAIN_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
+
+/** The first node whose tag resolves to a value outside JSON's (see PLAIN_TAGS), with its path. */
+function firstExoticTag(doc: Document.Parsed): { node: Node; at: (string | number)[]; tag: string } | undefined {
+  let found: { node: Node; at: (string | number)[]; tag: string } | undefined;
+  visit(doc, {
+    Node(_key, node, ancestors) {
+      if (!node.tag || PLAIN_TAGS.has(node.tag)) return undefined;
+      found = { node, at: pathOf(ancestors, node), tag: node.tag };
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+/** The field path of a node from the ancestors a `visit` gives. */
+function pathOf(ancestors: readonly unknown[], node: unknown): (string | number)[] {
+  return ancestors.flatMap((a, i): (string | number)[] => {
+    if (isPair(a) && isScalar(a.key)) return [String(a.key.value)];
+    if (isSeq(a)) return [a.items.indexOf((ancestors[i + 1] ?? node) as never)];
+    return [];
+  });
+}
+
 /** The first map key that is not a scalar (a list, a mapping or an alias), with the path of its map. */
 function firstComplexKey(doc: Document.Parsed): { node: Node; at: (string | number)[]; what: string } | undefined {
   let found: { node: Node; at: (string | number)[]; what: string } | undefined;
   visit(doc, {
     Pair(_key, pair, ancestors) {
       if (!isNode(pair.key) || isScalar(pair.key)) return undefined;
-      const at = ancestors.flatMap((a, i): (string | number)[] => {
-        if (isPair(a) && isScalar(a.key)) return [String(a.key.value)];
-        if (isSeq(a)) return [a.items.indexOf((ancestors[i + 1] ?? pair) as never)];
-        return [];
-      });
-      found = { node: pair.key, at, what: isMap(pair.key) ? 'mapping' : isSeq(pair.key) ? 'list' : 'alias' };
+      found = { node: pair.key, at: pathOf(ancestors, pair), what: isMap(pair.key) ? 'mapping' : isSeq(pair.key) ? 'list' : 'alias' };
       return visit.BREAK;
     },
   });
