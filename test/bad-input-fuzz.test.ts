@@ -121,6 +121,19 @@ const CASES: readonly Case[] = [
     says: /^error: --output d+: the folder name "d{37}\.\.\." is 300 bytes long, more than the 232 a folder name may have; use a folder/ },
   { name: 'a newline in the output folder name', args: ['synth', '--output', 'dist\nother'],
     says: /^error: --output dist\\nother: the output folder's name holds the control character \\n; use a folder/ },
+  // --dist of diff and traffic: git read paths outside the repository, a typo gave an empty report
+  { name: 'diff --dist outside the repository (a raw git error, exit 1)', args: ['diff', '--dist', '/etc'],
+    says: /^error: --dist \/etc: the folder is an absolute path; name the folder synth writes, relative to the repository root, e.g\. --dist dist$/ },
+  { name: 'diff --dist through .. (a raw git error, exit 1)', args: ['diff', '--dist', '../dist'],
+    says: /^error: --dist \.\.\/dist: the folder is outside the repository; name the folder synth writes/ },
+  { name: "diff --dist '' (git: empty string is not a valid pathspec, exit 1)", args: ['diff', '--dist', ''],
+    says: /^error: --dist '': the folder name is empty; name the folder synth writes/ },
+  { name: 'diff --dist naming no folder (an empty report, exit 0)', args: ['diff', '--dist', 'dsit'],
+    says: /^error: --dist dsit: no dsit\/ folder in the working tree, so there is nothing to compare; name the folder synth writes \(default dist\)/ },
+  { name: 'traffic --dist / (it walked the file system from its root)', args: ['traffic', '--dist', '/'],
+    says: /^error: --dist \/: the folder is an absolute path; name the folder synth writes/ },
+  { name: 'traffic --dist . (the repository root)', args: ['traffic', '--dist', '.'],
+    says: /^error: --dist \.: the folder is the repository root; name the folder synth writes/ },
 ];
 
 describe('bad-input catalogue, fuzz round (compiled CLI, real git)', () => {
