@@ -112,6 +112,13 @@ const CASES: readonly Case[] = [
     at: { file: 'releases/shop.yaml', find: 'kind', field: 'apiVersion' }, says: /required field 'apiVersion' is missing; add 'apiVersion: canary\.cdk8s\.io\/v1alpha1' \(Version of this spec format\)$/ },
   { name: 'a cdk8s-canary.yaml without kind', files: { 'cdk8s-canary.yaml': edit(CONFIG, 'kind: Project\n', '') },
     at: { file: 'cdk8s-canary.yaml', find: 'apiVersion', field: 'kind' }, says: /required field 'kind' is missing; add 'kind: Project'/ },
+  // files in releases/ that were skipped silently
+  { name: 'a spec written as JSON in releases/ (it was skipped silently)', files: { 'releases/blog.json': JSON.stringify({ apiVersion: 'canary.cdk8s.io/v1alpha1', kind: 'Release', name: 'blog' }) },
+    at: { file: 'releases/blog.json', find: '{', field: '' }, says: /spec file name ends in '\.json'; specs are read from \.yaml and \.yml files only, so this one would be skipped; rename it to blog\.yaml \(JSON is YAML: the content can stay\)/ },
+  { name: 'a spec in a subfolder of releases/ (it was skipped silently)', files: { 'releases/team-b/blog.yaml': SHOP.replace(/shop/g, 'blog') },
+    at: { file: 'releases/team-b/blog.yaml', find: 'apiVersion', field: '' }, says: /spec file in a subfolder of releases\/; only releases\/ itself is read, so this one would be skipped; move it to releases\/blog\.yaml/ },
+  { name: 'a spec in a subfolder of releases/, on validate', files: { 'releases/team-b/blog.yml': SHOP.replace(/shop/g, 'blog') }, args: ['validate'],
+    at: { file: 'releases/team-b/blog.yml', find: 'apiVersion', field: '' }, says: /spec file in a subfolder of releases\// },
   // --output values the file system refuses
   { name: 'an output folder that is an existing file', args: ['synth', '--output', 'cdk8s-canary.yaml'],
     says: /^error: --output cdk8s-canary\.yaml: cdk8s-canary\.yaml is a file, not a folder; use a folder of generated files inside the repository/ },

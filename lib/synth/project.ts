@@ -17,7 +17,7 @@ import { routerCheck } from '../routers/registry';
 import { SpecError, SpecProblem, UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
 import { parseImageReference } from '../spec/image';
-import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, LoadOptions, readSpec, readSpecs, ReleaseCheck, GroupCheck, specFiles } from '../spec/loader';
+import { LoadedGroup, LoadedRelease, LoadedSpecs, loadSpecs, LoadOptions, readSpec, readSpecs, ReleaseCheck, GroupCheck, specFiles, straySpecProblems } from '../spec/loader';
 import { ReleaseModel } from '../spec/model';
 import { defaultProjectConfig, loadProjectConfig, ProjectConfigModel } from '../spec/project-config';
 import { manifestsCheck } from '../workloads/manifests-source';
@@ -567,7 +567,7 @@ function streamProject(paths: ProjectPaths, sink: { add(p: string, c: string): v
     ('release' in r ? r.release : r.group).source.compact();
     if ('release' in r) releases.push(r.release); else groups.push(r.group);
   }
-  problems.push(...renderer.problems);
+  problems.push(...renderer.problems, ...straySpecProblems(paths.releasesDir, specOptions));
   if (config && !problems.length) problems.push(...crossSpecProblems(releases, groups, config));
   if (problems.length || !config) throw new SpecError(problems);
   const external = declaredExternal([...releases, ...groups].map((s) => s.source.parsedData));
