@@ -103,6 +103,8 @@ const CASES: readonly Case[] = [
     at: { file: 'releases/shop.yaml', find: '2026-12-01', field: 'stable.version' }, says: /yaml tag !!timestamp makes a value a spec cannot hold .* \(got "2026-12-01"\); remove the tag !!timestamp/ },
   { name: 'a !!set tag in cdk8s-canary.yaml (a Set)', files: { 'cdk8s-canary.yaml': `${CONFIG}clusters: !!set {in-cluster}\n` },
     at: { file: 'cdk8s-canary.yaml', find: '{in-cluster}', field: 'clusters' }, says: /yaml tag !!set makes a value a spec cannot hold/ },
+  { name: 'a %YAML 1.1 directive (weight: 010 was read as 8)', files: { 'releases/shop.yaml': `%YAML 1.1\n---\n${edit(SHOP, 'weight: 10', 'weight: 010')}` },
+    at: { file: 'releases/shop.yaml', find: '%YAML', field: '' }, says: /the %YAML 1\.1 directive makes the parser read YAML 1\.1 types \(010 is then 8, yes is true, 1:20 is 80\) \(got "%YAML 1\.1"\); remove the %YAML line: a spec is YAML 1\.2$/ },
   // kind and apiVersion: the hint names the line to write; a group is not read as a release
   { name: 'a release group without kind (the release schema listed its apps as unknown, its workload as missing)', files: { 'releases/fb.yaml': edit(GROUP, 'kind: ReleaseGroup\n', '') },
     at: { file: 'releases/fb.yaml', find: 'apiVersion', field: 'kind' }, says: /required field 'kind' is missing; add 'kind: ReleaseGroup' \(the file has apps:, as a release group does\)$/, problems: 1 },

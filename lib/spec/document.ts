@@ -51,6 +51,14 @@ export class SourceDocument {
         e.code === 'TAG_RESOLVE_FAILED' ? 'remove the tag: a release spec uses plain YAML values only' : 'fix the YAML syntax at this position'];
       return [{ file, line: pos.line, col: pos.col, path: '', message: `yaml syntax error: ${message}`, hint }];
     }
+    // %YAML 1.1 switches the parser to YAML 1.1's types: `010` is then 8, `yes` true and `1:20` 80,
+    // silently (a weight of 010 would be 8%). Specs are YAML 1.2, the version kubectl and Argo CD read.
+    const version = doc.directives?.yaml;
+    if (version?.explicit && version.version !== '1.2') {
+      const at = text.search(/^%YAML/m);
+      const pos = lineCounter.linePos(Math.max(at, 0));
+      return [{ file, line: pos.line, col: pos.col, path: '', message: `the %YAML ${version.version} directive makes the parser read YAML ${version.version} types (010 is then 8, yes is true, 1:20 is 80)`, value: `%YAML ${version.version}`, hint: 'remove the %YAML line: a spec is YAML 1.2' }];
+    }
     // A key that is a list, a mapping or an alias (`? [a, b]`, `*ref: x`) has no field name: the
     // YAML library would stringify it and print a process warning to stderr.
     const complexKey = firstComplexKey(doc);
