@@ -68,6 +68,31 @@ apps:
     newVersion: "1.2"
 `;
 
+/** A gRPC release on the Gateway's grpc listener (the grpc-greeter reference's shape). */
+const GREETER = `apiVersion: canary.cdk8s.io/v1alpha1
+kind: Release
+name: greeter
+namespaces:
+  production: greeter
+workload:
+  type: webapp
+  image: ghcr.io/example/greeter
+  port: 50051
+  portName: grpc
+stable:
+  version: 1.0.0
+router:
+  type: grpcRoute
+  parentRefs:
+    - name: public
+      namespace: gateway-system
+      sectionName: grpc
+  hostnames:
+    - greeter.example.com
+  methods:
+    - service: helloworld.Greeter
+`;
+
 /** Replaces one exact piece of a text (the piece must be there). */
 function edit(text: string, find: string, replace: string): string {
   if (!text.includes(find)) throw new Error(`test bug: ${JSON.stringify(find)} is not in the text`);
@@ -114,6 +139,11 @@ const CASES: readonly Case[] = [
     at: { file: 'releases/shop.yaml', find: 'kind', field: 'apiVersion' }, says: /required field 'apiVersion' is missing; add 'apiVersion: canary\.cdk8s\.io\/v1alpha1' \(Version of this spec format\)$/ },
   { name: 'a cdk8s-canary.yaml without kind', files: { 'cdk8s-canary.yaml': edit(CONFIG, 'kind: Project\n', '') },
     at: { file: 'cdk8s-canary.yaml', find: 'apiVersion', field: 'kind' }, says: /required field 'kind' is missing; add 'kind: Project'/ },
+  // Gateway API: hostnames two routes may not share
+  { name: 'a GRPCRoute on the hostname of an HTTPRoute of the same Gateway (the Gateway rejects one)', files: { 'releases/greeter.yaml': edit(GREETER, 'greeter.example.com', 'shop.example.com') },
+    says: /^dist\/greeter\/greeter\/grpcroute-greeter\.yaml:\d+:\d+: spec\.hostnames: GRPCRoute greeter\/greeter serves hostname shop\.example\.com on Gateway gateway-system\/public listener grpc, where HTTPRoute shop\/shop \(shop\/shop\/httproute-shop\.yaml\) serves it too: the Gateway API lets an HTTPRoute and a GRPCRoute share no hostname on a listener.*; give one of the two releases another hostname/ },
+  { name: 'two GRPCRoutes for the same hostname and method on one listener', files: { 'releases/greeter.yaml': GREETER, 'releases/greeter2.yaml': GREETER.replace(/greeter(?!\.example)/g, 'greeter2').replace('ghcr.io/example/greeter2', 'ghcr.io/example/greeter') },
+    says: /^dist\/greeter2\/greeter2\/grpcroute-greeter2\.yaml:\d+:\d+: spec\.rules\[0\]: GRPCRoute greeter2\/greeter2 claims parent gateway-system\/public#grpc hostname greeter\.example\.com method helloworld\.Greeter\/\*, which GRPCRoute greeter\/greeter .* already claims/ },
   // files in releases/ that were skipped silently
   { name: 'a spec written as JSON in releases/ (it was skipped silently)', files: { 'releases/blog.json': JSON.stringify({ apiVersion: 'canary.cdk8s.io/v1alpha1', kind: 'Release', name: 'blog' }) },
     at: { file: 'releases/blog.json', find: '{', field: '' }, says: /spec file name ends in '\.json'; specs are read from \.yaml and \.yml files only, so this one would be skipped; rename it to blog\.yaml \(JSON is YAML: the content can stay\)/ },
