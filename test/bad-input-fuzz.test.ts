@@ -154,6 +154,8 @@ const CASES: readonly Case[] = [
     at: { file: 'releases/team-b/blog.yaml', find: 'apiVersion', field: '' }, says: /spec file in a subfolder of releases\/; only releases\/ itself is read, so this one would be skipped; move it to releases\/blog\.yaml/ },
   { name: 'a spec in a subfolder of releases/, on validate', files: { 'releases/team-b/blog.yml': SHOP.replace(/shop/g, 'blog') }, args: ['validate'],
     at: { file: 'releases/team-b/blog.yml', find: 'apiVersion', field: '' }, says: /spec file in a subfolder of releases\// },
+  { name: "a branch with '..' in cdk8s-canary.yaml (its pattern backtracked polynomially: regex-safety)", files: { 'cdk8s-canary.yaml': `${CONFIG}  branch: release/../main\n` },
+    at: { file: 'cdk8s-canary.yaml', find: 'release/', field: 'repository.branch' }, says: /has an invalid format \(got "release\/\.\.\/main"\); use a git branch name such as 'main' or 'release\/2024' \(no '\.\.'/ },
   // --output values the file system refuses
   { name: 'an output folder that is an existing file', args: ['synth', '--output', 'cdk8s-canary.yaml'],
     says: /^error: --output cdk8s-canary\.yaml: cdk8s-canary\.yaml is a file, not a folder; use a folder of generated files inside the repository/ },
