@@ -1,9 +1,11 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Application } from '../imports/argocd-application-argoproj.io';
 import { Kustomization, KustomizationSpecSourceRefKind } from '../imports/flux-kustomize-kustomize.toolkit.fluxcd.io';
 import { chartsToJson } from '../lib/synth/chart-json';
-import { kubeObject } from '../lib/workloads/kube-object';
+import { FIELD_NAMES, kubeObject } from '../lib/workloads/kube-object';
 
 /** The JSON text (key order included: the emitter writes keys as built) of one object made in a fresh chart. */
 function rendered(make: (chart: Chart) => ApiObject): string {
@@ -105,5 +107,34 @@ describe('kubeObject: the object the generated class renders, from props in Kube
       },
     };
     expect(rendered((c) => kubeObject(Kustomization, c, 'k', kust))).toBe(rendered((c) => new Kustomization(c, 'k', kust)));
+  });
+});
+
+describe('KubeJson spells every field the generated toJson_* functions rename', () => {
+  test('GIVEN the generated code of cdk8s-plus-27 and of the CRD bindings kubeObject takes WHEN its renames are read THEN each is in FIELD_NAMES, the same way', () => {
+    // GIVEN every `'jsonName': ...obj.propName` of the generated toJson_* functions
+    const files = [
+      require.resolve('cdk8s-plus-27/lib/imports/k8s.js'),
+      ...['argocd-application-argoproj.io', 'argocd-appproject-argoproj.io', 'flux-kustomize-kustomize.toolkit.fluxcd.io', 'flux-source-source.toolkit.fluxcd.io']
+        .map((m) => path.join(__dirname, '..', 'imports', `${m}.ts`)),
+    ];
+    const spellings = new Map<string, Set<string>>();
+    for (const f of files) {
+      for (const m of fs.readFileSync(f, 'utf8').matchAll(/'([-A-Za-z$]+)': [^,;\n]*?obj\.([A-Za-z$_]+)\b/g)) {
+        if (!spellings.has(m[2])) spellings.set(m[2], new Set());
+        spellings.get(m[2])!.add(m[1]);
+      }
+    }
+    expect(spellings.get('clusterIp')).toEqual(new Set(['clusterIP'])); // the reading works
+    // WHEN the renamed ones are taken
+    const renamed = [...spellings].filter(([prop, json]) => [...json].some((j) => j !== prop));
+    const ambiguous = renamed.filter(([, json]) => json.size > 1).map(([prop]) => prop).sort();
+    const missing = renamed.filter(([prop, json]) => json.size === 1 && (FIELD_NAMES as Record<string, string>)[prop] !== [...json][0])
+      .map(([prop, json]) => `${prop} -> ${[...json][0]}`);
+    // THEN every unambiguous rename is in FIELD_NAMES; the ambiguous ones (JSONSchemaProps' $ref and
+    // $schema) are not, and nothing else is
+    expect(missing).toEqual([]);
+    expect(ambiguous).toEqual(['ref', 'schema']);
+    expect(Object.keys(FIELD_NAMES).filter((k) => !renamed.some(([prop]) => prop === k))).toEqual([]);
   });
 });

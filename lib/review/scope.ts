@@ -14,12 +14,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Git, readTreeAt } from '../git';
+import { Git, listTreeAt, readBlobs, readTreeAt } from '../git';
 import { GITOPS_ROOTS, gitopsFilesOnDisk } from '../gitops/layout';
 import { isRecord, mapAt, serviceOfHost } from '../manifests/objects';
 import { objectsOfTree } from '../manifests/tree';
 import { readTree } from '../synth/write';
-import { wiringChanges, wiringOwner } from './transition-gate';
+import { holdsSyncUnits, wiringChanges, wiringOwner } from './transition-gate';
 import { targetOf } from './traffic/graph';
 
 /** Rounds of widening at most (a chain of calls longer than this is cut, as the graph cuts it). */
@@ -50,6 +50,31 @@ export async function diffScope(git: Git, dist: string, base: string, head: Revi
     for (const [f, c] of await readFiles(git, dist, head, ownWiring)) rootAfter.set(f, c);
   }
   const folders = await connected(git, dist, [base, head], touched);
+  // the sync units of the releases read, and the shared ones (root Application, GitRepository, Flux
+  // root Kustomization): without them the transition model has no Application or Kustomization to
+  // play, and the report loses its "during sync" and UNSAFE lines (README "What happens during a
+  // sync"); not the files that grow with the number of releases and hold no unit (AppProjects,
+  // kustomize's lists), as the moves' sync gate reads them (lib/moves/sync-gate.ts)
+  const readReleases = new Set(folders);
+  const releases = new Set([...await topFolders(git, dist, base), ...await topFolders(git, dist, head)].filter((r) => !roots.has(r)));
+  const readAlready = new Set([...rootBefore.keys(), ...rootAfter.keys(), ...rootFiles]);
+  const isUnitFile = (f: string): boolean => {
+    if (readAlready.has(f)) return false;
+    const name = f.split('/').pop() as string;
+    if (name === 'kustomization.yaml' || name.startsWith('appproject-')) return false;
+    const owner = wiringOwner(f, releases);
+    return owner === undefined || readReleases.has(owner);
+  };
+  const unitsAt = async (rev: Revision): Promise<Map<string, string>> => {
+    if (rev === undefined) return readFiles(git, dist, undefined, (await rootFilesAt(git, dist, undefined)).filter(isUnitFile));
+    // one ls-tree per root and one cat-file --batch, however many files
+    const ids = new Map<string, string>();
+    for (const r of GITOPS_ROOTS) for (const [f, sha] of await listTreeAt(git, rev, `${inRepo(git, dist)}/${r}`)) if (isUnitFile(`${r}/${f}`)) ids.set(`${r}/${f}`, sha);
+    const texts = await readBlobs(git, [...ids.values()]);
+    return new Map([...ids].map(([f, sha]) => [f, texts.get(sha) as string]));
+  };
+  for (const [f, c] of await unitsAt(base)) if (holdsSyncUnits(c)) rootBefore.set(f, c);
+  for (const [f, c] of await unitsAt(head)) if (holdsSyncUnits(c)) rootAfter.set(f, c);
   const read = async (rev: Revision, wiring: ReadonlyMap<string, string>) => {
     const files = await readFolders(git, dist, rev, folders);
     for (const [f, c] of wiring) files.set(f, c);

@@ -63,8 +63,9 @@ export function frontOf(o: Manifest, ix?: ObjectIndex): string {
 
 /**
  * The host names an object routes (Ingress rules, HTTPRoute/GRPCRoute `hostnames`, VirtualService
- * `hosts`, Route `host`): releases that share one are checked together (a host may pass from one
- * release's route to another's, in another namespace).
+ * `hosts`, Route `host`). The transition model reads the entry points of changed releases only when
+ * one of their objects routes a host; it checks together the releases that serve the same kind, host
+ * and path (not merely the same host: paths of their own are independent).
  */
 export function routedHosts(o: Manifest): string[] {
   switch (o.kind) {

@@ -195,8 +195,10 @@ export function checkTransition(before: ReadonlyMap<string, string>, after: Read
 
 /**
  * checkTransition over objects already read (dist-relative `file`s, wiring included). Each changed
- * release (or group) is checked on its own, with the objects of every release that shares one of its
- * namespaces: a commit that changes many releases costs their sum, not their product.
+ * release (or group) is checked on its own, with the changed releases that serve one of its entry
+ * points (kind, host and path: a release renamed, old and new name) and the objects of every release
+ * that shares one of their namespaces; releases checked together are checked once: a commit that
+ * changes many releases costs their sum, not their product.
  */
 export function checkObjects(before: readonly Located[], after: readonly Located[], options: TransitionOptions = {}): TransitionReport {
   const units: Record<Engine, SyncUnit[]> = { argocd: unitsOf('argocd', before, after), flux: unitsOf('flux', before, after) };
@@ -217,20 +219,29 @@ export function checkObjects(before: readonly Located[], after: readonly Located
   const violations: Violation[] = [];
   const transients: Transient[] = [];
   const states: Record<Engine, number> = { argocd: 0, flux: 0 };
-  // changed releases that route the same host (a release renamed and moved to another namespace
-  // keeps its host): checked together, so a host that passes from one's route to the other's is seen
+  // changed releases that serve the same entry point as users see it (kind, host and path: a release
+  // renamed and moved to another namespace keeps them) are checked together, so a host and path that
+  // pass from one's route to the other's are seen. Not by host alone: releases sharing a host through
+  // paths of their own are independent, and checking each with all the others costs their product
   const changedSet = new Set(changed);
-  const hostsOf = new Map<string, Set<string>>();
-  const routersOf = new Map<string, Set<string>>();
-  for (const l of [...before, ...after]) {
-    if (wiring(l) || !changedSet.has(l.release)) continue;
-    for (const h of routedHosts(l.obj)) {
-      hostsOf.set(l.release, (hostsOf.get(l.release) ?? new Set()).add(h));
-      routersOf.set(h, (routersOf.get(h) ?? new Set()).add(l.release));
+  const keysOf = new Map<string, Set<string>>();
+  const releasesOf = new Map<string, Set<string>>();
+  for (const side of [before, after]) {
+    const objs = side.filter((l) => !wiring(l) && changedSet.has(l.release));
+    if (!objs.some((l) => routedHosts(l.obj).length)) continue;
+    for (const e of computeTraffic(objs).entries) {
+      const k = `${e.entry.slice(0, e.entry.indexOf(' '))} ${entryLabel(e)}`;
+      keysOf.set(e.release, (keysOf.get(e.release) ?? new Set()).add(k));
+      releasesOf.set(k, (releasesOf.get(k) ?? new Set()).add(e.release));
     }
   }
+  const checked = new Set<string>();
   for (const r of changed) {
-    const linked = new Set([r, ...[...(hostsOf.get(r) ?? [])].flatMap((h) => [...routersOf.get(h)!])]);
+    const linked = new Set([r, ...[...(keysOf.get(r) ?? [])].flatMap((k) => [...releasesOf.get(k)!])]);
+    // the releases linked to r were checked together already (a rename: the old and the new name)
+    const together = [...linked].sort().join(' ');
+    if (checked.has(together)) continue;
+    checked.add(together);
     const namespaces = new Set([...before, ...after].filter((l) => linked.has(l.release)).map((l) => l.obj.metadata.namespace ?? (l.obj.kind === 'Namespace' ? l.obj.metadata.name : '')));
     const inScope = (l: Located) => wiring(l) || linked.has(l.release) || namespaces.has(l.obj.metadata.namespace ?? '');
     const scopeFolders = new Set([...before, ...after].filter((l) => !wiring(l) && inScope(l)).map((l) => l.file.split('/').slice(0, 2).join('/')));
@@ -321,7 +332,17 @@ function checkScope(before: readonly Located[], after: readonly Located[], engin
         violations.push({ engine, unit: s.unit, step: s.step, entry: x.label, object: x.object, invariant: 'failing', before: x.failing, during: 1, after: y.failing,
           message: `${engineName(engine)}, ${s.unit}, ${s.step}: 100% of requests to ${x.label} (${x.object}) fail, its route is gone (before ${pct(x.failing)}, after ${pct(y.failing)})` });
       }
+      // a route shadowed by an older one for the same host and path (a rename: the new route while the
+      // old one is there) serves no user: its own shares are not what users see (the served check above
+      // compares the one that serves)
+      const shadowed = new Set<string>();
+      for (const xs of servedNow.values()) {
+        if (xs.length < 2) continue;
+        const w = winner(xs);
+        for (const x of xs) if (x.object !== w.object) shadowed.add(`${x.object} ${x.label}`);
+      }
       for (const [id, d] of shares) {
+        if (shadowed.has(`${d.object} ${d.label}`)) continue;
         const x = ends.before.get(id);
         const y = ends.after.get(id);
         const track = (what: string, bv: number, av: number, dv: number) => {

@@ -120,14 +120,44 @@ function comment(text: string | undefined, indent: string): string[] {
  * enum values, or a string its pattern allows); prose such as `Default: the release name` is not.
  */
 function statedDefault(description: string | undefined, p: Schema): string | undefined {
-  // the token must end the default's clause (`Default: 8080.`, `Default: 1 (one pod)`): in `Default: the
-  // production namespace`, `the` is the first word of prose, not a value
-  const m = /Default: ('[^']*'|\[[\d, ]*\]|[^\s;,]+?)(?=[.;,](\s|$)|$|\s\()/.exec(description ?? '');
-  if (!m) return undefined;
-  const token = m[1].replace(/^'(.*)'$/, '$1');
+  const stated = statedToken(description ?? '');
+  if (stated === undefined) return undefined;
+  const token = stated.replace(/^'(.*)'$/, '$1');
   if (/^(-?\d+|true|false|\[[\d, ]*\])$/.test(token)) return token;
   if (Array.isArray(p.enum)) return p.enum.includes(token) ? token : undefined;
   if (p.type === 'string' && /^[\w./-]+$/.test(token) && (!p.pattern || new RegExp(p.pattern).test(token))) return token;
+  return undefined;
+}
+
+/**
+ * The token after the first `Default: ` that ends the default's clause (`Default: 8080.`, `Default: 1
+ * (one pod)`): a 'quoted' text, a [list, of, numbers], or the shortest run of characters other than
+ * blanks, `;` and `,` that does. In `Default: the production namespace`, `the` is the first word of
+ * prose, not a value. A scan, not a regular expression: the one it replaces needed a lookahead, which
+ * recheck (test/regex-safety) can only fuzz, so its verdict changed from run to run.
+ */
+function statedToken(description: string): string | undefined {
+  const KEY = 'Default: ';
+  const blank = (c: string | undefined) => c !== undefined && /\s/.test(c);
+  // a clause ends at the end of the text, at `.`, `;` or `,` followed by a blank or the end, or before ` (`
+  const endsClause = (i: number) => i === description.length
+    || ('.;,'.includes(description[i]) && (i + 1 === description.length || blank(description[i + 1])))
+    || (blank(description[i]) && description[i + 1] === '(');
+  for (let at = description.indexOf(KEY); at >= 0; at = description.indexOf(KEY, at + 1)) {
+    const s = at + KEY.length;
+    if (description[s] === "'") {
+      const e = description.indexOf("'", s + 1);
+      if (e >= 0 && endsClause(e + 1)) return description.slice(s, e + 1);
+    }
+    if (description[s] === '[') {
+      let e = s + 1;
+      while (e < description.length && /[\d, ]/.test(description[e])) e++;
+      if (description[e] === ']' && endsClause(e + 1)) return description.slice(s, e + 1);
+    }
+    for (let e = s; e < description.length && !blank(description[e]) && !';,'.includes(description[e]); e++) {
+      if (endsClause(e + 1)) return description.slice(s, e + 1);
+    }
+  }
   return undefined;
 }
 

@@ -6,23 +6,47 @@ import { Construct } from 'constructs';
  * Props of the generated bindings (cdk8s-plus-27's `k8s`, the CRDs of imports/) whose field is spelled
  * otherwise: acronyms the generator camel-cased. The generated `toJson_*` functions map them back
  * (e.g. `toJson_ServiceSpec`: `'clusterIP': obj.clusterIp`); `KubeJson` does the same on types.
+ * Every such rename of cdk8s-plus-27's `k8s.js` and of the CRD bindings passed to `kubeObject` is
+ * here (test/kube-object.test.ts reads them out of the generated code), except `ref`/`schema`, which
+ * JSONSchemaProps alone spells `$ref`/`$schema` while other types keep them: a CustomResourceDefinition
+ * is not made with `kubeObject`.
  */
-interface FieldNames {
-  clientIp: 'clientIP';
-  clusterIp: 'clusterIP';
-  hostIp: 'hostIP';
-  hostIpc: 'hostIPC';
-  hostPid: 'hostPID';
-  loadBalancerIp: 'loadBalancerIP';
-  podCidr: 'podCIDR';
-  podCidRs: 'podCIDRs';
-  setHostnameAsFqdn: 'setHostnameAsFQDN';
-  downwardApi: 'downwardAPI';
-  scaleIo: 'scaleIO';
+export const FIELD_NAMES = {
+  clientIp: 'clientIP',
+  clusterIp: 'clusterIP',
+  datasetUuid: 'datasetUUID',
+  diskUri: 'diskURI',
+  downwardApi: 'downwardAPI',
+  externalId: 'externalID',
+  hostIp: 'hostIP',
+  hostIpc: 'hostIPC',
+  hostPid: 'hostPID',
+  insecureSkipTlsVerify: 'insecureSkipTLSVerify',
+  loadBalancerIp: 'loadBalancerIP',
+  nodeId: 'nodeID',
+  nonResourceUrLs: 'nonResourceURLs',
+  pdId: 'pdID',
+  podCidr: 'podCIDR',
+  podCidRs: 'podCIDRs',
+  providerId: 'providerID',
+  scaleIo: 'scaleIO',
+  setHostnameAsFqdn: 'setHostnameAsFQDN',
+  storagePolicyId: 'storagePolicyID',
+  targetCpuUtilizationPercentage: 'targetCPUUtilizationPercentage',
+  targetWwNs: 'targetWWNs',
+  volumeId: 'volumeID',
+  xKubernetesEmbeddedResource: 'x-kubernetes-embedded-resource',
+  xKubernetesIntOrString: 'x-kubernetes-int-or-string',
+  xKubernetesListMapKeys: 'x-kubernetes-list-map-keys',
+  xKubernetesListType: 'x-kubernetes-list-type',
+  xKubernetesMapType: 'x-kubernetes-map-type',
+  xKubernetesPreserveUnknownFields: 'x-kubernetes-preserve-unknown-fields',
+  xKubernetesValidations: 'x-kubernetes-validations',
   // the CRD bindings of imports/ (scripts/gen-imports.sh): Argo CD's Application and AppProject
-  repoUrl: 'repoURL';
-  keyId: 'keyID';
-}
+  repoUrl: 'repoURL',
+  keyId: 'keyID',
+} as const;
+type FieldNames = typeof FIELD_NAMES;
 
 /** Whether T is IntOrString or Quantity (both a class around one `value`), not `any` nor a map. */
 type IsUnion<T> = 0 extends 1 & T ? false : string extends keyof T ? false :
