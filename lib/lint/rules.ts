@@ -409,6 +409,47 @@ const entryPointClashRule: LintRule = (ix) => {
       });
     });
   }
+  // GRPCRoutes: two on one parent for the same hostname and method; and an HTTPRoute and a GRPCRoute
+  // for the same hostname on one listener, which the Gateway API forbids (the implementation rejects
+  // one of them, Accepted=False reason Conflicted; Envoy Gateway enforces it). A parentRef without
+  // sectionName attaches to every listener of its Gateway, so it meets any section.
+  const httpHosts = new Map<string, { l: Located; section?: string }[]>();
+  for (const hr of ix.ofKind('HTTPRoute').filter((h) => groupOf(h.obj) === 'gateway.networking.k8s.io')) {
+    const ns = hr.obj.metadata.namespace ?? '';
+    for (const p of listAt(hr.obj, 'spec', 'parentRefs')) {
+      const gw = `${(at(p, 'namespace') as string | undefined) ?? ns}/${at(p, 'name')}`;
+      const section = at(p, 'sectionName') as string | undefined;
+      for (const h of listAt(hr.obj, 'spec', 'hostnames').map(String)) {
+        const list = httpHosts.get(`${gw}|${h}`) ?? [];
+        list.push({ l: hr, ...(section !== undefined ? { section } : {}) });
+        httpHosts.set(`${gw}|${h}`, list);
+      }
+    }
+  }
+  for (const gr of ix.ofKind('GRPCRoute').filter((g) => groupOf(g.obj) === 'gateway.networking.k8s.io')) {
+    const ns = gr.obj.metadata.namespace ?? '';
+    const hosts = listAt(gr.obj, 'spec', 'hostnames').map(String);
+    for (const p of listAt(gr.obj, 'spec', 'parentRefs')) {
+      const gw = `${(at(p, 'namespace') as string | undefined) ?? ns}/${at(p, 'name')}`;
+      const section = at(p, 'sectionName') as string | undefined;
+      const parent = `${gw}${section ? `#${section}` : ''}`;
+      for (const h of hosts) {
+        const http = (httpHosts.get(`${gw}|${h}`) ?? []).find((x) => x.section === undefined || section === undefined || x.section === section);
+        if (http) {
+          out.push(find('entry-point-clash', gr, ['spec', 'hostnames'],
+            `${refOf(gr.obj)} serves hostname ${h} on Gateway ${gw}${section ? ` listener ${section}` : ''}, where ${refOf(http.l.obj)} (${http.l.file}) serves it too: the Gateway API lets an HTTPRoute and a GRPCRoute share no hostname on a listener, so the Gateway rejects one of them`,
+            'give one of the two releases another hostname (router.hostnames in its spec), or attach them to different listeners (parentRefs[].sectionName)', { related: refOf(http.l.obj), value: h }));
+        }
+      }
+      listAt(gr.obj, 'spec', 'rules').forEach((rule, i) => {
+        listAt(rule, 'matches').forEach((m) => {
+          if (at(m, 'headers') !== undefined) return;
+          const method = `${at(m, 'method', 'service') ?? '*'}/${at(m, 'method', 'method') ?? '*'}`;
+          for (const h of hosts.length ? hosts : ['*']) claim(`gr|${parent}|${h}|${method}`, gr, ['spec', 'rules', i], `parent ${parent} hostname ${h} method ${method}`);
+        });
+      });
+    }
+  }
   for (const gw of ix.ofKind('Gateway').filter((g) => groupOf(g.obj) === 'networking.istio.io')) {
     const sel = Object.entries(mapAt(gw.obj, 'spec', 'selector')).sort().map(([k, v]) => `${k}=${v}`).join(',');
     listAt(gw.obj, 'spec', 'servers').forEach((srv, i) => {

@@ -25,8 +25,8 @@ import { cacheCompiledValidators } from '../spec/schemas';
 import { loadProjectSpecs } from '../synth/project';
 import { advanceGates, advanceGroups, applyGroupTurn, decideGroup } from './advance-group';
 import { analysisSubject, analysisWindow, analyzeNow } from './analysis';
-import { applyMove, ChangedOutcome, MoveFlags, MoveOutcome } from './engine';
-import { pushWithRetry } from './push';
+import { applyMove, ChangedOutcome, checkCommitMessageText, MoveFlags, MoveOutcome } from './engine';
+import { checkPushRemote, pushWithRetry } from './push';
 import { releaseMove } from './release';
 import { MoveSession, SessionOptions, withMoveSession } from './session';
 import { weightLineCommit } from './soak-gate';
@@ -76,7 +76,9 @@ export interface AdvanceResult {
  */
 export async function runAdvance(root: string, names: readonly string[], opts: AdvanceOptions, session: Omit<SessionOptions, 'readOnly'> = {}): Promise<AdvanceResult> {
   const flags: MoveFlags = { commit: true, ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.message !== undefined ? { message: opts.message } : {}) };
+  checkCommitMessageText(opts.message);
   return withMoveSession(root, { ...session, readOnly: !!opts.dryRun }, async (s) => {
+    if (opts.push && !opts.dryRun) await checkPushRemote(s);
     cacheCompiledValidators(s.cacheDir);
     const { releases, groups } = loadProjectSpecs(s.paths);
     const grouped = advanceGroups(groups, names);

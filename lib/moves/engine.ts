@@ -30,7 +30,7 @@ import { beginMove, readHeadCommit } from './journal';
 import { diffNames, filesUnder, MoveFiles, OwnedFolder, rel, restoreMoveFiles, writeMoveFiles, writtenHashes } from './files';
 import { MoveKind, MoveSubject } from './kind';
 import { MoveRefusedError } from './errors';
-import { pushWithRetry } from './push';
+import { checkPushRemote, pushWithRetry } from './push';
 import { MoveSession, SessionOptions, withMoveSession } from './session';
 
 export type { FileChange } from '../review/unified-diff';
@@ -109,7 +109,9 @@ export type MoveResult = MoveOutcome & {
  */
 export async function runMove(root: string, kind: MoveKind, flags: MoveFlags, options: MoveOptions & Omit<SessionOptions, 'readOnly'> = {}): Promise<MoveResult> {
   if (flags.push && !flags.commit) throw new UsageError('--push needs a commit; drop --no-commit or --push');
+  checkCommitMessageText(flags.message);
   return withMoveSession(root, { ...options, readOnly: !!flags.dryRun }, async (s) => {
+    if (flags.push && !flags.dryRun) await checkPushRemote(s);
     const outcome = await applyMove(s, kind, flags, options);
     s.reportTiming();
     if (outcome.status !== 'committed' || !flags.push) return outcome;
@@ -123,6 +125,21 @@ export async function runMove(root: string, kind: MoveKind, flags: MoveFlags, op
     s.reportTiming();
     return { ...(pushed.redone ?? outcome), pushedTo: pushed.where };
   });
+}
+
+/**
+ * `-m/--message` text goes into a commit that `git log` prints to terminals: no control characters
+ * but line breaks and tabs (an ESC would recolour every terminal showing the log), no bidirectional
+ * overrides (Trojan Source).
+ * @throws UsageError (exit 2) naming the character and where it is
+ */
+export function checkCommitMessageText(message: string | undefined): void {
+  if (message === undefined) return;
+  const bad = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u.exec(message);
+  if (!bad) return;
+  const code = bad[0].charCodeAt(0);
+  const shown = code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  throw new UsageError(`-m/--message holds the control character ${shown} at character ${bad.index + 1}, which git log would send to every terminal showing the commit; write plain text (line breaks and tabs are fine)`);
 }
 
 /**

@@ -2,6 +2,7 @@
  * Pushing moves: never forced; when the remote moved, the moves are rebuilt on its new head.
  */
 import { GitError } from '../git';
+import { UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
 import { PushConflictError } from './errors';
 import { MoveSession } from './session';
@@ -19,6 +20,20 @@ export interface PushPlan<T> {
   readonly specPaths: readonly string[];
   /** Applies the moves again on the new head (same commands); returns the last outcome, or undefined when they now change nothing. */
   redo(): Promise<T | undefined>;
+}
+
+/**
+ * Refuses `--push` before a move commits when the branch's upstream remote (default `origin`) is not
+ * configured: otherwise the move would be committed and only the push would fail (exit 1).
+ * @throws UsageError (exit 2) naming the remote and the fix
+ */
+export async function checkPushRemote(s: MoveSession): Promise<void> {
+  const up = (await s.git.upstream(s.branch)) ?? { remote: 'origin', branch: s.branch };
+  try {
+    await s.git.run(['remote', 'get-url', up.remote]);
+  } catch {
+    throw new UsageError(`--push: this repository has no remote '${up.remote}' (the upstream of branch ${s.branch}), so the move could not be pushed; add it with \`git remote add ${up.remote} URL\`, or drop --push and push yourself`);
+  }
 }
 
 /**

@@ -18,6 +18,23 @@ import { EntryTraffic } from './traffic/model';
 import { computeTraffic, entriesOf } from './traffic/graph';
 import { ClusterEntry, fleetReleasesOf, trafficByCluster } from './clusters';
 
+/**
+ * The `--dist` folder of `diff` and `traffic`: a folder inside the repository, named relative to
+ * its root (git reads it at revisions as a path of the tree).
+ * @throws UsageError when it is empty, the root itself, outside the repository (absolute or
+ *   through ..) or holds a control character
+ */
+export function checkDistArg(root: string, dist: string): void {
+  const refuse = (why: string) => new UsageError(`--dist ${dist}: ${why}; name the folder synth writes, relative to the repository root, e.g. --dist dist`);
+  if (dist.trim() === '') throw new UsageError("--dist '': the folder name is empty; name the folder synth writes, relative to the repository root, e.g. --dist dist");
+  const control = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/u.exec(dist);
+  if (control) throw refuse(`the folder name holds the control character ${JSON.stringify(control[0]).slice(1, -1)}`);
+  if (path.isAbsolute(dist)) throw refuse('the folder is an absolute path');
+  const rel = path.relative(path.resolve(root), path.resolve(root, dist));
+  if (rel === '') throw refuse('the folder is the repository root');
+  if (rel.startsWith('..')) throw refuse('the folder is outside the repository');
+}
+
 /** dist/ on one side of a comparison. */
 export interface DistSide {
   /** Files, keyed relative to the dist folder. */
@@ -50,7 +67,11 @@ export async function distAtRevision(root: string, dist: string, rev: string | u
  * of HEAD with the main branch, `head` to the working tree.
  */
 export async function diffRevisions(root: string, opts: { readonly base?: string; readonly head?: string; readonly dist: string }): Promise<DiffReport> {
+  checkDistArg(root, opts.dist);
   const git = await openRepository(path.resolve(root));
+  if (opts.head === undefined && !fs.existsSync(path.resolve(root, opts.dist))) {
+    throw new UsageError(`--dist ${opts.dist}: no ${opts.dist}/ folder in the working tree, so there is nothing to compare; name the folder synth writes (default dist), or run ${cliCommand('synth')} first`);
+  }
   let base: Revision;
   if (opts.base === undefined) {
     const mb = await mergeBaseWithMain(git);
@@ -84,6 +105,7 @@ async function revision(git: Git, rev: string, why?: string): Promise<{ sha: str
  *   `cluster` is no fleet cluster of dist/
  */
 export async function trafficAtRevision(root: string, opts: { readonly dist: string; readonly rev?: string; readonly name?: string; readonly cluster?: string }): Promise<{ readonly entries: readonly (EntryTraffic | ClusterEntry)[]; readonly side: DistSide; readonly fleet: boolean }> {
+  checkDistArg(root, opts.dist);
   if (opts.name !== undefined) {
     // one release: its folder and the folders connected to it (scope.ts), when git can search them
     const scoped = await scopedSide(root, opts.dist, opts.rev, opts.name);

@@ -113,8 +113,12 @@ function toProblem(src: SourceDocument, data: unknown, e: ErrorObject): SpecProb
   switch (e.keyword) {
     case 'required': {
       const missing = String(e.params.missingProperty);
-      const desc = ps.properties?.[missing]?.description;
-      return src.problem([...path, missing], `required field '${missing}' is missing`, `add '${missing}'${desc ? ` (${String(desc).replace(/\.$/, '')})` : ''}`);
+      const prop = ps.properties?.[missing];
+      const desc = prop?.description;
+      // a field with one allowed value (apiVersion, kind): the hint gives the line to write
+      const only = prop?.const ?? (Array.isArray(prop?.enum) && prop.enum.length === 1 ? prop.enum[0] : undefined);
+      const add = typeof only === 'string' ? `add '${missing}: ${only}'` : `add '${missing}'`;
+      return src.problem([...path, missing], `required field '${missing}' is missing`, `${add}${desc ? ` (${String(desc).replace(/\.$/, '')})` : ''}`);
     }
     case 'additionalProperties': {
       const extra = String(e.params.additionalProperty);

@@ -33,15 +33,48 @@ export class SourceDocument {
     if (doc.errors.length > 0 || doc.warnings.length > 0) {
       // The first syntax error only: the ones after it are usually its echoes.
       const e = doc.errors[0] ?? doc.warnings[0];
-      const pos = lineCounter.linePos(e.pos[0]);
+      let pos = lineCounter.linePos(e.pos[0]);
+      if (e.code === 'RESOURCE_EXHAUSTION') {
+        // where the stack ran out depends on the machine: point at the line's first bracket instead
+        const lineText = text.split('\n')[pos.line - 1] ?? '';
+        const bracket = lineText.search(/[[{]/);
+        pos = { line: pos.line, col: bracket >= 0 ? bracket + 1 : 1 };
+      }
       const known: Record<string, [string, string]> = {
         MULTIPLE_DOCS: ['the file holds more than one YAML document (a second --- line)', 'keep one release per file: move the second document into its own file'],
         DUPLICATE_KEY: ['map keys must be unique', 'remove one of the duplicate keys'],
         TAB_AS_INDENT: ['tabs are not allowed as indentation', 'indent with spaces'],
+        // the parser ran out of stack: lists or mappings nested hundreds of levels deep
+        RESOURCE_EXHAUSTION: ['lists or mappings nest too deep to read', 'a release spec nests a few levels: remove the extra [ { brackets or indentation levels'],
       };
       const [message, hint] = known[e.code] ?? [e.message.split('\n')[0].replace(/^./, (c) => c.toLowerCase()).replace(/\.$/, ''),
         e.code === 'TAG_RESOLVE_FAILED' ? 'remove the tag: a release spec uses plain YAML values only' : 'fix the YAML syntax at this position'];
       return [{ file, line: pos.line, col: pos.col, path: '', message: `yaml syntax error: ${message}`, hint }];
+    }
+    // %YAML 1.1 switches the parser to YAML 1.1's types: `010` is then 8, `yes` true and `1:20` 80,
+    // silently (a weight of 010 would be 8%). Specs are YAML 1.2, the version kubectl and Argo CD read.
+    const version = doc.directives?.yaml;
+    if (version?.explicit && version.version !== '1.2') {
+      const at = text.search(/^%YAML/m);
+      const pos = lineCounter.linePos(Math.max(at, 0));
+      return [{ file, line: pos.line, col: pos.col, path: '', message: `the %YAML ${version.version} directive makes the parser read YAML ${version.version} types (010 is then 8, yes is true, 1:20 is 80)`, value: `%YAML ${version.version}`, hint: 'remove the %YAML line: a spec is YAML 1.2' }];
+    }
+    // A key that is a list, a mapping or an alias (`? [a, b]`, `*ref: x`) has no field name: the
+    // YAML library would stringify it and print a process warning to stderr.
+    const complexKey = firstComplexKey(doc);
+    if (complexKey) {
+      const [start, end] = complexKey.node.range ?? [0, 0];
+      const pos = lineCounter.linePos(start);
+      return [{ file, line: pos.line, col: pos.col, path: pathToString(complexKey.at), message: `yaml ${complexKey.what} used as a map key`, value: text.slice(start, end).trim(), hint: 'write the field name as plain text, e.g. name: value' }];
+    }
+    // Tags the YAML library resolves to values JSON has not (!!binary a Buffer, !!timestamp a Date,
+    // !!set a Set, !!omap a Map, !!pairs a list of pairs): the schema would see them as mappings.
+    const exotic = firstExoticTag(doc);
+    if (exotic) {
+      const [start, end] = exotic.node.range ?? [0, 0];
+      const pos = lineCounter.linePos(start);
+      const short = exotic.tag.replace(/^tag:yaml\.org,2002:/, '!!');
+      return [{ file, line: pos.line, col: pos.col, path: pathToString(exotic.at), message: `yaml tag ${short} makes a value a spec cannot hold (only text, numbers, true/false, null, lists and mappings)`, value: text.slice(start, end).trim(), hint: `remove the tag ${short} and write the value as plain YAML` }];
     }
     // Aliases resolve only now: an undefined anchor, or an alias "bomb" that would expand into
     // millions of nodes, is reported at the first alias instead of crashing or hanging.
@@ -165,6 +198,44 @@ function firstInvalidUtf8(bytes: Buffer): number {
     i += n + 1;
   }
   return bytes.length;
+}
+
+/** The tags of the YAML core schema (JSON's values); any other resolved tag makes a value JSON has not. */
+const PLAIN_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
+
+/** The first node whose tag resolves to a value outside JSON's (see PLAIN_TAGS), with its path. */
+function firstExoticTag(doc: Document.Parsed): { node: Node; at: (string | number)[]; tag: string } | undefined {
+  let found: { node: Node; at: (string | number)[]; tag: string } | undefined;
+  visit(doc, {
+    Node(_key, node, ancestors) {
+      if (!node.tag || PLAIN_TAGS.has(node.tag)) return undefined;
+      found = { node, at: pathOf(ancestors, node), tag: node.tag };
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+/** The field path of a node from the ancestors a `visit` gives. */
+function pathOf(ancestors: readonly unknown[], node: unknown): (string | number)[] {
+  return ancestors.flatMap((a, i): (string | number)[] => {
+    if (isPair(a) && isScalar(a.key)) return [String(a.key.value)];
+    if (isSeq(a)) return [a.items.indexOf((ancestors[i + 1] ?? node) as never)];
+    return [];
+  });
+}
+
+/** The first map key that is not a scalar (a list, a mapping or an alias), with the path of its map. */
+function firstComplexKey(doc: Document.Parsed): { node: Node; at: (string | number)[]; what: string } | undefined {
+  let found: { node: Node; at: (string | number)[]; what: string } | undefined;
+  visit(doc, {
+    Pair(_key, pair, ancestors) {
+      if (!isNode(pair.key) || isScalar(pair.key)) return undefined;
+      found = { node: pair.key, at: pathOf(ancestors, pair), what: isMap(pair.key) ? 'mapping' : isSeq(pair.key) ? 'list' : 'alias' };
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 function parseText(text: string): { doc: Document.Parsed; lineCounter: LineCounter } {

@@ -83,6 +83,39 @@ export function specFiles(dir: string): string[] {
   return fs.readdirSync(dir).filter((f) => /\.ya?ml$/i.test(f)).sort().map((f) => path.join(dir, f));
 }
 
+/** How deep `straySpecProblems` looks into the subfolders of releases/. */
+const STRAY_DEPTH = 3;
+
+/**
+ * Files in a releases directory that look like specs but would be skipped silently: `*.json` (a
+ * spec is read from `.yaml` / `.yml` only, though JSON is YAML) and `*.yaml`, `*.yml`, `*.json` in
+ * subfolders (only releases/ itself is read). One problem per file, at its first line, sorted.
+ */
+export function straySpecProblems(dir: string, options: LoadOptions = {}): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  const walk = (d: string, depth: number) => {
+    let entries: fs.Dirent[];
+    try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory() && !/\.ya?ml$/i.test(e.name) && !e.name.startsWith('.')) {
+        if (depth < STRAY_DEPTH) walk(p, depth + 1);
+        continue;
+      }
+      if (!e.isFile()) continue;
+      const shown = display(p, options);
+      const base = e.name.replace(/\.(ya?ml|json)$/i, '');
+      if (depth === 0 && /\.json$/i.test(e.name)) {
+        out.push({ file: shown, line: 1, col: 1, path: '', message: "spec file name ends in '.json'; specs are read from .yaml and .yml files only, so this one would be skipped", hint: `rename it to ${base}.yaml (JSON is YAML: the content can stay), or move it out of releases/` });
+      } else if (depth > 0 && /\.(ya?ml|json)$/i.test(e.name)) {
+        out.push({ file: shown, line: 1, col: 1, path: '', message: 'spec file in a subfolder of releases/; only releases/ itself is read, so this one would be skipped', hint: `move it to releases/${base}.yaml, or move it out of releases/` });
+      }
+    }
+  };
+  walk(dir, 0);
+  return out;
+}
+
 /**
  * The bytes of a spec file, or why they are not read: the name must end in lowercase `.yaml` or
  * `.yml`; the file must be a regular file (a FIFO would block every command, a device never end)
@@ -159,6 +192,7 @@ export function readSpecs(dir: string, options: LoadOptions = {}): LoadedSpecs &
     else if ('release' in r) releases.push(r.release);
     else groups.push(r.group);
   }
+  problems.push(...straySpecProblems(dir, options));
   const byName = new Map<string, { file: string }>();
   for (const s of [...releases, ...groups]) {
     const name = s.model.name;
@@ -193,6 +227,11 @@ export function parseSpec(file: string, text: string | Buffer, options: LoadOpti
   return withCommentSecrets(parsed, parseSpecDocument(parsed, file, shown, options));
 }
 
+/** Whether a spec's data has a release group's apps: and no release's workload:. */
+function looksLikeGroup(data: unknown): boolean {
+  return !!data && typeof data === 'object' && !Array.isArray(data) && 'apps' in data && !('workload' in data);
+}
+
 /** Adds the comments that look like secrets (they are committed too) to a parse result's problems. */
 function withCommentSecrets<T extends object>(parsed: SourceDocument, r: T | { problems: SpecProblem[] }): T | { problems: SpecProblem[] } {
   const secrets = secretCommentProblems(parsed.file, parsed.text);
@@ -211,6 +250,13 @@ function parseSpecDocument(parsed: SourceDocument, file: string, shown: string, 
     return { problems: [parsed.problem(['kind'], `unknown kind '${kind}'`, guess ? `did you mean '${guess}'? (one of ${known.map((k) => `'${k}'`).join(', ')})` : `use one of ${known.map((k) => `'${k}'`).join(', ')}`, kind)] };
   }
   if (kind === 'ReleaseGroup') return parseGroupDocument(parsed, data, file, shown, options);
+  // a missing or non-text kind in a file shaped like a release group (apps:, no workload:): the
+  // release schema would list every group field as unknown and every release field as missing
+  if (typeof kind !== 'string' && looksLikeGroup(data)) {
+    return kind === undefined
+      ? { problems: [parsed.problem(['kind'], "required field 'kind' is missing", "add 'kind: ReleaseGroup' (the file has apps:, as a release group does)")] }
+      : { problems: [parsed.problem(['kind'], `must be one of ${Object.keys(SPEC_KINDS).map((k) => `'${k}'`).join(', ')}`, "write 'kind: ReleaseGroup' (the file has apps:, as a release group does)", kind)] };
+  }
   return parseReleaseDocument(parsed, data, file, shown, options);
 }
 
