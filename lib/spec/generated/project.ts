@@ -95,7 +95,7 @@ export interface ArgoCd {
    */
   project?: string;
   /**
-   * applications: one Application per release folder. applicationSet: one ApplicationSet with a git directory generator that finds the folders itself. Default: applications.
+   * applications: one Application per release folder. applicationSet: one ApplicationSet whose list generator names the releases (a matrix with the clusters when there are several): the same Applications, one object however many releases there are. Default: applications.
    */
   mode?: 'applications' | 'applicationSet';
   /**
