@@ -252,8 +252,10 @@ function notUnder(rendered: ReadonlyMap<string, string>, folders: readonly strin
 
 /**
  * Why a move is refused over uncommitted paths, with commands that work in that state: a spec that
- * was never committed is a new release (synth, then commit it with its dist/); otherwise stash the
- * changes, with --include-untracked when some are new files (a plain `git stash push` skips them).
+ * was never committed is a new release (synth, then commit it with its dist/); changes only in the
+ * generated dist/ files are dropped (restore, clean) or stashed, never committed (the move would
+ * then refuse a dist/ that is not what the spec synthesizes); otherwise stash the changes, with
+ * --include-untracked when some are new files (a plain `git stash push` skips them).
  */
 export function dirtyRefusal(dirty: readonly { readonly index: string; readonly worktree: string; readonly path: string }[], specPath: string, name: string): string {
   const shown = dirty.slice(0, 5).map((e) => `${e.path} (${describeStatus(e.index, e.worktree)})`).join(', ') + (dirty.length > 5 ? `, and ${dirty.length - 5} more` : '');
@@ -263,7 +265,18 @@ export function dirtyRefusal(dirty: readonly { readonly index: string; readonly 
   }
   const untracked = dirty.some((e) => e.index === '?');
   const paths = [...new Set(dirty.map((e) => e.path))];
-  return `uncommitted changes in the paths this move would touch: ${shown}; commit them, or stash them first: \`git stash push${untracked ? ' --include-untracked' : ''} -- ${paths.join(' ')}\``;
+  const stash = `\`git stash push${untracked ? ' --include-untracked' : ''} -- ${paths.join(' ')}\``;
+  if (!paths.includes(specPath)) {
+    // only generated files: committing a hand edit of dist/ would be refused next (not what the spec synthesizes)
+    const tracked = [...new Set(dirty.filter((e) => e.index !== '?').map((e) => e.path))];
+    const added = [...new Set(dirty.filter((e) => e.index === '?').map((e) => e.path))];
+    const drop = [
+      ...(tracked.length ? [`\`git restore --staged --worktree --source=HEAD -- ${tracked.join(' ')}\``] : []),
+      ...(added.length ? [`\`git clean -f -- ${added.join(' ')}\``] : []),
+    ].join(' and ');
+    return `uncommitted changes in the paths this move would touch: ${shown}; they are generated from ${specPath} (edit the spec, not dist/): drop them with ${drop}, or keep them aside with ${stash}, then move again`;
+  }
+  return `uncommitted changes in the paths this move would touch: ${shown}; commit them, or stash them first: ${stash}`;
 }
 
 function describeStatus(index: string, worktree: string): string {
