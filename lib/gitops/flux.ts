@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { Kustomization, KustomizationSpecDeletionPolicy, KustomizationSpecSourceRefKind } from '../../imports/flux-kustomize-kustomize.toolkit.fluxcd.io';
 import { GitRepository } from '../../imports/flux-source-source.toolkit.fluxcd.io';
-import { ClusterModel, ProjectConfigModel } from '../spec/project-config';
+import { ClusterModel, IN_CLUSTER_SERVER, ProjectConfigModel } from '../spec/project-config';
 import { assertFluxTenants, fluxServiceAccount } from './flux-tenants';
 import {
   assertUniqueNames, folderDependencies, folderObjectName, fluxSuffix, gitopsLabels, GitOpsFolder, GitOpsRelease, ManifestObject, NamedObject,
@@ -63,13 +63,25 @@ function folderKustomization(chart: Chart, config: ProjectConfigModel, r: GitOps
     // a checks Job's pod template is immutable: edited checks of the same version replace the Job
     ...(f.verifies !== undefined ? { force: true } : {}),
     ...(c.kubeConfigSecretRef ? { kubeConfig: c.kubeConfigSecretRef } : {}),
+    // which cluster the kubeconfig Secret reaches, for the sync model: a cluster renamed (its
+    // Secret too) while its server stays is the same cluster (lib/review/transition.ts fluxUnits)
+    ...(c.kubeConfigSecretRef && c.server !== IN_CLUSTER_SERVER ? { annotations: { [SERVER_ANNOTATION]: c.server } } : {}),
     serviceAccountName: fluxServiceAccount(config, r.release.model.name),
     ...(config.flux.deletionPolicy === 'Orphan' ? { deletionPolicy: KustomizationSpecDeletionPolicy.ORPHAN } : {}),
   });
 }
 
+/**
+ * On a Kustomization applied to a remote cluster (`spec.kubeConfig`) whose `server` cdk8s-canary.yaml
+ * gives: that API server URL. Flux reads only the Secret; the sync model (lib/review/transition.ts)
+ * reads this to tell a cluster renamed (same server) from another cluster.
+ */
+export const SERVER_ANNOTATION = 'canary.cdk8s.io/server';
+
 interface KustomizationOptions {
   readonly labels: Record<string, string>;
+  /** @default - none */
+  readonly annotations?: Record<string, string>;
   /** Wait for every applied object to be ready (kstatus) before reporting Ready. */
   readonly wait: boolean;
   /** Kustomizations (same namespace) that must be Ready first. @default - none */
@@ -87,7 +99,7 @@ interface KustomizationOptions {
 function kustomization(chart: Chart, config: ProjectConfigModel, name: string, path: string, o: KustomizationOptions): void {
   const flux = config.flux;
   new Kustomization(chart, `kustomization-${name}`, {
-    metadata: { name, namespace: flux.namespace, labels: o.labels },
+    metadata: { name, namespace: flux.namespace, labels: o.labels, ...(o.annotations ? { annotations: o.annotations } : {}) },
     spec: {
       sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: flux.name },
       path: `./${path}`,

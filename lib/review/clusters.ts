@@ -15,7 +15,7 @@
  */
 import { GITOPS_ROOTS } from '../gitops/layout';
 import { at, isRecord, listAt, Located, Manifest } from '../manifests/objects';
-import { checkObjects, TransitionOptions, TransitionReport } from './transition';
+import { APPLICATION_SET_ANNOTATION, applicationSetCascades, checkObjects, generatorParams, TransitionOptions, TransitionReport } from './transition';
 import { columns, computeTraffic, entriesOf, entryLabel, EntryTraffic, renderTrafficText, summaryLine } from './traffic';
 
 /** One cluster's view (or the shared one) of a tree's objects. */
@@ -81,7 +81,7 @@ export function clusterViews(...sides: readonly (readonly Located[])[]): Cluster
         } else if (everywhereWiring(o)) {
           if (o.obj.metadata.labels?.[CLUSTER_LABEL] === c) mine.push(o);
         } else if (GITOPS_ROOTS.includes(o.release)) {
-          mine.push(...wiringFor(o, c, own));
+          mine.push(...wiringFor(o, c, own), ...everywhereApplications(o, c, everywhere));
         }
       }
       views.push({
@@ -110,12 +110,7 @@ function wiringFor(o: Located, cluster: string, fleet: ReadonlySet<string>): Loc
       const fill = (s: string) => s.replace(/\{\{\.(\w+)\}\}/g, (_, k: string) => String((e as Record<string, unknown>)[k] ?? ''));
       const spec = JSON.parse(fill(JSON.stringify(at(template, 'spec')))) as Record<string, unknown>;
       const source = spec.source as Record<string, unknown>;
-      const app: Manifest = {
-        apiVersion: 'argoproj.io/v1alpha1', kind: 'Application',
-        metadata: { name: fill(String(at(template, 'metadata', 'name'))), namespace: obj.metadata.namespace ?? '', labels: { [CLUSTER_LABEL]: cluster } },
-        spec: { ...spec, source: { ...source, path: rewrite(source.path) } },
-      };
-      return { obj: app, file: `${o.release}/application-${app.metadata.name}.yaml`, release: o.release };
+      return generatedApplication(o, fill, cluster, { ...spec, source: { ...source, path: rewrite(source.path) } });
     });
   }
   if (obj.metadata.labels?.[CLUSTER_LABEL] !== cluster) return [];
@@ -130,6 +125,46 @@ function wiringFor(o: Located, cluster: string, fleet: ReadonlySet<string>): Loc
     return [{ ...o, obj: { ...obj, spec: { ...(obj.spec as object), path: rewrite(path) } } }];
   }
   return [];
+}
+
+/**
+ * An Application an ApplicationSet generates on `cluster`, as the sync model reads it: its name and
+ * spec filled from the template, the resources finalizer when the ApplicationSet deletes with it
+ * (lib/review/transition.ts applicationSetCascades), and the ApplicationSet's name
+ * (APPLICATION_SET_ANNOTATION: the same name under another ApplicationSet is another Application).
+ */
+function generatedApplication(o: Located, fill: (s: string) => string, cluster: string, spec: Record<string, unknown>): Located {
+  const template = at(o.obj, 'spec', 'template');
+  const app: Manifest = {
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application',
+    metadata: {
+      name: fill(String(at(template, 'metadata', 'name'))), namespace: o.obj.metadata.namespace ?? '', labels: { [CLUSTER_LABEL]: cluster },
+      annotations: { [APPLICATION_SET_ANNOTATION]: o.obj.metadata.name },
+      ...(applicationSetCascades(o.obj) ? { finalizers: ['resources-finalizer.argocd.argoproj.io'] } : {}),
+    },
+    spec,
+  };
+  return { obj: app, file: `${o.release}/application-${app.metadata.name}.yaml`, release: o.release };
+}
+
+/**
+ * The Applications an ApplicationSet of releases without a fleet (`dist/{{.release}}`, a list of
+ * releases, in a matrix with the clusters or on one pull cluster) generates on `cluster` for the
+ * releases of `everywhere` (laid out per cluster on the other side of a change: `fleet:` added or
+ * removed). Their paths lead to the release's own folders, as that side has them.
+ */
+function everywhereApplications(o: Located, cluster: string, everywhere: ReadonlySet<string>): Located[] {
+  const obj = o.obj;
+  const template = at(obj, 'spec', 'template');
+  const path = at(template, 'spec', 'source', 'path');
+  if (obj.kind !== 'ApplicationSet' || typeof path !== 'string' || !path.includes('{{.release}}') || path.includes('{{.cluster}}')) return [];
+  const fixed = at(template, 'metadata', 'labels', CLUSTER_LABEL);
+  return generatorParams(listAt(obj, 'spec', 'generators'))
+    .filter((p) => everywhere.has(String(p.release)) && (p.cluster ?? fixed) === cluster)
+    .map((p) => {
+      const fill = (t: string) => t.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, k: string) => String(p[k] ?? ''));
+      return generatedApplication(o, fill, cluster, JSON.parse(fill(JSON.stringify(at(template, 'spec')))) as Record<string, unknown>);
+    });
 }
 
 function isFleetWiring(obj: Manifest, fleet: ReadonlySet<string>): boolean {

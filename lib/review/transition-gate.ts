@@ -47,7 +47,7 @@ function isUnitDeletion(step: string): boolean {
  */
 function unitDeletionHint(engines: ReadonlySet<string>): string {
   const settings = [...(engines.has('argocd') ? ['`argocd.preserveResourcesOnDeletion: true`'] : []), ...(engines.has('flux') ? ['`flux.deletionPolicy: Orphan`'] : [])];
-  return `an Application or Kustomization goes away while its objects stay under another name (a cluster added to a one-cluster project or two clusters become one, fleet: added to or removed from a running release, a release renamed over its host): first set ${settings.join(' and ')} in cdk8s-canary.yaml, commit that alone and let it sync, then make this change`;
+  return `an Application or Kustomization goes away while its objects stay under another name (a cluster added to a one-cluster project, two clusters become one or a cluster renamed on the same server, fleet: added to or removed from a running release, a release renamed over its host): first set ${settings.join(' and ')} in cdk8s-canary.yaml, commit that alone and let it sync, then make this change`;
 }
 
 /**

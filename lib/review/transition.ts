@@ -13,6 +13,10 @@
  *    `canary.cdk8s.io/track: canary` on either side) never exceeds the larger of its before and after
  *    values, per app, over every hop.
  *
+ * A host and path that both ends serve through different routes (a release renamed, in its
+ * namespace or moved to another) is checked as users see it, whatever route serves it: by the
+ * router's front (./served.ts), the oldest route winning while two serve it.
+ *
  * Tester-only paths (header, cookie) are not user traffic and are not checked.
  *
  * How each engine applies a commit, as modelled here (sources cited):
@@ -46,6 +50,7 @@
  */
 import { at, identityOf, isRecord, isWorkload, listAt, Located, Manifest, ObjectIndex, podTemplatePath, refOf } from '../manifests/objects';
 import { objectsOfTree } from '../manifests/tree';
+import { frontOf, routedHosts } from './served';
 import { computeTraffic, EntryTraffic, entryLabel, Flow, pct } from './traffic';
 
 export type Engine = 'argocd' | 'flux';
@@ -55,6 +60,13 @@ export const ENGINES: readonly Engine[] = ['argocd', 'flux'];
 export const ARGO_WAVE = 'argocd.argoproj.io/sync-wave';
 export const ARGO_HOOK = 'argocd.argoproj.io/hook';
 export const ARGO_SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
+/**
+ * Set (in memory only, by the cluster views of ./clusters.ts) on an Application expanded from an
+ * ApplicationSet: the ApplicationSet's name.
+ */
+export const APPLICATION_SET_ANNOTATION = 'canary.cdk8s.io/application-set';
+/** Flux: a remote cluster's API server URL on a Kustomization (lib/gitops/flux.ts SERVER_ANNOTATION). */
+const FLUX_SERVER = 'canary.cdk8s.io/server';
 /** Flux: objects with this annotation (value `disabled`) are never garbage collected. */
 export const FLUX_PRUNE = 'kustomize.toolkit.fluxcd.io/prune';
 
@@ -102,6 +114,12 @@ export interface SyncState {
   /** What has happened so far, e.g. `wave 2: applied HTTPRoute a/b; pods rolling (old and new)`. */
   readonly step: string;
   readonly objects: readonly Located[];
+  /**
+   * Set on the first state of an order of units (`order`: the cluster was as before the commit) and
+   * on the first state of each later unit of it (`unit`: the cluster is as the previous unit left it).
+   * @default - a later state of the same unit
+   */
+  readonly start?: 'order' | 'unit';
 }
 
 /** Shares of one entry point in one state. */
@@ -158,10 +176,11 @@ export interface TransitionOptions {
   /** Receives every state (for tests and debugging). @default - none */
   readonly onState?: (s: SyncState) => void;
   /**
-   * Evaluates the shares of a state's entry points. @default - the product's traffic code
-   * (computeTraffic) plus the Gateway API ReferenceGrant rule
+   * Evaluates the shares of a state's entry points; `front` is what users reach the entry point
+   * through (./served.ts frontOf; absent: the object's namespace). @default - the product's traffic
+   * code (computeTraffic) plus the Gateway API ReferenceGrant rule
    */
-  readonly evaluate?: (objects: readonly Located[]) => Map<string, EntryShares & { readonly label: string; readonly object: string }>;
+  readonly evaluate?: (objects: readonly Located[]) => Map<string, EntryShares & { readonly label: string; readonly object: string; readonly front?: string }>;
 }
 
 const EPS = 1e-9;
@@ -198,13 +217,27 @@ export function checkObjects(before: readonly Located[], after: readonly Located
   const violations: Violation[] = [];
   const transients: Transient[] = [];
   const states: Record<Engine, number> = { argocd: 0, flux: 0 };
+  // changed releases that route the same host (a release renamed and moved to another namespace
+  // keeps its host): checked together, so a host that passes from one's route to the other's is seen
+  const changedSet = new Set(changed);
+  const hostsOf = new Map<string, Set<string>>();
+  const routersOf = new Map<string, Set<string>>();
+  for (const l of [...before, ...after]) {
+    if (wiring(l) || !changedSet.has(l.release)) continue;
+    for (const h of routedHosts(l.obj)) {
+      hostsOf.set(l.release, (hostsOf.get(l.release) ?? new Set()).add(h));
+      routersOf.set(h, (routersOf.get(h) ?? new Set()).add(l.release));
+    }
+  }
   for (const r of changed) {
-    const namespaces = new Set([...before, ...after].filter((l) => l.release === r).map((l) => l.obj.metadata.namespace ?? (l.obj.kind === 'Namespace' ? l.obj.metadata.name : '')));
-    const inScope = (l: Located) => wiring(l) || l.release === r || namespaces.has(l.obj.metadata.namespace ?? '');
+    const linked = new Set([r, ...[...(hostsOf.get(r) ?? [])].flatMap((h) => [...routersOf.get(h)!])]);
+    const namespaces = new Set([...before, ...after].filter((l) => linked.has(l.release)).map((l) => l.obj.metadata.namespace ?? (l.obj.kind === 'Namespace' ? l.obj.metadata.name : '')));
+    const inScope = (l: Located) => wiring(l) || linked.has(l.release) || namespaces.has(l.obj.metadata.namespace ?? '');
     const scopeFolders = new Set([...before, ...after].filter((l) => !wiring(l) && inScope(l)).map((l) => l.file.split('/').slice(0, 2).join('/')));
     const scopeUnits = { argocd: units.argocd.filter((u) => u.folders.some((f) => scopeFolders.has(f))), flux: units.flux.filter((u) => u.folders.some((f) => scopeFolders.has(f))) };
     const part = checkScope(before.filter(inScope), after.filter(inScope), engines, options, scopeUnits);
-    violations.push(...part.violations);
+    // releases checked together (a shared namespace or host) find the same states: each once
+    violations.push(...part.violations.filter((v) => !violations.some((w) => w.message === v.message)));
     transients.push(...part.transients);
     for (const e of ENGINES) states[e] += part.states[e];
   }
@@ -220,28 +253,61 @@ function checkScope(before: readonly Located[], after: readonly Located[], engin
   const violations: Violation[] = [];
   const extremes = new Map<string, Transient>();
   const states: Record<Engine, number> = { argocd: 0, flux: 0 };
-  // where users send requests, whatever object serves them: `kind namespace host/path`. A route
-  // renamed (a release renamed while its namespaces and hosts stay) is another entry point, but the
-  // same host and path for the users
-  const served = <T extends { readonly label: string; readonly object: string }>(m: ReadonlyMap<string, T>) => new Map([...m.values()].map((x) => [`${beforeSlash(x.object)} ${x.label}`, x]));
+  // where users send requests, whatever object serves them: `kind front host/path`, the front being
+  // the Gateway, ingress class, Istio gateway or OpenShift router, not the route's name or namespace
+  // (./served.ts). A route renamed, or moved to another namespace with its release, is another entry
+  // point but the same host and path for the users: served in every state, as well as at both ends.
+  // Two routes for it at once: the older one serves (Gateway API, ingress-nginx and OpenShift give a
+  // tie to the oldest route), i.e. one the cluster had before the commit.
+  type Shared = { readonly label: string; readonly object: string; readonly failing: number; readonly front?: string };
+  const served = <T extends Shared>(m: ReadonlyMap<string, T>) => {
+    const out = new Map<string, T[]>();
+    for (const x of m.values()) {
+      const k = `${x.object.split(' ')[0]} ${x.front ?? beforeSlash(x.object)} ${x.label}`;
+      out.set(k, [...(out.get(k) ?? []), x]);
+    }
+    return out;
+  };
+  const older = new Set([...ends.before.values()].map((x) => x.object));
+  const winner = <T extends Shared>(xs: readonly T[]): T => {
+    const old = xs.filter((x) => older.has(x.object));
+    return (old.length ? old : xs).reduce((a, b) => (b.failing < a.failing ? b : a));
+  };
   const servedBefore = served(ends.before);
   const servedAfter = served(ends.after);
   for (const engine of engines) {
     const seen = new Set<string>();
+    // a host is reported in the unit that breaks it (its route deleted), not again in the units that
+    // sync after it while it is down: hosts down in the previous state, and those down when the
+    // current unit started (its states are not one path: every subset of a wave is one)
+    let down = new Set<string>();
+    let inherited = new Set<string>();
     for (const s of syncStates(engine, before, after, units[engine])) {
       states[engine]++;
       options.onState?.(s);
       const shares = evaluate(s.objects);
       const servedNow = served(shares);
-      for (const [k, x] of servedBefore) {
-        const y = servedAfter.get(k);
+      if (s.start === 'order') inherited = new Set();
+      else if (s.start === 'unit') inherited = down;
+      down = new Set();
+      for (const [k, xs] of servedBefore) {
+        const ys = servedAfter.get(k);
+        if (!ys) continue;
+        const x = winner(xs);
+        const y = winner(ys);
         // the same object on both ends: the check below (by entry point) sees it
-        if (!y || x.object === y.object || servedNow.has(k)) continue;
+        if (x.object === y.object) continue;
+        const now = servedNow.get(k);
+        const by = now ? winner(now) : undefined;
+        const during = by ? by.failing : 1;
         const key = `${engine}|${s.unit}|${k}|served`;
-        if (1 <= Math.max(x.failing, y.failing) + EPS || seen.has(key)) continue;
+        if (during <= Math.max(x.failing, y.failing) + EPS) continue;
+        down.add(k);
+        if (inherited.has(k) || seen.has(key)) continue;
         seen.add(key);
-        violations.push({ engine, unit: s.unit, step: s.step, entry: x.label, object: x.object, invariant: 'failing', before: x.failing, during: 1, after: y.failing,
-          message: `${engineName(engine)}, ${s.unit}, ${s.step}: 100% of requests to ${x.label} fail, no route serves it (before ${x.object}, after ${y.object}; before ${pct(x.failing)}, after ${pct(y.failing)})` });
+        const what = by ? `${pct(during)} of requests to ${x.label} fail, served by ${by.object}` : `100% of requests to ${x.label} fail, no route serves it`;
+        violations.push({ engine, unit: s.unit, step: s.step, entry: x.label, object: x.object, invariant: 'failing', before: x.failing, during, after: y.failing,
+          message: `${engineName(engine)}, ${s.unit}, ${s.step}: ${what} (before ${x.object}, after ${y.object}; before ${pct(x.failing)}, after ${pct(y.failing)})` });
       }
       // an entry point both ends have that this state lacks (its route deleted mid-sync): every
       // request to it fails here
@@ -308,10 +374,15 @@ export function engineName(e: Engine): string {
  * HTTPRoute reaches a Service of another namespace that no ReferenceGrant there permits (Gateway API:
  * such a backendRef is invalid and its requests get a 500; gateway-api docs, ReferenceGrant).
  */
-export function evaluateShares(objects: readonly Located[]): Map<string, EntryShares & { label: string; object: string }> {
-  const out = new Map<string, EntryShares & { label: string; object: string }>();
+export function evaluateShares(objects: readonly Located[]): Map<string, EntryShares & { label: string; object: string; front: string }> {
+  const out = new Map<string, EntryShares & { label: string; object: string; front: string }>();
   const ix = new ObjectIndex(objects);
-  for (const e of computeTraffic(objects).entries) out.set(e.id, { ...sharesOf(e, ix), label: entryLabel(e), object: e.entry });
+  for (const e of computeTraffic(objects).entries) {
+    const [kind, ref] = [e.entry.slice(0, e.entry.indexOf(' ')), e.entry.slice(e.entry.indexOf(' ') + 1)];
+    const slash = ref.indexOf('/');
+    const obj = slash < 0 ? ix.find(kind, '', ref) : ix.find(kind, ref.slice(0, slash), ref.slice(slash + 1));
+    out.set(e.id, { ...sharesOf(e, ix), label: entryLabel(e), object: e.entry, front: obj ? frontOf(obj.obj, ix) : `namespace ${beforeSlash(ref)}` });
+  }
   return out;
 }
 
@@ -418,7 +489,12 @@ function argoUnits(objects: readonly Located[], folders: ReadonlySet<string>): S
       const opts = listAt(spec, 'syncPolicy', 'syncOptions').map(String);
       const cascade = listAt(o.obj, 'metadata', 'finalizers').map(String).some(isResourcesFinalizer);
       const destination = `${wiringFolder(o)} ${String(at(spec, 'destination', 'server') ?? at(spec, 'destination', 'name') ?? '')}`;
-      out.push({ engine: 'argocd', name: `Application ${o.obj.metadata.namespace ?? ''}/${o.obj.metadata.name}`, folders: unitFolders, dependsOn: [], pruneLast: opts.includes('PruneLast=true'), cascade, destination });
+      // an Application an ApplicationSet generates (expanded in a cluster's view, ./clusters.ts) is
+      // that ApplicationSet's: another ApplicationSet cannot adopt it, it deletes it and makes its own
+      // (argo-cd issues #26584, #12172), so the same name under another ApplicationSet is another unit
+      const owner = o.obj.metadata.annotations?.[APPLICATION_SET_ANNOTATION];
+      const name = owner !== undefined ? `Application (ApplicationSet ${owner}) ${o.obj.metadata.name}` : `Application ${o.obj.metadata.namespace ?? ''}/${o.obj.metadata.name}`;
+      out.push({ engine: 'argocd', name, folders: unitFolders, dependsOn: [], pruneLast: opts.includes('PruneLast=true'), cascade, destination });
     } else if (o.obj.kind === 'ApplicationSet' && String(at(spec, 'template', 'spec', 'source', 'path') ?? '').includes('{{.release}}')) {
       // a list generator of releases (possibly in a matrix with the clusters): one Application per
       // parameter set, named by the template (`{{.release}}`, `{{.release}}{{.suffix}}`): a second
@@ -478,7 +554,9 @@ function fluxUnits(objects: readonly Located[], folders: ReadonlySet<string>): S
       dependsOn: listAt(o.obj, 'spec', 'dependsOn').map((d) => `Kustomization ${(at(d, 'namespace') as string | undefined) ?? ns}/${at(d, 'name')}`),
       pruneLast: false,
       cascade: kustomizationCascades(o.obj),
-      destination: `${wiringFolder(o)} ${String(at(o.obj, 'spec', 'kubeConfig', 'secretRef', 'name') ?? '')}`,
+      // the cluster's API server when the wiring names it (a cluster renamed with its Secret is still
+      // the same cluster), else its kubeconfig Secret
+      destination: `${wiringFolder(o)} ${o.obj.metadata.annotations?.[FLUX_SERVER] ?? String(at(o.obj, 'spec', 'kubeConfig', 'secretRef', 'name') ?? '')}`,
     });
   }
   return out;
@@ -494,7 +572,7 @@ function wiringFolder(o: Located): string {
  * products of its two generators' sets (argo-cd docs operator-manual/applicationset/Generators-Matrix.md).
  * Other generators give none.
  */
-function generatorParams(gens: readonly unknown[]): Record<string, unknown>[] {
+export function generatorParams(gens: readonly unknown[]): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const g of gens) {
     const list = listAt(g, 'list', 'elements').filter(isRecord);
@@ -515,7 +593,7 @@ function isResourcesFinalizer(f: string): boolean {
  * controller gives them the resources finalizer unless `spec.syncPolicy.preserveResourcesOnDeletion`
  * (argo-cd docs operator-manual/applicationset/Application-Deletion.md), and a template may list it.
  */
-function applicationSetCascades(o: Manifest): boolean {
+export function applicationSetCascades(o: Manifest): boolean {
   if (listAt(o, 'spec', 'template', 'metadata', 'finalizers').map(String).some(isResourcesFinalizer)) return true;
   return at(o, 'spec', 'syncPolicy', 'preserveResourcesOnDeletion') !== true;
 }
@@ -573,14 +651,19 @@ export function* syncStates(engine: Engine, before: readonly Located[], after: r
   for (const order of unitOrders(changed)) {
     // every unit applied in this order; other units at their old state until their turn
     let cluster: Cluster = new Map(b.map((l) => [identityOf(l.obj), { obj: l, pods: 'ready' as Pods }]));
+    let start: SyncState['start'] = 'order';
     for (const u of order) {
       const ub = b.filter((l) => inUnit(u, l));
       const ua = a.filter((l) => inUnit(u, l));
       const gen = u.removal ? (engine === 'argocd' ? argoDelete(cluster, ub) : fluxDelete(cluster, ub)) : engine === 'argocd' ? argoSync(u, cluster, ub, ua) : fluxSync(u, cluster, ub, ua);
       for (const s of gen) {
         cluster = s.cluster;
-        for (const step of expand(s.cluster)) yield { engine, unit: u.name, step: `${s.step}${step.note}`, objects: step.objects };
+        for (const step of expand(s.cluster)) {
+          yield { engine, unit: u.name, step: `${s.step}${step.note}`, objects: step.objects, ...(start ? { start } : {}) };
+          start = undefined;
+        }
       }
+      start ??= 'unit';
     }
   }
 }

@@ -66,7 +66,15 @@ function podsOf(state: Map<string, { o: Obj; old?: Obj; phase: 'ready' | 'none' 
 
 type Shares = { failing: number; versions: Map<string, number> };
 
-function trafficOf(objs: Obj[], pods: Pod[]): Map<string, Shares> {
+/**
+ * Where users send requests, whatever route serves them (its name and namespace aside): the router's
+ * front, host and path (`ing class nginx guestbook.example.com/`, `hr gateway-system/public
+ * webapp.example.com /`, `route shop.example.com`) -> the routes serving it, oldest first (routers give
+ * a tie to the oldest route), with their shares.
+ */
+type Hosts = Map<string, { route: string; shares: Shares }[]>;
+
+function trafficOf(objs: Obj[], pods: Pod[], hosts?: Hosts): Map<string, Shares> {
   const find = (kind: string, ns: string, name: string) => objs.find((o) => o.kind === kind && (o.metadata.namespace ?? '') === ns && o.metadata.name === name);
   const out = new Map<string, Shares>();
   // weighted backends -> shares, recursively through calls
@@ -96,12 +104,17 @@ function trafficOf(objs: Obj[], pods: Pod[]): Map<string, Shares> {
     if (!sum) { acc.failing += share; return; }
     for (const b of bs) serve(acc, rt.metadata.namespace!, b.name, {}, share * (b.weight ?? 100) / sum, depth);
   };
-  const entry = (id: string) => { const s = { failing: 0, versions: new Map<string, number>() }; out.set(id, s); return s; };
+  const entry = (id: string, host?: string, route?: string) => {
+    const s = { failing: 0, versions: new Map<string, number>() };
+    out.set(id, s);
+    if (hosts && host !== undefined) hosts.set(host, [...(hosts.get(host) ?? []), { route: route ?? id, shares: s }]);
+    return s;
+  };
   for (const o of objs) {
     const ns = o.metadata.namespace ?? '';
     if (o.kind === 'Ingress' && o.metadata.annotations?.['nginx.ingress.kubernetes.io/canary'] !== 'true') {
       for (const r of o.spec?.rules ?? []) for (const p of r.http?.paths ?? []) {
-        const acc = entry(`ing ${r.host}${p.path}`);
+        const acc = entry(`ing ${r.host}${p.path}`, `ing class ${o.spec?.ingressClassName ?? o.metadata.annotations?.['kubernetes.io/ingress.class'] ?? ''} ${r.host}${p.path}`, `${ns}/${o.metadata.name}`);
         const canary = objs.find((c) => c.kind === 'Ingress' && c.metadata.annotations?.['nginx.ingress.kubernetes.io/canary'] === 'true'
           && (c.spec?.rules ?? []).some((cr: any) => cr.host === r.host && (cr.http?.paths ?? []).some((cp: any) => cp.path === p.path)));
         const w = canary ? Number(canary.metadata.annotations!['nginx.ingress.kubernetes.io/canary-weight'] ?? 0) / Number(canary.metadata.annotations!['nginx.ingress.kubernetes.io/canary-weight-total'] ?? 100) : 0;
@@ -114,7 +127,9 @@ function trafficOf(objs: Obj[], pods: Pod[]): Map<string, Shares> {
     } else if (o.kind === 'HTTPRoute') {
       for (const rule of o.spec?.rules ?? []) {
         if ((rule.matches ?? []).some((m: any) => m.headers || m.queryParams)) continue;
-        const acc = entry(`hr ${ns}/${o.metadata.name} ${rule.matches?.[0]?.path?.value ?? '/'}`);
+        const path = rule.matches?.[0]?.path?.value ?? '/';
+        const parents = (o.spec?.parentRefs ?? []).map((p: any) => `${p.namespace ?? ns}/${p.name}`).sort().join(',');
+        const acc = entry(`hr ${ns}/${o.metadata.name} ${path}`, `hr ${parents} ${(o.spec?.hostnames ?? []).join(',')} ${path}`, `${ns}/${o.metadata.name}`);
         const refs = rule.backendRefs ?? [];
         const sum = refs.reduce((a: number, b: any) => a + (b.weight ?? 1), 0);
         if (!sum) { acc.failing += 1; continue; }
@@ -146,7 +161,7 @@ function trafficOf(objs: Obj[], pods: Pod[]): Map<string, Shares> {
         serve(acc, sns ?? ns, svc, extra, share, 1);
       }
     } else if (o.kind === 'Route' && o.apiVersion.startsWith('route.openshift.io')) {
-      routeSplit(entry(`route ${o.spec.host}`), o, 1, 1);
+      routeSplit(entry(`route ${o.spec.host}`, `route ${o.spec.host}${o.spec.path ?? ''}`, `${ns}/${o.metadata.name}`), o, 1, 1);
     }
   }
   return out;
@@ -281,10 +296,15 @@ export interface OracleViolation { readonly engine: string; readonly entry: stri
 export function oracleCheck(beforeTree: ReadonlyMap<string, string>, afterTree: ReadonlyMap<string, string>): { violations: OracleViolation[]; states: number } {
   const before = read(beforeTree);
   const after = read(afterTree);
-  const evalState = (state: Map<string, Live>) => trafficOf([...state.values()].map((l) => l.o), podsOf(state));
-  const end = (items: Item[]) => evalState(new Map(items.filter((x) => !x.file.startsWith('argocd/') && !x.file.startsWith('flux/')).map((x) => [key(x.o), { o: x.o, phase: 'ready' as const }])));
-  const eb = end(before);
-  const ea = end(after);
+  const evalState = (state: Map<string, Live>, hosts?: Hosts) => trafficOf([...state.values()].map((l) => l.o), podsOf(state), hosts);
+  const end = (items: Item[], hosts: Hosts) => evalState(new Map(items.filter((x) => !x.file.startsWith('argocd/') && !x.file.startsWith('flux/')).map((x) => [key(x.o), { o: x.o, phase: 'ready' as const }])), hosts);
+  const hb: Hosts = new Map();
+  const ha: Hosts = new Map();
+  const eb = end(before, hb);
+  const ea = end(after, ha);
+  // a host and path both ends serve through different routes (a route renamed or moved to another
+  // namespace): served in every state too, by the oldest route there (the first in the state)
+  const handedOver = [...hb].filter(([h, xs]) => ha.has(h) && xs[0].route !== ha.get(h)![0].route);
   const canary = new Set<string>();
   for (const items of [before, after]) for (const p of podsOf(new Map(items.map((x) => [key(x.o), { o: x.o, phase: 'ready' as const }])))) if (p.canary) canary.add(`${p.app} ${p.version}`);
   const violations: OracleViolation[] = [];
@@ -292,7 +312,13 @@ export function oracleCheck(beforeTree: ReadonlyMap<string, string>, afterTree: 
   for (const engine of ['argocd', 'flux'] as const) {
     for (const state of simulate(engine, before, after)) {
       states++;
-      const now = evalState(state);
+      const hosts: Hosts = new Map();
+      const now = evalState(state, hosts);
+      for (const [h, xs] of handedOver) {
+        const limit = Math.max(xs[0].shares.failing, ha.get(h)![0].shares.failing);
+        const during = hosts.get(h)?.[0].shares.failing ?? 1;
+        if (during > limit + 1e-9) violations.push({ engine, entry: `host ${h}`, what: 'failing', before: xs[0].shares.failing, during, after: ha.get(h)![0].shares.failing });
+      }
       // an entry point both ends have that is gone in this state fails every request
       for (const [id, x] of eb) {
         const y = ea.get(id);
