@@ -26,7 +26,7 @@ import { advanceGates, advanceGroups, applyGroupTurn, decideGroup } from './adva
 import { analysisSubject, analysisWindow, analyzeNow } from './analysis';
 import { MissingCredentialSpecError } from './analysis-errors';
 import { applyMove, ChangedOutcome, MoveFlags, MoveOutcome } from './engine';
-import { pushWithRetry } from './push';
+import { checkPushTarget, pushWithRetry } from './push';
 import { releaseMove } from './release';
 import { MoveSession, SessionOptions, withMoveSession } from './session';
 import { weightLineCommit } from './soak-gate';
@@ -77,6 +77,7 @@ export interface AdvanceResult {
 export async function runAdvance(root: string, names: readonly string[], opts: AdvanceOptions, session: Omit<SessionOptions, 'readOnly'> = {}): Promise<AdvanceResult> {
   const flags: MoveFlags = { commit: true, ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.message !== undefined ? { message: opts.message } : {}) };
   return withMoveSession(root, { ...session, readOnly: !!opts.dryRun }, async (s) => {
+    if (opts.push && !opts.dryRun) await checkPushTarget(s);
     cacheCompiledValidators(s.cacheDir);
     const { releases, groups } = loadProjectSpecs(s.paths);
     const grouped = advanceGroups(groups, names);

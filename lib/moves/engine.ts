@@ -33,7 +33,7 @@ import { diffNames, filesUnder, MoveFiles, OwnedFolder, rel, restoreMoveFiles, w
 import { MoveKind, MoveSubject } from './kind';
 import { MoveRefusedError } from './errors';
 import { InterruptedError, withSignalsDeferred } from './interrupt';
-import { pushWithRetry } from './push';
+import { checkPushTarget, pushWithRetry } from './push';
 import { MoveSession, SessionOptions, withMoveSession } from './session';
 
 export type { FileChange } from '../review/unified-diff';
@@ -113,6 +113,7 @@ export type MoveResult = MoveOutcome & {
 export async function runMove(root: string, kind: MoveKind, flags: MoveFlags, options: MoveOptions & Omit<SessionOptions, 'readOnly'> = {}): Promise<MoveResult> {
   if (flags.push && !flags.commit) throw new UsageError('--push needs a commit; drop --no-commit or --push');
   return withMoveSession(root, { ...options, readOnly: !!flags.dryRun }, async (s) => {
+    if (flags.push && !flags.dryRun) await checkPushTarget(s);
     const outcome = await applyMove(s, kind, flags, options);
     s.reportTiming();
     if (outcome.status !== 'committed' || !flags.push) return outcome;

@@ -3,7 +3,7 @@
  */
 import { GitError } from '../git';
 import { cliCommand } from '../spec/hints';
-import { PushConflictError } from './errors';
+import { MoveRefusedError, PushConflictError } from './errors';
 import { MoveSession } from './session';
 
 /** How often a push rebuilds the moves on a remote that moved before it gives up. */
@@ -19,6 +19,18 @@ export interface PushPlan<T> {
   readonly specPaths: readonly string[];
   /** Applies the moves again on the new head (same commands); returns the last outcome, or undefined when they now change nothing. */
   redo(): Promise<T | undefined>;
+}
+
+/**
+ * Checks, before a move writes anything, that `--push` has somewhere to go: the branch's upstream
+ * remote, or `origin`. Without it the move used to be committed and then fail to push (exit 1,
+ * the commit kept); now nothing is written.
+ * @throws MoveRefusedError (exit 2) when that remote is not configured
+ */
+export async function checkPushTarget(s: MoveSession): Promise<void> {
+  const up = (await s.git.upstream(s.branch)) ?? { remote: 'origin', branch: s.branch };
+  if ((await s.git.tryRun(['remote', 'get-url', up.remote])).code === 0) return;
+  throw new MoveRefusedError(`--push: branch ${s.branch} has no upstream and this repository has no remote '${up.remote}', so there is nowhere to push; add it (\`git remote add ${up.remote} URL\`, then \`git push -u ${up.remote} ${s.branch}\` once), or drop --push; nothing was written`);
 }
 
 /**
