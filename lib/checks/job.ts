@@ -4,6 +4,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ReleaseModel } from '../spec/model';
 import { releaseLabels, trackSelector } from '../workloads/labels';
+import { kubeObject } from '../workloads/kube-object';
 import { checksOf, worstCaseSeconds } from './model';
 import { renderCheckScript, SCRATCH_DIR } from './script';
 
@@ -60,7 +61,7 @@ export class SmokeCheckJob extends Construct {
     const baseUrl = `http://${service}.${canary.namespace}.svc.cluster.local:${m.workload.servicePort}`;
     const script = renderCheckScript({ release: m.name, version: canary.version, baseUrl, checks });
     const labels = { ...releaseLabels(m), ...COMPONENT_LABEL };
-    this.job = new k8s.KubeJob(this, 'job', {
+    this.job = kubeObject(k8s.KubeJob, this, 'job', {
       metadata: {
         name: smokeCheckJobName(m.name, canary.version),
         namespace: canary.namespace,
@@ -87,8 +88,8 @@ export class SmokeCheckJob extends Construct {
               imagePullPolicy: 'IfNotPresent',
               command: ['/bin/sh', '-c', script],
               resources: {
-                requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') },
-                limits: { memory: k8s.Quantity.fromString('64Mi') },
+                requests: { cpu: '10m', memory: '16Mi' },
+                limits: { memory: '64Mi' },
               },
               securityContext: {
                 allowPrivilegeEscalation: false,
@@ -99,7 +100,7 @@ export class SmokeCheckJob extends Construct {
               },
               volumeMounts: [{ name: 'scratch', mountPath: SCRATCH_DIR }],
             }],
-            volumes: [{ name: 'scratch', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } }],
+            volumes: [{ name: 'scratch', emptyDir: { sizeLimit: '16Mi' } }],
           },
         },
       },
@@ -116,12 +117,12 @@ export function canaryCheckService(scope: Construct, id: string, release: Releas
   if (!canary) throw new Error(`internal: release ${release.name} has no canary, so it has no check Service`);
   const w = release.workload;
   const name = `${canary.name}-checks`;
-  const service = new k8s.KubeService(scope, id, {
+  const service = kubeObject(k8s.KubeService, scope, id, {
     metadata: { name, namespace: canary.namespace, labels: { ...releaseLabels(release), ...COMPONENT_LABEL } },
     spec: {
       type: 'ClusterIP',
       selector: trackSelector(release, 'canary'),
-      ports: [{ name: w.portName, port: w.servicePort, targetPort: k8s.IntOrString.fromString(w.portName), protocol: 'TCP' }],
+      ports: [{ name: w.portName, port: w.servicePort, targetPort: w.portName, protocol: 'TCP' }],
     },
   });
   return { name, service };

@@ -1,8 +1,9 @@
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { AppProject } from '../../imports/argocd-appproject-argoproj.io';
 import { IN_CLUSTER_SERVER, ProjectConfigModel } from '../spec/project-config';
 import { gitopsLabels, GitOpsRelease, ProjectInput, repoPath } from './layout';
 import { SYNC_WAVE_ANNOTATION } from './sync-waves';
+import { kubeObject } from '../workloads/kube-object';
 
 /** An API group and kind, as Argo CD's resource whitelists name them (`''` is the core group). */
 export interface GroupKind {
@@ -101,8 +102,8 @@ export function rootProjectName(config: ProjectConfigModel): string {
  * everywhere, which would let a commit to `dist/argocd/` deploy anything to any cluster. `root`: the
  * folder it syncs under the dist path (a pull cluster's own root is `argocd/<cluster>`).
  */
-export function rootAppProject(chart: Chart, config: ProjectConfigModel, root = 'argocd'): AppProject {
-  return new AppProject(chart, 'appproject-root', {
+export function rootAppProject(chart: Chart, config: ProjectConfigModel, root = 'argocd'): ApiObject {
+  return kubeObject(AppProject, chart, 'appproject-root', {
     metadata: {
       name: rootProjectName(config),
       namespace: config.argocd.namespace,

@@ -9,6 +9,7 @@ import {
   NamedObject, ProjectGenerator, ProjectInput, repoPath, rootPath,
 } from './layout';
 import { SYNC_WAVE_ANNOTATION } from './sync-waves';
+import { kubeObject } from '../workloads/kube-object';
 
 /** Folder of the Argo CD root under dist/. */
 export const ARGOCD_ROOT = 'argocd';
@@ -43,7 +44,7 @@ export const argoCdGenerator: ProjectGenerator = (input) =>
 export function argoCdObjects(input: ProjectInput): ManifestObject[] {
   const { config } = input;
   const chart = new Chart(new App({ outdir: 'cdk8s.out' }), ARGOCD_ROOT, { disableResourceNameHashes: true });
-  new AppProject(chart, 'appproject', {
+  kubeObject(AppProject, chart, 'appproject', {
     metadata: {
       name: config.argocd.project,
       namespace: config.argocd.namespace,
@@ -138,7 +139,7 @@ export function syncPolicy(createNamespace: boolean): ApplicationSpecSyncPolicy 
  * destination (Argo CD `spec.destination.server`: the URL of a cluster registered in Argo CD).
  */
 function releaseApplication(chart: Chart, config: ProjectConfigModel, r: GitOpsRelease, unit: ArgoCdUnit, c: ClusterModel, name: string): void {
-  new Application(chart, `application-${name}`, {
+  kubeObject(Application, chart, `application-${name}`, {
     metadata: {
       name,
       namespace: config.argocd.namespace,
@@ -148,7 +149,7 @@ function releaseApplication(chart: Chart, config: ProjectConfigModel, r: GitOpsR
     spec: {
       project: config.argocd.project,
       // the release's smoke checks folder is one of its folders: its PostSync hook runs once every folder is healthy
-      source: { repoUrl: config.repository.url, targetRevision: config.repository.branch, path: repoPath(config, unit.path) },
+      source: { repoURL: config.repository.url, targetRevision: config.repository.branch, path: repoPath(config, unit.path) },
       destination: { server: c.server, namespace: unit.namespace },
       syncPolicy: syncPolicy(r.release.model.createNamespaces),
     },
@@ -234,11 +235,11 @@ function fleetApplicationSet(chart: Chart, input: ProjectInput, units: readonly 
 
 /** The app of apps: syncs `dist/argocd/` itself (a pull cluster's: `dist/argocd/<cluster>/`), in its own project limited to Argo CD's objects (argocd-projects.ts). */
 function rootApplication(chart: Chart, config: ProjectConfigModel, name: string, root: string): void {
-  new Application(chart, `application-${name}`, {
+  kubeObject(Application, chart, `application-${name}`, {
     metadata: { name, namespace: config.argocd.namespace, labels: gitopsLabels() },
     spec: {
       project: rootProjectName(config),
-      source: { repoUrl: config.repository.url, targetRevision: config.repository.branch, path: repoPath(config, root) },
+      source: { repoURL: config.repository.url, targetRevision: config.repository.branch, path: repoPath(config, root) },
       destination: { server: IN_CLUSTER_SERVER, namespace: config.argocd.namespace },
       // no resources finalizer: deleting the root orphans the release Applications instead of deleting them
       syncPolicy: { automated: { prune: true, selfHeal: true }, retry: SYNC_RETRY },

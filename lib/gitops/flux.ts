@@ -2,6 +2,7 @@ import { App, Chart } from 'cdk8s';
 import { Kustomization, KustomizationSpecDeletionPolicy, KustomizationSpecSourceRefKind } from '../../imports/flux-kustomize-kustomize.toolkit.fluxcd.io';
 import { GitRepository } from '../../imports/flux-source-source.toolkit.fluxcd.io';
 import { ClusterModel, IN_CLUSTER_SERVER, ProjectConfigModel } from '../spec/project-config';
+import { kubeObject } from '../workloads/kube-object';
 import { assertFluxTenants, fluxServiceAccount } from './flux-tenants';
 import {
   assertUniqueNames, folderDependencies, folderObjectName, fluxSuffix, gitopsLabels, GitOpsFolder, GitOpsRelease, ManifestObject, NamedObject,
@@ -24,7 +25,7 @@ export function fluxObjects(input: ProjectInput): ManifestObject[] {
   const { config } = input;
   const flux = config.flux;
   const chart = new Chart(new App({ outdir: 'cdk8s.out' }), FLUX_ROOT, { disableResourceNameHashes: true });
-  new GitRepository(chart, 'gitrepository', {
+  kubeObject(GitRepository, chart, 'gitrepository', {
     metadata: { name: flux.name, namespace: flux.namespace, labels: gitopsLabels() },
     spec: {
       url: config.repository.url,
@@ -98,7 +99,7 @@ interface KustomizationOptions {
 
 function kustomization(chart: Chart, config: ProjectConfigModel, name: string, path: string, o: KustomizationOptions): void {
   const flux = config.flux;
-  new Kustomization(chart, `kustomization-${name}`, {
+  kubeObject(Kustomization, chart, `kustomization-${name}`, {
     metadata: { name, namespace: flux.namespace, labels: o.labels, ...(o.annotations ? { annotations: o.annotations } : {}) },
     spec: {
       sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: flux.name },

@@ -4,6 +4,7 @@ import { NginxRouterOptions } from '../spec/generated/release';
 import { LoadedRelease } from '../spec/loader';
 import { ReleaseModel } from '../spec/model';
 import { releaseLabels } from '../workloads/labels';
+import { kubeObject } from '../workloads/kube-object';
 import { addMigrationRoute, migrationProblems } from './nginx-migration';
 import { RouterContext, TrafficRouter } from './router';
 
@@ -113,7 +114,7 @@ export class NginxRouter implements TrafficRouter {
     const m = ctx.release;
     const opts = m.router as NginxRouterOptions;
     const name = ingressNameOf(m);
-    new k8s.KubeIngress(ctx.chartFor(m.stable.namespace), `ingress-${name}`, {
+    kubeObject(k8s.KubeIngress, ctx.chartFor(m.stable.namespace), `ingress-${name}`, {
       metadata: {
         name,
         namespace: m.stable.namespace,
@@ -130,7 +131,7 @@ export class NginxRouter implements TrafficRouter {
     addMigrationRoute(ctx);
     if (!m.canary) return;
     const canaryName = canaryIngressNameOf(m);
-    new k8s.KubeIngress(ctx.chartFor(m.canary.namespace), `ingress-${canaryName}`, {
+    kubeObject(k8s.KubeIngress, ctx.chartFor(m.canary.namespace), `ingress-${canaryName}`, {
       metadata: { name: canaryName, namespace: m.canary.namespace, labels: releaseLabels(m), annotations: canaryIngressAnnotations(m) },
       // No tls: ingress-nginx takes the host's certificate from the production Ingress, and a Secret
       // named here would have to exist in the canary namespace.

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { RedisModel, ReleaseModel } from '../spec/model';
 import { releaseLabels, trackSelector } from './labels';
+import { KubeJson } from './kube-object';
 import { allowOnlyFrom } from './network-policy';
 import { SharedRedis, REDIS_NAME, REDIS_PORT_NAME, redisSelector } from './redis';
 import type { WorkloadBuilder } from './registry';
@@ -60,9 +61,9 @@ export function guestbookPodSelector(m: ReleaseModel): Record<string, string> {
 }
 
 /** The Redis env vars of the frontend, minus any the spec's `workload.env` sets itself (the spec wins). */
-export function guestbookEnv(m: ReleaseModel, redis: RedisModel): k8s.EnvVar[] {
+export function guestbookEnv(m: ReleaseModel, redis: RedisModel): KubeJson<k8s.EnvVar>[] {
   const own = new Set(m.workload.env.map((e) => e.name));
-  const env: k8s.EnvVar[] = [
+  const env: KubeJson<k8s.EnvVar>[] = [
     { name: GUESTBOOK_REDIS_ENV.host, value: redis.host },
     { name: GUESTBOOK_REDIS_ENV.port, value: String(redis.port) },
     ...(redis.passwordSecret

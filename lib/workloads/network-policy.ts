@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { kubeObject } from './kube-object';
 
 /** Label every namespace carries with its own name (set by the API server since Kubernetes 1.22). */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -38,8 +39,7 @@ export function allowOnlyFrom(scope: Construct, id: string, props: AllowOnlyFrom
   if (props.peers.length === 0) throw new Error(`internal: network policy ${props.name} needs at least one peer`);
   const seen = new Set<string>();
   const peers = props.peers.filter((p) => !seen.has(p.namespace) && seen.add(p.namespace));
-  const port = typeof props.port === 'number' ? k8s.IntOrString.fromNumber(props.port) : k8s.IntOrString.fromString(props.port);
-  return new k8s.KubeNetworkPolicy(scope, id, {
+    return kubeObject(k8s.KubeNetworkPolicy, scope, id, {
     metadata: { name: props.name, namespace: props.namespace, labels: { ...props.labels } },
     spec: {
       podSelector: { matchLabels: { ...props.podSelector } },
@@ -49,7 +49,7 @@ export function allowOnlyFrom(scope: Construct, id: string, props: AllowOnlyFrom
           namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: p.namespace } },
           podSelector: { matchLabels: { ...p.podSelector } },
         })),
-        ports: [{ protocol: 'TCP', port }],
+        ports: [{ protocol: 'TCP', port: props.port }],
       }],
     },
   });

@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { WorkloadModel } from '../spec/model';
 import { MANAGED_BY, TRACK_LABEL } from './labels';
+import { kubeObject } from './kube-object';
 import { workloadEnv } from './pod';
 import { serviceObject, sortedRecord, workloadObjects } from './web-app';
 
@@ -72,7 +73,7 @@ export class OpenShiftAppInstance extends Construct {
     const data: Record<string, string> = { ...props.config };
     for (const c of props.calls) data[c.configKey] = p.callUrls[c.configKey];
     // no `data: {}` when the app calls nothing: the API server drops empty maps (a perpetual diff in Argo CD)
-    const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: { name: configName, namespace: p.project, labels }, ...(Object.keys(data).length ? { data: sortedRecord(data) } : {}) });
+    const configMap = kubeObject(k8s.KubeConfigMap, this, 'config', { metadata: { name: configName, namespace: p.project, labels }, ...(Object.keys(data).length ? { data: sortedRecord(data) } : {}) });
     const wl = workloadObjects(this, {
       workload: w, name: p.dcName, namespace: p.project, labels, podLabels, selector,
       replicas: p.replicas, image: p.image, imageTag: p.appVersion, env: workloadEnv(w), configMapName: configName,

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Probe } from '../spec/generated/release';
 import { ReleaseModel, WorkloadModel } from '../spec/model';
+import { KubeJson } from './kube-object';
 
 /**
  * Pod-level security context. Under the "restricted" Pod Security Standard: runAsNonRoot and the
@@ -25,8 +26,8 @@ export function containerSecurityContext(security: WorkloadModel['podSecurity'])
 }
 
 /** An HTTP or TCP probe on the container port. */
-export function probe(p: Probe, port: number): k8s.Probe {
-  const target = k8s.IntOrString.fromNumber(p.port ?? port);
+export function probe(p: Probe, port: number): KubeJson<k8s.Probe> {
+  const target = p.port ?? port;
   return {
     ...(p.path ? { httpGet: { path: p.path, port: target } } : { tcpSocket: { port: target } }),
     initialDelaySeconds: p.initialDelaySeconds ?? 5,
@@ -37,22 +38,22 @@ export function probe(p: Probe, port: number): k8s.Probe {
 }
 
 /** Kubernetes resource requirements from the spec's quantities. */
-export function resources(r: WorkloadModel['resources']): k8s.ResourceRequirements {
+export function resources(r: WorkloadModel['resources']): KubeJson<k8s.ResourceRequirements> {
   const list = (l?: Record<string, string | undefined>) =>
-    l ? Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined).map(([k, v]) => [k, k8s.Quantity.fromString(v as string)])) : undefined;
+    l ? Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined).map(([k, v]) => [k, v as string])) : undefined;
   const requests = list(r.requests as Record<string, string>);
   const limits = list(r.limits as Record<string, string>);
   return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
 }
 
 /** Env vars of the app container: values and references, never secret values. */
-export function envVars(release: ReleaseModel, extra: readonly k8s.EnvVar[] = []): k8s.EnvVar[] {
+export function envVars(release: ReleaseModel, extra: readonly KubeJson<k8s.EnvVar>[] = []): KubeJson<k8s.EnvVar>[] {
   return workloadEnv(release.workload, extra);
 }
 
 /** Env vars of a workload: `extra` first, then the spec's own (values and references, never secret values). */
-export function workloadEnv(w: WorkloadModel, extra: readonly k8s.EnvVar[] = []): k8s.EnvVar[] {
-  const fromSpec: k8s.EnvVar[] = w.env.map((e) =>
+export function workloadEnv(w: WorkloadModel, extra: readonly KubeJson<k8s.EnvVar>[] = []): KubeJson<k8s.EnvVar>[] {
+  const fromSpec: KubeJson<k8s.EnvVar>[] = w.env.map((e) =>
     e.secretKeyRef ? { name: e.name, valueFrom: { secretKeyRef: { name: e.secretKeyRef.name, key: e.secretKeyRef.key } } }
       : e.configMapKeyRef ? { name: e.name, valueFrom: { configMapKeyRef: { name: e.configMapKeyRef.name, key: e.configMapKeyRef.key } } }
         : { name: e.name, value: e.value ?? '' });
@@ -66,7 +67,7 @@ export interface PodTemplateProps {
   /** Image reference of the app container. */
   readonly image: string;
   /** Env vars of the app container. */
-  readonly env: readonly k8s.EnvVar[];
+  readonly env: readonly KubeJson<k8s.EnvVar>[];
   /** ConfigMap injected with envFrom. @default - none */
   readonly configMapName?: string;
 }
@@ -75,7 +76,7 @@ export interface PodTemplateProps {
  * The pod template every workload kind shares (Deployment, DeploymentConfig): one `app` container
  * on the workload port, probes, resources, restricted pod security, no service account token.
  */
-export function podTemplate(w: WorkloadModel, p: PodTemplateProps): k8s.PodTemplateSpec {
+export function podTemplate(w: WorkloadModel, p: PodTemplateProps): KubeJson<k8s.PodTemplateSpec> {
   return {
     metadata: { labels: { ...p.labels } },
     spec: {

@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RedisModel } from '../spec/model';
 import { MANAGED_BY } from './labels';
+import { KubeJson, kubeObject } from './kube-object';
 import { resources } from './pod';
 
 /** Name of the Redis StatefulSet and of its Service: the default host is `redis.<namespace>.svc.cluster.local`. */
@@ -43,20 +44,20 @@ export class SharedRedis extends Construct {
     const r = props.redis;
     const selector = redisSelector(props.partOf);
     const labels = { ...MANAGED_BY, 'app.kubernetes.io/part-of': props.partOf, 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/component': 'database', ...selector };
-    const secretEnv = (name: string): k8s.EnvVar[] => r.passwordSecret
+    const secretEnv = (name: string): KubeJson<k8s.EnvVar>[] => r.passwordSecret
       ? [{ name, valueFrom: { secretKeyRef: { name: r.passwordSecret.name, key: r.passwordSecret.key } } }]
       : [];
 
-    this.service = new k8s.KubeService(this, 'service', {
+    this.service = kubeObject(k8s.KubeService, this, 'service', {
       metadata: { name: REDIS_NAME, namespace: r.namespace, labels },
       spec: {
-        clusterIp: 'None',
+        clusterIP: 'None',
         selector,
-        ports: [{ name: REDIS_PORT_NAME, port: r.port, targetPort: k8s.IntOrString.fromString(REDIS_PORT_NAME), protocol: 'TCP' }],
+        ports: [{ name: REDIS_PORT_NAME, port: r.port, targetPort: REDIS_PORT_NAME, protocol: 'TCP' }],
       },
     });
 
-    this.statefulSet = new k8s.KubeStatefulSet(this, 'statefulset', {
+    this.statefulSet = kubeObject(k8s.KubeStatefulSet, this, 'statefulset', {
       metadata: { name: REDIS_NAME, namespace: r.namespace, labels },
       spec: {
         replicas: 1,
@@ -99,7 +100,7 @@ export class SharedRedis extends Construct {
               },
               // A TCP check: a Redis still loading its data set answers PING with an error but must not be restarted.
               livenessProbe: {
-                tcpSocket: { port: k8s.IntOrString.fromString(REDIS_PORT_NAME) },
+                tcpSocket: { port: REDIS_PORT_NAME },
                 initialDelaySeconds: 15, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3,
               },
               securityContext: {
@@ -117,7 +118,7 @@ export class SharedRedis extends Construct {
           spec: {
             accessModes: ['ReadWriteOnce'],
             ...(r.storageClassName ? { storageClassName: r.storageClassName } : {}),
-            resources: { requests: { storage: k8s.Quantity.fromString(r.storage) } },
+            resources: { requests: { storage: r.storage } },
           },
         }],
       },

@@ -5,6 +5,7 @@ import { DeploymentConfig } from '../../imports/openshift-dc-apps.openshift.io';
 import { ImageStream } from '../../imports/openshift-imagestream-image.openshift.io';
 import { ReleaseModel, WorkloadModel } from '../spec/model';
 import { podLabels, releaseLabels, Track, trackSelector } from './labels';
+import { KubeJson, kubeObject } from './kube-object';
 import { APP_CONTAINER, envVars, podTemplate } from './pod';
 
 export interface WebAppTrackProps {
@@ -21,7 +22,7 @@ export interface WebAppTrackProps {
   /** Replicas. */
   readonly replicas: number;
   /** Env vars placed before the spec's own. @default - only the spec's env vars */
-  readonly extraEnv?: readonly k8s.EnvVar[];
+  readonly extraEnv?: readonly KubeJson<k8s.EnvVar>[];
   /** ConfigMap data injected with envFrom, overriding the spec's `workload.config`. @default - the spec's config, if any */
   readonly config?: Readonly<Record<string, string>>;
 }
@@ -47,7 +48,7 @@ export class WebAppTrack extends Construct {
     const config = props.config ?? w.config;
     const configName = `${props.name}-config`;
     if (config) {
-      this.configMap = new k8s.KubeConfigMap(this, 'config', {
+      this.configMap = kubeObject(k8s.KubeConfigMap, this, 'config', {
         metadata: { name: configName, namespace: props.namespace, labels },
         data: sortedRecord(config),
       });
@@ -89,7 +90,7 @@ export interface WorkloadObjectProps {
   readonly image: string;
   /** ImageStream tag that holds `image` and that the DeploymentConfig's ImageChange trigger follows (DeploymentConfig only). */
   readonly imageTag: string;
-  readonly env: readonly k8s.EnvVar[];
+  readonly env: readonly KubeJson<k8s.EnvVar>[];
   /** ConfigMap injected with envFrom. @default - none */
   readonly configMapName?: string;
 }
@@ -104,13 +105,13 @@ export function workloadObjects(scope: Construct, p: WorkloadObjectProps): { wor
   const metadata = { name: p.name, namespace: p.namespace, labels: { ...p.labels } };
   if (p.workload.kind === 'Deployment') {
     return {
-      workload: new k8s.KubeDeployment(scope, 'deployment', {
+      workload: kubeObject(k8s.KubeDeployment, scope, 'deployment', {
         metadata,
         spec: {
           replicas: p.replicas,
           revisionHistoryLimit: 5,
           selector: { matchLabels: { ...p.selector } },
-          strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+          strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
           template,
         },
       }),
@@ -140,7 +141,7 @@ export function workloadObjects(scope: Construct, p: WorkloadObjectProps): { wor
         { type: 'ConfigChange' },
         { type: 'ImageChange', imageChangeParams: { automatic: true, containerNames: [APP_CONTAINER], from: { kind: 'ImageStreamTag', name: `${p.name}:${p.imageTag}` } } },
       ],
-      template: k8s.toJson_PodTemplateSpec(template),
+      template,
     },
   });
   return { workload, imageStream };
@@ -168,12 +169,12 @@ export function serviceObject(scope: Construct, id: string, p: {
   readonly labels: Readonly<Record<string, string>>; readonly selector: Readonly<Record<string, string>>; readonly appProtocol?: string;
 }): ApiObject {
   const w = p.workload;
-  return new k8s.KubeService(scope, id, {
+  return kubeObject(k8s.KubeService, scope, id, {
     metadata: { name: p.name, namespace: p.namespace, labels: { ...p.labels } },
     spec: {
       type: 'ClusterIP',
       selector: { ...p.selector },
-      ports: [{ name: w.portName, port: w.servicePort, targetPort: k8s.IntOrString.fromString(w.portName), protocol: 'TCP', ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) }],
+      ports: [{ name: w.portName, port: w.servicePort, targetPort: w.portName, protocol: 'TCP', ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) }],
     },
   });
 }
@@ -185,7 +186,7 @@ export function namespaceObject(scope: Construct, id: string, release: ReleaseMo
 
 /** A Namespace enforcing a Pod Security Standard level (and warning at restricted). */
 export function namespaceManifest(scope: Construct, id: string, name: string, level: 'restricted' | 'baseline', labels: Readonly<Record<string, string>>): ApiObject {
-  return new k8s.KubeNamespace(scope, id, {
+  return kubeObject(k8s.KubeNamespace, scope, id, {
     metadata: {
       name,
       labels: { ...labels, 'pod-security.kubernetes.io/enforce': level, 'pod-security.kubernetes.io/warn': 'restricted' },
