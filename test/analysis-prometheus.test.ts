@@ -260,11 +260,14 @@ maybe('analyze against a real Prometheus', () => {
     expect(j.metrics[0].value).toMatch(/^0\.09\d*$/);
   });
 
-  test('fails with exit 2 when the credential is not in the environment, naming the variable', async () => {
+  test('fails with exit 2 when the credential is not in the environment, naming the variable at its place in the spec', async () => {
     const root = repoFor('1.2.0');
     const r = await analyze(root, false, { PROMETHEUS_AUTHORIZATION: '' });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/error: metric error-rate: header Authorization is read from the environment variable PROMETHEUS_AUTHORIZATION, which is not set; export it/);
+    // file:line:col, the field, the release, the variable seen and the fix
+    const line = fs.readFileSync(path.join(root, 'releases/workshop.yaml'), 'utf8').split('\n').findIndex((l) => /^ +env: PROMETHEUS_AUTHORIZATION\b/.test(l)) + 1;
+    expect(line).toBeGreaterThan(0);
+    expect(r.stderr).toBe(`releases/workshop.yaml:${line}:22: analysis.metrics[0].provider.prometheus.headers[0].valueFrom.env: the analysis of release workshop reads header Authorization (metric error-rate) from an environment variable that is not set (got "PROMETHEUS_AUTHORIZATION"); export PROMETHEUS_AUTHORIZATION (a CI secret) before running the analysis\n1 problem(s) found; nothing was written`);
   });
 
   test('fails with exit 1 when Prometheus is unreachable, naming the address', async () => {
@@ -309,6 +312,18 @@ async function run(root: string, ...args: string[]): Promise<{ code: number; out
 }
 
 maybe('advance, and the analysis gate of step and promote (the reference workshop release, a real Prometheus)', () => {
+  test('fails with exit 2 when advance (every release) meets a credential missing from the environment, naming the release and the field, and commits nothing', async () => {
+    // GIVEN the workshop canary with analysis, and its credential not exported
+    const root = movableRepo('1.1.0');
+    const before = repoState(root);
+    // WHEN advance runs over every release
+    const r = await cliInProcess(root, 'advance');
+    // THEN the message says whose analysis, where in which file, and what to export; nothing changed
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^releases\/workshop\.yaml:\d+:22: analysis\.metrics\[0\]\.provider\.prometheus\.headers\[0\]\.valueFrom\.env: the analysis of release workshop reads header Authorization \(metric error-rate\) from an environment variable that is not set \(got "PROMETHEUS_AUTHORIZATION"\); export PROMETHEUS_AUTHORIZATION \(a CI secret\) before running the analysis\n1 problem\(s\) found; nothing was written$/);
+    expect(repoState(root)).toEqual(before);
+  });
+
   test('GIVEN a canary error ratio above the threshold WHEN advance THEN it commits an abort whose trailers carry the failing value', async () => {
     const root = movableRepo('1.1.0');
     const r = await run(root, 'advance');

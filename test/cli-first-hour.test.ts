@@ -53,7 +53,7 @@ describe('the project is found like git finds its repository', () => {
     ['status'], ['validate'], ['synth'], ['start', 'x', '--version', '1'], ['step', 'x'], ['set-weight', 'x', '1'], ['promote', 'x'], ['abort', 'x'],
     ['next', 'x'], ['verify', 'x', '--url', 'http://127.0.0.1:9'], ['diff'], ['traffic'], ['new', 'x', '--router', 'nginx'],
   ];
-  const message = (d: string) => `error: not inside a cdk8s-canary project: neither ${d} nor any parent folder holds releases/ or cdk8s-canary.yaml; cd into your project (the folder holding releases/) or pass -C <project folder>`;
+  const message = (d: string) => `error: not inside a cdk8s-canary project: neither ${d} nor any parent folder holds releases/ or cdk8s-canary.yaml; cd into your project (the folder holding releases/) or pass -C <project folder>; to start a project, run \`npx cdk8s-canary new NAME --router TYPE\` at the top of a git repository`;
   test.each(commands.map((c) => [c.join(' '), c]))('fails `%s` outside any project: one line that says so, exit 2, nothing written', async (_n, args) => {
     const d = outside();
     try {

@@ -16,7 +16,12 @@ export type NoDataVerdict = 'inconclusive' | 'fail' | 'pass';
 /** A request header: a literal (template) value, or one read from the environment when the query runs. */
 export type HeaderModel =
   | { readonly key: string; readonly value: Template }
-  | { readonly key: string; readonly env: string };
+  | {
+    readonly key: string;
+    readonly env: string;
+    /** Where it is written, below `analysis` (`metrics[0].provider.prometheus.headers[0].valueFrom.env`), for messages. @default - not known */
+    readonly at?: readonly (string | number)[];
+  };
 
 /** A Prometheus HTTP API. */
 export interface PrometheusModel {
@@ -153,7 +158,7 @@ export function analysisModelOf(spec: AnalysisSpec, context: AnalysisContext = {
       const t = template(h.value, [...here, 'value']);
       return t ? [{ key: h.key, value: t }] : [];
     }
-    return [{ key: h.key, env: (h.valueFrom as { env: string }).env }];
+    return [{ key: h.key, env: (h.valueFrom as { env: string }).env, at: [...here, 'valueFrom', 'env'] }];
   });
   (spec.metrics).forEach((m: Metric, i) => {
     const at: (string | number)[] = ['metrics', i];

@@ -11,7 +11,7 @@ import * as synth from './commands/synth';
 import * as verify from './commands/verify';
 import { CliContext } from './context';
 import { checkTestHooks } from '../crash-point';
-import { findProjectRoot } from '../moves/project-root';
+import { findProjectRoot, findProjectRootForNew } from '../moves/project-root';
 import { recoverRepository } from '../moves/recover';
 import { CLI } from '../spec/hints';
 import { escapeControls } from '../spec/errors';
@@ -84,7 +84,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   program.hook('preAction', async (_program, action) => {
     if (PROJECTLESS.has(action.name())) return;
     const start = (action.opts() as { C?: string }).C ?? (program.opts() as { C?: string }).C ?? '.';
-    root = findProjectRoot(start);
+    root = action.name() === 'new' ? findProjectRootForNew(start) : findProjectRoot(start);
     const readOnly = READ_ONLY_COMMANDS.includes(action.name());
     for (const note of await recoverRepository(root, (action.opts() as { output?: unknown }).output, { readOnly })) io.err(note);
   });

@@ -1,7 +1,8 @@
 import { escapeControls, SpecError, UsageError } from '../spec/errors';
 import { AnalysisRefusedError } from '../moves/analysis-errors';
+import { InterruptedError } from '../moves/interrupt';
 
-/** Exit codes: 0 ok, 1 runtime failure, 2 bad input or a refused move. */
+/** Exit codes: 0 ok, 1 runtime failure, 2 bad input or a refused move (and 128 + N for a move stopped by signal N: 130 for Ctrl-C). */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -40,6 +41,10 @@ export function reportError(e: unknown, io: Io): number {
   if (e instanceof UsageError) {
     io.err(`error: ${(e.lines ?? [e.message]).map(escapeControls).join('\n')}`);
     return EXIT_USAGE;
+  }
+  if (e instanceof InterruptedError) { // Ctrl-C: what the move left, and 128 + the signal's number
+    io.err(escapeControls(e.message));
+    return e.exitCode;
   }
   const msg = e instanceof Error ? e.message : String(e);
   // a runtime error may span lines on purpose (an analysis report): each line is escaped on its own

@@ -34,8 +34,8 @@ export const SYNC_RETRY = { limit: 5, backoff: { duration: '5s', factor: 2, maxD
 
 /**
  * `dist/argocd/`: an AppProject admitting exactly this repository and the namespaces the releases
- * use, then either one Application per release folder (and cluster) or one ApplicationSet with a git
- * directory generator, plus (optionally) a root Application that keeps `dist/argocd/` itself synced.
+ * use, then either one Application per release folder (and cluster) or one ApplicationSet with a list
+ * generator of the releases, plus (optionally) a root Application that keeps `dist/argocd/` itself synced.
  */
 export const argoCdGenerator: ProjectGenerator = (input) =>
   input.config.argocd.enabled ? [{ path: rootPath(ARGOCD_ROOT, input), objects: argoCdObjects(input) }] : [];

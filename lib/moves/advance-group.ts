@@ -4,7 +4,6 @@
  * lib/rollout/group-advance.ts), and applying it as a group move (`step`, `next` or `abort`) with the
  * report as its analysis gate.
  */
-import { MissingCredentialError } from '../analysis/providers/provider';
 import { soakState } from '../rollout';
 import { decideGroupAdvance, groupAdvanceAnalyzes, groupAdvanceRuns, groupSoakingRung } from '../rollout/group-advance';
 import { UsageError } from '../spec/errors';
@@ -12,6 +11,7 @@ import { LoadedGroup } from '../spec/loader';
 import { parseDuration } from '../spec/model';
 import type { AdvanceTurn } from './advance';
 import { analysisSubject, analysisWindow, analyzeNow } from './analysis';
+import { MissingCredentialSpecError } from './analysis-errors';
 import { precomputedAnalysisGate } from './analysis-gate';
 import { applyMove, MoveFlags, MoveOutcome } from './engine';
 import { MoveGate } from './gate';
@@ -49,7 +49,7 @@ export async function decideGroup(s: MoveSession, g: LoadedGroup): Promise<Advan
     const report = await analyzeNow(subject, await analysisWindow(s.git, s.paths.root, subject));
     return { ...base, report, decision: decideGroupAdvance({ group: m, waitSeconds, verdict: report.verdict }) };
   } catch (e) {
-    if (e instanceof MissingCredentialError) throw new UsageError(e.message);
+    if (e instanceof MissingCredentialSpecError) throw e;
     if (e instanceof UsageError) throw e;
     return { ...base, failure: `the analysis could not run: ${e instanceof Error ? e.message : String(e)}`, decision: decideGroupAdvance({ group: m, waitSeconds, verdict: 'error' }) };
   }

@@ -12,7 +12,6 @@
  * second run at the same time fails at the lock; a run in another clone loses the push race
  * without moving a release twice.
  */
-import { MissingCredentialError } from '../analysis/providers/provider';
 import { AnalysisReport } from '../analysis/run';
 import {
   abort, abortFleet, AdvanceDecision, AnalysisVerdict, decideAdvance, decideWaveOpening, describeWave, nextMoveOf, nextWave, promote, promoteFleet,
@@ -25,8 +24,9 @@ import { cacheCompiledValidators } from '../spec/schemas';
 import { loadProjectSpecs } from '../synth/project';
 import { advanceGates, advanceGroups, applyGroupTurn, decideGroup } from './advance-group';
 import { analysisSubject, analysisWindow, analyzeNow } from './analysis';
+import { MissingCredentialSpecError } from './analysis-errors';
 import { applyMove, ChangedOutcome, checkCommitMessageText, MoveFlags, MoveOutcome } from './engine';
-import { checkPushRemote, pushWithRetry } from './push';
+import { checkPushTarget, pushWithRetry } from './push';
 import { releaseMove } from './release';
 import { MoveSession, SessionOptions, withMoveSession } from './session';
 import { weightLineCommit } from './soak-gate';
@@ -78,7 +78,7 @@ export async function runAdvance(root: string, names: readonly string[], opts: A
   const flags: MoveFlags = { commit: true, ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.message !== undefined ? { message: opts.message } : {}) };
   checkCommitMessageText(opts.message);
   return withMoveSession(root, { ...session, readOnly: !!opts.dryRun }, async (s) => {
-    if (opts.push && !opts.dryRun) await checkPushRemote(s);
+    if (opts.push && !opts.dryRun) await checkPushTarget(s);
     cacheCompiledValidators(s.cacheDir);
     const { releases, groups } = loadProjectSpecs(s.paths);
     const grouped = advanceGroups(groups, names);
@@ -96,7 +96,7 @@ export async function runAdvance(root: string, names: readonly string[], opts: A
       try {
         turns.push({ ...t, outcome: await applyTurn(s, t, flags) });
       } catch (e) {
-        if (e instanceof MissingCredentialError) throw new UsageError(e.message);
+        if (e instanceof MissingCredentialSpecError) throw e;
         turns.push({ ...t, moveError: e instanceof Error ? e.message : String(e) });
         failed = true;
       }
@@ -192,7 +192,7 @@ async function decide(s: MoveSession, r: LoadedRelease): Promise<AdvanceTurn> {
     const report = await analyzeNow(subject, await analysisWindow(s.git, s.paths.root, subject));
     return { release, report, decision: judge(report.verdict) };
   } catch (e) {
-    if (e instanceof MissingCredentialError) throw new UsageError(e.message);
+    if (e instanceof MissingCredentialSpecError) throw e;
     if (e instanceof UsageError) throw e;
     return { release, failure: `the analysis could not run: ${e instanceof Error ? e.message : String(e)}`, decision: judge('error') };
   }

@@ -9,7 +9,7 @@ import { fleetPosition } from '../spec/fleet';
 import { unknownName } from '../synth/spec-index';
 import { SpecError, UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
-import { AnalysisRefusedError } from './analysis-errors';
+import { AnalysisRefusedError, MissingCredentialSpecError } from './analysis-errors';
 import { GroupMove } from '../rollout/group';
 import { groupAnalysisRule } from '../rollout/group-advance';
 
@@ -195,8 +195,26 @@ export async function openForAnalysis(root: string): Promise<Git> {
 }
 
 /** Runs a subject's analysis over its window now. */
-export function analyzeNow(s: AnalysisSubject, w: AnalysisWindow, now?: number): Promise<AnalysisReport> {
-  return runAnalysis(s.analysis, s.target, { windowStart: w.start, ...(now !== undefined ? { now } : {}) });
+export async function analyzeNow(s: AnalysisSubject, w: AnalysisWindow, now?: number): Promise<AnalysisReport> {
+  try {
+    return await runAnalysis(s.analysis, s.target, { windowStart: w.start, ...(now !== undefined ? { now } : {}) });
+  } catch (e) {
+    throw e instanceof MissingCredentialError ? credentialProblem(s, e) : e;
+  }
+}
+
+/**
+ * A credential missing from the environment, as bad input positioned in the spec that asks for it
+ * (`releases/workshop.yaml:64:20: analysis.metrics[0].provider.prometheus.headers[0].valueFrom.env:
+ * ...`), naming the release or group: `advance` runs many analyses, and the bare variable did not
+ * say whose. Exit 2.
+ */
+export function credentialProblem(s: AnalysisSubject, e: MissingCredentialError): MissingCredentialSpecError {
+  const whose = `the analysis of ${s.kind === 'group' ? 'release group' : 'release'} ${s.name}`;
+  const d = e.detail;
+  return new MissingCredentialSpecError(d
+    ? s.source.problem(['analysis', ...(d.at ?? [])], `${whose} reads header ${d.header} (metric ${d.metric}) from an environment variable that is not set`, `export ${d.variable} (a CI secret) before running the analysis`, d.variable)
+    : s.source.problem(['analysis'], `${whose}: ${e.message}`, 'export the variable before running the analysis'));
 }
 
 /** What the analysis gate adds to a move it lets pass. */
@@ -255,7 +273,6 @@ async function gateOnSubject(git: Git, root: string, subject: AnalysisSubject, m
     try {
       report = await analyzeNow(subject, window, opts.now);
     } catch (e) {
-      if (e instanceof MissingCredentialError) throw new UsageError(e.message);
       throw e;
     }
   }
@@ -285,7 +302,6 @@ export async function analyzeRelease(root: string, name: string, now?: number): 
   try {
     return { subject, window, report: await analyzeNow(subject, window, now) };
   } catch (e) {
-    if (e instanceof MissingCredentialError) throw new UsageError(e.message);
     throw e;
   }
 }

@@ -9,7 +9,9 @@
  *
  * Refusals throw before anything is written (`MoveRefusedError`, `UsageError`, `SpecError`: exit 2).
  * A failure after writing puts the files back and unstages them before it propagates (exit 1). A
- * process killed between writing and committing is repaired by the next command (journal.ts).
+ * signal (Ctrl-C) while it writes and commits is deferred to a checkpoint, so it stops the move
+ * whole (interrupt.ts). A process killed between writing and committing is repaired by the next
+ * command (journal.ts).
  *
  * `runMove` runs one move end to end. To run several moves under one lock (`advance`), open a
  * session with `withMoveSession` (session.ts), call `applyMove` for each, then `pushWithRetry`
@@ -30,7 +32,8 @@ import { beginMove, readHeadCommit } from './journal';
 import { diffNames, filesUnder, MoveFiles, OwnedFolder, rel, restoreMoveFiles, writeMoveFiles, writtenHashes } from './files';
 import { MoveKind, MoveSubject } from './kind';
 import { MoveRefusedError } from './errors';
-import { checkPushRemote, pushWithRetry } from './push';
+import { InterruptedError, withSignalsDeferred } from './interrupt';
+import { checkPushTarget, pushWithRetry } from './push';
 import { MoveSession, SessionOptions, withMoveSession } from './session';
 
 export type { FileChange } from '../review/unified-diff';
@@ -111,7 +114,7 @@ export async function runMove(root: string, kind: MoveKind, flags: MoveFlags, op
   if (flags.push && !flags.commit) throw new UsageError('--push needs a commit; drop --no-commit or --push');
   checkCommitMessageText(flags.message);
   return withMoveSession(root, { ...options, readOnly: !!flags.dryRun }, async (s) => {
-    if (flags.push && !flags.dryRun) await checkPushRemote(s);
+    if (flags.push && !flags.dryRun) await checkPushTarget(s);
     const outcome = await applyMove(s, kind, flags, options);
     s.reportTiming();
     if (outcome.status !== 'committed' || !flags.push) return outcome;
@@ -152,6 +155,9 @@ export function checkCommitMessageText(message: string | undefined): void {
  * @throws UsageError / SpecError / InvalidEditError (exit 2): the kind refused, a spec is invalid,
  *   the edit would make the spec invalid
  * @throws Error (exit 1): a failed write or commit (the files are put back first), git failures
+ * @throws InterruptedError (exit 128 + signal): SIGINT, SIGTERM or SIGHUP arrived while the move
+ *   wrote or committed (interrupt.ts): nothing written, the files put back, or (after the commit)
+ *   the move whole
  */
 export async function applyMove(s: MoveSession, kind: MoveKind, flags: MoveFlags, options: MoveOptions = {}): Promise<MoveOutcome> {
   if (!flags.dryRun && !s.locked) throw new Error('internal: a move that writes needs a locked session (withMoveSession without readOnly)');
@@ -215,34 +221,45 @@ export async function applyMove(s: MoveSession, kind: MoveKind, flags: MoveFlags
   const changed = { ...base, subject: edited.subject, message, changes, next: edited.next, branch: s.branch, warnings: gates.warnings };
   if (flags.dryRun) return { ...changed, status: 'dry-run' };
 
-  // The journal lets the next command undo a move killed between here and its commit (journal.ts).
-  const startedFrom = readHeadCommit(git.gitDir) ?? ((await git.head()).commit as string);
-  const files: MoveFiles = { specAbs, specBefore: specBytes, specAfter: edited.text, folders: ownedFolders };
-  const endJournal = beginMove(git.gitDir, { head: startedFrom, release: target.name, subject: message.subject, paths: touched, commits: flags.commit, wrote: writtenHashes(paths.root, files) });
-  writeMoveFiles(files, endJournal);
-  s.mark('write');
-  if (!flags.commit) {
-    endJournal();
-    return { ...changed, status: 'written' };
-  }
+  // From here to the commit, Ctrl-C (SIGINT, SIGTERM, SIGHUP) is deferred: the move stops whole (interrupt.ts)
+  return withSignalsDeferred(async (guard) => {
+    const stopped = (signal: string, what: string) => `interrupted (${signal}) ${what}`;
+    await guard.checkpoint((sig) => stopped(sig, `before the move of ${target.label} wrote anything; nothing was changed or committed`));
+    // The journal lets the next command undo a move killed between here and its commit (journal.ts).
+    const startedFrom = readHeadCommit(git.gitDir) ?? ((await git.head()).commit as string);
+    const files: MoveFiles = { specAbs, specBefore: specBytes, specAfter: edited.text, folders: ownedFolders };
+    const endJournal = beginMove(git.gitDir, { head: startedFrom, release: target.name, subject: message.subject, paths: touched, commits: flags.commit, wrote: writtenHashes(paths.root, files) });
+    writeMoveFiles(files, endJournal);
+    s.mark('write');
+    const putBack = `before the commit of "${message.subject}"; ${touched.join(' and ')} were put back as in ${startedFrom.slice(0, 7)}, nothing was committed; run the move again`;
+    if (!flags.commit) {
+      endJournal();
+      await guard.checkpoint((sig) => stopped(sig, `after the move of ${target.label} wrote ${touched.join(' and ')} (--no-commit: left edited, review with \`git diff\`)`));
+      return { ...changed, status: 'written' };
+    }
 
-  let sha: string;
-  try {
-    // `commit --only` records modifications of tracked files itself; new and removed files are staged first
-    if (changes.some((c) => c.before === undefined || c.after === undefined)) await git.add(touched);
-    crashPoint('move:before-commit');
-    sha = await git.commit(touched, message.body ? `${message.subject}\n\n${message.body}` : message.subject, trailers);
-    crashPoint('move:committed');
-  } catch (e) {
-    // put the files back as they were; unstage what add staged
-    restoreMoveFiles(files);
-    await git.unstage(touched).catch(() => undefined);
+    let sha: string;
+    try {
+      await guard.checkpoint((sig) => stopped(sig, putBack));
+      // `commit --only` records modifications of tracked files itself; new and removed files are staged first
+      if (changes.some((c) => c.before === undefined || c.after === undefined)) await git.add(touched);
+      crashPoint('move:before-commit');
+      sha = await git.commit(touched, message.body ? `${message.subject}\n\n${message.body}` : message.subject, trailers);
+      crashPoint('move:committed');
+    } catch (e) {
+      // put the files back as they were; unstage what add staged
+      restoreMoveFiles(files);
+      await git.unstage(touched).catch(() => undefined);
+      endJournal();
+      // a terminal's Ctrl-C also stops git: say it was the signal, not git
+      if (guard.received && !(e instanceof InterruptedError)) throw new InterruptedError(guard.received, stopped(guard.received, putBack));
+      throw e;
+    }
     endJournal();
-    throw e;
-  }
-  endJournal();
-  s.mark('git-add+commit');
-  return { ...changed, status: 'committed', sha };
+    s.mark('git-add+commit');
+    await guard.checkpoint((sig) => stopped(sig, `after the commit of "${message.subject}": the move is whole, committed as ${sha.slice(0, 7)}${flags.push ? '; nothing was pushed (`git push` when ready)' : ''}`));
+    return { ...changed, status: 'committed' as const, sha };
+  });
 }
 
 /** The files of a rendering outside the given folders. */
@@ -252,8 +269,10 @@ function notUnder(rendered: ReadonlyMap<string, string>, folders: readonly strin
 
 /**
  * Why a move is refused over uncommitted paths, with commands that work in that state: a spec that
- * was never committed is a new release (synth, then commit it with its dist/); otherwise stash the
- * changes, with --include-untracked when some are new files (a plain `git stash push` skips them).
+ * was never committed is a new release (synth, then commit it with its dist/); changes only in the
+ * generated dist/ files are dropped (restore, clean) or stashed, never committed (the move would
+ * then refuse a dist/ that is not what the spec synthesizes); otherwise stash the changes, with
+ * --include-untracked when some are new files (a plain `git stash push` skips them).
  */
 export function dirtyRefusal(dirty: readonly { readonly index: string; readonly worktree: string; readonly path: string }[], specPath: string, name: string): string {
   const shown = dirty.slice(0, 5).map((e) => `${e.path} (${describeStatus(e.index, e.worktree)})`).join(', ') + (dirty.length > 5 ? `, and ${dirty.length - 5} more` : '');
@@ -263,7 +282,18 @@ export function dirtyRefusal(dirty: readonly { readonly index: string; readonly 
   }
   const untracked = dirty.some((e) => e.index === '?');
   const paths = [...new Set(dirty.map((e) => e.path))];
-  return `uncommitted changes in the paths this move would touch: ${shown}; commit them, or stash them first: \`git stash push${untracked ? ' --include-untracked' : ''} -- ${paths.join(' ')}\``;
+  const stash = `\`git stash push${untracked ? ' --include-untracked' : ''} -- ${paths.join(' ')}\``;
+  if (!paths.includes(specPath)) {
+    // only generated files: committing a hand edit of dist/ would be refused next (not what the spec synthesizes)
+    const tracked = [...new Set(dirty.filter((e) => e.index !== '?').map((e) => e.path))];
+    const added = [...new Set(dirty.filter((e) => e.index === '?').map((e) => e.path))];
+    const drop = [
+      ...(tracked.length ? [`\`git restore --staged --worktree --source=HEAD -- ${tracked.join(' ')}\``] : []),
+      ...(added.length ? [`\`git clean -f -- ${added.join(' ')}\``] : []),
+    ].join(' and ');
+    return `uncommitted changes in the paths this move would touch: ${shown}; they are generated from ${specPath} (edit the spec, not dist/): drop them with ${drop}, or keep them aside with ${stash}, then move again`;
+  }
+  return `uncommitted changes in the paths this move would touch: ${shown}; commit them, or stash them first: ${stash}`;
 }
 
 function describeStatus(index: string, worktree: string): string {

@@ -7,6 +7,7 @@
  * or throw the typed errors of errors.ts; the CLI maps them to messages and exit codes.
  */
 export * from './errors';
+export * from './interrupt';
 export * from './lock';
 export * from './journal';
 export * from './recover';

@@ -47,7 +47,7 @@ export function newRelease(root: string, o: Partial<ScaffoldOptions> & { readonl
   const taken = specFiles(paths.releasesDir).find((f) => path.basename(f).replace(/\.ya?ml$/i, '') === o.name);
   if (taken) throw new UsageError(`${rel(paths.root, taken)} already exists; choose another name, or edit that file`);
   const file = path.join(paths.releasesDir, `${o.name}.yaml`);
-  const text = scaffoldRelease({ ...o, router: o.router });
+  const text = scaffoldRelease({ ...o, router: o.router, ...schemaPathFor(paths.root) });
   const parsed = parseRelease(file, text, { checks: PROJECT_CHECKS, relativeTo: paths.root });
   if ('problems' in parsed) throw new SpecError(parsed.problems, `new ${o.name}: the spec these options give is invalid; nothing was written:`);
   fs.writeFileSync(file, text, { flag: 'wx' });
@@ -63,4 +63,15 @@ export function newRelease(root: string, o: Partial<ScaffoldOptions> & { readonl
       `  ${CLI} start ${o.name} --version VERSION`,
     ],
   };
+}
+
+/**
+ * Where the spec's `$schema=` line points: this repository's `lib/spec/schema/` when the project is a
+ * clone of it (the README's set-up), else the installed package's copy in `node_modules/` (a project
+ * that installed cdk8s-canary with npm): `../lib/spec/schema/` does not exist there.
+ */
+function schemaPathFor(root: string): { schemaPath?: string } {
+  const own = path.join(root, 'lib', 'spec', 'schema', 'release.schema.json');
+  const installed = path.join(root, 'node_modules', 'cdk8s-canary', 'lib', 'spec', 'schema', 'release.schema.json');
+  return !fs.existsSync(own) && fs.existsSync(installed) ? { schemaPath: '../node_modules/cdk8s-canary/lib/spec/schema/release.schema.json' } : {};
 }

@@ -16,7 +16,7 @@ export const PROJECT_MARKERS = { config: 'cdk8s-canary.yaml', releases: 'release
 export class NotInProjectError extends UsageError {
   constructor(readonly start: string) {
     super(`not inside a cdk8s-canary project: neither ${start} nor any parent folder holds ${PROJECT_MARKERS.releases}/ or ${PROJECT_MARKERS.config}; `
-      + 'cd into your project (the folder holding releases/) or pass -C <project folder>');
+      + 'cd into your project (the folder holding releases/) or pass -C <project folder>; to start a project, run `npx cdk8s-canary new NAME --router TYPE` at the top of a git repository');
   }
 }
 
@@ -36,6 +36,22 @@ export function findProjectRoot(start: string): string {
   for (let dir = abs; ; dir = path.dirname(dir)) {
     if (isProjectRoot(dir)) return dir;
     if (path.dirname(dir) === dir) throw new NotInProjectError(abs);
+  }
+}
+
+/**
+ * The root `new` writes into: the project found from `start` (`findProjectRoot`), or, outside any
+ * project, `start` itself when it is the top of a git work tree (it holds `.git`): a fresh
+ * repository becomes a project when `new` creates its `releases/`. Anywhere else `new` fails like
+ * every command, so a stray `new` in a home folder writes nothing.
+ * @throws as `findProjectRoot`
+ */
+export function findProjectRootForNew(start: string): string {
+  try {
+    return findProjectRoot(start);
+  } catch (e) {
+    if (e instanceof NotInProjectError && fs.existsSync(path.join(e.start, '.git'))) return e.start;
+    throw e;
   }
 }
 

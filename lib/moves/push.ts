@@ -2,9 +2,8 @@
  * Pushing moves: never forced; when the remote moved, the moves are rebuilt on its new head.
  */
 import { GitError } from '../git';
-import { UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
-import { PushConflictError } from './errors';
+import { MoveRefusedError, PushConflictError } from './errors';
 import { MoveSession } from './session';
 
 /** How often a push rebuilds the moves on a remote that moved before it gives up. */
@@ -23,17 +22,15 @@ export interface PushPlan<T> {
 }
 
 /**
- * Refuses `--push` before a move commits when the branch's upstream remote (default `origin`) is not
- * configured: otherwise the move would be committed and only the push would fail (exit 1).
- * @throws UsageError (exit 2) naming the remote and the fix
+ * Checks, before a move writes anything, that `--push` has somewhere to go: the branch's upstream
+ * remote, or `origin`. Without it the move used to be committed and then fail to push (exit 1,
+ * the commit kept); now nothing is written.
+ * @throws MoveRefusedError (exit 2) when that remote is not configured
  */
-export async function checkPushRemote(s: MoveSession): Promise<void> {
+export async function checkPushTarget(s: MoveSession): Promise<void> {
   const up = (await s.git.upstream(s.branch)) ?? { remote: 'origin', branch: s.branch };
-  try {
-    await s.git.run(['remote', 'get-url', up.remote]);
-  } catch {
-    throw new UsageError(`--push: this repository has no remote '${up.remote}' (the upstream of branch ${s.branch}), so the move could not be pushed; add it with \`git remote add ${up.remote} URL\`, or drop --push and push yourself`);
-  }
+  if ((await s.git.tryRun(['remote', 'get-url', up.remote])).code === 0) return;
+  throw new MoveRefusedError(`--push: branch ${s.branch} has no upstream and this repository has no remote '${up.remote}', so there is nowhere to push; add it (\`git remote add ${up.remote} URL\`, then \`git push -u ${up.remote} ${s.branch}\` once), or drop --push; nothing was written`);
 }
 
 /**

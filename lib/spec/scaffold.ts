@@ -27,6 +27,12 @@ export interface ScaffoldOptions {
   readonly version?: string;
   /** Production namespace. @default - the release name */
   readonly namespace?: string;
+  /**
+   * Path of release.schema.json from the spec's folder, for the first line's `$schema=` (editors
+   * complete and check the file with it). @default - `../lib/spec/schema/release.schema.json` (this
+   * repository's layout)
+   */
+  readonly schemaPath?: string;
 }
 
 const WIDTH = 100;
@@ -224,7 +230,7 @@ export function scaffoldRelease(o: ScaffoldOptions): string {
     router: { type: o.router },
   };
   const head = [
-    SCHEMA_COMMENT,
+    o.schemaPath === undefined ? SCHEMA_COMMENT : `# yaml-language-server: $schema=${o.schemaPath}`,
     `# Release ${o.name}, written by \`${CLI} new ${o.name} --router ${o.router}\` from the schema`,
     '# (lib/spec/schema/: editors with yaml-language-server complete and check this file). Fields a',
     '# release needs are filled in; optional ones are commented out, with their default. Next steps',

@@ -36,6 +36,13 @@ const SECRET_VALUES: readonly { readonly what: string; readonly test: (v: string
   { what: 'an AWS access key id', test: (v) => /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/.test(v) },
   { what: 'a GitHub token', test: (v) => /\bgh[pousr]_[A-Za-z0-9]{30}|\bgithub_pat_[A-Za-z0-9_]{30}/.test(v) },
   { what: 'a Slack token', test: (v) => /\bxox[abposr]-[A-Za-z0-9-]{10}/.test(v) },
+  // the formats gitleaks knows by prefix (gitleaks config: stripe-access-token, slack-webhook-url,
+  // gitlab-pat, npm-access-token, gcp-api-key): a fixed prefix, then a fixed count of characters
+  { what: 'a Stripe key', test: (v) => /\b[rs]k_(?:live|test|prod)_[A-Za-z0-9]{10}/.test(v) },
+  { what: 'a Slack webhook URL', test: (v) => /\bhooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9]{8}/.test(v) },
+  { what: 'a GitLab token', test: (v) => /\bglpat-[A-Za-z0-9_-]{20}/.test(v) },
+  { what: 'an npm token', test: (v) => /\bnpm_[A-Za-z0-9]{36}/.test(v) },
+  { what: 'a Google API key', test: (v) => /\bAIza[0-9A-Za-z_-]{35}/.test(v) },
   { what: 'a JSON web token', test: (v) => v.includes('eyJ') && hasJwt(v) },
   { what: 'a password in a URL', test: (v) => v.includes('://') && hasUrlPassword(v) },
 ];

@@ -50,9 +50,13 @@ export class AnalysisError extends Error {
   }
 }
 
-/** A credential header whose environment variable is not set: bad input (exit 2). */
+/**
+ * A credential header whose environment variable is not set: bad input (exit 2). `detail.at` is
+ * the header's `valueFrom.env` field below `analysis` (when the model knows it), so the commands can
+ * position the message in the spec file (lib/moves/analysis.ts `credentialProblem`).
+ */
 export class MissingCredentialError extends Error {
-  constructor(message: string) {
+  constructor(message: string, public readonly detail?: { readonly metric: string; readonly header: string; readonly variable: string; readonly at?: readonly (string | number)[] }) {
     super(message);
     this.name = 'MissingCredentialError';
   }
@@ -64,7 +68,10 @@ export function resolveHeaders(metric: string, headers: readonly HeaderModel[], 
   for (const h of headers) {
     if ('env' in h) {
       const v = env[h.env];
-      if (v === undefined || v === '') throw new MissingCredentialError(`metric ${metric}: header ${h.key} is read from the environment variable ${h.env}, which is not set; export it (a CI secret) before running the analysis`);
+      if (v === undefined || v === '') {
+        throw new MissingCredentialError(`metric ${metric}: header ${h.key} is read from the environment variable ${h.env}, which is not set; export it (a CI secret) before running the analysis`,
+          { metric, header: h.key, variable: h.env, ...(h.at ? { at: h.at } : {}) });
+      }
       out[h.key] = v;
     } else {
       out[h.key] = renderTemplate(h.value, values);
