@@ -180,7 +180,7 @@ const CASES: readonly Case[] = [
     says: /^error: --dist \.: the folder is the repository root; name the folder synth writes/ },
   // moves: what a commit would carry, and a push that cannot happen, refused before the commit
   { name: '--push in a repository without the remote origin (the move was committed, then the push failed: exit 1)', args: ['step', 'shop', '--push'],
-    says: /^error: --push: this repository has no remote 'origin' \(the upstream of branch main\), so the move could not be pushed; add it with `git remote add origin URL`, or drop --push/ },
+    says: /^error: --push: branch main has no upstream and this repository has no remote 'origin', so there is nowhere to push; add it \(`git remote add origin URL`, then `git push -u origin main` once\), or drop --push; nothing was written/ },
   { name: 'an ESC sequence in -m (git log would recolour the terminal)', args: ['step', 'shop', '-m', 'held\x1b[31m back'],
     says: /^error: -m\/--message holds the control character \\x1b at character 5, which git log would send to every terminal showing the commit; write plain text \(line breaks and tabs are fine\)$/ },
   { name: 'a right-to-left override in advance -m', args: ['advance', '-m', 'ok \u202e'],
