@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { cli, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
+import { CONFIG, GROUP, SHOP } from './support/catalogue-specs';
 
 /**
  * The bad-input catalogue, fuzz round: the kinds of fault that mutation fuzzing of the reference
@@ -11,62 +12,8 @@ import { cli, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './supp
  * dist/, the index and the history exactly as they were.
  */
 
-/** A valid release with a running canary (the catalogues' shop): the starting point every case breaks in one way. */
-const SHOP = `apiVersion: canary.cdk8s.io/v1alpha1
-kind: Release
-name: shop
-namespaces:
-  production: shop
-  canary: shop-canary
-workload:
-  type: webapp
-  image: ghcr.io/example/shop
-  port: 8080
-  replicas: 2
-stable:
-  version: 1.0.0
-canary:
-  version: 1.1.0
-  weight: 10
-steps: [0, 10, 50, 100]
-router:
-  type: gatewayApi
-  parentRefs:
-    - name: public
-      namespace: gateway-system
-  hostnames:
-    - shop.example.com
-`;
 
-const CONFIG = `apiVersion: canary.cdk8s.io/v1alpha1
-kind: Project
-repository:
-  url: https://github.com/example/shop.git
-`;
 
-/** A release group of two apps (scenario S3's shape). */
-const GROUP = `apiVersion: canary.cdk8s.io/v1alpha1
-kind: ReleaseGroup
-name: fb
-domain: apps.example.com
-entry: frontend-main
-steps: [30]
-stage: 1
-apps:
-  - name: frontend-main
-    project: fb-frontend
-    image: quay.io/example/frontend-main
-    version: "1.1"
-    newVersion: "1.2"
-    calls:
-      - app: backend-main
-        configKey: backendmain.url
-  - name: backend-main
-    project: fb-backend
-    image: quay.io/example/backend-main
-    version: "1.1"
-    newVersion: "1.2"
-`;
 
 /** A gRPC release on the Gateway's grpc listener (the grpc-greeter reference's shape). */
 const GREETER = `apiVersion: canary.cdk8s.io/v1alpha1
@@ -151,9 +98,9 @@ const CASES: readonly Case[] = [
   { name: 'a spec written as JSON in releases/ (it was skipped silently)', files: { 'releases/blog.json': JSON.stringify({ apiVersion: 'canary.cdk8s.io/v1alpha1', kind: 'Release', name: 'blog' }) },
     at: { file: 'releases/blog.json', find: '{', field: '' }, says: /spec file name ends in '\.json'; specs are read from \.yaml and \.yml files only, so this one would be skipped; rename it to blog\.yaml \(JSON is YAML: the content can stay\)/ },
   { name: 'a spec in a subfolder of releases/ (it was skipped silently)', files: { 'releases/team-b/blog.yaml': SHOP.replace(/shop/g, 'blog') },
-    at: { file: 'releases/team-b/blog.yaml', find: 'apiVersion', field: '' }, says: /spec file in a subfolder of releases\/; only releases\/ itself is read, so this one would be skipped; move it to releases\/blog\.yaml/ },
+    at: { file: 'releases/team-b/blog.yaml', find: '# yaml-language-server', field: '' }, says: /spec file in a subfolder of releases\/; only releases\/ itself is read, so this one would be skipped; move it to releases\/blog\.yaml/ },
   { name: 'a spec in a subfolder of releases/, on validate', files: { 'releases/team-b/blog.yml': SHOP.replace(/shop/g, 'blog') }, args: ['validate'],
-    at: { file: 'releases/team-b/blog.yml', find: 'apiVersion', field: '' }, says: /spec file in a subfolder of releases\// },
+    at: { file: 'releases/team-b/blog.yml', find: '# yaml-language-server', field: '' }, says: /spec file in a subfolder of releases\// },
   { name: "a branch with '..' in cdk8s-canary.yaml (its pattern backtracked polynomially: regex-safety)", files: { 'cdk8s-canary.yaml': `${CONFIG}  branch: release/../main\n` },
     at: { file: 'cdk8s-canary.yaml', find: 'release/', field: 'repository.branch' }, says: /has an invalid format \(got "release\/\.\.\/main"\); use a git branch name such as 'main' or 'release\/2024' \(no '\.\.'/ },
   // --output values the file system refuses

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { cli, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
+import { CONFIG, GROUP, SHOP } from './support/catalogue-specs';
 
 /**
  * The bad-input catalogue: malformed specs and wrong command lines, each run through the compiled
@@ -12,67 +13,9 @@ import { cli, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './supp
  * they were.
  */
 
-/** A valid release with a running canary: the starting point every case breaks in one way. */
-const SHOP = `# yaml-language-server: $schema=../lib/spec/schema/release.schema.json
-apiVersion: canary.cdk8s.io/v1alpha1
-kind: Release
-name: shop
-namespaces:
-  production: shop
-  canary: shop-canary
-workload:
-  type: webapp
-  image: ghcr.io/example/shop
-  port: 8080
-  replicas: 2
-  env:
-    - name: LOG_LEVEL
-      value: info
-  config:
-    GREETING: hello
-stable:
-  version: 1.0.0
-canary:
-  version: 1.1.0
-  weight: 10
-steps: [0, 10, 50, 100]
-router:
-  type: gatewayApi
-  parentRefs:
-    - name: public
-      namespace: gateway-system
-  hostnames:
-    - shop.example.com
-`;
 
 const BLOG = SHOP.replace(/shop/g, 'blog').replace(/canary:\n {2}version: 1\.1\.0\n {2}weight: 10\n/, '');
 
-/** A release group of two apps (scenario S3's shape): frontend-main calls backend-main. */
-const GROUP = `# yaml-language-server: $schema=../lib/spec/schema/group.schema.json
-apiVersion: canary.cdk8s.io/v1alpha1
-kind: ReleaseGroup
-name: fb
-domain: apps.example.com
-entry: frontend-main
-steps: [30]
-stage: 1
-apps:
-  - name: frontend-main
-    project: fb-frontend
-    image: quay.io/example/frontend-main
-    version: "1.1"
-    newVersion: "1.2"
-    replicas: 3
-    calls:
-      - app: backend-main
-        configKey: backendmain.url
-  - name: backend-main
-    project: fb-backend
-    image: quay.io/example/backend-main
-    version: "1.1"
-    newVersion: "1.2"
-    replicas: 3
-`;
 
 /** Replaces one exact piece of the shop spec (the piece must be there). */
 function edit(find: string, replace: string): string {
@@ -336,13 +279,6 @@ function expectedPrefix(root: string, at: NonNullable<Case['at']>): string {
 // itself is exercised by the cases above and by test/cli-*.test.ts.
 // ---------------------------------------------------------------------------------------------------
 
-/** A project config of the shop repository (cdk8s-canary.yaml) with one line replaced. */
-const CONFIG = `# yaml-language-server: $schema=lib/spec/schema/project.schema.json
-apiVersion: canary.cdk8s.io/v1alpha1
-kind: Project
-repository:
-  url: https://github.com/example/shop.git
-`;
 
 /** The shop spec with smoke checks whose first check has these header lines (6-space indented). */
 const withHeader = (line: string) => `${SHOP}checks:\n  - name: home\n    path: /\n    headers:\n      ${line}\n`;

@@ -1,0 +1,72 @@
+/**
+ * The specs the bad-input catalogues (test/bad-input*.test.ts) break one way per case: valid as they
+ * are, so each case's fault is the only one.
+ */
+
+/** A valid release with a running canary: the starting point every case breaks in one way. */
+export const SHOP = `# yaml-language-server: $schema=../lib/spec/schema/release.schema.json
+apiVersion: canary.cdk8s.io/v1alpha1
+kind: Release
+name: shop
+namespaces:
+  production: shop
+  canary: shop-canary
+workload:
+  type: webapp
+  image: ghcr.io/example/shop
+  port: 8080
+  replicas: 2
+  env:
+    - name: LOG_LEVEL
+      value: info
+  config:
+    GREETING: hello
+stable:
+  version: 1.0.0
+canary:
+  version: 1.1.0
+  weight: 10
+steps: [0, 10, 50, 100]
+router:
+  type: gatewayApi
+  parentRefs:
+    - name: public
+      namespace: gateway-system
+  hostnames:
+    - shop.example.com
+`;
+
+/** A release group of two apps (scenario S3's shape): frontend-main calls backend-main. */
+export const GROUP = `# yaml-language-server: $schema=../lib/spec/schema/group.schema.json
+apiVersion: canary.cdk8s.io/v1alpha1
+kind: ReleaseGroup
+name: fb
+domain: apps.example.com
+entry: frontend-main
+steps: [30]
+stage: 1
+apps:
+  - name: frontend-main
+    project: fb-frontend
+    image: quay.io/example/frontend-main
+    version: "1.1"
+    newVersion: "1.2"
+    replicas: 3
+    calls:
+      - app: backend-main
+        configKey: backendmain.url
+  - name: backend-main
+    project: fb-backend
+    image: quay.io/example/backend-main
+    version: "1.1"
+    newVersion: "1.2"
+    replicas: 3
+`;
+
+/** A project config of the shop repository (cdk8s-canary.yaml). */
+export const CONFIG = `# yaml-language-server: $schema=lib/spec/schema/project.schema.json
+apiVersion: canary.cdk8s.io/v1alpha1
+kind: Project
+repository:
+  url: https://github.com/example/shop.git
+`;
