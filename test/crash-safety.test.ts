@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readTree } from '../lib/synth/write';
-import { cli, cliAsync, copyRepo, git, repoState, tempRepo } from './support/cli-repo';
+import { cli, cliAsync, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
 import { webappSpec } from './support/project';
 
 /**
@@ -327,10 +327,7 @@ describe('crash safety of a release group move (next, SIGKILL)', () => {
 describe('the crash hook cannot be triggered by accident', () => {
   let base: ReturnType<typeof tempRepo>;
   beforeAll(() => {
-    base = tempRepo({ 'releases/shop.yaml': webappSpec('shop', 'canary:\n  version: 1.1.0\n  weight: 10\n') });
-    expect(cli(base.root, ['synth']).status).toBe(0);
-    git(base.root, 'add', '-A');
-    git(base.root, 'commit', '-qm', 'synth');
+    base = synthesizedRepo({ 'releases/shop.yaml': webappSpec('shop', 'canary:\n  version: 1.1.0\n  weight: 10\n') });
   });
   afterAll(() => base.cleanup());
 

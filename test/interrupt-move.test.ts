@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { cli, cliAsync, copyRepo, git, repoState, tempRepo } from './support/cli-repo';
+import { cli, cliAsync, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
 import { webappSpec } from './support/project';
 
 /**
@@ -19,10 +19,7 @@ describe('a move interrupted by a signal (compiled CLI, real git)', () => {
   let base: ReturnType<typeof tempRepo>;
   beforeAll(() => {
     // GIVEN a committed release with a canary at 10% and its dist/
-    base = tempRepo({ 'releases/shop.yaml': webappSpec('shop', 'canary:\n  version: 1.1.0\n  weight: 10\n') });
-    expect(cli(base.root, ['synth']).status).toBe(0);
-    git(base.root, 'add', '-A');
-    git(base.root, 'commit', '-qm', 'synth');
+    base = synthesizedRepo({ 'releases/shop.yaml': webappSpec('shop', 'canary:\n  version: 1.1.0\n  weight: 10\n') });
   });
   afterAll(() => base.cleanup());
 
