@@ -1,7 +1,5 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { cli, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
-import { CONFIG, GROUP, SHOP } from './support/catalogue-specs';
+import { CaseAt, CONFIG, expectedPrefix, GROUP, SHOP } from './support/catalogue-specs';
 
 /**
  * The bad-input catalogue, fuzz round: the kinds of fault that mutation fuzzing of the reference
@@ -54,7 +52,7 @@ interface Case {
   /** The command line after `-C <root>`. @default - ['synth'] */
   readonly args?: readonly string[];
   /** Where the message must point: the file, the text whose first occurrence marks line and column, and the field path ('' for the whole file). */
-  readonly at?: { readonly file: string; readonly find: string; readonly field: string };
+  readonly at?: CaseAt;
   /** What the message must say (a part of the same line). */
   readonly says: RegExp;
   /** How many problems the command must report, when that is part of the fault. */
@@ -175,13 +173,3 @@ describe('bad-input catalogue, fuzz round (compiled CLI, real git)', () => {
   });
 });
 
-/** `FILE:LINE:COL:` and ` FIELD:` for the first occurrence of `find` in the file as committed. */
-function expectedPrefix(root: string, at: NonNullable<Case['at']>): string {
-  const text = fs.readFileSync(path.join(root, at.file), 'utf8');
-  const offset = text.indexOf(at.find);
-  if (offset < 0) throw new Error(`test bug: ${at.find} not found in ${at.file}`);
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  const col = offset - before.lastIndexOf('\n');
-  return `${at.file}:${line}:${col}:${at.field ? ` ${at.field}:` : ''}`;
-}

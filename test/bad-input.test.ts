@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { cli, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
-import { CONFIG, GROUP, SHOP } from './support/catalogue-specs';
+import { CaseAt, CONFIG, expectedPrefix, GROUP, SHOP } from './support/catalogue-specs';
 
 /**
  * The bad-input catalogue: malformed specs and wrong command lines, each run through the compiled
@@ -36,7 +36,7 @@ interface Case {
    * Where the message must point: the file, the text whose first occurrence marks the line and
    * column, and the field path. Omitted for wrong command lines (the message names the argument).
    */
-  readonly at?: { readonly file: string; readonly find: string | Buffer; readonly field: string; readonly occurrence?: number };
+  readonly at?: CaseAt;
   /** What the message must say (a part of the same line). */
   readonly says: RegExp;
 }
@@ -260,17 +260,6 @@ describe('bad-input catalogue (compiled CLI, real git)', () => {
   for (const p of PENDING) test.todo(`fails on ${p}`);
 });
 
-/** `FILE:LINE:COL: FIELD:` for the first (or n-th) occurrence of `find` in the file as committed. */
-function expectedPrefix(root: string, at: NonNullable<Case['at']>): string {
-  const bytes = fs.readFileSync(path.join(root, at.file));
-  let offset = -1;
-  for (let i = 0; i < (at.occurrence ?? 1); i++) offset = bytes.indexOf(at.find, offset + 1);
-  if (offset < 0) throw new Error(`test bug: ${String(at.find)} not found in ${at.file}`);
-  const before = bytes.subarray(0, offset);
-  const line = before.filter((b) => b === 0x0a).length + 1;
-  const col = before.toString('utf8').length - before.toString('utf8').lastIndexOf('\n');
-  return `${at.file}:${line}:${col}:${at.field ? ` ${at.field}:` : ''}`;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Round 2 (issue 14): the same contract, run in-process through the CLI's own `run()` (argv in, exit

@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
 /**
  * The specs the bad-input catalogues (test/bad-input*.test.ts) break one way per case: valid as they
  * are, so each case's fault is the only one.
@@ -70,3 +73,18 @@ kind: Project
 repository:
   url: https://github.com/example/shop.git
 `;
+
+/** Where a catalogue case's message must point: the text whose first (or n-th) occurrence marks the line and column, and the field path ('' for the whole file). */
+export interface CaseAt { readonly file: string; readonly find: string | Buffer; readonly field: string; readonly occurrence?: number }
+
+/** `FILE:LINE:COL: FIELD:` for the first (or n-th) occurrence of `find` in the file as committed. */
+export function expectedPrefix(root: string, at: CaseAt): string {
+  const bytes = fs.readFileSync(path.join(root, at.file));
+  let offset = -1;
+  for (let i = 0; i < (at.occurrence ?? 1); i++) offset = bytes.indexOf(at.find, offset + 1);
+  if (offset < 0) throw new Error(`test bug: ${String(at.find)} not found in ${at.file}`);
+  const before = bytes.subarray(0, offset);
+  const line = before.filter((b) => b === 0x0a).length + 1;
+  const col = before.toString('utf8').length - before.toString('utf8').lastIndexOf('\n');
+  return `${at.file}:${line}:${col}:${at.field ? ` ${at.field}:` : ''}`;
+}
