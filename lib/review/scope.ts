@@ -40,8 +40,9 @@ export async function diffScope(git: Git, dist: string, base: string, head: Revi
   // cluster or hands them over (unitsOf), as validate reads it (the rule: transition-gate.ts wiringChanges)
   const rootBefore = await readFiles(git, dist, base, rootFiles);
   const rootAfter = await readFiles(git, dist, head, rootFiles);
+  // the release and group folders at either end (owners of wiring files: wiringOwner)
+  const releases = new Set([...await topFolders(git, dist, base), ...await topFolders(git, dist, head)].filter((r) => !roots.has(r)));
   if (rootFiles.length) {
-    const releases = new Set([...await topFolders(git, dist, base), ...await topFolders(git, dist, head)].filter((r) => !roots.has(r)));
     const owners = wiringChanges(new Map(rootFiles.map((f) => [f, { before: rootBefore.get(f), after: rootAfter.get(f) }])), releases);
     for (const r of owners === 'all' ? releases : owners) touched.add(r);
     const ownWiring = [...new Set([...await rootFilesAt(git, dist, base), ...await rootFilesAt(git, dist, head)])]
@@ -56,7 +57,6 @@ export async function diffScope(git: Git, dist: string, base: string, head: Revi
   // sync"); not the files that grow with the number of releases and hold no unit (AppProjects,
   // kustomize's lists), as the moves' sync gate reads them (lib/moves/sync-gate.ts)
   const readReleases = new Set(folders);
-  const releases = new Set([...await topFolders(git, dist, base), ...await topFolders(git, dist, head)].filter((r) => !roots.has(r)));
   const readAlready = new Set([...rootBefore.keys(), ...rootAfter.keys(), ...rootFiles]);
   const isUnitFile = (f: string): boolean => {
     if (readAlready.has(f)) return false;
