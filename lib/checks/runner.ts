@@ -38,7 +38,7 @@ export interface CheckResult {
 export interface RunOptions {
   /** Base URL the check paths are appended to (its own path, if any, is kept as a prefix). */
   readonly baseUrl: URL;
-  /** Headers added to every request (the router's tester header, `--header`); a check's own header of the same name wins. */
+  /** Headers added to every request (the router's tester header, `--header`); a check's own header of the same name wins. @default - none beyond the check's own */
   readonly headers?: readonly (readonly [string, string])[];
   /** Milliseconds between attempts. @default - RETRY_DELAY_SECONDS * 1000, as in the cluster */
   readonly retryDelayMs?: number;

@@ -14,8 +14,9 @@ import { projectPaths, synthProject, SynthResult, validateProject } from '../syn
 import { validateNamed } from '../synth/spec-index';
 import { withCommandLock } from './lock';
 
-/** Where warnings (lint findings that do not fail) go. @default - dropped */
+/** Options of the project checks (synth, validate). */
 export interface ProjectCheckOptions {
+  /** Where warnings (lint findings that do not fail) go. @default - dropped */
   readonly onWarning?: (p: SpecProblem) => void;
 }
 
