@@ -532,7 +532,7 @@ describe('istio router: bad specs', () => {
 
   test('fails when the ladder does not start at 0', () => {
     const text = textOf(SAMPLEAPP).replace('steps: [0, 5, 100]', 'steps: [5, 100]');
-    expectProblems(SAMPLEAPP, text, [`releases/sampleapp.yaml:${lineOf(text, /^steps:/)}:9: steps[0]: the first step must be 0: a canary enters with no traffic, so its subset takes requests only once its pods are ready (got 5); start the ladder at 0, e.g. [0, 5, 100]`]);
+    expectProblems(SAMPLEAPP, text, [`releases/sampleapp.yaml:${lineOf(text, /^steps:/)}:9: steps[0]: the first step must be 0: start deploys the canary at the first step, and a sync would send it that share of requests before its pods are ready (got 5); start the ladder at 0: [0, 5, 100]; the canary takes traffic from the next step, once its pods run`]);
   });
 
   test('fails when both subsets have the same name', () => {

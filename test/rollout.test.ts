@@ -47,10 +47,11 @@ describe('rollout state machine (pure)', () => {
     expect(p.position).toBeUndefined();
   });
 
-  test('start uses the ladder first weight when it is not 0, and keeps an explicit image', () => {
-    const m = model('steps: [5, 50, 100]\n');
+  test('start uses the ladder first weight (0: a ladder must start there, lib/spec/ladder.ts), and keeps an explicit image', () => {
+    const m = model('steps: [0, 5, 50, 100]\n');
     const s = start(m, { version: '2.0.0', image: 'registry.example.com/app@sha256:' + 'a'.repeat(64) });
-    expect(s.after.canary).toEqual({ version: '2.0.0', image: 'registry.example.com/app@sha256:' + 'a'.repeat(64), weight: 5 });
+    expect(s.after.canary).toEqual({ version: '2.0.0', image: 'registry.example.com/app@sha256:' + 'a'.repeat(64), weight: 0 });
+    expect(() => model('steps: [5, 50, 100]\n')).toThrow(/steps\[0\]: the first step must be 0/);
   });
 
   test('step from a weight off the ladder goes to the next rung above it', () => {
@@ -59,9 +60,9 @@ describe('rollout state machine (pure)', () => {
     expect(ladderPosition(30, m.steps)).toEqual({ index: 2, of: 4, onLadder: false });
     // WHEN stepped THEN 50
     expect(step(m)).toMatchObject({ fromWeight: 30, toWeight: 50, position: { index: 3, of: 4, onLadder: true } });
-    // AND below the first rung the next rung is the first
-    const low = model('steps: [5, 50]\ncanary:\n  version: 1.1.0\n  weight: 0\n');
-    expect(ladderPosition(0, low.steps)).toEqual({ index: 0, of: 2, onLadder: false });
+    // AND from the first rung (0) the next rung is the second
+    const low = model('steps: [0, 5, 50]\ncanary:\n  version: 1.1.0\n  weight: 0\n');
+    expect(ladderPosition(0, low.steps)).toEqual({ index: 1, of: 3, onLadder: true });
     expect(step(low).toWeight).toBe(5);
     // AND above the last rung step refuses
     const high = model('steps: [0, 25, 50]\ncanary:\n  version: 1.1.0\n  weight: 80\n');

@@ -30,7 +30,7 @@ function loadedBy(root: string, args: readonly string[]): { code: number | null;
 const HEAVY = /[/\\]node_modules[/\\](cdk8s|cdk8s-plus-27|constructs)[/\\]|[/\\]build[/\\]imports[/\\]/;
 
 describe('start-up: only commands that synthesize load cdk8s', () => {
-  const repo = tempRepo({ 'releases/shop.yaml': specText('shop', 'canary:\n  version: 1.1.0\n  weight: 10\nsteps: [10, 50, 100]\n'), 'releases/blog.yaml': specText('blog', '') });
+  const repo = tempRepo({ 'releases/shop.yaml': specText('shop', 'canary:\n  version: 1.1.0\n  weight: 10\nsteps: [0, 10, 50, 100]\n'), 'releases/blog.yaml': specText('blog', '') });
   afterAll(() => repo.cleanup());
 
   test.each([

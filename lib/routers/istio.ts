@@ -201,11 +201,7 @@ export class IstioRouter implements TrafficRouter {
       at(['namespaces', 'canary'], `istio splits traffic between subsets of one Service, so the canary must run in the production namespace '${m.namespaces.production}'`,
         `remove namespaces.canary or set it to ${m.namespaces.production}`, m.namespaces.canary);
     }
-    if (m.steps[0].weight !== 0) {
-      const spec = m.spec.steps?.[0];
-      at(typeof spec === 'object' ? ['steps', 0, 'weight'] : ['steps', 0], 'the first step must be 0: a canary enters with no traffic, so its subset takes requests only once its pods are ready',
-        'start the ladder at 0, e.g. [0, 5, 100]', m.steps[0].weight);
-    }
+    // the first step must be 0 for every router: lib/spec/ladder.ts
     const p = istioPlan(m);
     if (p.subsets.stable === p.subsets.canary) {
       at(['router', 'subsets', 'canary'], `stable and canary subsets have the same name '${p.subsets.canary}'`, 'give the two subsets different names, e.g. prod and canary', p.subsets.canary);

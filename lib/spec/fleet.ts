@@ -20,6 +20,7 @@ import { closest } from './ajv-problems';
 import { SourceDocument } from './document';
 import { SpecProblem } from './errors';
 import { Fleet, LabelSelector, ReleaseSpec } from './generated/release';
+import { ladderProblems } from './ladder';
 import { LadderStep, ladderOf, parseDuration, ReleaseModel, toModel } from './model';
 import { ClusterModel } from './project-config';
 
@@ -236,15 +237,7 @@ export function resolveFleet(src: SourceDocument, spec: ReleaseSpec, clusters: r
       mine.push(n);
     }
     const steps = w.steps ? ladderOf({ steps: w.steps } as ReleaseSpec) : releaseSteps;
-    if (w.steps) {
-      steps.forEach((s, k) => {
-        const p = typeof w.steps![k] === 'object' ? [...at, 'steps', k, 'weight'] : [...at, 'steps', k];
-        if (s.weight > total) out.push(src.problem(p, `weight is above the weight total ${total}`, `use a weight between 0 and ${total}`, s.weight));
-        if (k > 0 && s.weight <= steps[k - 1].weight) {
-          out.push(src.problem(p, `steps must increase strictly (previous step is ${steps[k - 1].weight})`, `use a weight above ${steps[k - 1].weight} or remove this step`, s.weight));
-        }
-      });
-    }
+    out.push(...ladderProblems(src, w.steps, steps, [...at, 'steps'], total));
     if (w.minSoak !== undefined && i === f.waves.length - 1) {
       out.push(src.problem([...at, 'minSoak'], `the last wave's minSoak holds nothing back: no wave opens after ${label}`,
         'remove it; to soak before the final promote, put minSoak on the last rung of the ladder (steps: [..., {weight: 100, minSoak: 1h}])', w.minSoak));

@@ -10,6 +10,7 @@ import { inlineSecretEnvProblems, secretConfigKeyProblems, secretValueProblems }
 import { ReleaseSpec, Workload } from './generated/release';
 import { FleetModel, resolveFleet, waveModel } from './fleet';
 import { imageProblems } from './image';
+import { ladderProblems } from './ladder';
 import { GroupModel, groupProblems, toGroupModel } from './group';
 import { GUESTBOOK_REDIS_ENV, ladderOf, ReleaseModel, toModel } from './model';
 import { dns1035LabelError, labelValueError } from './k8s-names';
@@ -319,8 +320,8 @@ function parseReleaseDocument(parsed: SourceDocument, data: unknown, file: strin
 }
 
 /**
- * The checks run on each wave that has its own ladder, as if it were the release's (a router that
- * needs a ladder starting at 0 needs it in every wave); problems about `steps` are positioned at the
+ * The checks run on each wave that has its own ladder, as if it were the release's (a router's
+ * limit on the ladder holds in every wave; the ladder's own rules are lib/spec/ladder.ts); problems about `steps` are positioned at the
  * wave's `steps`.
  */
 function waveLadderProblems(release: LoadedRelease, checks: readonly ReleaseCheck[]): SpecProblem[] {
@@ -427,14 +428,7 @@ function semanticProblems(src: SourceDocument, spec: ReleaseSpec, file: string):
     out.push(src.problem(['name'], `release name does not match the file name '${path.basename(file)}'`, `rename the file to ${spec.name}.yaml${isDnsLabel(base) ? ` or set name: ${base}` : ''}`, spec.name));
   }
   const total = spec.weightTotal ?? 100;
-  const ladder = ladderOf(spec);
-  ladder.forEach((s, i) => {
-    const p = spec.steps && typeof spec.steps[i] === 'object' ? ['steps', i, 'weight'] : ['steps', i];
-    if (s.weight > total) out.push(src.problem(p, `weight is above the weight total ${total}`, `use a weight between 0 and ${total}`, s.weight));
-    if (i > 0 && s.weight <= ladder[i - 1].weight) {
-      out.push(src.problem(p, `steps must increase strictly (previous step is ${ladder[i - 1].weight})`, `use a weight above ${ladder[i - 1].weight} or remove this step`, s.weight));
-    }
-  });
+  out.push(...ladderProblems(src, spec.steps, ladderOf(spec), ['steps'], total));
   if (spec.canary && spec.canary.weight > total) {
     out.push(src.problem(['canary', 'weight'], `weight is above the weight total ${total}`, `use a weight between 0 and ${total}`, spec.canary.weight));
   }

@@ -66,7 +66,7 @@ export interface ReleaseSpec {
   stable: StableVersion;
   canary?: CanaryVersion;
   /**
-   * The weight ladder: canary weights in strictly increasing order. Default: [0, 25, 100].
+   * The weight ladder: canary weights in strictly increasing order, starting at 0 (start deploys the canary at the first step, with no traffic until its pods run). Default: [0, 25, 100].
    *
    * @minItems 1
    * @maxItems 100
