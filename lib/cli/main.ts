@@ -9,6 +9,7 @@ import * as scaffold from './commands/new';
 import * as status from './commands/status';
 import * as synth from './commands/synth';
 import * as verify from './commands/verify';
+import { strictOptions } from './args';
 import { CliContext } from './context';
 import { checkTestHooks } from '../crash-point';
 import { findProjectRoot, findProjectRootForNew } from '../moves/project-root';
@@ -81,6 +82,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     c.showHelpAfterError(`(${CLI} help ${c.name()} shows its arguments and options)`);
   }
   program.showHelpAfterError(`(${CLI} --help lists the commands)`);
+  strictOptions(program);
   program.hook('preAction', async (_program, action) => {
     if (PROJECTLESS.has(action.name())) return;
     const start = (action.opts() as { C?: string }).C ?? (program.opts() as { C?: string }).C ?? '.';

@@ -23,15 +23,10 @@ export type GroupPlanner = (g: GroupModel) => GroupMove;
 export const GROUP_PLANNERS = {
   next: (g: GroupModel) => nextMove(g),
   step: (g: GroupModel) => stepMove(g),
-  /** @throws UsageError when `weight` is not a whole number */
-  setWeight: (weight: string) => (g: GroupModel) => setWeightMove(g, parseWeight(weight)),
+  /** @throws UsageError when `weight` is not a whole number from 0 to 100 (lib/rollout/weight.ts) */
+  setWeight: (weight: string) => (g: GroupModel) => setWeightMove(g, weight),
   abort: (g: GroupModel) => abortMove(g),
 } as const;
-
-function parseWeight(s: string): number {
-  if (!/^\d+$/.test(s)) throw new UsageError(`weight must be an integer between 0 and 100 (got ${JSON.stringify(s)}); give the entry canary's share in percent, e.g. 30`);
-  return Number(s);
-}
 
 /**
  * A move of the release group `name`: validates every spec, plans with `plan`, edits the group's

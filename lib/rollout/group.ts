@@ -17,6 +17,7 @@ import { UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
 import { appOf, GROUP_STAGES, GroupAppModel, GroupModel, GroupStage } from '../spec/group';
 import { CommitMessage } from './moves';
+import { weightOf } from './weight';
 
 /** Where a group is: the stage, and the entry canary's share at stage 3. */
 export interface GroupPosition {
@@ -205,11 +206,9 @@ export function stepMove(g: GroupModel): GroupMove {
 }
 
 /** `set-weight`: any entry weight 0..100 at stage 3 (a hold or a hotfix). */
-export function setWeightMove(g: GroupModel, weight: number): GroupMove {
+export function setWeightMove(g: GroupModel, raw: number | string): GroupMove {
+  const weight = weightOf(raw, 100, `the entry canary's share of traffic in percent, e.g. ${cliCommand(`set-weight ${g.name} 30`)}`);
   const pos = positionOf(g);
-  if (!Number.isInteger(weight) || weight < 0 || weight > 100) {
-    throw new UsageError(`weight must be an integer between 0 and 100 (got ${weight}); give the entry canary's share in percent, e.g. set-weight ${g.name} 30`);
-  }
   if (pos.stage !== 3) {
     throw new UsageError(`group ${g.name} is at ${stageLabel(pos.stage)}: set-weight changes the entry split at stage 3 only; ${whatInstead(g)}`);
   }

@@ -7,3 +7,4 @@ export * from './fleet';
 export * from './fleet-edit';
 export * from './advance';
 export * from './edit-section';
+export * from './weight';

@@ -2,6 +2,7 @@ import { closest } from '../spec/ajv-problems';
 import { UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
 import { ReleaseModel } from '../spec/model';
+import { weightOf } from './weight';
 import { LadderPosition, ladderPosition, nextMoveOf, NextMove, nextRung, percent, RolloutState, sameState, soakingRung, stateOf } from './state';
 
 /**
@@ -108,12 +109,7 @@ export function step(m: ReleaseModel): Move {
 /** Sets any weight from 0 to weightTotal (a hold or a hotfix). Setting the current weight changes nothing. */
 export function setWeight(m: ReleaseModel, raw: number | string): Move {
   const before = stateOf(m.spec);
-  const text = String(raw).trim();
-  const n = /^[+-]?\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(n) || n < 0 || n > m.weightTotal) {
-    const finer = Number.isFinite(n) && !Number.isInteger(n) && m.weightTotal === 100 ? ' (for fractions of a percent set weightTotal: 1000 in the spec)' : '';
-    throw new UsageError(`weight must be a whole number from 0 to ${m.weightTotal} (got ${JSON.stringify(text)}); pass the canary's share of traffic out of ${m.weightTotal}${finer}`);
-  }
+  const n = weightOf(raw, m.weightTotal, `the canary's share of traffic out of ${m.weightTotal}`);
   const canary = requireCanary(m, before, 'set-weight');
   const after: RolloutState = { ...before, canary: { ...canary, weight: n } };
   return move(m, 'set-weight', before, after, { canaryVersion: canary.version, fromWeight: canary.weight, toWeight: n });

@@ -1,0 +1,64 @@
+/**
+ * Strict command-line values, through commander (every option's `argParser`): an option that takes a
+ * value may be given once, not empty, and a short option's value does not start with '=' (`-o=dist`
+ * is `-o "=dist"` to commander, as to getopt); values that fill a spec field are checked by that
+ * field's rules (lib/spec/cli-values.ts), naming the flag. Each refusal is a UsageError (exit 2)
+ * thrown while commander parses, before the command runs: nothing is read, written or committed.
+ *
+ * A weight (`set-weight NAME W`) is a positional argument whose range is the spec's weightTotal, so
+ * it is checked by the move, with the one grammar of lib/rollout/weight.ts.
+ */
+import { Command, Option } from 'commander';
+import { describeValue, UsageError } from '../spec/errors';
+import { imageFault, namespaceFault, ValueFault, versionFault } from '../spec/cli-values';
+
+/** Checks of the values that fill a spec field, by `<command> <long flag>`. */
+const VALUE_CHECKS: Readonly<Record<string, (v: string) => ValueFault | undefined>> = {
+  'start --version': versionFault,
+  'start --image': (v) => imageFault(v, 'reference'),
+  'new --version': versionFault,
+  'new --image': (v) => imageFault(v, 'repository'),
+  'new --namespace': namespaceFault,
+};
+
+/** Options that say themselves what is wrong with an empty value (review.ts: `--dist ''`). */
+const OWN_EMPTY_CHECK = new Set(['--dist']);
+
+/** `-o/--output`, `--version`: how a message names an option. */
+function flagName(o: Option): string {
+  return o.short && o.long ? `${o.short}/${o.long}` : (o.long ?? o.short ?? o.flags);
+}
+
+function refuse(flag: string, message: string, value: string | undefined, hint: string): never {
+  throw new UsageError(`${flag}: ${message}${value === undefined ? '' : ` (${describeValue(value)})`}; ${hint}`);
+}
+
+/**
+ * Makes every value-taking option of `program` and its commands strict (see the file's comment).
+ * Options that collect repeated values (a parser of their own, such as `verify -H`) keep it and may
+ * repeat. Call once, after every command is registered; the state (which options were given) lives
+ * in `program`'s closure, one per parse.
+ */
+export function strictOptions(program: Command): void {
+  const given = new Map<string, string>();
+  for (const cmd of [program, ...program.commands]) {
+    for (const o of cmd.options as Option[]) {
+      if (!(o.required || o.optional) || o.variadic || o.parseArg) continue;
+      const flag = flagName(o);
+      const key = o.long ?? o.short ?? o.flags; // -C before and after the command is one option
+      const check = VALUE_CHECKS[`${cmd.name()} ${o.long}`];
+      o.argParser((value: string) => {
+        const first = given.get(key);
+        if (first !== undefined) throw new UsageError(`${flag}: is given twice (${describeValue(first)}, then ${JSON.stringify(value)}); give ${flag} once`);
+        given.set(key, value);
+        if (value === '' && !OWN_EMPTY_CHECK.has(o.long ?? '')) refuse(flag, 'is empty', value, `give it a value, or leave ${flag} out`);
+        if (o.short && value.startsWith('=')) {
+          refuse(flag, `takes its value after a space, so '=' became part of it`, value, `write ${o.short} ${value.slice(1) || 'VALUE'}${o.long ? ` or ${o.long}=${value.slice(1) || 'VALUE'}` : ''}`);
+        }
+        const fault = check?.(value);
+        if (fault) refuse(flag, fault.message, value, fault.hint);
+        return value;
+      });
+    }
+  }
+}
