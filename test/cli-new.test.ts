@@ -136,10 +136,14 @@ describe('new refuses, and writes nothing', () => {
     expect(porcelain(dir)).toBe('');
   });
 
-  test('fails options that make an invalid spec, with the problem positioned in the spec it would have written', async () => {
+  test('fails options that make an invalid spec: a value by its field\'s rules naming the flag, the rest positioned in the spec it would have written', async () => {
     const r = await cli(dir, 'new', 'shop', '--router', 'nginx', '--version', 'not a tag');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^new shop: the spec these options give is invalid; nothing was written:\nreleases\/shop\.yaml:\d+:\d+: stable\.version: has an invalid format \(got "not a tag"\)/);
+    expect(r.err).toMatch(/^error: --version: has an invalid format \(got "not a tag"\); use a valid image tag/);
+    expect(porcelain(dir)).toBe('');
+    const reserved = await cli(dir, 'new', 'shop', '--router', 'nginx', '--namespace', 'kube-system');
+    expect(reserved.code).toBe(2);
+    expect(reserved.err).toMatch(/^new shop: the spec these options give is invalid; nothing was written:\nreleases\/shop\.yaml:\d+:\d+: namespaces\.production: /);
     expect(porcelain(dir)).toBe('');
   });
 });
