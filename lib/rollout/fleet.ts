@@ -21,6 +21,7 @@ import { FleetModel, fleetPosition, FleetPosition, waveModel as modelOfWave, Wav
 import { ReleaseModel } from '../spec/model';
 import { abort, CommitMessage, Move, promote, setWeight, start, StartOptions, step } from './moves';
 import { percent, RolloutState, sameState, TrackState } from './state';
+import { weightOf } from './weight';
 
 /** What a fleet's moves change in the spec: `stable`, `canary` and `fleet.promoted`. */
 export interface FleetRolloutState extends RolloutState {
@@ -107,6 +108,7 @@ export function stepFleet(m: ReleaseModel): FleetMove {
 
 /** Sets any weight of the current wave's canary. */
 export function setWeightFleet(m: ReleaseModel, raw: number | string): FleetMove {
+  weightOf(raw, m.weightTotal, `the canary's share of traffic out of ${m.weightTotal}`); // the value first, as for a release
   const w = canaryWave(m, 'set-weight');
   return wrap(m, 'set-weight', w, [w], setWeight(waveModel(m, w), raw), keepPromoted(m));
 }

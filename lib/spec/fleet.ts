@@ -86,6 +86,27 @@ export function matchesSelector(labels: Readonly<Record<string, string>>, s: Lab
   return true;
 }
 
+/**
+ * What Kubernetes refuses in a label selector beyond the schema (k8s.io/apimachinery
+ * pkg/apis/meta/v1/validation ValidateLabelSelectorRequirement): `In` and `NotIn` need at least one
+ * value, `Exists` and `DoesNotExist` take none. Without this, `In` with no values matched no cluster
+ * and `Exists` with values ignored them.
+ */
+export function selectorProblems(src: SourceDocument, s: LabelSelector, at: readonly (string | number)[]): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  (s.matchExpressions ?? []).forEach((r, j) => {
+    const here = [...at, 'matchExpressions', j];
+    const needs = r.operator === 'In' || r.operator === 'NotIn';
+    if (needs && !r.values?.length) {
+      out.push(src.problem(r.values ? [...here, 'values'] : [...here, 'operator'], `operator ${r.operator} needs at least one value`, `add values: [...] (the label values of key ${r.key} to ${r.operator === 'In' ? 'select' : 'leave out'}), or use operator ${r.operator === 'In' ? 'Exists' : 'DoesNotExist'}`, r.values ? [] : r.operator));
+    }
+    if (!needs && r.values !== undefined) {
+      out.push(src.problem([...here, 'values'], `operator ${r.operator} takes no values: it asks only whether the cluster has the label ${r.key}`, `remove values, or use operator ${r.operator === 'Exists' ? 'In' : 'NotIn'} to match these values`, r.values));
+    }
+  });
+  return out;
+}
+
 /** `ring=prod, region in (eu, us)`: a selector as people write it. */
 export function describeSelector(s: LabelSelector): string {
   const parts = [
@@ -165,6 +186,10 @@ export function resolveFleet(src: SourceDocument, spec: ReleaseSpec, clusters: r
   };
   const labelsShown = (cs: readonly ClusterModel[]) => cs.map((c) => `${c.name}${Object.keys(c.labels).length ? ` {${Object.entries(c.labels).map(([k, v]) => `${k}=${v}`).join(', ')}}` : ''}`).join(', ');
 
+  if (f.selector) out.push(...selectorProblems(src, f.selector, ['fleet', 'selector']));
+  f.waves.forEach((w, i) => { if (w.selector) out.push(...selectorProblems(src, w.selector, ['fleet', 'waves', i, 'selector'])); });
+  if (out.length) return { problems: out }; // a selector Kubernetes would refuse selects nothing to reason about
+
   // the fleet's own clusters
   let members: ClusterModel[] | undefined;
   if (f.clusters && f.selector) {
@@ -223,14 +248,14 @@ export function resolveFleet(src: SourceDocument, spec: ReleaseSpec, clusters: r
     const mine: string[] = [];
     for (const n of names) {
       const prev = owner.get(n);
+      if (mine.includes(n)) {
+        out.push(src.problem([...at, 'clusters', w.clusters!.lastIndexOf(n)], `cluster '${n}' is listed twice in ${label}`, 'list every cluster once', n));
+        continue;
+      }
       if (prev !== undefined) {
         const j = w.clusters ? w.clusters.indexOf(n) : -1;
         out.push(src.problem(j >= 0 ? [...at, 'clusters', j] : [...at, 'selector'], `cluster '${n}' is in two waves: wave ${prev + 1} (${waves[prev]?.name ?? f.waves[prev].name ?? `wave-${prev + 1}`}) and ${label}`,
           'put every cluster in exactly one wave (narrow the selector, or remove the name from one wave)', n));
-        continue;
-      }
-      if (mine.includes(n)) {
-        out.push(src.problem([...at, 'clusters', w.clusters!.lastIndexOf(n)], `cluster '${n}' is listed twice in ${label}`, 'list every cluster once', n));
         continue;
       }
       owner.set(n, i);
