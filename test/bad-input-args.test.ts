@@ -60,6 +60,10 @@ const CASES: readonly Case[] = [
   { name: "-o=dist (synth wrote into a folder named '=dist')", args: ['synth', '-o=dist'], says: /^error: -o\/--output: takes its value after a space, so '=' became part of it \(got "=dist"\); write -o dist or --output=dist$/ },
   { name: '-m=text (the body began with =)', args: ['step', 'shop', '-m=held'], says: /^error: -m\/--message: takes its value after a space, so '=' became part of it \(got "=held"\); write -m held or --message=held$/ },
   { name: 'an empty --url= of verify', args: ['verify', 'shop', '--url='], says: /^error: --url: is empty \(got ""\); give it a value, or leave --url out$/ },
+  // an option that took the next flag as its value (a commit with the body '--dry-run', a folder named '--help')
+  { name: "-m --dry-run (it committed, with the body '--dry-run')", args: ['step', 'shop', '-m', '--dry-run'], says: /^error: -m\/--message: takes a value, but got the option --dry-run \(got "--dry-run"\); give -m\/--message its value first: --message VALUE --dry-run$/ },
+  { name: "-o --help (synth wrote dist/ into a folder named '--help')", args: ['synth', '-o', '--help'], says: /^error: -o\/--output: takes a value, but got the option --help \(got "--help"\); give -o\/--output its value first: --output VALUE --help$/ },
+  { name: "--output ' dist' (synth wrote into ' dist/')", args: ['synth', '--output', ' dist'], says: /^error: -o\/--output: has white space at its start or end \(got " dist"\); write the folder without it: "dist"$/ },
   // values that fill a spec field: refused naming the flag (the edited spec's line was in no file)
   { name: 'start --version with a space', args: ['start', 'fleet', '--version', ' 1.1'], says: /^error: --version: has an invalid format \(got " 1\.1"\); use a valid image tag: letters, digits, '_', '\.' and '-', not starting with '\.' or '-'$/ },
   { name: 'start --version with a line break (it went into the spec)', args: ['start', 'fleet', '--version', '1.1\nfoo: bar'], says: /^error: --version: has an invalid format \(got "1\.1\\nfoo: bar"\); use a valid image tag/ },

@@ -12,8 +12,16 @@ import { Command, Option } from 'commander';
 import { describeValue, UsageError } from '../spec/errors';
 import { imageFault, namespaceFault, ValueFault, versionFault } from '../spec/cli-values';
 
-/** Checks of the values that fill a spec field, by `<command> <long flag>`. */
+/** A folder name given on the command line: white space at either end is a typo, not part of a name. */
+function folderFault(v: string): ValueFault | undefined {
+  return v !== v.trim() ? { message: 'has white space at its start or end', hint: `write the folder without it: ${JSON.stringify(v.trim())}` } : undefined;
+}
+
+/** Checks of the values that fill a spec field or name a folder, by `<command> <long flag>`. */
 const VALUE_CHECKS: Readonly<Record<string, (v: string) => ValueFault | undefined>> = {
+  'synth --output': folderFault,
+  'diff --dist': folderFault,
+  'traffic --dist': folderFault,
   'start --version': versionFault,
   'start --image': (v) => imageFault(v, 'reference'),
   'new --version': versionFault,
@@ -41,7 +49,9 @@ function refuse(flag: string, message: string, value: string | undefined, hint: 
  */
 export function strictOptions(program: Command): void {
   const given = new Map<string, string>();
+  const flagsOf = (c: Command) => (c.options as Option[]).flatMap((o) => [o.short, o.long]).filter((f): f is string => !!f);
   for (const cmd of [program, ...program.commands]) {
+    const flags = new Set([...flagsOf(program), ...flagsOf(cmd), '-h', '--help']);
     for (const o of cmd.options as Option[]) {
       if (!(o.required || o.optional) || o.variadic || o.parseArg) continue;
       const flag = flagName(o);
@@ -55,6 +65,9 @@ export function strictOptions(program: Command): void {
         if (o.short && value.startsWith('=')) {
           refuse(flag, `takes its value after a space, so '=' became part of it`, value, `write ${o.short} ${value.slice(1) || 'VALUE'}${o.long ? ` or ${o.long}=${value.slice(1) || 'VALUE'}` : ''}`);
         }
+        // `-m --dry-run`, `-o --help`: the option took the next flag as its value (a commit with the body '--dry-run')
+        const next = value.split('=')[0];
+        if (flags.has(next)) refuse(flag, `takes a value, but got the option ${next}`, value, `give ${flag} its value first: ${o.long ?? o.short} VALUE ${value}`);
         const fault = check?.(value);
         if (fault) refuse(flag, fault.message, value, fault.hint);
         return value;
