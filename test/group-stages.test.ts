@@ -135,7 +135,7 @@ describe('group moves', () => {
     expect(() => setWeightMove(at(g, 4), 10)).toThrow(/set-weight changes the entry split at stage 3 only/);
     expect(setWeightMove(at(g, 3, 30), 30).changes).toBe(false);
     expect(setWeightMove(at(g, 3, 30), 40).changes).toBe(true);
-    expect(() => setWeightMove(at(g, 3, 30), 101)).toThrow(/between 0 and 100 \(got 101\)/);
+    expect(() => setWeightMove(at(g, 3, 30), 101)).toThrow(/weight must be a whole number from 0 to 100 \(got "101"\)/);
   });
 
   test('abort from stages 2, 3 and 4 goes back to mains only, front first', () => {

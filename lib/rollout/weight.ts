@@ -13,7 +13,8 @@ export function wholeNumber(text: string): number | undefined {
 
 /** What is wrong with a weight text that is not a whole number, as the end of a message: how to write it. */
 export function weightFix(text: string, total?: number): string {
-  if (/%\s*$/.test(text) && wholeNumber(text.replace(/\s*%\s*$/, '')) !== undefined) return `write it without '%'${total !== undefined && total !== 100 ? ` (the weight is out of weightTotal ${total}, not a percentage)` : ''}`;
+  const t = text.trim();
+  if (t.endsWith('%') && wholeNumber(t.slice(0, -1).trim()) !== undefined) return `write it without '%'${total !== undefined && total !== 100 ? ` (the weight is out of weightTotal ${total}, not a percentage)` : ''}`;
   if (text !== text.trim() && wholeNumber(text.trim()) !== undefined) return `write it without spaces: ${text.trim()}`;
   if (/^[+-]?\d+\.0*$/.test(text) && wholeNumber(text.replace(/^\+/, '').replace(/\.0*$/, '')) !== undefined) return `write it without the decimal point: ${text.replace(/^\+/, '').replace(/\.0*$/, '')}`;
   if (/^\+[0-9]+$/.test(text) || /^-0+$/.test(text)) return `write it without the sign: ${Number(text.slice(1))}`;
