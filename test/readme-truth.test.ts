@@ -31,7 +31,7 @@ import { parseProjectConfig } from '../lib/spec/project-config';
 import { parseSpec } from '../lib/spec/loader';
 import { formatProblem } from '../lib/spec/errors';
 import { lintTree } from '../lib/lint/report';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { projectPaths, projectSpecOptions } from '../lib/synth/project';
 import { cleanupTempDirs } from './support/git-repo';
 import { REPO } from './support/project';

@@ -9,6 +9,7 @@ import { CHECKS_DIGEST_ANNOTATION, checksDigest } from '../checks/digest';
 import { declaredExternal } from '../lint/external';
 import { lintRendered, toProblems } from '../lint/report';
 import { lintObjects } from '../lint/rules';
+import { isGeneratedFile } from '../manifests/files';
 import { Located } from '../manifests/objects';
 import { objectsOfTree } from '../manifests/tree';
 import { namespaceRemovalMessage, namespaceRemovals } from '../review/namespaces';
@@ -29,7 +30,7 @@ import { buildGroup, groupGitopsFolders } from './group';
 import { generatedNameProblems } from './name-check';
 import { crossSpecProblems } from './project-checks';
 import { beginTree, writeTreeAtomic } from './write';
-import { GENERATED_PREFIX, generatedHeader } from './yaml';
+import { generatedHeader } from './yaml';
 
 /** Where a project keeps its specs and its output. */
 export interface ProjectPaths {
@@ -699,7 +700,7 @@ export function checkOutputDir(paths: ProjectPaths, scanForeign = false): void {
   // an ancestor holding the generated Argo CD root is one.
   for (let up = path.dirname(paths.distDir); inside(up, paths.root) && up !== paths.root; up = path.dirname(up)) {
     const root = path.join(up, 'argocd', 'kustomization.yaml');
-    if (fs.existsSync(root) && generated(root)) throw refuse(`the output folder is inside ${path.relative(paths.root, up).split(path.sep).join('/')}/, the output of a synth`);
+    if (fs.existsSync(root) && isGeneratedFile(root)) throw refuse(`the output folder is inside ${path.relative(paths.root, up).split(path.sep).join('/')}/, the output of a synth`);
   }
   // Symlinks: the real path of the nearest existing ancestor must stay inside the real root.
   let probe = paths.distDir;
@@ -754,23 +755,11 @@ export function foreignFiles(dir: string): string[] {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) { if (!SWAP_LEFTOVER.test(e.name)) walk(p); continue; }
-      if (!e.isFile() || !generated(p)) out.push(p);
+      if (!e.isFile() || !isGeneratedFile(p)) out.push(p);
     }
   };
   walk(dir);
   return out.sort();
-}
-
-/** Whether a regular file starts with the generated header. */
-function generated(f: string): boolean {
-  try {
-    const fd = fs.openSync(f, 'r');
-    try {
-      const b = Buffer.alloc(GENERATED_PREFIX.length);
-      fs.readSync(fd, b, 0, b.length, 0);
-      return b.toString('utf8') === GENERATED_PREFIX;
-    } finally { fs.closeSync(fd); }
-  } catch { return false; }
 }
 
 function isDir(p: string): boolean {
