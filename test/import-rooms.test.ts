@@ -82,8 +82,9 @@ function edges(): Map<string, string[]> {
 }
 
 /**
- * The cycles of a graph of rooms: its strongly connected components of more than one room (Tarjan),
- * each as its rooms in order of first visit. [] when the rooms import one way.
+ * The cycles of a graph of rooms: for each strongly connected component of more than one room
+ * (Tarjan), its shortest cycle, as the rooms in import order from the first in sort order (the last
+ * imports the first). [] when the rooms import one way.
  */
 export function roomCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
   const index = new Map<string, number>();
@@ -102,10 +103,31 @@ export function roomCycles(graph: ReadonlyMap<string, readonly string[]>): strin
     if (low.get(u) !== index.get(u)) return;
     const scc: string[] = [];
     for (let w = stack.pop()!; ; w = stack.pop()!) { onStack.delete(w); scc.unshift(w); if (w === u) break; }
-    if (scc.length > 1) out.push(scc);
+    if (scc.length > 1) out.push(shortestCycle(graph, new Set(scc)));
   };
   for (const u of [...graph.keys()].sort()) if (!index.has(u)) visit(u);
   return out;
+}
+
+/** The shortest cycle inside `scc` (breadth first from each room back to itself). */
+function shortestCycle(graph: ReadonlyMap<string, readonly string[]>, scc: ReadonlySet<string>): string[] {
+  let best: string[] | undefined;
+  for (const start of [...scc].sort()) {
+    const prev = new Map<string, string>();
+    const queue = [start];
+    while (queue.length > 0 && !prev.has(start)) {
+      const u = queue.shift()!;
+      for (const v of [...(graph.get(u) ?? [])].sort()) {
+        if (!scc.has(v) || prev.has(v)) continue;
+        prev.set(v, u);
+        queue.push(v);
+      }
+    }
+    const cycle = [start];
+    for (let u = prev.get(start)!; u !== start; u = prev.get(u)!) cycle.splice(1, 0, u);
+    if (best === undefined || cycle.length < best.length) best = cycle;
+  }
+  return best!;
 }
 
 describe('the rooms of lib/ import only what the map says', () => {
@@ -138,7 +160,8 @@ describe('the rooms of lib/ import only what the map says', () => {
   test('the cycle check finds a cycle of two or three rooms and passes a graph with none', () => {
     const g = (edges: string[]) => new Map(edges.map((e) => e.split(' -> ')).reduce((m, [a, b]) => m.set(a, [...(m.get(a) ?? []), b]), new Map<string, string[]>()));
     expect(roomCycles(g(['lib/workloads -> lib/synth', 'lib/synth -> lib/workloads', 'lib/synth -> lib/spec']))).toEqual([['lib/synth', 'lib/workloads']]);
-    expect(roomCycles(g(['lib/lint -> lib/review', 'lib/review -> lib/synth', 'lib/synth -> lib/lint']))).toEqual([['lib/lint', 'lib/review', 'lib/synth']]);
+    expect(roomCycles(g(['lib/lint -> lib/review', 'lib/review -> lib/synth', 'lib/synth -> lib/lint', 'lib/synth -> lib/workloads', 'lib/workloads -> lib/lint'])))
+      .toEqual([['lib/lint', 'lib/review', 'lib/synth']]);
     expect(roomCycles(g(['lib/cli -> lib/moves', 'lib/moves -> lib/synth', 'lib/cli -> lib/synth', 'lib/synth -> lib/spec']))).toEqual([]);
   });
 
@@ -148,7 +171,10 @@ describe('the rooms of lib/ import only what the map says', () => {
       const [from, to] = k.split(' -> ');
       graph.set(from, [...(graph.get(from) ?? []), to]);
     }
-    const cycles = roomCycles(graph).map((rooms) => `${rooms.join(' <-> ')}: ${[...found].filter(([k]) => k.split(' -> ').every((r) => rooms.includes(r))).map(([k, files]) => `${k} (${files.join('; ')})`).join(', ')}`);
+    const cycles = roomCycles(graph).map((rooms) => rooms.map((from, i) => {
+      const k = `${from} -> ${rooms[(i + 1) % rooms.length]}`;
+      return `${k} (${found.get(k)!.join('; ')})`;
+    }).join(', '));
     expect(cycles).toEqual([]);
   });
 
