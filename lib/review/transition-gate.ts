@@ -1,12 +1,14 @@
 /**
  * The refusals a change of dist/ gets before it is written or committed: Namespaces removed while
- * something still lives in them (./namespaces), and any state of an Argo CD or Flux sync that breaks
- * an invariant (./transition). `validate` runs it on the working tree against HEAD; the moves run it
+ * something still lives in them (./namespaces), routes left bound to a Gateway that is gone or no
+ * longer admits them (lib/manifests/gateway-refs.ts: the release that goes dark may be unchanged), and any state of
+ * an Argo CD or Flux sync that breaks an invariant (./transition). `validate` runs it on the working tree against HEAD; the moves run it
  * before they commit. Pure: trees in, messages out.
  */
 import { objectsOfTree } from '../manifests/tree';
 import { namespaceRemovalMessage, namespaceRemovals } from './namespaces';
 import { checkByCluster, clusterViews } from './clusters';
+import { detachmentMessage, detachments } from '../manifests/gateway-refs';
 import { TransitionReport } from './transition';
 
 export interface GateResult {
@@ -25,6 +27,11 @@ export function gateTransition(before: ReadonlyMap<string, string>, after: Reado
   const refusals = va.flatMap((v, i) => namespaceRemovals(v.objects, vb[i].objects).map((r) => namespaceRemovalMessage({
     ...r, file: v.origin(r.file), stillThere: r.stillThere.map((x) => ({ ...x, file: vb[i].origin(x.file) })),
   }, distLabel)));
+  // a route the change unbinds from its Gateway (gone, or no longer admitting it) serves nobody once
+  // synced, though the route (its release) may not change at all (lib/manifests/gateway-refs.ts)
+  va.forEach((v, i) => {
+    for (const d of detachments(v.objects, vb[i].objects)) refusals.push(detachmentMessage(d, distLabel, vb[i].origin));
+  });
   const report = checkByCluster(a, b);
   const hint = unitDeletionHint(new Set(report.violations.filter((v) => isUnitDeletion(v.step)).map((v) => v.engine)));
   for (const v of report.violations) {

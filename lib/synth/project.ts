@@ -9,6 +9,7 @@ import { CHECKS_DIGEST_ANNOTATION, checksDigest } from '../checks/digest';
 import { declaredExternal } from '../lint/external';
 import { lintRendered, toProblems } from '../lint/report';
 import { lintObjects } from '../lint/rules';
+import { gatewayRefsOf } from '../manifests/gateway-refs';
 import { Located } from '../manifests/objects';
 import { objectsOfTree } from '../manifests/tree';
 import { namespaceRemovalMessage, namespaceRemovals } from '../review/namespaces';
@@ -223,7 +224,11 @@ export class ProjectRenderer {
   private rendered: Located[] = [];
   private readonly owners = new Map<string, string>();
   private readonly names = new Map<string, string>();
-  /** The namespaces each release or group renders namespaced objects into (name -> namespaces). */
+  /**
+   * The namespaces each release or group renders namespaced objects into, and those of the Gateways
+   * its routes bind to (name -> namespaces): a change to a release's Gateway involves the releases
+   * bound to it (lib/manifests/gateway-refs.ts).
+   */
   public readonly namespaces = new Map<string, Set<string>>();
 
   /** The files (relative to the dist root), or undefined when it clashes with an earlier one. */
@@ -257,6 +262,7 @@ export class ProjectRenderer {
         if (o.metadata.namespace !== undefined) {
           const own = this.namespaces.get(r.model.name) ?? new Set<string>();
           own.add(o.metadata.namespace);
+          for (const g of gatewayRefsOf(o as Located['obj'])) own.add(g.namespace);
           this.namespaces.set(r.model.name, own);
         }
         const key = objectKey(o);
@@ -519,7 +525,7 @@ export interface ValidateSink {
  * the texts the sink already knows; the specs' parsed documents are dropped as they are rendered, as
  * in synth (issue 19: peak memory).
  * @returns the valid specs, the files' texts (not the known ones), the paths of the known files, and
- *   the namespaces each release renders namespaced objects into
+ *   the namespaces each release renders namespaced objects into (or binds routes to Gateways in)
  * @throws SpecError (exit 2) with every problem; UsageError (exit 2) without a releases/ folder
  */
 export function validateProject(paths: ProjectPaths, options: Pick<RenderOptions, 'onWarning'> = {}, sink: ValidateSink = {}): {

@@ -1,0 +1,123 @@
+/**
+ * A release bound to a Gateway that another release creates (lib/manifests/gateway-refs.ts): an Istio
+ * VirtualService's `spec.gateways` naming `edge/shared-gw`, or an HTTPRoute's `parentRefs` naming a
+ * Gateway API Gateway that a `workload.type: manifests` release brings. When the other release stops
+ * creating it (removed, the Gateway renamed, its router changed) or its listener stops admitting the
+ * route's namespace (`allowedRoutes.namespaces`), the first release goes dark though it did not
+ * change: `validate` refuses (the gate, and the sync model with the releases bound to a changed
+ * Gateway in scope), and the lint flags the unbound route in the end state.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { cli } from './support/cli-repo';
+import { cleanupTempDirs, git, projectRepo } from './support/git-repo';
+import { readFiles } from './support/fleet';
+import { lintTree } from '../lib/lint/report';
+import { gateTransition } from '../lib/review/transition-gate';
+import { checkTransition } from '../lib/review/transition';
+
+afterAll(() => cleanupTempDirs());
+
+const webapp = fs.readFileSync(path.join(__dirname, '..', 'releases', 'webapp.yaml'), 'utf8');
+
+/** A release `name` (own namespace, host `<name>.example.com`) on Istio with `gateway` (YAML lines under `gateway:`). */
+function istio(name: string, gateway: string): string {
+  return webapp
+    .replace(/^name: webapp$/m, `name: ${name}`)
+    .replace(/^  production: webapp$/m, `  production: ${name}`)
+    .replace(/^router:\n(?: .*\n)*/m, `router:\n  type: istio\n  gateway:\n${gateway}  hosts: [${name}.example.com]\n`);
+}
+const EDGE_GW = '    name: shared-gw\n    servers:\n      - port: { number: 80, name: http, protocol: HTTP }\n        hosts: ["*"]\n';
+const BOUND = '    name: shared-gw\n    namespace: edge\n    create: false\n';
+
+/** GIVEN edge (creating Istio Gateway edge/shared-gw) and shop (bound to it) committed; WHEN edge becomes `edge` (undefined: removed): synth, then validate. */
+function change(edge: string | undefined): { synth: { status: number | null; stderr: string }; status: number | null; stderr: string; before: Map<string, string>; dir: string } {
+  const dir = projectRepo({ copy: [], specs: { edge: istio('edge', EDGE_GW), shop: istio('shop', BOUND) } });
+  const before = readFiles(path.join(dir, 'dist'));
+  if (edge === undefined) fs.rmSync(path.join(dir, 'releases/edge.yaml'));
+  else fs.writeFileSync(path.join(dir, 'releases/edge.yaml'), edge);
+  const s = cli(dir, ['synth']);
+  // THEN shop itself does not change
+  expect(git(dir, 'status', '--porcelain', '--', 'dist/shop')).toBe('');
+  const r = cli(dir, ['validate']);
+  return { synth: { status: s.status, stderr: s.stderr }, status: r.status, stderr: r.stderr, before, dir };
+}
+
+/** `tree` with the Istio Gateway edge/shared-gw's file edited by `edit` (removed when it returns undefined). */
+function withGateway(tree: ReadonlyMap<string, string>, edit: (t: string) => string | undefined): Map<string, string> {
+  const out = new Map(tree);
+  const f = 'edge/edge/gateway-shared-gw.yaml';
+  const t = edit(out.get(f)!);
+  if (t === undefined) out.delete(f); else out.set(f, t);
+  return out;
+}
+
+/** The lint's refusal of shop in the end state (synth and validate): FILE:LINE:COL of the generated VirtualService. */
+const LINT_DANGLING = /dist\/shop\/shop\/virtualservice-shop\.yaml:\d+:\d+: spec\.gateways\[0\]: VirtualService shop\/shop binds to Istio Gateway edge\/shared-gw, which nothing in dist\/ creates, though dist\/ creates its namespace edge \(edge\/edge\/namespace-edge\.yaml\); the route gets no traffic \(got "edge\/shared-gw"\); create the Gateway in the release that owns namespace edge, or bind to a Gateway that exists \(router\.gateway\) \(generated from releases\/shop\.yaml\)/;
+
+const DARK = /dark after sync: VirtualService shop\/shop \(dist\/shop\/shop\/virtualservice-shop\.yaml, spec\.gateways\[0\]\) binds to Istio Gateway edge\/shared-gw, which the change removes \(it was dist\/edge\/edge\/gateway-shared-gw\.yaml, generated for edge\): every request to shop\.example\.com fails once Argo CD or Flux syncs it; keep the Gateway in edge \(or move it to a release that stays, in one commit\), or first bind shop to another Gateway \(router\.gateway or router\.parentRefs in its spec\) in a commit of its own/;
+
+describe('an Istio Gateway another release stops creating', () => {
+  test('fails validate when the release creating the Gateway is removed: the release bound to it goes dark', () => {
+    const r = change(undefined);
+    expect(r.synth).toEqual({ status: 0, stderr: '' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(DARK);
+  });
+
+  test('fails synth and validate when the Gateway is renamed (the lint: shop binds to a Gateway nothing creates in a namespace dist/ creates); the gate refuses the same trees', () => {
+    const r = change(istio('edge', EDGE_GW.replace('name: shared-gw', 'name: edge-gw')));
+    expect(r.synth.status).toBe(2);
+    expect(r.synth.stderr).toMatch(LINT_DANGLING);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(LINT_DANGLING);
+    // AND the gate, on the trees a move would commit, names what goes dark
+    const after = withGateway(r.before, (t) => t.replace('name: shared-gw', 'name: edge-gw'));
+    expect(gateTransition(r.before, after).refusals.join('\n')).toMatch(/dark after sync: VirtualService shop\/shop \(dist\/shop\/shop\/virtualservice-shop\.yaml, spec\.gateways\[0\]\) binds to Istio Gateway edge\/shared-gw, which the change removes/);
+  });
+
+  test('fails synth and validate when the release creating it moves to another router (Gateway API)', () => {
+    const r = change(webapp.replace(/^name: webapp$/m, 'name: edge').replace(/^  production: webapp$/m, '  production: edge'));
+    expect(r.synth.status).toBe(2);
+    expect(r.synth.stderr).toMatch(LINT_DANGLING);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(LINT_DANGLING);
+  });
+
+  test('fails synth and validate when the Gateway stops admitting the bound release\'s namespace (server hosts `./*`); the gate refuses the same trees', () => {
+    const r = change(istio('edge', EDGE_GW.replace('hosts: ["*"]', 'hosts: ["./*"]')));
+    const lint = /dist\/shop\/shop\/virtualservice-shop\.yaml:\d+:\d+: spec\.gateways\[0\]: VirtualService shop\/shop binds to Istio Gateway edge\/shared-gw \(edge\/edge\/gateway-shared-gw\.yaml\), which does not take it: no server of it takes hosts shop\.example\.com from namespace shop \(server hosts: \.\/\*\); the route gets no traffic/;
+    expect(r.synth.status).toBe(2);
+    expect(r.synth.stderr).toMatch(lint);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(lint);
+    const after = withGateway(r.before, (t) => t.replace('- "*"', '- ./*'));
+    expect(after).not.toEqual(r.before);
+    expect(gateTransition(r.before, after).refusals.join('\n')).toMatch(/dark after sync: VirtualService shop\/shop \(dist\/shop\/shop\/virtualservice-shop\.yaml, spec\.gateways\[0\]\) binds to Istio Gateway edge\/shared-gw, which the change makes refuse it \(no server of it takes hosts shop\.example\.com from namespace shop \(server hosts: \.\/\*\); dist\/edge\/edge\/gateway-shared-gw\.yaml\)/);
+  });
+
+  test('GIVEN the Gateway kept (edge changes only its replicas) THEN validate passes', () => {
+    const r = change(istio('edge', EDGE_GW).replace(/^  replicas: 2$/m, '  replicas: 3'));
+    expect(r.synth).toEqual({ status: 0, stderr: '' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  test('fails validate when the Gateway is renamed and the bound release follows it in the same commit: Argo CD syncs the two Applications apart, so the route is bound to a Gateway that is gone or not there yet', () => {
+    const dir = projectRepo({ copy: [], specs: { edge: istio('edge', EDGE_GW), shop: istio('shop', BOUND) } });
+    const before = readFiles(path.join(dir, 'dist'));
+    fs.writeFileSync(path.join(dir, 'releases/edge.yaml'), istio('edge', EDGE_GW.replace('name: shared-gw', 'name: edge-gw')));
+    fs.writeFileSync(path.join(dir, 'releases/shop.yaml'), istio('shop', BOUND.replace('name: shared-gw', 'name: edge-gw')));
+    expect(cli(dir, ['synth']).status).toBe(0);
+    const r = cli(dir, ['validate']);
+    // THEN no route is left unbound at the end, but the sync model (shop played with edge, whose
+    // Gateway it names) finds the host down in between, under both engines
+    expect(r.status).toBe(2);
+    expect(r.stderr).not.toMatch(/dark after sync/);
+    expect(r.stderr).toMatch(/unsafe during sync: Argo CD, Application argocd\/(edge|shop), [^\n]*: 100% of requests to shop\.example\.com\/ \(VirtualService shop\/shop\) fail/);
+    expect(r.stderr).toMatch(/unsafe during sync: Flux, Kustomization flux-system\/(edge|shop)-\S+, [^\n]*: 100% of requests to shop\.example\.com\/ \(VirtualService shop\/shop\) fail/);
+    // AND the model on the two trees says the same
+    const t = checkTransition(before, readFiles(path.join(dir, 'dist')));
+    expect(new Set(t.violations.filter((v) => v.object === 'VirtualService shop/shop').map((v) => v.engine))).toEqual(new Set(['argocd', 'flux']));
+  });
+});
