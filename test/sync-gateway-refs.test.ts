@@ -12,6 +12,7 @@ import * as path from 'path';
 import { cli } from './support/cli-repo';
 import { cleanupTempDirs, git, projectRepo } from './support/git-repo';
 import { readFiles } from './support/fleet';
+import { fixtureFiles, NGINX_ROUTER, podinfoSpec, synthesizedRepo } from './support/manifests-repo';
 import { lintTree } from '../lib/lint/report';
 import { gateTransition } from '../lib/review/transition-gate';
 import { checkTransition } from '../lib/review/transition';
@@ -119,5 +120,83 @@ describe('an Istio Gateway another release stops creating', () => {
     // AND the model on the two trees says the same
     const t = checkTransition(before, readFiles(path.join(dir, 'dist')));
     expect(new Set(t.violations.filter((v) => v.object === 'VirtualService shop/shop').map((v) => v.engine))).toEqual(new Set(['argocd', 'flux']));
+  });
+});
+
+/**
+ * Gateway API: release gw brings podinfo and the Gateway edge/public (a `workload.type: manifests`
+ * folder with a Gateway), webapp's HTTPRoute attaches to it (router.parentRefs edge/public).
+ */
+describe('a Gateway API Gateway another release creates', () => {
+  const gateway = (namespaces: string) => `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: public
+spec:
+  gatewayClassName: example
+  listeners:
+    - name: http
+      port: 80
+      protocol: HTTP
+      allowedRoutes:
+        namespaces:
+${namespaces}`;
+  const ALL = '          from: All\n';
+  const files = (namespaces: string): Record<string, string> => ({
+    ...fixtureFiles('podinfo', 'apps/podinfo'),
+    'apps/podinfo/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - hpa.yaml\n  - deployment.yaml\n  - service.yaml\n  - gateway.yaml\n',
+    'apps/podinfo/gateway.yaml': gateway(namespaces),
+    'releases/gw.yaml': podinfoSpec(NGINX_ROUTER, { name: 'gw', namespaces: '  production: edge\n' }),
+    'releases/webapp.yaml': webapp.replace(/- name: public\n      namespace: gateway-system\n/, '- name: public\n      namespace: edge\n'),
+  });
+
+  /** GIVEN gw and webapp committed with the listener admitting `namespaces`; WHEN `edit` runs on the repository: synth, validate, and the two dist/ trees. */
+  function gwChange(namespaces: string, edit: (root: string) => void): { synth: { status: number | null; stderr: string }; status: number | null; stderr: string; before: Map<string, string>; root: string } {
+    const repo = synthesizedRepo(files(namespaces));
+    const before = readFiles(path.join(repo.root, 'dist'));
+    expect([...before.values()].join('\n')).toMatch(/parentRefs:\n    - group: gateway\.networking\.k8s\.io\n      kind: Gateway\n      name: public\n      namespace: edge\n/);
+    edit(repo.root);
+    const s = cli(repo.root, ['synth']);
+    const r = cli(repo.root, ['validate']);
+    return { synth: { status: s.status, stderr: s.stderr }, status: r.status, stderr: r.stderr, before, root: repo.root };
+  }
+
+  test('fails validate when the release bringing the Gateway is removed: webapp\'s HTTPRoute goes dark', () => {
+    const r = gwChange(ALL, (root) => fs.rmSync(path.join(root, 'releases/gw.yaml')));
+    expect(r.synth.status).toBe(0);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/dark after sync: HTTPRoute webapp\/webapp \(dist\/webapp\/webapp\/httproute-webapp\.yaml, spec\.parentRefs\[0\]\) binds to Gateway edge\/public, which the change removes \(it was dist\/gw\/edge\/gateway-public\.yaml, generated for gw\): every request to webapp\.example\.com fails once Argo CD or Flux syncs it/);
+  });
+
+  test.each([
+    ['Same (the default: the Gateway\'s namespace only)', '          from: Same\n', /listener http admits routes from its own namespace edge only \(allowedRoutes\.namespaces\.from: Same\)/],
+    ['a Selector that picks another namespace', '          from: Selector\n          selector:\n            matchLabels:\n              kubernetes.io/metadata.name: shop\n', /listener http admits routes from the namespaces its selector picks \(allowedRoutes\.namespaces\.from: Selector\), not webapp/],
+  ])('fails synth and validate when the listener\'s allowedRoutes.namespaces becomes %s: the route is not attached (NotAllowedByListeners)', (_what, namespaces, why) => {
+    const r = gwChange(ALL, (root) => fs.writeFileSync(path.join(root, 'apps/podinfo/gateway.yaml'), gateway(namespaces)));
+    const lint = new RegExp(`dist/webapp/webapp/httproute-webapp\\.yaml:\\d+:\\d+: spec\\.parentRefs\\[0\\]: HTTPRoute webapp/webapp binds to Gateway edge/public \\(gw/edge/gateway-public\\.yaml\\), which does not take it: ${why.source}; the route gets no traffic`);
+    expect(r.synth.status).toBe(2);
+    expect(r.synth.stderr).toMatch(lint);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(lint);
+  });
+
+  test('GIVEN a Selector picking webapp\'s namespace by its name label THEN synth and validate pass', () => {
+    const r = gwChange(ALL, (root) => fs.writeFileSync(path.join(root, 'apps/podinfo/gateway.yaml'), gateway('          from: Selector\n          selector:\n            matchLabels:\n              kubernetes.io/metadata.name: webapp\n')));
+    // (podinfo's own pod-security warnings aside)
+    expect(r.synth.status).toBe(0);
+    expect(r.synth.stderr).not.toMatch(/gateway|error/i);
+    expect(r.stderr).not.toMatch(/gateway|error/i);
+    expect(r.status).toBe(0);
+  });
+
+  test('the gate refuses the trees where the listener stops admitting webapp (a move commits without synth\'s lint)', () => {
+    const r = gwChange(ALL, () => undefined);
+    const after = new Map(r.before);
+    after.set('gw/edge/gateway-public.yaml', r.before.get('gw/edge/gateway-public.yaml')!.replace('from: All', 'from: Same'));
+    expect(after.get('gw/edge/gateway-public.yaml')).toMatch(/from: Same/);
+    expect(gateTransition(r.before, after).refusals.join('\n')).toMatch(/dark after sync: HTTPRoute webapp\/webapp \(dist\/webapp\/webapp\/httproute-webapp\.yaml, spec\.parentRefs\[0\]\) binds to Gateway edge\/public, which the change makes refuse it \(listener http admits routes from its own namespace edge only \(allowedRoutes\.namespaces\.from: Same\); dist\/gw\/edge\/gateway-public\.yaml\)/);
+    // AND the lint on that end state says the same, at the route
+    const lint = lintTree(after);
+    expect(lint.errors.map((e) => `${e.file} ${e.path}: ${e.message}`)).toEqual([expect.stringMatching(/^dist\/webapp\/webapp\/httproute-webapp\.yaml spec\.parentRefs\[0\]: HTTPRoute webapp\/webapp binds to Gateway edge\/public \(gw\/edge\/gateway-public\.yaml\), which does not take it: listener http admits routes from its own namespace edge only/)]);
   });
 });
