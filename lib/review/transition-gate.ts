@@ -9,7 +9,7 @@ import { objectsOfTree } from '../manifests/tree';
 import { namespaceRemovalMessage, namespaceRemovals } from './namespaces';
 import { checkByCluster, clusterViews } from './clusters';
 import { detachmentMessage, detachments } from '../manifests/gateway-refs';
-import { TransitionReport } from './transition';
+import { TransitionReport, Violation } from './transition';
 
 export interface GateResult {
   /** One message per refusal (empty: the change is safe to apply). */
@@ -35,11 +35,38 @@ export function gateTransition(before: ReadonlyMap<string, string>, after: Reado
   const report = checkByCluster(a, b);
   const hint = unitDeletionHint(new Set(report.violations.filter((v) => isUnitDeletion(v.step)).map((v) => v.engine)));
   for (const v of report.violations) {
-    refusals.push(`unsafe during sync: ${v.message}; ${isUnitDeletion(v.step) ? hint : 'split the change into commits that are each safe (for example set-weight 0 before abort)'}, see the README "What happens during a sync"`);
+    const way = isUnitDeletion(v.step) ? hint : isRouteRenamedInPlace(v) ? routeRenameHint(v.object, v.handedTo!) : 'split the change into commits that are each safe (for example set-weight 0 before abort)';
+    refusals.push(`unsafe during sync: ${v.message}; ${way}, see the README "What happens during a sync"`);
   }
   // each changed release is checked with those sharing its namespaces: a renamed release's old and
   // new names find the same state
   return { refusals: [...new Set(refusals)], report };
+}
+
+/**
+ * Whether a violation is Argo CD pruning a route that another route of the same kind and namespace
+ * takes over in the same sync (a route renamed in place: router.routeName, ingressName,
+ * virtualServiceName): the old one goes in its mirrored prune wave, before or while the new one is
+ * created (lib/review/transition.ts argoSync).
+ */
+function isRouteRenamedInPlace(v: Violation): boolean {
+  if (v.engine !== 'argocd' || v.handedTo === undefined || v.handedTo === v.object || isUnitDeletion(v.step)) return false;
+  const [kind, ref] = [beforeSpace(v.object), afterSpace(v.object)];
+  const [kind2, ref2] = [beforeSpace(v.handedTo), afterSpace(v.handedTo)];
+  return kind === kind2 && ref.split('/')[0] === ref2.split('/')[0] && v.step.includes(`deleted ${v.object}`);
+}
+
+const beforeSpace = (s: string) => s.slice(0, s.indexOf(' '));
+const afterSpace = (s: string) => s.slice(s.indexOf(' ') + 1);
+
+/**
+ * The two-step for a route renamed in place under Argo CD: Application-wide PruneLast first
+ * (`argocd.pruneLast`, lib/gitops/argocd.ts), so the old route is pruned after the new one serves;
+ * the route renamed apart from its backends (pruned last together, the old route would lose its
+ * Service while it still serves).
+ */
+function routeRenameHint(from: string, to: string): string {
+  return `a route renamed in place (${from} becomes ${to}): Argo CD prunes the old route in its mirrored prune wave, before or while the same sync creates the new one; first set \`argocd.pruneLast: true\` in cdk8s-canary.yaml, commit that alone and let it sync, then make this change (rename the route in a commit of its own, not with the Deployment or Service it sends to), and set it back afterwards`;
 }
 
 /** Whether a sync step is an Application or Kustomization deleted with its objects (lib/review/transition.ts argoDelete, fluxDelete). */

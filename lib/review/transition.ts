@@ -142,6 +142,11 @@ export interface Violation {
   readonly invariant: 'failing' | 'canary-share';
   /** For canary-share: `app version`. */
   readonly version?: string;
+  /**
+   * The route serving the entry point at the after end, when another than `object` serves it at the
+   * before end (a route renamed, in place or with its release). @default - the same route on both ends
+   */
+  readonly handedTo?: string;
   readonly before: number;
   readonly during: number;
   readonly after: number;
@@ -343,7 +348,7 @@ function checkScope(before: readonly Located[], after: readonly Located[], engin
         if (inherited.has(k) || seen.has(key)) continue;
         seen.add(key);
         const what = by ? `${pct(during)} of requests to ${x.label} fail, served by ${by.object}` : `100% of requests to ${x.label} fail, no route serves it`;
-        violations.push({ engine, unit: s.unit, step: s.step, entry: x.label, object: x.object, invariant: 'failing', before: x.failing, during, after: y.failing,
+        violations.push({ engine, unit: s.unit, step: s.step, entry: x.label, object: x.object, handedTo: y.object, invariant: 'failing', before: x.failing, during, after: y.failing,
           message: `${engineName(engine)}, ${s.unit}, ${s.step}: ${what} (before ${x.object}, after ${y.object}; before ${pct(x.failing)}, after ${pct(y.failing)})` });
       }
       // an entry point both ends have that this state lacks (its route deleted mid-sync): every
