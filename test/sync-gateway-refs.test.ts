@@ -64,6 +64,9 @@ describe('an Istio Gateway another release stops creating', () => {
     expect(r.synth).toEqual({ status: 0, stderr: '' });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(DARK);
+    // AND the README's example is this line, whole
+    const line = r.stderr.split('\n').find((l) => l.includes('dark after sync'))!.trim();
+    expect(fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8')).toContain(`\n   ${line}\n`);
   });
 
   test('fails synth and validate when the Gateway is renamed (the lint: shop binds to a Gateway nothing creates in a namespace dist/ creates); the gate refuses the same trees', () => {
