@@ -54,7 +54,7 @@ function withGateway(tree: ReadonlyMap<string, string>, edit: (t: string) => str
 }
 
 /** The lint's refusal of shop in the end state (synth and validate): FILE:LINE:COL of the generated VirtualService. */
-const LINT_DANGLING = /dist\/shop\/shop\/virtualservice-shop\.yaml:\d+:\d+: spec\.gateways\[0\]: VirtualService shop\/shop binds to Istio Gateway edge\/shared-gw, which nothing in dist\/ creates, though dist\/ creates its namespace edge \(edge\/edge\/namespace-edge\.yaml\); the route gets no traffic \(got "edge\/shared-gw"\); create the Gateway in the release that owns namespace edge, or bind to a Gateway that exists \(router\.gateway\) \(generated from releases\/shop\.yaml\)/;
+const LINT_DANGLING = /dist\/shop\/shop\/virtualservice-shop\.yaml:\d+:\d+: spec\.gateways\[0\]: VirtualService shop\/shop binds to Istio Gateway edge\/shared-gw, which nothing in dist\/ creates, though dist\/ creates its namespace edge \(edge\/edge\/namespace-edge\.yaml, for edge\); the route gets no traffic \(got "edge\/shared-gw"\); create the Gateway in the release that owns namespace edge, or bind to a Gateway that exists \(router\.gateway\) \(generated from releases\/shop\.yaml\)/;
 
 const DARK = /dark after sync: VirtualService shop\/shop \(dist\/shop\/shop\/virtualservice-shop\.yaml, spec\.gateways\[0\]\) binds to Istio Gateway edge\/shared-gw, which the change removes \(it was dist\/edge\/edge\/gateway-shared-gw\.yaml, generated for edge\): every request to shop\.example\.com fails once Argo CD or Flux syncs it; keep the Gateway in edge \(or move it to a release that stays, in one commit\), or first bind shop to another Gateway \(router\.gateway or router\.parentRefs in its spec\) in a commit of its own/;
 
@@ -69,7 +69,7 @@ describe('an Istio Gateway another release stops creating', () => {
     expect(fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8')).toContain(`\n   ${line}\n`);
   });
 
-  test('fails synth and validate when the Gateway is renamed (the lint: shop binds to a Gateway nothing creates in a namespace dist/ creates); the gate refuses the same trees', () => {
+  test('fails synth and validate when the Gateway is renamed (the lint: shop binds to a Gateway nothing creates in a namespace another release creates); the gate refuses the same trees', () => {
     const r = change(istio('edge', EDGE_GW.replace('name: shared-gw', 'name: edge-gw')));
     expect(r.synth.status).toBe(2);
     expect(r.synth.stderr).toMatch(LINT_DANGLING);
@@ -98,6 +98,12 @@ describe('an Istio Gateway another release stops creating', () => {
     const after = withGateway(r.before, (t) => t.replace('- "*"', '- ./*'));
     expect(after).not.toEqual(r.before);
     expect(gateTransition(r.before, after).refusals.join('\n')).toMatch(/dark after sync: VirtualService shop\/shop \(dist\/shop\/shop\/virtualservice-shop\.yaml, spec\.gateways\[0\]\) binds to Istio Gateway edge\/shared-gw, which the change makes refuse it \(no server of it takes hosts shop\.example\.com from namespace shop \(server hosts: \.\/\*\); dist\/edge\/edge\/gateway-shared-gw\.yaml\)/);
+  });
+
+  test('GIVEN a release bound to a Gateway made by hand in its own namespace (create: false, no namespace) THEN synth passes: the lint judges no Gateway outside dist/ there', () => {
+    const dir = projectRepo({ copy: [], specs: { shop: istio('shop', '    name: own-gw\n    create: false\n') } });
+    expect(fs.readFileSync(path.join(dir, 'dist/shop/shop/virtualservice-shop.yaml'), 'utf8')).toMatch(/gateways:\n    - shop\/own-gw\n|gateways:\n    - own-gw\n/);
+    expect(cli(dir, ['validate']).status).toBe(0);
   });
 
   test('GIVEN the Gateway kept (edge changes only its replicas) THEN validate passes', () => {

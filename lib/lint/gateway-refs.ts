@@ -4,9 +4,11 @@
  * - names a Gateway dist/ holds which does not take the route (an Istio server's `hosts` namespace
  *   part, a Gateway API listener's `allowedRoutes.namespaces` / `kinds` / `hostname`, a missing
  *   `sectionName`): the route is not attached and gets no traffic;
- * - names a Gateway dist/ does not hold, in a namespace dist/ creates (its Namespace object is in
- *   dist/): nothing creates that Gateway, so the reference dangles (a Gateway elsewhere, e.g.
- *   `gateway-system/public` set up by the platform team, is outside dist/ and not judged).
+ * - names a Gateway dist/ does not hold, in a namespace another release creates (its Namespace
+ *   object is in dist/, generated for another release than the route's): nothing creates that
+ *   Gateway, so the reference dangles (a Gateway elsewhere, e.g. `gateway-system/public` set up by
+ *   the platform team, or one made by hand in the route's own namespace, is outside dist/ and not
+ *   judged).
  * The rules and their upstream sources: lib/manifests/gateway-refs.ts. A Gateway another release
  * stops creating is refused by `validate` as a change (lib/review/transition-gate.ts).
  */
@@ -33,11 +35,13 @@ export const gatewayBindingRule: LintRule = (ix) => {
           });
           continue;
         }
+        // a Gateway made by hand beside the release's own objects is the release's business; one in
+        // a namespace another release creates would be that release's, and it does not make it
         const ns = ix.find('Namespace', '', ref.namespace);
-        if (!ns || groupOf(ns.obj) !== '') continue;
+        if (!ns || groupOf(ns.obj) !== '' || ref.namespace === route.obj.metadata.namespace || ns.release === route.release) continue;
         out.push({
           rule: 'gateway-binding', severity: 'error', object: route, field: ref.field, related: refOf(ns.obj), value: `${ref.namespace}/${ref.name}`,
-          message: `${refOf(route.obj)} binds to ${gw}, which nothing in dist/ creates, though dist/ creates its namespace ${ref.namespace} (${ns.file}); the route gets no traffic`,
+          message: `${refOf(route.obj)} binds to ${gw}, which nothing in dist/ creates, though dist/ creates its namespace ${ref.namespace} (${ns.file}, for ${ns.release}); the route gets no traffic`,
           hint: `create the Gateway in the release that owns namespace ${ref.namespace}, or bind to a Gateway that exists (${field})`,
         });
       }
