@@ -14,7 +14,7 @@ import { cleanupTempDirs, git, projectRepo } from './support/git-repo';
 import { readFiles } from './support/fleet';
 import { fixtureFiles, NGINX_ROUTER, podinfoSpec, synthesizedRepo } from './support/manifests-repo';
 import { lintTree } from '../lib/lint/report';
-import { gateTransition } from '../lib/review/transition-gate';
+import { gateTransition, scopeToChange } from '../lib/review/transition-gate';
 import { checkTransition } from '../lib/review/transition';
 
 afterAll(() => cleanupTempDirs());
@@ -207,5 +207,37 @@ ${namespaces}`;
     // AND the lint on that end state says the same, at the route
     const lint = lintTree(after);
     expect(lint.errors.map((e) => `${e.file} ${e.path}: ${e.message}`)).toEqual([expect.stringMatching(/^dist\/webapp\/webapp\/httproute-webapp\.yaml spec\.parentRefs\[0\]: HTTPRoute webapp\/webapp binds to Gateway edge\/public \(gw\/edge\/gateway-public\.yaml\), which does not take it: listener http admits routes from its own namespace edge only/)]);
+  });
+});
+
+describe('what validate reads for a change (scopeToChange): the releases bound to a changed Gateway, not every route on a Gateway outside dist/', () => {
+  const top = (p: string) => p.split('/')[0];
+  test('GIVEN the reference dist/ (five routes on gateway-system/public, outside dist/) WHEN webapp changes THEN none of the other four releases is read', () => {
+    const before = readFiles(path.join(__dirname, '..', 'dist'));
+    const after = new Map([...before].map(([p, t]) => [p, p === 'webapp/webapp/deployment-webapp.yaml' ? t.replace(/replicas: 2/, 'replicas: 3') : t]));
+    expect([...after].filter(([p, t]) => before.get(p) !== t)).toHaveLength(1);
+    const scope = scopeToChange(before, after);
+    const read = new Set([...scope.after.keys()].map(top).filter((r) => r !== 'argocd' && r !== 'flux'));
+    expect([...read]).toEqual(['webapp']);
+  });
+
+  test('GIVEN edge creating edge/shared-gw and shop bound to it WHEN either changes THEN the other is read too, and the scoped verdict is the whole one', () => {
+    const dir = projectRepo({ copy: [], specs: { edge: istio('edge', EDGE_GW), shop: istio('shop', BOUND) } });
+    const before = readFiles(path.join(dir, 'dist'));
+    for (const [changed, other] of [['edge', 'shop'], ['shop', 'edge']]) {
+      const f = `${changed}/${changed}/deployment-${changed}.yaml`;
+      const after = new Map(before);
+      after.set(f, before.get(f)!.replace(/replicas: 2/, 'replicas: 3'));
+      expect(after.get(f)).not.toBe(before.get(f));
+      const scope = scopeToChange(before, after);
+      const read = new Set([...scope.after.keys()].map(top));
+      expect(read.has(other)).toBe(true);
+      expect(gateTransition(scope.before, scope.after).refusals).toEqual(gateTransition(before, after).refusals);
+    }
+    // AND the Gateway removed: the scoped gate refuses what the whole one does
+    const gone = new Map([...before].filter(([p]) => p !== 'edge/edge/gateway-shared-gw.yaml'));
+    const scope = scopeToChange(before, gone);
+    expect(gateTransition(scope.before, scope.after).refusals).toEqual(gateTransition(before, gone).refusals);
+    expect(gateTransition(before, gone).refusals.join('\n')).toMatch(/dark after sync: VirtualService shop\/shop/);
   });
 });

@@ -8,7 +8,7 @@
 import { objectsOfTree } from '../manifests/tree';
 import { namespaceRemovalMessage, namespaceRemovals } from './namespaces';
 import { checkByCluster, clusterViews } from './clusters';
-import { detachmentMessage, detachments } from '../manifests/gateway-refs';
+import { detachmentMessage, detachments, gatewayRefsOf } from '../manifests/gateway-refs';
 import { TransitionReport, Violation } from './transition';
 
 export interface GateResult {
@@ -167,7 +167,8 @@ export function wiringOwner(file: string, releases: ReadonlySet<string>): string
  * - every file of the releases whose files differ (by text);
  * - the files of other releases that can share a namespace with them (their text holds the name of
  *   one of those namespaces; the transition model checks each changed release with every object in
- *   its namespaces, lib/review/transition.ts `checkObjects`);
+ *   its namespaces and with the releases bound to its Gateways, lib/review/transition.ts `checkObjects`);
+ * - the files holding a Gateway that their routes bind to (the release creating it is played too);
  * - the wiring of those releases and the shared wiring.
  * The model reads only what it would read from the whole trees, so its verdict is the same (test:
  * test/transition-scope.test.ts). When a changed release has a cluster-scoped object other than its
@@ -190,8 +191,14 @@ export function scopeToChange(before: ReadonlyMap<string, string>, after: Readon
   if (!changed.size) return { before: new Map(), after: new Map() };
   const pick = (tree: ReadonlyMap<string, string>) => new Map([...tree].filter(([p]) => changed.has(top(p))));
   const namespaces = new Set<string>();
+  const bound = new Set<string>();
   for (const tree of [before, after]) {
-    for (const l of objectsOfTree(pick(tree)).objects) namespaces.add(l.obj.metadata.namespace ?? (l.obj.kind === 'Namespace' ? l.obj.metadata.name : ''));
+    for (const l of objectsOfTree(pick(tree)).objects) {
+      namespaces.add(l.obj.metadata.namespace ?? (l.obj.kind === 'Namespace' ? l.obj.metadata.name : ''));
+      // the Gateways their routes bind to: the model plays a route with the release creating its
+      // Gateway (only a file holding a Gateway there is read: many routes name one Gateway outside dist/)
+      for (const g of gatewayRefsOf(l.obj)) bound.add(g.namespace);
+    }
   }
   if (namespaces.has('')) return { before: new Map(before), after: new Map(after) };
   const releases = new Set([...before.keys(), ...after.keys()].map(top).filter((r) => r && !WIRING_FOLDERS.has(r)));
@@ -203,6 +210,7 @@ export function scopeToChange(before: ReadonlyMap<string, string>, after: Readon
       return (owner === undefined || kept.has(owner)) && holdsSyncUnits(text);
     }
     for (const ns of namespaces) if (text.includes(ns)) return true;
+    if (bound.size && /^kind:[ \t]*['"]?Gateway['"]?[ \t]*$/m.test(text)) for (const ns of bound) if (text.includes(`namespace: ${ns}`)) return true;
     return false;
   };
   // first the releases' files (which releases are kept), then their wiring

@@ -224,12 +224,13 @@ export class ProjectRenderer {
   private rendered: Located[] = [];
   private readonly owners = new Map<string, string>();
   private readonly names = new Map<string, string>();
-  /**
-   * The namespaces each release or group renders namespaced objects into, and those of the Gateways
-   * its routes bind to (name -> namespaces): a change to a release's Gateway involves the releases
-   * bound to it (lib/manifests/gateway-refs.ts).
-   */
+  /** The namespaces each release or group renders namespaced objects into (name -> namespaces). */
   public readonly namespaces = new Map<string, Set<string>>();
+  /**
+   * The namespaces of the Gateways each release's routes bind to (name -> namespaces): a change to a
+   * Gateway involves the releases bound to it (lib/manifests/gateway-refs.ts).
+   */
+  public readonly gatewayRefs = new Map<string, Set<string>>();
 
   /** The files (relative to the dist root), or undefined when it clashes with an earlier one. */
   public render(r: Renderable): Map<string, string> | undefined {
@@ -262,8 +263,8 @@ export class ProjectRenderer {
         if (o.metadata.namespace !== undefined) {
           const own = this.namespaces.get(r.model.name) ?? new Set<string>();
           own.add(o.metadata.namespace);
-          for (const g of gatewayRefsOf(o as Located['obj'])) own.add(g.namespace);
           this.namespaces.set(r.model.name, own);
+          for (const g of gatewayRefsOf(o as Located['obj'])) this.gatewayRefs.set(r.model.name, (this.gatewayRefs.get(r.model.name) ?? new Set<string>()).add(g.namespace));
         }
         const key = objectKey(o);
         const owner = this.owners.get(key);
@@ -525,23 +526,23 @@ export interface ValidateSink {
  * the texts the sink already knows; the specs' parsed documents are dropped as they are rendered, as
  * in synth (issue 19: peak memory).
  * @returns the valid specs, the files' texts (not the known ones), the paths of the known files, and
- *   the namespaces each release renders namespaced objects into (or binds routes to Gateways in)
+ *   the namespaces each release renders namespaced objects into, and those it binds routes to Gateways in
  * @throws SpecError (exit 2) with every problem; UsageError (exit 2) without a releases/ folder
  */
 export function validateProject(paths: ProjectPaths, options: Pick<RenderOptions, 'onWarning'> = {}, sink: ValidateSink = {}): {
-  releases: LoadedRelease[]; groups: LoadedGroup[]; files: Map<string, string>; known: Set<string>; namespaces: ReadonlyMap<string, ReadonlySet<string>>;
+  releases: LoadedRelease[]; groups: LoadedGroup[]; files: Map<string, string>; known: Set<string>; namespaces: ReadonlyMap<string, ReadonlySet<string>>; gatewayRefs: ReadonlyMap<string, ReadonlySet<string>>;
 } {
   checkRoot(paths);
   const files = new Map<string, string>();
   const known = new Set<string>();
   const add = (p: string, c: string) => { if (sink.known?.(p, c)) known.add(p); else files.set(p, c); };
   const read = (p: string) => files.get(p) ?? (known.has(p) ? sink.readKnown?.(p) : undefined);
-  const { releases, groups, config, namespaces } = streamProject(paths, { add, read }, options);
+  const { releases, groups, config, renderer, namespaces } = streamProject(paths, { add, read }, options);
   // as synth: a fleet cluster dropped while it still runs a canary
   const dropped = droppedCanaryClusters(paths.distDir, releases);
   if (dropped.length) throw new SpecError(dropped);
   for (const [p, c] of renderProjectRoots(releases, config, groups)) add(p, c);
-  return { releases, groups, files, known, namespaces };
+  return { releases, groups, files, known, namespaces, gatewayRefs: renderer.gatewayRefs };
 }
 
 /**
