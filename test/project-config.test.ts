@@ -47,7 +47,7 @@ describe('project config (cdk8s-canary.yaml)', () => {
 
   test('fails on a misspelt field, naming the line, the field and the likely fix', () => {
     expect(problems(`${HEAD}argocd:\n  namespce: gitops\n`)).toEqual([
-      "cdk8s-canary.yaml:4:3: argocd.namespce: unknown field 'namespce'; did you mean 'namespace'? (allowed: enabled, namespace, project, mode, selfManaged, preserveResourcesOnDeletion)",
+      "cdk8s-canary.yaml:4:3: argocd.namespce: unknown field 'namespce'; did you mean 'namespace'? (allowed: enabled, namespace, project, mode, selfManaged, preserveResourcesOnDeletion, pruneLast)",
     ]);
   });
 
