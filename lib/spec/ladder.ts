@@ -5,8 +5,8 @@
  */
 import { SourceDocument } from './document';
 import { SpecProblem } from './errors';
-import { Step } from './generated/release';
-import { LadderStep } from './model';
+import type { Step } from './generated/release';
+import type { LadderStep } from './model';
 
 /**
  * The problems of a ladder: a rung above the weight total, rungs that do not increase strictly, and
