@@ -63,6 +63,7 @@ const CASES: readonly Case[] = [
   // an option that took the next flag as its value (a commit with the body '--dry-run', a folder named '--help')
   { name: "-m --dry-run (it committed, with the body '--dry-run')", args: ['step', 'shop', '-m', '--dry-run'], says: /^error: -m\/--message: takes a value, but got the option --dry-run \(got "--dry-run"\); give -m\/--message its value first: --message VALUE --dry-run$/ },
   { name: "-o --help (synth wrote dist/ into a folder named '--help')", args: ['synth', '-o', '--help'], says: /^error: -o\/--output: takes a value, but got the option --help \(got "--help"\); give -o\/--output its value first: --output VALUE --help$/ },
+  { name: "-o --dry-run, an option synth does not have (it wrote a folder '--dry-run')", args: ['synth', '-o', '--dry-run'], says: /^error: -o\/--output: takes a value, but got what reads as an option, --dry-run \(got "--dry-run"\); give -o\/--output its value first: --output VALUE --dry-run$/ },
   { name: "--output ' dist' (synth wrote into ' dist/')", args: ['synth', '--output', ' dist'], says: /^error: -o\/--output: has white space at its start or end \(got " dist"\); write the folder without it: "dist"$/ },
   // values that fill a spec field: refused naming the flag (the edited spec's line was in no file)
   { name: 'start --version with a space', args: ['start', 'fleet', '--version', ' 1.1'], says: /^error: --version: has an invalid format \(got " 1\.1"\); use a valid image tag: letters, digits, '_', '\.' and '-', not starting with '\.' or '-'$/ },

@@ -67,7 +67,9 @@ export function strictOptions(program: Command): void {
         }
         // `-m --dry-run`, `-o --help`: the option took the next flag as its value (a commit with the body '--dry-run')
         const next = value.split('=')[0];
-        if (flags.has(next)) refuse(flag, `takes a value, but got the option ${next}`, value, `give ${flag} its value first: ${o.long ?? o.short} VALUE ${value}`);
+        if (flags.has(next) || /^--[a-z][a-z-]*$/.test(next)) {
+          refuse(flag, `takes a value, but got ${flags.has(next) ? 'the option' : 'what reads as an option,'} ${next}`, value, `give ${flag} its value first: ${o.long ?? o.short} VALUE ${value}`);
+        }
         const fault = check?.(value);
         if (fault) refuse(flag, fault.message, value, fault.hint);
         return value;
