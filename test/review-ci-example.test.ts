@@ -18,7 +18,7 @@ describe('CI example for PR review (examples/github-actions/canary-pr-review.yml
 
   test('validates, checks dist/ is fresh, then posts cdk8s-canary diff from the merge base as one comment', () => {
     const names = steps.map((s) => s.name ?? s.uses);
-    expect(script(/Validate/)).toBe('npx cdk8s-canary validate');
+    expect(script(/Validate/)).toBe('npx cdk8s-canary validate --from "$(git merge-base "origin/$BASE_REF" HEAD)"');
     expect(script(/Summarize/)).toMatch(/base=\$\(git merge-base "origin\/\$BASE_REF" HEAD\)/);
     expect(script(/Summarize/)).toMatch(/npx cdk8s-canary diff "\$base" HEAD/);
     expect(script(/Post the summary/)).toMatch(/gh pr comment "\$PR" --body-file canary-diff\.md/);
