@@ -24,6 +24,8 @@ describe('CI example for PR review (examples/github-actions/canary-pr-review.yml
     expect(script(/Post the summary/)).toMatch(/gh pr comment "\$PR" --body-file canary-diff\.md/);
     expect(names.findIndex((n) => /Validate/.test(n))).toBeLessThan(names.findIndex((n) => /Summarize/.test(n)));
     expect(names[names.length - 1]).toMatch(/Post the summary/);
+    // a refused PR still gets its summary (the UNSAFE lines say why), a cancelled run does not
+    for (const n of [/Summarize/, /Post the summary/]) expect(steps.find((st) => n.test(st.name ?? '')).if).toBe('success() || failure()');
   });
 
   test('every run script of both examples is valid bash', () => {
