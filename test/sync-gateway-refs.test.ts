@@ -12,6 +12,7 @@ import * as path from 'path';
 import { cli } from './support/cli-repo';
 import { cleanupTempDirs, git, projectRepo } from './support/git-repo';
 import { readFiles } from './support/fleet';
+import { webappSpec } from './support/project';
 import { fixtureFiles, NGINX_ROUTER, podinfoSpec, synthesizedRepo } from './support/manifests-repo';
 import { lintTree } from '../lib/lint/report';
 import { gateTransition, scopeToChange } from '../lib/review/transition-gate';
@@ -54,7 +55,7 @@ function withGateway(tree: ReadonlyMap<string, string>, edit: (t: string) => str
 }
 
 /** The lint's refusal of shop in the end state (synth and validate): FILE:LINE:COL of the generated VirtualService. */
-const LINT_DANGLING = /dist\/shop\/shop\/virtualservice-shop\.yaml:\d+:\d+: spec\.gateways\[0\]: VirtualService shop\/shop binds to Istio Gateway edge\/shared-gw, which nothing in dist\/ creates, though dist\/ creates its namespace edge \(edge\/edge\/namespace-edge\.yaml, for edge\); the route gets no traffic \(got "edge\/shared-gw"\); create the Gateway in the release that owns namespace edge, or bind to a Gateway that exists \(router\.gateway\) \(generated from releases\/shop\.yaml\)/;
+const LINT_DANGLING = /warning: dist\/shop\/shop\/virtualservice-shop\.yaml:\d+:\d+: spec\.gateways\[0\]: VirtualService shop\/shop binds to Istio Gateway edge\/shared-gw, which nothing in dist\/ creates, though dist\/ creates its namespace edge \(edge\/edge\/namespace-edge\.yaml, for edge\); unless it is made outside dist\/, the route gets no traffic \(got "edge\/shared-gw"\); create the Gateway in the release that owns namespace edge, or bind to a Gateway that exists \(router\.gateway\); a Gateway made outside dist\/ \(kubectl, Helm\) needs nothing \(generated from releases\/shop\.yaml\)/;
 
 const DARK = /dark after sync: VirtualService shop\/shop \(dist\/shop\/shop\/virtualservice-shop\.yaml, spec\.gateways\[0\]\) binds to Istio Gateway edge\/shared-gw, which the change removes \(it was dist\/edge\/edge\/gateway-shared-gw\.yaml, generated for edge\): every request to shop\.example\.com fails once Argo CD or Flux syncs it; keep the Gateway in edge \(or move it to a release that stays, in one commit\), or first bind shop to another Gateway \(router\.gateway or router\.parentRefs in its spec\) in a commit of its own/;
 
@@ -69,23 +70,25 @@ describe('an Istio Gateway another release stops creating', () => {
     expect(fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8')).toContain(`\n   ${line}\n`);
   });
 
-  test('fails synth and validate when the Gateway is renamed (the lint: shop binds to a Gateway nothing creates in a namespace another release creates); the gate refuses the same trees', () => {
+  test('fails validate when the Gateway is renamed (the gate: the Gateway shop was bound to is gone); synth warns (the lint: shop binds to a Gateway nothing in dist/ creates in a namespace another release creates)', () => {
     const r = change(istio('edge', EDGE_GW.replace('name: shared-gw', 'name: edge-gw')));
-    expect(r.synth.status).toBe(2);
+    expect(r.synth.status).toBe(0);
     expect(r.synth.stderr).toMatch(LINT_DANGLING);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(LINT_DANGLING);
+    expect(r.stderr).toMatch(DARK);
     // AND the gate, on the trees a move would commit, names what goes dark
     const after = withGateway(r.before, (t) => t.replace('name: shared-gw', 'name: edge-gw'));
     expect(gateTransition(r.before, after).refusals.join('\n')).toMatch(/dark after sync: VirtualService shop\/shop \(dist\/shop\/shop\/virtualservice-shop\.yaml, spec\.gateways\[0\]\) binds to Istio Gateway edge\/shared-gw, which the change removes/);
   });
 
-  test('fails synth and validate when the release creating it moves to another router (Gateway API)', () => {
+  test('fails validate when the release creating it moves to another router (Gateway API); synth warns', () => {
     const r = change(webapp.replace(/^name: webapp$/m, 'name: edge').replace(/^  production: webapp$/m, '  production: edge'));
-    expect(r.synth.status).toBe(2);
+    expect(r.synth.status).toBe(0);
     expect(r.synth.stderr).toMatch(LINT_DANGLING);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(LINT_DANGLING);
+    expect(r.stderr).toMatch(DARK);
   });
 
   test('fails synth and validate when the Gateway stops admitting the bound release\'s namespace (server hosts `./*`); the gate refuses the same trees', () => {
@@ -239,5 +242,22 @@ describe('what validate reads for a change (scopeToChange): the releases bound t
     const scope = scopeToChange(before, gone);
     expect(gateTransition(scope.before, scope.after).refusals).toEqual(gateTransition(before, gone).refusals);
     expect(gateTransition(before, gone).refusals.join('\n')).toMatch(/dark after sync: VirtualService shop\/shop/);
+  });
+});
+
+describe('a Gateway made outside dist/ in a namespace another release creates', () => {
+  test('GIVEN shop bound to Gateway team/public, made by the platform team with kubectl in namespace team, which release team creates THEN synth, validate and a move pass, with a warning (an error refused every synth of the project)', () => {
+    const dir = projectRepo({ copy: [], specs: { team: webappSpec('team'), shop: webappSpec('shop').replace('namespace: gateway-system', 'namespace: team') } });
+    expect(fs.readFileSync(path.join(dir, 'dist/shop/shop/httproute-shop.yaml'), 'utf8')).toMatch(/name: public\n      namespace: team\n/);
+    const warning = /^warning: dist\/shop\/shop\/httproute-shop\.yaml:\d+:\d+: spec\.parentRefs\[0\]: HTTPRoute shop\/shop binds to Gateway team\/public, which nothing in dist\/ creates, though dist\/ creates its namespace team \(team\/team\/namespace-team\.yaml, for team\); unless it is made outside dist\/, the route gets no traffic/m;
+    const s = cli(dir, ['synth']);
+    expect(s.status).toBe(0);
+    expect(s.stderr).toMatch(warning);
+    const v = cli(dir, ['validate']);
+    expect(v.status).toBe(0);
+    expect(v.stderr).toMatch(warning);
+    const m = cli(dir, ['start', 'shop', '--version', '1.1.0']);
+    expect(m.status).toBe(0);
+    expect(git(dir, 'log', '-1', '--format=%s').trim()).toBe('shop: start canary 1.1.0 at 0%');
   });
 });

@@ -1,16 +1,18 @@
 /**
- * Routes bound to a Gateway in the end state (rule `gateway-binding`, error): a VirtualService's
+ * Routes bound to a Gateway in the end state (rule `gateway-binding`, error unless said otherwise): a VirtualService's
  * `spec.gateways` entry or an HTTPRoute/GRPCRoute `parentRefs` entry that
  * - names a Gateway dist/ holds which does not take the route (an Istio server's `hosts` namespace
  *   part, a Gateway API listener's `allowedRoutes.namespaces` / `kinds` / `hostname`, a missing
  *   `sectionName`): the route is not attached and gets no traffic;
  * - names a Gateway dist/ does not hold, in a namespace another release creates (its Namespace
- *   object is in dist/, generated for another release than the route's): nothing creates that
- *   Gateway, so the reference dangles (a Gateway elsewhere, e.g. `gateway-system/public` set up by
- *   the platform team, or one made by hand in the route's own namespace, is outside dist/ and not
- *   judged).
+ *   object is in dist/, generated for another release than the route's): a **warning**, since
+ *   nothing in dist/ creates that Gateway but the platform team may have made it there by hand or
+ *   with Helm (dist/ does not know the cluster; an error refused every synth of such a project, with
+ *   no way out but moving the Gateway). A Gateway elsewhere, e.g. `gateway-system/public`, or one
+ *   made by hand in the route's own namespace, is not judged. A Gateway dist/ held and a change
+ *   removes or renames is refused by the gate, which knows it existed.
  * The rules and their upstream sources: lib/manifests/gateway-refs.ts. A Gateway another release
- * stops creating is refused by `validate` as a change (lib/review/transition-gate.ts).
+ * stops creating is refused by `validate` and the moves as a change (lib/review/transition-gate.ts).
  */
 import { admission, gatewayKey, gatewayRefsOf } from '../manifests/gateway-refs';
 import { groupOf, refOf } from '../manifests/objects';
@@ -40,9 +42,9 @@ export const gatewayBindingRule: LintRule = (ix) => {
         const ns = ix.find('Namespace', '', ref.namespace);
         if (!ns || groupOf(ns.obj) !== '' || ref.namespace === route.obj.metadata.namespace || ns.release === route.release) continue;
         out.push({
-          rule: 'gateway-binding', severity: 'error', object: route, field: ref.field, related: refOf(ns.obj), value: `${ref.namespace}/${ref.name}`,
-          message: `${refOf(route.obj)} binds to ${gw}, which nothing in dist/ creates, though dist/ creates its namespace ${ref.namespace} (${ns.file}, for ${ns.release}); the route gets no traffic`,
-          hint: `create the Gateway in the release that owns namespace ${ref.namespace}, or bind to a Gateway that exists (${field})`,
+          rule: 'gateway-binding', severity: 'warning', object: route, field: ref.field, related: refOf(ns.obj), value: `${ref.namespace}/${ref.name}`,
+          message: `${refOf(route.obj)} binds to ${gw}, which nothing in dist/ creates, though dist/ creates its namespace ${ref.namespace} (${ns.file}, for ${ns.release}); unless it is made outside dist/, the route gets no traffic`,
+          hint: `create the Gateway in the release that owns namespace ${ref.namespace}, or bind to a Gateway that exists (${field}); a Gateway made outside dist/ (kubectl, Helm) needs nothing`,
         });
       }
     }
