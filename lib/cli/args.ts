@@ -1,7 +1,7 @@
 /**
  * Strict command-line values, through commander (every option's `argParser`): an option that takes a
- * value may be given once, not empty, and a short option's value does not start with '=' (`-o=dist`
- * is `-o "=dist"` to commander, as to getopt); values that fill a spec field are checked by that
+ * value may be given once, not empty, and a short option's value joined to it does not start with '='
+ * (`-o=dist` is `-o "=dist"` to commander, as to getopt; `--message '= note'` is a message); values that fill a spec field are checked by that
  * field's rules (lib/spec/cli-values.ts), naming the flag. Each refusal is a UsageError (exit 2)
  * thrown while commander parses, before the command runs: nothing is read, written or committed.
  *
@@ -42,6 +42,17 @@ function refuse(flag: string, message: string, value: string | undefined, hint: 
 }
 
 /**
+ * Whether `value` came joined to the short flag (`-o=dist`, one word), not as a word of its own
+ * (`--message '= note'`, `-m '= note'`: a value that begins with '=' as written). Reads the words
+ * commander was given (`rawArgs`, set by parse before any option is read); when they are not there,
+ * assumes joined (the refusal, with its fix, is the safe side).
+ */
+function joinedToShort(program: Command, short: string, value: string): boolean {
+  const words = (program as unknown as { readonly rawArgs?: readonly string[] }).rawArgs;
+  return !words?.length || words.includes(`${short}${value}`);
+}
+
+/**
  * Makes every value-taking option of `program` and its commands strict (see the file's comment).
  * Options that collect repeated values (a parser of their own, such as `verify -H`) keep it and may
  * repeat. Call once, after every command is registered; the state (which options were given) lives
@@ -62,7 +73,7 @@ export function strictOptions(program: Command): void {
         if (first !== undefined) throw new UsageError(`${flag}: is given twice (${describeValue(first)}, then ${JSON.stringify(value)}); give ${flag} once`);
         given.set(key, value);
         if (value === '' && !OWN_EMPTY_CHECK.has(o.long ?? '')) refuse(flag, 'is empty', value, `give it a value, or leave ${flag} out`);
-        if (o.short && value.startsWith('=')) {
+        if (o.short && value.startsWith('=') && joinedToShort(program, o.short, value)) {
           refuse(flag, `takes its value after a space, so '=' became part of it`, value, `write ${o.short} ${value.slice(1) || 'VALUE'}${o.long ? ` or ${o.long}=${value.slice(1) || 'VALUE'}` : ''}`);
         }
         // `-m --dry-run`, `-o --help`: the option took the next flag as its value (a commit with the body '--dry-run')
