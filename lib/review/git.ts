@@ -20,10 +20,19 @@ export async function openRepository(dir: string): Promise<Git> {
   }
 }
 
-/** A revision as a full commit id; a usage error for one git does not know. */
+/**
+ * A revision as a full commit id.
+ * @throws UsageError for one git does not know; in a shallow clone (CI's default: actions/checkout
+ *   `fetch-depth: 1`, GitLab's `GIT_DEPTH`) the fix is to fetch the history, not to name another revision
+ */
 export async function resolveCommit(git: Git, rev: string): Promise<string> {
   const r = rev.startsWith('-') ? undefined : await git.tryRun(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
-  if (!r || r.code !== 0) throw new UsageError(`unknown revision '${rev}'; name a commit, branch or tag that exists (see git log --oneline)`);
+  if (!r || r.code !== 0) {
+    const shallow = (await git.tryRun(['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true';
+    throw new UsageError(`unknown revision '${rev}'; ${shallow
+      ? 'this clone is shallow, so older commits and other branches are not in it: fetch them (`git fetch --unshallow origin`, or `fetch-depth: 0` of actions/checkout, `GIT_DEPTH: 0` in GitLab CI)'
+      : 'name a commit, branch or tag that exists (see git log --oneline)'}`);
+  }
   return r.stdout.trim();
 }
 
