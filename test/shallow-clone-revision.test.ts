@@ -45,6 +45,22 @@ describe('a revision a shallow clone does not hold', () => {
     }
   });
 
+  test('fails diff with its default base (the merge base with main) on a PR branch cloned shallow: "this clone is shallow"', () => {
+    // GIVEN a branch pr off the first commit, and a clone of main and pr at depth 1 (their merge base is not in it)
+    const pr = path.join(path.dirname(clone), 'pr');
+    git(repo.root, 'branch', '-f', 'pr', first);
+    git(path.dirname(clone), 'clone', '-q', '--depth', '1', '--no-single-branch', '-b', 'pr', `file://${repo.root}`, pr);
+    try {
+      const r = cli(pr, ['diff']);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({
+        status: 2,
+        stderr: expect.stringMatching(/^error: HEAD and (main|origin\/main) have no common commit[^\n]*; this clone is shallow, so older commits and other branches are not in it: fetch them \(`git fetch --unshallow origin`, or `fetch-depth: 0` of actions\/checkout, `GIT_DEPTH: 0` in GitLab CI\), the one they share too\n$/),
+      });
+    } finally {
+      fs.rmSync(pr, { recursive: true, force: true });
+    }
+  });
+
   test('fails on an unknown revision in a full clone: the old fix (name one that exists)', () => {
     const r = cli(repo.root, ['validate', '--from', 'nosuchrev']);
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: "error: unknown revision 'nosuchrev'; name a commit, branch or tag that exists (see git log --oneline)\n" });

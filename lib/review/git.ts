@@ -20,6 +20,14 @@ export async function openRepository(dir: string): Promise<Git> {
   }
 }
 
+/** The fix when a shallow clone lacks a commit: fetch the history. */
+const SHALLOW = 'this clone is shallow, so older commits and other branches are not in it: fetch them (`git fetch --unshallow origin`, or `fetch-depth: 0` of actions/checkout, `GIT_DEPTH: 0` in GitLab CI)';
+
+/** Whether the clone is shallow (`git clone --depth`, CI's default checkout). */
+async function isShallow(git: Git): Promise<boolean> {
+  return (await git.tryRun(['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true';
+}
+
 /**
  * A revision as a full commit id.
  * @throws UsageError for one git does not know; in a shallow clone (CI's default: actions/checkout
@@ -28,10 +36,7 @@ export async function openRepository(dir: string): Promise<Git> {
 export async function resolveCommit(git: Git, rev: string): Promise<string> {
   const r = rev.startsWith('-') ? undefined : await git.tryRun(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
   if (!r || r.code !== 0) {
-    const shallow = (await git.tryRun(['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true';
-    throw new UsageError(`unknown revision '${rev}'; ${shallow
-      ? 'this clone is shallow, so older commits and other branches are not in it: fetch them (`git fetch --unshallow origin`, or `fetch-depth: 0` of actions/checkout, `GIT_DEPTH: 0` in GitLab CI)'
-      : 'name a commit, branch or tag that exists (see git log --oneline)'}`);
+    throw new UsageError(`unknown revision '${rev}'; ${await isShallow(git) ? SHALLOW : 'name a commit, branch or tag that exists (see git log --oneline)'}`);
   }
   return r.stdout.trim();
 }
@@ -45,6 +50,7 @@ export async function shortCommit(git: Git, sha: string): Promise<string> {
  * The merge base of HEAD with the main branch: `gitopsBranch` (cdk8s-canary.yaml's
  * `repository.branch`, the one Argo CD and Flux sync) and `origin/<it>` first, then `main`,
  * `origin/main`, `master`, `origin/master`.
+ * @throws UsageError when none is there, or HEAD and it share no commit (in a shallow clone: fetch the history)
  */
 export async function mergeBaseWithMain(git: Git, gitopsBranch?: string): Promise<{ sha: string; branch: string }> {
   const candidates = gitopsBranch === undefined || MAIN_BRANCH_CANDIDATES.includes(gitopsBranch) ? MAIN_BRANCH_CANDIDATES
@@ -54,7 +60,11 @@ export async function mergeBaseWithMain(git: Git, gitopsBranch?: string): Promis
     const found = await git.tryRun(['rev-parse', '--verify', '--quiet', ref]);
     if (found.code !== 0) continue;
     const mb = await git.tryRun(['merge-base', 'HEAD', found.stdout.trim()]);
-    if (mb.code !== 0) throw new UsageError(`HEAD and ${branch} have no common commit${mb.stderr ? ` (${mb.stderr.split('\n')[0]})` : ''}; pass the base revision explicitly`);
+    if (mb.code !== 0) {
+      throw new UsageError(`HEAD and ${branch} have no common commit${mb.stderr ? ` (${mb.stderr.split('\n')[0]})` : ''}; ${await isShallow(git)
+        ? `${SHALLOW}, the one they share too`
+        : 'pass the base revision explicitly'}`);
+    }
     return { sha: mb.stdout.trim(), branch };
   }
   throw new UsageError(`no main branch found (tried ${candidates.join(', ')}); pass the base revision explicitly, e.g. \`npx cdk8s-canary diff origin/main\``);
