@@ -68,3 +68,34 @@ describe('a move on a branch behind its upstream', () => {
     }
   });
 });
+
+describe('a shallow clone refreshed with git fetch --depth 1 (its upstream head grafted, so it "adds" every file)', () => {
+  test('GIVEN the upstream moved another release WHEN shop moves THEN it is committed: the upstream\'s shop spec is the branch\'s', () => {
+    // GIVEN origin with shop and blog, cloned at depth 1; then blog starts upstream and the clone fetches at depth 1
+    const origin = synthesizedRepo({ 'releases/shop.yaml': webappSpec('shop'), 'releases/blog.yaml': webappSpec('blog') });
+    const top = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-canary-shallow-'));
+    try {
+      const clone = path.join(top, 'work');
+      git(top, 'clone', '-q', '--depth', '1', `file://${origin.root}`, clone);
+      for (const [k, v] of [['user.name', 'ci'], ['user.email', 'ci@example.com']]) git(clone, 'config', k, v);
+      const started = cli(origin.root, ['start', 'blog', '--version', '1.1.0']);
+      if (started.status !== 0) throw new Error(started.stderr);
+      git(clone, 'fetch', '-q', '--depth', '1');
+      expect(git(clone, 'log', '--format=%s', 'HEAD..@{upstream}', '--', 'releases/shop.yaml').trim()).toBe('blog: start canary 1.1.0 at 0%');
+      // WHEN shop starts in the clone
+      const r = cli(clone, ['start', 'shop', '--version', '1.1.0']);
+      // THEN it is not refused as "behind origin/main, which changed releases/shop.yaml"
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.not.stringMatching(/behind/) });
+      expect(git(clone, 'log', '-1', '--format=%s').trim()).toBe('shop: start canary 1.1.0 at 0%');
+      // AND with shop moved upstream too, the clone is refused (the spec differs)
+      git(clone, 'reset', '-q', '--hard', 'HEAD~1');
+      const moved = cli(origin.root, ['start', 'shop', '--version', '1.2.0']);
+      if (moved.status !== 0) throw new Error(moved.stderr);
+      git(clone, 'fetch', '-q', '--depth', '1');
+      expect(cli(clone, ['start', 'shop', '--version', '1.1.0']).stderr).toMatch(/^error: this branch is behind origin\/main, which changed releases\/shop\.yaml \(\w+ "shop: start canary 1\.2\.0 at 0%"\)/);
+    } finally {
+      origin.cleanup();
+      fs.rmSync(top, { recursive: true, force: true });
+    }
+  });
+});

@@ -5,7 +5,8 @@
  * would diverge from it, and a later `git pull` would conflict on the spec line or, worse, merge a
  * second weight change. `--push` fetches and gives back in that case (push.ts); without it the move
  * was committed silently. Refused (exit 2) naming the upstream's commit, with `git pull` as the fix.
- * A branch behind on other files only, or without an upstream, is not concerned.
+ * A branch behind on other files only, or without an upstream, or whose spec is the upstream's
+ * (a shallow clone's grafted head, the same change made on both sides), is not concerned.
  */
 import * as path from 'path';
 import { MoveRefusedError } from './errors';
@@ -19,6 +20,12 @@ export const upstreamGate: MoveGate = {
     // one git call: fails (no upstream configured, or its ref not fetched yet) -> nothing to say
     const r = await ctx.git.tryRun(['log', '-1', '--format=%h%x00%s', 'HEAD..@{upstream}', '--', ctx.specPath]);
     if (r.code !== 0 || !r.stdout.trim()) return {};
+    // a shallow clone's oldest commit "adds" every file (`git fetch --depth 1` grafts the upstream's
+    // head), so the log names it for a spec it did not change: the spec as the upstream has it
+    // decides (also when the branch made the same change itself)
+    const blobs = await ctx.git.tryRun(['rev-parse', `HEAD:${gitPath(ctx.specPath)}`, `@{upstream}:${gitPath(ctx.specPath)}`]);
+    const [mine, theirs] = blobs.stdout.trim().split('\n');
+    if (blobs.code === 0 && mine === theirs) return {};
     const up = await ctx.git.tryRun(['rev-parse', '--abbrev-ref', '--symbolic-full-name', '@{upstream}']);
     const [sha, subject] = r.stdout.trim().split('\0');
     const where = up.code === 0 ? up.stdout.trim() : 'its upstream';
@@ -26,3 +33,8 @@ export const upstreamGate: MoveGate = {
     throw new MoveRefusedError(`this branch is behind ${where}, which changed ${ctx.specPath} (${sha} "${subject}"): the move would be made on an old state of ${name}; run \`git pull\` first, then ${cliCommand(`status ${name}`)}, and move again`, 'upstream');
   },
 };
+
+/** `releases/shop.yaml` as `HEAD:<path>` takes it: relative to the work tree's top (`./` keeps it so). */
+function gitPath(specPath: string): string {
+  return `./${specPath.split(path.sep).join('/')}`;
+}
