@@ -30,18 +30,17 @@ import { InvalidEditError } from './errors';
  * yet (merged without a synth: their namespaces are unknown until they are loaded).
  */
 export function neighbours(paths: { readonly distDir: string; readonly releasesDir: string }, self: string, namespaces: readonly string[]): string[] {
-  const dirs = (d: string) => { try { return fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name); } catch { return []; } };
-  const inDist = dirs(paths.distDir);
-  const names = (d: string) => { try { return fs.readdirSync(d); } catch { return []; } };
-  // one listing per release (not a stat per namespace: 1000 releases cost ~3000 calls that way)
+  const inDist = fs.existsSync(paths.distDir) ? fs.readdirSync(paths.distDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name) : [];
+  // a few stats per release, not a listing of its folder (at 200 releases x 50 clusters the listings
+  // cost more than the rest of the gate; 1000 releases cost ~3000 stats this way)
   const has = (n: string) => {
-    const entries = names(path.join(paths.distDir, n));
-    if (namespaces.some((ns) => entries.includes(ns))) return true;
+    const dir = path.join(paths.distDir, n);
+    if (namespaces.some((ns) => fs.existsSync(path.join(dir, ns)))) return true;
     // a fleet release has no root kustomization: its folders are per cluster (dist/<name>/<cluster>/<namespace>/),
-    // and every cluster of it has the same namespaces, so one cluster's folders tell
-    if (entries.includes('kustomization.yaml')) return false;
-    const c = dirs(path.join(paths.distDir, n))[0];
-    return c !== undefined && namespaces.some((ns) => fs.existsSync(path.join(paths.distDir, n, c, ns)));
+    // and every cluster of it has the same namespaces, so one cluster's folders tell (the first listed)
+    if (fs.existsSync(path.join(dir, 'kustomization.yaml'))) return false;
+    const c = firstFolder(dir);
+    return c !== undefined && namespaces.some((ns) => fs.existsSync(path.join(dir, c, ns)));
   };
   const out = new Set(inDist.filter((n) => n !== self && has(n)));
   const known = new Set(inDist);
@@ -49,6 +48,18 @@ export function neighbours(paths: { readonly distDir: string; readonly releasesD
   try { specs = fs.readdirSync(paths.releasesDir).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, '')); } catch { /* none */ }
   for (const n of specs) if (n !== self && !known.has(n)) out.add(n);
   return [...out].sort();
+}
+
+/** The first folder (not hidden) listed in `dir`, reading the listing only as far as it; undefined when none. */
+function firstFolder(dir: string): string | undefined {
+  let d: fs.Dir;
+  try { d = fs.opendirSync(dir); } catch { return undefined; }
+  try {
+    for (let e = d.readSync(); e; e = d.readSync()) if (e.isDirectory() && !e.name.startsWith('.')) return e.name;
+    return undefined;
+  } finally {
+    d.closeSync();
+  }
 }
 
 export const crossReleaseGate: MoveGate = {
