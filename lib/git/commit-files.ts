@@ -54,17 +54,27 @@ export function parseTree(raw: Buffer, oidBytes: number): Map<string, TreeEntry>
   return out;
 }
 
-/** The order of entries in a tree object (git's `base_name_compare`): bytes, a folder's name as if followed by `/`. */
+/**
+ * The order of entries in a tree object (git's `base_name_compare`): bytes, a folder's name as if
+ * followed by `/`. Names are latin1 strings (one character per byte), so comparing them compares bytes.
+ */
 export function treeOrder(entries: ReadonlyMap<string, TreeEntry>): [string, TreeEntry][] {
-  const key = (name: string, e: TreeEntry) => Buffer.from(e.mode === TREE_MODE ? `${name}/` : name, 'latin1');
-  return [...entries].map(([n, e]) => ({ n, e, k: key(n, e) })).sort((a, b) => Buffer.compare(a.k, b.k)).map(({ n, e }) => [n, e]);
+  const key = (name: string, e: TreeEntry) => (e.mode === TREE_MODE ? `${name}/` : name);
+  return [...entries].sort(([a, x], [b, y]) => { const ka = key(a, x); const kb = key(b, y); return ka < kb ? -1 : ka > kb ? 1 : 0; });
 }
 
 /** The raw tree object of `entries` (names as latin1 strings, see parseTree). */
 export function serializeTree(entries: ReadonlyMap<string, TreeEntry>): Buffer {
-  const parts: Buffer[] = [];
-  for (const [name, e] of treeOrder(entries)) parts.push(Buffer.from(`${e.mode} ${name}\0`, 'latin1'), Buffer.from(e.oid, 'hex'));
-  return Buffer.concat(parts);
+  const sorted = treeOrder(entries);
+  let size = 0;
+  for (const [name, e] of sorted) size += e.mode.length + name.length + 2 + e.oid.length / 2;
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (const [name, e] of sorted) {
+    pos += out.write(`${e.mode} ${name}\0`, pos, 'latin1');
+    pos += out.write(e.oid, pos, 'hex');
+  }
+  return out;
 }
 
 /** The id git gives an object of `type` holding `body`, in the repository's object format. */
@@ -180,7 +190,7 @@ export async function commitFiles(c: FilesCommit): Promise<string | undefined> {
     else entries.set(name, { mode: fileMode(stats.get(f)!, c.trustExecutableBit, head?.mode), oid: blobs[i] });
   }
   // new trees, deepest first: each folder's id goes into its parent; an emptied folder goes away
-  const written: Buffer[] = [];
+  const written: string[] = [];
   const ids: string[] = [];
   for (const d of [...folders].sort((a, b) => depth(b) - depth(a) || (a < b ? -1 : 1))) {
     const entries = entriesOf(d);
@@ -189,12 +199,14 @@ export async function commitFiles(c: FilesCommit): Promise<string | undefined> {
     if (entries.size) {
       const body = serializeTree(entries);
       oid = objectId('tree', body, algorithm);
-      written.push(Buffer.concat([...treeOrder(entries)].map(([n, e]) => Buffer.from(`${e.mode === TREE_MODE ? '040000' : e.mode} ${e.mode === TREE_MODE ? 'tree' : e.mode === '160000' ? 'commit' : 'blob'} ${e.oid}\t${n}\n`, 'latin1'))));
+      let text = '';
+      for (const [n, e] of entries) text += `${e.mode === TREE_MODE ? '040000' : e.mode} ${e.mode === TREE_MODE ? 'tree' : e.mode === '160000' ? 'commit' : 'blob'} ${e.oid}\t${n}\n`;
+      written.push(text); // mktree sorts the entries itself
       ids.push(oid);
     }
     if (d === '') {
       if (!oid || oid === c.parentTree) return undefined; // nothing to commit (or nothing left)
-      const made = (await gitBytes(c.root, ['mktree', '--missing', '--batch'], Buffer.concat(written.flatMap((w) => [w, Buffer.from('\n')])))).toString('latin1').trim().split('\n');
+      const made = (await gitBytes(c.root, ['mktree', '--missing', '--batch'], Buffer.from(written.join('\n'), 'latin1'))).toString('latin1').trim().split('\n');
       if (made.length !== ids.length || made.some((m, k) => m !== ids[k])) throw new GitError(`git mktree made trees other than expected (${made[made.length - 1]} for ${oid}); nothing was committed (please report this)`, ['mktree']);
       return finish(c, oid);
     }

@@ -29,18 +29,24 @@ import { InvalidEditError } from './errors';
  * dist/ folder in one of them (dist/<name>/<namespace>/), and those with a spec but no dist/ folder
  * yet (merged without a synth: their namespaces are unknown until they are loaded).
  */
-export function neighbours(paths: { readonly distDir: string; readonly releasesDir: string }, self: string, namespaces: readonly string[]): string[] {
+export function neighbours(paths: { readonly distDir: string; readonly releasesDir: string }, self: string, namespaces: readonly string[], cluster?: string): string[] {
   const inDist = fs.existsSync(paths.distDir) ? fs.readdirSync(paths.distDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name) : [];
   // a few stats per release, not a listing of its folder (at 200 releases x 50 clusters the listings
   // cost more than the rest of the gate; 1000 releases cost ~3000 stats this way)
+  const sep = path.sep; // names from a listing: joined as they are (path.join normalizes, ~2x the cost)
   const has = (n: string) => {
-    const dir = path.join(paths.distDir, n);
-    if (namespaces.some((ns) => fs.existsSync(path.join(dir, ns)))) return true;
+    const dir = `${paths.distDir}${sep}${n}`;
+    if (namespaces.some((ns) => fs.existsSync(`${dir}${sep}${ns}`))) return true;
     // a fleet release has no root kustomization: its folders are per cluster (dist/<name>/<cluster>/<namespace>/),
-    // and every cluster of it has the same namespaces, so one cluster's folders tell (the first listed)
-    if (fs.existsSync(path.join(dir, 'kustomization.yaml'))) return false;
+    // and every cluster of it has the same namespaces, so one cluster's folders tell: `cluster` when
+    // it runs there (a stat or two), else the first listed
+    if (cluster !== undefined) {
+      if (namespaces.some((ns) => fs.existsSync(`${dir}${sep}${cluster}${sep}${ns}`))) return true;
+      if (fs.existsSync(`${dir}${sep}${cluster}`)) return false;
+    }
+    if (fs.existsSync(`${dir}${sep}kustomization.yaml`)) return false;
     const c = firstFolder(dir);
-    return c !== undefined && namespaces.some((ns) => fs.existsSync(path.join(dir, c, ns)));
+    return c !== undefined && namespaces.some((ns) => fs.existsSync(`${dir}${sep}${c}${sep}${ns}`));
   };
   const out = new Set(inDist.filter((n) => n !== self && has(n)));
   const known = new Set(inDist);
@@ -69,7 +75,9 @@ export const crossReleaseGate: MoveGate = {
     const moved: LoadedRelease | LoadedGroup = ctx.subject.after;
     const paths = projectPaths(ctx.root);
     const namespaces = [...new Set(namespaceFields(moved.model.spec).map((f) => f.ns))];
-    const others = neighbours(paths, moved.model.name, namespaces);
+    // a fleet wave's folders are dist/<release>/<cluster>/: its first cluster is where fleet neighbours are probed first
+    const cluster = ctx.outputPaths.map((p) => path.relative(ctx.distPath, p).split(/[\\/]/)).find((segs) => segs.length === 2)?.[1];
+    const others = neighbours(paths, moved.model.name, namespaces, cluster);
     const releases: LoadedRelease[] = 'workload' in moved.model ? [moved as LoadedRelease] : [];
     const groups: LoadedGroup[] = 'workload' in moved.model ? [] : [moved as LoadedGroup];
     const problems: SpecProblem[] = [];

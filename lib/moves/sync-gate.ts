@@ -40,31 +40,41 @@ function wiring(root: string, distPath: string, outputPaths: readonly string[]):
   };
   let releases: Set<string>;
   try { releases = new Set(fs.readdirSync(path.join(root, distPath), { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name)); } catch { releases = new Set(); }
-  // Most wiring files belong to a release that is not moved: those are skipped with a look-up or two
-  // (30 000 files at 200 releases x 50 clusters), before the exact owner (the longest release name,
-  // wiringOwner). A name after the kind (`<kind>-<rest>`) that does not start with a moved release's
-  // name or the engine's has an owner that is neither: any release name that starts it proves one.
-  const starts = (rest: string, n: string) => rest === n || rest.startsWith(`${n}-`);
-  const ownedElsewhere = (file: string, engine: string): boolean => {
-    const base = file.endsWith('.yaml') ? file.slice(0, -5) : file.endsWith('.yml') ? file.slice(0, -4) : file;
-    const dash = base.indexOf('-');
-    if (dash < 0) return false;
-    const rest = base.slice(dash + 1);
-    if (starts(rest, engine)) return false;
-    for (const m of moved) if (starts(rest, m)) return false;
-    for (let i = rest.indexOf('-'); i > 0; i = rest.indexOf('-', i + 1)) if (releases.has(rest.slice(0, i))) return true;
-    return releases.has(rest);
+  // Most wiring files belong to a release that is not moved (30 000 files at 200 releases x 50
+  // clusters): they are skipped before the exact owner (the longest release name, wiringOwner) is
+  // looked for, a release's files at once. A name `<kind>-<rest>` whose rest starts with no moved
+  // release's name and not with the engine's has an owner that is neither: the first release name
+  // found at a `-` of the rest proves one (ownedElsewhere: where that name ends in `name`, or 0).
+  const movedNames = [...moved];
+  const ownedElsewhere = (name: string, engine: string): number => {
+    const dash = name.indexOf('-');
+    if (dash < 0) return 0;
+    if (name.startsWith(engine, dash + 1)) return 0;
+    for (let j = 0; j < movedNames.length; j++) if (name.startsWith(movedNames[j], dash + 1)) return 0;
+    const stop = name.endsWith('.yaml') ? name.length - 5 : name.endsWith('.yml') ? name.length - 4 : name.length;
+    for (let i = name.indexOf('-', dash + 1); i > 0 && i < stop; i = name.indexOf('-', i + 1)) if (releases.has(name.slice(dash + 1, i))) return i;
+    return releases.has(name.slice(dash + 1, stop)) ? stop : 0;
   };
   const out = new Map<string, string>();
   const read = (dir: string, key: string, engine: string): void => {
     let names: string[];
-    try { names = fs.readdirSync(path.join(root, distPath, dir)).filter((n) => !n.startsWith('.')); } catch { return; }
-    for (const name of names) {
+    try { names = fs.readdirSync(path.join(root, distPath, dir)); } catch { return; }
+    names.sort(); // by UTF-16 code unit; readdir lists them sorted already (libuv), so this only checks
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      if (name.startsWith('.')) continue;
       // a pull cluster's roots: a folder named after the cluster (no `.yaml`, a DNS label). Names
-      // only, no stat per entry: 30 000 entries at 200 releases x 50 clusters
+      // only, no stat per entry
       const yaml = name.endsWith('.yaml') || name.endsWith('.yml');
       if (!yaml && isFolder(path.join(root, distPath, dir, name))) { read(path.join(dir, name), `${key}${name}/`, engine); continue; }
-      if (ownedElsewhere(name, engine)) continue;
+      const end = ownedElsewhere(name, engine);
+      if (end > 0) {
+        // the names after it that start `<kind>-<that release>-` are owned by it or by a longer name
+        // starting so, neither moved nor the engine's unless one of those starts so: skipped together
+        const release = name.slice(name.indexOf('-') + 1, end);
+        if (![...movedNames, engine].some((m) => m.startsWith(`${release}-`))) i = rangeEnd(names, `${name.slice(0, end)}-`, i + 1) - 1;
+        continue;
+      }
       const owner = wiringOwner(name, releases);
       if (owner !== undefined && owner !== engine && (!moved.has(owner) || !inWave(owner, name))) continue;
       const file = path.join(root, distPath, dir, name);
@@ -77,6 +87,18 @@ function wiring(root: string, distPath: string, outputPaths: readonly string[]):
   };
   for (const r of ['argocd', 'flux']) read(r, `${r}/`, r);
   return out;
+}
+
+/** In `sorted` (by UTF-16 code unit), the end of the run of names starting with `prefix` that begins at `from` or after it (binary search). */
+export function rangeEnd(sorted: readonly string[], prefix: string, from: number): number {
+  const bound = `${prefix}\uffff`; // every name starting with `prefix` sorts before it
+  let lo = from;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < bound) lo = mid + 1; else hi = mid;
+  }
+  return lo;
 }
 
 function isFolder(file: string): boolean {
