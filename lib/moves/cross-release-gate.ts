@@ -27,7 +27,9 @@ import { InvalidEditError } from './errors';
 /**
  * Names of the other releases and groups that can clash with a move in `namespaces`: those with a
  * dist/ folder in one of them (dist/<name>/<namespace>/), and those with a spec but no dist/ folder
- * yet (merged without a synth: their namespaces are unknown until they are loaded).
+ * yet (merged without a synth: their namespaces are unknown until they are loaded). `cluster`: a
+ * cluster of the moved fleet wave; a fleet neighbour is probed there first (dist/<name>/<cluster>/),
+ * its first listed cluster otherwise. @default - every fleet neighbour's first listed cluster
  */
 export function neighbours(paths: { readonly distDir: string; readonly releasesDir: string }, self: string, namespaces: readonly string[], cluster?: string): string[] {
   const inDist = fs.existsSync(paths.distDir) ? fs.readdirSync(paths.distDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name) : [];

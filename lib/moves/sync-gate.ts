@@ -24,7 +24,7 @@ import { GateContext, GateResult, MoveGate } from './gate';
  * from the dist folder itself, not from the owned folders' parent: a fleet wave's folders are one
  * level deeper than a release's.
  */
-function wiring(root: string, distPath: string, outputPaths: readonly string[]): Map<string, string> {
+export function syncWiring(root: string, distPath: string, outputPaths: readonly string[]): Map<string, string> {
   const segs = outputPaths.map((p) => path.relative(distPath, p).split(/[\\/]/));
   const moved = new Set(segs.map((s) => s[0]));
   // a fleet wave owns dist/<release>/<cluster>/ folders: of that release's wiring, only its moved
@@ -109,7 +109,7 @@ export const syncGate: MoveGate = {
   name: 'sync-safety',
 
   check(ctx: GateContext): GateResult {
-    const roots = wiring(ctx.root, ctx.distPath, ctx.outputPaths);
+    const roots = syncWiring(ctx.root, ctx.distPath, ctx.outputPaths);
     const gate = gateTransition(new Map([...roots, ...ctx.distBefore]), new Map([...roots, ...ctx.distAfter]));
     if (gate.refusals.length) {
       throw new MoveRefusedError(['this move is not safe to sync:', ...gate.refusals.map((r) => `  ${r}`)], 'sync-safety');
