@@ -137,7 +137,7 @@ describe('commitChangedFiles: the commit and index of git add + git commit, with
     expect(porcelain(dir)).toBe('M  other.txt\n');
   });
 
-  test('runs no git add, write-tree or status: one update-index with exactly the changed files', async () => {
+  test('runs no git add, write-tree or status (check-ignore --no-index for new files only): one update-index with exactly the changed files', async () => {
     // GIVEN git's trace of every command
     const dir = baseRepo();
     const files = edit(dir);
@@ -150,7 +150,7 @@ describe('commitChangedFiles: the commit and index of git add + git commit, with
     }
     // THEN the commands are plumbing, and the index is written by one update-index
     const commands = fs.readFileSync(trace, 'utf8').split('\n').filter((l) => l.includes('trace: built-in: git')).map((l) => l.replace(/^.*built-in: git /, '').split(' ')[0]);
-    expect(commands).toEqual(['rev-parse', 'config', 'rev-parse', 'cat-file', 'hash-object', 'mktree', 'commit-tree', 'update-index', 'update-ref']);
+    expect(commands).toEqual(['rev-parse', 'config', 'rev-parse', 'cat-file', 'check-ignore', 'hash-object', 'mktree', 'commit-tree', 'update-index', 'update-ref']);
     expect(git(dir, 'ls-files', '--stage')).toContain('dist/a/new/n.yaml');
   });
 
@@ -197,6 +197,16 @@ describe('commitChangedFiles: the commit and index of git add + git commit, with
     const { fast, slow, sha, files } = await both({ prepare: oddName });
     expectSameAsGitCommit(fast, slow, sha, files);
     expect(git(fast, 'ls-files', '--stage', '-z')).toContain('dist/a/odd\nname.yaml');
+  });
+
+  test('a new file that .gitignore matches is left out of the commit and the index, as git add leaves it', async () => {
+    // GIVEN a rule ignoring one of the files the move writes
+    const ignore = (dir: string) => { writeFiles(dir, { '.gitignore': 'dist/a/new/\n' }); git(dir, 'add', '.gitignore'); git(dir, 'commit', '-q', '-m', 'ignore'); };
+    // WHEN the move commits
+    const { fast, slow, sha, files } = await both({ prepare: ignore });
+    // THEN the ignored file is neither committed nor staged, as with git add + git commit
+    expectSameAsGitCommit(fast, slow, sha, files.filter((f) => !f.startsWith('dist/a/new/')));
+    expect(git(fast, 'ls-files', 'dist/a/new')).toBe('');
   });
 
   test('a SHA-256 repository: the same tree as git add + git commit', async () => {

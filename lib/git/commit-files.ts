@@ -20,7 +20,9 @@
  * true (the default), else the mode HEAD has (100644 for a new file). Anything this does not cover
  * (a symlink or other non-regular file, a file where HEAD has a folder or the reverse, a name with
  * a line break or starting with `"`, a submodule on the way) makes it decline before changing
- * anything: the caller then commits through `git add` and `git write-tree` or `git commit`.
+ * anything: the caller then commits through `git add` and `git write-tree` or `git commit`. A new
+ * file that .gitignore matches is left out, as `git add --all` leaves it (`git check-ignore
+ * --no-index`, asked only about files HEAD does not have).
  */
 import { spawn } from 'child_process';
 import { createHash } from 'crypto';
@@ -168,6 +170,24 @@ export async function commitFiles(c: FilesCommit): Promise<string | undefined> {
     trees.set(d, parseTree(raw.subarray(nl + 1, nl + 1 + size), oidBytes));
     pos = nl + 1 + size + 1;
   }
+  // a new file (not in HEAD) that .gitignore matches is left out, as `git add --all` leaves it out
+  const latin = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
+  const inHead = (f: string) => { const slash = f.lastIndexOf('/'); return trees.get(slash < 0 ? '' : f.slice(0, slash))?.has(latin(f.slice(slash + 1))) ?? false; };
+  const fresh = present.filter((f) => !inHead(f));
+  let files = c.files;
+  if (fresh.length) {
+    // check-ignore reads its paths as pathspecs and refuses the literal magic: a name with a glob
+    // character is left to git add
+    if (fresh.some((f) => /[*?[\\]/.test(f))) return undefined;
+    const r = await gitRun(c.root, ['check-ignore', '-z', '--stdin', '--no-index'], Buffer.from(fresh.map((f) => `${f}\0`).join(''), 'utf8'), { literal: false });
+    if (r.code !== 0 && r.code !== 1) return undefined; // git add decides
+    const ignored = new Set(r.stdout.toString('utf8').split('\0').filter(Boolean));
+    if (ignored.size) {
+      files = files.filter((f) => !ignored.has(f));
+      for (let i = present.length - 1; i >= 0; i--) if (ignored.has(present[i])) present.splice(i, 1);
+      if (!files.length) return undefined;
+    }
+  }
   // the new blobs, through the clean filters `git add` applies (one process for all)
   const blobs = present.length ? (await gitBytes(c.root, ['hash-object', '-w', '--stdin-paths'], Buffer.from(present.join('\n') + '\n', 'utf8'))).toString('latin1').trim().split('\n') : [];
   if (blobs.length !== present.length) throw new GitError('git hash-object returned fewer ids than files', ['hash-object']);
@@ -177,8 +197,7 @@ export async function commitFiles(c: FilesCommit): Promise<string | undefined> {
     if (!m) { m = new Map(trees.get(d) ?? []); edited.set(d, m); }
     return m;
   };
-  const latin = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
-  for (const f of c.files) {
+  for (const f of files) {
     const slash = f.lastIndexOf('/');
     const dir = slash < 0 ? '' : f.slice(0, slash);
     const name = latin(f.slice(slash + 1));
@@ -208,7 +227,7 @@ export async function commitFiles(c: FilesCommit): Promise<string | undefined> {
       if (!oid || oid === c.parentTree) return undefined; // nothing to commit (or nothing left)
       const made = (await gitBytes(c.root, ['mktree', '--missing', '--batch'], Buffer.from(written.join('\n'), 'latin1'))).toString('latin1').trim().split('\n');
       if (made.length !== ids.length || made.some((m, k) => m !== ids[k])) throw new GitError(`git mktree made trees other than expected (${made[made.length - 1]} for ${oid}); nothing was committed (please report this)`, ['mktree']);
-      return finish(c, oid);
+      return finish(c, files, oid);
     }
     const slash = d.lastIndexOf('/');
     const parent = entriesOf(slash < 0 ? '' : d.slice(0, slash));
@@ -219,12 +238,12 @@ export async function commitFiles(c: FilesCommit): Promise<string | undefined> {
 }
 
 /** commit-tree, then the index, then the branch (see the module doc for why in this order). */
-async function finish(c: FilesCommit, tree: string): Promise<string> {
+async function finish(c: FilesCommit, files: readonly string[], tree: string): Promise<string> {
   const made = await gitRun(c.root, ['commit-tree', tree, '-p', c.parent, '-F', '-'], Buffer.from(c.text, 'utf8'));
   // errors read as `git commit`'s would (a missing identity, for instance): it is a commit to the user
   if (made.code !== 0) throw new GitError(`git commit failed: ${made.stderr.split('\n').filter((l) => l && !/^hint:/.test(l)).join('; ') || `exit code ${made.code}`}`, ['commit'], made.code, made.stderr);
   const sha = made.stdout.toString('latin1').trim();
-  await gitBytes(c.root, ['update-index', '--add', '--remove', '-z', '--stdin'], Buffer.from(c.files.map((f) => `${f}\0`).join(''), 'utf8'));
+  await gitBytes(c.root, ['update-index', '--add', '--remove', '-z', '--stdin'], Buffer.from(files.map((f) => `${f}\0`).join(''), 'utf8'));
   await gitBytes(c.root, ['update-ref', '-m', c.reflog, 'HEAD', sha, c.parent]);
   return sha;
 }
@@ -234,15 +253,16 @@ function depth(d: string): number {
 }
 
 /** Environment of these calls: as lib/git/git.ts's (C messages, no prompt, literal pathspecs). */
-function env(): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANGUAGE: 'C', GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', GIT_LITERAL_PATHSPECS: '1' };
+function env(literal: boolean): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANGUAGE: 'C', GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' };
   delete e.GIT_GLOB_PATHSPECS;
+  if (literal) e.GIT_LITERAL_PATHSPECS = '1'; else delete e.GIT_LITERAL_PATHSPECS;
   return e;
 }
 
-function gitRun(cwd: string, args: readonly string[], input?: Buffer): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+function gitRun(cwd: string, args: readonly string[], input?: Buffer, options: { readonly literal?: boolean } = {}): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', [...args], { cwd, env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', [...args], { cwd, env: env(options.literal ?? true), stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => out.push(b));
