@@ -1,5 +1,5 @@
 import { cli, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
-import { CaseAt, CONFIG, expectedPrefix, GROUP, SHOP } from './support/catalogue-specs';
+import { CaseAt, CONFIG, edit, expectedPrefix, GROUP, SHOP } from './support/catalogue-specs';
 
 /**
  * The bad-input catalogue, fuzz round: the kinds of fault that mutation fuzzing of the reference
@@ -37,12 +37,6 @@ router:
   methods:
     - service: helloworld.Greeter
 `;
-
-/** Replaces one exact piece of a text (the piece must be there). */
-function edit(text: string, find: string, replace: string): string {
-  if (!text.includes(find)) throw new Error(`test bug: ${JSON.stringify(find)} is not in the text`);
-  return text.replace(find, replace);
-}
 
 interface Case {
   /** What is wrong, as in the test name "fails on ...". */

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { edit } from './support/catalogue-specs';
 import { cli, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
 import { catalogSpec, fixtureFiles, NGINX_ROUTER, podinfoSpec } from './support/manifests-repo';
 
@@ -15,11 +16,6 @@ const CATALOG_SPEC = catalogSpec('  type: gatewayApi\n  parentRefs:\n    - name:
 const KUSTOMIZATION = fixtureFiles('podinfo', 'apps/podinfo')['apps/podinfo/kustomization.yaml'];
 const SERVICES = fixtureFiles('catalog', 'apps/catalog')['apps/catalog/services.yaml'];
 const PDB = fixtureFiles('catalog', 'apps/catalog')['apps/catalog/pdb.yaml'];
-
-function replaced(text: string, find: string, replace: string): string {
-  if (!text.includes(find)) throw new Error(`test bug: ${JSON.stringify(find)} is not in the text`);
-  return text.replace(find, replace);
-}
 
 interface Case {
   readonly name: string;
@@ -41,41 +37,41 @@ const CASES: readonly Case[] = [
     at: { file: P, find: 'apps/podinfo', field: 'workload.path' }, says: /kubectl kustomize apps\/podinfo failed: .*missing\.yaml.*; fix the kustomization until `kubectl kustomize apps\/podinfo` builds/ },
   { name: 'a move while the folder does not build', files: { 'apps/podinfo/kustomization.yaml': `${KUSTOMIZATION}  - missing.yaml\n` }, args: ['start', 'podinfo', '--version', '6.2.0'],
     at: { file: P, find: 'apps/podinfo', field: 'workload.path' }, says: /kubectl kustomize apps\/podinfo failed/ },
-  { name: 'a named Deployment that does not exist, listing those that do', files: { [P]: replaced(PODINFO_SPEC, '  path: apps/podinfo\n', '  path: apps/podinfo\n  deployment: podinfo-api\n') },
+  { name: 'a named Deployment that does not exist, listing those that do', files: { [P]: edit(PODINFO_SPEC, '  path: apps/podinfo\n', '  path: apps/podinfo\n  deployment: podinfo-api\n') },
     at: { file: P, find: 'podinfo-api', field: 'workload.deployment' }, says: /no Deployment named 'podinfo-api' in apps\/podinfo \(Deployments: podinfo\) \(got "podinfo-api"\); use one of podinfo/ },
-  { name: 'a named container that does not exist, listing those that do', files: { [C]: replaced(CATALOG_SPEC, '[catalog, migrate]', '[catalog, migrater]') },
+  { name: 'a named container that does not exist, listing those that do', files: { [C]: edit(CATALOG_SPEC, '[catalog, migrate]', '[catalog, migrater]') },
     at: { file: C, find: 'migrater', field: 'workload.containers[1]' }, says: /Deployment catalog has no container named 'migrater' \(containers: catalog, log-shipper, migrate\)/ },
   { name: 'two Deployments and no deployment named', files: { 'apps/catalog/worker.yaml': SECOND_DEPLOYMENT },
     at: { file: C, find: 'apps/catalog', field: 'workload.path' }, says: /apps\/catalog holds 2 Deployments \(catalog, catalog-worker\) and the release does not say which one carries the version \(got "apps\/catalog"\); add workload\.deployment: one of catalog, catalog-worker/ },
   { name: 'a named Service that does not select the Deployment\'s pods', files: { 'apps/catalog/services.yaml': SERVICES.replace('  selector:\n    app.kubernetes.io/name: catalog\n  ports:\n    - name: http', '  selector:\n    app.kubernetes.io/name: catalog-v2\n  ports:\n    - name: http') },
     at: { file: C, find: 'service: |catalog', field: 'workload.service' }, says: /Service catalog does not select the pods of Deployment catalog: its selector app\.kubernetes\.io\/name=catalog-v2 does not match the pod labels/ },
-  { name: 'a manifests folder inside dist/', files: { [P]: replaced(PODINFO_SPEC, 'path: apps/podinfo', 'path: dist/podinfo/podinfo') },
+  { name: 'a manifests folder inside dist/', files: { [P]: edit(PODINFO_SPEC, 'path: apps/podinfo', 'path: dist/podinfo/podinfo') },
     at: { file: P, find: 'dist/podinfo/podinfo', field: 'workload.path' }, says: /the manifests folder is inside the output folder dist\/ \(got "dist\/podinfo\/podinfo"\); dist\/ is generated/ },
-  { name: 'a Deployment whose replicas are left to an HPA and no canary choice', files: { [P]: replaced(PODINFO_SPEC, '  canaryReplicas: 1\n', '') },
+  { name: 'a Deployment whose replicas are left to an HPA and no canary choice', files: { [P]: edit(PODINFO_SPEC, '  canaryReplicas: 1\n', '') },
     at: { file: P, find: 'type: manifests', field: 'workload' }, says: /the replicas of Deployment podinfo are left to HorizontalPodAutoscaler podinfo \(apps\/podinfo \(kubectl kustomize\)\), and the release does not say how the canary scales; add workload\.canaryReplicas/ },
   { name: 'a Secret in the folder (it would be committed)', files: { 'apps/catalog/secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: catalog-db\nstringData:\n  password: hunter2\n' },
     at: { file: C, find: 'apps/catalog', field: 'workload.path' }, says: /Secret catalog-db \(apps\/catalog\/secret\.yaml\) would be written to dist\/ and committed with its values/ },
-  { name: 'a manifests folder outside the repository', files: { [P]: replaced(PODINFO_SPEC, 'path: apps/podinfo', 'path: ../podinfo') },
+  { name: 'a manifests folder outside the repository', files: { [P]: edit(PODINFO_SPEC, 'path: apps/podinfo', 'path: ../podinfo') },
     at: { file: P, find: '../podinfo', field: 'workload.path' }, says: /the manifests folder must be inside the repository/ },
-  { name: 'a manifests folder that does not exist', files: { [P]: replaced(PODINFO_SPEC, 'path: apps/podinfo', 'path: apps/podinfoo') },
+  { name: 'a manifests folder that does not exist', files: { [P]: edit(PODINFO_SPEC, 'path: apps/podinfo', 'path: apps/podinfoo') },
     at: { file: P, find: 'apps/podinfoo', field: 'workload.path' }, says: /no such folder \(got "apps\/podinfoo"\); create apps\/podinfoo\// },
-  { name: 'a Secret the pods read that existingSecrets does not declare', files: { [C]: replaced(CATALOG_SPEC, '  - name: catalog-db\n', '  - name: catalog-tls\n') },
+  { name: 'a Secret the pods read that existingSecrets does not declare', files: { [C]: edit(CATALOG_SPEC, '  - name: catalog-db\n', '  - name: catalog-tls\n') },
     at: { file: C, find: 'existingSecrets:\n  |- name', field: 'existingSecrets' }, says: /Deployment catalog reads Secret 'catalog-db' \(spec\.template\.spec\.initContainers\[0\]\.env\[0\]\), which is not declared in existingSecrets/ },
-  { name: 'pods that break the restricted profile the release\'s Namespaces enforce', files: { [P]: replaced(PODINFO_SPEC, '  podSecurity:\n    profile: baseline\n', '') },
+  { name: 'pods that break the restricted profile the release\'s Namespaces enforce', files: { [P]: edit(PODINFO_SPEC, '  podSecurity:\n    profile: baseline\n', '') },
     at: { file: P, find: 'type: manifests', field: 'workload.podSecurity' }, says: /the pods of Deployment podinfo break the restricted Pod Security Standard that this release's Namespaces enforce: .*; declare workload\.podSecurity\.profile: baseline/ },
   { name: 'a folder object in another namespace', files: { 'apps/catalog/pdb.yaml': PDB.replace('  name: catalog\n', '  name: catalog\n  namespace: shop\n') },
     at: { file: C, find: 'production: |catalog', field: 'namespaces.production' }, says: /PodDisruptionBudget catalog \(apps\/catalog\/pdb\.yaml\) is in namespace 'shop', but the release's production namespace is 'catalog'/ },
-  { name: 'a canary Service name the folder already uses', files: { [C]: replaced(CATALOG_SPEC, '  service: catalog\n', '  service: catalog\n  names:\n    canaryService: catalog-metrics\n') },
+  { name: 'a canary Service name the folder already uses', files: { [C]: edit(CATALOG_SPEC, '  service: catalog\n', '  service: catalog\n  names:\n    canaryService: catalog-metrics\n') },
     at: { file: C, find: 'catalog-metrics', field: 'workload.names.canaryService' }, says: /the canary's Service would be named 'catalog-metrics', which Service catalog-metrics \(apps\/catalog\/services\.yaml\) already uses/ },
-  { name: 'several containers and none named', files: { [C]: replaced(CATALOG_SPEC, '  containers: [catalog, migrate]\n', '') },
+  { name: 'several containers and none named', files: { [C]: edit(CATALOG_SPEC, '  containers: [catalog, migrate]\n', '') },
     at: { file: C, find: 'type: manifests', field: 'workload.containers' }, says: /Deployment catalog has 2 containers \(catalog, log-shipper\) and the release does not say which one\(s\) the version sets; add workload\.containers: \[catalog\]/ },
-  { name: 'two Services selecting the pods and none named', files: { [C]: replaced(CATALOG_SPEC, '  service: catalog\n', '') },
+  { name: 'two Services selecting the pods and none named', files: { [C]: edit(CATALOG_SPEC, '  service: catalog\n', '') },
     at: { file: C, find: 'type: manifests', field: 'workload.service' }, says: /2 Services select the pods of Deployment catalog \(catalog, catalog-metrics\) and the release does not say which one fronts it; add workload\.service: one of catalog, catalog-metrics/ },
   { name: 'a YAML file in a plain folder that is not a Kubernetes object', files: { 'apps/catalog/notes.yaml': 'owner: team-catalog\n' },
     at: { file: C, find: 'apps/catalog', field: 'workload.path' }, says: /apps\/catalog\/notes\.yaml, document 1: apiVersion is missing/ },
-  { name: 'canaryAutoscaling without an HPA to copy', files: { [C]: replaced(CATALOG_SPEC, '  service: catalog\n', '  service: catalog\n  canaryAutoscaling: {}\n') },
+  { name: 'canaryAutoscaling without an HPA to copy', files: { [C]: edit(CATALOG_SPEC, '  service: catalog\n', '  service: catalog\n  canaryAutoscaling: {}\n') },
     at: { file: C, find: '{}', field: 'workload.canaryAutoscaling' }, says: /no HorizontalPodAutoscaler in apps\/catalog scales Deployment catalog/ },
-  { name: 'a Service port that does not exist', files: { [P]: replaced(PODINFO_SPEC, '  path: apps/podinfo\n', '  path: apps/podinfo\n  port: metrics\n') },
+  { name: 'a Service port that does not exist', files: { [P]: edit(PODINFO_SPEC, '  path: apps/podinfo\n', '  path: apps/podinfo\n  port: metrics\n') },
     at: { file: P, find: 'metrics', field: 'workload.port' }, says: /Service podinfo has no port named metrics \(ports: http \(9898\), grpc \(9999\)\)/ },
   { name: 'a selector on the version label', files: { 'apps/catalog/deployment.yaml': fixtureFiles('catalog', 'apps/catalog')['apps/catalog/deployment.yaml'].replace('    matchLabels:\n      app.kubernetes.io/name: catalog\n  template:\n    metadata:\n      labels:\n', '    matchLabels:\n      app.kubernetes.io/name: catalog\n      version: v2\n  template:\n    metadata:\n      labels:\n        version: v2\n') },
     at: { file: C, find: 'apps/catalog', field: 'workload.path' }, says: /the selector of Deployment catalog \(apps\/catalog\/deployment\.yaml\) uses the label 'version', which cdk8s-canary sets per version/ },

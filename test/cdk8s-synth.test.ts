@@ -8,7 +8,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { cleanupTempDirs, tempDir } from './support/git-repo';
 import { REPO } from './support/project';
 

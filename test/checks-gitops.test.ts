@@ -7,7 +7,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { loadRelease } from '../lib/spec/loader';
 import { PROJECT_CHECKS, ProjectPaths, synthOneRelease, synthProject } from '../lib/synth/project';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { validateObject } from './support/kube-schemas';
 import { kustomizeBuild, releaseYaml, removeProject, tempProject } from './support/gitops-fixtures';
 

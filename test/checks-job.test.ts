@@ -6,7 +6,7 @@ import { CHECK_IMAGE, smokeCheckJobName } from '../lib/checks/job';
 import { nonPortableRegex } from '../lib/checks/model';
 import { SpecError } from '../lib/spec/errors';
 import { loadProject, projectPaths, releaseFolders, synthProject } from '../lib/synth/project';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { validateTree } from './support/kube-schemas';
 import { REPO, tempProject } from './support/project';
 

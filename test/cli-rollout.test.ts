@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { projectPaths, renderProject, loadProject } from '../lib/synth/project';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { cli } from './support/cli';
 import { changedFiles, changedLines, cleanupTempDirs, git, log, porcelain, projectRepo, writeFiles } from './support/git-repo';
 import { validateTree } from './support/kube-schemas';

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { run } from '../lib/cli/main';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { bufferIo, REPO, tempProject, webappSpec } from './support/project';
 
 const BIN = path.join(REPO, 'bin/cdk8s-canary.js');

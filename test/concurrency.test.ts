@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { cli, cliAsync, copyRepo, git, tempRepo } from './support/cli-repo';
 import { webappSpec } from './support/project';
 

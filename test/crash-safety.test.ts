@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { cli, cliAsync, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
 import { webappSpec } from './support/project';
 

@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { groupSequences, releaseSequences } from './support/move-sequences';
 
 /**

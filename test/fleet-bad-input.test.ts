@@ -6,8 +6,7 @@
  * field (or the argument), and leave the working tree, dist/, the specs, the index and the history
  * exactly as they were.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import { CaseAt, edit, expectedPrefix } from './support/catalogue-specs';
 import { cli, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
 import { fleetConfig, fleetSpec } from './support/fleet';
 import { webappSpec } from './support/project';
@@ -32,16 +31,11 @@ const ANALYSIS = `analysis:
 `;
 const SHOP_ANALYSED = SHOP.replace('fleet:\n', `${ANALYSIS}fleet:\n`);
 
-function edit(text: string, find: string, replace: string): string {
-  if (!text.includes(find)) throw new Error(`test bug: ${JSON.stringify(find)} is not in the text`);
-  return text.replace(find, replace);
-}
-
 interface Case {
   readonly name: string;
   readonly files?: Readonly<Record<string, string>>;
   readonly args?: readonly string[];
-  readonly at?: { readonly file: string; readonly find: string; readonly field: string };
+  readonly at?: CaseAt;
   readonly says: RegExp;
 }
 
@@ -119,12 +113,3 @@ describe('fleet bad input (compiled CLI, real git)', () => {
     }
   });
 });
-
-/** `FILE:LINE:COL: FIELD:` for the first occurrence of `find` in the file as committed. */
-function expectedPrefix(root: string, at: NonNullable<Case['at']>): string {
-  const text = fs.readFileSync(path.join(root, at.file), 'utf8');
-  const i = text.indexOf(at.find);
-  if (i < 0) throw new Error(`test bug: ${at.find} not found in ${at.file}`);
-  const before = text.slice(0, i);
-  return `${at.file}:${before.split('\n').length}:${i - before.lastIndexOf('\n')}:${at.field ? ` ${at.field}:` : ''}`;
-}

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { parse } from 'yaml';
 import { ProjectPaths, synthProject } from '../lib/synth/project';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { SpecError } from '../lib/spec/errors';
 import {
   dirsInCommit, kustomizeBuild, kustomizeRootInCommit, objectsIn, releaseYaml, removeProject, synthAndCommit, tempProject,

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { ProjectPaths, synthProject } from '../lib/synth/project';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { kustomizeBuild, kustomizeRootInCommit, objectsIn, releaseYaml, removeProject, synthAndCommit, tempProject } from './support/gitops-fixtures';
 import { validateObject } from './support/kube-schemas';
 

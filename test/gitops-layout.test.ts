@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { parseRelease } from '../lib/spec/loader';
 import { defaultProjectConfig } from '../lib/spec/project-config';
 import { PROJECT_CHECKS, renderProjectRoots } from '../lib/synth/project';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { kustomizeBuild, objectsIn, releaseYaml } from './support/gitops-fixtures';
 
 const DIST = path.resolve(__dirname, '../dist');

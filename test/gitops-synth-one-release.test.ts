@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadRelease } from '../lib/spec/loader';
 import { PROJECT_CHECKS, projectPaths, ProjectPaths, synthOneRelease, synthProject } from '../lib/synth/project';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { releaseYaml, removeProject, tempProject } from './support/gitops-fixtures';
 
 const CONFIG = 'apiVersion: canary.cdk8s.io/v1alpha1\nkind: Project\nrepository:\n  url: https://git.example.com/shop.git\n';

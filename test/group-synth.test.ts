@@ -10,7 +10,7 @@ import { renderProjectRoots } from '../lib/synth/project';
 import { defaultProjectConfig } from '../lib/spec/project-config';
 import { loadGroup } from '../lib/spec/loader';
 import { parse } from 'yaml';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { at, find, PATTERNS, ROOT, s3Group, s3Text, groupFromText, S3_FILE } from './support/groups';
 import { validateObject } from './support/kube-schemas';
 

@@ -11,7 +11,7 @@ import { Document } from 'yaml';
 import { lintTree } from '../lib/lint/report';
 import { objectsOfTree } from '../lib/manifests/tree';
 import { computeTraffic, renderTrafficText } from '../lib/review/traffic';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { projectPaths, renderProject, loadProject } from '../lib/synth/project';
 import { cli } from './support/cli';
 import { changedFiles, changedLines as gitChangedLines, cleanupTempDirs, log, porcelain, projectRepo } from './support/git-repo';

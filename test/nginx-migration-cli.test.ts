@@ -13,7 +13,7 @@ import { objectsOfTree } from '../lib/manifests/tree';
 import { computeTraffic, EntryTraffic, entryDifferences, entryPairs, summaryLine } from '../lib/review/traffic';
 import { replaceSpecSection } from '../lib/rollout';
 import { SourceDocument } from '../lib/spec/document';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { cli } from './support/cli';
 import { changedFiles, cleanupTempDirs, git, log, porcelain, projectRepo, writeFiles } from './support/git-repo';
 import { validateTree } from './support/kube-schemas';

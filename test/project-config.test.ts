@@ -3,7 +3,7 @@ import * as path from 'path';
 import { run } from '../lib/cli/main';
 import { formatProblem } from '../lib/spec/errors';
 import { loadProjectConfig, parseProjectConfig, PLACEHOLDER_REPO_URL, PROJECT_CONFIG_FILE, PROJECT_SCHEMA_COMMENT } from '../lib/spec/project-config';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { releaseYaml, removeProject, tempProject } from './support/gitops-fixtures';
 
 const HEAD = 'apiVersion: canary.cdk8s.io/v1alpha1\nkind: Project\n';
@@ -47,7 +47,7 @@ describe('project config (cdk8s-canary.yaml)', () => {
 
   test('fails on a misspelt field, naming the line, the field and the likely fix', () => {
     expect(problems(`${HEAD}argocd:\n  namespce: gitops\n`)).toEqual([
-      "cdk8s-canary.yaml:4:3: argocd.namespce: unknown field 'namespce'; did you mean 'namespace'? (allowed: enabled, namespace, project, mode, selfManaged, preserveResourcesOnDeletion)",
+      "cdk8s-canary.yaml:4:3: argocd.namespce: unknown field 'namespce'; did you mean 'namespace'? (allowed: enabled, namespace, project, mode, selfManaged, preserveResourcesOnDeletion, pruneLast)",
     ]);
   });
 

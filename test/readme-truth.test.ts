@@ -31,7 +31,7 @@ import { parseProjectConfig } from '../lib/spec/project-config';
 import { parseSpec } from '../lib/spec/loader';
 import { formatProblem } from '../lib/spec/errors';
 import { lintTree } from '../lib/lint/report';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { projectPaths, projectSpecOptions } from '../lib/synth/project';
 import { cleanupTempDirs } from './support/git-repo';
 import { REPO } from './support/project';
@@ -178,6 +178,7 @@ const UNMARKED: readonly (BlockRef & { readonly by?: string; readonly not?: stri
   { section: SEC.fleet, startsWith: 'kubectl apply -k dist/flux/prod-ap-1', by: 'the fleet walk' },
   { section: SEC.sync, startsWith: 'error: Namespace shop would be removed from dist/', by: 'the Namespace refusal is the CLI\'s' },
   { section: SEC.sync, startsWith: 'error: the change from HEAD\'s dist/ is not safe to sync:', by: 'the rename refusal is what validate prints when a second cluster joins a one-cluster project' },
+  { section: SEC.sync, startsWith: 'dark after sync: VirtualService shop/shop', by: 'test/sync-gateway-refs.test.ts (the same line, matched whole, when the release creating the Gateway is removed)' },
   { section: SEC.sync, startsWith: '- `sampleapp.example.com/` (VirtualService sampleapp/sampleapp), during sync (Flux)', by: 'GIVEN sampleapp promoted from 100% WHEN diff runs through the CLI (working tree, then HEAD~1 HEAD) THEN it shows the share during a Flux sync' },
   { section: SEC.review, startsWith: 'npx cdk8s-canary diff                      # merge base', by: 'test/readme.test.ts parses every npx cdk8s-canary command line' },
   { section: SEC.review, startsWith: 'npx cdk8s-canary traffic                    # every entry point', by: 'test/readme.test.ts parses every npx cdk8s-canary command line' },

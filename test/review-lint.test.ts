@@ -8,7 +8,7 @@ import { Located, Manifest } from '../lib/manifests/objects';
 import { formatProblem, SpecError } from '../lib/spec/errors';
 import { FolderTransform } from '../lib/synth/build';
 import { FOLDER_TRANSFORMS, loadProjectWithConfig, projectPaths, renderProject, synthProject } from '../lib/synth/project';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { deployment, gatewayApp, locate, mushop, s1, s3, sampleapp, service, toFiles } from './support/manifests';
 import { bufferIo, REPO, tempProject, webappSpec } from './support/project';
 import { stateOf } from './support/states';

@@ -13,7 +13,7 @@ import { diffTrees } from '../lib/review/diff';
 import { diffRevisions, trafficAtRevision } from '../lib/review/revisions';
 import { diffScope } from '../lib/review/scope';
 import { computeTraffic, entriesOf } from '../lib/review/traffic/graph';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { cli, git, tempRepo } from './support/cli-repo';
 import { REPO } from './support/project';
 

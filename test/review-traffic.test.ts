@@ -3,7 +3,7 @@ import { run } from '../lib/cli/main';
 import { Located } from '../lib/manifests/objects';
 import { computeTraffic, EntryTraffic, entriesOf, renderTrafficText, summarize, summaryLine, targetOf } from '../lib/review/traffic';
 import { objectsOfTree } from '../lib/manifests/tree';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { bufferIo, REPO, tempProject } from './support/project';
 import { stateOf } from './support/states';
 import { buildGroup } from '../lib/synth/group';

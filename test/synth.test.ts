@@ -4,7 +4,8 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { SpecError } from '../lib/spec/errors';
 import { projectPaths, synthProject } from '../lib/synth/project';
-import { readTree, recoverTree, writeTreeAtomic } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
+import { recoverTree, writeTreeAtomic } from '../lib/synth/write';
 import { validateTree } from './support/kube-schemas';
 import { tempProject, webappSpec } from './support/project';
 

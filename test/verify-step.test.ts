@@ -1,7 +1,7 @@
 /** `step --verify-url`: the validation gate in front of a weight step (real git, real HTTP on 127.0.0.1). */
 import * as fs from 'fs';
 import * as path from 'path';
-import { readTree } from '../lib/synth/write';
+import { readTree } from '../lib/manifests/files';
 import { cli } from './support/cli';
 import { cleanupTempDirs, git, log, porcelain, projectRepo } from './support/git-repo';
 import { canaryBehindHeader, startServer } from './support/http-server';

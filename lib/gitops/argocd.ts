@@ -123,12 +123,16 @@ export function createsNamespaces(input: ProjectInput): boolean {
  * (with an Application-wide PruneLast it would be deleted together with its backends, in any order),
  * and Namespaces carry `Prune=false`.
  */
-export function syncPolicy(createNamespace: boolean): ApplicationSpecSyncPolicy {
+export function syncPolicy(createNamespace: boolean, pruneLast = false): ApplicationSpecSyncPolicy {
+  // Argo CD only creates a namespace the project allows (clusterResourceWhitelist), so the option
+  // goes with the releases that create theirs; the others' namespaces are managed elsewhere.
+  // `argocd.pruneLast` (a two-step's first commit, lib/review/transition-gate.ts): Application-wide
+  // PruneLast=true, every removed object pruned after the sync's last wave is healthy (argo-cd docs
+  // user-guide/sync-options.md "Prune Last")
+  const options = [...(createNamespace ? ['CreateNamespace=true'] : []), ...(pruneLast ? ['PruneLast=true'] : [])];
   return {
     automated: { prune: true, selfHeal: true },
-    // Argo CD only creates a namespace the project allows (clusterResourceWhitelist), so the option
-    // goes with the releases that create theirs; the others' namespaces are managed elsewhere.
-    ...(createNamespace ? { syncOptions: ['CreateNamespace=true'] } : {}),
+    ...(options.length ? { syncOptions: options } : {}),
     retry: SYNC_RETRY,
   };
 }
@@ -151,7 +155,7 @@ function releaseApplication(chart: Chart, config: ProjectConfigModel, r: GitOpsR
       // the release's smoke checks folder is one of its folders: its PostSync hook runs once every folder is healthy
       source: { repoURL: config.repository.url, targetRevision: config.repository.branch, path: repoPath(config, unit.path) },
       destination: { server: c.server, namespace: unit.namespace },
-      syncPolicy: syncPolicy(r.release.model.createNamespaces),
+      syncPolicy: syncPolicy(r.release.model.createNamespaces, config.argocd.pruneLast),
     },
   });
 }
@@ -189,7 +193,7 @@ function applicationSet(chart: Chart, input: ProjectInput): void {
           project: config.argocd.project,
           source: { repoUrl: config.repository.url, targetRevision: config.repository.branch, path: `${config.repository.path}/{{.release}}` },
           destination: { server: single ? config.clusters[0].server : '{{.server}}', namespace: '{{.namespace}}' },
-          syncPolicy: syncPolicy(createsNamespaces(input)),
+          syncPolicy: syncPolicy(createsNamespaces(input), config.argocd.pruneLast),
         },
       },
       ...applicationSetSyncPolicy(config),
@@ -225,7 +229,7 @@ function fleetApplicationSet(chart: Chart, input: ProjectInput, units: readonly 
           project: config.argocd.project,
           source: { repoUrl: config.repository.url, targetRevision: config.repository.branch, path: `${config.repository.path}/{{.release}}/{{.cluster}}` },
           destination: { server: '{{.server}}', namespace: '{{.namespace}}' },
-          syncPolicy: syncPolicy(units.some((x) => x.r.release.model.createNamespaces)),
+          syncPolicy: syncPolicy(units.some((x) => x.r.release.model.createNamespaces), config.argocd.pruneLast),
         },
       },
       ...applicationSetSyncPolicy(config),

@@ -8,6 +8,7 @@ import {
 } from '../manifests/objects';
 import { entryPointParityRule } from './entry-point-parity';
 import { ExternalRefs, NO_EXTERNALS } from './external';
+import { gatewayBindingRule } from './gateway-refs';
 import { podSecurityRule } from './pod-security';
 
 export type Severity = 'error' | 'warning';
@@ -473,5 +474,5 @@ const entryPointClashRule: LintRule = (ix) => {
 /** Every rule, in the order findings are reported. */
 export const LINT_RULES: readonly LintRule[] = [
   serviceSelectorRule, networkPolicyRule, backendServiceRule, istioRule, canaryIngressRule, configRefsRule, entryPointParityRule,
-  podSecurityRule, entryPointClashRule,
+  podSecurityRule, entryPointClashRule, gatewayBindingRule,
 ];

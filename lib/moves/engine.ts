@@ -23,7 +23,7 @@ import { commitChangedFiles, Trailer, uncommittedChanges } from '../git';
 import { CommitMessage } from '../rollout';
 import { UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
-import { readTree } from '../synth/write';
+import { readTree } from '../manifests/files';
 import { crashPoint } from '../crash-point';
 import { FileChange } from '../review/unified-diff';
 import { MoveGate, runGates } from './gate';

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { execFileSync } from 'child_process';
 import { blobId, Git, listTreeAt, NotARepositoryError, readBlobs } from '../git';
 import { objectsOfTree } from '../manifests/tree';
+import { gatewayKeyOf, gatewayRefsOf } from '../manifests/gateway-refs';
 import { gateTransition, scopeToChange, wiringChanges, wiringOwner } from '../review/transition-gate';
 import { TransitionReport } from '../review/transition';
 import { SpecProblem, UsageError } from '../spec/errors';
@@ -44,12 +45,12 @@ export async function validateRepository(root: string, options: ProjectCheckOpti
   const paths = projectPaths(root);
   const head = await headListing(paths.root, path.relative(paths.root, paths.distDir) || 'dist');
   // a rendered file with the bytes it has at HEAD is not kept: only what differs is held (issue 19)
-  const { releases, groups, files, known, namespaces } = validateProject(paths, options, head && {
+  const { releases, groups, files, known, namespaces, gatewayRefs } = validateProject(paths, options, head && {
     known: (p, c) => head.ids.get(p) === blobId(c, head.format),
     readKnown: (p) => execFileSync('git', ['cat-file', 'blob', head.ids.get(p)!], { cwd: head.git.root, encoding: 'utf8', maxBuffer: 64 << 20 }),
   });
   if (!head) return { releases: releases.length, groups: groups.length };
-  const trees = await changeTrees(head, files, known, namespaces);
+  const trees = await changeTrees(head, files, known, namespaces, gatewayRefs);
   const scope = scopeToChange(trees.before, trees.after);
   const gate = gateTransition(scope.before, scope.after);
   if (gate.refusals.length) throw new UsageError(["the change from HEAD's dist/ is not safe to sync:", ...gate.refusals.map((r) => `  ${r}`)]);
@@ -105,7 +106,7 @@ async function headListing(root: string, dist: string): Promise<HeadListing | un
  * by validateProject (the same bytes as at HEAD) are read from git; scopeToChange then narrows the
  * trees to exactly what the transition model reads.
  */
-async function changeTrees(head: HeadListing, differ: ReadonlyMap<string, string>, same: ReadonlySet<string>, namespaces: ReadonlyMap<string, ReadonlySet<string>>): Promise<{ before: Map<string, string>; after: Map<string, string> }> {
+async function changeTrees(head: HeadListing, differ: ReadonlyMap<string, string>, same: ReadonlySet<string>, namespaces: ReadonlyMap<string, ReadonlySet<string>>, gatewayRefs: ReadonlyMap<string, ReadonlySet<string>> = new Map()): Promise<{ before: Map<string, string>; after: Map<string, string> }> {
   const top = (p: string) => (p.includes('/') ? p.slice(0, p.indexOf('/')) : '');
   const wiring = (p: string) => top(p) === 'argocd' || top(p) === 'flux';
   const changed = new Set<string>();
@@ -130,11 +131,20 @@ async function changeTrees(head: HeadListing, differ: ReadonlyMap<string, string
   const afterChanged = new Map([...differ].filter(([p]) => changed.has(top(p))));
   for (const p of same) if (changed.has(top(p))) afterChanged.set(p, beforeChanged.get(p)!);
   const used = new Set<string>();
+  const gateways = new Set<string>();
+  const bound = new Set<string>();
   for (const tree of [beforeChanged, afterChanged]) {
-    for (const l of objectsOfTree(tree).objects) used.add(l.obj.metadata.namespace ?? (l.obj.kind === 'Namespace' ? l.obj.metadata.name : ''));
+    for (const l of objectsOfTree(tree).objects) {
+      used.add(l.obj.metadata.namespace ?? (l.obj.kind === 'Namespace' ? l.obj.metadata.name : ''));
+      // Gateways they create (the releases bound to them) and bind to (the release creating them;
+      // lib/manifests/gateway-refs.ts)
+      if (gatewayKeyOf(l.obj)) gateways.add(l.obj.metadata.namespace ?? '');
+      for (const g of gatewayRefsOf(l.obj)) bound.add(g.namespace);
+    }
   }
   const everything = used.has('');
-  const involved = (r: string) => everything || changed.has(r) || [...(namespaces.get(r) ?? [])].some((ns) => used.has(ns));
+  const involved = (r: string) => everything || changed.has(r) || [...(namespaces.get(r) ?? [])].some((ns) => used.has(ns) || bound.has(ns))
+    || [...(gatewayRefs.get(r) ?? [])].some((ns) => gateways.has(ns));
   const releases = new Set([...head.ids.keys(), ...differ.keys(), ...same].filter((p) => !wiring(p)).map(top));
   const wanted = (p: string) => {
     if (!wiring(p)) return involved(top(p));

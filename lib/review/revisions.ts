@@ -9,7 +9,7 @@ import { objectsOfTree } from '../manifests/tree';
 import { closest } from '../spec/ajv-problems';
 import { UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
-import { readTree } from '../synth/write';
+import { readTree } from '../manifests/files';
 import { Git, NotARepositoryError } from '../git';
 import { DiffReport, diffTrees } from './diff';
 import { diffScope, releaseScope } from './scope';

@@ -18,7 +18,7 @@ import { Git, listTreeAt, readBlobs, readTreeAt } from '../git';
 import { GITOPS_ROOTS, gitopsFilesOnDisk } from '../gitops/layout';
 import { isRecord, mapAt, serviceOfHost } from '../manifests/objects';
 import { objectsOfTree } from '../manifests/tree';
-import { readTree } from '../synth/write';
+import { readTree } from '../manifests/files';
 import { holdsSyncUnits, wiringChanges, wiringOwner } from './transition-gate';
 import { targetOf } from './traffic/graph';
 

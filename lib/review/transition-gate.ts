@@ -1,13 +1,15 @@
 /**
  * The refusals a change of dist/ gets before it is written or committed: Namespaces removed while
- * something still lives in them (./namespaces), and any state of an Argo CD or Flux sync that breaks
- * an invariant (./transition). `validate` runs it on the working tree against HEAD; the moves run it
+ * something still lives in them (./namespaces), routes left bound to a Gateway that is gone or no
+ * longer admits them (lib/manifests/gateway-refs.ts: the release that goes dark may be unchanged), and any state of
+ * an Argo CD or Flux sync that breaks an invariant (./transition). `validate` runs it on the working tree against HEAD; the moves run it
  * before they commit. Pure: trees in, messages out.
  */
 import { objectsOfTree } from '../manifests/tree';
 import { namespaceRemovalMessage, namespaceRemovals } from './namespaces';
 import { checkByCluster, clusterViews } from './clusters';
-import { TransitionReport } from './transition';
+import { detachmentMessage, detachments, gatewayRefsOf } from '../manifests/gateway-refs';
+import { TransitionReport, Violation } from './transition';
 
 export interface GateResult {
   /** One message per refusal (empty: the change is safe to apply). */
@@ -25,14 +27,46 @@ export function gateTransition(before: ReadonlyMap<string, string>, after: Reado
   const refusals = va.flatMap((v, i) => namespaceRemovals(v.objects, vb[i].objects).map((r) => namespaceRemovalMessage({
     ...r, file: v.origin(r.file), stillThere: r.stillThere.map((x) => ({ ...x, file: vb[i].origin(x.file) })),
   }, distLabel)));
+  // a route the change unbinds from its Gateway (gone, or no longer admitting it) serves nobody once
+  // synced, though the route (its release) may not change at all (lib/manifests/gateway-refs.ts)
+  va.forEach((v, i) => {
+    for (const d of detachments(v.objects, vb[i].objects)) refusals.push(detachmentMessage(d, distLabel, vb[i].origin));
+  });
   const report = checkByCluster(a, b);
   const hint = unitDeletionHint(new Set(report.violations.filter((v) => isUnitDeletion(v.step)).map((v) => v.engine)));
   for (const v of report.violations) {
-    refusals.push(`unsafe during sync: ${v.message}; ${isUnitDeletion(v.step) ? hint : 'split the change into commits that are each safe (for example set-weight 0 before abort)'}, see the README "What happens during a sync"`);
+    const way = isUnitDeletion(v.step) ? hint : isRouteRenamedInPlace(v) ? routeRenameHint(v.object, v.handedTo!) : 'split the change into commits that are each safe (for example set-weight 0 before abort)';
+    refusals.push(`unsafe during sync: ${v.message}; ${way}, see the README "What happens during a sync"`);
   }
   // each changed release is checked with those sharing its namespaces: a renamed release's old and
   // new names find the same state
   return { refusals: [...new Set(refusals)], report };
+}
+
+/**
+ * Whether a violation is Argo CD pruning a route that another route of the same kind and namespace
+ * takes over in the same sync (a route renamed in place: router.routeName, ingressName,
+ * virtualServiceName): the old one goes in its mirrored prune wave, before or while the new one is
+ * created (lib/review/transition.ts argoSync).
+ */
+function isRouteRenamedInPlace(v: Violation): boolean {
+  if (v.engine !== 'argocd' || v.handedTo === undefined || v.handedTo === v.object || isUnitDeletion(v.step)) return false;
+  const [kind, ref] = [beforeSpace(v.object), afterSpace(v.object)];
+  const [kind2, ref2] = [beforeSpace(v.handedTo), afterSpace(v.handedTo)];
+  return kind === kind2 && ref.split('/')[0] === ref2.split('/')[0] && v.step.includes(`deleted ${v.object}`);
+}
+
+const beforeSpace = (s: string) => s.slice(0, s.indexOf(' '));
+const afterSpace = (s: string) => s.slice(s.indexOf(' ') + 1);
+
+/**
+ * The two-step for a route renamed in place under Argo CD: Application-wide PruneLast first
+ * (`argocd.pruneLast`, lib/gitops/argocd.ts), so the old route is pruned after the new one serves;
+ * the route renamed apart from its backends (pruned last together, the old route would lose its
+ * Service while it still serves).
+ */
+function routeRenameHint(from: string, to: string): string {
+  return `a route renamed in place (${from} becomes ${to}): Argo CD prunes the old route in its mirrored prune wave, before or while the same sync creates the new one; first set \`argocd.pruneLast: true\` in cdk8s-canary.yaml, commit that alone and let it sync, then make this change (rename the route in a commit of its own, not with the Deployment or Service it sends to), and set it back afterwards`;
 }
 
 /** Whether a sync step is an Application or Kustomization deleted with its objects (lib/review/transition.ts argoDelete, fluxDelete). */
@@ -133,7 +167,8 @@ export function wiringOwner(file: string, releases: ReadonlySet<string>): string
  * - every file of the releases whose files differ (by text);
  * - the files of other releases that can share a namespace with them (their text holds the name of
  *   one of those namespaces; the transition model checks each changed release with every object in
- *   its namespaces, lib/review/transition.ts `checkObjects`);
+ *   its namespaces and with the releases bound to its Gateways, lib/review/transition.ts `checkObjects`);
+ * - the files holding a Gateway that their routes bind to (the release creating it is played too);
  * - the wiring of those releases and the shared wiring.
  * The model reads only what it would read from the whole trees, so its verdict is the same (test:
  * test/transition-scope.test.ts). When a changed release has a cluster-scoped object other than its
@@ -156,8 +191,14 @@ export function scopeToChange(before: ReadonlyMap<string, string>, after: Readon
   if (!changed.size) return { before: new Map(), after: new Map() };
   const pick = (tree: ReadonlyMap<string, string>) => new Map([...tree].filter(([p]) => changed.has(top(p))));
   const namespaces = new Set<string>();
+  const bound = new Set<string>();
   for (const tree of [before, after]) {
-    for (const l of objectsOfTree(pick(tree)).objects) namespaces.add(l.obj.metadata.namespace ?? (l.obj.kind === 'Namespace' ? l.obj.metadata.name : ''));
+    for (const l of objectsOfTree(pick(tree)).objects) {
+      namespaces.add(l.obj.metadata.namespace ?? (l.obj.kind === 'Namespace' ? l.obj.metadata.name : ''));
+      // the Gateways their routes bind to: the model plays a route with the release creating its
+      // Gateway (only a file holding a Gateway there is read: many routes name one Gateway outside dist/)
+      for (const g of gatewayRefsOf(l.obj)) bound.add(g.namespace);
+    }
   }
   if (namespaces.has('')) return { before: new Map(before), after: new Map(after) };
   const releases = new Set([...before.keys(), ...after.keys()].map(top).filter((r) => r && !WIRING_FOLDERS.has(r)));
@@ -169,6 +210,7 @@ export function scopeToChange(before: ReadonlyMap<string, string>, after: Readon
       return (owner === undefined || kept.has(owner)) && holdsSyncUnits(text);
     }
     for (const ns of namespaces) if (text.includes(ns)) return true;
+    if (bound.size && /^kind:[ \t]*['"]?Gateway['"]?[ \t]*$/m.test(text)) for (const ns of bound) if (text.includes(`namespace: ${ns}`)) return true;
     return false;
   };
   // first the releases' files (which releases are kept), then their wiring

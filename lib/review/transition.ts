@@ -50,6 +50,7 @@
  */
 import { at, identityOf, isRecord, isWorkload, listAt, Located, Manifest, ObjectIndex, podTemplatePath, refOf } from '../manifests/objects';
 import { objectsOfTree } from '../manifests/tree';
+import { admission, gatewayKey, gatewayKeyOf, gatewayRefsOf } from '../manifests/gateway-refs';
 import { frontOf, routedHosts } from './served';
 import { computeTraffic, EntryTraffic, entryLabel, Flow, pct } from './traffic';
 
@@ -141,6 +142,11 @@ export interface Violation {
   readonly invariant: 'failing' | 'canary-share';
   /** For canary-share: `app version`. */
   readonly version?: string;
+  /**
+   * The route serving the entry point at the after end, when another than `object` serves it at the
+   * before end (a route renamed, in place or with its release). @default - the same route on both ends
+   */
+  readonly handedTo?: string;
   readonly before: number;
   readonly during: number;
   readonly after: number;
@@ -235,9 +241,32 @@ export function checkObjects(before: readonly Located[], after: readonly Located
       releasesOf.set(k, (releasesOf.get(k) ?? new Set()).add(e.release));
     }
   }
+  // releases bound to a Gateway another release creates are checked with it (either way): a
+  // Gateway removed, renamed or no longer admitting them takes their hosts down (lib/manifests/gateway-refs.ts).
+  // Indexed once: Gateway key -> releases creating it, and -> releases whose routes name it
+  const gatewayOwners = new Map<string, Set<string>>();
+  const gatewayUsers = new Map<string, Set<string>>();
+  const add = (m: Map<string, Set<string>>, k: string, r: string) => m.set(k, (m.get(k) ?? new Set()).add(r));
+  for (const l of [...before, ...after]) {
+    if (wiring(l)) continue;
+    const own = gatewayKeyOf(l.obj);
+    if (own) add(gatewayOwners, own, l.release);
+    for (const g of gatewayRefsOf(l.obj)) add(gatewayUsers, gatewayKey(g.family, g.namespace, g.name), l.release);
+  }
+  const gatewayLinked = (rs: ReadonlySet<string>): Set<string> => {
+    const out = new Set(rs);
+    if (!gatewayOwners.size) return out;
+    for (const [k, owners] of gatewayOwners) {
+      const users = gatewayUsers.get(k);
+      if (!users) continue;
+      if ([...owners].some((o) => rs.has(o))) for (const u of users) out.add(u);
+      if ([...users].some((u) => rs.has(u))) for (const o of owners) out.add(o);
+    }
+    return out;
+  };
   const checked = new Set<string>();
   for (const r of changed) {
-    const linked = new Set([r, ...[...(keysOf.get(r) ?? [])].flatMap((k) => [...releasesOf.get(k)!])]);
+    const linked = gatewayLinked(new Set([r, ...[...(keysOf.get(r) ?? [])].flatMap((k) => [...releasesOf.get(k)!])]));
     // the releases linked to r were checked together already (a rename: the old and the new name)
     const together = [...linked].sort().join(' ');
     if (checked.has(together)) continue;
@@ -256,9 +285,11 @@ export function checkObjects(before: readonly Located[], after: readonly Located
 }
 
 function checkScope(before: readonly Located[], after: readonly Located[], engines: readonly Engine[], options: TransitionOptions, units: Record<Engine, SyncUnit[]>): Omit<TransitionReport, 'engines'> {
-  const evaluate = options.evaluate ?? evaluateShares;
   const clusterBefore = clusterObjects(before);
   const clusterAfter = clusterObjects(after);
+  // the Gateways either end holds: a route bound to one of them serves nothing in a state without it
+  const known = new Set([...clusterBefore, ...clusterAfter].map((l) => gatewayKeyOf(l.obj)).filter((k): k is string => k !== undefined));
+  const evaluate = options.evaluate ?? ((objects: readonly Located[]) => evaluateShares(objects, known));
   const ends = { before: evaluate(clusterBefore), after: evaluate(clusterAfter) };
   const canary = canaryVersions([...clusterBefore, ...clusterAfter]);
   const violations: Violation[] = [];
@@ -317,7 +348,7 @@ function checkScope(before: readonly Located[], after: readonly Located[], engin
         if (inherited.has(k) || seen.has(key)) continue;
         seen.add(key);
         const what = by ? `${pct(during)} of requests to ${x.label} fail, served by ${by.object}` : `100% of requests to ${x.label} fail, no route serves it`;
-        violations.push({ engine, unit: s.unit, step: s.step, entry: x.label, object: x.object, invariant: 'failing', before: x.failing, during, after: y.failing,
+        violations.push({ engine, unit: s.unit, step: s.step, entry: x.label, object: x.object, handedTo: y.object, invariant: 'failing', before: x.failing, during, after: y.failing,
           message: `${engineName(engine)}, ${s.unit}, ${s.step}: ${what} (before ${x.object}, after ${y.object}; before ${pct(x.failing)}, after ${pct(y.failing)})` });
       }
       // an entry point both ends have that this state lacks (its route deleted mid-sync): every
@@ -395,16 +426,27 @@ export function engineName(e: Engine): string {
  * HTTPRoute reaches a Service of another namespace that no ReferenceGrant there permits (Gateway API:
  * such a backendRef is invalid and its requests get a 500; gateway-api docs, ReferenceGrant).
  */
-export function evaluateShares(objects: readonly Located[]): Map<string, EntryShares & { label: string; object: string; front: string }> {
+export function evaluateShares(objects: readonly Located[], knownGateways: ReadonlySet<string> = new Set()): Map<string, EntryShares & { label: string; object: string; front: string }> {
   const out = new Map<string, EntryShares & { label: string; object: string; front: string }>();
   const ix = new ObjectIndex(objects);
   for (const e of computeTraffic(objects).entries) {
     const [kind, ref] = [e.entry.slice(0, e.entry.indexOf(' ')), e.entry.slice(e.entry.indexOf(' ') + 1)];
     const slash = ref.indexOf('/');
     const obj = slash < 0 ? ix.find(kind, '', ref) : ix.find(kind, ref.slice(0, slash), ref.slice(slash + 1));
-    out.set(e.id, { ...sharesOf(e, ix), label: entryLabel(e), object: e.entry, front: obj ? frontOf(obj.obj, ix) : `namespace ${beforeSlash(ref)}` });
+    const shares = obj && unbound(obj.obj, ix, knownGateways) ? { failing: 1, versions: new Map<string, number>() } : sharesOf(e, ix);
+    out.set(e.id, { ...shares, label: entryLabel(e), object: e.entry, front: obj ? frontOf(obj.obj, ix) : `namespace ${beforeSlash(ref)}` });
   }
   return out;
+}
+
+/**
+ * Whether a route names a Gateway of `known` (one an end of the commit holds) that the state lacks
+ * or that does not admit it (lib/manifests/gateway-refs.ts): its users reach nothing, every request fails. A
+ * Gateway neither end holds is outside dist/ and taken to be there.
+ */
+function unbound(route: Manifest, ix: ObjectIndex, known: ReadonlySet<string>): boolean {
+  if (!known.size) return false;
+  return gatewayRefsOf(route).some((r) => known.has(gatewayKey(r.family, r.namespace, r.name)) && !admission(route, r, ix).ok);
 }
 
 function sharesOf(e: EntryTraffic, ix: ObjectIndex): EntryShares {

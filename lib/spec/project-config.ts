@@ -49,6 +49,8 @@ export interface ProjectConfigModel {
     readonly selfManaged: boolean;
     /** Deleting an Application leaves its objects (no resources-finalizer). */
     readonly preserveResourcesOnDeletion: boolean;
+    /** Applications prune every removed object after the sync's last wave (`PruneLast=true`). */
+    readonly pruneLast: boolean;
   };
   readonly flux: {
     readonly enabled: boolean;
@@ -95,6 +97,7 @@ export function toProjectConfigModel(c: Partial<ProjectConfig>, file: string, so
       mode: c.argocd?.mode ?? 'applications',
       selfManaged: c.argocd?.selfManaged ?? true,
       preserveResourcesOnDeletion: c.argocd?.preserveResourcesOnDeletion ?? false,
+      pruneLast: c.argocd?.pruneLast ?? false,
     },
     flux: {
       enabled: c.flux?.enabled ?? true,

@@ -9,6 +9,8 @@ import { CHECKS_DIGEST_ANNOTATION, checksDigest } from '../checks/digest';
 import { declaredExternal } from '../lint/external';
 import { lintRendered, toProblems } from '../lint/report';
 import { lintObjects } from '../lint/rules';
+import { isGeneratedFile } from '../manifests/files';
+import { gatewayRefsOf } from '../manifests/gateway-refs';
 import { Located } from '../manifests/objects';
 import { objectsOfTree } from '../manifests/tree';
 import { namespaceRemovalMessage, namespaceRemovals } from '../review/namespaces';
@@ -29,7 +31,7 @@ import { buildGroup, groupGitopsFolders } from './group';
 import { generatedNameProblems } from './name-check';
 import { crossSpecProblems } from './project-checks';
 import { beginTree, writeTreeAtomic } from './write';
-import { GENERATED_PREFIX, generatedHeader } from './yaml';
+import { generatedHeader } from './yaml';
 
 /** Where a project keeps its specs and its output. */
 export interface ProjectPaths {
@@ -225,6 +227,11 @@ export class ProjectRenderer {
   private readonly names = new Map<string, string>();
   /** The namespaces each release or group renders namespaced objects into (name -> namespaces). */
   public readonly namespaces = new Map<string, Set<string>>();
+  /**
+   * The namespaces of the Gateways each release's routes bind to (name -> namespaces): a change to a
+   * Gateway involves the releases bound to it (lib/manifests/gateway-refs.ts).
+   */
+  public readonly gatewayRefs = new Map<string, Set<string>>();
 
   /** The files (relative to the dist root), or undefined when it clashes with an earlier one. */
   public render(r: Renderable): Map<string, string> | undefined {
@@ -258,6 +265,7 @@ export class ProjectRenderer {
           const own = this.namespaces.get(r.model.name) ?? new Set<string>();
           own.add(o.metadata.namespace);
           this.namespaces.set(r.model.name, own);
+          for (const g of gatewayRefsOf(o as Located['obj'])) this.gatewayRefs.set(r.model.name, (this.gatewayRefs.get(r.model.name) ?? new Set<string>()).add(g.namespace));
         }
         const key = objectKey(o);
         const owner = this.owners.get(key);
@@ -519,23 +527,23 @@ export interface ValidateSink {
  * the texts the sink already knows; the specs' parsed documents are dropped as they are rendered, as
  * in synth (issue 19: peak memory).
  * @returns the valid specs, the files' texts (not the known ones), the paths of the known files, and
- *   the namespaces each release renders namespaced objects into
+ *   the namespaces each release renders namespaced objects into, and those it binds routes to Gateways in
  * @throws SpecError (exit 2) with every problem; UsageError (exit 2) without a releases/ folder
  */
 export function validateProject(paths: ProjectPaths, options: Pick<RenderOptions, 'onWarning'> = {}, sink: ValidateSink = {}): {
-  releases: LoadedRelease[]; groups: LoadedGroup[]; files: Map<string, string>; known: Set<string>; namespaces: ReadonlyMap<string, ReadonlySet<string>>;
+  releases: LoadedRelease[]; groups: LoadedGroup[]; files: Map<string, string>; known: Set<string>; namespaces: ReadonlyMap<string, ReadonlySet<string>>; gatewayRefs: ReadonlyMap<string, ReadonlySet<string>>;
 } {
   checkRoot(paths);
   const files = new Map<string, string>();
   const known = new Set<string>();
   const add = (p: string, c: string) => { if (sink.known?.(p, c)) known.add(p); else files.set(p, c); };
   const read = (p: string) => files.get(p) ?? (known.has(p) ? sink.readKnown?.(p) : undefined);
-  const { releases, groups, config, namespaces } = streamProject(paths, { add, read }, options);
+  const { releases, groups, config, renderer, namespaces } = streamProject(paths, { add, read }, options);
   // as synth: a fleet cluster dropped while it still runs a canary
   const dropped = droppedCanaryClusters(paths.distDir, releases);
   if (dropped.length) throw new SpecError(dropped);
   for (const [p, c] of renderProjectRoots(releases, config, groups)) add(p, c);
-  return { releases, groups, files, known, namespaces };
+  return { releases, groups, files, known, namespaces, gatewayRefs: renderer.gatewayRefs };
 }
 
 /**
@@ -699,7 +707,7 @@ export function checkOutputDir(paths: ProjectPaths, scanForeign = false): void {
   // an ancestor holding the generated Argo CD root is one.
   for (let up = path.dirname(paths.distDir); inside(up, paths.root) && up !== paths.root; up = path.dirname(up)) {
     const root = path.join(up, 'argocd', 'kustomization.yaml');
-    if (fs.existsSync(root) && generated(root)) throw refuse(`the output folder is inside ${path.relative(paths.root, up).split(path.sep).join('/')}/, the output of a synth`);
+    if (fs.existsSync(root) && isGeneratedFile(root)) throw refuse(`the output folder is inside ${path.relative(paths.root, up).split(path.sep).join('/')}/, the output of a synth`);
   }
   // Symlinks: the real path of the nearest existing ancestor must stay inside the real root.
   let probe = paths.distDir;
@@ -754,23 +762,11 @@ export function foreignFiles(dir: string): string[] {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) { if (!SWAP_LEFTOVER.test(e.name)) walk(p); continue; }
-      if (!e.isFile() || !generated(p)) out.push(p);
+      if (!e.isFile() || !isGeneratedFile(p)) out.push(p);
     }
   };
   walk(dir);
   return out.sort();
-}
-
-/** Whether a regular file starts with the generated header. */
-function generated(f: string): boolean {
-  try {
-    const fd = fs.openSync(f, 'r');
-    try {
-      const b = Buffer.alloc(GENERATED_PREFIX.length);
-      fs.readSync(fd, b, 0, b.length, 0);
-      return b.toString('utf8') === GENERATED_PREFIX;
-    } finally { fs.closeSync(fd); }
-  } catch { return false; }
 }
 
 function isDir(p: string): boolean {

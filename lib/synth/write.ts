@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { crashPoint } from '../crash-point';
-import { escapeControls, UsageError } from '../spec/errors';
 
 const TMP = '.tmp-';
 const OLD = '.old-';
@@ -248,25 +247,6 @@ export function safeRelativePath(rel: string): string {
   return segs.join(path.sep);
 }
 
-/** Reads a tree into a map of relative path -> content (tests and diffs). */
-export function readTree(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) { walk(p); continue; }
-      if (!e.isFile()) {
-        // a symlink, a FIFO or a device: never written by synth, and reading it could hang or leave the tree
-        const what = e.isSymbolicLink() ? `a symlink (to ${escapeControls(safeReadlink(p))})` : e.isFIFO() ? 'a named pipe (FIFO)' : 'not a regular file';
-        throw new UsageError(`${escapeControls(p)} is ${what}; the output folder holds only files synth writes: remove it`);
-      }
-      out.set(path.relative(dir, p).split(path.sep).join('/'), fs.readFileSync(p, 'utf8'));
-    }
-  };
-  if (fs.existsSync(dir)) walk(dir);
-  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
 /** Writes a file by renaming a sibling temporary file over it (readers never see half a file). */
 export function writeFileAtomic(file: string, content: string | Buffer): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
@@ -277,8 +257,4 @@ export function writeFileAtomic(file: string, content: string | Buffer): void {
   } finally {
     fs.rmSync(tmp, { force: true });
   }
-}
-
-function safeReadlink(p: string): string {
-  try { return fs.readlinkSync(p); } catch { return '?'; }
 }

@@ -7,14 +7,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAll } from '@swimlane/docker-reference';
-import { podSecurityDeviations, violationsOf } from '../lint/pod-security';
+import { podSecurityDeviations, violationsOf } from '../manifests/pod-security';
+import { isGeneratedFile } from '../manifests/files';
 import { at, isRecord, listAt, mapAt, matchesLabelSelector } from '../manifests/objects';
 import { SourceDocument } from '../spec/document';
 import { pathToString, SpecProblem } from '../spec/errors';
 import { ManifestsWorkload, ReleaseSpec } from '../spec/generated/release';
 import { LoadedRelease, ReleaseCheck } from '../spec/loader';
 import { ManifestsFacts, SourceObject, toModel } from '../spec/model';
-import { GENERATED_PREFIX } from '../synth/yaml';
 import { TRACK_LABEL } from './labels';
 import { FolderObject, readManifestsFolder } from './manifests-folder';
 
@@ -115,17 +115,7 @@ function checkFolderPath(source: SourceDocument, at: readonly (string | number)[
 }
 
 function holdsGeneratedFiles(dir: string): boolean {
-  for (const f of ['kustomization.yaml', ...fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).slice(0, 20)]) {
-    try {
-      const fd = fs.openSync(path.join(dir, f), 'r');
-      try {
-        const b = Buffer.alloc(GENERATED_PREFIX.length);
-        fs.readSync(fd, b, 0, b.length, 0);
-        if (b.toString('utf8') === GENERATED_PREFIX) return true;
-      } finally { fs.closeSync(fd); }
-    } catch { /* no such file */ }
-  }
-  return false;
+  return ['kustomization.yaml', ...fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).slice(0, 20)].some((f) => isGeneratedFile(path.join(dir, f)));
 }
 
 const isKind = (o: SourceObject, group: string, kind: string) => o.kind === kind && (group === '' ? o.apiVersion === 'v1' : o.apiVersion.startsWith(`${group}/`));

@@ -5,7 +5,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { WORKLOAD_SOURCE_LABEL } from '../lint/pod-security';
+import { WORKLOAD_SOURCE_LABEL } from '../manifests/pod-security';
 import { at, isRecord, listAt, mapAt, matchesLabelSelector } from '../manifests/objects';
 import { ManifestsModel, ReleaseModel, SourceObject } from '../spec/model';
 import { MANAGED_BY, Track, TRACK_LABEL } from './labels';

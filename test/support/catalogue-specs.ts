@@ -74,6 +74,12 @@ repository:
   url: https://github.com/example/shop.git
 `;
 
+/** Replaces one exact piece of a text, the way a case breaks a valid spec (the piece must be there). */
+export function edit(text: string, find: string, replace: string): string {
+  if (!text.includes(find)) throw new Error(`test bug: ${JSON.stringify(find)} is not in the text`);
+  return text.replace(find, replace);
+}
+
 /** Where a catalogue case's message must point: the text whose first (or n-th) occurrence marks the line and column, and the field path ('' for the whole file). */
 export interface CaseAt { readonly file: string; readonly find: string | Buffer; readonly field: string; readonly occurrence?: number }
 

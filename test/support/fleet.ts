@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
 import { parse } from 'yaml';
+import { webappSpec } from './project';
 
 export const CLUSTERS = ['canary-eu', 'prod-eu-1', 'prod-eu-2', 'prod-us-1', 'prod-ap-1'] as const;
 export const WAVES: readonly (readonly string[])[] = [['canary-eu'], ['prod-eu-1'], ['prod-eu-2', 'prod-us-1', 'prod-ap-1']];
@@ -59,28 +60,7 @@ export const SHOP_FLEET = `fleet:
 
 /** A Gateway API release `name` (canary in its own namespace when `canaryNs`), with `fleet` appended. */
 export function fleetSpec(name = 'shop', fleet = SHOP_FLEET, opts: { canaryNs?: boolean; extra?: string } = {}): string {
-  return `# yaml-language-server: $schema=../lib/spec/schema/release.schema.json
-apiVersion: canary.cdk8s.io/v1alpha1
-kind: Release
-name: ${name}
-namespaces:
-  production: ${name}
-${opts.canaryNs ? `  canary: ${name}-canary\n` : ''}workload:
-  type: webapp
-  image: ghcr.io/example/${name}
-  port: 8080
-  replicas: 2
-stable:
-  version: 1.0.0
-steps: [0, 10, 50, 100]
-router:
-  type: gatewayApi
-  parentRefs:
-    - name: public
-      namespace: gateway-system
-  hostnames:
-    - ${name}.example.com
-${opts.extra ?? ''}${fleet}`;
+  return webappSpec(name, `${opts.extra ?? ''}${fleet}`, { canaryNamespace: opts.canaryNs ? `${name}-canary` : undefined, replicas: 2, steps: '[0, 10, 50, 100]' });
 }
 
 /** Every file under a folder (relative path -> content), `.git` left out. */

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { projectPaths, ProjectPaths, synthProject } from '../../lib/synth/project';
-import { readTree } from '../../lib/synth/write';
+import { readTree } from '../../lib/manifests/files';
 
 export interface ReleaseOptions {
   readonly production: string;

@@ -3,7 +3,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { readTree } from '../../lib/synth/write';
+import { readTree } from '../../lib/manifests/files';
 import { cli, git, tempRepo } from './cli-repo';
 import { validateTree } from './kube-schemas';
 import { REPO } from './project';

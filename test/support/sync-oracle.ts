@@ -11,6 +11,10 @@
  * the last; Prune=false kept. Flux: units in dependsOn order; objects applied one at a time (both
  * orders); prune right after, one at a time, routes first; health last. A workload whose pod template
  * changes shows its old pods, then old and new; a new one has no ready pod until health.
+ *
+ * Routes for one host and path: a host and path both ends serve through different routes is checked
+ * as users see it (served by the oldest route in every state), and a route shadowed by an older one
+ * for its host and path is not checked on its own shares (shadowedIds).
  */
 import { parseAllDocuments } from 'yaml';
 
@@ -72,7 +76,20 @@ type Shares = { failing: number; versions: Map<string, number> };
  * webapp.example.com /`, `route shop.example.com`) -> the routes serving it, oldest first (routers give
  * a tie to the oldest route), with their shares.
  */
-type Hosts = Map<string, { route: string; shares: Shares }[]>;
+type Hosts = Map<string, { id: string; route: string; shares: Shares }[]>;
+
+/**
+ * The entry points a user cannot reach in a state: while two routes serve one host and path (behind
+ * one front), the older one takes the requests (ingress-nginx, Gateway API and OpenShift give a tie to
+ * the oldest route; here: the first in the state, which lists what the cluster had before the commit
+ * first and adds new objects at the end) and the newer ones serve nobody, so their own shares are
+ * no user's.
+ */
+function shadowedIds(hosts: Hosts): Set<string> {
+  const out = new Set<string>();
+  for (const xs of hosts.values()) for (const x of xs.slice(1)) if (x.route !== xs[0].route && x.id !== xs[0].id) out.add(x.id);
+  return out;
+}
 
 function trafficOf(objs: Obj[], pods: Pod[], hosts?: Hosts): Map<string, Shares> {
   const find = (kind: string, ns: string, name: string) => objs.find((o) => o.kind === kind && (o.metadata.namespace ?? '') === ns && o.metadata.name === name);
@@ -104,10 +121,12 @@ function trafficOf(objs: Obj[], pods: Pod[], hosts?: Hosts): Map<string, Shares>
     if (!sum) { acc.failing += share; return; }
     for (const b of bs) serve(acc, rt.metadata.namespace!, b.name, {}, share * (b.weight ?? 100) / sum, depth);
   };
-  const entry = (id: string, host?: string, route?: string) => {
+  const entry = (given: string, host?: string, route?: string) => {
     const s = { failing: 0, versions: new Map<string, number>() };
+    // an id taken by an older route (Ingress ids are host and path only): this one is another entry
+    const id = out.has(given) && route !== undefined ? `${given} @${route}` : given;
     out.set(id, s);
-    if (hosts && host !== undefined) hosts.set(host, [...(hosts.get(host) ?? []), { route: route ?? id, shares: s }]);
+    if (hosts && host !== undefined) hosts.set(host, [...(hosts.get(host) ?? []), { id, route: route ?? id, shares: s }]);
     return s;
   };
   for (const o of objs) {
@@ -324,7 +343,9 @@ export function oracleCheck(beforeTree: ReadonlyMap<string, string>, afterTree: 
         const y = ea.get(id);
         if (y && !now.has(id) && 1 > Math.max(x.failing, y.failing) + 1e-9) violations.push({ engine, entry: id, what: 'failing', before: x.failing, during: 1, after: y.failing });
       }
+      const shadowed = shadowedIds(hosts);
       for (const [id, d] of now) {
+        if (shadowed.has(id)) continue;
         const x = eb.get(id);
         const y = ea.get(id);
         const fb = x ? x.failing : 1;

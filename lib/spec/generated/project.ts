@@ -106,6 +106,10 @@ export interface ArgoCd {
    * Argo CD's own term (ApplicationSet syncPolicy.preserveResourcesOnDeletion): when an Application goes away, leave what it deployed in the cluster instead of deleting it. The generated Applications then carry no resources-finalizer.argocd.argoproj.io (and an ApplicationSet sets preserveResourcesOnDeletion). Set it, and let it sync, before a change that renames Applications over objects that stay (adding a cluster to a one-cluster project, adding fleet: to a running release): otherwise the old Application deletes those objects and the new one creates them again, and requests fail in between (`validate` and the moves refuse such a change). Default: false (deleting an Application deletes its objects, like Flux's prune).
    */
   preserveResourcesOnDeletion?: boolean;
+  /**
+   * Argo CD's own sync option PruneLast=true, on every generated Application (and ApplicationSet template): objects a commit removes are pruned after every wave of the sync is synced and healthy, instead of in their mirrored prune wave. Set it, and let it sync, before a change that renames a route in place (router.routeName, router.ingressName, router.virtualServiceName): otherwise Argo CD deletes the old route before or while it creates the new one, and requests fail in between (`validate` and the moves refuse such a change); set it back afterwards (with it, an aborted canary's route is pruned together with its backends, which `validate` refuses). Default: false (each object says how it is pruned).
+   */
+  pruneLast?: boolean;
 }
 /**
  * Flux wiring in <path>/flux/.
