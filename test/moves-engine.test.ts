@@ -29,8 +29,8 @@ function owning(kind: MoveKind, outputs: readonly string[]): MoveKind {
 }
 
 describe('pre-commit gates', () => {
-  test('the default gates: paths inside the repository, cross-release checks, soak (a release, a fleet wave, a group), sync-safety, then analysis', () => {
-    expect(MOVE_GATES.map((g) => g.name)).toEqual(['inside', 'cross-release', 'soak', 'fleet-soak', 'group-soak', 'sync-safety', 'analysis']);
+  test('the default gates: paths inside the repository, cross-release checks, soak (a release, a fleet wave, a group), the spec changed upstream, sync-safety, then analysis', () => {
+    expect(MOVE_GATES.map((g) => g.name)).toEqual(['inside', 'cross-release', 'soak', 'fleet-soak', 'group-soak', 'upstream', 'sync-safety', 'analysis']);
     expect(MOVE_GATES[2]).toBe(soakGate);
     expect(MOVE_GATES[3]).toBe(fleetSoakGate);
     expect(MOVE_GATES[4]).toBe(groupSoakGate);

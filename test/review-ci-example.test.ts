@@ -18,12 +18,14 @@ describe('CI example for PR review (examples/github-actions/canary-pr-review.yml
 
   test('validates, checks dist/ is fresh, then posts cdk8s-canary diff from the merge base as one comment', () => {
     const names = steps.map((s) => s.name ?? s.uses);
-    expect(script(/Validate/)).toBe('npx cdk8s-canary validate');
+    expect(script(/Validate/)).toBe('npx cdk8s-canary validate --from "$(git merge-base "origin/$BASE_REF" HEAD)"');
     expect(script(/Summarize/)).toMatch(/base=\$\(git merge-base "origin\/\$BASE_REF" HEAD\)/);
     expect(script(/Summarize/)).toMatch(/npx cdk8s-canary diff "\$base" HEAD/);
     expect(script(/Post the summary/)).toMatch(/gh pr comment "\$PR" --body-file canary-diff\.md/);
     expect(names.findIndex((n) => /Validate/.test(n))).toBeLessThan(names.findIndex((n) => /Summarize/.test(n)));
     expect(names[names.length - 1]).toMatch(/Post the summary/);
+    // a refused PR still gets its summary (the UNSAFE lines say why), a cancelled run does not
+    for (const n of [/Summarize/, /Post the summary/]) expect(steps.find((st) => n.test(st.name ?? '')).if).toBe('success() || failure()');
   });
 
   test('every run script of both examples is valid bash', () => {

@@ -10,7 +10,8 @@ import { groupSoakGate } from './group-soak-gate';
 import { insideGate } from './inside-gate';
 import { soakGate } from './soak-gate';
 import { syncGate } from './sync-gate';
+import { upstreamGate } from './upstream-gate';
 
-// cheap local checks first; a fleet wave's minSoak (next-wave) and a group rung's minSoak are soak
+// cheap local checks first (upstream reads only refs already fetched: no network); a fleet wave's minSoak (next-wave) and a group rung's minSoak are soak
 // gates too; the sync-safety gate before the analysis, which queries metrics
-export const MOVE_GATES: readonly MoveGate[] = [insideGate, crossReleaseGate, soakGate, fleetSoakGate, groupSoakGate, syncGate, analysisGate];
+export const MOVE_GATES: readonly MoveGate[] = [insideGate, crossReleaseGate, soakGate, fleetSoakGate, groupSoakGate, upstreamGate, syncGate, analysisGate];

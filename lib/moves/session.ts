@@ -8,6 +8,7 @@ import { Git } from '../git';
 import { projectPaths, ProjectPaths } from '../synth/project';
 import { cliCommand } from '../spec/hints';
 import { MoveRefusedError } from './errors';
+import { gitOperationInProgress } from './git-operation';
 import { openGit, withGitLock } from './lock';
 
 /** Something the user should see while a move runs; the CLI prints each on stderr. */
@@ -72,7 +73,8 @@ class Timer {
  * Opens the repository at `root`, takes the repository lock (unless `readOnly`), checks HEAD is on a
  * branch with a commit, and runs `fn` with the session; the lock is released when `fn` settles.
  *
- * @throws UsageError (exit 2) outside a git repository; MoveRefusedError (exit 2) on a detached HEAD
+ * @throws UsageError (exit 2) outside a git repository; MoveRefusedError (exit 2) while a merge, rebase,
+ *   cherry-pick, revert or `git am` is in progress (git-operation.ts), on a detached HEAD
  *   or a branch without a commit; RepositoryBusyError / GitLockedError (exit 1) when another move or
  *   git holds the repository.
  */
@@ -84,6 +86,8 @@ export async function withMoveSession<T>(root: string, options: SessionOptions, 
   const cache = options.cache ?? !process.env.CDK8S_CANARY_NO_CACHE;
   const begin = async (locked: boolean): Promise<T> => {
     const head = await git.head(); // under the lock: the commit this session starts from
+    const busy = gitOperationInProgress(git.gitDir); // first: a stopped rebase also detaches HEAD
+    if (busy) throw new MoveRefusedError(`a git ${busy.what} is in progress in this work tree (.git/${busy.file}); a move is a commit of its own on a settled branch: ${busy.fix}, then move again; nothing was written`);
     if (head.detached) {
       throw new MoveRefusedError(`HEAD is detached${head.commit ? ` at ${head.commit.slice(0, 7)}` : ''}; every move is a commit on a branch: check one out first (\`git switch main\`)`);
     }

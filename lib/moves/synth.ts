@@ -10,6 +10,7 @@ import { objectsOfTree } from '../manifests/tree';
 import { gatewayKeyOf, gatewayRefsOf } from '../manifests/gateway-refs';
 import { gateTransition, scopeToChange, wiringChanges, wiringOwner } from '../review/transition-gate';
 import { TransitionReport } from '../review/transition';
+import { resolveCommit } from '../review/git';
 import { SpecProblem, UsageError } from '../spec/errors';
 import { projectPaths, synthProject, SynthResult, validateProject } from '../synth/project';
 import { validateNamed } from '../synth/spec-index';
@@ -19,6 +20,17 @@ import { withCommandLock } from './lock';
 export interface ProjectCheckOptions {
   /** Where warnings (lint findings that do not fail) go. @default - dropped */
   readonly onWarning?: (p: SpecProblem) => void;
+}
+
+/** Options of `validate`. */
+export interface ValidateOptions extends ProjectCheckOptions {
+  /**
+   * The revision whose dist/ the sync starts from: a PR's merge base (what Argo CD or Flux syncs from
+   * when the PR lands), or the commit before a `git revert` already committed. Any revision git knows.
+   * @default - HEAD (the change not committed yet)
+   * @throws UsageError (exit 2) for a revision git does not know
+   */
+  readonly from?: string;
 }
 
 /**
@@ -41,21 +53,22 @@ export function synthRepository(root: string, output: string, options: ProjectCh
  * @returns how many releases and groups are valid, and the sync model's report
  * @throws SpecError (exit 2); UsageError (exit 2) naming every unsafe state
  */
-export async function validateRepository(root: string, options: ProjectCheckOptions = {}): Promise<{ releases: number; groups: number; sync?: TransitionReport; stale?: readonly string[] }> {
+export async function validateRepository(root: string, options: ValidateOptions = {}): Promise<{ releases: number; groups: number; sync?: TransitionReport; stale?: readonly string[]; from: string }> {
   const paths = projectPaths(root);
-  const head = await headListing(paths.root, path.relative(paths.root, paths.distDir) || 'dist');
+  const from = options.from ?? 'HEAD';
+  const head = await headListing(paths.root, path.relative(paths.root, paths.distDir) || 'dist', options.from);
   // a rendered file with the bytes it has at HEAD is not kept: only what differs is held (issue 19)
   const { releases, groups, files, known, namespaces, gatewayRefs } = validateProject(paths, options, head && {
     known: (p, c) => head.ids.get(p) === blobId(c, head.format),
     readKnown: (p) => execFileSync('git', ['cat-file', 'blob', head.ids.get(p)!], { cwd: head.git.root, encoding: 'utf8', maxBuffer: 64 << 20 }),
   });
-  if (!head) return { releases: releases.length, groups: groups.length };
+  if (!head) return { releases: releases.length, groups: groups.length, from };
   const trees = await changeTrees(head, files, known, namespaces, gatewayRefs);
   const scope = scopeToChange(trees.before, trees.after);
   const gate = gateTransition(scope.before, scope.after);
-  if (gate.refusals.length) throw new UsageError(["the change from HEAD's dist/ is not safe to sync:", ...gate.refusals.map((r) => `  ${r}`)]);
+  if (gate.refusals.length) throw new UsageError([`the change from ${from}'s dist/ is not safe to sync:`, ...gate.refusals.map((r) => `  ${r}`)]);
   const stale = await staleFiles(head, paths.distDir, files, known);
-  return { releases: releases.length, groups: groups.length, sync: gate.report, ...(stale.length ? { stale } : {}) };
+  return { releases: releases.length, groups: groups.length, sync: gate.report, ...(stale.length ? { stale } : {}), from };
 }
 
 /**
@@ -68,34 +81,59 @@ async function staleFiles(head: HeadListing, distDir: string, differ: ReadonlyMa
   const status = await head.git.run(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', dist]);
   const onDisk = new Set<string>();
   for (const rec of status.split('\0')) if (rec.length > 3) onDisk.add(rec.slice(3).slice(dist.length + 1));
+  // `validate --from REV`: `same` means "as at REV", so the files HEAD changed since REV are read too
+  const sinceRev = head.rev === undefined ? '' : await head.git.run(['diff', '--name-only', '-z', '--no-renames', head.rev, 'HEAD', '--', dist]);
+  for (const p of sinceRev.split('\0')) if (p) onDisk.add(p.slice(dist.length + 1));
   const candidates = new Set([...onDisk, ...differ.keys(), ...[...head.ids.keys()].filter((p) => !differ.has(p) && !same.has(p))]);
   const out: string[] = [];
   for (const p of candidates) {
     if (p.split('/').some((seg) => seg.startsWith('.'))) continue; // swap leftovers of an atomic write
-    if (same.has(p)) { if (onDisk.has(p)) out.push(p); continue; } // rendered as at HEAD: stale when the disk is not
     let text: string | undefined;
-    try { text = fs.readFileSync(path.join(distDir, p), 'utf8'); } catch { text = undefined; }
+    if (same.has(p)) { // rendered as at HEAD (or REV): stale when the disk is not
+      if (onDisk.has(p) && (head.rev === undefined || (text = readText(path.join(distDir, p))) === undefined || blobId(text, head.format) !== head.ids.get(p))) out.push(p);
+      continue;
+    }
+    text = readText(path.join(distDir, p));
     if (text !== differ.get(p)) out.push(p); // undefined on one side: missing on disk, or not rendered
   }
   return out.sort();
 }
 
+function readText(file: string): string | undefined {
+  try { return fs.readFileSync(file, 'utf8'); } catch { return undefined; }
+}
+
 interface HeadListing {
   readonly git: Git;
+  /** The commit listed when it is not HEAD (`validate --from`). @default - HEAD */
+  readonly rev?: string;
   /** dist-relative path -> blob id at HEAD */
   readonly ids: ReadonlyMap<string, string>;
   readonly format: 'sha1' | 'sha256';
 }
 
-/** The blob ids of dist/ at HEAD, or undefined outside a git repository or before the first commit. */
-async function headListing(root: string, dist: string): Promise<HeadListing | undefined> {
+/**
+ * The blob ids of dist/ at HEAD (or at `rev`), or undefined outside a git repository or before the
+ * first commit when no revision is asked for.
+ * @throws UsageError (exit 2) for a `rev` git does not know, or outside a git repository
+ */
+async function headListing(root: string, dist: string, rev?: string): Promise<HeadListing | undefined> {
   let git: Git;
-  try { git = await Git.open(root); } catch (e) { if (e instanceof NotARepositoryError) return undefined; throw e; }
-  const head = await git.tryRun(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
-  if (head.code !== 0) return undefined;
-  const ids = await listTreeAt(git, head.stdout.trim(), path.relative(git.root, path.resolve(root, dist)).split(path.sep).join('/'));
+  try { git = await Git.open(root); } catch (e) {
+    if (e instanceof NotARepositoryError && rev === undefined) return undefined;
+    if (e instanceof NotARepositoryError) throw new UsageError(`validate --from ${rev}: ${path.resolve(root)} is not inside a git repository; run it in your checkout`);
+    throw e;
+  }
+  let commit: string;
+  if (rev !== undefined) commit = await resolveCommit(git, rev);
+  else {
+    const head = await git.tryRun(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+    if (head.code !== 0) return undefined;
+    commit = head.stdout.trim();
+  }
+  const ids = await listTreeAt(git, commit, path.relative(git.root, path.resolve(root, dist)).split(path.sep).join('/'));
   const format = (await git.tryRun(['rev-parse', '--show-object-format'])).stdout.trim() === 'sha256' ? 'sha256' : 'sha1';
-  return { git, ids, format };
+  return { git, ids, format, ...(rev === undefined ? {} : { rev: commit }) };
 }
 
 /**

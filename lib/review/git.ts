@@ -32,9 +32,15 @@ export async function shortCommit(git: Git, sha: string): Promise<string> {
   return (await git.run(['rev-parse', '--short', sha])).trim();
 }
 
-/** The merge base of HEAD with the main branch (`main`, `origin/main`, `master`, `origin/master`). */
-export async function mergeBaseWithMain(git: Git): Promise<{ sha: string; branch: string }> {
-  for (const branch of MAIN_BRANCH_CANDIDATES) {
+/**
+ * The merge base of HEAD with the main branch: `gitopsBranch` (cdk8s-canary.yaml's
+ * `repository.branch`, the one Argo CD and Flux sync) and `origin/<it>` first, then `main`,
+ * `origin/main`, `master`, `origin/master`.
+ */
+export async function mergeBaseWithMain(git: Git, gitopsBranch?: string): Promise<{ sha: string; branch: string }> {
+  const candidates = gitopsBranch === undefined || MAIN_BRANCH_CANDIDATES.includes(gitopsBranch) ? MAIN_BRANCH_CANDIDATES
+    : [gitopsBranch, `origin/${gitopsBranch}`, ...MAIN_BRANCH_CANDIDATES];
+  for (const branch of candidates) {
     const ref = branch.includes('/') ? `refs/remotes/${branch}` : `refs/heads/${branch}`;
     const found = await git.tryRun(['rev-parse', '--verify', '--quiet', ref]);
     if (found.code !== 0) continue;
@@ -42,7 +48,7 @@ export async function mergeBaseWithMain(git: Git): Promise<{ sha: string; branch
     if (mb.code !== 0) throw new UsageError(`HEAD and ${branch} have no common commit${mb.stderr ? ` (${mb.stderr.split('\n')[0]})` : ''}; pass the base revision explicitly`);
     return { sha: mb.stdout.trim(), branch };
   }
-  throw new UsageError(`no main branch found (tried ${MAIN_BRANCH_CANDIDATES.join(', ')}); pass the base revision explicitly, e.g. \`npx cdk8s-canary diff origin/main\``);
+  throw new UsageError(`no main branch found (tried ${candidates.join(', ')}); pass the base revision explicitly, e.g. \`npx cdk8s-canary diff origin/main\``);
 }
 
 /** Files of a folder (relative to `dir`, the folder git runs in) at a commit. */

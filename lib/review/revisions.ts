@@ -9,6 +9,7 @@ import { objectsOfTree } from '../manifests/tree';
 import { closest } from '../spec/ajv-problems';
 import { UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
+import { loadProjectConfig } from '../spec/project-config';
 import { readTree } from '../manifests/files';
 import { Git, NotARepositoryError } from '../git';
 import { DiffReport, diffTrees } from './diff';
@@ -64,7 +65,8 @@ export async function distAtRevision(root: string, dist: string, rev: string | u
 
 /**
  * What changes in dist/ between two revisions, by release (`diff`): `base` defaults to the merge base
- * of HEAD with the main branch, `head` to the working tree.
+ * of HEAD with the branch Argo CD and Flux sync (`repository.branch`, else main or master), `head` to
+ * the working tree.
  */
 export async function diffRevisions(root: string, opts: { readonly base?: string; readonly head?: string; readonly dist: string }): Promise<DiffReport> {
   checkDistArg(root, opts.dist);
@@ -74,7 +76,7 @@ export async function diffRevisions(root: string, opts: { readonly base?: string
   }
   let base: Revision;
   if (opts.base === undefined) {
-    const mb = await mergeBaseWithMain(git);
+    const mb = await mergeBaseWithMain(git, gitopsBranch(root));
     base = await revision(git, mb.sha, `merge base with ${mb.branch}`);
   } else base = await revision(git, opts.base);
   const head = opts.head === undefined ? { sha: null, label: 'working tree' } : await revision(git, opts.head);
@@ -86,6 +88,11 @@ export async function diffRevisions(root: string, opts: { readonly base?: string
     head: { rev: head.sha, label: head.label },
     releases: diffTrees(scope.before, scope.after),
   };
+}
+
+/** cdk8s-canary.yaml's `repository.branch` (what Argo CD and Flux sync), or undefined when the file cannot be read. */
+function gitopsBranch(root: string): string | undefined {
+  try { return loadProjectConfig(root).repository.branch; } catch { return undefined; }
 }
 
 /** A revision resolved to its commit, with its label (as `distAtRevision` makes it). */

@@ -501,13 +501,22 @@ function renamedUnitWarnings(paths: ProjectPaths, written: (file: string) => boo
     const name = f.slice(f.lastIndexOf('/') + 1);
     const unit = /^application-.+\.yaml$/.test(name) ? 'Argo CD Application' : /^kustomization-.+\.yaml$/.test(name) ? 'Flux Kustomization' : undefined;
     if (!unit || written(f) || f.split('/').some((seg) => seg.startsWith('.'))) continue;
-    const owner = wiringOwner(f, names);
-    if (owner === undefined || warned.has(`${unit} ${owner}`)) continue;
+    // the release the unit is part of, by its label: a file name's prefix is ambiguous when a release
+    // named like another plus `-...` goes away (application-guestbook-gateway.yaml is not guestbook's)
+    const owner = partOfLabel(path.join(paths.distDir, f)) ?? wiringOwner(f, names);
+    if (owner === undefined || !names.has(owner) || warned.has(`${unit} ${owner}`)) continue;
     warned.add(`${unit} ${owner}`);
     out.push({ file: `${dist}/${f}`, line: 0, col: 0, path: '', message: `this ${unit} of ${owner} leaves dist/ while ${owner} stays`,
       hint: `if its objects stay under another name (a cluster added, fleet: added, a rename), deleting it deletes them first: run ${cliCommand('validate')} before you commit (it checks the change from HEAD), see the README "What happens during a sync"` });
   }
   return out;
+}
+
+/** The `app.kubernetes.io/part-of` label of a generated Application or Kustomization file, if it has one. */
+function partOfLabel(file: string): string | undefined {
+  let text: string;
+  try { text = fs.readFileSync(file, 'utf8'); } catch { return undefined; }
+  return /^ {4}app\.kubernetes\.io\/part-of: ([a-z0-9][-a-z0-9.]*)$/m.exec(text)?.[1];
 }
 
 /** What validateProject keeps of the files it renders. */

@@ -12,7 +12,7 @@ interface DistOpts { readonly dist: string }
 export function register(program: Command, ctx: CliContext): void {
   program.command('diff')
     .description('summarize what changes in dist/ between two git revisions, by release: traffic moves, versions, objects added/removed, other fields (Markdown, for a PR comment)')
-    .argument('[base]', 'base revision (default: the merge base of HEAD with main)')
+    .argument('[base]', 'base revision (default: the merge base of HEAD with the branch Argo CD and Flux sync, cdk8s-canary.yaml repository.branch, else main)')
     .argument('[head]', 'head revision (default: the working tree)')
     .option('--json', 'print the report as JSON')
     .option('--dist <dir>', 'dist folder, relative to the repository root', 'dist')

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'v8';
 import { Command } from 'commander';
 import { synthRepository, validateOne, validateRepository } from '../../moves/synth';
-import { formatProblem, SpecProblem } from '../../spec/errors';
+import { formatProblem, SpecProblem, UsageError } from '../../spec/errors';
 import { cliCommand } from '../../spec/hints';
 import { CliContext } from '../context';
 import { EXIT_OK } from '../output';
@@ -35,8 +35,10 @@ export function register(program: Command, ctx: CliContext): void {
     });
 
   program.command('validate [name]')
-    .description('validate every release spec (schema, cross-field rules, router limits) and cdk8s-canary.yaml, lint the objects they generate, and check that syncing them from HEAD\'s dist/ is safe at every instant under Argo CD and Flux; with a name, that spec and cdk8s-canary.yaml only, without synthesizing (fast at any number of releases); writes nothing')
-    .action(async (name: string | undefined) => {
+    .description('validate every release spec (schema, cross-field rules, router limits) and cdk8s-canary.yaml, lint the objects they generate, and check that syncing them from HEAD\'s dist/ (or --from REV\'s) is safe at every instant under Argo CD and Flux; with a name, that spec and cdk8s-canary.yaml only, without synthesizing (fast at any number of releases); writes nothing')
+    .option('--from <rev>', 'check the sync from this revision\'s dist/ instead of HEAD\'s: a PR\'s merge base in CI, or the commit before a committed `git revert`')
+    .action(async (name: string | undefined, opts: { from?: string }) => {
+      if (name !== undefined && opts.from !== undefined) throw new UsageError(`validate ${name} checks one spec without synthesizing, so it has no sync to check from ${opts.from}: drop ${name} to check the whole project from ${opts.from}`);
       if (name !== undefined) {
         const one = validateOne(ctx.root(), name);
         ctx.io.out(`${one.kind} ${name} valid (${one.file})`);
@@ -44,9 +46,9 @@ export function register(program: Command, ctx: CliContext): void {
         return;
       }
       favourSmallHeap();
-      const r = await validateRepository(ctx.root(), { onWarning });
+      const r = await validateRepository(ctx.root(), { onWarning, ...(opts.from === undefined ? {} : { from: opts.from }) });
       const states = r.sync ? r.sync.states.argocd + r.sync.states.flux : 0;
-      if (r.sync && states) ctx.io.out(`syncing from HEAD: ${r.sync.states.argocd} Argo CD and ${r.sync.states.flux} Flux state(s), no failing request, no canary above its share before and after`);
+      if (r.sync && states) ctx.io.out(`syncing from ${r.from}: ${r.sync.states.argocd} Argo CD and ${r.sync.states.flux} Flux state(s), no failing request, no canary above its share before and after`);
       ctx.io.out(`${r.releases} release(s)${r.groups ? ` and ${r.groups} release group(s)` : ''} valid`);
       if (r.stale) {
         const shown = r.stale.slice(0, 5).map((f) => `dist/${f}`).join(', ');
