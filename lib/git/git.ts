@@ -183,21 +183,36 @@ export class Git {
     return (await this.run(['rev-parse', 'HEAD'])).trim();
   }
 
-  /** `commit` without `git commit` when that gives the same result; undefined when it cannot. */
-  private async commitWithPlumbing(paths: readonly string[], message: string, trailers: readonly Trailer[]): Promise<string | undefined> {
-    if (paths.length === 0) return undefined;
-    const config = await this.tryRun(['config', '--get-regexp', '^(commit\\.gpgsign|core\\.hookspath)$']);
+  /**
+   * What a commit made with plumbing starts from: HEAD's commit and tree, and `core.fileMode` (the
+   * mode `git add` records, lib/git/commit-files.ts). Undefined when `git commit` must make the
+   * commit: a commit hook (githooks(5), in `core.hooksPath` when set) or `commit.gpgSign` is
+   * configured (so hooks run and signing is asked for), or HEAD has no commit yet.
+   */
+  public async plumbingCommitBase(): Promise<{ readonly parent: string; readonly parentTree: string; readonly trustExecutableBit: boolean } | undefined> {
+    const config = await this.tryRun(['config', '--get-regexp', '^(commit\\.gpgsign|core\\.hookspath|core\\.filemode)$']);
     let hooksDir = path.join(this.commonDir(), 'hooks');
+    let trustExecutableBit = true;
     for (const line of config.stdout.split('\n')) {
       const [key, ...rest] = line.split(' ');
       const value = rest.join(' ').trim();
       if (key.toLowerCase() === 'commit.gpgsign' && !/^(false|no|off|0)$/i.test(value)) return undefined; // a bare key is true
       if (key.toLowerCase() === 'core.hookspath' && value) hooksDir = path.resolve(this.root, value.replace(/^~(?=\/)/, process.env.HOME ?? '~'));
+      if (key.toLowerCase() === 'core.filemode') trustExecutableBit = !/^(false|no|off|0)$/i.test(value);
     }
     if (COMMIT_HOOKS.some((h) => isExecutable(path.join(hooksDir, h)))) return undefined;
     const head = await this.tryRun(['rev-parse', 'HEAD^{commit}', 'HEAD^{tree}']);
     const [parent, parentTree] = head.stdout.trim().split('\n');
     if (head.code !== 0 || !/^[0-9a-f]{40,64}$/.test(parent ?? '') || !/^[0-9a-f]{40,64}$/.test(parentTree ?? '')) return undefined; // no commit yet
+    return { parent, parentTree, trustExecutableBit };
+  }
+
+  /** `commit` without `git commit` when that gives the same result; undefined when it cannot. */
+  private async commitWithPlumbing(paths: readonly string[], message: string, trailers: readonly Trailer[]): Promise<string | undefined> {
+    if (paths.length === 0) return undefined;
+    const base = await this.plumbingCommitBase();
+    if (!base) return undefined;
+    const { parent, parentTree } = base;
     await this.run(['add', '--update', '--', ...paths]);
     const tree = (await this.run(['write-tree'])).trim();
     if (tree === parentTree) return undefined; // nothing to commit: git commit says so
@@ -207,8 +222,7 @@ export class Git {
     const changed = (await this.run(['diff-tree', '-r', '--name-only', '-z', '--no-renames', parentTree, tree])).split('\0').filter(Boolean);
     const own = paths.map((p) => path.relative(this.root, path.resolve(this.cwd, p)).split(path.sep).join('/'));
     if (!changed.every((f) => own.some((p) => f === p || f.startsWith(`${p}/`)))) return undefined;
-    // what `git commit -m MESSAGE -m TRAILERS --cleanup=verbatim` records: paragraphs, one newline at the end
-    const text = `${[message, ...(trailers.length ? [trailers.map(([k, v]) => `${k}: ${v}`).join('\n')] : [])].join('\n\n')}\n`;
+    const text = commitText(message, trailers);
     // errors read as `git commit`'s would (a missing identity, for instance): it is a commit to the user
     const made = await runGit(this.cwd, ['commit-tree', tree, '-p', parent, '-F', '-'], text);
     if (made.code !== 0) throw gitFailure(['commit'], made);
@@ -338,6 +352,11 @@ function gitEnv(globPathspecs = false): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANGUAGE: 'C', GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' };
   if (globPathspecs) { delete env.GIT_LITERAL_PATHSPECS; env.GIT_GLOB_PATHSPECS = '1'; } else env.GIT_LITERAL_PATHSPECS = '1';
   return env;
+}
+
+/** What `git commit -m MESSAGE -m TRAILERS --cleanup=verbatim` records: paragraphs, one newline at the end. */
+export function commitText(message: string, trailers: readonly Trailer[]): string {
+  return `${[message, ...(trailers.length ? [trailers.map(([k, v]) => `${k}: ${v}`).join('\n')] : [])].join('\n\n')}\n`;
 }
 
 /** Hooks `git commit` runs (githooks(5)); with any of them, commits go through `git commit`. */

@@ -3,3 +3,5 @@ export * from './git';
 export * from './lock';
 export * from './tree';
 export * from './process-identity';
+export * from './commit-files';
+export * from './uncommitted';

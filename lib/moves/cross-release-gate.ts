@@ -27,21 +27,28 @@ import { InvalidEditError } from './errors';
 /**
  * Names of the other releases and groups that can clash with a move in `namespaces`: those with a
  * dist/ folder in one of them (dist/<name>/<namespace>/), and those with a spec but no dist/ folder
- * yet (merged without a synth: their namespaces are unknown until they are loaded).
+ * yet (merged without a synth: their namespaces are unknown until they are loaded). `cluster`: a
+ * cluster of the moved fleet wave; a fleet neighbour is probed there first (dist/<name>/<cluster>/),
+ * its first listed cluster otherwise. @default - every fleet neighbour's first listed cluster
  */
-export function neighbours(paths: { readonly distDir: string; readonly releasesDir: string }, self: string, namespaces: readonly string[]): string[] {
-  const dirs = (d: string) => { try { return fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name); } catch { return []; } };
-  const inDist = dirs(paths.distDir);
-  const names = (d: string) => { try { return fs.readdirSync(d); } catch { return []; } };
-  // one listing per release (not a stat per namespace: 1000 releases cost ~3000 calls that way)
+export function neighbours(paths: { readonly distDir: string; readonly releasesDir: string }, self: string, namespaces: readonly string[], cluster?: string): string[] {
+  const inDist = fs.existsSync(paths.distDir) ? fs.readdirSync(paths.distDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name) : [];
+  // a few stats per release, not a listing of its folder (at 200 releases x 50 clusters the listings
+  // cost more than the rest of the gate; 1000 releases cost ~3000 stats this way)
+  const sep = path.sep; // names from a listing: joined as they are (path.join normalizes, ~2x the cost)
   const has = (n: string) => {
-    const entries = names(path.join(paths.distDir, n));
-    if (namespaces.some((ns) => entries.includes(ns))) return true;
+    const dir = `${paths.distDir}${sep}${n}`;
+    if (namespaces.some((ns) => fs.existsSync(`${dir}${sep}${ns}`))) return true;
     // a fleet release has no root kustomization: its folders are per cluster (dist/<name>/<cluster>/<namespace>/),
-    // and every cluster of it has the same namespaces, so one cluster's folders tell
-    if (entries.includes('kustomization.yaml')) return false;
-    const c = dirs(path.join(paths.distDir, n))[0];
-    return c !== undefined && namespaces.some((ns) => fs.existsSync(path.join(paths.distDir, n, c, ns)));
+    // and every cluster of it has the same namespaces, so one cluster's folders tell: `cluster` when
+    // it runs there (a stat or two), else the first listed
+    if (cluster !== undefined) {
+      if (namespaces.some((ns) => fs.existsSync(`${dir}${sep}${cluster}${sep}${ns}`))) return true;
+      if (fs.existsSync(`${dir}${sep}${cluster}`)) return false;
+    }
+    if (fs.existsSync(`${dir}${sep}kustomization.yaml`)) return false;
+    const c = firstFolder(dir);
+    return c !== undefined && namespaces.some((ns) => fs.existsSync(`${dir}${sep}${c}${sep}${ns}`));
   };
   const out = new Set(inDist.filter((n) => n !== self && has(n)));
   const known = new Set(inDist);
@@ -51,6 +58,18 @@ export function neighbours(paths: { readonly distDir: string; readonly releasesD
   return [...out].sort();
 }
 
+/** The first folder (not hidden) listed in `dir`, reading the listing only as far as it; undefined when none. */
+function firstFolder(dir: string): string | undefined {
+  let d: fs.Dir;
+  try { d = fs.opendirSync(dir); } catch { return undefined; }
+  try {
+    for (let e = d.readSync(); e; e = d.readSync()) if (e.isDirectory() && !e.name.startsWith('.')) return e.name;
+    return undefined;
+  } finally {
+    d.closeSync();
+  }
+}
+
 export const crossReleaseGate: MoveGate = {
   name: 'cross-release',
 
@@ -58,7 +77,9 @@ export const crossReleaseGate: MoveGate = {
     const moved: LoadedRelease | LoadedGroup = ctx.subject.after;
     const paths = projectPaths(ctx.root);
     const namespaces = [...new Set(namespaceFields(moved.model.spec).map((f) => f.ns))];
-    const others = neighbours(paths, moved.model.name, namespaces);
+    // a fleet wave's folders are dist/<release>/<cluster>/: its first cluster is where fleet neighbours are probed first
+    const cluster = ctx.outputPaths.map((p) => path.relative(ctx.distPath, p).split(/[\\/]/)).find((segs) => segs.length === 2)?.[1];
+    const others = neighbours(paths, moved.model.name, namespaces, cluster);
     const releases: LoadedRelease[] = 'workload' in moved.model ? [moved as LoadedRelease] : [];
     const groups: LoadedGroup[] = 'workload' in moved.model ? [] : [moved as LoadedGroup];
     const problems: SpecProblem[] = [];

@@ -19,7 +19,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Trailer } from '../git';
+import { commitChangedFiles, Trailer, uncommittedChanges } from '../git';
 import { CommitMessage } from '../rollout';
 import { UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
@@ -171,7 +171,7 @@ export async function applyMove(s: MoveSession, kind: MoveKind, flags: MoveFlags
   const base = { name: target.name, label: target.label, specPath, outputPaths };
   const touched = [specPath, ...outputPaths];
 
-  const dirty = await git.status(touched);
+  const dirty = await uncommittedChanges(git, touched);
   if (dirty.length) throw new MoveRefusedError(dirtyRefusal(dirty, specPath, target.name));
   s.mark('git-status');
 
@@ -241,10 +241,10 @@ export async function applyMove(s: MoveSession, kind: MoveKind, flags: MoveFlags
     let sha: string;
     try {
       await guard.checkpoint((sig) => stopped(sig, putBack));
-      // `commit --only` records modifications of tracked files itself; new and removed files are staged first
-      if (changes.some((c) => c.before === undefined || c.after === undefined)) await git.add(touched);
       crashPoint('move:before-commit');
-      sha = await git.commit(touched, message.body ? `${message.subject}\n\n${message.body}` : message.subject, trailers);
+      // the files it wrote and deleted are all that differ from HEAD under its paths (checked clean
+      // before writing): committed without a pass over the whole index (lib/git/commit-files.ts)
+      sha = await commitChangedFiles(git, touched, changes.map((c) => c.path), message.body ? `${message.subject}\n\n${message.body}` : message.subject, trailers);
       crashPoint('move:committed');
     } catch (e) {
       // put the files back as they were; unstage what add staged

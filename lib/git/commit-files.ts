@@ -1,0 +1,286 @@
+/**
+ * A commit of a known set of changed files on top of HEAD, made without a pass over the whole index
+ * (issue 17: a wave move's cost must not grow with the number of other releases, so neither with the
+ * files of the repository). `git add` + `git write-tree` read and write the whole index two or three
+ * times (at 100 000 files, ~40 ms of CPU each time); here the new trees are built from HEAD's trees
+ * along the changed paths only, and the index is read and written once, by `git update-index` with
+ * exactly the changed paths:
+ *
+ *   hash-object -w --stdin-paths (the new files, through the same clean filters as `git add`)
+ *   -> cat-file --batch (HEAD's trees along the changed paths) -> new trees (mktree --batch)
+ *   -> commit-tree -> update-index --add --remove -z --stdin (the changed paths) -> update-ref
+ *
+ * The index is updated before the branch moves, as `git commit` does: a process killed in between
+ * leaves the changes staged on the old HEAD (what the move journal repairs, lib/moves/journal.ts),
+ * never a new HEAD with a stale index. Cache-tree entries of the changed folders are invalidated
+ * (as after `git add`); the next `git commit` recomputes only those folders.
+ *
+ * Trees and modes are what `git add` + `git commit` record: entries sorted as git sorts them (a
+ * folder's name as if followed by `/`), mode 100755 for an executable file when `core.fileMode` is
+ * true (the default), else the mode HEAD has (100644 for a new file). Anything this does not cover
+ * (a symlink or other non-regular file, a file where HEAD has a folder or the reverse, a name with
+ * a line break or starting with `"`, a submodule on the way) makes it decline before changing
+ * anything: the caller then commits through `git add` and `git write-tree` or `git commit`. A new
+ * file that .gitignore matches is left out, as `git add --all` leaves it (`git check-ignore
+ * --no-index`, asked only about files HEAD does not have).
+ */
+import { spawn } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { commitText, Git, GitError, GitLockedError, Trailer } from './git';
+
+/** One entry of a tree object: mode as git writes it (`100644`, `100755`, `120000`, `40000`, `160000`) and object id (hex). */
+export interface TreeEntry {
+  readonly mode: string;
+  readonly oid: string;
+}
+
+/** A folder's mode in a tree object. */
+const TREE_MODE = '40000';
+
+/**
+ * Entries of a raw tree object (`git cat-file tree`), name -> entry. Names are kept byte for byte as
+ * latin1 strings (one character per byte), so a name that is not UTF-8 is written back unchanged.
+ */
+export function parseTree(raw: Buffer, oidBytes: number): Map<string, TreeEntry> {
+  const out = new Map<string, TreeEntry>();
+  let pos = 0;
+  while (pos < raw.length) {
+    const sp = raw.indexOf(0x20, pos);
+    const nul = raw.indexOf(0, sp);
+    if (sp < 0 || nul < 0 || nul + 1 + oidBytes > raw.length) throw new GitError('git returned a tree object that cannot be read; run git fsck', ['cat-file']);
+    out.set(raw.toString('latin1', sp + 1, nul), { mode: raw.toString('latin1', pos, sp), oid: raw.toString('hex', nul + 1, nul + 1 + oidBytes) });
+    pos = nul + 1 + oidBytes;
+  }
+  return out;
+}
+
+/**
+ * The order of entries in a tree object (git's `base_name_compare`): bytes, a folder's name as if
+ * followed by `/`. Names are latin1 strings (one character per byte), so comparing them compares bytes.
+ */
+export function treeOrder(entries: ReadonlyMap<string, TreeEntry>): [string, TreeEntry][] {
+  const key = (name: string, e: TreeEntry) => (e.mode === TREE_MODE ? `${name}/` : name);
+  return [...entries].sort(([a, x], [b, y]) => { const ka = key(a, x); const kb = key(b, y); return ka < kb ? -1 : ka > kb ? 1 : 0; });
+}
+
+/** The raw tree object of `entries` (names as latin1 strings, see parseTree). */
+export function serializeTree(entries: ReadonlyMap<string, TreeEntry>): Buffer {
+  const sorted = treeOrder(entries);
+  let size = 0;
+  for (const [name, e] of sorted) size += e.mode.length + name.length + 2 + e.oid.length / 2;
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (const [name, e] of sorted) {
+    pos += out.write(`${e.mode} ${name}\0`, pos, 'latin1');
+    pos += out.write(e.oid, pos, 'hex');
+  }
+  return out;
+}
+
+/** The id git gives an object of `type` holding `body`, in the repository's object format. */
+export function objectId(type: 'blob' | 'tree', body: Buffer, algorithm: 'sha1' | 'sha256'): string {
+  return createHash(algorithm).update(`${type} ${body.length}\0`).update(body).digest('hex');
+}
+
+/** The mode `git add` records for a regular file (see the module doc). */
+export function fileMode(stat: fs.Stats, trustExecutableBit: boolean, headMode: string | undefined): string {
+  if (!trustExecutableBit) return headMode === '100755' ? '100755' : '100644';
+  return (stat.mode & 0o100) !== 0 ? '100755' : '100644';
+}
+
+/**
+ * Commits the changed `files` (written or deleted by the caller, relative to `git.cwd`), which lie
+ * under `paths`, with the message `git commit -m MESSAGE -m TRAILERS` records, and returns the new
+ * commit's id. The caller guarantees that nothing else under `paths` differs from HEAD (a move checks
+ * that its paths are clean before it writes): the commit is HEAD's tree with these files as they are
+ * on disk, and afterwards the index holds them as committed, everything else in the index untouched
+ * (changes staged elsewhere stay staged and out of the commit, as with `git commit --only`).
+ * Without a pass over the whole index when it can (see the module doc); otherwise, and always with a
+ * commit hook or `commit.gpgSign`, the files are staged with `git add` and committed by `Git.commit`.
+ * @throws GitError / GitLockedError as `git commit` fails (nothing to commit, no identity, a lock)
+ */
+export async function commitChangedFiles(git: Git, paths: readonly string[], files: readonly string[], message: string, trailers: readonly Trailer[] = []): Promise<string> {
+  const base = await git.plumbingCommitBase();
+  if (base) {
+    const toRoot = (p: string) => path.relative(git.root, path.resolve(git.cwd, p)).split(path.sep).join('/');
+    const own = paths.map(toRoot);
+    const rooted = [...new Set(files.map(toRoot))].sort();
+    if (rooted.every((f) => own.some((p) => f === p || f.startsWith(`${p}/`)))) {
+      const sha = await commitFiles({ root: git.root, files: rooted, ...base, text: commitText(message, trailers), reflog: `commit: ${message.split('\n')[0]}` });
+      if (sha !== undefined) return sha;
+    }
+  }
+  await git.add(paths); // new and deleted files: `git commit --only` records only what git knows
+  return git.commit(paths, message, trailers);
+}
+
+/** What the plumbing commit needs from its caller. */
+export interface FilesCommit {
+  /** Top folder of the work tree; git runs there. */
+  readonly root: string;
+  /** The changed files (written or deleted), relative to `root`, `/`-separated. */
+  readonly files: readonly string[];
+  /** The commit HEAD points at and its tree. */
+  readonly parent: string;
+  readonly parentTree: string;
+  /** `core.fileMode` (true unless set to false). */
+  readonly trustExecutableBit: boolean;
+  /** The commit message, as `git commit` records it (ends with one newline). */
+  readonly text: string;
+  /** The reflog line of the branch move (`commit: <subject>`). */
+  readonly reflog: string;
+}
+
+/**
+ * Makes the commit of `c.files` on top of `c.parent` (see the module doc) and returns its id;
+ * undefined, with nothing changed, when it cannot (then the caller commits another way) or when
+ * the files are as in HEAD (nothing to commit: `git commit` says so).
+ * @throws GitError when git fails after the decision to commit (commit-tree's message is `git commit`'s)
+ */
+export async function commitFiles(c: FilesCommit): Promise<string | undefined> {
+  if (!c.files.length) return undefined;
+  const algorithm = c.parentTree.length === 64 ? 'sha256' : 'sha1';
+  const oidBytes = c.parentTree.length / 2;
+  const plain = (name: string) => name !== '' && !name.includes('\n') && !name.startsWith('"');
+  // the changed files as they are now: a regular file (hashed below) or gone
+  const present: string[] = [];
+  const stats = new Map<string, fs.Stats>();
+  for (const f of c.files) {
+    if (f.startsWith('/') || f.split('/').some((seg) => !plain(seg) || seg === '.' || seg === '..' || seg === '.git')) return undefined;
+    let st: fs.Stats | undefined;
+    try { st = fs.lstatSync(path.join(c.root, f)); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; }
+    if (st && !st.isFile()) return undefined;
+    if (st) { present.push(f); stats.set(f, st); }
+  }
+  // HEAD's trees along the changed paths: '' (the top) and every folder holding a changed file
+  const folders = new Set<string>(['']);
+  for (const f of c.files) for (let i = f.indexOf('/'); i > 0; i = f.indexOf('/', i + 1)) folders.add(f.slice(0, i));
+  const order = [...folders].sort();
+  const raw = await gitBytes(c.root, ['cat-file', '--batch'], Buffer.from(order.map((d) => (d ? `${c.parentTree}:${d}` : c.parentTree)).join('\n') + '\n', 'latin1'));
+  const trees = new Map<string, Map<string, TreeEntry> | undefined>();
+  let pos = 0;
+  for (const d of order) {
+    const nl = raw.indexOf(0x0a, pos);
+    const header = raw.toString('latin1', pos, nl).split(' ');
+    if (header[header.length - 1] === 'missing') { trees.set(d, undefined); pos = nl + 1; continue; } // a new folder
+    const size = Number(header[2]);
+    if (header[1] !== 'tree') return undefined; // a file where a folder is now
+    trees.set(d, parseTree(raw.subarray(nl + 1, nl + 1 + size), oidBytes));
+    pos = nl + 1 + size + 1;
+  }
+  // a new file (not in HEAD) that .gitignore matches is left out, as `git add --all` leaves it out
+  const latin = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
+  const inHead = (f: string) => { const slash = f.lastIndexOf('/'); return trees.get(slash < 0 ? '' : f.slice(0, slash))?.has(latin(f.slice(slash + 1))) ?? false; };
+  const fresh = present.filter((f) => !inHead(f));
+  let files = c.files;
+  if (fresh.length) {
+    // check-ignore reads its paths as pathspecs and refuses the literal magic: a name with a glob
+    // character is left to git add
+    if (fresh.some((f) => /[*?[\\]/.test(f))) return undefined;
+    const r = await gitRun(c.root, ['check-ignore', '-z', '--stdin', '--no-index'], Buffer.from(fresh.map((f) => `${f}\0`).join(''), 'utf8'), { literal: false });
+    if (r.code !== 0 && r.code !== 1) return undefined; // git add decides
+    const ignored = new Set(r.stdout.toString('utf8').split('\0').filter(Boolean));
+    if (ignored.size) {
+      files = files.filter((f) => !ignored.has(f));
+      for (let i = present.length - 1; i >= 0; i--) if (ignored.has(present[i])) present.splice(i, 1);
+      if (!files.length) return undefined;
+    }
+  }
+  // the new blobs, through the clean filters `git add` applies (one process for all)
+  const blobs = present.length ? (await gitBytes(c.root, ['hash-object', '-w', '--stdin-paths'], Buffer.from(present.join('\n') + '\n', 'utf8'))).toString('latin1').trim().split('\n') : [];
+  if (blobs.length !== present.length) throw new GitError('git hash-object returned fewer ids than files', ['hash-object']);
+  const edited = new Map<string, Map<string, TreeEntry>>();
+  const entriesOf = (d: string): Map<string, TreeEntry> => {
+    let m = edited.get(d);
+    if (!m) { m = new Map(trees.get(d) ?? []); edited.set(d, m); }
+    return m;
+  };
+  for (const f of files) {
+    const slash = f.lastIndexOf('/');
+    const dir = slash < 0 ? '' : f.slice(0, slash);
+    const name = latin(f.slice(slash + 1));
+    const entries = entriesOf(dir);
+    const head = entries.get(name);
+    if (head && (head.mode === TREE_MODE || head.mode === '160000' || head.mode === '120000')) return undefined; // a folder, submodule or symlink replaced by a file
+    const i = present.indexOf(f);
+    if (i < 0) entries.delete(name);
+    else entries.set(name, { mode: fileMode(stats.get(f)!, c.trustExecutableBit, head?.mode), oid: blobs[i] });
+  }
+  // new trees, deepest first: each folder's id goes into its parent; an emptied folder goes away
+  const written: string[] = [];
+  const ids: string[] = [];
+  for (const d of [...folders].sort((a, b) => depth(b) - depth(a) || (a < b ? -1 : 1))) {
+    const entries = entriesOf(d);
+    for (const name of entries.keys()) if (!plain(name)) return undefined; // mktree reads one entry per line, unquoted
+    let oid: string | undefined;
+    if (entries.size) {
+      const body = serializeTree(entries);
+      oid = objectId('tree', body, algorithm);
+      let text = '';
+      for (const [n, e] of entries) text += `${e.mode === TREE_MODE ? '040000' : e.mode} ${e.mode === TREE_MODE ? 'tree' : e.mode === '160000' ? 'commit' : 'blob'} ${e.oid}\t${n}\n`;
+      written.push(text); // mktree sorts the entries itself
+      ids.push(oid);
+    }
+    if (d === '') {
+      if (!oid || oid === c.parentTree) return undefined; // nothing to commit (or nothing left)
+      const made = (await gitBytes(c.root, ['mktree', '--missing', '--batch'], Buffer.from(written.join('\n'), 'latin1'))).toString('latin1').trim().split('\n');
+      if (made.length !== ids.length || made.some((m, k) => m !== ids[k])) throw new GitError(`git mktree made trees other than expected (${made[made.length - 1]} for ${oid}); nothing was committed (please report this)`, ['mktree']);
+      return finish(c, files, oid);
+    }
+    const slash = d.lastIndexOf('/');
+    const parent = entriesOf(slash < 0 ? '' : d.slice(0, slash));
+    const name = latin(d.slice(slash + 1));
+    if (oid) parent.set(name, { mode: TREE_MODE, oid }); else parent.delete(name);
+  }
+  return undefined;
+}
+
+/** commit-tree, then the index, then the branch (see the module doc for why in this order). */
+async function finish(c: FilesCommit, files: readonly string[], tree: string): Promise<string> {
+  const made = await gitRun(c.root, ['commit-tree', tree, '-p', c.parent, '-F', '-'], Buffer.from(c.text, 'utf8'));
+  // errors read as `git commit`'s would (a missing identity, for instance): it is a commit to the user
+  if (made.code !== 0) throw new GitError(`git commit failed: ${made.stderr.split('\n').filter((l) => l && !/^hint:/.test(l)).join('; ') || `exit code ${made.code}`}`, ['commit'], made.code, made.stderr);
+  const sha = made.stdout.toString('latin1').trim();
+  await gitBytes(c.root, ['update-index', '--add', '--remove', '-z', '--stdin'], Buffer.from(files.map((f) => `${f}\0`).join(''), 'utf8'));
+  await gitBytes(c.root, ['update-ref', '-m', c.reflog, 'HEAD', sha, c.parent]);
+  return sha;
+}
+
+function depth(d: string): number {
+  return d === '' ? 0 : d.split('/').length;
+}
+
+/** Environment of these calls: as lib/git/git.ts's (C messages, no prompt, literal pathspecs). */
+function env(literal: boolean): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANGUAGE: 'C', GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' };
+  delete e.GIT_GLOB_PATHSPECS;
+  if (literal) e.GIT_LITERAL_PATHSPECS = '1'; else delete e.GIT_LITERAL_PATHSPECS;
+  return e;
+}
+
+function gitRun(cwd: string, args: readonly string[], input?: Buffer, options: { readonly literal?: boolean } = {}): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', [...args], { cwd, env: env(options.literal ?? true), stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => { stderr += b.toString('utf8'); });
+    child.on('error', (e) => reject(new GitError((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'git is not installed or not on PATH; install git' : `cannot run git (${(e as NodeJS.ErrnoException).code ?? e.message})`, args)));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: stderr.trim() }));
+    child.stdin.on('error', () => undefined); // git exited before reading all of it: its exit code tells
+    child.stdin.end(input ?? Buffer.alloc(0));
+  });
+}
+
+async function gitBytes(cwd: string, args: readonly string[], input?: Buffer): Promise<Buffer> {
+  const r = await gitRun(cwd, args, input);
+  if (r.code !== 0) {
+    const lock = /Unable to create '([^']+\.lock)': File exists/.exec(r.stderr);
+    if (lock) throw new GitLockedError(lock[1], args, r.code, r.stderr);
+    const detail = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^hint:/.test(l)).join('; ') || `exit code ${r.code}`;
+    throw new GitError(`git ${args[0]} failed: ${detail}`, args, r.code, r.stderr);
+  }
+  return r.stdout;
+}

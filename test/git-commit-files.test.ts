@@ -1,0 +1,232 @@
+/**
+ * commitChangedFiles (lib/git/commit-files.ts) commits the files a move wrote and deleted without a
+ * pass over the whole index (issue 17: 100 000 files in dist/). The commit, and the index after it,
+ * must be what `git add` + `git commit` give: same tree, message and reflog line; the same index
+ * entries (mode, id, stage, path) for every path; nothing left staged or modified; fresh stat data
+ * for the files it committed. Hooks and signing still go through `git commit`.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { commitChangedFiles, Git, parseTree, serializeTree, Trailer } from '../lib/git';
+import { cleanupTempDirs, git, initRepo, porcelain, tempDir, writeFiles } from './support/git-repo';
+import { execFileSync } from 'child_process';
+
+afterAll(cleanupTempDirs);
+
+const BASE: Record<string, string> = {
+  'releases/a.yaml': 'weight: 0\n',
+  'dist/a/x.yaml': 'x: 0\n',
+  'dist/a/old.yaml': 'old\n',
+  'dist/a/keep/k.yaml': 'k\n',
+  'dist/b/y.yaml': 'y\n',
+  'other.txt': 'o\n',
+};
+const PATHS = ['releases/a.yaml', 'dist/a'];
+const TRAILERS: Trailer[] = [['Release', 'a'], ['Canary-Weight', '10']];
+const MESSAGE = 'a: canary 2 0% -> 10%\n\nheld at 10';
+
+function baseRepo(init: string[] = []): string {
+  const dir = tempDir();
+  fs.mkdirSync(dir, { recursive: true });
+  git(dir, 'init', '--quiet', '--initial-branch=main', ...init);
+  for (const [k, v] of [['user.name', 'Test Runner'], ['user.email', 'test@example.com'], ['commit.gpgsign', 'false'], ['core.autocrlf', 'false']]) git(dir, 'config', k, v);
+  writeFiles(dir, BASE);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'init');
+  return dir;
+}
+
+/** Exit code of a git command (0: true for --quiet checks). */
+function gitCode(dir: string, ...args: string[]): number {
+  try {
+    execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
+    return 0;
+  } catch (e) {
+    return (e as { status?: number }).status ?? -1;
+  }
+}
+
+/** A move's edit: x changed, old deleted, keep/ emptied, a new file in a new folder, the spec changed. */
+function edit(dir: string): string[] {
+  writeFiles(dir, { 'releases/a.yaml': 'weight: 10\n', 'dist/a/x.yaml': 'x: 10\n', 'dist/a/new/n.yaml': 'n: 1\n' });
+  fs.rmSync(path.join(dir, 'dist/a/old.yaml'));
+  fs.rmSync(path.join(dir, 'dist/a/keep/k.yaml'));
+  fs.rmdirSync(path.join(dir, 'dist/a/keep'));
+  return ['releases/a.yaml', 'dist/a/x.yaml', 'dist/a/new/n.yaml', 'dist/a/old.yaml', 'dist/a/keep/k.yaml'];
+}
+
+/** The same edit in two copies: one committed by commitChangedFiles, the other by `git add` + `git commit`. */
+async function both(options: { prepare?: (dir: string) => void; change?: (dir: string) => string[]; init?: string[] } = {}): Promise<{ fast: string; slow: string; sha: string; files: string[] }> {
+  const fast = baseRepo(options.init);
+  const slow = baseRepo(options.init);
+  let files: string[] = [];
+  for (const d of [fast, slow]) {
+    options.prepare?.(d);
+    files = (options.change ?? edit)(d);
+  }
+  const sha = await commitChangedFiles(await Git.open(fast), PATHS, files, MESSAGE, TRAILERS);
+  git(slow, 'add', '-A', '--', ...PATHS);
+  git(slow, 'commit', '-q', '--cleanup=verbatim', '-m', MESSAGE, '-m', TRAILERS.map(([k, v]) => `${k}: ${v}`).join('\n'));
+  return { fast, slow, sha, files };
+}
+
+/** What must be equal after both commits, and clean in the fast one. */
+function expectSameAsGitCommit(fast: string, slow: string, sha: string, files: readonly string[]): void {
+  expect(git(fast, 'rev-parse', 'HEAD').trim()).toBe(sha);
+  expect(git(fast, 'rev-parse', 'HEAD^{tree}')).toBe(git(slow, 'rev-parse', 'HEAD^{tree}'));
+  expect(git(fast, 'log', '-1', '--format=%B')).toBe(git(slow, 'log', '-1', '--format=%B'));
+  expect(git(fast, 'reflog', '-1', '--format=%gs')).toBe(git(slow, 'reflog', '-1', '--format=%gs'));
+  // every index entry: mode, id, stage and path
+  expect(git(fast, 'ls-files', '--stage')).toBe(git(slow, 'ls-files', '--stage'));
+  expect(porcelain(fast)).toBe('');
+  expect(gitCode(fast, 'diff', '--cached', '--quiet')).toBe(0);
+  expect(gitCode(fast, 'diff', '--quiet')).toBe(0);
+  // stat data of the committed files is fresh: diff-files does not refresh, a stale entry shows
+  const present = files.filter((f) => fs.existsSync(path.join(fast, f)));
+  expect(git(fast, 'diff-files', '--name-only', '--', ...present)).toBe('');
+  expect(gitCode(fast, 'fsck', '--strict', '--no-progress')).toBe(0);
+}
+
+describe('commitChangedFiles: the commit and index of git add + git commit, without a whole-index pass', () => {
+  test('a changed, a deleted and a new file in a new folder, and an emptied folder: same tree, message, reflog and index', async () => {
+    // GIVEN the same move's edit in two repositories
+    // WHEN one commits it with commitChangedFiles and the other with git add + git commit
+    const { fast, slow, sha, files } = await both();
+    // THEN everything git shows is the same, and the emptied folder is gone from the tree
+    expectSameAsGitCommit(fast, slow, sha, files);
+    expect(git(fast, 'ls-tree', '-r', '--name-only', 'HEAD').trim().split('\n')).toEqual(['dist/a/new/n.yaml', 'dist/a/x.yaml', 'dist/b/y.yaml', 'other.txt', 'releases/a.yaml']);
+    expect(git(fast, 'log', '-1', '--format=%B')).toBe(`${MESSAGE}\n\nRelease: a\nCanary-Weight: 10\n\n`);
+  });
+
+  test('an index with stale stat data (files touched, content unchanged) ends as git add + git commit leave it', async () => {
+    // GIVEN files inside and outside the move's paths whose mtime moved without a content change
+    const touch = (dir: string) => {
+      const later = new Date(Date.now() + 5000);
+      for (const f of ['dist/a/x.yaml', 'dist/a/keep/k.yaml', 'dist/b/y.yaml', 'other.txt']) fs.utimesSync(path.join(dir, f), later, later);
+    };
+    // WHEN the move commits
+    const { fast, slow, sha, files } = await both({ prepare: touch });
+    // THEN the index holds the same entries, nothing is staged or modified for git, fsck is clean
+    expectSameAsGitCommit(fast, slow, sha, files);
+  });
+
+  test('a file made executable is committed 100755; with core.fileMode false the mode stays as HEAD has it', async () => {
+    const chmodX = (dir: string) => {
+      writeFiles(dir, { 'dist/a/x.yaml': 'x: 10\n' });
+      fs.chmodSync(path.join(dir, 'dist/a/x.yaml'), 0o755);
+      return ['dist/a/x.yaml'];
+    };
+    const trusted = await both({ change: chmodX });
+    expectSameAsGitCommit(trusted.fast, trusted.slow, trusted.sha, trusted.files);
+    expect(git(trusted.fast, 'ls-files', '--stage', 'dist/a/x.yaml')).toMatch(/^100755 /);
+    const ignored = await both({ change: chmodX, prepare: (d) => git(d, 'config', 'core.fileMode', 'false') });
+    expectSameAsGitCommit(ignored.fast, ignored.slow, ignored.sha, ignored.files);
+    expect(git(ignored.fast, 'ls-files', '--stage', 'dist/a/x.yaml')).toMatch(/^100644 /);
+  });
+
+  test('a change staged outside the paths stays staged and out of the commit (as git commit --only)', async () => {
+    // GIVEN other.txt changed and staged
+    const dir = baseRepo();
+    writeFiles(dir, { 'other.txt': 'staged\n' });
+    git(dir, 'add', 'other.txt');
+    const files = edit(dir);
+    // WHEN the move commits its files
+    await commitChangedFiles(await Git.open(dir), PATHS, files, MESSAGE, TRAILERS);
+    // THEN other.txt is not in the commit and is still staged
+    expect(git(dir, 'show', '--name-only', '--format=', 'HEAD').trim().split('\n').sort()).toEqual([...files].sort());
+    expect(porcelain(dir)).toBe('M  other.txt\n');
+  });
+
+  test('runs no git add, write-tree or status (check-ignore --no-index for new files only): one update-index with exactly the changed files', async () => {
+    // GIVEN git's trace of every command
+    const dir = baseRepo();
+    const files = edit(dir);
+    const trace = path.join(tempDir(), 'trace.txt');
+    process.env.GIT_TRACE = trace;
+    try {
+      await commitChangedFiles(await Git.open(dir), PATHS, files, MESSAGE, TRAILERS);
+    } finally {
+      delete process.env.GIT_TRACE;
+    }
+    // THEN the commands are plumbing, and the index is written by one update-index
+    const commands = fs.readFileSync(trace, 'utf8').split('\n').filter((l) => l.includes('trace: built-in: git')).map((l) => l.replace(/^.*built-in: git /, '').split(' ')[0]);
+    expect(commands).toEqual(['rev-parse', 'config', 'rev-parse', 'cat-file', 'check-ignore', 'hash-object', 'mktree', 'commit-tree', 'update-index', 'update-ref']);
+    expect(git(dir, 'ls-files', '--stage')).toContain('dist/a/new/n.yaml');
+  });
+
+  test('the index is updated before the branch moves: a failed update-ref leaves the files staged on the old HEAD', async () => {
+    // GIVEN the branch's ref locked by another git process
+    const dir = baseRepo();
+    const before = git(dir, 'rev-parse', 'HEAD').trim();
+    const files = edit(dir);
+    fs.writeFileSync(path.join(dir, '.git/refs/heads/main.lock'), '');
+    // WHEN the move commits
+    await expect(commitChangedFiles(await Git.open(dir), PATHS, files, MESSAGE, TRAILERS)).rejects.toThrow(/refs\/heads\/main\.lock/);
+    // THEN HEAD did not move and the index holds the move's files, as after `git add` (what the engine unstages)
+    expect(git(dir, 'rev-parse', 'HEAD').trim()).toBe(before);
+    expect(git(dir, 'diff', '--cached', '--name-only').trim().split('\n').sort()).toEqual([...files].sort());
+  });
+
+  test('with a commit hook the commit goes through git commit, new and deleted files included', async () => {
+    const dir = baseRepo();
+    const hook = path.join(dir, '.git/hooks/commit-msg');
+    fs.writeFileSync(hook, '#!/bin/sh\necho "Signed-off-by: Hook <hook@example.com>" >> "$1"\n');
+    fs.chmodSync(hook, 0o755);
+    const files = edit(dir);
+    await commitChangedFiles(await Git.open(dir), PATHS, files, MESSAGE, TRAILERS);
+    expect(git(dir, 'log', '-1', '--format=%B')).toContain('Signed-off-by: Hook <hook@example.com>');
+    expect(git(dir, 'show', '--name-only', '--format=', 'HEAD').trim().split('\n').sort()).toEqual([...files].sort());
+    expect(porcelain(dir)).toBe('');
+  });
+
+  test('fails as git commit does when the files are as in HEAD (nothing to commit)', async () => {
+    const dir = baseRepo();
+    const head = git(dir, 'rev-parse', 'HEAD');
+    await expect(commitChangedFiles(await Git.open(dir), PATHS, ['dist/a/x.yaml'], MESSAGE, TRAILERS)).rejects.toThrow(/git commit failed/);
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
+  });
+
+  test('a sibling name mktree cannot read (a line break) falls back to git and gives the same commit', async () => {
+    // GIVEN a committed file named with a line break beside the move's files
+    const oddName = (dir: string) => {
+      writeFiles(dir, { 'dist/a/odd\nname.yaml': 'odd\n' });
+      git(dir, 'add', '-A');
+      git(dir, 'commit', '-q', '-m', 'odd name');
+    };
+    // WHEN the move commits, THEN the result is git's
+    const { fast, slow, sha, files } = await both({ prepare: oddName });
+    expectSameAsGitCommit(fast, slow, sha, files);
+    expect(git(fast, 'ls-files', '--stage', '-z')).toContain('dist/a/odd\nname.yaml');
+  });
+
+  test('a new file that .gitignore matches is left out of the commit and the index, as git add leaves it', async () => {
+    // GIVEN a rule ignoring one of the files the move writes
+    const ignore = (dir: string) => { writeFiles(dir, { '.gitignore': 'dist/a/new/\n' }); git(dir, 'add', '.gitignore'); git(dir, 'commit', '-q', '-m', 'ignore'); };
+    // WHEN the move commits
+    const { fast, slow, sha, files } = await both({ prepare: ignore });
+    // THEN the ignored file is neither committed nor staged, as with git add + git commit
+    expectSameAsGitCommit(fast, slow, sha, files.filter((f) => !f.startsWith('dist/a/new/')));
+    expect(git(fast, 'ls-files', 'dist/a/new')).toBe('');
+  });
+
+  test('a SHA-256 repository: the same tree as git add + git commit', async () => {
+    const { fast, slow, sha, files } = await both({ init: ['--object-format=sha256'] });
+    expect(sha).toMatch(/^[0-9a-f]{64}$/);
+    expectSameAsGitCommit(fast, slow, sha, files);
+  });
+
+  test('parseTree and serializeTree give back git\'s tree object byte for byte (git\'s order: a folder as if followed by /)', () => {
+    // GIVEN a tree with names that sort differently as files and folders, and a name that is not UTF-8
+    const dir = initRepo(tempDir());
+    writeFiles(dir, { 'a-b': '1', 'a.b': '2', 'a/x': '3', 'ab': '4', 'é.yaml': '5' });
+    fs.writeFileSync(Buffer.from(path.join(dir, 'raw-\xff.yaml'), 'latin1'), '6');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'names');
+    const raw = execFileSync('git', ['cat-file', 'tree', 'HEAD^{tree}'], { cwd: dir });
+    // WHEN it is parsed and written again
+    const again = serializeTree(parseTree(raw, 20));
+    // THEN the bytes are git's
+    expect(again.equals(raw)).toBe(true);
+    expect([...parseTree(raw, 20).keys()]).toContain('raw-\xff.yaml');
+  });
+});
