@@ -1,5 +1,6 @@
-import { cli, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
-import { CaseAt, expectedPrefix, GROUP, SHOP } from './support/catalogue-specs';
+import { cli, copyRepo, synthesizedRepo, tempRepo } from './support/cli-repo';
+import { expectRefusal, RefusalCase } from './support/refusal-case';
+import { edit, GROUP, SHOP } from './support/catalogue-specs';
 import { fleetConfig, fleetSpec } from './support/fleet';
 
 /**
@@ -12,27 +13,11 @@ import { fleetConfig, fleetSpec } from './support/fleet';
  * dist/, the index and the history exactly as they were.
  */
 
-/** Replaces one exact piece of a text (the piece must be there). */
-function edit(text: string, find: string, replace: string): string {
-  if (!text.includes(find)) throw new Error(`test bug: ${JSON.stringify(find)} is not in the text`);
-  return text.replace(find, replace);
-}
-
 /** The fleet release of the baseline: three waves over the five clusters of fleetConfig(). */
 const FLEET = fleetSpec('fleet');
 
-interface Case {
-  /** What is wrong, as in the test name "fails on ...". */
-  readonly name: string;
-  /** Files written and committed (as if merged) before the command. */
-  readonly files?: Readonly<Record<string, string>>;
-  /** The command line after `-C <root>`. @default - ['validate'] */
-  readonly args?: readonly string[];
-  /** Where the message must point (spec cases); command-line cases name the argument in `says`. */
-  readonly at?: CaseAt;
-  /** What the message must say (a part of the same line). */
-  readonly says: RegExp;
-}
+/** A case of this catalogue (test/support/refusal-case.ts). */
+type Case = RefusalCase;
 
 const weight = (w: string, name = 'shop'): Case => ({
   name: `set-weight ${name} ${JSON.stringify(w)}`, args: ['set-weight', name, w],
@@ -106,31 +91,7 @@ describe('bad-input catalogue, round 4: command-line values, ladders, fleet fiel
   });
 
   test.each(CASES.map((c) => [c.name, c] as const))('fails on %s: exit 2, the message, nothing changed', (_name, c) => {
-    const repo = copyRepo(template.root);
-    try {
-      // GIVEN the bad input, committed as if it had been merged
-      for (const [rel, content] of Object.entries(c.files ?? {})) repo.write(rel, content);
-      if (c.files) { git(repo.root, 'add', '-A'); git(repo.root, 'commit', '-qm', `bad input: ${c.name}`); }
-      const before = repoState(repo.root);
-      // WHEN the command runs
-      const r = cli(repo.root, c.args ?? ['validate']);
-      // THEN it exits 2 with a message that points at the mistake and says how to fix it
-      const lines = r.stderr.split('\n').filter(Boolean);
-      expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
-      expect(r.stderr).not.toMatch(/^\s+at |Warning:|\bundefined\b|\[object Object\]/m);
-      if (c.at) {
-        const prefix = expectedPrefix(repo.root, c.at);
-        const line = lines.find((l) => l.startsWith(prefix));
-        expect({ prefix, line, stderr: r.stderr }).toEqual({ prefix, line: expect.stringMatching(c.says), stderr: r.stderr });
-        expect(lines[lines.length - 1]).toMatch(/^\d+ problem\(s\) found; nothing was written$/);
-      } else {
-        expect({ lines }).toEqual({ lines: expect.arrayContaining([expect.stringMatching(c.says)]) });
-      }
-      // AND the working tree, dist/, the specs, the index and the history are exactly as before
-      expect(repoState(repo.root)).toEqual(before);
-    } finally {
-      repo.cleanup();
-    }
+    expectRefusal(template.root, c, ['validate']);
   });
 
   test('the right values still work: a whole weight, each option once, --flag=value, a ladder from 0', () => {

@@ -1,5 +1,6 @@
-import { cli, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
-import { CaseAt, CONFIG, edit, expectedPrefix, GROUP, SHOP } from './support/catalogue-specs';
+import { synthesizedRepo, tempRepo } from './support/cli-repo';
+import { expectRefusal, RefusalCase } from './support/refusal-case';
+import { CONFIG, edit, GROUP, SHOP } from './support/catalogue-specs';
 
 /**
  * The bad-input catalogue, fuzz round: the kinds of fault that mutation fuzzing of the reference
@@ -38,20 +39,8 @@ router:
     - service: helloworld.Greeter
 `;
 
-interface Case {
-  /** What is wrong, as in the test name "fails on ...". */
-  readonly name: string;
-  /** Files written and committed (as if merged) before the command. */
-  readonly files?: Readonly<Record<string, string>>;
-  /** The command line after `-C <root>`. @default - ['synth'] */
-  readonly args?: readonly string[];
-  /** Where the message must point: the file, the text whose first occurrence marks line and column, and the field path ('' for the whole file). */
-  readonly at?: CaseAt;
-  /** What the message must say (a part of the same line). */
-  readonly says: RegExp;
-  /** How many problems the command must report, when that is part of the fault. */
-  readonly problems?: number;
-}
+/** A case of this catalogue (test/support/refusal-case.ts). */
+type Case = RefusalCase;
 
 const CASES: readonly Case[] = [
   // YAML features the parser takes but a spec cannot
@@ -139,31 +128,7 @@ describe('bad-input catalogue, fuzz round (compiled CLI, real git)', () => {
   });
 
   test.each(CASES.map((c) => [c.name, c] as const))('fails on %s: exit 2, the message, nothing changed', (_name, c) => {
-    const repo = copyRepo(template.root);
-    try {
-      // GIVEN the bad input, committed as if it had been merged
-      for (const [rel, content] of Object.entries(c.files ?? {})) repo.write(rel, content);
-      if (c.files) { git(repo.root, 'add', '-A'); git(repo.root, 'commit', '-qm', `bad input: ${c.name}`); }
-      const before = repoState(repo.root);
-      // WHEN the command runs
-      const r = cli(repo.root, c.args ?? ['synth']);
-      // THEN it exits 2 with a message that points at the mistake and says how to fix it
-      const lines = r.stderr.split('\n').filter(Boolean);
-      expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
-      expect(r.stderr).not.toMatch(/^\s+at |Warning:|\bundefined\b|\[object Object\]/m);
-      if (c.at) {
-        const prefix = expectedPrefix(repo.root, c.at);
-        const line = lines.find((l) => l.startsWith(prefix));
-        expect({ prefix, line, stderr: r.stderr }).toEqual({ prefix, line: expect.stringMatching(c.says), stderr: r.stderr });
-        expect(lines[lines.length - 1]).toMatch(new RegExp(`^${c.problems ?? '\\d+'} problem\\(s\\) found; nothing was written$`));
-      } else {
-        expect({ lines }).toEqual({ lines: expect.arrayContaining([expect.stringMatching(c.says)]) });
-      }
-      // AND the working tree, dist/, the specs, the index and the history are exactly as before
-      expect(repoState(repo.root)).toEqual(before);
-    } finally {
-      repo.cleanup();
-    }
+    expectRefusal(template.root, c, ['synth']);
   });
 });
 

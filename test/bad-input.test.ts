@@ -2,8 +2,9 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { cli, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
-import { CaseAt, CONFIG, expectedPrefix, GROUP, SHOP } from './support/catalogue-specs';
+import { git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
+import { expectRefusal, RefusalCase } from './support/refusal-case';
+import { CONFIG, expectedPrefix, GROUP, SHOP } from './support/catalogue-specs';
 
 /**
  * The bad-input catalogue: malformed specs and wrong command lines, each run through the compiled
@@ -23,23 +24,8 @@ function edit(find: string, replace: string): string {
   return SHOP.replace(find, replace);
 }
 
-interface Case {
-  /** What is wrong, as in the test name "fails on ...". */
-  readonly name: string;
-  /** Files written (and committed, as if merged) before the command. */
-  readonly files?: Readonly<Record<string, string | Buffer>>;
-  /** Set-up beyond files (symlinks, folders), given the repository root. */
-  readonly setup?: (root: string) => void;
-  /** The command line after `-C <root>`. @default - ['synth'] */
-  readonly args?: readonly string[];
-  /**
-   * Where the message must point: the file, the text whose first occurrence marks the line and
-   * column, and the field path. Omitted for wrong command lines (the message names the argument).
-   */
-  readonly at?: CaseAt;
-  /** What the message must say (a part of the same line). */
-  readonly says: RegExp;
-}
+/** A case of this catalogue (test/support/refusal-case.ts). */
+type Case = RefusalCase;
 
 const CASES: readonly Case[] = [
   // Schema: unknown fields, wrong types, formats
@@ -228,33 +214,7 @@ describe('bad-input catalogue (compiled CLI, real git)', () => {
   });
 
   test.each(CASES.map((c) => [c.name, c] as const))('fails on %s: exit 2, the message, nothing changed', (_name, c) => {
-    const repo = copyRepo(template.root);
-    try {
-      // GIVEN the bad input, committed as if it had been merged
-      for (const [rel, content] of Object.entries(c.files ?? {})) repo.write(rel, content);
-      if (c.files) { git(repo.root, 'add', '-A'); git(repo.root, 'commit', '-qm', `bad input: ${c.name}`); }
-      c.setup?.(repo.root);
-      const before = repoState(repo.root);
-      // WHEN the command runs
-      const args = (c.args ?? ['synth']).map((a) => a.replace('{root}', repo.root));
-      const r = args[0] === '-C' ? cli(args[1], args.slice(2)) : cli(repo.root, args);
-      // THEN it exits 2 with a message that points at the mistake and says how to fix it
-      const lines = r.stderr.split('\n').filter(Boolean);
-      expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
-      expect(r.stderr).not.toMatch(/^\s+at /m); // no stack trace
-      if (c.at) {
-        const prefix = expectedPrefix(repo.root, c.at);
-        const line = lines.find((l) => l.startsWith(prefix));
-        expect({ prefix, line, stderr: r.stderr }).toEqual({ prefix, line: expect.stringMatching(c.says), stderr: r.stderr });
-        expect(lines[lines.length - 1]).toMatch(/^\d+ problem\(s\) found; nothing was written$/);
-      } else {
-        expect(lines.some((l) => c.says.test(l))).toBe(true);
-      }
-      // AND the working tree, dist/, the specs, the index and the history are exactly as before
-      expect(repoState(repo.root)).toEqual(before);
-    } finally {
-      repo.cleanup();
-    }
+    expectRefusal(template.root, c, ['synth']);
   });
 
   for (const p of PENDING) test.todo(`fails on ${p}`);

@@ -6,8 +6,9 @@
  * field (or the argument), and leave the working tree, dist/, the specs, the index and the history
  * exactly as they were.
  */
-import { CaseAt, edit, expectedPrefix } from './support/catalogue-specs';
-import { cli, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
+import { edit } from './support/catalogue-specs';
+import { synthesizedRepo, tempRepo } from './support/cli-repo';
+import { expectRefusal, RefusalCase } from './support/refusal-case';
 import { fleetConfig, fleetSpec } from './support/fleet';
 import { webappSpec } from './support/project';
 
@@ -31,13 +32,8 @@ const ANALYSIS = `analysis:
 `;
 const SHOP_ANALYSED = SHOP.replace('fleet:\n', `${ANALYSIS}fleet:\n`);
 
-interface Case {
-  readonly name: string;
-  readonly files?: Readonly<Record<string, string>>;
-  readonly args?: readonly string[];
-  readonly at?: CaseAt;
-  readonly says: RegExp;
-}
+/** A case of this catalogue (test/support/refusal-case.ts). */
+type Case = RefusalCase;
 
 const CASES: readonly Case[] = [
   { name: 'a wave naming an unknown cluster', files: { 'releases/shop.yaml': edit(SHOP, 'prod-us-1,', 'prod-us-9,') },
@@ -90,26 +86,6 @@ describe('fleet bad input (compiled CLI, real git)', () => {
   });
 
   test.each(CASES.map((c) => [c.name, c] as const))('fails on %s: exit 2, the message, nothing changed', (_name, c) => {
-    const repo = copyRepo(template.root);
-    try {
-      for (const [rel, content] of Object.entries(c.files ?? {})) repo.write(rel, content);
-      if (c.files) { git(repo.root, 'add', '-A'); git(repo.root, 'commit', '-qm', `bad input: ${c.name}`); }
-      const before = repoState(repo.root);
-      const r = cli(repo.root, c.args ?? ['synth']);
-      const lines = r.stderr.split('\n').filter(Boolean);
-      expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
-      expect(r.stderr).not.toMatch(/^\s+at /m);
-      if (c.at) {
-        const prefix = expectedPrefix(repo.root, c.at);
-        const line = lines.find((l) => l.startsWith(prefix));
-        expect({ prefix, line, stderr: r.stderr }).toEqual({ prefix, line: expect.stringMatching(c.says), stderr: r.stderr });
-        expect(lines[lines.length - 1]).toMatch(/^\d+ problem\(s\) found; nothing was written$/);
-      } else {
-        expect({ matched: lines.some((l) => c.says.test(l)), stderr: r.stderr }).toEqual({ matched: true, stderr: r.stderr });
-      }
-      expect(repoState(repo.root)).toEqual(before);
-    } finally {
-      repo.cleanup();
-    }
+    expectRefusal(template.root, c, ['synth']);
   });
 });
