@@ -38,7 +38,6 @@ const CASES: readonly Case[] = [
   // an option that takes a value: once, not empty, no '=' after a short option (last one won; '' and '=dist' were taken)
   { name: '--version given twice (the last one won)', args: ['start', 'fleet', '--version', '1.1.0', '--version', '1.2.0'],
     says: /^error: --version: is given twice \(got "1\.1\.0", then "1\.2\.0"\); give --version once$/ },
-  { name: '-m given twice (the last one won)', args: ['step', 'shop', '-m', 'a', '--message', 'b'], says: /^error: -m\/--message: is given twice \(got "a", then "b"\); give -m\/--message once$/ },
   { name: '-C given before and after the command', args: ['status', '-C', '.'], says: /^error: -C: is given twice \(got ".*", then "\."\); give -C once$/ },
   { name: 'an empty --version=', args: ['start', 'fleet', '--version='], says: /^error: --version: is empty \(got ""\); give it a value, or leave --version out$/ },
   { name: 'an empty --output= (it was read as the repository root)', args: ['synth', '--output='], says: /^error: -o\/--output: is empty \(got ""\); give it a value, or leave -o\/--output out$/ },

@@ -28,3 +28,20 @@ describe('an option value that begins with =', () => {
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: "error: -m/--message: takes its value after a space, so '=' became part of it (got \"=held\"); write -m held or --message=held\n" });
   });
 });
+
+describe('-m given more than once', () => {
+  let repo: ReturnType<typeof synthesizedRepo>;
+  beforeAll(() => { repo = synthesizedRepo({ 'releases/shop.yaml': webappSpec('shop') }); });
+  afterAll(() => repo.cleanup());
+
+  test('GIVEN -m a --message b -m c WHEN start runs THEN the body holds the three as paragraphs, as git commit -m joins them', () => {
+    const r = cli(repo.root, ['start', 'shop', '--version', '1.1.0', '-m', 'first note', '--message', 'second note', '-m', 'third note']);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
+    expect(git(repo.root, 'log', '-1', '--format=%B')).toContain('\nfirst note\n\nsecond note\n\nthird note\n');
+  });
+
+  test('fails on a second -m that is empty: -m/--message is empty', () => {
+    const r = cli(repo.root, ['step', 'shop', '-m', 'a', '-m', '']);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: expect.stringMatching(/^error: -m\/--message: is empty/) });
+  });
+});

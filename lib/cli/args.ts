@@ -29,6 +29,12 @@ const VALUE_CHECKS: Readonly<Record<string, (v: string) => ValueFault | undefine
   'new --namespace': namespaceFault,
 };
 
+/**
+ * Options that may repeat, each value a paragraph of the result, as `git commit -m a -m b` joins
+ * them with a blank line (git-commit(1), OPTIONS, -m).
+ */
+const PARAGRAPHS = new Set(['--message']);
+
 /** Options that say themselves what is wrong with an empty value (review.ts: `--dist ''`). */
 const OWN_EMPTY_CHECK = new Set(['--dist']);
 
@@ -55,7 +61,7 @@ function joinedToShort(program: Command, short: string, value: string): boolean 
 /**
  * Makes every value-taking option of `program` and its commands strict (see the file's comment).
  * Options that collect repeated values (a parser of their own, such as `verify -H`) keep it and may
- * repeat. Call once, after every command is registered; the state (which options were given) lives
+ * repeat; `-m/--message` may repeat, one paragraph each. Call once, after every command is registered; the state (which options were given) lives
  * in `program`'s closure, one per parse.
  */
 export function strictOptions(program: Command): void {
@@ -68,9 +74,9 @@ export function strictOptions(program: Command): void {
       const flag = flagName(o);
       const key = o.long ?? o.short ?? o.flags; // -C before and after the command is one option
       const check = VALUE_CHECKS[`${cmd.name()} ${o.long}`];
-      o.argParser((value: string) => {
+      o.argParser((value: string, previous: unknown) => {
         const first = given.get(key);
-        if (first !== undefined) throw new UsageError(`${flag}: is given twice (${describeValue(first)}, then ${JSON.stringify(value)}); give ${flag} once`);
+        if (first !== undefined && !PARAGRAPHS.has(key)) throw new UsageError(`${flag}: is given twice (${describeValue(first)}, then ${JSON.stringify(value)}); give ${flag} once`);
         given.set(key, value);
         if (value === '' && !OWN_EMPTY_CHECK.has(o.long ?? '')) refuse(flag, 'is empty', value, `give it a value, or leave ${flag} out`);
         if (o.short && value.startsWith('=') && joinedToShort(program, o.short, value)) {
@@ -83,7 +89,7 @@ export function strictOptions(program: Command): void {
         }
         const fault = check?.(value);
         if (fault) refuse(flag, fault.message, value, fault.hint);
-        return value;
+        return first !== undefined && typeof previous === 'string' ? `${previous}\n\n${value}` : value;
       });
     }
   }
