@@ -10,12 +10,12 @@ import { cli } from './support/cli-repo';
 import { cleanupTempDirs, git, projectRepo } from './support/git-repo';
 import { readFiles } from './support/fleet';
 import { oracleCheck } from './support/sync-oracle';
+import { twoStepRenameRepo } from './support/two-step-rename';
 import { checkTransition } from '../lib/review/transition';
 
 afterAll(() => cleanupTempDirs());
 
 const webapp = fs.readFileSync(path.join(__dirname, '..', 'releases', 'webapp.yaml'), 'utf8');
-const KEEP = 'argocd:\n  preserveResourcesOnDeletion: true\nflux:\n  deletionPolicy: Orphan\n';
 
 /** HEAD's dist/ (dist-relative paths -> text). */
 function headDist(dir: string): Map<string, string> {
@@ -30,19 +30,8 @@ function verdicts(before: Map<string, string>, after: Map<string, string>): { pr
 }
 
 describe('a release with a canary running renamed the two-step way (sync-shared-host-scope): the new route is shadowed by the old one', () => {
-  const nginx = webapp
-    .replace(/^router:\n(?: .*\n)*/m, 'router:\n  type: nginx\n  host: webapp.example.com\n')
-    .replace(/^stable:\n  version: 1\.0\.0\n/m, 'stable:\n  version: 1.0.0\ncanary:\n  version: 2.0.0\n  weight: 10\n');
-
   test.each(['webapp2', 'webapp'])('GIVEN nginx webapp at 10%% with the two settings synced WHEN renamed webapp2 in namespace %s THEN neither the product nor the oracle finds a violation', (ns) => {
-    const dir = projectRepo({ copy: [], specs: { webapp: nginx } });
-    fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), `apiVersion: canary.cdk8s.io/v1alpha1\nkind: Project\n${KEEP}`);
-    expect(cli(dir, ['synth']).status).toBe(0);
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-qm', 'keep objects when a unit goes');
-    fs.rmSync(path.join(dir, 'releases/webapp.yaml'));
-    fs.writeFileSync(path.join(dir, 'releases/webapp2.yaml'), nginx.replace(/^name: webapp$/m, 'name: webapp2').replace(/^  production: webapp$/m, `  production: ${ns}`));
-    expect(cli(dir, ['synth']).status).toBe(0);
+    const dir = twoStepRenameRepo(ns);
     const before = headDist(dir);
     const after = readFiles(path.join(dir, 'dist'));
     // (the new canary Ingress pairs with the old route's host and path: without the rule the oracle

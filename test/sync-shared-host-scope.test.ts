@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { cli } from './support/cli-repo';
 import { cleanupTempDirs, git, projectRepo } from './support/git-repo';
+import { twoStepRenameRepo } from './support/two-step-rename';
 
 afterAll(() => cleanupTempDirs());
 
@@ -56,20 +57,8 @@ describe('releases sharing a host with a path each, all changed in one commit', 
  * version is another app's): it is not checked while shadowed.
  */
 describe('a release with a canary running renamed and moved, old objects kept', () => {
-  const KEEP = 'argocd:\n  preserveResourcesOnDeletion: true\nflux:\n  deletionPolicy: Orphan\n';
-  const nginx = webapp
-    .replace(/^router:\n(?: .*\n)*/m, 'router:\n  type: nginx\n  host: webapp.example.com\n')
-    .replace(/^stable:\n  version: 1\.0\.0\n/m, 'stable:\n  version: 1.0.0\ncanary:\n  version: 2.0.0\n  weight: 10\n');
-
   test.each(['webapp2', 'webapp'])('GIVEN nginx webapp at 10%% with preserveResourcesOnDeletion and deletionPolicy: Orphan WHEN renamed webapp2 in namespace %s THEN validate passes and diff lists each state once', (ns) => {
-    const dir = projectRepo({ copy: [], specs: { webapp: nginx } });
-    fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), `apiVersion: canary.cdk8s.io/v1alpha1\nkind: Project\n${KEEP}`);
-    expect(cli(dir, ['synth']).status).toBe(0);
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-qm', 'keep objects when a unit goes');
-    fs.rmSync(path.join(dir, 'releases/webapp.yaml'));
-    fs.writeFileSync(path.join(dir, 'releases/webapp2.yaml'), nginx.replace(/^name: webapp$/m, 'name: webapp2').replace(/^  production: webapp$/m, `  production: ${ns}`));
-    expect(cli(dir, ['synth']).status).toBe(0);
+    const dir = twoStepRenameRepo(ns);
     const r = cli(dir, ['validate']);
     // THEN not "canary webapp 2.0.0 gets 10% of requests to webapp.example.com/ (Ingress <ns>/webapp2), above both ends" (in
     // one namespace this was refused before sync3's change too)
