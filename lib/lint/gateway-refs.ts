@@ -33,7 +33,7 @@ export const gatewayBindingRule: LintRule = (ix) => {
             message: `${refOf(route.obj)} binds to ${gw} (${a.gateway.file}), which does not take it: ${a.why}; the route gets no traffic`,
             hint: ref.family === 'istio'
               ? `let a server of ${gw} take the route's hosts from namespace ${route.obj.metadata.namespace ?? ''} (its hosts '<namespace>/<host>', '*/<host>' or '<host>'), or bind to another Gateway (${field})`
-              : `let a listener of ${gw} admit the route (allowedRoutes.namespaces.from: All, or a Selector matching namespace ${route.obj.metadata.namespace ?? ''}; allowedRoutes.kinds; hostname; sectionName), or attach to another Gateway (${field}); a Namespace dist/ creates carries only the labels dist/ gives it: to label it for a Selector, set createNamespaces: false and create the Namespace outside dist/`,
+              : `let a listener of ${gw} admit the route (allowedRoutes.namespaces.from: All, or a Selector matching namespace ${route.obj.metadata.namespace ?? ''}; allowedRoutes.kinds; hostname; sectionName), or attach to another Gateway (${field}); a Selector may pick a Namespace dist/ creates by a label set outside dist/ (kubectl label), not by one dist/ sets to another value`,
           });
           continue;
         }

@@ -148,14 +148,23 @@ function gatewayApiRefusal(route: Manifest, ref: GatewayRef, gw: Manifest, ix: O
 /**
  * Whether a label selector picks Namespace `ns`: its labels in the state plus the
  * `kubernetes.io/metadata.name` label Kubernetes sets. A Namespace dist/ does not hold has labels
- * nobody here knows: taken as picked unless the selector asks only for that name label.
+ * nobody here knows: taken as picked unless the selector asks only for that name label. A Namespace
+ * dist/ holds is judged on the labels dist/ gives it; a requirement on a label key it does not give
+ * is taken as met, as a label set outside dist/ (`kubectl label`, the Gateway API docs'
+ * `shared-gateway-access: "true"`) stays: Argo CD's apply and Flux's server-side apply leave labels
+ * they do not manage (https://gateway-api.sigs.k8s.io/guides/multiple-ns/, "Cross-namespace routing").
  */
 function namespaceSelected(ix: ObjectIndex, ns: string, selector: unknown): boolean {
   if (!isRecord(selector)) return false;
   const obj = ix.find('Namespace', '', ns);
-  const labels = { ...(obj?.obj.metadata.labels ?? {}), 'kubernetes.io/metadata.name': ns };
-  if (obj || onlyNameLabel(selector)) return matchesLabelSelector(selector, labels);
-  return true;
+  const labels: Record<string, string> = { ...(obj?.obj.metadata.labels ?? {}), 'kubernetes.io/metadata.name': ns };
+  if (!obj && !onlyNameLabel(selector)) return true;
+  const given = (k: string) => Object.prototype.hasOwnProperty.call(labels, k);
+  const known = {
+    matchLabels: Object.fromEntries(Object.entries(mapAt(selector, 'matchLabels')).filter(([k]) => given(k))),
+    matchExpressions: listAt(selector, 'matchExpressions').filter((e) => given(String(at(e, 'key')))),
+  };
+  return matchesLabelSelector(known, labels);
 }
 
 function onlyNameLabel(selector: Record<string, unknown>): boolean {
