@@ -3,7 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BIN, git, GIT_ENV } from './support/cli-repo';
+import { kustomizeBuild } from './support/gitops-fixtures';
 import { REPO } from './support/project';
+import { cloneUrlOf, PLACEHOLDER_REPO_URL } from '../lib/spec/project-config';
 
 /**
  * A platform team's first command in its own repository, with cdk8s-canary installed from npm
@@ -40,6 +42,55 @@ describe('new in a fresh repository that installed the package', () => {
     expect(fs.existsSync(path.resolve(dir, 'releases', first.replace(/^.*\$schema=/, '')))).toBe(true);
     expect(bin(dir, 'synth').code).toBe(0);
     expect(bin(dir, 'validate')).toMatchObject({ code: 0, err: '' });
+    // the project file new wrote points its editors at the installed schema too
+    const project = fs.readFileSync(path.join(dir, 'cdk8s-canary.yaml'), 'utf8').split('\n')[0];
+    expect(project).toBe('# yaml-language-server: $schema=node_modules/cdk8s-canary/lib/spec/schema/project.schema.json');
+    expect(fs.existsSync(path.resolve(dir, project.replace(/^.*\$schema=/, '')))).toBe(true);
+  });
+
+  test('GIVEN a remote origin with credentials in its URL and branch trunk WHEN new THEN it writes cdk8s-canary.yaml naming that repository (credentials dropped) and branch, and the GitOps roots synth builds fetch from it', () => {
+    git(dir, 'checkout', '-q', '-b', 'trunk');
+    git(dir, 'remote', 'add', 'origin', 'https://ci-bot:s3cr3t@github.com/acme/deploy.git');
+    const r = bin(dir, 'new', 'shop', '--router', 'gatewayApi');
+    expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' });
+    expect(r.out.split('\n').slice(0, 2)).toEqual([
+      'wrote releases/shop.yaml (router gatewayApi, stable 1.0.0, no canary)',
+      'wrote cdk8s-canary.yaml (repository https://github.com/acme/deploy.git, branch trunk: where Argo CD and Flux fetch dist/ from)',
+    ]);
+    expect(r.out).toContain('git add releases/shop.yaml cdk8s-canary.yaml dist && git commit -m "shop: first release"');
+    const config = fs.readFileSync(path.join(dir, 'cdk8s-canary.yaml'), 'utf8');
+    expect(config).not.toContain('s3cr3t');
+    expect(bin(dir, 'synth').code).toBe(0);
+    const flux = kustomizeBuild(path.join(dir, 'dist/flux'));
+    expect(flux.filter((o) => o.kind === 'GitRepository').map((o) => [o.spec.url, o.spec.ref.branch])).toEqual([['https://github.com/acme/deploy.git', 'trunk']]);
+    const argo = kustomizeBuild(path.join(dir, 'dist/argocd'));
+    const sources = argo.filter((o) => o.kind === 'Application').map((o) => [o.spec.source.repoURL, o.spec.source.targetRevision]);
+    expect(sources.length).toBeGreaterThanOrEqual(2); // the release's and the root's
+    expect(new Set(sources.map((x) => x.join(' ')))).toEqual(new Set(['https://github.com/acme/deploy.git trunk']));
+  });
+
+  test('GIVEN no remote WHEN new THEN cdk8s-canary.yaml holds the placeholder marked CHANGE THIS, and the first next step says to set repository.url', () => {
+    const r = bin(dir, 'new', 'shop', '--router', 'nginx');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')[1]).toBe(`wrote cdk8s-canary.yaml (repository ${PLACEHOLDER_REPO_URL}, branch main: where Argo CD and Flux fetch dist/ from)`);
+    expect(r.out.split('\n')[2]).toMatch(/^next: set repository\.url in cdk8s-canary\.yaml to your repository's clone URL \(this repository has no remote 'origin' to take it from\)/);
+    expect(fs.readFileSync(path.join(dir, 'cdk8s-canary.yaml'), 'utf8')).toContain(`url: ${PLACEHOLDER_REPO_URL}   # CHANGE THIS`);
+  });
+
+  test('GIVEN a project that has a spec WHEN new adds a second one THEN cdk8s-canary.yaml is not written (the project\'s settings are its own)', () => {
+    expect(bin(dir, 'new', 'shop', '--router', 'nginx').code).toBe(0);
+    fs.rmSync(path.join(dir, 'cdk8s-canary.yaml'));
+    const r = bin(dir, 'new', 'blog', '--router', 'nginx');
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain('cdk8s-canary.yaml');
+    expect(fs.existsSync(path.join(dir, 'cdk8s-canary.yaml'))).toBe(false);
+  });
+
+  test('fails new with a name whose spec is invalid in a fresh repository, writing nothing: no releases/, no cdk8s-canary.yaml', () => {
+    const r = bin(dir, 'new', 'default', '--router', 'nginx');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/namespaces\.production: namespace 'default' is Kubernetes' default namespace/);
+    expect(fs.readdirSync(dir).sort()).toEqual(['.git', 'node_modules']);
   });
 
   test('fails new in a subfolder of the repository that is no project, naming how to start one, nothing written', () => {
@@ -57,5 +108,21 @@ describe('new in a fresh repository that installed the package', () => {
     fs.copyFileSync(path.join(REPO, 'lib/spec/schema/release.schema.json'), path.join(dir, 'lib/spec/schema/release.schema.json'));
     expect(bin(dir, 'new', 'shop', '--router', 'nginx').code).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'releases/shop.yaml'), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=../lib/spec/schema/release.schema.json');
+  });
+});
+
+describe('the clone URL new takes from a git remote', () => {
+  test.each([
+    ['https://github.com/acme/deploy.git', 'https://github.com/acme/deploy.git'],
+    ['https://ci-bot:token@gitlab.example.com/acme/deploy.git', 'https://gitlab.example.com/acme/deploy.git'],
+    ['ssh://git@github.com/acme/deploy.git', 'ssh://git@github.com/acme/deploy.git'],
+    ['ssh://git:pw@github.com:22/acme/deploy.git', 'ssh://git@github.com:22/acme/deploy.git'],
+    ['git@github.com:acme/deploy.git', 'ssh://git@github.com/acme/deploy.git'],
+  ])('GIVEN remote %s THEN Argo CD and Flux get %s', (remote, url) => {
+    expect(cloneUrlOf(remote)).toBe(url);
+  });
+
+  test.each([['/srv/git/deploy.git'], ['file:///srv/git/deploy.git'], ['../deploy']])('GIVEN remote %s (no URL a cluster can fetch) THEN none: new writes the placeholder', (remote) => {
+    expect(cloneUrlOf(remote)).toBeUndefined();
   });
 });

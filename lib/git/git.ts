@@ -297,6 +297,12 @@ export class Git {
     return { remote: remote.stdout.trim(), branch: merge.stdout.trim().replace(/^refs\/heads\//, '') };
   }
 
+  /** The fetch URL of a remote (`git remote get-url`), or undefined when there is no such remote. */
+  public async remoteUrl(remote: string): Promise<string | undefined> {
+    const r = await this.tryRun(['remote', 'get-url', '--', remote]);
+    return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
+  }
+
   /** Fetches one branch of a remote; returns the commit it points at. */
   public async fetch(remote: string, branch: string): Promise<string> {
     await this.run(['fetch', '--quiet', '--no-tags', remote, `refs/heads/${branch}`]);

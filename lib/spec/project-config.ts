@@ -121,6 +121,58 @@ export function defaultProjectConfig(file: string = PROJECT_CONFIG_FILE): Projec
   return toProjectConfigModel({}, file);
 }
 
+/** What a new project's cdk8s-canary.yaml says (see scaffoldProjectConfig). */
+export interface ProjectScaffoldOptions {
+  /** The repository's clone URL, as git knows it (a remote's URL). @default - the placeholder, marked CHANGE THIS */
+  readonly remoteUrl?: string;
+  /** The remote `remoteUrl` came from, named in the comment. @default 'origin' */
+  readonly remoteName?: string;
+  /** Branch Argo CD and Flux follow. @default main */
+  readonly branch?: string;
+  /** The `$schema=` path of the first line, relative to the project root. @default lib/spec/schema/project.schema.json */
+  readonly schemaPath?: string;
+}
+
+/**
+ * A git remote URL as Argo CD and Flux take it: https:// (credentials dropped: they would be
+ * committed), ssh://, or the scp form `git@host:org/repo.git` written as ssh:// (Flux refuses the scp
+ * form); undefined for anything else (a local path, file://). Pure.
+ */
+export function cloneUrlOf(remote: string): string | undefined {
+  const url = remote.trim();
+  const web = /^(https?):\/\/(?:[^@/\s]*@)?([^/\s]+\/\S+)$/.exec(url);
+  if (web) return `${web[1]}://${web[2]}`;
+  const ssh = /^ssh:\/\/(?:([^:@/\s]+)(?::[^@/\s]*)?@)?([^/\s]+\/\S+)$/.exec(url);
+  if (ssh) return `ssh://${ssh[1] ? `${ssh[1]}@` : ''}${ssh[2]}`;
+  const scp = /^(?:([^:@/\s]+)@)?([A-Za-z0-9.-]+):([^/~\s][^\s]*)$/.exec(url);
+  if (scp) return `ssh://${scp[1] ? `${scp[1]}@` : ''}${scp[2]}/${scp[3]}`;
+  return undefined;
+}
+
+/**
+ * The cdk8s-canary.yaml `new` writes when it starts a project: the repository Argo CD and Flux fetch
+ * dist/ from (the remote's clone URL, else the placeholder marked CHANGE THIS) and the branch they
+ * follow; every other field keeps its default. Pure: the caller validates and writes it.
+ */
+export function scaffoldProjectConfig(o: ProjectScaffoldOptions = {}): string {
+  const url = o.remoteUrl !== undefined ? cloneUrlOf(o.remoteUrl) : undefined;
+  const urlLine = url !== undefined
+    ? `  url: ${url}   # the clone URL of remote '${o.remoteName ?? 'origin'}': Argo CD and Flux fetch dist/ from it`
+    : `  url: ${PLACEHOLDER_REPO_URL}   # CHANGE THIS to the clone URL of your repository`;
+  return [
+    `# yaml-language-server: $schema=${o.schemaPath ?? 'lib/spec/schema/project.schema.json'}`,
+    '# Repository settings of cdk8s-canary: where Argo CD and Flux find dist/ (README: "Wire it to Argo CD",',
+    '# "Wire it to Flux"). Every field has a default; `npx cdk8s-canary synth` writes dist/argocd/ and dist/flux/ from it.',
+    'apiVersion: canary.cdk8s.io/v1alpha1',
+    'kind: Project',
+    'repository:',
+    urlLine,
+    `  branch: ${o.branch ?? 'main'}   # the branch Argo CD and Flux follow`,
+    '  path: dist          # where dist/ is inside the repository',
+    '',
+  ].join('\n');
+}
+
 /** A problem in the config, positioned when the file exists (generators use this for collisions). */
 export function configProblem(config: ProjectConfigModel, at: readonly (string | number)[], message: string, hint: string, value?: unknown): SpecProblem {
   if (config.source) return config.source.problem(at, message, hint, value);
