@@ -77,6 +77,27 @@ describe('release spec loader', () => {
     expect(problemsOf(text)).toEqual([expect.stringMatching(/router\.type: unknown router type \(got "gatewayapi"\); did you mean 'gatewayApi'\?/)]);
   });
 
+  test('fails on an unknown workload type naming every type the schema has, with a suggestion', () => {
+    // GIVEN workload.type misspelt (the webapp and guestbook types live in a definition of release.schema.json, manifests in its own file)
+    const text = webappSpec().replace('  type: webapp', '  type: webap');
+    // WHEN it is validated THEN the suggestion and the list cover all three types (it used to offer 'manifests' only)
+    expect(problemsOf(text)).toEqual([
+      `releases/shop.yaml:8:9: workload.type: unknown workload type (got "webap"); did you mean 'webapp'? (one of 'webapp', 'guestbook', 'manifests')`,
+    ]);
+  });
+
+  test('fails on a missing router type with the types to choose from, and names a key that looks like it misspelt', () => {
+    const text = webappSpec().replace('  type: gatewayApi', '  tpye: gatewayApi');
+    expect(problemsOf(text)).toEqual([
+      expect.stringMatching(/router\.type: required field 'type' is missing; add 'type', one of 'nginx', 'gatewayApi', 'istio', 'openshiftRoute', 'grpcRoute' \(is 'tpye' meant to be 'type'\?\)$/),
+    ]);
+  });
+
+  test('fails on a missing workload type, naming all three types', () => {
+    const text = webappSpec().replace('  type: webapp\n', '');
+    expect(problemsOf(text)).toEqual([expect.stringMatching(/workload\.type: required field 'type' is missing; add 'type', one of 'webapp', 'guestbook', 'manifests'$/)]);
+  });
+
   test('fails on steps that do not increase', () => {
     const text = webappSpec('shop', 'steps: [0, 50, 25, 100]\n');
     expect(problemsOf(text)).toEqual([expect.stringMatching(/^releases\/shop\.yaml:20:16: steps\[2\]: steps must increase strictly \(previous step is 50\) \(got 25\)/)]);

@@ -1,7 +1,7 @@
 import { ErrorObject } from 'ajv';
 import { SourceDocument } from './document';
 import { SpecProblem } from './errors';
-import { specAjv } from './schemas';
+import { SCHEMA_FILES, specAjv } from './schemas';
 
 /** Turns ajv errors into positioned problems with a value and a fix, one per real mistake. */
 export function ajvProblems(src: SourceDocument, data: unknown, errors: readonly ErrorObject[]): SpecProblem[] {
@@ -118,7 +118,12 @@ function toProblem(src: SourceDocument, data: unknown, e: ErrorObject): SpecProb
       // a field with one allowed value (apiVersion, kind): the hint gives the line to write
       const only = prop?.const ?? (Array.isArray(prop?.enum) && prop.enum.length === 1 ? prop.enum[0] : undefined);
       const add = typeof only === 'string' ? `add '${missing}: ${only}'` : `add '${missing}'`;
-      return src.problem([...path, missing], `required field '${missing}' is missing`, `${add}${desc ? ` (${String(desc).replace(/\.$/, '')})` : ''}`);
+      // the tag of a tagged union (workload.type, router.type): name its values, and a key that looks like a misspelling of it
+      const tags = ps.discriminator?.propertyName === missing ? tagValues(ps, missing) : [];
+      const here = valueAt(data, path);
+      const typo = here && typeof here === 'object' ? Object.keys(here).find((k) => k !== missing && closest(k, [missing]) === missing) : undefined;
+      const detail = tags.length ? `, one of ${list(tags)}${typo ? ` (is '${typo}' meant to be '${missing}'?)` : ''}` : desc ? ` (${String(desc).replace(/\.$/, '')})` : '';
+      return src.problem([...path, missing], `required field '${missing}' is missing`, `${add}${detail}`);
     }
     case 'additionalProperties': {
       const extra = String(e.params.additionalProperty);
@@ -129,10 +134,7 @@ function toProblem(src: SourceDocument, data: unknown, e: ErrorObject): SpecProb
     }
     case 'discriminator': {
       const tag = String(e.params.tag);
-      const allowed: string[] = ps.properties?.[tag]?.enum ?? (ps.oneOf ?? []).map((s: any) => {
-        const branch = s.$ref ? (specAjv().getSchema(s.$ref)?.schema as any) : s;
-        return branch?.properties?.[tag]?.const ?? branch?.properties?.[tag]?.enum;
-      }).flat().filter((v: unknown) => typeof v === 'string');
+      const allowed = tagValues(ps, tag);
       if (e.params.error === 'tag' && valueAt(data, [...path, tag]) === undefined) {
         return src.problem([...path, tag], `required field '${tag}' is missing`, `add '${tag}', one of ${list(allowed)}`);
       }
@@ -182,6 +184,29 @@ function toProblem(src: SourceDocument, data: unknown, e: ErrorObject): SpecProb
     default:
       return src.problem(path, String(e.message ?? 'is invalid'), hintOf(e, data) ?? 'check the value against the schema', value);
   }
+}
+
+/** The values the tag of a tagged union (`discriminator`) takes, over every `oneOf` branch. */
+function tagValues(ps: Record<string, any>, tag: string): string[] {
+  return ps.properties?.[tag]?.enum ?? (ps.oneOf ?? []).map((s: any) => {
+    const branch = s.$ref ? refTarget(String(s.$ref), ps) : s;
+    return branch?.properties?.[tag]?.const ?? branch?.properties?.[tag]?.enum;
+  }).flat().filter((v: unknown) => typeof v === 'string');
+}
+
+/**
+ * The schema a `oneOf` branch's `$ref` names: another schema file by its `$id`, or (`#/...`) a place
+ * in the file that holds `holder`, the schema the branch belongs to. ajv resolves a local ref only
+ * against that file's `$id`, which the error does not carry, so the file is found by its content.
+ */
+function refTarget(ref: string, holder: unknown): any {
+  if (!ref.startsWith('#')) return specAjv().getSchema(ref)?.schema;
+  const text = JSON.stringify(holder);
+  const inFile = (f: any): boolean => JSON.stringify(f) === text || Object.values(f.definitions ?? {}).some((d) => JSON.stringify(d) === text);
+  const file = (SCHEMA_FILES as any[]).find(inFile);
+  if (!file) return undefined;
+  return ref.slice(1).split('/').filter(Boolean).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((at: any, k) => (at && typeof at === 'object' ? at[k] : undefined), file);
 }
 
 function article(type: string): string {
