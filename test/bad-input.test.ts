@@ -140,6 +140,8 @@ const CASES: readonly Case[] = [
     at: { file: 'releases/shop.yaml', find: 'router:', field: '' }, says: /yaml syntax error: / },
   { name: 'tabs used for indentation', files: { 'releases/shop.yaml': edit('  replicas: 2', '\treplicas: 2') },
     at: { file: 'releases/shop.yaml', find: '\treplicas', field: '' }, says: /yaml syntax error: tabs are not allowed as indentation; indent with spaces$/ },
+  { name: 'a field indented one space more than the fields above it (the YAML library points at the line before)', files: { 'releases/shop.yaml': edit('  replicas: 2', '   replicas: 2') },
+    at: { file: 'releases/shop.yaml', find: 'replicas: 2', field: 'workload.replicas' }, says: /yaml syntax error: 'replicas' starts at column 4, not where the other fields of its mapping start; the field above it, '\w+' on line \d+, starts at column 3 \(got "replicas: 2"\); indent 'replicas' exactly like the fields it belongs with/ },
   { name: 'a duplicate key', files: { 'releases/shop.yaml': edit('  replicas: 2\n', '  replicas: 2\n  replicas: 3\n') },
     at: { file: 'releases/shop.yaml', find: 'replicas: 3', field: '' }, says: /yaml syntax error: map keys must be unique; remove one of the duplicate keys/ },
   { name: 'two YAML documents in one file', files: { 'releases/shop.yaml': `${SHOP}---\nname: again\n` },

@@ -98,6 +98,27 @@ describe('release spec loader', () => {
     expect(problemsOf(text)).toEqual([expect.stringMatching(/workload\.type: required field 'type' is missing; add 'type', one of 'webapp', 'guestbook', 'manifests'$/)]);
   });
 
+  test('fails on a field indented one space more than its siblings after a comment line, at the field itself (the YAML library reports the comment line)', () => {
+    // GIVEN image indented by 3 spaces under workload, with a comment line above it
+    const text = webappSpec().replace('  image: ghcr.io/example/shop', '  # the repository\n   image: ghcr.io/example/shop');
+    // WHEN it is validated THEN the problem is at image (line 10, column 4) with its field path, the column of the field above and the fix
+    expect(problemsOf(text)).toEqual([
+      `releases/shop.yaml:10:4: workload.image: yaml syntax error: 'image' starts at column 4, not where the other fields of its mapping start; the field above it, 'type' on line 8, starts at column 3 (got "image: ghcr.io/example/shop"); indent 'image' exactly like the fields it belongs with (spaces only, two per level as \`new\` writes them)`,
+    ]);
+  });
+
+  test('fails on a list item field indented past its siblings, naming the list path and the sibling\'s column after the dash', () => {
+    const text = webappSpec().replace('      namespace: gateway-system', '       namespace: gateway-system');
+    expect(problemsOf(text)).toEqual([
+      expect.stringMatching(/^releases\/shop\.yaml:17:8: router\.parentRefs\[0\]\.namespace: yaml syntax error: 'namespace' starts at column 8, not where the other fields of its mapping start; the field above it, 'name' on line 16, starts at column 7 /),
+    ]);
+  });
+
+  test('fails on a list item field indented short of its siblings, at the field (not the start of its line)', () => {
+    const text = webappSpec().replace('      namespace: gateway-system', '     namespace: gateway-system');
+    expect(problemsOf(text)).toEqual([expect.stringMatching(/^releases\/shop\.yaml:17:6: yaml syntax error: sequence item without - indicator/)]);
+  });
+
   test('fails on steps that do not increase', () => {
     const text = webappSpec('shop', 'steps: [0, 50, 25, 100]\n');
     expect(problemsOf(text)).toEqual([expect.stringMatching(/^releases\/shop\.yaml:20:16: steps\[2\]: steps must increase strictly \(previous step is 50\) \(got 25\)/)]);

@@ -47,6 +47,15 @@ export class SourceDocument {
         // the parser ran out of stack: lists or mappings nested hundreds of levels deep
         RESOURCE_EXHAUSTION: ['lists or mappings nest too deep to read', 'a release spec nests a few levels: remove the extra [ { brackets or indentation levels'],
       };
+      if (e.code === 'MISSING_CHAR' && /^Sequence item without/.test(e.message)) {
+        // reported at the start of the line: point at the item's text instead
+        const lineText = text.split('\n')[pos.line - 1] ?? '';
+        pos = { line: pos.line, col: Math.max(lineText.search(/\S/), 0) + 1 };
+      }
+      if (e.code === 'BAD_INDENT' || e.code === 'BLOCK_AS_IMPLICIT_KEY') {
+        const bad = badIndent(text, doc, lineCounter, e.pos[0], e.code === 'BLOCK_AS_IMPLICIT_KEY');
+        if (bad) return [{ file, ...bad }];
+      }
       const [message, hint] = known[e.code] ?? [e.message.split('\n')[0].replace(/^./, (c) => c.toLowerCase()).replace(/\.$/, ''),
         e.code === 'TAG_RESOLVE_FAILED' ? 'remove the tag: a release spec uses plain YAML values only' : 'fix the YAML syntax at this position'];
       return [{ file, line: pos.line, col: pos.col, path: '', message: `yaml syntax error: ${message}`, hint }];
@@ -223,6 +232,56 @@ function pathOf(ancestors: readonly unknown[], node: unknown): (string | number)
     if (isSeq(a)) return [a.items.indexOf((ancestors[i + 1] ?? node) as never)];
     return [];
   });
+}
+
+/**
+ * A mapping item indented unlike the items before it. The YAML library reports it at the end of the
+ * item before (often a comment line above it) or, when the line above holds a plain value, as that
+ * value continuing into a nested mapping (`port: 8080` then `   replicas: 2`); this finds the item
+ * itself, its field path (the key where the library read it, else as a sibling of the field above)
+ * and the column of the field above it. Undefined when the error is something else.
+ */
+function badIndent(text: string, doc: Document.Parsed, lineCounter: LineCounter, from: number, afterValue: boolean): Omit<SpecProblem, 'file'> | undefined {
+  const lines = text.split('\n');
+  const blank = (l: string) => /^\s*(#.*)?\r?$/.test(l);
+  const keyLine = /^(\s*)(?:- )?([^\s:#'"{[][^:#]*?)\s*:(?:\s|$)/;
+  // the column of a line's key (after a list item's '- ')
+  const keyCol = (l: string, ind: number) => ind + (l.slice(ind).startsWith('- ') ? 2 : 0);
+  const start = lineCounter.linePos(from);
+  // the first line after the reported position that holds content (not blank, not a comment)
+  let n = start.line - 1;
+  if (afterValue || (lines[n] !== undefined && lines[n].slice(0, start.col - 1).trim() !== '')) n++;
+  while (n < lines.length && blank(lines[n])) n++;
+  const own = n < lines.length ? keyLine.exec(lines[n]) : null;
+  if (!own) return undefined;
+  const indent = own[1].length;
+  const key = own[2];
+  // the content line above: the field it was meant to line up with (or its parent)
+  let m = n - 1;
+  while (m >= 0 && blank(lines[m])) m--;
+  const above = m >= 0 ? keyLine.exec(lines[m]) : null;
+  if (afterValue && (!above || keyCol(lines[m], above[1].length) >= indent)) return undefined;
+  const offsetOf = (line: number, col: number) => lines.slice(0, line).reduce((sum, l) => sum + l.length + 1, 0) + col;
+  const pathOfKeyAt = (offset: number): (string | number)[] | undefined => {
+    let at: (string | number)[] | undefined;
+    visit(doc, {
+      Pair(_k, pair, ancestors) {
+        if (isScalar(pair.key) && pair.key.range?.[0] === offset) { at = [...pathOf(ancestors, pair), String(pair.key.value)]; return visit.BREAK; }
+        return undefined;
+      },
+    });
+    return at;
+  };
+  const aboveCol = above ? keyCol(lines[m], above[1].length) : 0;
+  const sibling = above ? pathOfKeyAt(offsetOf(m, aboveCol)) : undefined;
+  const at = pathOfKeyAt(offsetOf(n, keyCol(lines[n], indent))) ?? (sibling ? [...sibling.slice(0, -1), key] : []);
+  const nearby = above ? `; the field above it, '${above[2]}' on line ${m + 1}, starts at column ${aboveCol + 1}` : '';
+  return {
+    line: n + 1, col: indent + 1, path: pathToString(at),
+    message: `yaml syntax error: '${key}' starts at column ${indent + 1}, not where the other fields of its mapping start${nearby}`,
+    value: lines[n].trim(),
+    hint: `indent '${key}' exactly like the fields it belongs with (spaces only, two per level as \`new\` writes them)`,
+  };
 }
 
 /** The first map key that is not a scalar (a list, a mapping or an alias), with the path of its map. */
