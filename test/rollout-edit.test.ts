@@ -52,6 +52,20 @@ describe('in-place spec edits', () => {
     }
   });
 
+  test('start puts the canary block after stable\'s own indented comment lines (new\'s commented-out `# image:`), not between them and stable; abort and promote keep them with stable', () => {
+    // GIVEN stable followed by its commented-out image field, as `new` writes it, then a top-level comment
+    const original = specText('app', '').replace('stable:\n  version: 1.0.0\n', 'stable:\n  version: 1.0.0\n  # Full image reference. Default: <workload.image>:<version>.\n  # image:\n# canary:\n');
+    const r = loaded(original);
+    // WHEN a canary starts
+    const started = edit(r, start(r.model, { version: '1.1.0' }).after);
+    // THEN stable keeps its comments and the canary block comes after them, before the top-level comment
+    expect(started.text).toContain('stable:\n  version: 1.0.0\n  # Full image reference. Default: <workload.image>:<version>.\n  # image:\ncanary:\n  version: 1.1.0\n  weight: 0\n# canary:\nrouter:');
+    // AND abort restores the file byte for byte; promote leaves the comments under stable
+    expect(edit(started.release, abort(started.release.model).after).text).toBe(original);
+    const promoted = edit(started.release, promote(started.release.model).after);
+    expect(promoted.text).toContain('stable:\n  version: 1.1.0\n  # Full image reference. Default: <workload.image>:<version>.\n  # image:\n# canary:\nrouter:');
+  });
+
   test('start with an image writes it; promote moves version and image to stable and removes the canary lines', () => {
     const r = loaded(specText('app', ''));
     const started = edit(r, start(r.model, { version: '2.0', image: 'ghcr.io/other/app:2.0' }).after);

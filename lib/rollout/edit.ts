@@ -71,7 +71,9 @@ function spliceEdit(src: SourceDocument, before: RolloutState, after: RolloutSta
       ...(c.image !== undefined ? [`${child}image: ${scalarText(c.image)}`] : []),
       `${child}weight: ${c.weight}`,
     ];
-    const at = lineEndAfter(text, rangeOf(stable)[1]);
+    // after stable's own trailing comment lines (indented under it, e.g. `new`'s commented-out
+    // `# image:`): inserted before them, they would read as comments of the canary
+    const at = pastIndentedComments(text, lineEndAfter(text, rangeOf(stable)[1]), keyCol);
     const lead = at > 0 && text[at - 1] !== '\n' ? eol : '';
     edits.push({ start: at, end: at, text: lead + lines.join(eol) + eol });
   } else if (before.canary && !after.canary) {
@@ -124,6 +126,19 @@ function deletePairLines(text: string, p: Pair): Splice {
   const valueEnd = isScalar(p.value) || isMap(p.value) ? rangeOf(p.value as Node)[1] : undefined;
   if (valueEnd === undefined) throw new CannotSplice('unexpected value');
   return { start: lineStart, end: lineEndAfter(text, valueEnd), text: '' };
+}
+
+/** From the start of a line, the start of the first line that is not a comment indented deeper than `col` (a blank line ends the run). */
+function pastIndentedComments(text: string, from: number, col: number): number {
+  let at = from;
+  while (at < text.length) {
+    const end = text.indexOf('\n', at);
+    const line = text.slice(at, end < 0 ? text.length : end);
+    const indent = line.search(/\S/);
+    if (indent <= col || line[indent] !== '#') break;
+    at = end < 0 ? text.length : end + 1;
+  }
+  return at;
 }
 
 /** Offset just past the end of the line containing offset-1 (i.e. where the next line starts). */
