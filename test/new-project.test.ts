@@ -77,6 +77,16 @@ describe('new in a fresh repository that installed the package', () => {
     expect(fs.readFileSync(path.join(dir, 'cdk8s-canary.yaml'), 'utf8')).toContain(`url: ${PLACEHOLDER_REPO_URL}   # CHANGE THIS`);
   });
 
+  test('GIVEN a new project before its first commit WHEN validate runs before synth THEN it warns that dist/ is not what the specs synthesize (as it does once there is a HEAD), and not after synth', () => {
+    expect(bin(dir, 'new', 'shop', '--router', 'nginx').code).toBe(0);
+    const before = bin(dir, 'validate');
+    expect(before.code).toBe(0);
+    expect(before.out).toBe('1 release(s) valid\n');
+    expect(before.err).toMatch(/^warning: dist\/ is not what the specs synthesize \(\d+ file\(s\): dist\/argocd\/.*\); run `npx cdk8s-canary synth` and commit dist\/ with the specs\n$/);
+    expect(bin(dir, 'synth').code).toBe(0);
+    expect(bin(dir, 'validate')).toMatchObject({ code: 0, err: '' });
+  });
+
   test('GIVEN a project that has a spec WHEN new adds a second one THEN cdk8s-canary.yaml is not written (the project\'s settings are its own)', () => {
     expect(bin(dir, 'new', 'shop', '--router', 'nginx').code).toBe(0);
     fs.rmSync(path.join(dir, 'cdk8s-canary.yaml'));

@@ -49,7 +49,7 @@ export function synthRepository(root: string, output: string, options: ProjectCh
  * fleet releases): no Namespace removed
  * under another release, no state of an Argo CD or Flux sync with failing requests or a canary above
  * its share before and after. Outside a git repository, or before the first commit, that last check is
- * skipped (`sync` undefined). Writes nothing.
+ * skipped (`sync` undefined), and `stale` compares dist/ on disk with the rendering. Writes nothing.
  * @returns how many releases and groups are valid, and the sync model's report
  * @throws SpecError (exit 2); UsageError (exit 2) naming every unsafe state
  */
@@ -62,7 +62,11 @@ export async function validateRepository(root: string, options: ValidateOptions 
     known: (p, c) => head.ids.get(p) === blobId(c, head.format),
     readKnown: (p) => execFileSync('git', ['cat-file', 'blob', head.ids.get(p)!], { cwd: head.git.root, encoding: 'utf8', maxBuffer: 64 << 20 }),
   });
-  if (!head) return { releases: releases.length, groups: groups.length, from };
+  if (!head) {
+    // no commit yet (or no repository): dist/ on disk against what the specs synthesize, file by file
+    const stale = [...files].filter(([p, text]) => readText(path.join(paths.distDir, p)) !== text).map(([p]) => p).sort();
+    return { releases: releases.length, groups: groups.length, from, ...(stale.length ? { stale } : {}) };
+  }
   const trees = await changeTrees(head, files, known, namespaces, gatewayRefs);
   const scope = scopeToChange(trees.before, trees.after);
   const gate = gateTransition(scope.before, scope.after);
