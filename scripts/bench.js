@@ -513,27 +513,10 @@ function fleetConfig(c) {
   return `${lines.join('\n')}\n`;
 }
 
+/** A fleet release: the tests' web-app template (test/support/release-spec.js) with three waves. */
 function fleetReleaseSpec(name) {
-  return `apiVersion: canary.cdk8s.io/v1alpha1
-kind: Release
-name: ${name}
-namespaces:
-  production: ${name}
-workload:
-  type: webapp
-  image: ghcr.io/example/${name}
-  port: 8080
-stable:
-  version: 1.0.0
-steps: [0, 10, 100]
-router:
-  type: gatewayApi
-  parentRefs:
-    - name: public
-      namespace: gateway-system
-  hostnames:
-    - ${name}.example.com
-fleet:
+  const { webappSpec } = require(path.join(ROOT, 'test/support/release-spec.js'));
+  return webappSpec(name, `fleet:
   waves:
     - name: canary
       clusters: [c00]
@@ -541,7 +524,7 @@ fleet:
       clusters: [c01, c02, c03, c04]
     - name: prod
       selector: { matchLabels: { ring: prod } }
-`;
+`, { steps: '[0, 10, 100]' });
 }
 
 /** A repository of R fleet releases over C clusters, synthesized and committed; the commits a wave move starts from. */

@@ -7,33 +7,13 @@ import { nonPortableRegex } from '../lib/checks/model';
 import { SpecError } from '../lib/spec/errors';
 import { loadProject, projectPaths, releaseFolders, synthProject } from '../lib/synth/project';
 import { readTree } from '../lib/manifests/files';
+import { expectedPrefix } from './support/catalogue-specs';
 import { validateTree } from './support/kube-schemas';
-import { REPO, tempProject } from './support/project';
+import { REPO, tempProject, webappSpec } from './support/project';
 
-/** A release in two namespaces with checks; `state` is appended (canary section). */
+/** A release in two namespaces with checks behind the tester header X-Canary; `state` is appended (canary section). */
 function shopSpec(state = '', checks = CHECKS): string {
-  return `# yaml-language-server: $schema=../lib/spec/schema/release.schema.json
-apiVersion: canary.cdk8s.io/v1alpha1
-kind: Release
-name: shop
-namespaces:
-  production: shop
-  canary: shop-canary
-workload:
-  type: webapp
-  image: ghcr.io/example/shop
-  port: 8080
-stable:
-  version: 1.0.0
-router:
-  type: gatewayApi
-  parentRefs:
-    - name: public
-      namespace: gateway-system
-  hostnames: [shop.example.com]
-  header:
-    name: X-Canary
-${checks}${state}`;
+  return webappSpec('shop', `${checks}${state}`, { canaryNamespace: 'shop-canary', router: '  header:\n    name: X-Canary\n' });
 }
 
 const CHECKS = `checks:
@@ -250,20 +230,26 @@ describe('checks in the spec', () => {
     }
     throw new Error('expected the spec to be rejected');
   };
+  /** `releases/shop.yaml:LINE:COL: FIELD:` of the first `find` in the spec `problems` wrote last. */
+  const at = (find: string, field: string): string => expectedPrefix(p.root, { file: 'releases/shop.yaml', find, field });
 
   test('fails on an unknown placeholder', () => {
-    expect(problems('checks:\n  - name: v\n    path: /version\n    expectBody: "{{canary.tag}}"\n'))
-      .toBe('releases/shop.yaml:25:17: checks[0].expectBody: unknown placeholder \'{{canary.tag}}\' (got "{{canary.tag}}"); use one of {{canary.version}}, {{stable.version}}');
+    const msg = problems('checks:\n  - name: v\n    path: /version\n    expectBody: "{{canary.tag}}"\n');
+    expect(msg).toBe(`${at('"{{canary.tag}}"', 'checks[0].expectBody')} unknown placeholder \'{{canary.tag}}\' (got "{{canary.tag}}"); use one of {{canary.version}}, {{stable.version}}`);
   });
 
   test('fails on a regular expression grep -E and JavaScript read differently', () => {
-    expect(problems('checks:\n  - name: v\n    path: /version\n    expectBodyRegex: "\\\\d+"\n'))
-      .toMatch(/^releases\/shop\.yaml:25:22: checks\[0\]\.expectBodyRegex: regular expression is not portable: '\\d' means different things to grep -E and JavaScript \(got "\\\\d\+"\); write it in the subset .* \[0-9\] instead of \\d/);
+    const msg = problems('checks:\n  - name: v\n    path: /version\n    expectBodyRegex: "\\\\d+"\n');
+    const prefix = at('"\\\\d+"', 'checks[0].expectBodyRegex');
+    expect(msg.slice(0, prefix.length)).toBe(prefix);
+    expect(msg).toMatch(/^[^ ]+ checks\[0\]\.expectBodyRegex: regular expression is not portable: '\\d' means different things to grep -E and JavaScript \(got "\\\\d\+"\); write it in the subset .* \[0-9\] instead of \\d/);
   });
 
   test('fails on a credential in a header, without printing it', () => {
     const msg = problems('checks:\n  - name: v\n    path: /\n    headers:\n      Authorization: Bearer abc123\n');
-    expect(msg).toMatch(/^releases\/shop\.yaml:26:7: checks\[0\]\.headers\.Authorization: header 'Authorization' carries a credential, which would be written into dist\/ in plain text \(got "<hidden>"\); check an endpoint that needs no credentials, or pass the header from CI: `npx cdk8s-canary verify RELEASE --url BASE --header 'Authorization: \.\.\.'`$/);
+    const prefix = at('Authorization:', 'checks[0].headers.Authorization');
+    expect(msg.slice(0, prefix.length)).toBe(prefix);
+    expect(msg).toMatch(/^[^ ]+ checks\[0\]\.headers\.Authorization: header 'Authorization' carries a credential, which would be written into dist\/ in plain text \(got "<hidden>"\); check an endpoint that needs no credentials, or pass the header from CI: `npx cdk8s-canary verify RELEASE --url BASE --header 'Authorization: \.\.\.'`$/);
     expect(msg).not.toContain('abc123');
   });
 

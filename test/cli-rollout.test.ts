@@ -6,40 +6,19 @@ import { readTree } from '../lib/manifests/files';
 import { cli } from './support/cli';
 import { changedFiles, changedLines, cleanupTempDirs, git, log, porcelain, projectRepo, writeFiles } from './support/git-repo';
 import { validateTree } from './support/kube-schemas';
+import { webappSpec } from './support/project';
 import { specText } from './support/specs';
 
 afterAll(cleanupTempDirs);
 
 /** A cross-namespace release on a finer weight total, written only for these tests. */
-const SHOP = `# yaml-language-server: $schema=../lib/spec/schema/release.schema.json
-# shop: canary in its own namespace, weights in tenths of a percent
-apiVersion: canary.cdk8s.io/v1alpha1
-kind: Release
-name: shop
-namespaces:
-  production: shop
-  canary: shop-canary   # separate namespace: a ReferenceGrant appears while a canary runs
-workload:
-  type: webapp
-  image: ghcr.io/example/shop
-  port: 8080
-stable:
-  version: "2.0"
-weightTotal: 1000
-steps:
-  - 0
-  - 5          # 0.5%
-  - weight: 250
-    minSoak: 1h
-  - 1000
-router:
-  type: gatewayApi
-  parentRefs:
-    - name: public
-      namespace: gateway-system
-  hostnames:
-    - shop.example.com
-`;
+const SHOP = webappSpec('shop', '', {
+  comment: 'shop: canary in its own namespace, weights in tenths of a percent',
+  canaryNamespace: 'shop-canary   # separate namespace: a ReferenceGrant appears while a canary runs',
+  stable: '"2.0"',
+  weightTotal: 1000,
+  steps: '\n  - 0\n  - 5          # 0.5%\n  - weight: 250\n    minSoak: 1h\n  - 1000',
+});
 
 interface StatusJson {
   releases: { name: string; router: string; stable: { version: string }; canary: { version: string; weight: number } | null; step: { index: number; of: number } | null; next: { move: string; weight?: number }; soak: { minSeconds: number; remainingSeconds?: number } | null }[];

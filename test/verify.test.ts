@@ -8,29 +8,20 @@ import { run } from '../lib/cli/main';
 import { testerRoute } from '../lib/routers/tester';
 import { loadProject, projectPaths } from '../lib/synth/project';
 import { canaryBehindHeader, startServer } from './support/http-server';
-import { bufferIo, REPO, tempProject } from './support/project';
+import { bufferIo, REPO, tempProject, webappSpec } from './support/project';
 
 const BIN = path.join(REPO, 'bin/cdk8s-canary.js');
 
-/** The S2 shop: canary 1.1.0 behind the tester header X-Canary, three checks. */
+/** The S2 shop: canary 1.1.0 behind the tester header X-Canary, four checks. */
 function spec(opts: { canary?: boolean; header?: string; checks?: string } = {}): string {
-  return `# yaml-language-server: $schema=../lib/spec/schema/release.schema.json
-apiVersion: canary.cdk8s.io/v1alpha1
-kind: Release
-name: shop
-namespaces:
-  production: shop
-  canary: shop-canary
-workload:
-  type: webapp
-  image: ghcr.io/example/shop
-stable:
-  version: 1.0.0
-${opts.canary === false ? '' : 'canary:\n  version: 1.1.0\n  weight: 0\n'}router:
-  type: gatewayApi
-  parentRefs:
-    - name: public
-${opts.header ?? '  header:\n    name: X-Canary\n'}${opts.checks ?? `checks:
+  return webappSpec('shop', opts.checks ?? CHECKS, {
+    canaryNamespace: 'shop-canary',
+    ...(opts.canary === false ? {} : { canary: { version: '1.1.0', weight: 0 } }),
+    router: opts.header ?? '  header:\n    name: X-Canary\n',
+  });
+}
+
+const CHECKS = `checks:
   - name: health
     path: /healthz
     retries: 0
@@ -49,8 +40,7 @@ ${opts.header ?? '  header:\n    name: X-Canary\n'}${opts.checks ?? `checks:
     body: '{"item": "tea"}'
     expectStatus: 201
     retries: 0
-`}`;
-}
+`;
 
 describe('cdk8s-canary verify', () => {
   let p: ReturnType<typeof tempProject>;

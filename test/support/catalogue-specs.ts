@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { webappSpec } from './release-spec';
 
 /**
  * The specs the bad-input catalogues (test/bad-input*.test.ts) break one way per case: valid as they
@@ -7,37 +8,13 @@ import * as path from 'path';
  */
 
 /** A valid release with a running canary: the starting point every case breaks in one way. */
-export const SHOP = `# yaml-language-server: $schema=../lib/spec/schema/release.schema.json
-apiVersion: canary.cdk8s.io/v1alpha1
-kind: Release
-name: shop
-namespaces:
-  production: shop
-  canary: shop-canary
-workload:
-  type: webapp
-  image: ghcr.io/example/shop
-  port: 8080
-  replicas: 2
-  env:
-    - name: LOG_LEVEL
-      value: info
-  config:
-    GREETING: hello
-stable:
-  version: 1.0.0
-canary:
-  version: 1.1.0
-  weight: 10
-steps: [0, 10, 50, 100]
-router:
-  type: gatewayApi
-  parentRefs:
-    - name: public
-      namespace: gateway-system
-  hostnames:
-    - shop.example.com
-`;
+export const SHOP = webappSpec('shop', '', {
+  canaryNamespace: 'shop-canary',
+  replicas: 2,
+  workload: '  env:\n    - name: LOG_LEVEL\n      value: info\n  config:\n    GREETING: hello\n',
+  canary: { version: '1.1.0', weight: 10 },
+  steps: '[0, 10, 50, 100]',
+});
 
 /** A release group of two apps (scenario S3's shape): frontend-main calls backend-main. */
 export const GROUP = `# yaml-language-server: $schema=../lib/spec/schema/group.schema.json
