@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readTree } from '../lib/manifests/files';
-import { cli, cliAsync, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
+import { cli, cliAsync, copyRepo, crashAt, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
 import { webappSpec } from './support/project';
 
 /**
@@ -12,11 +12,6 @@ import { webappSpec } from './support/project';
  */
 
 const RELEASES = 24;
-
-/** The environment that arms the crash hook at a point (lib/crash-point.ts: both variables are needed). */
-function crashAt(point: string): NodeJS.ProcessEnv {
-  return { CDK8S_CANARY_CRASH_AT: point, CDK8S_CANARY_TEST_HOOKS: 'crash-point' };
-}
 
 function specs(version: string, weight: number): Record<string, string> {
   const files: Record<string, string> = {};

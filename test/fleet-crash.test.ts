@@ -4,10 +4,9 @@
  * as HEAD has them (a read-only one says so and changes nothing) (the move journal lists each folder), so a wave is never half moved.
  * Compiled CLI, real git, the crash hook of lib/crash-point.ts.
  */
-import { cli, copyRepo, git, repoState, tempRepo } from './support/cli-repo';
+import { cli, copyRepo, crashAt, git, repoState, tempRepo } from './support/cli-repo';
 import { fleetConfig, fleetSpec } from './support/fleet';
 
-const CRASH = (point: string) => ({ CDK8S_CANARY_CRASH_AT: point, CDK8S_CANARY_TEST_HOOKS: 'crash-point' });
 
 describe('fleet: a move killed mid-way is undone by the next command', () => {
   let template: ReturnType<typeof tempRepo>;
@@ -31,7 +30,7 @@ describe('fleet: a move killed mid-way is undone by the next command', () => {
     try {
       const before = repoState(repo.root);
       // WHEN the move is killed
-      const r = cli(repo.root, ['abort', 'shop', '--all-waves'], CRASH(point));
+      const r = cli(repo.root, ['abort', 'shop', '--all-waves'], crashAt(point));
       expect(r.signal).toBe('SIGKILL');
       expect(git(repo.root, 'status', '--porcelain')).not.toBe('');
       // THEN a read-only command says so and changes nothing

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { cli, copyRepo, git, repoState, synthesizedRepo } from './support/cli-repo';
+import { cli, expectRefusedUnchanged, git, inCopyOf, synthesizedRepo } from './support/cli-repo';
 import { webappSpec } from './support/project';
 
 /**
@@ -34,29 +34,18 @@ describe('a move while a merge, rebase, cherry-pick or revert is in progress', (
     ['cherry-pick stopped at a conflict', ['cherry-pick', 'other'], refused('cherry-pick', 'CHERRY_PICK_HEAD', 'finish it (`git cherry-pick --continue`) or give it up (`git cherry-pick --abort`)')],
   ];
 
-  test.each(cases)('fails step during a %s: exit 2, the operation named with its commands, files, index and history unchanged', (_what, op, message) => {
-    const repo = copyRepo(base.root);
-    try {
-      try { git(repo.root, ...op); } catch { /* a conflict stops it: that is the state under test */ }
-      const before = repoState(repo.root);
-      const r = cli(repo.root, ['step', 'shop']);
-      expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 2, stdout: '', stderr: message });
-      expect(repoState(repo.root)).toEqual(before);
-    } finally {
-      repo.cleanup();
-    }
-  });
+  test.each(cases)('fails step during a %s: exit 2, the operation named with its commands, files, index and history unchanged', (_what, op, message) => inCopyOf(base.root, (repo) => {
+    // GIVEN the operation stopped half done (a conflict stops it: that is the state under test)
+    try { git(repo.root, ...op); } catch { /* stopped */ }
+    // WHEN step THEN refused up front, nothing written
+    expectRefusedUnchanged(repo.root, ['step', 'shop'], message);
+  }));
 
-  test('GIVEN the merge given up (git merge --abort) WHEN step THEN the move is committed', () => {
-    const repo = copyRepo(base.root);
-    try {
-      try { git(repo.root, 'merge', '-q', 'other'); } catch { /* conflict */ }
-      git(repo.root, 'merge', '--abort');
-      const r = cli(repo.root, ['step', 'shop']);
-      expect(r.status).toBe(0);
-      expect(r.stdout).toMatch(/^shop: canary 1\.1\.0 0% -> 25%\n/);
-    } finally {
-      repo.cleanup();
-    }
-  });
+  test('GIVEN the merge given up (git merge --abort) WHEN step THEN the move is committed', () => inCopyOf(base.root, (repo) => {
+    try { git(repo.root, 'merge', '-q', 'other'); } catch { /* conflict */ }
+    git(repo.root, 'merge', '--abort');
+    const r = cli(repo.root, ['step', 'shop']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^shop: canary 1\.1\.0 0% -> 25%\n/);
+  }));
 });

@@ -4,7 +4,7 @@ import { ProjectPaths, synthProject } from '../lib/synth/project';
 import { readTree } from '../lib/manifests/files';
 import { SpecError } from '../lib/spec/errors';
 import {
-  dirsInCommit, kustomizeBuild, kustomizeRootInCommit, objectsIn, releaseYaml, removeProject, synthAndCommit, tempProject,
+  blockProjects, dirsInCommit, kustomizeBuild, kustomizeRootInCommit, objectsIn, releaseYaml, TWO_RELEASES as RELEASES,
 } from './support/gitops-fixtures';
 import { validateObject } from './support/kube-schemas';
 
@@ -16,33 +16,19 @@ repository:
   path: dist
 ${extra}`;
 
-/** Two releases: a guestbook-like one across two namespaces, and one in a single namespace. */
-const RELEASES = {
-  guestbook: releaseYaml('guestbook', { production: 'ns-prod', canary: 'ns-canary', canaryWeight: 25 }),
-  webapp: releaseYaml('webapp', { production: 'webapp' }),
-};
-
 const byKind = (objs: any[], kind: string) => objs.filter((o) => o.kind === kind);
 /** The AppProject of the releases (the root Application has a project of its own, `<project>-root`). */
 const releasesProject = (objs: any[], name = 'cdk8s-canary') => objs.find((o) => o.kind === 'AppProject' && o.metadata.name === name);
 
 describe('Argo CD wiring (dist/argocd/)', () => {
-  const projects: ProjectPaths[] = [];
-  const project = (releases: Record<string, string>, config?: string) => {
-    const p = tempProject(releases, config);
-    projects.push(p);
-    return p;
-  };
-  afterAll(() => projects.forEach(removeProject));
+  const { project, committed } = blockProjects();
 
   describe('one Application per release', () => {
     let p: ProjectPaths;
     let commit: string;
     let objs: any[];
     beforeAll(() => {
-      p = project(RELEASES, CONFIG());
-      commit = synthAndCommit(p);
-      objs = objectsIn(p.distDir, 'argocd');
+      ({ p, commit, objs } = committed(RELEASES, CONFIG(), 'argocd'));
     });
 
     test('every Application points at a folder that exists in the commit and kustomize builds it', () => {
@@ -197,9 +183,7 @@ describe('Argo CD wiring (dist/argocd/)', () => {
       const q = project(RELEASES, CONFIG());
       synthProject(q);
       appsMode = byKind(objectsIn(q.distDir, 'argocd'), 'Application').filter((a) => a.spec.project === 'cdk8s-canary');
-      p = project(RELEASES, CONFIG('argocd:\n  mode: applicationSet\n'));
-      commit = synthAndCommit(p);
-      objs = objectsIn(p.distDir, 'argocd');
+      ({ p, commit, objs } = committed(RELEASES, CONFIG('argocd:\n  mode: applicationSet\n'), 'argocd'));
     });
 
     test('one ApplicationSet replaces the release Applications and passes the upstream CRD schema strictly', () => {

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { ProjectPaths, synthProject } from '../lib/synth/project';
 import { readTree } from '../lib/manifests/files';
-import { kustomizeBuild, kustomizeRootInCommit, objectsIn, releaseYaml, removeProject, synthAndCommit, tempProject } from './support/gitops-fixtures';
+import { blockProjects, kustomizeBuild, kustomizeRootInCommit, objectsIn, TWO_RELEASES as RELEASES } from './support/gitops-fixtures';
 import { validateObject } from './support/kube-schemas';
 
 const CONFIG = (extra = '') => `apiVersion: canary.cdk8s.io/v1alpha1
@@ -11,30 +11,17 @@ repository:
   branch: release
 ${extra}`;
 
-const RELEASES = {
-  guestbook: releaseYaml('guestbook', { production: 'ns-prod', canary: 'ns-canary', canaryWeight: 25 }),
-  webapp: releaseYaml('webapp', { production: 'webapp' }),
-};
-
 const kustomizations = (objs: any[]) => objs.filter((o) => o.kind === 'Kustomization');
 
 describe('Flux wiring (dist/flux/)', () => {
-  const projects: ProjectPaths[] = [];
-  const project = (releases: Record<string, string>, config?: string) => {
-    const p = tempProject(releases, config);
-    projects.push(p);
-    return p;
-  };
-  afterAll(() => projects.forEach(removeProject));
+  const { project, committed } = blockProjects();
 
   describe('one Kustomization per release folder', () => {
     let p: ProjectPaths;
     let commit: string;
     let objs: any[];
     beforeAll(() => {
-      p = project(RELEASES, CONFIG());
-      commit = synthAndCommit(p);
-      objs = objectsIn(p.distDir, 'flux');
+      ({ p, commit, objs } = committed(RELEASES, CONFIG(), 'flux'));
     });
 
     test('a GitRepository follows the configured repository and branch, fetching only dist/', () => {

@@ -7,6 +7,7 @@ import { Io } from '../lib/cli/output';
 import { GroupStage } from '../lib/spec/group';
 import { renderFolders } from '../lib/synth/build';
 import { buildGroup } from '../lib/synth/group';
+import { cleanupTempDirs, withRemote } from './support/git-repo';
 import { at, s3Group, S3_TEXT } from './support/groups';
 
 const GROUP = 'frontend-backend';
@@ -60,6 +61,7 @@ function commits(dir: string): string[] {
 }
 
 describe('cdk8s-canary next/abort/status on a release group (real git in a temp repository)', () => {
+  afterAll(() => cleanupTempDirs());
   test('walking `next` yields six commits whose dist/ is S3 stages 1-6, each touching only the group', async () => {
     // GIVEN a fresh repository with the group committed at stage 1
     const dir = await newRepo();
@@ -199,10 +201,7 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
   test('--push pushes the move; when the remote moved, the move is re-run on its head and pushed (as for a release)', async () => {
     // GIVEN a repository with a bare remote, and a second clone
     const dir = await newRepo();
-    const bare = fs.mkdtempSync(path.join(os.tmpdir(), 's3-remote-'));
-    git(bare, 'init', '-q', '--bare', '-b', 'main');
-    git(dir, 'remote', 'add', 'origin', bare);
-    git(dir, 'push', '-q', '-u', 'origin', 'main');
+    const { remote: bare, clone } = withRemote(dir);
     // WHEN next --push runs
     const r = await cli(dir, 'next', GROUP, '--push');
     // THEN the remote holds the stage 2 commit
@@ -210,8 +209,7 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
     expect(r.out).toMatch(/pushed to origin\/main/);
     expect(git(bare, 'rev-parse', 'main')).toBe(git(dir, 'rev-parse', 'HEAD'));
     // GIVEN someone else pushed an unrelated commit meanwhile
-    const other = fs.mkdtempSync(path.join(os.tmpdir(), 's3-other-'));
-    git(other, 'clone', '-q', bare, '.');
+    const other = clone();
     git(other, '-c', 'user.name=o', '-c', 'user.email=o@x.invalid', 'commit', '-q', '--allow-empty', '-m', 'unrelated');
     git(other, 'push', '-q', 'origin', 'main');
     // WHEN the next move is pushed
@@ -223,19 +221,13 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
     expect(git(bare, 'rev-parse', 'main')).toBe(git(dir, 'rev-parse', 'HEAD'));
     expect(git(dir, 'status', '--porcelain')).toBe('');
     expect(distAt(dir, 'HEAD')).toEqual(expectedAt(3));
-    fs.rmSync(other, { recursive: true, force: true });
-    fs.rmSync(bare, { recursive: true, force: true });
   });
 
   test('fails --push when the group itself moved on the remote: nothing pushed, the branch is as before the command', async () => {
     // GIVEN a repository with a bare remote and a second clone that moves the group and pushes first
     const dir = await newRepo();
-    const bare = fs.mkdtempSync(path.join(os.tmpdir(), 's3-remote-'));
-    git(bare, 'init', '-q', '--bare', '-b', 'main');
-    git(dir, 'remote', 'add', 'origin', bare);
-    git(dir, 'push', '-q', '-u', 'origin', 'main');
-    const other = fs.mkdtempSync(path.join(os.tmpdir(), 's3-other-'));
-    git(other, 'clone', '-q', bare, '.');
+    const { remote: bare, clone } = withRemote(dir);
+    const other = clone();
     git(other, 'config', 'user.name', 'Someone Else');
     git(other, 'config', 'user.email', 'o@x.invalid');
     expect((await cli(other, 'next', GROUP, '--push')).code).toBe(0);
@@ -249,8 +241,6 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
     expect(git(dir, 'status', '--porcelain')).toBe('');
     expect(distAt(dir, 'HEAD')).toEqual(expectedAt(1));
     expect(git(bare, 'rev-parse', 'main')).toBe(theirs);
-    fs.rmSync(other, { recursive: true, force: true });
-    fs.rmSync(bare, { recursive: true, force: true });
   });
 
   test('a release next to the group still moves, and status lists both (JSON has releases and groups)', async () => {

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { processAlive, selfIdentity } from '../lib/git';
-import { cli, cliAsync, copyRepo, git, repoState, tempRepo } from './support/cli-repo';
+import { cli, cliAsync, copyRepo, crashAt, git, repoState, tempRepo } from './support/cli-repo';
 import { webappSpec } from './support/project';
 
 /**
@@ -28,7 +28,7 @@ describe('moves killed mid-way: the repair keeps what the user did since', () =>
     const repo = copyRepo(base.root);
     try {
       // GIVEN a step killed after writing the spec, then the user's own edits
-      expect((await cliAsync(repo.root, ['step', 'shop'], { CDK8S_CANARY_CRASH_AT: 'move:spec-written', CDK8S_CANARY_TEST_HOOKS: 'crash-point' })).signal).toBe('SIGKILL');
+      expect((await cliAsync(repo.root, ['step', 'shop'], crashAt('move:spec-written'))).signal).toBe('SIGKILL');
       const spec = path.join(repo.root, 'releases/shop.yaml');
       fs.writeFileSync(spec, fs.readFileSync(spec, 'utf8').replace('  port: 8080\n', '  port: 8080\n  replicas: 5\n'));
       fs.writeFileSync(path.join(repo.root, 'dist/shop/shop/notes.yaml'), 'mine: true\n');
@@ -51,7 +51,7 @@ describe('moves killed mid-way: the repair keeps what the user did since', () =>
     const repo = copyRepo(base.root);
     try {
       // GIVEN a step killed after writing the spec and dist/shop, and an unrelated new file
-      expect((await cliAsync(repo.root, ['step', 'shop'], { CDK8S_CANARY_CRASH_AT: 'move:dist-written', CDK8S_CANARY_TEST_HOOKS: 'crash-point' })).signal).toBe('SIGKILL');
+      expect((await cliAsync(repo.root, ['step', 'shop'], crashAt('move:dist-written'))).signal).toBe('SIGKILL');
       fs.writeFileSync(path.join(repo.root, 'NOTES.md'), 'notes\n');
       // WHEN the next writing command runs
       const w = cli(repo.root, ['synth']);
@@ -69,7 +69,7 @@ describe('moves killed mid-way: the repair keeps what the user did since', () =>
     const repo = copyRepo(base.root);
     try {
       // GIVEN a step killed right after its commit, with git's index.lock left behind (a kill inside `git commit`)
-      expect((await cliAsync(repo.root, ['step', 'shop'], { CDK8S_CANARY_CRASH_AT: 'move:committed', CDK8S_CANARY_TEST_HOOKS: 'crash-point' })).signal).toBe('SIGKILL');
+      expect((await cliAsync(repo.root, ['step', 'shop'], crashAt('move:committed'))).signal).toBe('SIGKILL');
       fs.writeFileSync(path.join(repo.root, '.git/index.lock'), '');
       // WHEN any writing command runs
       const w = cli(repo.root, ['step', 'shop']);

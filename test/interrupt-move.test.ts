@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { cli, cliAsync, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
+import { cli, cliAsync, copyRepo, crashAt, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
 import { webappSpec } from './support/project';
 
 /**
@@ -11,9 +11,8 @@ import { webappSpec } from './support/project';
  * compiled CLI in real git repositories.
  */
 
-function signalAt(point: string, signal = 'SIGINT'): NodeJS.ProcessEnv {
-  return { CDK8S_CANARY_CRASH_AT: point, CDK8S_CANARY_TEST_HOOKS: 'crash-point', CDK8S_CANARY_CRASH_SIGNAL: signal };
-}
+/** The crash hook set to send `signal` (not SIGKILL) at `point`. */
+const signalAt = (point: string, signal = 'SIGINT') => crashAt(point, signal);
 
 describe('a move interrupted by a signal (compiled CLI, real git)', () => {
   let base: ReturnType<typeof tempRepo>;

@@ -1,4 +1,4 @@
-import { cli, copyRepo, git, repoState, synthesizedRepo } from './support/cli-repo';
+import { cli, expectRefusedUnchanged, git, inCopyOf, synthesizedRepo } from './support/cli-repo';
 import { webappSpec } from './support/project';
 
 /**
@@ -18,30 +18,16 @@ describe('--push without a remote', () => {
     ['step', ['step', 'shop', '--push']],
     ['set-weight', ['set-weight', 'shop', '10', '--push']],
     ['advance', ['advance', '--push']],
-  ])('fails %s --push with exit 2 before writing: files, index and history unchanged', (_what, args) => {
-    const repo = copyRepo(base.root);
-    try {
-      // GIVEN a repository without remotes
-      expect(git(repo.root, 'remote')).toBe('');
-      const before = repoState(repo.root);
-      // WHEN a move runs with --push
-      const r = cli(repo.root, args);
-      // THEN it is refused up front, saying how to add the remote; nothing is committed
-      expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 2, stdout: '', stderr: `error: ${message}\n` });
-      expect(repoState(repo.root)).toEqual(before);
-    } finally {
-      repo.cleanup();
-    }
-  });
+  ])('fails %s --push with exit 2 before writing: files, index and history unchanged', (_what, args) => inCopyOf(base.root, (repo) => {
+    // GIVEN a repository without remotes
+    expect(git(repo.root, 'remote')).toBe('');
+    // WHEN a move runs with --push THEN it is refused up front, saying how to add the remote; nothing is committed
+    expectRefusedUnchanged(repo.root, args, `error: ${message}\n`);
+  }));
 
-  test('GIVEN the same repository WHEN step --dry-run --push THEN the dry run still prints the diff (nothing would be pushed)', () => {
-    const repo = copyRepo(base.root);
-    try {
-      const r = cli(repo.root, ['step', 'shop', '--dry-run', '--push']);
-      expect(r.status).toBe(0);
-      expect(r.stdout).toMatch(/dry run: would commit "shop: canary 1\.1\.0 0% -> 25%" changing 2 file\(s\); nothing was written/);
-    } finally {
-      repo.cleanup();
-    }
-  });
+  test('GIVEN the same repository WHEN step --dry-run --push THEN the dry run still prints the diff (nothing would be pushed)', () => inCopyOf(base.root, (repo) => {
+    const r = cli(repo.root, ['step', 'shop', '--dry-run', '--push']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/dry run: would commit "shop: canary 1\.1\.0 0% -> 25%" changing 2 file\(s\); nothing was written/);
+  }));
 });

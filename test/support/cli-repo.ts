@@ -115,3 +115,41 @@ export function repoState(root: string): { files: Record<string, string>; status
     log: git(root, 'log', '--all', '--format=%H %P %s'),
   };
 }
+
+/**
+ * Runs `fn` on a fresh copy of the prepared repository `from` (`copyRepo`); the copy is removed
+ * afterwards, whatever happens (when `fn` returns a promise, once it settles).
+ */
+export function inCopyOf<T>(from: string, fn: (repo: ReturnType<typeof copyRepo>) => T): T {
+  const repo = copyRepo(from);
+  let result: T;
+  try {
+    result = fn(repo);
+  } catch (e) {
+    repo.cleanup();
+    throw e;
+  }
+  if (result instanceof Promise) return result.finally(() => repo.cleanup()) as T;
+  repo.cleanup();
+  return result;
+}
+
+/**
+ * The environment that arms the crash hook at `point` (`<point>` or `<point>@<n>`; lib/crash-point.ts:
+ * both variables are needed): the process kills itself there with SIGKILL, or sends itself `signal`
+ * and goes on (CDK8S_CANARY_CRASH_SIGNAL: SIGINT, SIGTERM or SIGHUP, as when Ctrl-C lands there; the tests of a bad value pass others).
+ */
+export function crashAt(point: string, signal?: string): NodeJS.ProcessEnv {
+  return { CDK8S_CANARY_CRASH_AT: point, CDK8S_CANARY_TEST_HOOKS: 'crash-point', ...(signal ? { CDK8S_CANARY_CRASH_SIGNAL: signal } : {}) };
+}
+
+/**
+ * Runs the CLI in `root` and expects it refused before anything is written: exit 2, nothing on
+ * stdout, exactly `stderr`; files, index, refs and history as before (`repoState`).
+ */
+export function expectRefusedUnchanged(root: string, args: readonly string[], stderr: string): void {
+  const before = repoState(root);
+  const r = cli(root, args);
+  expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 2, stdout: '', stderr });
+  expect(repoState(root)).toEqual(before);
+}

@@ -99,3 +99,36 @@ export function objectsIn(dist: string, dir: string): any[] {
 export function removeProject(paths: ProjectPaths): void {
   fs.rmSync(paths.root, { recursive: true, force: true });
 }
+
+/** Two releases: a guestbook-like one across two namespaces, and one in a single namespace. */
+export const TWO_RELEASES: Readonly<Record<string, string>> = {
+  guestbook: releaseYaml('guestbook', { production: 'ns-prod', canary: 'ns-canary', canaryWeight: 25 }),
+  webapp: releaseYaml('webapp', { production: 'webapp' }),
+};
+
+/** A project synthesized and committed, with the objects of one of its GitOps folders. */
+export interface CommittedProject { readonly p: ProjectPaths; readonly commit: string; readonly objs: any[] }
+
+/**
+ * The temporary projects of one describe block, removed after it (this registers the `afterAll`):
+ * `project` makes one (`tempProject`); `committed` makes one, synthesizes and commits it
+ * (`synthAndCommit`) and reads the objects of its GitOps folder `folder` (`argocd`, `flux`).
+ */
+export function blockProjects(): {
+  project(releases: Record<string, string>, config?: string): ProjectPaths;
+  committed(releases: Record<string, string>, config: string | undefined, folder: string): CommittedProject;
+} {
+  const made: ProjectPaths[] = [];
+  afterAll(() => made.forEach(removeProject));
+  const project = (releases: Record<string, string>, config?: string) => {
+    const p = tempProject(releases, config);
+    made.push(p);
+    return p;
+  };
+  const committed = (releases: Record<string, string>, config: string | undefined, folder: string) => {
+    const p = project(releases, config);
+    const commit = synthAndCommit(p);
+    return { p, commit, objs: objectsIn(p.distDir, folder) };
+  };
+  return { project, committed };
+}
