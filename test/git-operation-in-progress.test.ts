@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { cli, expectRefusedUnchanged, git, inCopyOf, synthesizedRepo } from './support/cli-repo';
 import { webappSpec } from './support/project';
@@ -39,6 +40,23 @@ describe('a move while a merge, rebase, cherry-pick or revert is in progress', (
     try { git(repo.root, ...op); } catch { /* stopped */ }
     // WHEN step THEN refused up front, nothing written
     expectRefusedUnchanged(repo.root, ['step', 'shop'], message);
+  }));
+
+  test('fails step during a merge in a linked worktree, naming the merge\'s file in that worktree\'s git dir (there is no .git/MERGE_HEAD)', () => inCopyOf(base.root, (repo) => {
+    // GIVEN a linked worktree (git worktree add) whose merge stopped at a conflict
+    const top = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-canary-worktree-'));
+    try {
+      const wt = path.join(top, 'side');
+      git(repo.root, 'worktree', 'add', '-q', '-b', 'side', wt, 'main');
+      try { git(wt, 'merge', '-q', 'other'); } catch { /* conflict */ }
+      const mergeHead = path.join(fs.realpathSync(repo.root), '.git', 'worktrees', 'side', 'MERGE_HEAD');
+      expect(fs.existsSync(mergeHead)).toBe(true);
+      expect(fs.existsSync(path.join(wt, '.git', 'MERGE_HEAD'))).toBe(false); // .git is a file there
+      // WHEN step runs in the worktree THEN it is refused, naming the file where it is (as git rev-parse --git-path names it)
+      expectRefusedUnchanged(wt, ['step', 'shop'], refused('merge', 'MERGE_HEAD', 'finish it (resolve, then `git commit`) or give it up (`git merge --abort`)').replace('.git/MERGE_HEAD', mergeHead));
+    } finally {
+      fs.rmSync(top, { recursive: true, force: true });
+    }
   }));
 
   test('GIVEN the merge given up (git merge --abort) WHEN step THEN the move is committed', () => inCopyOf(base.root, (repo) => {

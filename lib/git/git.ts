@@ -120,6 +120,18 @@ export class Git {
     return runGit(this.cwd, args, undefined, options.globPathspecs);
   }
 
+  /**
+   * Where git keeps `name` of this work tree's state (`MERGE_HEAD`, `rebase-merge`), as
+   * `git rev-parse --git-path` names it from the top of the work tree: `.git/MERGE_HEAD`, or in a
+   * linked worktree (`git worktree add`) the absolute path in its own git dir
+   * (`/repo/.git/worktrees/NAME/MERGE_HEAD`).
+   */
+  public async gitPath(name: string): Promise<string> {
+    const r = await runGit(this.root, ['rev-parse', '--git-path', name]);
+    if (r.code !== 0) throw gitFailure(['rev-parse', '--git-path', name], r);
+    return r.stdout.trim();
+  }
+
   /** The index lock file of this work tree. */
   public get indexLock(): string {
     return path.join(this.gitDir, 'index.lock');

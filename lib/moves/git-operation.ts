@@ -14,7 +14,7 @@ import * as path from 'path';
 export interface GitOperation {
   /** `merge`, `rebase`, `cherry-pick`, `revert`, `am`. */
   readonly what: string;
-  /** The state file or folder, relative to the work tree's git dir (`MERGE_HEAD`). */
+  /** The state file or folder, relative to the work tree's git dir (`MERGE_HEAD`; `Git.gitPath` names it for a message: a linked worktree's git dir is not `.git`). */
   readonly file: string;
   /** The commands that finish it or give it up. */
   readonly fix: string;

@@ -87,7 +87,7 @@ export async function withMoveSession<T>(root: string, options: SessionOptions, 
   const begin = async (locked: boolean): Promise<T> => {
     const head = await git.head(); // under the lock: the commit this session starts from
     const busy = gitOperationInProgress(git.gitDir); // first: a stopped rebase also detaches HEAD
-    if (busy) throw new MoveRefusedError(`a git ${busy.what} is in progress in this work tree (.git/${busy.file}); a move is a commit of its own on a settled branch: ${busy.fix}, then move again; nothing was written`);
+    if (busy) throw new MoveRefusedError(`a git ${busy.what} is in progress in this work tree (${await git.gitPath(busy.file)}); a move is a commit of its own on a settled branch: ${busy.fix}, then move again; nothing was written`);
     if (head.detached) {
       throw new MoveRefusedError(`HEAD is detached${head.commit ? ` at ${head.commit.slice(0, 7)}` : ''}; every move is a commit on a branch: check one out first (\`git switch main\`)`);
     }
