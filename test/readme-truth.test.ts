@@ -16,12 +16,12 @@
  *   line by line with what the compiled CLI prints in a real git repository, with the matching rules of
  *   test/support/readme.ts (`...` wildcards, commit ids, clock values); a bare message block (no `$`
  *   line) must match lines of the command's output in order.
- * - **Prose**: the layout table's paths exist (and every folder of lib/ is in it), every repository
+ * - **Prose**: the layout table's paths exist (and every entry of lib/ and every top-level file and folder is in it), every repository
  *   path the README names exists, every flag shown with a command is in that command's `--help`,
  *   every cdk8s-canary.yaml option and spec field named is in the schema, and the Argo CD / Flux
  *   wiring the README describes is what synth writes.
  */
-import { spawn } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, parseDocument, stringify } from 'yaml';
@@ -297,14 +297,27 @@ describe('the README\'s prose names real things', () => {
     expect(missing).toEqual([]);
   });
 
-  test('every entry of lib/ and every top-level folder of the repository is in the layout table', () => {
+  test('every entry of lib/ and every top-level file and folder of the repository is in the layout table', () => {
     const shown = layout.flatMap((r) => r.paths);
     const covered = (p: string) => shown.some((s) => s === p || s === `${p}/` || (s.endsWith('*.schema.json') && p.startsWith(s.replace(/\*.*$/, ''))));
-    const libEntries = fs.readdirSync(path.join(REPO, 'lib'), { withFileTypes: true }).map((e) => `lib/${e.name}${e.isDirectory() ? '' : ''}`);
+    const libEntries = fs.readdirSync(path.join(REPO, 'lib'), { withFileTypes: true }).map((e) => `lib/${e.name}`);
     const notShown = libEntries.filter((p) => !covered(p));
-    const tracked = ['releases', 'lib', 'imports', 'schemas', 'dist', 'test', 'scripts', 'examples', 'bin'];
-    for (const t of tracked) if (!shown.some((s) => s.startsWith(`${t}/`) || s.startsWith(`\`${t}`))) notShown.push(t);
+    // the repository's own top level: what git tracks, and what it would (untracked, not ignored)
+    const top = new Map<string, boolean>();
+    for (const f of execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: REPO, encoding: 'utf8' }).split('\0').filter(Boolean)) {
+      const [first, ...rest] = f.split('/');
+      top.set(first, (top.get(first) ?? false) || rest.length > 0);
+    }
+    expect([...top.keys()]).toEqual(expect.arrayContaining(['lib', 'test', 'package.json', 'README.md']));
+    for (const [name, isFolder] of top) {
+      if (isFolder ? !shown.some((s) => s.startsWith(`${name}/`)) : !covered(name)) notShown.push(isFolder ? `${name}/` : name);
+    }
     expect(notShown).toEqual([]);
+  });
+
+  test('the layout table names nothing twice', () => {
+    const shown = layout.flatMap((r) => r.paths);
+    expect(shown.filter((p, i) => shown.indexOf(p) !== i)).toEqual([]);
   });
 
   test('every repository path the README names in code exists', () => {
