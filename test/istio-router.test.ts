@@ -114,6 +114,7 @@ describe('istio router: S4 MuShop storefront', () => {
     const dr = s.of('DestinationRule');
     expect(dr.spec).toEqual({
       host: 'mushop-storefront.mushop.svc.cluster.local',
+      exportTo: ['*'],
       subsets: [{ name: 'original', labels: { version: '2.1.2' } }, { name: 'beta', labels: { version: '2.1.3-beta.1' } }],
     });
     // AND the walkthrough's apiVersion is kept
@@ -319,6 +320,23 @@ describe('istio router: tester route and mirroring', () => {
     expect(s.of('VirtualService').spec.gateways).toEqual(['istio-system/public']);
   });
 
+  test('the VirtualServices and the DestinationRule say exportTo: [\'*\'] whatever the mesh\'s default (a mesh defaulting to \'.\' would hide them from the ingress gateway and from callers in other namespaces)', () => {
+    // GIVEN the sample app behind a gateway, with its mesh VirtualService, and no exportTo in the spec
+    const s = state(SAMPLEAPP, textOf(SAMPLEAPP));
+    // THEN every object Istio scopes by exportTo carries it
+    const scoped = [...s.all('VirtualService'), ...s.all('DestinationRule')];
+    expect(scoped.map((o) => o.metadata.name).sort()).toEqual(['sampleapp', 'sampleapp', 'sampleapp-mesh']);
+    expect(scoped.map((o) => o.spec.exportTo)).toEqual([['*'], ['*'], ['*']]);
+    expect(s.of('Gateway').spec.exportTo).toBeUndefined(); // a Gateway has no exportTo
+  });
+
+  test('GIVEN router.exportTo narrowed for a restricted mesh THEN each VirtualService and the DestinationRule carry that list, and pass strict validation', () => {
+    const s = state(SAMPLEAPP, edit(SAMPLEAPP, [[['router', 'exportTo'], ['.', 'istio-system', 'web']]]));
+    const scoped = [...s.all('VirtualService'), ...s.all('DestinationRule')];
+    expect(scoped.map((o) => o.spec.exportTo)).toEqual([['.', 'istio-system', 'web'], ['.', 'istio-system', 'web'], ['.', 'istio-system', 'web']]);
+    expect(s.objects.map((o) => validateObject(o)).flat()).toEqual([]);
+  });
+
   test('an HTTPS server references its TLS Secret by name', () => {
     const s = state(SAMPLEAPP, edit(SAMPLEAPP, [[['router', 'gateway', 'servers'], [{ port: { number: 443, protocol: 'HTTPS' }, hosts: ['app.example.com'], tlsCredentialName: 'app-tls' }]]]));
     expect(s.of('Gateway').spec.servers).toEqual([{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['app.example.com'], tls: { mode: 'SIMPLE', credentialName: 'app-tls' } }]);
@@ -470,6 +488,18 @@ describe('istio router: bad specs', () => {
     const text = textOf(SAMPLEAPP).replace('steps: [0, 5, 100]', 'steps: [0, 5, 100]\nweightTotal: 1000');
     const line = lineOf(text, /^weightTotal:/);
     expectProblems(SAMPLEAPP, text, [`releases/sampleapp.yaml:${line}:14: weightTotal: istio route weights are percentages and must sum to exactly 100 (got 1000); remove weightTotal or set it to 100`]);
+  });
+
+  test('fails when router.exportTo lists \'*\' next to other namespaces (Istio refuses it: "cannot have both public (*) and non-public exportTo values")', () => {
+    const text = edit(SAMPLEAPP, [[['router', 'exportTo'], ['.', '*']]]);
+    const line = lineOf(text, /^ +- ["']\*["']$/);
+    const col = text.split('\n')[line - 1].search(/["']\*/) + 1;
+    expectProblems(SAMPLEAPP, text, [`releases/sampleapp.yaml:${line}:${col}: router.exportTo[1]: '*' exports to every namespace already, and Istio refuses it next to other entries (got "*"); use ['*'] alone, or list '.' and the namespaces without '*'`]);
+  });
+
+  test('fails when router.exportTo names something that is not a namespace, \'.\' or \'*\'', () => {
+    const text = edit(SAMPLEAPP, [[['router', 'exportTo'], ['Istio_System']]]);
+    expect(problemsOf(SAMPLEAPP, text)).toEqual([expect.stringMatching(/^releases\/sampleapp\.yaml:\d+:\d+: router\.exportTo\[0\]: .*\(got "Istio_System"\); use '\.' \(the release's namespace\), '\*' \(all\) or a namespace name$/)]);
   });
 
   test('fails when weights are over 100', () => {

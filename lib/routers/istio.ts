@@ -66,6 +66,12 @@ export interface IstioPlan {
    * only: pass-through routes shape the edge.
    */
   readonly meshVirtualServiceName?: string;
+  /**
+   * `exportTo` of the VirtualServices and the DestinationRule: written always (default `*`), so
+   * that a mesh whose defaultVirtualServiceExportTo / defaultDestinationRuleExportTo is `.` does
+   * not hide them from the ingress gateway's namespace or from callers in other namespaces.
+   */
+  readonly exportTo: readonly string[];
 }
 
 /** Resolves the Istio options of a release. Pure. */
@@ -98,6 +104,7 @@ export function istioPlan(m: ReleaseModel): IstioPlan {
     gatewayRefs: gw ? [gw.namespace && gw.namespace !== namespace ? `${gw.namespace}/${gw.name}` : gw.name] : [],
     hosts: o.hosts ?? (gw ? ['*'] : [serviceHost]),
     ...(gw && o.mesh !== false ? { meshVirtualServiceName: `${o.virtualServiceName ?? m.name}-mesh` } : {}),
+    exportTo: o.exportTo ?? ['*'],
   };
 }
 
@@ -210,6 +217,9 @@ export class IstioRouter implements TrafficRouter {
       at(['canary', 'version'], `stable and canary pods carry the same version label '${m.stable.versionLabel}', so both subsets would select the same pods`,
         'give the canary a new version, or set workload.versionLabel (e.g. stable: prod, canary: canary)', m.canary.version);
     }
+    if (o.exportTo && o.exportTo.length > 1 && o.exportTo.includes('*')) {
+      at(['router', 'exportTo', o.exportTo.indexOf('*')], `'*' exports to every namespace already, and Istio refuses it next to other entries`, `use ['*'] alone, or list '.' and the namespaces without '*'`, '*');
+    }
     this.checkGateway(release, o, at);
     this.checkRoutes(release, o, p, at);
     if (o.header?.pattern !== undefined) {
@@ -237,6 +247,7 @@ export class IstioRouter implements TrafficRouter {
       metadata: meta(p.destinationRuleName, 'DestinationRule'),
       spec: {
         host: p.serviceHost,
+        exportTo: [...p.exportTo],
         subsets: [
           { name: p.subsets.stable, labels: { version: p.subsetVersions.stable } },
           { name: p.subsets.canary, labels: { version: p.subsetVersions.canary } },
@@ -248,13 +259,14 @@ export class IstioRouter implements TrafficRouter {
       spec: {
         hosts: [...p.hosts],
         ...(p.gatewayRefs.length ? { gateways: [...p.gatewayRefs] } : {}),
+        exportTo: [...p.exportTo],
         http: istioHttpRoutes(m),
       },
     });
     if (p.meshVirtualServiceName) {
       new kinds.VirtualService(chart, `virtualservice-${p.meshVirtualServiceName}`, {
         metadata: meta(p.meshVirtualServiceName, 'VirtualService'),
-        spec: { hosts: [p.serviceHost], gateways: [MESH_GATEWAY], http: istioHttpRoutes(m, true) },
+        spec: { hosts: [p.serviceHost], gateways: [MESH_GATEWAY], exportTo: [...p.exportTo], http: istioHttpRoutes(m, true) },
       });
     }
   }

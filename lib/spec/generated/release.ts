@@ -565,6 +565,12 @@ export interface IstioRouterOptions {
    */
   mesh?: boolean;
   /**
+   * Namespaces whose sidecars and gateways see the generated VirtualServices and DestinationRule (Istio exportTo): '.' the release's namespace, '*' all, or namespace names. Written on each of them, so that dist/ routes the same on every mesh: a mesh whose defaultVirtualServiceExportTo / defaultDestinationRuleExportTo is ['.'] would otherwise hide them from the ingress gateway's namespace (the host answers 404, the subsets are not found) and from callers in other namespaces (they would split by replica count, not by weight). On such a mesh, narrow it to '.' plus the namespaces of the gateway's pods and of the callers. Default: ['*'].
+   *
+   * @minItems 1
+   */
+  exportTo?: string[];
+  /**
    * Name of the DestinationRule. Default: the shared Service name.
    */
   destinationRuleName?: string;
