@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { processAlive, selfIdentity } from '../lib/git';
-import { cli, cliAsync, copyRepo, crashAt, git, repoState, tempRepo } from './support/cli-repo';
+import { cli, cliAsync, crashAt, git, inCopyOf, repoState, tempRepo } from './support/cli-repo';
 import { webappSpec } from './support/project';
 
 /**
@@ -24,66 +24,51 @@ describe('moves killed mid-way: the repair keeps what the user did since', () =>
   });
   afterAll(() => base.cleanup());
 
-  test('fails to repair over a later edit of the spec and a new file in dist/, and changes nothing', async () => {
-    const repo = copyRepo(base.root);
-    try {
-      // GIVEN a step killed after writing the spec, then the user's own edits
-      expect((await cliAsync(repo.root, ['step', 'shop'], crashAt('move:spec-written'))).signal).toBe('SIGKILL');
-      const spec = path.join(repo.root, 'releases/shop.yaml');
-      fs.writeFileSync(spec, fs.readFileSync(spec, 'utf8').replace('  port: 8080\n', '  port: 8080\n  replicas: 5\n'));
-      fs.writeFileSync(path.join(repo.root, 'dist/shop/shop/notes.yaml'), 'mine: true\n');
-      const before = repoState(repo.root);
-      // WHEN a read-only command and then a writing one run
-      const s = cli(repo.root, ['status', 'shop']);
-      const w = cli(repo.root, ['synth']);
-      // THEN status changes nothing; synth stops, naming both, and says how to keep or drop them
-      expect(s.status).toBe(0);
-      expect(w.status).toBe(1);
-      expect(w.stderr).toMatch(/^error: an interrupted move of shop \("shop: canary 1\.1\.0 10% -> 50%", pid \d+, no longer running, since .*\) was killed before its commit, and dist\/shop\/shop\/notes\.yaml, releases\/shop\.yaml were changed or added since; nothing was restored\. To keep your changes and drop the move: .*rm \.git\/cdk8s-canary\/move\.json/m);
-      expect(repoState(repo.root)).toEqual(before);
-      expect(fs.readFileSync(spec, 'utf8')).toContain('  replicas: 5\n');
-    } finally {
-      repo.cleanup();
-    }
-  });
+  test('fails to repair over a later edit of the spec and a new file in dist/, and changes nothing', () => inCopyOf(base.root, async (repo) => {
+    // GIVEN a step killed after writing the spec, then the user's own edits
+    expect((await cliAsync(repo.root, ['step', 'shop'], crashAt('move:spec-written'))).signal).toBe('SIGKILL');
+    const spec = path.join(repo.root, 'releases/shop.yaml');
+    fs.writeFileSync(spec, fs.readFileSync(spec, 'utf8').replace('  port: 8080\n', '  port: 8080\n  replicas: 5\n'));
+    fs.writeFileSync(path.join(repo.root, 'dist/shop/shop/notes.yaml'), 'mine: true\n');
+    const before = repoState(repo.root);
+    // WHEN a read-only command and then a writing one run
+    const s = cli(repo.root, ['status', 'shop']);
+    const w = cli(repo.root, ['synth']);
+    // THEN status changes nothing; synth stops, naming both, and says how to keep or drop them
+    expect(s.status).toBe(0);
+    expect(w.status).toBe(1);
+    expect(w.stderr).toMatch(/^error: an interrupted move of shop \("shop: canary 1\.1\.0 10% -> 50%", pid \d+, no longer running, since .*\) was killed before its commit, and dist\/shop\/shop\/notes\.yaml, releases\/shop\.yaml were changed or added since; nothing was restored\. To keep your changes and drop the move: .*rm \.git\/cdk8s-canary\/move\.json/m);
+    expect(repoState(repo.root)).toEqual(before);
+    expect(fs.readFileSync(spec, 'utf8')).toContain('  replicas: 5\n');
+  }));
 
-  test('puts back exactly the files the move wrote, and nothing else', async () => {
-    const repo = copyRepo(base.root);
-    try {
-      // GIVEN a step killed after writing the spec and dist/shop, and an unrelated new file
-      expect((await cliAsync(repo.root, ['step', 'shop'], crashAt('move:dist-written'))).signal).toBe('SIGKILL');
-      fs.writeFileSync(path.join(repo.root, 'NOTES.md'), 'notes\n');
-      // WHEN the next writing command runs
-      const w = cli(repo.root, ['synth']);
-      // THEN the move's files are back, the unrelated file is kept, and the move can be made again
-      expect(w.status).toBe(0);
-      expect(w.stderr).toMatch(/^repaired an interrupted move of shop .*\(the \d+ file\(s\) it had written; nothing else was touched\); run the move again$/m);
-      expect(git(repo.root, 'status', '--porcelain', '--untracked-files=all')).toBe('?? NOTES.md\n');
-      expect(cli(repo.root, ['step', 'shop']).status).toBe(0);
-    } finally {
-      repo.cleanup();
-    }
-  });
+  test('puts back exactly the files the move wrote, and nothing else', () => inCopyOf(base.root, async (repo) => {
+    // GIVEN a step killed after writing the spec and dist/shop, and an unrelated new file
+    expect((await cliAsync(repo.root, ['step', 'shop'], crashAt('move:dist-written'))).signal).toBe('SIGKILL');
+    fs.writeFileSync(path.join(repo.root, 'NOTES.md'), 'notes\n');
+    // WHEN the next writing command runs
+    const w = cli(repo.root, ['synth']);
+    // THEN the move's files are back, the unrelated file is kept, and the move can be made again
+    expect(w.status).toBe(0);
+    expect(w.stderr).toMatch(/^repaired an interrupted move of shop .*\(the \d+ file\(s\) it had written; nothing else was touched\); run the move again$/m);
+    expect(git(repo.root, 'status', '--porcelain', '--untracked-files=all')).toBe('?? NOTES.md\n');
+    expect(cli(repo.root, ['step', 'shop']).status).toBe(0);
+  }));
 
-  test('names git lock files left by a kill inside git, with the move that left them, until they are gone', async () => {
-    const repo = copyRepo(base.root);
-    try {
-      // GIVEN a step killed right after its commit, with git's index.lock left behind (a kill inside `git commit`)
-      expect((await cliAsync(repo.root, ['step', 'shop'], crashAt('move:committed'))).signal).toBe('SIGKILL');
-      fs.writeFileSync(path.join(repo.root, '.git/index.lock'), '');
-      // WHEN any writing command runs
-      const w = cli(repo.root, ['step', 'shop']);
-      // THEN it fails naming the lock file, the move and its dead process, and how to recover
-      expect(w.status).toBe(1);
-      expect(w.stderr).toMatch(/^error: an interrupted move of shop \(.*pid \d+, no longer running,.*\) was killed while git was writing, and git's lock file \.git\/index\.lock is left: git refuses to work until it is gone\. If no git command is running now, delete it \(rm \.git\/index\.lock\) and run the command again/m);
-      // AND again on the next command (the journal stays), then, with the lock removed, the moves go on
-      expect(cli(repo.root, ['synth']).stderr).toMatch(/\.git\/index\.lock is left/);
-      fs.rmSync(path.join(repo.root, '.git/index.lock'));
-      expect(cli(repo.root, ['step', 'shop']).status).toBe(0);
-    } finally {
-      repo.cleanup();
-    }
-  });
+  test('names git lock files left by a kill inside git, with the move that left them, until they are gone', () => inCopyOf(base.root, async (repo) => {
+    // GIVEN a step killed right after its commit, with git's index.lock left behind (a kill inside `git commit`)
+    expect((await cliAsync(repo.root, ['step', 'shop'], crashAt('move:committed'))).signal).toBe('SIGKILL');
+    fs.writeFileSync(path.join(repo.root, '.git/index.lock'), '');
+    // WHEN any writing command runs
+    const w = cli(repo.root, ['step', 'shop']);
+    // THEN it fails naming the lock file, the move and its dead process, and how to recover
+    expect(w.status).toBe(1);
+    expect(w.stderr).toMatch(/^error: an interrupted move of shop \(.*pid \d+, no longer running,.*\) was killed while git was writing, and git's lock file \.git\/index\.lock is left: git refuses to work until it is gone\. If no git command is running now, delete it \(rm \.git\/index\.lock\) and run the command again/m);
+    // AND again on the next command (the journal stays), then, with the lock removed, the moves go on
+    expect(cli(repo.root, ['synth']).stderr).toMatch(/\.git\/index\.lock is left/);
+    fs.rmSync(path.join(repo.root, '.git/index.lock'));
+    expect(cli(repo.root, ['step', 'shop']).status).toBe(0);
+  }));
 });
 
 describe('the repository lock: a zombie or a reused pid does not hold it', () => {
@@ -97,17 +82,12 @@ describe('the repository lock: a zombie or a reused pid does not hold it', () =>
   afterAll(() => base.cleanup());
   const lockOf = (root: string, holder: object) => fs.writeFileSync(path.join(root, '.git/cdk8s-canary.lock'), JSON.stringify({ host: os.hostname(), since: new Date().toISOString(), ...holder }));
 
-  test('a live process with its own start time holds the lock; the same pid with another start time (reused) does not', () => {
-    const repo = copyRepo(base.root);
-    try {
-      lockOf(repo.root, { pid: process.pid, ...selfIdentity() });
-      expect(cli(repo.root, ['step', 'shop']).stderr).toMatch(/another cdk8s-canary move is running in this repository \(pid \d+/);
-      lockOf(repo.root, { pid: process.pid, ...selfIdentity(), start: '1' });
-      expect(cli(repo.root, ['step', 'shop']).status).toBe(0);
-    } finally {
-      repo.cleanup();
-    }
-  });
+  test('a live process with its own start time holds the lock; the same pid with another start time (reused) does not', () => inCopyOf(base.root, (repo) => {
+    lockOf(repo.root, { pid: process.pid, ...selfIdentity() });
+    expect(cli(repo.root, ['step', 'shop']).stderr).toMatch(/another cdk8s-canary move is running in this repository \(pid \d+/);
+    lockOf(repo.root, { pid: process.pid, ...selfIdentity(), start: '1' });
+    expect(cli(repo.root, ['step', 'shop']).status).toBe(0);
+  }));
 
   test('a zombie holds no lock', async () => {
     // GIVEN a zombie: a child of `sleep` (which never reaps it) that has exited; it exits 0.3 s after
@@ -120,13 +100,10 @@ describe('the repository lock: a zombie or a reused pid does not hold it', () =>
       expect(() => process.kill(zombie, 0)).not.toThrow();
       expect(processAlive(zombie)).toBe(false);
       // AND a lock it holds is taken over by the next move
-      const repo = copyRepo(base.root);
-      try {
+      inCopyOf(base.root, (repo) => {
         lockOf(repo.root, { pid: zombie });
         expect(cli(repo.root, ['step', 'shop']).status).toBe(0);
-      } finally {
-        repo.cleanup();
-      }
+      });
     } finally {
       parent.kill('SIGKILL');
     }
