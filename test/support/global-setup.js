@@ -24,7 +24,9 @@ module.exports = async () => {
   const base = os.tmpdir();
   for (const e of fs.readdirSync(base)) {
     const m = e.startsWith(PREFIX) && /^(\d+)-/.exec(e.slice(PREFIX.length));
-    if (m && !alive(Number(m[1]))) fs.rmSync(path.join(base, e), { recursive: true, force: true });
+    if (!m || alive(Number(m[1]))) continue;
+    // another jest starting now may be removing the same dead run's folder: ENOTEMPTY/ENOENT then is theirs to finish
+    try { fs.rmSync(path.join(base, e), { recursive: true, force: true }); } catch { /* left to the other run */ }
   }
   const run = fs.mkdtempSync(path.join(base, `${PREFIX}${process.pid}-`));
   process.env.CDK8S_CANARY_TEST_TMP = run;
