@@ -7,6 +7,7 @@ import { reservedNamespaceProblems } from './reserved-namespaces';
 import { unrepresentableProblems } from './text-checks';
 import { inlineSecretEnvProblems, secretConfigKeyProblems, secretValueProblems } from './secret-scan';
 import { DEFAULT_RESOURCES, ManifestsModel, parseDuration, WorkloadModel } from './model';
+import { canonicalResources } from './quantity';
 
 /** The six stages of a coordinated canary (scenario S3). */
 export type GroupStage = 1 | 2 | 3 | 4 | 5 | 6;
@@ -297,7 +298,7 @@ export function toGroupModel(spec: ReleaseGroupSpec, file: string): GroupModel {
       extraLabels: {},
       sharedServiceName: a.name,
       env: a.env ?? [],
-      resources: a.resources ?? DEFAULT_RESOURCES,
+      resources: a.resources ? canonicalResources(a.resources) : DEFAULT_RESOURCES,
       readiness: a.probes?.readiness ?? {},
       liveness: a.probes?.liveness ?? {},
       podSecurity: {

@@ -1,5 +1,6 @@
 import type { FleetModel } from './fleet';
-import { EnvVar, ManifestsWorkload, Probe, ReleaseSpec, Resources, Router, Workload } from './generated/release';
+import { EnvVar, ManifestsWorkload, Probe, ReleaseSpec, Router, Workload } from './generated/release';
+import { canonicalQuantity, canonicalResources, CanonicalResources } from './quantity';
 
 /** One rung of the weight ladder. */
 export interface LadderStep {
@@ -60,7 +61,8 @@ export interface WorkloadModel {
   readonly sharedServiceName: string;
   readonly env: readonly EnvVar[];
   readonly config?: Readonly<Record<string, string>>;
-  readonly resources: Resources;
+  /** Requests and limits in the API server's canonical form. */
+  readonly resources: CanonicalResources;
   readonly readiness: Probe;
   readonly liveness: Probe;
   readonly podSecurity: { readonly profile: 'restricted' | 'baseline'; readonly runAsUser?: number; readonly readOnlyRootFilesystem: boolean };
@@ -123,10 +125,12 @@ export interface RedisModel {
   readonly namespace: string;
   readonly image: string;
   readonly port: number;
+  /** Size of the data volume in the API server's canonical form. */
   readonly storage: string;
   readonly storageClassName?: string;
   readonly passwordSecret?: { readonly name: string; readonly key: string };
-  readonly resources: Resources;
+  /** Requests and limits in the API server's canonical form. */
+  readonly resources: CanonicalResources;
   /** Non-root UID Redis runs as. */
   readonly runAsUser: number;
   /** Group owning the data volume (fsGroup) and Redis's primary group. */
@@ -138,7 +142,7 @@ export const GUESTBOOK_REDIS_ENV = { host: 'REDIS_HOST', port: 'REDIS_PORT', pas
 
 /** The ladder used when a spec gives none: S1's 25% ramp. */
 export const DEFAULT_STEPS: readonly number[] = [0, 25, 100];
-export const DEFAULT_RESOURCES: Resources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
+export const DEFAULT_RESOURCES: CanonicalResources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
 
 /** Parses `1h30m`, `45s`, `10m` into seconds. */
 export function parseDuration(d: string): number {
@@ -188,7 +192,7 @@ export function toModel(spec: ReleaseSpec, file: string, facts?: ManifestsFacts)
     sharedServiceName: stableServiceName,
     env: w.env ?? [],
     ...(w.config ? { config: w.config } : {}),
-    resources: w.resources ?? DEFAULT_RESOURCES,
+    resources: w.resources ? canonicalResources(w.resources) : DEFAULT_RESOURCES,
     readiness: w.probes?.readiness ?? {},
     liveness: w.probes?.liveness ?? {},
     podSecurity: {
@@ -209,10 +213,10 @@ function redisModel(spec: ReleaseSpec, namespace: string): RedisModel {
     namespace,
     image: r.image ?? 'redis:7.2-alpine',
     port: r.port ?? 6379,
-    storage: r.storage ?? '1Gi',
+    storage: r.storage !== undefined ? canonicalQuantity(r.storage) : '1Gi',
     ...(r.storageClassName ? { storageClassName: r.storageClassName } : {}),
     ...(r.passwordSecret ? { passwordSecret: r.passwordSecret } : {}),
-    resources: r.resources ?? { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+    resources: r.resources ? canonicalResources(r.resources) : DEFAULT_RESOURCES,
     runAsUser: r.runAsUser ?? 999,
     fsGroup: r.fsGroup ?? 1000,
   };

@@ -37,13 +37,9 @@ export function probe(p: Probe, port: number): KubeJson<k8s.Probe> {
   };
 }
 
-/** Kubernetes resource requirements from the spec's quantities. */
+/** Kubernetes resource requirements from the model's (canonical) quantities. */
 export function resources(r: WorkloadModel['resources']): KubeJson<k8s.ResourceRequirements> {
-  const list = (l?: Record<string, string | undefined>) =>
-    l ? Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined).map(([k, v]) => [k, v as string])) : undefined;
-  const requests = list(r.requests as Record<string, string>);
-  const limits = list(r.limits as Record<string, string>);
-  return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
+  return { ...(r.requests ? { requests: { ...r.requests } } : {}), ...(r.limits ? { limits: { ...r.limits } } : {}) };
 }
 
 /** Env vars of the app container: values and references, never secret values. */

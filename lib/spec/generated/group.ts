@@ -370,9 +370,18 @@ export interface Resources {
   limits?: ResourceList;
 }
 export interface ResourceList {
-  cpu?: string;
-  memory?: string;
-  'ephemeral-storage'?: string;
+  /**
+   * A Kubernetes quantity, or a plain number of cores or bytes. Written to dist/ in the API server's canonical form ('0.5' as '500m', '1.5Gi' as '1536Mi'), so that no GitOps engine diffs it forever.
+   */
+  cpu?: string | number;
+  /**
+   * A Kubernetes quantity, or a plain number of cores or bytes. Written to dist/ in the API server's canonical form ('0.5' as '500m', '1.5Gi' as '1536Mi'), so that no GitOps engine diffs it forever.
+   */
+  memory?: string | number;
+  /**
+   * A Kubernetes quantity, or a plain number of cores or bytes. Written to dist/ in the API server's canonical form ('0.5' as '500m', '1.5Gi' as '1536Mi'), so that no GitOps engine diffs it forever.
+   */
+  'ephemeral-storage'?: string | number;
 }
 export interface Probes {
   readiness?: Probe;

@@ -7,7 +7,10 @@
  */
 export type ReleaseWorkload = Workload | ManifestsWorkload;
 export type DnsSubdomain = string;
-export type Quantity = string;
+/**
+ * A Kubernetes quantity, or a plain number of cores or bytes. Written to dist/ in the API server's canonical form ('0.5' as '500m', '1.5Gi' as '1536Mi'), so that no GitOps engine diffs it forever.
+ */
+export type Quantity = string | number;
 export type Step =
   | number
   | {
@@ -254,9 +257,9 @@ export interface Redis {
    */
   port?: number;
   /**
-   * Size of the data volume. Default: 1Gi.
+   * A Kubernetes quantity, or a plain number of cores or bytes. Written to dist/ in the API server's canonical form ('0.5' as '500m', '1.5Gi' as '1536Mi'), so that no GitOps engine diffs it forever.
    */
-  storage?: string;
+  storage?: string | number;
   /**
    * Default: the cluster's default storage class.
    */
