@@ -244,7 +244,9 @@ function pathOf(ancestors: readonly unknown[], node: unknown): (string | number)
 function badIndent(text: string, doc: Document.Parsed, lineCounter: LineCounter, from: number, afterValue: boolean): Omit<SpecProblem, 'file'> | undefined {
   const lines = text.split('\n');
   const blank = (l: string) => /^\s*(#.*)?\r?$/.test(l);
-  const keyLine = /^(\s*)(?:- )?([^\s:#'"{[][^:#]*?)\s*:(?:\s|$)/;
+  // the key runs to the first ':' and is trimmed in code (a lazy key before `\s*` backtracked
+  // polynomially on a long run of spaces: test/regex-safety)
+  const keyLine = /^(\s*)(?:- )?([^\s:#'"{[][^:#]*):(?:\s|$)/;
   // the column of a line's key (after a list item's '- ')
   const keyCol = (l: string, ind: number) => ind + (l.slice(ind).startsWith('- ') ? 2 : 0);
   const start = lineCounter.linePos(from);
@@ -255,7 +257,7 @@ function badIndent(text: string, doc: Document.Parsed, lineCounter: LineCounter,
   const own = n < lines.length ? keyLine.exec(lines[n]) : null;
   if (!own) return undefined;
   const indent = own[1].length;
-  const key = own[2];
+  const key = own[2].trimEnd();
   // the content line above: the field it was meant to line up with (or its parent)
   let m = n - 1;
   while (m >= 0 && blank(lines[m])) m--;
@@ -275,7 +277,7 @@ function badIndent(text: string, doc: Document.Parsed, lineCounter: LineCounter,
   const aboveCol = above ? keyCol(lines[m], above[1].length) : 0;
   const sibling = above ? pathOfKeyAt(offsetOf(m, aboveCol)) : undefined;
   const at = pathOfKeyAt(offsetOf(n, keyCol(lines[n], indent))) ?? (sibling ? [...sibling.slice(0, -1), key] : []);
-  const nearby = above ? `; the field above it, '${above[2]}' on line ${m + 1}, starts at column ${aboveCol + 1}` : '';
+  const nearby = above ? `; the field above it, '${above[2].trimEnd()}' on line ${m + 1}, starts at column ${aboveCol + 1}` : '';
   return {
     line: n + 1, col: indent + 1, path: pathToString(at),
     message: `yaml syntax error: '${key}' starts at column ${indent + 1}, not where the other fields of its mapping start${nearby}`,
