@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { SpecProblem } from '../spec/errors';
 import { NginxRouterOptions } from '../spec/generated/release';
 import { LoadedRelease } from '../spec/loader';

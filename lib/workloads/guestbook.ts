@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { RedisModel, ReleaseModel } from '../spec/model';
 import { releaseLabels, trackSelector } from './labels';
 import { KubeJson } from './kube-object';

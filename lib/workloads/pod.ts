@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { Probe } from '../spec/generated/release';
 import { ReleaseModel, WorkloadModel } from '../spec/model';
 import { KubeJson } from './kube-object';

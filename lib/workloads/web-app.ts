@@ -1,5 +1,5 @@
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { DeploymentConfig } from '../../imports/openshift-dc-apps.openshift.io';
 import { ImageStream } from '../../imports/openshift-imagestream-image.openshift.io';
