@@ -1,5 +1,6 @@
 import { Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, visit, YAMLMap } from 'yaml';
 import { SpecProblem, pathToString } from './errors';
+import { readPlainYaml } from './plain-yaml';
 
 /** Largest spec file accepted; a release spec is a few kilobytes. */
 export const MAX_SPEC_BYTES = 1024 * 1024;
@@ -29,6 +30,10 @@ export class SourceDocument {
     if (onlyComments(text)) {
       return whole('file is empty', 'write a release spec (see releases/ for examples) or delete the file');
     }
+    // most specs are plain block YAML: read in one pass, with the same value `yaml` would give; the
+    // `yaml` document (positions, edits) is parsed when it is first needed (lib/spec/plain-yaml.ts)
+    const plain = readPlainYaml(text);
+    if (plain) return new SourceDocument(file, text, undefined, plain.value);
     const { doc, lineCounter } = parseText(text);
     if (doc.errors.length > 0 || doc.warnings.length > 0) {
       // The first syntax error only: the ones after it are usually its echoes.
@@ -111,7 +116,7 @@ export class SourceDocument {
         ? { file, line: pos.line, col: pos.col, path, message: `yaml aliases expand too much (more than ${MAX_ALIAS_COUNT} uses of one anchor's contents)`, hint: 'write the values out instead of nesting aliases' }
         : { file, line: pos.line, col: pos.col, path, message: `yaml alias error: ${msg.replace(/^./, (c) => c.toLowerCase())}`, hint: 'define the anchor (&name) before its alias (*name)' }];
     }
-    return new SourceDocument(file, text, doc, lineCounter, data);
+    return new SourceDocument(file, text, { doc, lineCounter }, data);
   }
 
   private parsed?: { doc: Document.Parsed; lineCounter: LineCounter };
@@ -119,12 +124,11 @@ export class SourceDocument {
   private constructor(
     public readonly file: string,
     public readonly text: string,
-    doc: Document.Parsed,
-    lineCounter: LineCounter,
+    parsed: { doc: Document.Parsed; lineCounter: LineCounter } | undefined,
     /** The document as plain data, as parsed (before any edit). */
     public readonly parsedData: unknown,
   ) {
-    this.parsed = { doc, lineCounter };
+    this.parsed = parsed;
   }
 
   /** The YAML document (positions and source tokens kept, for messages and in-place edits). */

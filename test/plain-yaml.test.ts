@@ -1,0 +1,120 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseDocument } from 'yaml';
+import { SourceDocument } from '../lib/spec/document';
+import { readPlainYaml } from '../lib/spec/plain-yaml';
+
+/** What the `yaml` package reads (the reader of record), or undefined when it reports an error or a warning. */
+function byYaml(text: string): { value: unknown } | undefined {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length || doc.warnings.length) return undefined;
+  return { value: doc.toJS() };
+}
+
+/** Same value, same types, same key order. */
+function expectSameAsYaml(text: string): void {
+  const ours = readPlainYaml(text);
+  if (ours === undefined) return;
+  const theirs = byYaml(text);
+  expect({ text, read: theirs !== undefined }).toEqual({ text, read: true });
+  expect(JSON.stringify(ours.value)).toBe(JSON.stringify(theirs?.value));
+  expect(ours.value).toStrictEqual(theirs?.value);
+}
+
+describe('readPlainYaml: the value yaml gives, for the plain block style specs use, or nothing', () => {
+  test('GIVEN every spec and config of the repository and its examples WHEN read THEN the value is yaml\'s, and most take this path', () => {
+    const root = path.join(__dirname, '..');
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        if (e.name === 'node_modules' || e.name === 'dist' || e.name.startsWith('.')) continue;
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/\.ya?ml$/.test(e.name)) files.push(p);
+      }
+    };
+    for (const d of ['releases', 'examples']) walk(path.join(root, d));
+    files.push(path.join(root, 'cdk8s-canary.yaml'));
+    let plain = 0;
+    for (const f of files) {
+      const text = fs.readFileSync(f, 'utf8');
+      if (readPlainYaml(text)) plain++;
+      expectSameAsYaml(text);
+    }
+    expect(files.length).toBeGreaterThan(10);
+    expect(plain).toBeGreaterThan(files.length / 2);
+  });
+
+  test('GIVEN the guestbook shape WHEN read THEN maps, nested maps, a flow list of numbers and plain text', () => {
+    const text = '# a comment\napiVersion: canary.cdk8s.io/v1alpha1\nkind: Release\nname: gb\nworkload:\n  port: 8080\n  probes:\n    readiness:\n      path: /\nsteps: [0, 25, 100]   # the ladder\nrouter:\n  header:\n    name: X-Canary\n';
+    expect(readPlainYaml(text)?.value).toStrictEqual({ apiVersion: 'canary.cdk8s.io/v1alpha1', kind: 'Release', name: 'gb', workload: { port: 8080, probes: { readiness: { path: '/' } } }, steps: [0, 25, 100], router: { header: { name: 'X-Canary' } } });
+    expectSameAsYaml(text);
+  });
+
+  test('GIVEN sequences in every layout WHEN read THEN yaml\'s value', () => {
+    for (const text of [
+      'a:\n- 1\n- x\nb: 2\n',
+      'a:\n  - 1\n  - x\nb: 2\n',
+      'a:\n  - name: x\n    port: 80\n  - name: y\n    tags:\n    - t\n',
+      '- - a\n  - b\n- c\n',
+      '-\n  a: 1\n- \n- b # c\n',
+      'a: []\nb: {}\nc: [ ]\nd:\ne: "q # not a comment"\nf: \'it is\'\n',
+      'a: x:y\nb: a - b\nc: 1Gi\nd: yes\ne: no\nf: on\ng: 1:20\nh: 007\ni: v1.2.3\n',
+    ]) {
+      expect({ text, plain: readPlainYaml(text) !== undefined }).toEqual({ text, plain: true });
+      expectSameAsYaml(text);
+    }
+  });
+
+  test('GIVEN what the style leaves to yaml WHEN read THEN undefined (yaml reads it, with its types and its errors)', () => {
+    for (const text of [
+      'a: true\n', 'a: null\n', 'a: ~\n', 'a: 1.5\n', 'a: 1e3\n', 'a: 0x1F\n', 'a: 0o17\n', 'a: -1\n', 'a: +1\n', 'a: .inf\n', 'a: 1234567890123456\n',
+      'true: 1\n', '1: a\n', 'null: a\n', '__proto__: a\n', '"a": 1\n', 'a : 1\n', '? a\n: b\n',
+      'a: &x 1\nb: *x\n', 'a: !!str 1\n', '%YAML 1.1\n---\na: 1\n', '---\na: 1\n', 'a: 1\n---\nb: 2\n',
+      'a: |\n  x\n', 'a: >-\n  x\n', 'a: b\n  c\n', 'a:\n  b\n', 'a: "x\\ty"\n', "a: 'it''s'\n", 'a: {b: 1}\n', 'a: [b, [c]]\n', 'a: [x y]\n', 'a: [b,]\n', 'a: [1.5]\n',
+      'a: 1\na: 2\n', 'a:\n  b: 1\n c: 2\n', 'a: 1\n- b\n', 'a: b: c\n', 'a: b:\n', 'a: - b\n', '\ta: 1\n', 'a: 1\r\n', 'a: caf\u00e9\n', '  a: 1\nb: 2\n', 'a: "x" y\n',
+      'just text\n', 'a:1\n',
+    ]) {
+      expect({ text, plain: readPlainYaml(text) }).toEqual({ text, plain: undefined });
+    }
+  });
+
+  test('GIVEN 4000 generated documents mixing the style with what it leaves out WHEN read THEN whenever this reads one, yaml reads the same value without error', () => {
+    let seed = 19;
+    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+    const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)];
+    const keys = ['a', 'name', 'app.kubernetes.io/name', 'x_y', 'true', 'null', 'on', 'y', 'k-1', 'a b', '"q"', 'a'];
+    const values = ['v', 'v1', '8080', '007', '0', '1.5', '1e3', '0x1F', '0o7', 'yes', 'No', 'true', 'False', 'null', '~', '', 'a b', 'a: b', 'a:b', 'a #c', 'a#b', '"x"', "'y'", '"a # b"', '[0, 25, 100]', '[a, b]', '[]', '{}', '[a,]', '-1', '+1', '.5', '.inf', 'x:', '- x', '&a x', '*a', '!t x', '|', 'ghcr.io/x/y:v1', '12:30', '2001-12-14', '1_000', '123456789012345', '1234567890123456'];
+    const indents = [0, 0, 2, 2, 4, 1, 3];
+    let plain = 0;
+    for (let n = 0; n < 4000; n++) {
+      const lines: string[] = [];
+      const count = 1 + rnd(8);
+      for (let i = 0; i < count; i++) {
+        const ind = ' '.repeat(pick(indents));
+        const kind = rnd(10);
+        if (kind < 5) lines.push(`${ind}${pick(keys)}: ${pick(values)}`);
+        else if (kind < 7) lines.push(`${ind}${pick(keys)}:`);
+        else if (kind < 8) lines.push(`${ind}- ${pick(values)}`);
+        else if (kind < 9) lines.push(`${ind}- ${pick(keys)}: ${pick(values)}`);
+        else lines.push(pick([`${ind}# c`, '', `${ind}-`]));
+      }
+      const text = `${lines.join('\n')}\n`;
+      if (readPlainYaml(text)) plain++;
+      expectSameAsYaml(text);
+    }
+    // the test reaches the style itself, not only what it leaves out
+    expect(plain).toBeGreaterThan(300);
+  });
+
+  test('GIVEN a spec read this way WHEN a problem is reported at a field THEN its position is the one yaml gives (the document is parsed then)', () => {
+    const text = '# header\nname: shop\nworkload:\n  port: 8080\n  image: x\n';
+    const fast = SourceDocument.parse('r.yaml', Buffer.from(text));
+    expect(readPlainYaml(text)).toBeDefined();
+    expect(fast).toBeInstanceOf(SourceDocument);
+    const src = fast as SourceDocument;
+    expect(src.parsedData).toStrictEqual({ name: 'shop', workload: { port: 8080, image: 'x' } });
+    expect(src.problem(['workload', 'image'], 'm', 'h')).toMatchObject({ line: 5, col: 10, path: 'workload.image' });
+    expect(src.locate(['workload', 'port'], true)).toEqual({ line: 4, col: 3 });
+  });
+});
