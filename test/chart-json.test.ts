@@ -1,7 +1,7 @@
 import { ApiObject, App, Chart, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { addReleaseCharts } from '../lib/synth/build';
-import { apiObjectJson, chartsToJson, defaultResolversOnly } from '../lib/synth/chart-json';
+import { apiObjectJson, chartsToJson, defaultResolversOnly } from '../lib/workloads/chart-json';
 import { loadProjectSpecs, projectPaths } from '../lib/synth/project';
 import { fleetStates } from '../lib/synth/fleet';
 import { REPO } from './support/project';

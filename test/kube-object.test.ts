@@ -4,7 +4,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Application } from '../imports/argocd-application-argoproj.io';
 import { Kustomization, KustomizationSpecSourceRefKind } from '../imports/flux-kustomize-kustomize.toolkit.fluxcd.io';
-import { chartsToJson } from '../lib/synth/chart-json';
+import { chartsToJson } from '../lib/workloads/chart-json';
 import { FIELD_NAMES, kubeObject } from '../lib/workloads/kube-object';
 
 /** The JSON text (key order included: the emitter writes keys as built) of one object made in a fresh chart. */

@@ -9,6 +9,7 @@ import {
   NamedObject, ProjectGenerator, ProjectInput, repoPath, rootPath,
 } from './layout';
 import { SYNC_WAVE_ANNOTATION } from './sync-waves';
+import { chartsToJson } from '../workloads/chart-json';
 import { kubeObject } from '../workloads/kube-object';
 
 /** Folder of the Argo CD root under dist/. */
@@ -88,7 +89,7 @@ export function argoCdObjects(input: ProjectInput): ManifestObject[] {
     if (fleet.length) fleetApplicationSet(chart, input, fleet);
   }
   if (config.argocd.selfManaged) rootApplication(chart, config, rootName, rootPath(ARGOCD_ROOT, input));
-  return chart.toJson() as ManifestObject[];
+  return chartsToJson([chart])[0] as ManifestObject[]; // Chart.toJson's objects, without its app-wide passes
 }
 
 /**

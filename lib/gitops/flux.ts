@@ -2,6 +2,7 @@ import { App, Chart } from 'cdk8s';
 import { Kustomization, KustomizationSpecDeletionPolicy, KustomizationSpecSourceRefKind } from '../../imports/flux-kustomize-kustomize.toolkit.fluxcd.io';
 import { GitRepository } from '../../imports/flux-source-source.toolkit.fluxcd.io';
 import { ClusterModel, IN_CLUSTER_SERVER, ProjectConfigModel } from '../spec/project-config';
+import { chartsToJson } from '../workloads/chart-json';
 import { kubeObject } from '../workloads/kube-object';
 import { assertFluxTenants, fluxServiceAccount } from './flux-tenants';
 import {
@@ -52,7 +53,7 @@ export function fluxObjects(input: ProjectInput): ManifestObject[] {
   // Application has no resources finalizer)
   if (flux.selfManaged) kustomization(chart, config, flux.name, repoPath(config, rootPath(FLUX_ROOT, input)), { labels: gitopsLabels(), wait: false, deletionPolicy: KustomizationSpecDeletionPolicy.ORPHAN });
   for (const x of folders) folderKustomization(chart, config, x.r, x.f, x.c, x.name, x.suffix);
-  return chart.toJson() as ManifestObject[];
+  return chartsToJson([chart])[0] as ManifestObject[]; // Chart.toJson's objects, without its app-wide passes
 }
 
 function folderKustomization(chart: Chart, config: ProjectConfigModel, r: GitOpsRelease, f: GitOpsFolder, c: ClusterModel, name: string, suffix: string): void {

@@ -8,7 +8,7 @@ import { ReleaseModel } from '../spec/model';
 import { appSelector, trackSelector } from '../workloads/labels';
 import { workloadFor, workloadHasOwnServices } from '../workloads/registry';
 import { appService, namespaceObject } from '../workloads/web-app';
-import { chartsToJson } from './chart-json';
+import { chartsToJson } from '../workloads/chart-json';
 import { generatedHeader, toYaml } from './yaml';
 
 /** A Kubernetes object as plain JSON. */

@@ -5,7 +5,7 @@ import { FLUX_PRUNE_ANNOTATION, NAMESPACE_SYNC_OPTIONS, SYNC_WAVE_ANNOTATION, WA
 import { AppState, applyOrder, groupState, GroupPosition, InstanceState, positionOf } from '../rollout/group';
 import { appOf, GroupAppModel, GroupModel, routeHost, routeUrl } from '../spec/group';
 import { MANAGED_BY, TRACK_LABEL } from '../workloads/labels';
-import { chartsToJson } from './chart-json';
+import { chartsToJson } from '../workloads/chart-json';
 import { emit, manifestsObjects } from '../workloads/manifests';
 import { groupAppRelease } from '../workloads/manifests-group';
 import { OpenShiftInstanceParams } from '../workloads/openshift-app';

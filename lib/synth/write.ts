@@ -84,7 +84,7 @@ export function beginTree(target: string): TreeWriter {
       const file = path.join(tmp, safe);
       const d = path.dirname(file);
       if (!made.has(d)) { fs.mkdirSync(d, { recursive: true }); made.add(d); }
-      fs.writeFileSync(file, content, { flag: 'wx' });
+      writeNewFile(file, content);
       staged.push(rel);
       crashPoint('write:file');
     },
@@ -109,6 +109,26 @@ export function beginTree(target: string): TreeWriter {
       fs.rmSync(tmp, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Creates `file` (it must not exist) holding `content`: `writeFileSync(file, content, { flag: 'wx' })`
+ * without its copy of the text into a new Buffer (the string goes to the file as it is; 14,000+ files
+ * at 1000 releases).
+ */
+function writeNewFile(file: string, content: string): void {
+  const fd = fs.openSync(file, 'wx');
+  try {
+    let done = fs.writeSync(fd, content);
+    const size = Buffer.byteLength(content);
+    if (done < size) {
+      // a short write: the rest from a Buffer, as writeFileSync does
+      const bytes = Buffer.from(content);
+      while (done < size) done += fs.writeSync(fd, bytes, done, size - done);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Whether `file` holds exactly `content` (false when it does not exist). */

@@ -34,17 +34,31 @@ export const YAML_OPTIONS = { version: '1.1', lineWidth: 0, minContentWidth: 0, 
 export function toYaml(obj: unknown): string {
   if (Array.isArray(obj)) {
     if (obj.length === 0) return '[]\n';
-    const out: string[] = [];
-    emitSeq(obj, '', out);
-    return `${out.join('\n')}\n`;
+    return emitted(() => emitSeq(obj, '', ''));
   }
   if (isRecord(obj)) {
     if (Object.keys(obj).length === 0) return '{}\n';
-    const out: string[] = [];
-    emitMap(obj, '', out);
-    return `${out.join('\n')}\n`;
+    return emitted(() => emitMap(obj, '', ''));
   }
   return `${scalar(obj, '')}\n`;
+}
+
+/**
+ * The text the emitters below append to, line by line (each line with its line feed): one string
+ * built by concatenation, not an array of lines joined at the end with each nested item's first line
+ * rewritten (issue 19: the emitter's garbage at 1000 releases).
+ */
+let text = '';
+
+function emitted(emit: () => void): string {
+  const outer = text;
+  text = '';
+  try {
+    emit();
+    return text;
+  } finally {
+    text = outer;
+  }
 }
 
 /** The same as `toYaml`, or undefined for a value that is not plain JSON data (kept for callers that probe). */
@@ -201,7 +215,12 @@ function childIndent(indent: string): string {
 }
 const CHILD_INDENTS = new Map<string, string>();
 
-function emitMap(obj: Record<string, unknown>, indent: string, out: string[]): void {
+/**
+ * A mapping's entries at `indent`, its first line led by `first` instead (`- ` where the mapping is
+ * a sequence item).
+ */
+function emitMap(obj: Record<string, unknown>, indent: string, first: string): void {
+  let lead = first;
   // for...in, not Object.keys: no array per mapping; own keys only, in the same order
   for (const k in obj) {
     if (!hasOwn(obj, k)) continue;
@@ -209,35 +228,31 @@ function emitMap(obj: Record<string, unknown>, indent: string, out: string[]): v
     if (skipped(v)) continue;
     const key = quoted(k);
     if (key.length > 1024) throw new NotJson(`a mapping key of ${k.length} characters is longer than YAML's 1024 for an implicit key`);
-    emitEntry(`${indent}${key}:`, v, indent, out);
+    emitEntry(`${lead}${key}:`, v, indent);
+    lead = indent;
   }
 }
-function emitSeq(arr: readonly unknown[], indent: string, out: string[]): void {
+/** A sequence's items at `indent`, its first line led by `first` instead. */
+function emitSeq(arr: readonly unknown[], indent: string, first: string): void {
+  let lead = first;
   for (const v of arr) {
     const item = skipped(v) ? null : v;
-    if (Array.isArray(item) && item.length > 0) {
-      const first = out.length;
-      emitSeq(item, childIndent(indent), out);
-      out[first] = `${indent}- ${out[first].slice(indent.length + 2)}`;
-    } else if (isRecord(item) && hasEntries(item)) {
-      const first = out.length;
-      emitMap(item, childIndent(indent), out);
-      out[first] = `${indent}- ${out[first].slice(indent.length + 2)}`;
-    } else {
-      emitEntry(`${indent}-`, item, indent, out);
-    }
+    if (Array.isArray(item) && item.length > 0) emitSeq(item, childIndent(indent), `${lead}- `);
+    else if (isRecord(item) && hasEntries(item)) emitMap(item, childIndent(indent), `${lead}- `);
+    else emitEntry(`${lead}-`, item, indent);
+    lead = indent;
   }
 }
-function emitEntry(prefix: string, v: unknown, indent: string, out: string[]): void {
+function emitEntry(prefix: string, v: unknown, indent: string): void {
   if (Array.isArray(v)) {
-    if (v.length === 0) out.push(`${prefix} []`);
-    else { out.push(prefix); emitSeq(v, childIndent(indent), out); }
+    if (v.length === 0) text += `${prefix} []\n`;
+    else { text += `${prefix}\n`; const c = childIndent(indent); emitSeq(v, c, c); }
   } else if (isRecord(v)) {
-    if (!hasEntries(v)) out.push(`${prefix} {}`);
-    else { out.push(prefix); emitMap(v, childIndent(indent), out); }
+    if (!hasEntries(v)) text += `${prefix} {}\n`;
+    else { text += `${prefix}\n`; const c = childIndent(indent); emitMap(v, c, c); }
   } else {
     const s = scalar(v, childIndent(indent));
-    if (typeof s === 'string') out.push(`${prefix} ${s}`);
-    else { out.push(`${prefix} ${s[0]}`); for (let i = 1; i < s.length; i++) out.push(s[i]); }
+    if (typeof s === 'string') text += `${prefix} ${s}\n`;
+    else { text += `${prefix} ${s[0]}\n`; for (let i = 1; i < s.length; i++) text += `${s[i]}\n`; }
   }
 }

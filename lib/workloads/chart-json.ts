@@ -124,8 +124,9 @@ function plain(v: unknown, filterEmpty: boolean): unknown {
     if (filterEmpty && v.length === 0) return undefined;
     const out = new Array<unknown>(v.length);
     for (let i = 0; i < v.length; i++) {
-      if (!(i in v)) return NOT_PLAIN; // a hole: map() keeps it
-      const x = plain(v[i], filterEmpty);
+      const item: unknown = v[i];
+      if (item === undefined && !(i in v)) return NOT_PLAIN; // a hole: map() keeps it
+      const x = plain(item, filterEmpty);
       if (x === NOT_PLAIN) return NOT_PLAIN;
       out[i] = x;
     }
