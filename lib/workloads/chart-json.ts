@@ -77,7 +77,7 @@ export function apiObjectJson(o: ApiObject): unknown {
   if (metadata === NOT_PLAIN) return o.toJson();
   // the props' own entries, sorted, then apiVersion, kind and metadata put first
   const rest: Record<string, unknown> = {};
-  for (const k of Object.keys(props).sort()) {
+  for (const k of sortedKeys(props)) {
     if (k === 'metadata') continue;
     const x = plain(props[k], false);
     if (x === NOT_PLAIN) return o.toJson();
@@ -136,10 +136,27 @@ function plain(v: unknown, filterEmpty: boolean): unknown {
   const obj = v as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   let any = false;
-  for (const k of Object.keys(obj).sort()) {
+  for (const k of sortedKeys(obj)) {
     const x = plain(obj[k], filterEmpty);
     if (x === NOT_PLAIN) return NOT_PLAIN;
     if (x !== undefined) { out[k] = x; any = true; }
   }
   return filterEmpty && !any ? undefined : out;
+}
+
+/**
+ * `Object.keys(o).sort()`: the same order (UTF-16 code units, as the default sort compares), by
+ * insertion for the few keys an object of a manifest has, where it is several times faster than
+ * Array.prototype.sort; the default sort for more.
+ */
+function sortedKeys(o: object): string[] {
+  const keys = Object.keys(o);
+  if (keys.length > 16) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i];
+    let j = i - 1;
+    while (j >= 0 && keys[j] > k) { keys[j + 1] = keys[j]; j--; }
+    keys[j + 1] = k;
+  }
+  return keys;
 }
