@@ -56,7 +56,7 @@ interface Line { ind: number; text: string }
 const NOT_PLAIN = new Error('not plain block YAML');
 
 /** `key:` then the end of the line or a space. */
-const KEY = /^([A-Za-z_][A-Za-z0-9_./-]*):(?: +(.*))?$/;
+const KEY = /^([A-Za-z_][A-Za-z0-9_./-]*):(?: (.*))?$/;
 /** A one-line plain value: no indicator first, no `: ` inside, no `:` last, no ` #` (cut before). */
 const PLAIN_FIRST = /^[^-?:,[\]{}#&*!|>'"%@`]/;
 const WHOLE_NUMBER = /^[0-9]{1,15}$/;
@@ -87,7 +87,7 @@ class Reader {
       const key = m[1];
       if (key === '__proto__' || key.length > 1024 || Object.prototype.hasOwnProperty.call(out, key) || !readsAsText(key)) throw NOT_PLAIN;
       this.at++;
-      const rest = m[2];
+      const rest = m[2]?.trimStart();
       if (rest !== undefined && rest !== '' && !rest.startsWith('#')) {
         out[key] = inline(rest);
         this.noDeeper(ind);
