@@ -1,6 +1,6 @@
 import { Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, visit, YAMLMap } from 'yaml';
 import { SpecProblem, pathToString } from './errors';
-import { readPlainYaml } from './plain-yaml';
+import { readPlainYaml } from './fast-yaml';
 
 /** Largest spec file accepted; a release spec is a few kilobytes. */
 export const MAX_SPEC_BYTES = 1024 * 1024;
@@ -30,8 +30,8 @@ export class SourceDocument {
     if (onlyComments(text)) {
       return whole('file is empty', 'write a release spec (see releases/ for examples) or delete the file');
     }
-    // most specs are plain block YAML: read in one pass, with the same value `yaml` would give; the
-    // `yaml` document (positions, edits) is parsed when it is first needed (lib/spec/plain-yaml.ts)
+    // most specs are read by js-yaml, to the same value `yaml` would give; the `yaml` document
+    // (positions, edits) is parsed when it is first needed (lib/spec/fast-yaml.ts)
     const plain = readPlainYaml(text);
     if (plain) return new SourceDocument(file, text, undefined, plain.value);
     const { doc, lineCounter } = parseText(text);
