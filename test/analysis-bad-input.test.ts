@@ -127,7 +127,7 @@ describe('bad analysis sections', () => {
     try {
       const a = await cli(none.root, 'analyze', 'workshop');
       expect(a.code).toBe(2);
-      expect(a.err).toMatch(/error: release workshop has no analysis section; add analysis: \{metrics: \[\.\.\.\]\} to releases\/workshop\.yaml/);
+      expect(a.err).toMatch(/^releases\/workshop\.yaml:\d+:1: analysis: release workshop has no analysis section, so there is nothing to analyze; add analysis: \{metrics: \[\.\.\.\]\}/m);
       const b = await cli(idle.root, 'analyze', 'workshop');
       expect(b.code).toBe(2);
       expect(b.err).toMatch(/error: release workshop has no canary running, so there is nothing to analyze/);

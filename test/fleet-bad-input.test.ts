@@ -67,7 +67,12 @@ const CASES: readonly Case[] = [
   { name: 'a wave turning off an analysis the release does not have', files: { 'releases/shop.yaml': `${SHOP}      analysis: false\n` },
     at: { file: 'releases/shop.yaml', find: 'false', field: 'fleet.waves[1].analysis' }, says: /wave 2 \(rest\) turns the analysis off, but the release has no analysis/ },
   { name: '--all-waves on a release without a fleet', args: ['abort', 'blog', '--all-waves'], says: /--all-waves applies to releases with fleet:; release blog has none: drop --all-waves/ },
-  { name: 'next-wave on a release without a fleet', args: ['next-wave', 'blog'], says: /release blog has no fleet: in its spec; next-wave moves releases that roll out across waves of clusters/ },
+  // a command the spec has no section for: at the spec's top level, where the section goes
+  { name: 'next-wave on a release without a fleet', args: ['next-wave', 'blog'],
+    at: { file: 'releases/blog.yaml', find: 'apiVersion', field: 'fleet' }, says: /release blog has no fleet: in its spec, so there is no wave to open; next-wave moves releases that roll out across waves of clusters: add fleet: with waves/ },
+  { name: 'analyze in a wave that turns the analysis off', args: ['analyze', 'shop'],
+    files: { 'releases/shop.yaml': edit(SHOP_ANALYSED, '      clusters: [canary-eu, prod-eu-1]\n', '      clusters: [canary-eu, prod-eu-1]\n      analysis: false\n') },
+    at: { file: 'releases/shop.yaml', find: 'false', field: 'fleet.waves[0].analysis' }, says: /wave 1\/2 \(first\) of release shop turns the analysis off, so there is nothing to analyze there \(got false\); remove analysis: false from the wave/ },
   { name: 'next-wave while the current wave runs its canary', args: ['next-wave', 'shop'], says: /wave 1\/2 \(first\) of release shop still runs canary 1\.1\.0 at 10%; promote it first \(`npx cdk8s-canary promote shop`\), or abort it/ },
   { name: 'traffic --cluster naming no fleet cluster', args: ['traffic', '--cluster', 'prod-mars'], says: /--cluster prod-mars: no fleet release has folders for that cluster in dist\// },
 ];

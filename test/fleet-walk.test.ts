@@ -222,7 +222,7 @@ describe('fleet: one release over 5 clusters in 3 waves (1, 1, 3)', () => {
     await expectRefused(['start', 'shop', '--version', '1.2.0'], /release shop is between waves: waves 1\.\.1 of 3 run 1\.1\.0; open the next wave \(`npx cdk8s-canary next-wave shop`\)/);
     await expectRefused(['promote', 'shop'], /release shop runs no canary: wave 1\/3 is promoted and wave 2\/3 \(eu: prod-eu-1\) is not open yet/);
     await expectRefused(['abort', 'blog', '--all-waves'], /--all-waves applies to releases with fleet:; release blog has none: drop --all-waves/);
-    await expectRefused(['next-wave', 'blog'], /release blog has no fleet: in its spec; next-wave moves releases that roll out across waves of clusters/);
+    await expectRefused(['next-wave', 'blog'], /^releases\/blog\.yaml:\d+:\d+: fleet: release blog has no fleet: in its spec, so there is no wave to open; next-wave moves releases that roll out across waves of clusters/m);
   });
 
   test("a wave's minSoak holds next-wave back until that long after its promote; --force records the override", async () => {

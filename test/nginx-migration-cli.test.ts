@@ -130,8 +130,8 @@ describe('S1 guestbook: NGINX to Gateway API, one commit per move (real git)', (
     const dir = projectRepo({ copy: ['guestbook.yaml', 'webapp.yaml'] });
     const history = log(dir);
     for (const [name, says] of [
-      ['guestbook', /^error: release guestbook is not moving off ingress-nginx \(router nginx without migrateTo\); migrate drops the NGINX side .*: add that first/],
-      ['webapp', /^error: release webapp is not moving off ingress-nginx \(router gatewayApi\)/],
+      ['guestbook', /^releases\/guestbook\.yaml:\d+:\d+: router\.migrateTo: release guestbook is not moving off ingress-nginx \(router nginx without migrateTo\), so migrate has nothing to drop; add router\.migrateTo\.gatewayApi/m],
+      ['webapp', /^releases\/webapp\.yaml:\d+:\d+: router\.type: release webapp is not moving off ingress-nginx \(router gatewayApi\), so migrate has nothing to drop \(got "gatewayApi"\)/m],
       ['nope', /unknown release 'nope'/],
     ] as const) {
       const r = await cli(dir, 'migrate', name);

@@ -87,7 +87,7 @@ describe('project config (cdk8s-canary.yaml)', () => {
 
   test('fails on an empty file with a hint to fill it in or delete it', () => {
     expect(problems('# nothing here\n')).toEqual([
-      "cdk8s-canary.yaml: file is empty; write 'apiVersion: canary.cdk8s.io/v1alpha1' and 'kind: Project' (every other field has a default), or delete the file to use the defaults",
+      "cdk8s-canary.yaml:1:1: file is empty; write 'apiVersion: canary.cdk8s.io/v1alpha1' and 'kind: Project' (every other field has a default), or delete the file to use the defaults",
     ]);
   });
 

@@ -161,7 +161,7 @@ describe('cdk8s-canary verify', () => {
 
   describe('bad input: exit 2, no check run', () => {
     test.each([
-      ['a release without checks', { checks: '' }, ['shop', '--url', 'http://127.0.0.1:9'], /^error: release shop declares no checks; add a checks: list to releases\/shop\.yaml$/],
+      ['a release without checks', { checks: '' }, ['shop', '--url', 'http://127.0.0.1:9'], /^releases\/shop\.yaml:\d+:\d+: checks: release shop declares no checks, so there is nothing to verify; add a checks: list, e\.g\. checks: \[\{name: health, path: \/healthz\}\]/],
       ['a release without a canary', { canary: false }, ['shop', '--url', 'http://127.0.0.1:9'], /^error: release shop has no canary running, so there is nothing to verify; start one with `npx cdk8s-canary start shop --version VERSION`$/],
       ['a URL that is not one', {}, ['shop', '--url', 'shop.example.com'], /^error: --url is not a URL \(got "shop\.example\.com"\); use a base URL such as https:\/\/shop\.example\.com$/],
       ['a URL with a query', {}, ['shop', '--url', 'http://127.0.0.1:9/?a=1'], /^error: --url must have no query, fragment or credentials/],

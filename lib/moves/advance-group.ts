@@ -6,12 +6,11 @@
  */
 import { soakState } from '../rollout';
 import { decideGroupAdvance, groupAdvanceAnalyzes, groupAdvanceRuns, groupSoakingRung } from '../rollout/group-advance';
-import { UsageError } from '../spec/errors';
+import { SpecError, UsageError } from '../spec/errors';
 import { LoadedGroup } from '../spec/loader';
 import { parseDuration } from '../spec/model';
 import type { AdvanceTurn } from './advance';
 import { analysisSubject, analysisWindow, analyzeNow } from './analysis';
-import { MissingCredentialSpecError } from './analysis-errors';
 import { precomputedAnalysisGate } from './analysis-gate';
 import { applyMove, MoveFlags, MoveOutcome } from './engine';
 import { MoveGate } from './gate';
@@ -49,8 +48,8 @@ export async function decideGroup(s: MoveSession, g: LoadedGroup): Promise<Advan
     const report = await analyzeNow(subject, await analysisWindow(s.git, s.paths.root, subject));
     return { ...base, report, decision: decideGroupAdvance({ group: m, waitSeconds, verdict: report.verdict }) };
   } catch (e) {
-    if (e instanceof MissingCredentialSpecError) throw e;
-    if (e instanceof UsageError) throw e;
+    // bad input (a missing credential, a spec the analysis cannot run on): exit 2, not an analysis that could not run
+    if (e instanceof UsageError || e instanceof SpecError) throw e;
     return { ...base, failure: `the analysis could not run: ${e instanceof Error ? e.message : String(e)}`, decision: decideGroupAdvance({ group: m, waitSeconds, verdict: 'error' }) };
   }
 }

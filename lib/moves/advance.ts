@@ -18,7 +18,7 @@ import {
   releaseNamed, soakingRung, soakState, stateOf, step, stepFleet,
 } from '../rollout';
 import { fleetPosition } from '../spec/fleet';
-import { UsageError } from '../spec/errors';
+import { SpecError, UsageError } from '../spec/errors';
 import { LoadedRelease } from '../spec/loader';
 import { cacheCompiledValidators } from '../spec/schemas';
 import { loadProjectSpecs } from '../synth/project';
@@ -192,8 +192,8 @@ async function decide(s: MoveSession, r: LoadedRelease): Promise<AdvanceTurn> {
     const report = await analyzeNow(subject, await analysisWindow(s.git, s.paths.root, subject));
     return { release, report, decision: judge(report.verdict) };
   } catch (e) {
-    if (e instanceof MissingCredentialSpecError) throw e;
-    if (e instanceof UsageError) throw e;
+    // bad input (a missing credential, a spec the analysis cannot run on): exit 2, not an analysis that could not run
+    if (e instanceof UsageError || e instanceof SpecError) throw e;
     return { release, failure: `the analysis could not run: ${e instanceof Error ? e.message : String(e)}`, decision: judge('error') };
   }
 }

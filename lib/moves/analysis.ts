@@ -60,16 +60,22 @@ export function loadNamedSpec(root: string, name: string): { release: LoadedRele
   return r;
 }
 
+/** The refusal of a spec with no `analysis:` section, at the spec's top level (where the section goes). */
+function noAnalysis(spec: LoadedRelease | LoadedGroup, kind: 'release' | 'release group'): SpecError {
+  return new SpecError([spec.source.problem(['analysis'], `${kind} ${spec.model.name} has no analysis section, so there is nothing to analyze`,
+    'add analysis: {metrics: [...]} (see the README, "Metric analysis without a controller")')]);
+}
+
 /**
- * The subject of an analysis; throws UsageError (exit 2) when the spec has no `analysis:` section or
- * no canary runs (a group outside stages 2-4).
+ * The subject of an analysis; throws SpecError (exit 2) when the spec has no `analysis:` section (at
+ * its top level), UsageError (exit 2) when no canary runs (a group outside stages 2-4).
  */
 export function analysisSubject(spec: { release: LoadedRelease } | { group: LoadedGroup }): AnalysisSubject {
   if ('release' in spec && spec.release.model.fleet) return fleetAnalysisSubject(spec.release);
   if ('release' in spec) {
     const r = spec.release;
     const m = r.model;
-    if (!m.spec.analysis) throw new UsageError(`release ${m.name} has no analysis section; add analysis: {metrics: [...]} to ${r.file} (see the README, "Metric analysis")`);
+    if (!m.spec.analysis) throw noAnalysis(r, 'release');
     if (!m.canary) throw new UsageError(`release ${m.name} has no canary running, so there is nothing to analyze; start one first: ${cliCommand(`start ${m.name} --version VERSION`)}`);
     const pct = percent(m.canary.weight, m.weightTotal);
     return {
@@ -87,7 +93,7 @@ export function analysisSubject(spec: { release: LoadedRelease } | { group: Load
   }
   const g = spec.group;
   const m = g.model;
-  if (!m.spec.analysis) throw new UsageError(`release group ${m.name} has no analysis section; add analysis: {metrics: [...]} to ${g.file} (see the README, "Metric analysis")`);
+  if (!m.spec.analysis) throw noAnalysis(g, 'release group');
   if (m.stage < 2 || m.stage > 4) throw new UsageError(`release group ${m.name} is at stage ${m.stage}/6, where no canary runs (canaries run at stages 2-4), so there is nothing to analyze`);
   const entry = m.apps.find((a) => a.name === m.entry);
   if (!entry) throw new Error(`internal: entry ${m.entry} of group ${m.name} is not one of its apps`);
@@ -113,17 +119,21 @@ export function analysisSubject(spec: { release: LoadedRelease } | { group: Load
  * - between waves (the wave promoted, the next not open): the wave's production track, which runs
  *   the promoted version, with the next wave's production track (still the old version) as the
  *   `compare: stable` baseline, window from the promote commit (the `fleet.promoted.wave` line).
- * Throws UsageError (exit 2) when no rollout is in progress, or the wave has `analysis: false`.
+ * Throws UsageError (exit 2) when no rollout is in progress, SpecError (exit 2, at the field) when the
+ * wave has `analysis: false`.
  */
 function fleetAnalysisSubject(r: LoadedRelease): AnalysisSubject {
   const m = r.model;
   const fleet = m.fleet!;
-  if (!m.spec.analysis) throw new UsageError(`release ${m.name} has no analysis section; add analysis: {metrics: [...]} to ${r.file} (see the README, "Metric analysis")`);
+  if (!m.spec.analysis) throw noAnalysis(r, 'release');
   const pos = fleetPosition(m.spec, fleet);
   const n = fleet.waves.length;
   if (pos.phase === 'idle') throw new UsageError(`release ${m.name} has no rollout in progress (every cluster of its fleet runs ${m.stable.version}), so there is nothing to analyze; start one first: ${cliCommand(`start ${m.name} --version VERSION`)}`);
   const w = fleet.waves[pos.wave - 1];
-  if (!w.analysis) throw new UsageError(`wave ${w.index}/${n} (${w.name}) of release ${m.name} turns the analysis off (analysis: false in ${r.file}), so there is nothing to analyze there`);
+  if (!w.analysis) {
+    throw new SpecError([r.source.problem(['fleet', 'waves', w.index - 1, 'analysis'], `wave ${w.index}/${n} (${w.name}) of release ${m.name} turns the analysis off, so there is nothing to analyze there`,
+      `remove analysis: false from the wave to let the analysis judge it, or judge this wave without analyze (its moves are a person's)`, false)]);
+  }
   const analysis = requireAnalysisModel(m.spec.analysis, { fleet: true });
   const prod = { namespace: m.stable.namespace, service: m.stable.serviceName, workload: m.stable.name };
   if (pos.phase === 'canary') {

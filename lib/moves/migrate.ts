@@ -11,7 +11,7 @@
 import * as path from 'path';
 import { describeNext, nextMoveOf, replaceSpecSection, stateOf } from '../rollout';
 import { gatewayApiRouterOf } from '../routers/nginx-migration';
-import { UsageError } from '../spec/errors';
+import { SpecError } from '../spec/errors';
 import { GatewayApiRouterOptions } from '../spec/generated/release';
 import { parseRelease } from '../spec/loader';
 import { cacheCompiledValidators } from '../spec/schemas';
@@ -47,8 +47,13 @@ export function migrationMove(name: string): MoveKind {
         outputs: [m.name],
         plan() {
           if (m.router.type !== 'nginx' || !m.router.migrateTo) {
-            throw new UsageError(`release ${m.name} is not moving off ingress-nginx (router ${m.router.type}${m.router.type === 'nginx' ? ' without migrateTo' : ''}); `
-              + 'migrate drops the NGINX side of a release whose nginx router has migrateTo.gatewayApi: add that first and let the HTTPRoute carry traffic');
+            // at the field that says so: router.type, or the nginx router missing its migrateTo
+            const nginx = m.router.type === 'nginx';
+            throw new SpecError([release.source.problem(nginx ? ['router', 'migrateTo'] : ['router', 'type'],
+              `release ${m.name} is not moving off ingress-nginx (router ${m.router.type}${nginx ? ' without migrateTo' : ''}), so migrate has nothing to drop`,
+              nginx ? 'add router.migrateTo.gatewayApi (the Gateway to move to), synth, commit, let the HTTPRoute carry traffic, then migrate (README, "Moving off ingress-nginx")'
+                : 'migrate drops the NGINX side of a release whose nginx router has migrateTo.gatewayApi; this release has no NGINX side',
+              nginx ? undefined : m.router.type)]);
           }
           const nginx = m.router;
           const router: GatewayApiRouterOptions = gatewayApiRouterOf(nginx);

@@ -1,7 +1,7 @@
 /** Release moves (`start`, `step`, `set-weight`, `promote`, `abort`) as a `MoveKind`. */
 import * as path from 'path';
 import { commitMessage, describeNext, editSpecText, Move, percent, releaseNamed, sameState, stateOf } from '../rollout';
-import { UsageError } from '../spec/errors';
+import { SpecError } from '../spec/errors';
 import { LoadedRelease, parseRelease } from '../spec/loader';
 import { cacheCompiledValidators } from '../spec/schemas';
 import { projectSpecOptions, renderRelease } from '../synth/project';
@@ -38,10 +38,13 @@ export function releaseMove(name: string, plan: Planner | undefined, fleetPlan?:
       }
       const release = project.release;
       if (release.model.fleet) {
-        if (!fleetPlan) throw new UsageError(`release ${name} has a fleet: this move does not apply to fleet releases`);
+        if (!fleetPlan) throw new SpecError([release.source.problem(['fleet'], `release ${name} has a fleet: ${what} does not apply to fleet releases`, 'move it wave by wave (start, step, promote, next-wave, abort), or remove fleet:', undefined, true)]);
         return fleetTarget(ctx, paths, release, fleetPlan);
       }
-      if (!plan) throw new UsageError(`release ${name} has no fleet: in its spec; next-wave moves releases that roll out across waves of clusters (add fleet: with waves, see the README's Fleet section)`);
+      if (!plan) {
+        throw new SpecError([release.source.problem(['fleet'], `release ${name} has no fleet: in its spec, so there is no wave to open`,
+          'next-wave moves releases that roll out across waves of clusters: add fleet: with waves (README, "Fleet: one release across many clusters, in waves")')]);
+      }
       const specAbs = path.resolve(paths.root, release.file);
       const specRel = rel(paths.root, specAbs);
       return {

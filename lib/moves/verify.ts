@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import { testerRoute } from '../routers/tester';
-import { UsageError } from '../spec/errors';
+import { SpecError, UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
 import { unknownName } from '../synth/spec-index';
 import { LoadedRelease, loadRelease, specFiles } from '../spec/loader';
@@ -38,12 +38,15 @@ export interface VerifyProgress {
 /**
  * Runs a release's checks against BASE; returns one result per check, in the spec's order.
  *
- * @throws UsageError (exit 2) for bad input: no checks, no canary, a bad URL or header, no way to
- *   reach the canary at BASE
+ * @throws SpecError (exit 2) when the spec declares no checks (at its `checks` field); UsageError
+ *   (exit 2) for other bad input: no canary, a bad URL or header, no way to reach the canary at BASE
  */
 export async function verifyRelease(release: LoadedRelease, opts: VerifyOptions, progress: VerifyProgress = {}): Promise<CheckResult[]> {
   const m = release.model;
-  if (!m.spec.checks?.length) throw new UsageError(`release ${m.name} declares no checks; add a checks: list to ${release.file}`);
+  if (!m.spec.checks?.length) {
+    throw new SpecError([release.source.problem(['checks'], `release ${m.name} declares no checks, so there is nothing to verify`,
+      'add a checks: list, e.g. checks: [{name: health, path: /healthz}] (README, "Scenario S2: validation gate before users see the canary")', m.spec.checks)]);
+  }
   if (!m.canary) throw new UsageError(`release ${m.name} has no canary running, so there is nothing to verify; start one with ${cliCommand(`start ${m.name} --version VERSION`)}`);
   const baseUrl = parseBaseUrl(opts.url);
   const extra = (opts.header ?? []).map(parseHeader);

@@ -183,7 +183,7 @@ export function configProblem(config: ProjectConfigModel, at: readonly (string |
 export function parseProjectConfig(file: string, text: string | Buffer): { config: ProjectConfigModel } | { problems: SpecProblem[] } {
   const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8');
   if (onlyComments(bytes.toString('utf8'))) {
-    return { problems: [{ file, line: 0, col: 0, path: '', message: 'file is empty', hint: `write 'apiVersion: canary.cdk8s.io/v1alpha1' and 'kind: Project' (every other field has a default), or delete the file to use the defaults` }] };
+    return { problems: [{ file, line: 1, col: 1, path: '', message: 'file is empty', hint: `write 'apiVersion: canary.cdk8s.io/v1alpha1' and 'kind: Project' (every other field has a default), or delete the file to use the defaults` }] };
   }
   const parsed = SourceDocument.parse(file, bytes);
   if (Array.isArray(parsed)) return { problems: parsed };
