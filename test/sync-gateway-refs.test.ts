@@ -17,20 +17,9 @@ import { fixtureFiles, NGINX_ROUTER, podinfoSpec, synthesizedRepo } from './supp
 import { lintTree } from '../lib/lint/report';
 import { gateTransition, scopeToChange } from '../lib/review/transition-gate';
 import { checkTransition } from '../lib/review/transition';
+import { BOUND, EDGE_GW, istio, WEBAPP as webapp } from './support/istio-gateway';
 
 afterAll(() => cleanupTempDirs());
-
-const webapp = fs.readFileSync(path.join(__dirname, '..', 'releases', 'webapp.yaml'), 'utf8');
-
-/** A release `name` (own namespace, host `<name>.example.com`) on Istio with `gateway` (YAML lines under `gateway:`). */
-function istio(name: string, gateway: string): string {
-  return webapp
-    .replace(/^name: webapp$/m, `name: ${name}`)
-    .replace(/^  production: webapp$/m, `  production: ${name}`)
-    .replace(/^router:\n(?: .*\n)*/m, `router:\n  type: istio\n  gateway:\n${gateway}  hosts: [${name}.example.com]\n`);
-}
-const EDGE_GW = '    name: shared-gw\n    servers:\n      - port: { number: 80, name: http, protocol: HTTP }\n        hosts: ["*"]\n';
-const BOUND = '    name: shared-gw\n    namespace: edge\n    create: false\n';
 
 /** GIVEN edge (creating Istio Gateway edge/shared-gw) and shop (bound to it) committed; WHEN edge becomes `edge` (undefined: removed): synth, then validate. */
 function change(edge: string | undefined): { synth: { status: number | null; stderr: string }; status: number | null; stderr: string; before: Map<string, string>; dir: string } {

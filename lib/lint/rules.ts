@@ -6,6 +6,7 @@ import {
   at, groupOf, ingressClassOf, ingressPaths, isCanaryIngress, isClusterHost, isRecord, labelsText, listAt, Located, mapAt,
   Manifest, matchesLabelSelector, ObjectIndex, podLabelsOf, podTemplatePath, refOf, serviceHasPort, serviceOfHost, servicePorts,
 } from '../manifests/objects';
+import { istioGatewayOf } from '../manifests/gateway-refs';
 import { entryPointParityRule } from './entry-point-parity';
 import { ExternalRefs, NO_EXTERNALS } from './external';
 import { gatewayBindingRule } from './gateway-refs';
@@ -460,7 +461,8 @@ const entryPointClashRule: LintRule = (ix) => {
   for (const vs of ix.ofKind('VirtualService').filter((v) => groupOf(v.obj) === 'networking.istio.io')) {
     const ns = vs.obj.metadata.namespace ?? '';
     for (const g of listAt(vs.obj, 'spec', 'gateways').map(String)) {
-      const gw = g === 'mesh' ? 'mesh' : g.includes('/') ? g : `${ns}/${g}`;
+      const ref = istioGatewayOf(g, ns);
+      const gw = ref ? `${ref.namespace}/${ref.name}` : 'mesh';
       for (const h of listAt(vs.obj, 'spec', 'hosts').map(String)) claim(`vs|${gw}|${h}`, vs, ['spec', 'hosts'], `host ${h} on gateway ${gw}`);
     }
   }

@@ -7,9 +7,10 @@
  * and the lint (lib/lint/gateway-refs.ts) flags an unbound route in the end state. Pure.
  *
  * Upstream rules (sources):
- * - **Istio** VirtualService `spec.gateways`: `<namespace>/<name>`, or a bare name in the
- *   VirtualService's own namespace; `mesh` is the sidecars, no Gateway object (istio/api
- *   networking/v1alpha3/virtual_service.proto, field `gateways`). A Gateway server's `hosts` are
+ * - **Istio** VirtualService `spec.gateways`: `<namespace>/<name>`, or a bare name (or `./<name>`) in
+ *   the VirtualService's own namespace, or the legacy `<name>.<namespace>.svc.cluster.local`; `mesh` is
+ *   the sidecars, no Gateway object (istio/api networking/v1alpha3/virtual_service.proto, field
+ *   `gateways`; istio/istio pilot/pkg/model `resolveGatewayName`: `istioGatewayOf`). A Gateway server's `hosts` are
  *   `[namespace/]dnsName`: without a namespace (or with `*` as it) VirtualServices of any namespace bind, `./`
  *   only those of the Gateway's namespace, `prod/` only those of `prod`; and the VirtualService must
  *   have a host the server's dnsName matches (`*` any, `*.example.com` a subdomain) (istio/api
@@ -61,15 +62,33 @@ export function gatewayKeyOf(o: Manifest): string | undefined {
   return undefined;
 }
 
+/**
+ * The Gateway an Istio VirtualService's `spec.gateways` entry names, as Istio resolves it (istio/istio
+ * pilot/pkg/model `resolveGatewayName`): `<namespace>/<name>`; `./<name>` and a bare name are in the
+ * VirtualService's own namespace; the legacy FQDN form `<name>.<namespace>[.svc.cluster.local]` is
+ * `<namespace>/<name>`. Undefined for `mesh` (the sidecars: no Gateway object).
+ */
+export function istioGatewayOf(entry: string, vsNamespace: string): { readonly namespace: string; readonly name: string } | undefined {
+  if (entry === 'mesh') return undefined;
+  const slash = entry.indexOf('/');
+  if (slash >= 0) {
+    const ns = entry.slice(0, slash);
+    return { namespace: ns === '.' ? vsNamespace : ns, name: entry.slice(slash + 1) };
+  }
+  const dot = entry.indexOf('.');
+  if (dot < 0) return { namespace: vsNamespace, name: entry };
+  const rest = entry.slice(dot + 1);
+  return { namespace: rest.includes('.') ? rest.slice(0, rest.indexOf('.')) : rest, name: entry.slice(0, dot) };
+}
+
 /** The Gateways a route names (none for any other object, and none for Istio's `mesh`). */
 export function gatewayRefsOf(o: Manifest): GatewayRef[] {
   const ns = o.metadata.namespace ?? '';
   const group = groupOf(o);
   if (o.kind === 'VirtualService' && group === ISTIO_GROUP) {
     return listAt(o, 'spec', 'gateways').flatMap((g, i) => {
-      if (typeof g !== 'string' || g === 'mesh') return [];
-      const slash = g.indexOf('/');
-      return [{ family: 'istio' as const, namespace: slash < 0 ? ns : g.slice(0, slash), name: slash < 0 ? g : g.slice(slash + 1), field: ['spec', 'gateways', i] }];
+      const gw = typeof g === 'string' ? istioGatewayOf(g, ns) : undefined;
+      return gw ? [{ family: 'istio' as const, ...gw, field: ['spec', 'gateways', i] }] : [];
     });
   }
   if ((o.kind === 'HTTPRoute' || o.kind === 'GRPCRoute') && group === GATEWAY_API_GROUP) {

@@ -9,6 +9,8 @@ import { pathToString } from '../spec/errors';
 import { computeTraffic, entryLabel, EntryTraffic, pct, summarize, summaryLine } from './traffic';
 import { clusterViews } from './clusters';
 import { checkObjects, engineName, ENGINES, Transient, unitsOf } from './transition';
+import { detachmentMessage, detachments } from '../manifests/gateway-refs';
+import { namespaceRemovalMessage, namespaceRemovals } from './namespaces';
 
 export type Path = readonly (string | number)[];
 
@@ -86,6 +88,13 @@ export interface ReleaseDiff {
   readonly duringSync: readonly string[];
   /** Invariants the sync would break (failing requests, canary share above both ends); empty when safe. */
   readonly unsafe: readonly string[];
+  /**
+   * The other refusals `validate` and the moves make of this change (lib/review/transition-gate.ts),
+   * as they print them: this release's routes that go dark after the sync (`dark after sync: ...`, a
+   * Gateway they bind to gone or no longer admitting them, though the release may not change), and a
+   * Namespace this release stops generating while others still live in it.
+   */
+  readonly refused: readonly string[];
 }
 
 /**
@@ -93,15 +102,15 @@ export interface ReleaseDiff {
  * `fleet:` is diffed cluster by cluster (./clusters.ts), one section per group of clusters whose
  * change is the same.
  */
-export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): ReleaseDiff[] {
+export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>, distLabel = 'dist'): ReleaseDiff[] {
   const a = objectsOfTree(before, { includeKustomizations: true }).objects;
   const b = objectsOfTree(after, { includeKustomizations: true }).objects;
   const [va, vb] = clusterViews(a, b);
-  if (va.length === 1) return diffObjects(a, b);
+  if (va.length === 1) return diffObjects(a, b, distLabel);
   const out: ReleaseDiff[] = [];
   const groups = new Map<string, { diff: ReleaseDiff; clusters: string[]; origin: (f: string) => string }>();
   va.forEach((v, i) => {
-    for (const d of diffObjects([...v.objects], [...vb[i].objects])) {
+    for (const d of diffObjects([...v.objects], [...vb[i].objects], distLabel, v.origin, vb[i].origin)) {
       if (v.cluster === undefined) { out.push(d); continue; }
       if (d.release === 'argocd' || d.release === 'flux') continue; // the wiring is reported once, in the shared view
       const key = `${d.release}\0${JSON.stringify(d)}`;
@@ -119,8 +128,11 @@ export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMa
   return out.sort((p, q) => (p.release < q.release ? -1 : p.release > q.release ? 1 : (p.clusters?.[0] ?? '') < (q.clusters?.[0] ?? '') ? -1 : 1));
 }
 
-/** Diffs two sets of objects of one cluster (or of every cluster, without fleets): see diffTrees. */
-function diffObjects(a: Located[], b: Located[]): ReleaseDiff[] {
+/**
+ * Diffs two sets of objects of one cluster (or of every cluster, without fleets): see diffTrees.
+ * `originA`/`originB` map a view's file to the tree's, for the refusals' messages.
+ */
+function diffObjects(a: Located[], b: Located[], distLabel: string, originA: (f: string) => string = (f) => f, originB: (f: string) => string = originA): ReleaseDiff[] {
   const key = (l: Located) => (isKustomizeFile(l) ? `kustomization:${l.file}` : identityOf(l.obj));
   const am = new Map(a.map((l) => [key(l), l]));
   const bm = new Map(b.map((l) => [key(l), l]));
@@ -130,10 +142,10 @@ function diffObjects(a: Located[], b: Located[]): ReleaseDiff[] {
   const ta = computeTraffic(cluster(a)).entries;
   const tb = computeTraffic(cluster(b)).entries;
 
-  const releases = new Map<string, { traffic: TrafficMove[]; testers: TesterChange[]; weightFields: ObjectChange[]; versions: (ObjectChange & { summary?: string })[]; added: ObjectPresence[]; removed: ObjectPresence[]; changed: ObjectChange[]; duringSync: string[]; unsafe: string[] }>();
+  const releases = new Map<string, { traffic: TrafficMove[]; testers: TesterChange[]; weightFields: ObjectChange[]; versions: (ObjectChange & { summary?: string })[]; added: ObjectPresence[]; removed: ObjectPresence[]; changed: ObjectChange[]; duringSync: string[]; unsafe: string[]; refused: string[] }>();
   const rel = (name: string) => {
     let r = releases.get(name);
-    if (!r) { r = { traffic: [], testers: [], weightFields: [], versions: [], added: [], removed: [], changed: [], duringSync: [], unsafe: [] }; releases.set(name, r); }
+    if (!r) { r = { traffic: [], testers: [], weightFields: [], versions: [], added: [], removed: [], changed: [], duringSync: [], unsafe: [], refused: [] }; releases.set(name, r); }
     return r;
   };
 
@@ -176,16 +188,27 @@ function diffObjects(a: Located[], b: Located[]): ReleaseDiff[] {
     for (const t of tx) if (!ty.has(t)) rel(e.release).testers.push({ change: 'removed', entry: where, path: t });
   }
 
+  // what validate and the moves refuse besides the sync states (lib/review/transition-gate.ts), by
+  // the release that goes dark: a route whose Gateway goes (its release may not change at all), a
+  // Namespace removed under a release still in it
+  for (const d of detachments(cluster(a), cluster(b))) rel(d.route.release).refused.push(detachmentMessage(d, distLabel, originB));
+  for (const n of namespaceRemovals(cluster(a), cluster(b))) {
+    rel(n.release).refused.push(namespaceRemovalMessage({ ...n, file: originA(n.file), stillThere: n.stillThere.map((x) => ({ ...x, file: originB(x.file) })) }, distLabel));
+  }
+
   // the states Argo CD and Flux pass through: transient shares and broken invariants, by release
   if (releases.size) {
     const owner = new Map([...ta, ...tb].map((e) => [`${e.entry} ${entryLabel(e)}`, e.release]));
+    // an entry point the traffic graph does not list (its route fails whole): the release of its object
+    const objectOwner = new Map([...a, ...b].map((l) => [refOf(l.obj), l.release]));
+    const ownerOf = (object: string, entry: string) => owner.get(`${object} ${entry}`) ?? objectOwner.get(object);
     const sync = checkObjects(a, b);
     for (const t of sync.transients) {
-      const r = owner.get(`${t.object} ${t.entry}`);
+      const r = ownerOf(t.object, t.entry);
       if (r !== undefined) rel(r).duringSync.push(transientText(t));
     }
     for (const v of sync.violations) {
-      const r = owner.get(`${v.object} ${v.entry}`);
+      const r = ownerOf(v.object, v.entry);
       if (r !== undefined) rel(r).unsafe.push(v.message);
     }
   }
@@ -194,6 +217,7 @@ function diffObjects(a: Located[], b: Located[]): ReleaseDiff[] {
   return [...releases].sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0)).map(([release, r]) => ({
     release, traffic: r.traffic, testers: r.testers, weightFields: byFile(r.weightFields), versions: byFile(r.versions),
     added: byFile(r.added), removed: byFile(r.removed), changed: byFile(r.changed), duringSync: r.duringSync, unsafe: r.unsafe,
+    refused: [...new Set(r.refused)],
   }));
 }
 
@@ -371,6 +395,12 @@ export function renderDiffMarkdown(d: DiffReport): string {
   }
   for (const r of d.releases) {
     out.push(`### ${r.release}${r.clusters ? ` on ${r.clusters.length === 1 ? `cluster ${r.clusters[0]}` : `clusters ${r.clusters.join(', ')}`}` : ''}`, '');
+    if (r.refused.length) {
+      // first: what validate refuses (the PR's check fails on it), word for word
+      out.push('**Refused by validate**', '');
+      for (const x of r.refused) out.push(`- ${x}`);
+      out.push('');
+    }
     if (r.traffic.length || r.testers.length || r.weightFields.length || r.duringSync.length || r.unsafe.length) {
       out.push('**Traffic**', '');
       for (const m of r.traffic) out.push(`- \`${entryLabel(m)}\` (${m.object}): ${m.text}`);

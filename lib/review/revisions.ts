@@ -86,7 +86,7 @@ export async function diffRevisions(root: string, opts: { readonly base?: string
   return {
     base: { rev: base.sha as string, label: base.label },
     head: { rev: head.sha, label: head.label },
-    releases: diffTrees(scope.before, scope.after),
+    releases: diffTrees(scope.before, scope.after, opts.dist),
   };
 }
 

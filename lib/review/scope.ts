@@ -189,10 +189,16 @@ const CALLER_FILES: readonly string[] = [
   'template', 'configmap', 'httproute', 'grpcroute', 'virtualservice', 'destinationrule',
 ];
 
-/** Release folders whose callers name one of the namespaces (`namespace: ns`, or `.ns` in a host). */
+/**
+ * Release folders whose callers name one of the namespaces: `namespace: ns` (a backendRef, a Gateway
+ * API parentRef), `.ns` in a host (a Service host; an Istio Gateway in the legacy form
+ * `name.ns.svc.cluster.local`), or `ns/` at the start of a list item (an Istio VirtualService's
+ * `gateways: [ns/name]`: the route goes dark when the Gateway there goes; lib/manifests/gateway-refs.ts
+ * `istioGatewayOf`).
+ */
 async function callersOf(git: Git, dist: string, rev: Revision, namespaces: readonly string[]): Promise<Set<string>> {
   const d = inRepo(git, dist);
-  const patterns = namespaces.flatMap((n) => ['-e', `namespace: ${n}`, '-e', `.${n}`]);
+  const patterns = namespaces.flatMap((n) => ['-e', `namespace: ${n}`, '-e', `.${n}`, '-e', `- ${n}/`, '-e', `- "${n}/`, '-e', `- '${n}/`]);
   const specs = CALLER_FILES.map((k) => `${d}/**/${k}-*.yaml`);
   const r = await git.tryRun(['-C', git.root, 'grep', '-l', '-z', '-F', ...(rev === undefined ? ['--untracked'] : []), ...patterns, ...(rev === undefined ? [] : [rev]), '--', ...specs], { globPathspecs: true });
   if (r.code !== 0 && r.code !== 1) throw new Error(`git grep failed: ${r.stderr}`);

@@ -26,6 +26,7 @@
  * Any other kind keeps its namespace. Pure.
  */
 import { at, groupOf, ingressClassOf, listAt, Manifest, mapAt, ObjectIndex } from '../manifests/objects';
+import { istioGatewayOf } from '../manifests/gateway-refs';
 
 const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 
@@ -49,8 +50,7 @@ export function frontOf(o: Manifest, ix?: ObjectIndex): string {
   if (o.kind === 'VirtualService' && group === 'networking.istio.io') {
     // an Istio Gateway object configures the ingress gateway pods its selector picks, and those merge
     // the servers of every Gateway object selecting them: the pods are the front when the Gateway is known
-    const gateways = listAt(o, 'spec', 'gateways').map(String).filter((g) => g !== 'mesh').map((g) => {
-      const [gns, name] = g.includes('/') ? g.split('/') : [ns, g];
+    const gateways = listAt(o, 'spec', 'gateways').map(String).flatMap((g) => istioGatewayOf(g, ns) ?? []).map(({ namespace: gns, name }) => {
       const gw = ix?.ofKind('Gateway', gns).find((x) => x.obj.metadata.name === name && groupOf(x.obj) === 'networking.istio.io');
       const selector = gw ? mapAt(gw.obj, 'spec', 'selector') : {};
       return Object.keys(selector).length ? `pods ${Object.entries(selector).map(([k, v]) => `${k}=${v}`).sort().join(',')}` : `gateway ${gns}/${name}`;

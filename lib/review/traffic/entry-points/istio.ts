@@ -3,6 +3,7 @@
  * first match wins); a VirtualService for the `mesh` takes calls to its Service from inside.
  */
 import { at, groupOf, isRecord, listAt, Located, mapAt, ObjectIndex, refOf, serviceOfHost } from '../../../manifests/objects';
+import { istioGatewayOf } from '../../../manifests/gateway-refs';
 import { Backend, EntryPoint, Split, TesterSplit, TrafficReader } from './reader';
 import { istioPathText } from './paths';
 
@@ -71,8 +72,7 @@ export const istioGatewayReader: TrafficReader = {
       const meshOnly = !gateways.some((g) => g !== 'mesh');
       const host = listAt(vs.obj, 'spec', 'hosts').map(String).join(',') || '*';
       const ns = vs.obj.metadata.namespace ?? '';
-      const gwObjects = gateways.filter((g) => g !== 'mesh').map((g) => {
-        const [gns, gname] = g.includes('/') ? g.split('/') : [ns, g];
+      const gwObjects = gateways.flatMap((g) => istioGatewayOf(g, ns) ?? []).map(({ namespace: gns, name: gname }) => {
         const found = ix.find('Gateway', gns, gname);
         return found ? refOf(found.obj) : `Gateway ${gns}/${gname}`;
       });
