@@ -41,4 +41,30 @@ describe('diff: the default base follows repository.branch', () => {
       repo.cleanup();
     }
   });
+  test('fails diff with no base when cdk8s-canary.yaml misspells a repository key (brnach:): it names the file, line, field and fix instead of comparing with a stale main', () => {
+    // GIVEN a stale main beside production, and the project file's branch key misspelt
+    const repo = copyRepo(base.root);
+    try {
+      git(repo.root, 'branch', '-q', 'main', 'production~1');
+      const config = 'apiVersion: canary.cdk8s.io/v1alpha1\nkind: Project\nrepository:\n  url: https://github.com/acme/deploy.git\n  brnach: production\n';
+      repo.write('cdk8s-canary.yaml', config);
+      // WHEN diff picks its own base
+      const r = cli(repo.root, ['diff']);
+      // THEN it refuses (exit 2, nothing on stdout) with the problem at its place and the way around
+      expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
+      expect(r.stderr.split('\n')).toEqual([
+        'diff compares with the merge base of the branch Argo CD and Flux sync (repository.branch in cdk8s-canary.yaml), and that file is invalid; fix it, or name the base revision (`npx cdk8s-canary diff BASE`):',
+        "cdk8s-canary.yaml:5:3: repository.brnach: unknown field 'brnach'; did you mean 'branch'? (allowed: url, branch, path)",
+        '1 problem(s) found; nothing was written',
+        '',
+      ]);
+      // AND with the base named, diff needs no branch and runs
+      expect(cli(repo.root, ['diff', 'production']).status).toBe(0);
+      // AND the right key passes, comparing with production
+      repo.write('cdk8s-canary.yaml', config.replace('brnach:', 'branch:'));
+      expect(cli(repo.root, ['diff']).stdout).toMatch(/^## cdk8s-canary diff: `[0-9a-f]+` \(merge base with production\) -> working tree\n/);
+    } finally {
+      repo.cleanup();
+    }
+  });
 });

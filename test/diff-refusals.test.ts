@@ -108,3 +108,24 @@ describe('istioGatewayOf: a VirtualService gateways entry as Istio resolves it',
     ]);
   });
 });
+
+describe('traffic: a file of dist/ that is not Kubernetes objects is refused at its line', () => {
+  test.each([
+    ['not valid YAML', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: [a, b\n', /^error: dist\/webapp\/webapp\/extra\.yaml:\d+:\d+: not valid YAML \(/],
+    ['a document that is not an object', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n---\nowner: team-a\n', /^error: dist\/webapp\/webapp\/extra\.yaml:6:1: a document is not a Kubernetes object \(apiVersion, kind and metadata\.name are required\)$/],
+  ])('fails on %s: exit 2, FILE:LINE:COL, and the fix', async (_name, text, says) => {
+    // GIVEN webapp synthesized, and a file of dist/ edited by hand
+    const dir = projectRepo();
+    fs.writeFileSync(path.join(dir, 'dist/webapp/webapp/extra.yaml'), text);
+    // WHEN traffic reads dist/
+    const r = await cli(dir, 'traffic');
+    // THEN it refuses with the place and how to fix it
+    expect(r.code).toBe(2);
+    const lines = r.err.split('\n');
+    expect(lines[0]).toMatch(says);
+    expect(lines[1]).toBe('dist/ holds only generated Kubernetes objects: fix or delete this file, or write dist/ again with `npx cdk8s-canary synth`');
+    // AND the right file passes
+    fs.writeFileSync(path.join(dir, 'dist/webapp/webapp/extra.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: webapp\n');
+    expect((await cli(dir, 'traffic')).code).toBe(0);
+  });
+});

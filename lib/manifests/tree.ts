@@ -1,9 +1,12 @@
-import { parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
 import { isRecord, Located, Manifest } from './objects';
 
 /** A file of a dist tree that could not be read as Kubernetes objects. */
 export interface TreeProblem {
   readonly file: string;
+  /** 1-based line and column of the document or syntax error in the file. */
+  readonly line: number;
+  readonly col: number;
   readonly message: string;
 }
 
@@ -20,15 +23,17 @@ export function objectsOfTree(files: ReadonlyMap<string, string>, options: { inc
     const base = file.split('/').pop() ?? file;
     if (!options.includeKustomizations && /^kustomization\.ya?ml$/.test(base)) continue;
     const release = file.includes('/') ? file.split('/')[0] : '';
-    for (const doc of parseAllDocuments(text)) {
+    const lines = new LineCounter();
+    const at = (offset: number) => { const p = lines.linePos(offset); return { line: p.line, col: p.col }; };
+    for (const doc of parseAllDocuments(text, { lineCounter: lines })) {
       if (doc.errors.length) {
-        problems.push({ file, message: `not valid YAML (${doc.errors[0].message.split('\n')[0]})` });
+        problems.push({ file, ...at(doc.errors[0].pos[0]), message: `not valid YAML (${doc.errors[0].message.split('\n')[0]})` });
         continue;
       }
       const o = doc.toJS({ maxAliasCount: 100 }) as unknown;
       if (o === null || o === undefined) continue;
       if (!isManifest(o)) {
-        problems.push({ file, message: 'a document is not a Kubernetes object (apiVersion, kind and metadata.name are required)' });
+        problems.push({ file, ...at(doc.contents?.range?.[0] ?? doc.range[0]), message: 'a document is not a Kubernetes object (apiVersion, kind and metadata.name are required)' });
         continue;
       }
       objects.push({ obj: o, file, release });

@@ -7,9 +7,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { objectsOfTree } from '../manifests/tree';
 import { closest } from '../spec/ajv-problems';
-import { UsageError } from '../spec/errors';
+import { SpecError, UsageError } from '../spec/errors';
 import { cliCommand } from '../spec/hints';
-import { loadProjectConfig } from '../spec/project-config';
+import { loadProjectConfig, PROJECT_CONFIG_FILE } from '../spec/project-config';
 import { readTree } from '../manifests/files';
 import { Git, NotARepositoryError } from '../git';
 import { DiffReport, diffTrees } from './diff';
@@ -90,9 +90,18 @@ export async function diffRevisions(root: string, opts: { readonly base?: string
   };
 }
 
-/** cdk8s-canary.yaml's `repository.branch` (what Argo CD and Flux sync), or undefined when the file cannot be read. */
-function gitopsBranch(root: string): string | undefined {
-  try { return loadProjectConfig(root).repository.branch; } catch { return undefined; }
+/**
+ * cdk8s-canary.yaml's `repository.branch` (what Argo CD and Flux sync; `main` without the file).
+ * @throws SpecError when the file is invalid (a typo such as `brnach:` would silently compare with
+ *   main instead), saying that a base revision given on the command line needs no branch
+ */
+function gitopsBranch(root: string): string {
+  try {
+    return loadProjectConfig(root).repository.branch;
+  } catch (e) {
+    if (!(e instanceof SpecError)) throw e;
+    throw new SpecError(e.problems, `diff compares with the merge base of the branch Argo CD and Flux sync (repository.branch in ${PROJECT_CONFIG_FILE}), and that file is invalid; fix it, or name the base revision (${cliCommand('diff BASE')}):`);
+  }
 }
 
 /** A revision resolved to its commit, with its label (as `distAtRevision` makes it). */
@@ -128,7 +137,8 @@ export async function trafficAtRevision(root: string, opts: { readonly dist: str
   }
   const side = await distAtRevision(root, opts.dist, opts.rev);
   const { objects, problems } = objectsOfTree(side.files);
-  if (problems.length) throw new UsageError(problems.map((p) => `${opts.dist}/${p.file}: ${p.message}`).join('; '));
+  // dist/ is generated: a file that is not objects was edited by hand (or is not synth's)
+  if (problems.length) throw new UsageError([...problems.map((p) => `${opts.dist}/${p.file}:${p.line}:${p.col}: ${p.message}`), `${opts.dist}/ holds only generated Kubernetes objects: fix or delete ${problems.length > 1 ? 'these files' : 'this file'}, or write ${opts.dist}/ again with ${cliCommand('synth')}`]);
   const fleet = fleetReleasesOf(objects);
   if (fleet.size || opts.cluster !== undefined) {
     const clusters = new Set(objects.map((o) => o.file.split('/')).filter((s) => s.length >= 4 && fleet.has(s[0])).map((s) => s[1]));
