@@ -9,6 +9,7 @@ import { parseRelease } from '../lib/spec/loader';
 import { parseProjectConfig } from '../lib/spec/project-config';
 import { PROJECT_CHECKS } from '../lib/synth/project';
 import { fleetConfig, fleetSpec, SHOP_FLEET, WAVES } from './support/fleet';
+import { strictMappings, TypoCase, typoProblem } from './support/schema-mappings';
 
 const config = (() => {
   const r = parseProjectConfig('cdk8s-canary.yaml', fleetConfig());
@@ -35,6 +36,32 @@ function at(text: string, find: string, n = 1, skip = 0): string {
   const before = text.slice(0, i);
   return `releases/shop.yaml:${before.split('\n').length}:${i - before.lastIndexOf('\n')}`;
 }
+
+describe('fleet: a misspelt key', () => {
+  /** The fixture's fleet with one piece replaced (the piece must be there). */
+  const typo = (find: string, put: string) => {
+    if (!SHOP_FLEET.includes(find)) throw new Error(`test bug: ${find} is not in the fleet`);
+    return fleetSpec('shop', SHOP_FLEET.replace(find, put));
+  };
+  /** One misspelt key per mapping of fleet.schema.json (the next test checks none is left out). */
+  const TYPOS: readonly TypoCase[] = [
+    { schema: '#', text: typo('  waves:', '  wavse:'), typo: 'wavse', meant: 'waves' },
+    { schema: '/definitions/Wave', text: typo('      clusters: [canary-eu]', '      clustres: [canary-eu]'), typo: 'clustres', meant: 'clusters' },
+    { schema: '/definitions/Promoted', text: typo('  waves:', '  promoted: { version: 1.1.0, wvae: 1 }\n  waves:').replace('stable:\n  version: 1.0.0', 'stable:\n  version: 1.0.0\ncanary:\n  version: 1.1.0\n  weight: 0'), typo: 'wvae', meant: 'wave' },
+    { schema: '/definitions/LabelSelector', text: typo('matchLabels: { ring: prod }', 'matchLables: { ring: prod }'), typo: 'matchLables', meant: 'matchLabels' },
+    { schema: '/definitions/LabelSelectorRequirement', text: typo('operator: DoesNotExist', 'operater: DoesNotExist'), typo: 'operater', meant: 'operator' },
+  ];
+
+  test.each(TYPOS.map((c) => [`${c.schema} ${c.typo}`, c] as const))('fails on a misspelt key (%s): one problem at the key, with the key meant; the key meant passes', (_name, c) => {
+    expect(problems(c.text)).toEqual([expect.stringMatching(typoProblem('releases/shop.yaml', c))]);
+    const right = load(c.text.replace(c.typo, c.meant));
+    expect('problems' in right ? right.problems.map(formatProblem) : []).toEqual([]);
+  });
+
+  test('the misspelt-key cases cover every mapping of fleet.schema.json', () => {
+    expect(new Set(TYPOS.map((c) => c.schema))).toEqual(strictMappings('fleet.schema.json'));
+  });
+});
 
 describe('fleet: resolving the waves', () => {
   test('names and label selectors give each wave its clusters, in the order of cdk8s-canary.yaml', () => {

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { SpecError } from '../lib/spec/errors';
 import { loadGroup, loadReleases, loadSpecs } from '../lib/spec/loader';
 import { groupFromText, s3Group, s3Text, S3_FILE, S3_TEXT, specProblems } from './support/groups';
+import { strictMappings, TypoCase, typoProblem } from './support/schema-mappings';
 
 describe('release group spec: loading', () => {
   test('the reference group loads with S3 facts and its defaults resolved', () => {
@@ -51,6 +52,23 @@ describe('release group spec: loading', () => {
   test('fails on a misspelt field of a group with a positioned schema error', () => {
     const problems = specProblems(S3_TEXT.replace('    replicas: 3\n    calls:', '    replicas: 3\n    cals:'));
     expect(problems.join('\n')).toMatch(/releases\/frontend-backend\.yaml:20:5: apps\[0\]\.cals: unknown field 'cals'; did you mean 'calls'\?/);
+  });
+
+  /** One misspelt key per mapping of group.schema.json (the next test checks none is left out). */
+  const TYPOS: readonly TypoCase[] = [
+    { schema: '#', text: S3_TEXT.replace('domain: 192', 'domian: 192'), typo: 'domian', meant: 'domain' },
+    { schema: '/definitions/GroupStep/anyOf/1', text: S3_TEXT.replace('steps: [30]', 'steps: [{ weight: 30, minSaok: 1h }]'), typo: 'minSaok', meant: 'minSoak' },
+    { schema: '/definitions/GroupApp', text: S3_TEXT.replace('    image: quay.io/example/frontend-main', '    imgae: quay.io/example/frontend-main'), typo: 'imgae', meant: 'image' },
+    { schema: '/definitions/Call', text: S3_TEXT.replace('configKey: backendmain.url', 'confgKey: backendmain.url'), typo: 'confgKey', meant: 'configKey' },
+  ];
+
+  test.each(TYPOS.map((c) => [`${c.schema} ${c.typo}`, c] as const))('fails on a misspelt key (%s): one problem at the key, with the key meant (no echo of the field it lacks); the key meant passes', (_name, c) => {
+    expect(specProblems(c.text)).toEqual([expect.stringMatching(typoProblem('releases/frontend-backend.yaml', c))]);
+    expect(specProblems(c.text.replace(c.typo, c.meant))).toEqual([]);
+  });
+
+  test('the misspelt-key cases cover every mapping of group.schema.json', () => {
+    expect(new Set(TYPOS.map((c) => c.schema))).toEqual(strictMappings('group.schema.json'));
   });
 
   test('fails with a call-graph cycle, naming the cycle at the call that closes it', () => {

@@ -5,6 +5,7 @@ import { formatProblem } from '../lib/spec/errors';
 import { loadProjectConfig, parseProjectConfig, PLACEHOLDER_REPO_URL, PROJECT_CONFIG_FILE, PROJECT_SCHEMA_COMMENT } from '../lib/spec/project-config';
 import { readTree } from '../lib/manifests/files';
 import { releaseYaml, removeProject, tempProject } from './support/gitops-fixtures';
+import { strictMappings, TypoCase, typoProblem } from './support/schema-mappings';
 
 const HEAD = 'apiVersion: canary.cdk8s.io/v1alpha1\nkind: Project\n';
 
@@ -83,6 +84,34 @@ describe('project config (cdk8s-canary.yaml)', () => {
     const out = problems(`${HEAD}clusters:\n  - name: a\n  - name: b\n    server: https://b.example.com\n`);
     expect(out).toHaveLength(1);
     expect(out[0]).toMatch(/^cdk8s-canary\.yaml:5:5: clusters\[1\]\.name: cluster 'b' has no kubeConfigSecretRef, like clusters\[0\]: Flux would apply both to the cluster it runs in \(got "b"\); add kubeConfigSecretRef .* or set flux\.enabled: false$/);
+  });
+
+  /**
+   * Every mapping of the file refuses a key it does not know, with the key it most likely meant: a
+   * typo such as `brnach:` would otherwise leave the field at its default (branch main) silently.
+   * One case per mapping of project.schema.json (the next test checks none is left out); a misspelt
+   * required key is one problem, not two (the unknown key's did-you-mean fixes the missing one).
+   */
+  const TYPOS: readonly TypoCase[] = [
+    { schema: '#', text: `${HEAD}reposiotry: {}\n`, typo: 'reposiotry', meant: 'repository' },
+    { schema: '/definitions/Repository', text: `${HEAD}repository:\n  url: https://github.com/acme/deploy.git\n  brnach: production\n`, typo: 'brnach', meant: 'branch' },
+    { schema: '/definitions/Repository', text: `${HEAD}repository: { brnach: production }\n`, typo: 'brnach', meant: 'branch' },
+    { schema: '/definitions/Cluster', text: `${HEAD}clusters:\n  - name: a\n    lables: { tier: prod }\n`, typo: 'lables', meant: 'labels' },
+    { schema: '/definitions/KubeConfigSecretRef', text: `${HEAD}clusters:\n  - name: a\n    kubeConfigSecretRef: { nmae: a-kubeconfig }\n`, typo: 'nmae', meant: 'name' },
+    { schema: '/definitions/ArgoCd', text: `${HEAD}argocd:\n  namespce: gitops\n`, typo: 'namespce', meant: 'namespace' },
+    { schema: '/definitions/Flux', text: `${HEAD}flux:\n  intreval: 5m\n`, typo: 'intreval', meant: 'interval' },
+    { schema: '/definitions/Flux/properties/secretRef', text: `${HEAD}flux:\n  secretRef: { nmae: git-auth }\n`, typo: 'nmae', meant: 'name' },
+    { schema: '/definitions/FluxTenant', text: `${HEAD}flux:\n  tenants:\n    - serviceAccountName: team-a\n      relases: [shop]\n`, typo: 'relases', meant: 'releases' },
+  ];
+
+  test.each(TYPOS.map((c) => [`${c.schema} ${c.typo}`, c] as const))('fails on a misspelt key (%s): one problem at the key, with the key meant; the key meant passes', (_name, c) => {
+    expect(problems(c.text)).toEqual([expect.stringMatching(typoProblem('cdk8s-canary.yaml', c))]);
+    const right = parseProjectConfig('cdk8s-canary.yaml', c.text.replace(c.typo, c.meant));
+    expect('problems' in right ? right.problems.map(formatProblem) : []).toEqual([]);
+  });
+
+  test('the misspelt-key cases cover every mapping of project.schema.json', () => {
+    expect(new Set(TYPOS.map((c) => c.schema))).toEqual(strictMappings('project.schema.json'));
   });
 
   test('fails on an empty file with a hint to fill it in or delete it', () => {

@@ -5,7 +5,7 @@ import { SCHEMA_FILES, specAjv } from './schemas';
 
 /** Turns ajv errors into positioned problems with a value and a fix, one per real mistake. */
 export function ajvProblems(src: SourceDocument, data: unknown, errors: readonly ErrorObject[]): SpecProblem[] {
-  const kept = pruneAlternatives(errors);
+  const kept = dropTypoEchoes(pruneAlternatives(errors));
   const out: SpecProblem[] = [];
   const seen = new Set<string>();
   for (const e of kept) {
@@ -17,6 +17,19 @@ export function ajvProblems(src: SourceDocument, data: unknown, errors: readonly
     out.push(p);
   }
   return out.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/**
+ * A misspelt required field (`nmae: x` for `name`) is two errors, the unknown field and the missing
+ * one, for one mistake: the unknown field's did-you-mean is the fix of both, so the missing one goes.
+ */
+function dropTypoEchoes(errors: readonly ErrorObject[]): ErrorObject[] {
+  const typos = new Set(errors.filter((e) => e.keyword === 'additionalProperties').flatMap((e) => {
+    const properties = ((e.parentSchema ?? {}) as { properties?: Record<string, unknown> }).properties ?? {};
+    const guess = closest(String(e.params.additionalProperty), Object.keys(properties));
+    return guess ? [`${e.instancePath}\0${guess}`] : [];
+  }));
+  return errors.filter((e) => !(e.keyword === 'required' && typos.has(`${e.instancePath}\0${String(e.params.missingProperty)}`)));
 }
 
 /**

@@ -362,14 +362,23 @@ function withRulesOfPruned(src: SourceDocument, data: unknown, validate: Validat
   return [...problems, ...rules(pruned).filter((p) => !seen.has(`${p.line}:${p.col}:${p.path}`))].sort((a, b) => a.line - b.line || a.col - b.col);
 }
 
-/** A deep copy of `data` without the fields ajv reported as unknown; undefined when another kind of error is present. */
+/**
+ * A deep copy of `data` without the fields ajv reported as unknown; undefined when another kind of
+ * error is present. A misspelt field (`imgae:`) is read as the field its did-you-mean names when that
+ * one is absent, so the other rules judge the spec as it is meant and do not echo the typo (`app has
+ * neither an image nor manifests`).
+ */
 function withoutUnknownFields(data: unknown, errors: readonly ErrorObject[]): unknown {
   if (!errors.length || errors.some((e) => e.keyword !== 'additionalProperties')) return undefined;
   const copy = JSON.parse(JSON.stringify(data)) as unknown;
   for (const e of errors) {
     let target: any = copy;
     for (const seg of e.instancePath.split('/').slice(1)) target = target?.[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
-    if (target && typeof target === 'object') delete target[String(e.params.additionalProperty)];
+    if (!target || typeof target !== 'object') continue;
+    const extra = String(e.params.additionalProperty);
+    const meant = closest(extra, Object.keys(((e.parentSchema ?? {}) as { properties?: Record<string, unknown> }).properties ?? {}));
+    if (meant !== undefined && !(meant in target)) target[meant] = target[extra];
+    delete target[extra];
   }
   return copy;
 }
