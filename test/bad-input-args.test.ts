@@ -1,5 +1,5 @@
 import { cli, copyRepo, synthesizedRepo, tempRepo } from './support/cli-repo';
-import { expectRefusal, RefusalCase } from './support/refusal-case';
+import { expectRefusal, RefusalCase, refusalRows } from './support/refusal-case';
 import { edit, GROUP, SHOP } from './support/catalogue-specs';
 import { fleetConfig, fleetSpec } from './support/fleet';
 
@@ -77,7 +77,7 @@ const CASES: readonly Case[] = [
     at: { file: 'releases/fleet.yaml', find: 'prod-eu-1]', field: 'fleet.waves[1].clusters[1]' }, says: /cluster 'prod-eu-1' is listed twice in wave 2 \(eu\) \(got "prod-eu-1"\); list every cluster once$/ },
 ];
 
-describe('bad-input catalogue, round 4: command-line values, ladders, fleet fields (compiled CLI, real git)', () => {
+describe('bad-input catalogue, round 4: command-line values, ladders, fleet fields (in-process and compiled CLI, real git)', () => {
   let template: ReturnType<typeof tempRepo>;
   beforeAll(() => {
     // GIVEN a release with a running canary, a release group, a fleet release and five clusters, synthesized and committed
@@ -89,8 +89,8 @@ describe('bad-input catalogue, round 4: command-line values, ladders, fleet fiel
     expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
   });
 
-  test.each(CASES.map((c) => [c.name, c] as const))('fails on %s: exit 2, the message, nothing changed', (_name, c) => {
-    expectRefusal(template.root, c, ['validate']);
+  test.each(refusalRows(CASES))('fails on %s (%s CLI): exit 2, the message, nothing changed', async (_name, via, c) => {
+    await expectRefusal(template.root, c, ['validate'], via);
   });
 
   test('the right values still work: a whole weight, each option once, --flag=value, a ladder from 0', () => {

@@ -1,5 +1,5 @@
 import { synthesizedRepo, tempRepo } from './support/cli-repo';
-import { expectRefusal, RefusalCase } from './support/refusal-case';
+import { expectRefusal, RefusalCase, refusalRows } from './support/refusal-case';
 import { CONFIG, edit, GROUP, SHOP } from './support/catalogue-specs';
 
 /**
@@ -115,7 +115,7 @@ const CASES: readonly Case[] = [
     says: /^error: -m\/--message holds the control character \\u202e at character 4/ },
 ];
 
-describe('bad-input catalogue, fuzz round (compiled CLI, real git)', () => {
+describe('bad-input catalogue, fuzz round (in-process and compiled CLI, real git)', () => {
   let template: ReturnType<typeof tempRepo>;
   beforeAll(() => {
     // GIVEN a repository with one valid release and a project config, synthesized and committed
@@ -127,8 +127,8 @@ describe('bad-input catalogue, fuzz round (compiled CLI, real git)', () => {
     expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
   });
 
-  test.each(CASES.map((c) => [c.name, c] as const))('fails on %s: exit 2, the message, nothing changed', (_name, c) => {
-    expectRefusal(template.root, c, ['synth']);
+  test.each(refusalRows(CASES))('fails on %s (%s CLI): exit 2, the message, nothing changed', async (_name, via, c) => {
+    await expectRefusal(template.root, c, ['synth'], via);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * The fleet's bad-input list (issue 17), through the compiled CLI in a real git repository whose
+ * The fleet's bad-input list (issue 17), through the CLI (in-process, a sample compiled) in a real git repository whose
  * config, specs and dist/ are committed: a wave naming an unknown cluster, a cluster in two waves, an
  * empty wave, a selector that matches nothing, removing a cluster that still runs a canary, and
  * fleet-only options on other releases. Each must exit 2 with a message naming FILE:LINE:COL and the
@@ -8,7 +8,7 @@
  */
 import { edit } from './support/catalogue-specs';
 import { synthesizedRepo, tempRepo } from './support/cli-repo';
-import { expectRefusal, RefusalCase } from './support/refusal-case';
+import { expectRefusal, RefusalCase, refusalRows } from './support/refusal-case';
 import { fleetConfig, fleetSpec } from './support/fleet';
 import { webappSpec } from './support/project';
 
@@ -77,7 +77,7 @@ const CASES: readonly Case[] = [
   { name: 'traffic --cluster naming no fleet cluster', args: ['traffic', '--cluster', 'prod-mars'], says: /--cluster prod-mars: no fleet release has folders for that cluster in dist\// },
 ];
 
-describe('fleet bad input (compiled CLI, real git)', () => {
+describe('fleet bad input (in-process and compiled CLI, real git)', () => {
   let template: ReturnType<typeof tempRepo>;
   beforeAll(() => {
     // GIVEN a repository with the fleet release (canary in wave 1) and a plain release, synthesized and committed
@@ -90,7 +90,7 @@ describe('fleet bad input (compiled CLI, real git)', () => {
     for (const k of ['unknown cluster', 'two waves', 'empty wave', 'matches nothing', 'still runs a canary']) expect(CASES.some((c) => c.name.includes(k))).toBe(true);
   });
 
-  test.each(CASES.map((c) => [c.name, c] as const))('fails on %s: exit 2, the message, nothing changed', (_name, c) => {
-    expectRefusal(template.root, c, ['synth']);
+  test.each(refusalRows(CASES))('fails on %s (%s CLI): exit 2, the message, nothing changed', async (_name, via, c) => {
+    await expectRefusal(template.root, c, ['synth'], via);
   });
 });

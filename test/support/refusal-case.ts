@@ -1,4 +1,5 @@
 import { cli, copyRepo, git, repoState } from './cli-repo';
+import { runCli } from './cli';
 import { CaseAt, expectedPrefix } from './catalogue-specs';
 
 /** One case of a bad-input catalogue: a command on a committed bad input, refused. */
@@ -33,8 +34,14 @@ const INTERNALS = /^\s+at |Warning:|\bundefined\b|\[object Object\]/m;
  * refusal: exit 2, nothing on stdout, no internals on stderr, the message at FILE:LINE:COL FIELD
  * (then the problem count) or, for a command line, a line matching `says`; and the working tree,
  * dist/, the specs, the index and the history exactly as before.
+ *
+ * `via` picks how the command runs: 'compiled' starts the compiled CLI (bin/cdk8s-canary.js) as
+ * users run it; 'in-process' calls the CLI's own `run()` (argv in, exit code and printed lines out),
+ * which saves a Node start-up per case. A catalogue runs every case in-process and a sample of them
+ * compiled too (`viaCompiled`), so the process itself (exit code, stderr, no Node warning) stays
+ * covered.
  */
-export function expectRefusal(templateRoot: string, c: RefusalCase, defaultArgs: readonly string[]): void {
+export async function expectRefusal(templateRoot: string, c: RefusalCase, defaultArgs: readonly string[], via: 'compiled' | 'in-process' = 'in-process'): Promise<void> {
   const repo = copyRepo(templateRoot);
   try {
     // GIVEN the bad input, committed as if it had been merged
@@ -44,7 +51,8 @@ export function expectRefusal(templateRoot: string, c: RefusalCase, defaultArgs:
     const before = repoState(repo.root);
     // WHEN the command runs
     const args = (c.args ?? defaultArgs).map((a) => a.replace('{root}', repo.root));
-    const r = args[0] === '-C' ? cli(args[1], args.slice(2)) : cli(repo.root, args);
+    const [dir, rest] = args[0] === '-C' ? [args[1], args.slice(2)] : [repo.root, args];
+    const r = via === 'compiled' ? cli(dir, rest) : await runCli(dir, rest);
     // THEN it exits 2 with a message that points at the mistake and says how to fix it
     const lines = r.stderr.split('\n').filter(Boolean);
     expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
@@ -62,4 +70,15 @@ export function expectRefusal(templateRoot: string, c: RefusalCase, defaultArgs:
   } finally {
     repo.cleanup();
   }
+}
+
+/**
+ * The cases of a catalogue as `test.each` rows: [name, via, case]. Every case runs in-process, and
+ * every `every`-th one (the first included) through the compiled CLI as well.
+ */
+export function refusalRows<C extends RefusalCase>(cases: readonly C[], every = 6): (readonly [string, 'compiled' | 'in-process', C])[] {
+  return cases.flatMap((c, i) => [
+    [c.name, 'in-process', c] as const,
+    ...(i % every === 0 ? [[c.name, 'compiled', c] as const] : []),
+  ]);
 }
