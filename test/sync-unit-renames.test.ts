@@ -1,6 +1,7 @@
 /**
  * Renames the sync model had left out (lib/review/transition.ts, ./served.ts, ./clusters.ts), each
- * played through the compiled CLI on a real git repository:
+ * played through the CLI (in-process: the findings are the subject, not the process) on a real git
+ * repository:
  * 1. a release renamed and moved to another namespace while its host stays: the old unit's deletion
  *    takes the old route while the new unit creates the new one in the other namespace; routers serve
  *    a host from any namespace (ingress class, Gateway, Istio ingress pods, OpenShift router), so the
@@ -10,7 +11,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { cli } from './support/cli-repo';
+import { runCli } from './support/cli';
 import { remoteClustersConfig } from './support/remote-clusters';
 import { cleanupTempDirs, git, initRepo, projectRepo, tempDir, writeFiles } from './support/git-repo';
 import { fleetConfig, fleetSpec, readFiles } from './support/fleet';
@@ -24,10 +25,10 @@ afterAll(() => cleanupTempDirs());
 const KEEP = 'argocd:\n  preserveResourcesOnDeletion: true\nflux:\n  deletionPolicy: Orphan\n';
 
 /** GIVEN `spec` as releases/webapp.yaml on the cluster `east` with `extra` settings, synthesized and committed. */
-function committed(spec?: string, extra = ''): string {
+async function committed(spec?: string, extra = ''): Promise<string> {
   const dir = projectRepo(spec ? { copy: [], specs: { webapp: spec } } : {});
   fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), remoteClustersConfig(['east'], extra));
-  expect(cli(dir, ['synth']).status).toBe(0);
+  expect((await runCli(dir, ['synth'])).status).toBe(0);
   git(dir, 'add', '-A');
   git(dir, 'commit', '-qm', 'one cluster');
   return dir;
@@ -39,12 +40,12 @@ function headDist(dir: string): Map<string, string> {
 }
 
 /** WHEN releases/webapp.yaml becomes releases/webapp2.yaml in namespace webapp2, same host; synthesized and validated. */
-function renameAndMove(dir: string): { status: number | null; stderr: string; before: Map<string, string>; after: Map<string, string> } {
+async function renameAndMove(dir: string): Promise<{ status: number | null; stderr: string; before: Map<string, string>; after: Map<string, string> }> {
   const spec = fs.readFileSync(path.join(dir, 'releases/webapp.yaml'), 'utf8');
   fs.rmSync(path.join(dir, 'releases/webapp.yaml'));
   fs.writeFileSync(path.join(dir, 'releases/webapp2.yaml'), spec.replace(/^name: webapp$/m, 'name: webapp2').replace(/^  production: webapp$/m, '  production: webapp2'));
-  expect(cli(dir, ['synth']).status).toBe(0);
-  const r = cli(dir, ['validate']);
+  expect((await runCli(dir, ['synth'])).status).toBe(0);
+  const r = await runCli(dir, ['validate']);
   return { status: r.status, stderr: r.stderr, before: headDist(dir), after: readFiles(path.join(dir, 'dist')) };
 }
 
@@ -58,9 +59,9 @@ const ROUTERS: readonly (readonly [string, string | undefined, RegExp])[] = [
 ];
 
 describe('a release renamed and moved to another namespace while its host stays', () => {
-  test.each(ROUTERS)('fails validate (%s): the old unit deletes the route that serves the host before the new one, in the other namespace, serves it', (_router, spec, route) => {
-    const dir = committed(spec);
-    const r = renameAndMove(dir);
+  test.each(ROUTERS)('fails validate (%s): the old unit deletes the route that serves the host before the new one, in the other namespace, serves it', async (_router, spec, route) => {
+    const dir = await committed(spec);
+    const r = await renameAndMove(dir);
     // THEN refused under both engines, where the host breaks (the old route deleted), with the way out
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`unsafe during sync: Argo CD, Application argocd/webapp, Application deleted with its objects \\(resources finalizer\\), wave \\d+: [^\\n]*deleted ${route.source}[^\\n]*: 100% of requests to webapp\\.example\\.com/? ?[^\\n]*fail, no route serves it \\(before [^\\n]*webapp/webapp[^,]*, after [^\\n]*webapp2/webapp2`));
@@ -71,49 +72,49 @@ describe('a release renamed and moved to another namespace while its host stays'
     const lines = r.stderr.split('\n').filter((l) => l.includes('unsafe during sync'));
     expect(new Set(lines).size).toBe(lines.length);
     // AND the review flags it, each state once
-    const d = cli(dir, ['diff']).stdout.split('\n').filter((l) => l.startsWith('- UNSAFE during sync: '));
+    const d = (await runCli(dir, ['diff'])).stdout.split('\n').filter((l) => l.startsWith('- UNSAFE during sync: '));
     expect(d.map((l) => /^- UNSAFE during sync: (Argo CD|Flux), [^\n]*no route serves it/.exec(l)?.[1])).toEqual(['Argo CD', 'Flux']);
   });
 
-  test.each(ROUTERS)('GIVEN preserveResourcesOnDeletion and deletionPolicy: Orphan committed first WHEN renamed and moved (%s) THEN validate passes (the old route serves until deleted by hand)', (_router, spec) => {
-    const dir = committed(spec, KEEP);
-    const r = renameAndMove(dir);
+  test.each(ROUTERS)('GIVEN preserveResourcesOnDeletion and deletionPolicy: Orphan committed first WHEN renamed and moved (%s) THEN validate passes (the old route serves until deleted by hand)', async (_router, spec) => {
+    const dir = await committed(spec, KEEP);
+    const r = await renameAndMove(dir);
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
   });
 
-  test('the independent oracle agrees: the host is down under both engines, and the two-step passes', () => {
-    const bad = renameAndMove(committed());
+  test('the independent oracle agrees: the host is down under both engines, and the two-step passes', async () => {
+    const bad = await renameAndMove(await committed());
     const v = oracleCheck(bad.before, bad.after).violations;
     expect(new Set(v.map((x) => `${x.engine} ${x.entry} ${x.what} ${x.during}`))).toEqual(new Set([
       'argocd host hr gateway-system/public webapp.example.com / failing 1', 'flux host hr gateway-system/public webapp.example.com / failing 1',
     ]));
-    const good = renameAndMove(committed(undefined, KEEP));
+    const good = await renameAndMove(await committed(undefined, KEEP));
     expect(oracleCheck(good.before, good.after).violations).toEqual([]);
   });
 
-  test('GIVEN the new release on another Gateway THEN the host is another entry point for users (no hand-over to check): validate passes', () => {
-    const dir = committed();
+  test('GIVEN the new release on another Gateway THEN the host is another entry point for users (no hand-over to check): validate passes', async () => {
+    const dir = await committed();
     const spec = fs.readFileSync(path.join(dir, 'releases/webapp.yaml'), 'utf8');
     fs.writeFileSync(path.join(dir, 'releases/webapp.yaml'), spec.replace(/- name: public\n/, '- name: internal\n'));
-    const r = renameAndMove(dir);
+    const r = await renameAndMove(dir);
     expect(r.status).toBe(0);
   });
 });
 
 describe('what users reach a route through (frontOf)', () => {
   const m = (o: Partial<Manifest> & { kind: string }): Manifest => ({ apiVersion: 'v1', metadata: { name: 'x', namespace: 'a' }, ...o } as Manifest);
-  test('GIVEN routes in two namespaces THEN their front is the same for every router', () => {
+  test('GIVEN routes in two namespaces THEN their front is the same for every router', async () => {
     for (const ns of ['a', 'b']) {
       expect(frontOf(m({ kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', metadata: { name: 'x', namespace: ns }, spec: { ingressClassName: 'nginx' } }))).toBe('class nginx');
       expect(frontOf(m({ kind: 'HTTPRoute', apiVersion: 'gateway.networking.k8s.io/v1', metadata: { name: 'x', namespace: ns }, spec: { parentRefs: [{ name: 'public', namespace: 'gw' }] } }))).toBe('Gateway gw/public');
       expect(frontOf(m({ kind: 'Route', apiVersion: 'route.openshift.io/v1', metadata: { name: 'x', namespace: ns } }))).toBe('router');
     }
   });
-  test('GIVEN an HTTPRoute without a parentRef namespace, or an Istio mesh VirtualService THEN its own namespace counts', () => {
+  test('GIVEN an HTTPRoute without a parentRef namespace, or an Istio mesh VirtualService THEN its own namespace counts', async () => {
     expect(frontOf(m({ kind: 'HTTPRoute', apiVersion: 'gateway.networking.k8s.io/v1', spec: { parentRefs: [{ name: 'gw', sectionName: 'http' }] } }))).toBe('Gateway a/gw/http');
     expect(frontOf(m({ kind: 'VirtualService', apiVersion: 'networking.istio.io/v1', spec: { hosts: ['reviews'], gateways: ['mesh'] } }))).toBe('mesh a');
   });
-  test('GIVEN an Istio Gateway in the state THEN the ingress pods it selects are the front', () => {
+  test('GIVEN an Istio Gateway in the state THEN the ingress pods it selects are the front', async () => {
     const gw = { obj: m({ kind: 'Gateway', apiVersion: 'networking.istio.io/v1', metadata: { name: 'g', namespace: 'a' }, spec: { selector: { istio: 'ingressgateway' } } }), file: 'r/f/g.yaml', release: 'r' };
     const ix = new ObjectIndex([gw]);
     expect(frontOf(m({ kind: 'VirtualService', apiVersion: 'networking.istio.io/v1', spec: { gateways: ['g'] } }), ix)).toBe('pods istio=ingressgateway');
@@ -125,20 +126,20 @@ describe('argocd.mode: applicationSet, a release that gains or loses fleet:', ()
   const KEEP_SET = (config: string) => config.replace('  mode: applicationSet\n', `  mode: applicationSet\n${KEEP.replace('argocd:\n', '').replace(/^flux:\n  deletionPolicy: Orphan\n/m, '')}`) + 'flux:\n  deletionPolicy: Orphan\n';
 
   /** GIVEN shop with `from` (fleet text, '' for none) committed in applicationSet mode; WHEN it gets `to`: validate's result. */
-  function change(from: string | undefined, to: string | undefined, config = fleetConfig('applicationSet')): { status: number | null; stderr: string; before: Map<string, string>; after: Map<string, string> } {
+  async function change(from: string | undefined, to: string | undefined, config = fleetConfig('applicationSet')): Promise<{ status: number | null; stderr: string; before: Map<string, string>; after: Map<string, string> }> {
     const dir = initRepo(tempDir('cdk8s-canary-appset-'));
     writeFiles(dir, { 'cdk8s-canary.yaml': config, 'releases/shop.yaml': fleetSpec('shop', from) });
-    expect(cli(dir, ['synth']).status).toBe(0);
+    expect((await runCli(dir, ['synth'])).status).toBe(0);
     git(dir, 'add', '-A');
     git(dir, 'commit', '-qm', 'shop');
     fs.writeFileSync(path.join(dir, 'releases/shop.yaml'), fleetSpec('shop', to));
-    expect(cli(dir, ['synth']).status).toBe(0);
-    const r = cli(dir, ['validate']);
+    expect((await runCli(dir, ['synth'])).status).toBe(0);
+    const r = await runCli(dir, ['validate']);
     return { status: r.status, stderr: r.stderr, before: headDist(dir), after: readFiles(path.join(dir, 'dist')) };
   }
 
-  test('fails validate when fleet: is added: the ApplicationSet cdk8s-canary deletes its Applications (shop-prod-eu-1 too: cdk8s-canary-fleet cannot adopt it) with their objects', () => {
-    const r = change('', undefined);
+  test('fails validate when fleet: is added: the ApplicationSet cdk8s-canary deletes its Applications (shop-prod-eu-1 too: cdk8s-canary-fleet cannot adopt it) with their objects', async () => {
+    const r = await change('', undefined);
     expect(r.status).toBe(2);
     // THEN every cluster's Argo CD Application is reported, the one whose name stays included
     for (const [cluster, app] of [['canary-eu', 'shop'], ['prod-eu-1', 'shop-prod-eu-1'], ['prod-us-1', 'shop-prod-us-1'], ['prod-ap-1', 'shop']]) {
@@ -147,18 +148,18 @@ describe('argocd.mode: applicationSet, a release that gains or loses fleet:', ()
     expect(r.stderr).toMatch(/first set `argocd\.preserveResourcesOnDeletion: true` and `flux\.deletionPolicy: Orphan` in cdk8s-canary\.yaml, commit that alone and let it sync, then make this change/);
   });
 
-  test('fails validate when fleet: is removed: the ApplicationSet cdk8s-canary-fleet deletes its Applications with their objects', () => {
-    const r = change(undefined, '');
+  test('fails validate when fleet: is removed: the ApplicationSet cdk8s-canary-fleet deletes its Applications with their objects', async () => {
+    const r = await change(undefined, '');
     expect(r.status).toBe(2);
     for (const [cluster, app] of [['canary-eu', 'shop-canary-eu'], ['prod-eu-2', 'shop-prod-eu-2'], ['prod-ap-1', 'shop-prod-ap-1']]) {
       expect(r.stderr).toMatch(new RegExp(`unsafe during sync: cluster ${cluster}: Argo CD, Application \\(ApplicationSet cdk8s-canary-fleet\\) ${app}, Application deleted with its objects \\(resources finalizer\\), wave 3: deleted HTTPRoute shop/shop`));
     }
   });
 
-  test.each([['added', '', undefined], ['removed', undefined, '']] as const)('GIVEN preserveResourcesOnDeletion and deletionPolicy: Orphan committed first WHEN fleet: is %s THEN validate passes', (_what, from, to) => {
+  test.each([['added', '', undefined], ['removed', undefined, '']] as const)('GIVEN preserveResourcesOnDeletion and deletionPolicy: Orphan committed first WHEN fleet: is %s THEN validate passes', async (_what, from, to) => {
     const config = KEEP_SET(fleetConfig('applicationSet'));
     expect(config).toMatch(/argocd:\n  mode: applicationSet\n  preserveResourcesOnDeletion: true\n/);
-    const r = change(from, to, config);
+    const r = await change(from, to, config);
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
   });
 });
@@ -174,30 +175,30 @@ ${clusters.map(([n, s, k]) => `  - name: ${n}\n    server: https://${s}.example.
   const EAST = ['east', 'east', 'east'] as const;
 
   /** GIVEN webapp on east and west (`extra` settings), committed; WHEN west becomes `west`: validate's result. */
-  function renameWest(west: readonly [string, string, string], extra = ''): { status: number | null; stderr: string; dir: string } {
+  async function renameWest(west: readonly [string, string, string], extra = ''): Promise<{ status: number | null; stderr: string; dir: string }> {
     const dir = projectRepo();
     fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), cfg(extra, [EAST, ['west', 'west', 'west']]));
-    expect(cli(dir, ['synth']).status).toBe(0);
+    expect((await runCli(dir, ['synth'])).status).toBe(0);
     git(dir, 'add', '-A');
     git(dir, 'commit', '-qm', 'two clusters');
     fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), cfg(extra, [EAST, west]));
-    expect(cli(dir, ['synth']).status).toBe(0);
-    const r = cli(dir, ['validate']);
+    expect((await runCli(dir, ['synth'])).status).toBe(0);
+    const r = await runCli(dir, ['validate']);
     return { status: r.status, stderr: r.stderr, dir };
   }
   const ARGO = /unsafe during sync: Argo CD, Application argocd\/webapp-west, Application deleted with its objects \(resources finalizer\), wave 3: deleted HTTPRoute webapp\/webapp/;
   const FLUX = /unsafe during sync: Flux, Kustomization flux-system\/webapp-webapp-west, Kustomization deleted with its objects \(garbage collection\): deleted HTTPRoute webapp\/webapp/;
 
-  test('fails validate when west becomes west2 with its server and Secret: both engines delete what the new units take over', () => {
-    const r = renameWest(['west2', 'west', 'west']);
+  test('fails validate when west becomes west2 with its server and Secret: both engines delete what the new units take over', async () => {
+    const r = await renameWest(['west2', 'west', 'west']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(ARGO);
     expect(r.stderr).toMatch(FLUX);
     expect(r.stderr).toMatch(/two clusters become one or a cluster renamed on the same server/);
   });
 
-  test('fails validate under Flux too when the kubeconfig Secret is renamed with the cluster (its server, on the Kustomization, says it is the same cluster)', () => {
-    const r = renameWest(['west2', 'west', 'west2']);
+  test('fails validate under Flux too when the kubeconfig Secret is renamed with the cluster (its server, on the Kustomization, says it is the same cluster)', async () => {
+    const r = await renameWest(['west2', 'west', 'west2']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(ARGO);
     expect(r.stderr).toMatch(FLUX);
@@ -208,20 +209,20 @@ ${clusters.map(([n, s, k]) => `  - name: ${n}\n    server: https://${s}.example.
     expect(ks).toMatch(/secretRef:\n      name: west2-kubeconfig/);
   });
 
-  test('fails validate with Flux alone (argocd.enabled: false) when the Secret is renamed with the cluster', () => {
-    const r = renameWest(['west2', 'west', 'west2'], 'argocd:\n  enabled: false\n');
+  test('fails validate with Flux alone (argocd.enabled: false) when the Secret is renamed with the cluster', async () => {
+    const r = await renameWest(['west2', 'west', 'west2'], 'argocd:\n  enabled: false\n');
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(FLUX);
     expect(r.stderr).toMatch(/first set `flux\.deletionPolicy: Orphan` in cdk8s-canary\.yaml, commit that alone/);
   });
 
-  test('GIVEN west replaced by a cluster on another server THEN validate passes (west loses its objects, north gets them: no hand-over)', () => {
-    expect(renameWest(['north', 'north', 'north'])).toMatchObject({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
-    expect(renameWest(['north', 'north', 'north'], 'argocd:\n  enabled: false\n')).toMatchObject({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
+  test('GIVEN west replaced by a cluster on another server THEN validate passes (west loses its objects, north gets them: no hand-over)', async () => {
+    expect(await renameWest(['north', 'north', 'north'])).toMatchObject({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
+    expect(await renameWest(['north', 'north', 'north'], 'argocd:\n  enabled: false\n')).toMatchObject({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
   });
 
-  test('GIVEN preserveResourcesOnDeletion and deletionPolicy: Orphan committed first WHEN west is renamed with its Secret THEN validate passes', () => {
-    expect(renameWest(['west2', 'west', 'west2'], KEEP)).toMatchObject({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
+  test('GIVEN preserveResourcesOnDeletion and deletionPolicy: Orphan committed first WHEN west is renamed with its Secret THEN validate passes', async () => {
+    expect(await renameWest(['west2', 'west', 'west2'], KEEP)).toMatchObject({ status: 0, stderr: expect.not.stringMatching(/unsafe/) });
   });
 });
 
