@@ -2,13 +2,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readTree } from '../lib/manifests/files';
-import { cli, cliAsync, copyRepo, git, tempRepo } from './support/cli-repo';
+import { cliAsync, copyRepo, git, tempRepo } from './support/cli-repo';
+import { runCli } from './support/cli';
 import { webappSpec } from './support/project';
 
 /**
  * Concurrency through the compiled CLI and real git: commands started at the same moment on one
  * repository, and `--push` from two clones racing for one bare remote. Each command either wins or
  * fails cleanly (exit 1, a message saying why, nothing written); no update is lost or half-applied.
+ * The racing commands are compiled CLI processes; the set-up synths and the synth that checks the
+ * outcome run in-process (`runCli`).
  */
 
 const LADDER = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
@@ -19,20 +22,20 @@ const BUSY = /^error: another cdk8s-canary move is running in this repository|^e
 const weightOf = (root: string, name: string) => Number(/^ {2}weight: (\d+)$/m.exec(fs.readFileSync(path.join(root, `releases/${name}.yaml`), 'utf8'))?.[1]);
 
 /** The repository is sound: fsck passes, nothing uncommitted, no lock or journal left, dist/ is what the specs synthesize. */
-function assertSound(root: string): void {
+async function assertSound(root: string): Promise<void> {
   git(root, 'fsck', '--no-progress');
   expect(git(root, 'status', '--porcelain', '--untracked-files=all')).toBe('');
   for (const f of ['.git/cdk8s-canary.lock', '.git/index.lock', '.git/cdk8s-canary/move.json']) expect(fs.existsSync(path.join(root, f))).toBe(false);
   const committed = readTree(path.join(root, 'dist'));
-  expect(cli(root, ['synth']).status).toBe(0);
+  expect((await runCli(root, ['synth'])).status).toBe(0);
   expect(readTree(path.join(root, 'dist'))).toEqual(committed);
 }
 
 describe('concurrent commands on one repository', () => {
   let base: ReturnType<typeof tempRepo>;
-  beforeAll(() => {
+  beforeAll(async () => {
     base = tempRepo({ 'releases/shop.yaml': spec('shop'), 'releases/blog.yaml': spec('blog') });
-    expect(cli(base.root, ['synth']).status).toBe(0);
+    expect((await runCli(base.root, ['synth'])).status).toBe(0);
     git(base.root, 'add', '-A');
     git(base.root, 'commit', '-qm', 'synth');
   });
@@ -53,7 +56,7 @@ describe('concurrent commands on one repository', () => {
         const subjects = git(repo.root, 'log', '--format=%s', `${start}..HEAD`).trim().split('\n').filter(Boolean).reverse();
         expect(subjects).toEqual(LADDER.slice(0, ok).map((w, i) => `shop: canary 1.1.0 ${w}% -> ${LADDER[i + 1]}%`));
         expect(weightOf(repo.root, 'shop')).toBe(LADDER[ok]);
-        assertSound(repo.root);
+        await assertSound(repo.root);
       } finally {
         repo.cleanup();
       }
@@ -68,7 +71,7 @@ describe('concurrent commands on one repository', () => {
         for (const r of [step, synth]) if (r.code !== 0) expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(BUSY) });
         expect(step.code === 0 || synth.code === 0).toBe(true);
         expect(weightOf(repo.root, 'blog')).toBe(step.code === 0 ? 10 : 0);
-        assertSound(repo.root);
+        await assertSound(repo.root);
       } finally {
         repo.cleanup();
       }
@@ -88,7 +91,7 @@ describe('concurrent commands on one repository', () => {
       }
       expect(weightOf(repo.root, 'shop')).toBe(a.code === 0 ? 10 : 0);
       expect(weightOf(repo.root, 'blog')).toBe(b.code === 0 ? 10 : 0);
-      assertSound(repo.root);
+      await assertSound(repo.root);
     } finally {
       repo.cleanup();
     }
@@ -100,9 +103,9 @@ describe('two --push against one bare remote (real git)', () => {
   afterEach(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); dirs = []; });
 
   /** A bare remote holding the base project, and two clones of it. */
-  function setup(): { remote: string; a: string; b: string; base: string } {
+  async function setup(): Promise<{ remote: string; a: string; b: string; base: string }> {
     const work = tempRepo({ 'releases/shop.yaml': spec('shop'), 'releases/blog.yaml': spec('blog') });
-    expect(cli(work.root, ['synth']).status).toBe(0);
+    expect((await runCli(work.root, ['synth'])).status).toBe(0);
     git(work.root, 'add', '-A');
     git(work.root, 'commit', '-qm', 'synth');
     const top = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-canary-remote-'));
@@ -129,7 +132,7 @@ describe('two --push against one bare remote (real git)', () => {
 
   test('different releases pushed at once: both moves reach the remote, one rebuilt on the other', async () => {
     for (let round = 0; round < 2; round++) {
-      const { remote, a, b, base } = setup();
+      const { remote, a, b, base } = await setup();
       // WHEN clone a steps shop and clone b steps blog, both with --push, at the same moment
       const [ra, rb] = await Promise.all([cliAsync(a, ['step', 'shop', '--push']), cliAsync(b, ['step', 'blog', '--push'])]);
       // THEN both succeed (the later one fetched, re-ran its move on the moved remote and pushed)
@@ -139,7 +142,7 @@ describe('two --push against one bare remote (real git)', () => {
       const subjects = git(view, 'log', '--format=%s', `${base}..HEAD`).trim().split('\n').sort();
       expect(subjects).toEqual(['blog: canary 1.1.0 0% -> 10%', 'shop: canary 1.1.0 0% -> 10%']);
       expect([weightOf(view, 'shop'), weightOf(view, 'blog')]).toEqual([10, 10]);
-      assertSound(view);
+      await assertSound(view);
       // AND both clones are clean and at the remote's head or just behind it
       for (const c of [a, b]) expect(git(c, 'status', '--porcelain')).toBe('');
     }
@@ -147,7 +150,7 @@ describe('two --push against one bare remote (real git)', () => {
 
   test('the same release pushed at once: the remote takes exactly one step; a loser gives back cleanly', async () => {
     for (let round = 0; round < 2; round++) {
-      const { remote, a, b, base } = setup();
+      const { remote, a, b, base } = await setup();
       const [ra, rb] = await Promise.all([cliAsync(a, ['step', 'shop', '--push']), cliAsync(b, ['step', 'shop', '--push'])]);
       const view = remoteView(remote);
       const stepped = git(view, 'rev-parse', 'HEAD').trim();
@@ -167,7 +170,7 @@ describe('two --push against one bare remote (real git)', () => {
       // AND the remote took exactly one step
       expect(git(view, 'log', '--format=%s', `${base}..HEAD`).trim()).toBe('shop: canary 1.1.0 0% -> 10%');
       expect(weightOf(view, 'shop')).toBe(10);
-      assertSound(view);
+      await assertSound(view);
     }
   });
 });
