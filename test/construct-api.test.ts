@@ -59,7 +59,7 @@ function filesOf(chart: Chart, release: CanaryRelease): Map<string, string> {
 const SPEC = podinfoSpec(NGINX_ROUTER, { workload: '  canaryReplicas: 1\n', extra: 'canary:\n  version: 6.2.0\n  weight: 0\n' });
 
 describe('the construct API: CanaryRelease', () => {
-  test('its objects are, byte for byte, the files the CLI writes for the same spec; and it follows the spec the CLI moves', () => {
+  test('its objects are, byte for byte, the files the CLI writes for the same spec; and it follows the spec the CLI moves', async () => {
     // GIVEN a team's podinfo built in TypeScript, its output committed as the release's folder, synthesized by the CLI
     const factory = podinfo();
     const repo = synthesizedRepo({ ...folderOf(factory), 'releases/podinfo.yaml': SPEC });
@@ -79,7 +79,7 @@ describe('the construct API: CanaryRelease', () => {
         const synthesized = parseAllDocuments(app.synthYaml()).map((d) => d.toJS());
         expect(synthesized).toEqual(chart.toJson());
         // AND after the CLI moves the release, the construct reads the new state
-        if (weight === '0') ok(repo.root, ['step', 'podinfo']);
+        if (weight === '0') await ok(repo.root, ['step', 'podinfo']);
       }
     } finally {
       repo.cleanup();

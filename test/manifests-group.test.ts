@@ -42,13 +42,13 @@ function routeOf(objs: Map<string, any>, name: string): string[] {
 }
 
 describe('a release group with one app that brings its own manifests (S3 stages)', () => {
-  test('next walks stages 1-6: Routes, canaries and promotion of the manifests app, each state valid and built', () => {
+  test('next walks stages 1-6: Routes, canaries and promotion of the manifests app, each state valid and built', async () => {
     // GIVEN the group at stage 1, synthesized and committed
     const repo = synthesizedRepo({ ...fixtureFiles('catalog', 'apps/catalog'), 'releases/shop.yaml': GROUP });
     try {
       const seen: Record<number, unknown> = {};
       for (let stage = 1; stage <= 6; stage++) {
-        if (stage > 1) ok(repo.root, ['next', 'shop']);
+        if (stage > 1) await ok(repo.root, ['next', 'shop']);
         const objs = objectsOf(distOf(repo.root, 'shop'));
         const main = objs.get('Deployment shop-catalog/catalog');
         const canary = objs.get('Deployment shop-catalog/catalog-canary');
@@ -92,10 +92,10 @@ describe('a release group with one app that brings its own manifests (S3 stages)
     }
   });
 
-  test('abort from stage 3: the manifests app\'s canary and its Route go, its main keeps its version', () => {
+  test('abort from stage 3: the manifests app\'s canary and its Route go, its main keeps its version', async () => {
     const repo = synthesizedRepo({ ...fixtureFiles('catalog', 'apps/catalog'), 'releases/shop.yaml': GROUP.replace('stage: 1', 'stage: 3\nweight: 30') });
     try {
-      ok(repo.root, ['abort', 'shop']);
+      await ok(repo.root, ['abort', 'shop']);
       const objs = objectsOf(distOf(repo.root, 'shop'));
       expect([...objs.keys()].filter((k) => k.includes('canary'))).toEqual([]);
       expect(objs.get('Deployment shop-catalog/catalog').spec.template.spec.containers[0].image).toBe('ghcr.io/example/catalog:2.0.0');

@@ -69,8 +69,8 @@ describe('podinfo from its real kustomize base on NGINX: the S1 flow (start, ste
     expect(snapshotOf(dist)).toMatchSnapshot();
   });
 
-  test('start: the derived canary (copy of the Deployment, canary image, canaryReplicas, track label) and its Service at 0%', () => {
-    ok(repo.root, ['start', 'podinfo', '--version', '6.2.0']);
+  test('start: the derived canary (copy of the Deployment, canary image, canaryReplicas, track label) and its Service at 0%', async () => {
+    await ok(repo.root, ['start', 'podinfo', '--version', '6.2.0']);
     const objs = objectsOf(distOf(repo.root, 'podinfo'));
     const canary = objs.get('Deployment podinfo-canary/podinfo-canary');
     const stable = objs.get('Deployment podinfo/podinfo');
@@ -93,8 +93,8 @@ describe('podinfo from its real kustomize base on NGINX: the S1 flow (start, ste
     expect(snapshotOf(distOf(repo.root, 'podinfo'))).toMatchSnapshot();
   });
 
-  test('step: one commit that changes exactly the weight lines', () => {
-    ok(repo.root, ['step', 'podinfo']);
+  test('step: one commit that changes exactly the weight lines', async () => {
+    await ok(repo.root, ['step', 'podinfo']);
     expect(touched(repo.root)).toEqual(['dist/podinfo/podinfo-canary/ingress-podinfo-canary-ingress.yaml', 'releases/podinfo.yaml']);
     expect(changedLines(repo.root, 'HEAD', 'dist')).toEqual([
       '-    nginx.ingress.kubernetes.io/canary-weight: "0"',
@@ -104,9 +104,9 @@ describe('podinfo from its real kustomize base on NGINX: the S1 flow (start, ste
     expect(checkDist(repo.root, 'podinfo').problems).toEqual([]);
   });
 
-  test('promote: the stable Deployment changes only its image and version lines; the canary objects go', () => {
-    ok(repo.root, ['step', 'podinfo']);
-    ok(repo.root, ['promote', 'podinfo']);
+  test('promote: the stable Deployment changes only its image and version lines; the canary objects go', async () => {
+    await ok(repo.root, ['step', 'podinfo']);
+    await ok(repo.root, ['promote', 'podinfo']);
     expect(changedLines(repo.root, 'HEAD', 'dist/podinfo/podinfo/deployment-podinfo.yaml')).toEqual([
       '-    version: 6.1.1', '+    version: 6.2.0',
       '-        version: 6.1.1', '+        version: 6.2.0',
@@ -118,10 +118,10 @@ describe('podinfo from its real kustomize base on NGINX: the S1 flow (start, ste
     expect(snapshotOf(distOf(repo.root, 'podinfo'))).toMatchSnapshot();
   });
 
-  test('abort: the stable objects are untouched; the canary, its Service and its Ingress go', () => {
-    ok(repo.root, ['start', 'podinfo', '--version', '6.3.0']);
-    ok(repo.root, ['step', 'podinfo']);
-    ok(repo.root, ['abort', 'podinfo']);
+  test('abort: the stable objects are untouched; the canary, its Service and its Ingress go', async () => {
+    await ok(repo.root, ['start', 'podinfo', '--version', '6.3.0']);
+    await ok(repo.root, ['step', 'podinfo']);
+    await ok(repo.root, ['abort', 'podinfo']);
     expect(touched(repo.root)).toEqual([
       'dist/podinfo/podinfo-canary/deployment-podinfo-canary.yaml', 'dist/podinfo/podinfo-canary/ingress-podinfo-canary-ingress.yaml',
       'dist/podinfo/podinfo-canary/kustomization.yaml', 'dist/podinfo/podinfo-canary/service-podinfo-canary.yaml', 'releases/podinfo.yaml',
@@ -137,13 +137,13 @@ describe('podinfo on Istio: the S4 flow, subsets on the derived version label', 
   });
   afterAll(() => repo.cleanup());
 
-  test('the shared Service stays the folder\'s; pods carry the version label the subsets select; the canary gets its own HPA', () => {
+  test('the shared Service stays the folder\'s; pods carry the version label the subsets select; the canary gets its own HPA', async () => {
     const first = objectsOf(distOf(repo.root, 'podinfo'));
     expect(first.get('Service podinfo/podinfo').spec.selector).toEqual({ app: 'podinfo' });
     expect(first.get('DestinationRule podinfo/podinfo').spec.subsets).toEqual([
       { name: 'stable', labels: { version: '6.1.1' } }, { name: 'canary', labels: { version: '6.1.1' } },
     ]);
-    ok(repo.root, ['start', 'podinfo', '--version', '6.2.0']);
+    await ok(repo.root, ['start', 'podinfo', '--version', '6.2.0']);
     let objs = objectsOf(distOf(repo.root, 'podinfo'));
     expect(objs.get('Deployment podinfo/podinfo-canary').spec.template.metadata.labels).toEqual({ app: 'podinfo', [TRACK]: 'canary', version: '6.2.0' });
     expect(objs.get('Deployment podinfo/podinfo-canary').spec.replicas).toBeUndefined();
@@ -152,21 +152,21 @@ describe('podinfo on Istio: the S4 flow, subsets on the derived version label', 
     expect(objs.has('Service podinfo/podinfo-canary')).toBe(false); // one Service, split by subset
     expect(objs.get('DestinationRule podinfo/podinfo').spec.subsets.map((s: any) => s.labels.version)).toEqual(['6.1.1', '6.2.0']);
     expect(checkDist(repo.root, 'podinfo').problems).toEqual([]);
-    ok(repo.root, ['step', 'podinfo']);
+    await ok(repo.root, ['step', 'podinfo']);
     // (the edge VirtualService and the mesh one: issue 13, finding 3)
     expect(changedLines(repo.root, 'HEAD', 'dist').sort()).toEqual(['+          weight: 50', '+          weight: 50', '+          weight: 50', '+          weight: 50', '-          weight: 0', '-          weight: 0', '-          weight: 100', '-          weight: 100']);
     objs = objectsOf(distOf(repo.root, 'podinfo'));
     expect(objs.get('VirtualService podinfo/podinfo').spec.http[0].route.map((r: any) => [r.destination.subset, r.weight])).toEqual([['stable', 50], ['canary', 50]]);
     expect(snapshotOf(distOf(repo.root, 'podinfo'))).toMatchSnapshot();
-    ok(repo.root, ['step', 'podinfo']);
-    ok(repo.root, ['promote', 'podinfo']);
+    await ok(repo.root, ['step', 'podinfo']);
+    await ok(repo.root, ['promote', 'podinfo']);
     objs = objectsOf(distOf(repo.root, 'podinfo'));
     expect([...objs.keys()].filter((k) => k.includes('canary'))).toEqual([]);
     expect(objs.get('VirtualService podinfo/podinfo').spec.http[0].route).toEqual([{ destination: { host: 'podinfo.podinfo.svc.cluster.local', port: { number: 9898 }, subset: 'stable' } }]);
     expect(objs.get('Deployment podinfo/podinfo').spec.template.metadata.labels.version).toBe('6.2.0');
     expect(checkDist(repo.root, 'podinfo').problems).toEqual([]);
-    ok(repo.root, ['start', 'podinfo', '--version', '6.3.0']);
-    ok(repo.root, ['abort', 'podinfo']);
+    await ok(repo.root, ['start', 'podinfo', '--version', '6.3.0']);
+    await ok(repo.root, ['abort', 'podinfo']);
     expect(objectsOf(distOf(repo.root, 'podinfo')).get('DestinationRule podinfo/podinfo').spec.subsets.map((s: any) => s.labels.version)).toEqual(['6.2.0', '6.2.0']);
   });
 });
@@ -200,7 +200,7 @@ describe('catalog (a plain folder): init container, sidecar, volumes, ServiceAcc
     }
   });
 
-  test('a canary in its own namespace gets copies of the ConfigMaps and ServiceAccount its pods use, never of a Secret; the PDB stays as given', () => {
+  test('a canary in its own namespace gets copies of the ConfigMaps and ServiceAccount its pods use, never of a Secret; the PDB stays as given', async () => {
     const repo = synthesizedRepo({ ...CATALOG, 'releases/catalog.yaml': catalogSpec('  type: nginx\n  host: catalog.example.com\n', { namespaces: '  production: catalog\n  canary: catalog-canary\n', extra: 'canary:\n  version: 2.1.0\n  weight: 10\n' }) });
     try {
       const objs = objectsOf(distOf(repo.root, 'catalog'));
@@ -212,7 +212,7 @@ describe('catalog (a plain folder): init container, sidecar, volumes, ServiceAcc
       expect(objs.get('PodDisruptionBudget catalog/catalog').spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'catalog' } });
       expect(checkDist(repo.root, 'catalog').problems).toEqual([]);
       // abort removes the copies with the canary
-      ok(repo.root, ['abort', 'catalog']);
+      await ok(repo.root, ['abort', 'catalog']);
       expect([...distOf(repo.root, 'catalog').keys()].filter((f) => f.startsWith('catalog-canary/')).sort()).toEqual(['catalog-canary/kustomization.yaml', 'catalog-canary/namespace-catalog-canary.yaml']);
     } finally {
       repo.cleanup();
@@ -261,10 +261,10 @@ describe('the folder is emitted as given', () => {
     }
   });
 
-  test('pod-security deviations of the user\'s pods are warnings naming each one (the release declares baseline)', () => {
+  test('pod-security deviations of the user\'s pods are warnings naming each one (the release declares baseline)', async () => {
     const repo = synthesizedRepo({ ...PODINFO, 'releases/podinfo.yaml': podinfoSpec(NGINX_ROUTER) });
     try {
-      const r = ok(repo.root, ['synth']);
+      const r = await ok(repo.root, ['synth']);
       const warnings = r.stderr.split('\n').filter((l) => l.includes('deviates from the restricted Pod Security Standard'));
       expect(warnings.map((l) => /: (container podinfod [^(;]*)/.exec(l)?.[1]?.trim()).sort()).toEqual([
         'container podinfod does not drop ALL capabilities',
@@ -302,11 +302,11 @@ describe('kubectl kustomize runs once per release per process', () => {
 });
 
 describe('a move validates its own manifests folder each time (no cache)', () => {
-  test('fails on a move of a release whose manifests folder broke although its spec did not change; another release still moves', () => {
+  test('fails on a move of a release whose manifests folder broke although its spec did not change; another release still moves', async () => {
     // GIVEN podinfo (manifests) and catalog, synthesized and committed, and a first move
     const repo = synthesizedRepo({ ...PODINFO, ...CATALOG, 'releases/podinfo.yaml': podinfoSpec(NGINX_ROUTER), 'releases/catalog.yaml': catalogSpec(NGINX_ROUTER.replace('podinfo', 'catalog'), { namespaces: '  production: catalog\n  canary: catalog-canary\n' }) });
     try {
-      ok(repo.root, ['start', 'catalog', '--version', '2.1.0']);
+      await ok(repo.root, ['start', 'catalog', '--version', '2.1.0']);
       // WHEN podinfo's kustomization breaks (committed)
       repo.write('apps/podinfo/kustomization.yaml', `${PODINFO['apps/podinfo/kustomization.yaml']}  - missing.yaml\n`);
       git(repo.root, 'commit', '-qam', 'break podinfo');
@@ -316,7 +316,7 @@ describe('a move validates its own manifests folder each time (no cache)', () =>
         expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: expect.stringMatching(/^releases\/podinfo\.yaml:\d+:\d+: workload\.path: kubectl kustomize apps\/podinfo failed/m) });
       }
       // AND catalog, whose own spec and folder are fine, still moves (a move reads its own spec only)
-      ok(repo.root, ['step', 'catalog']);
+      await ok(repo.root, ['step', 'catalog']);
     } finally {
       repo.cleanup();
     }

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { readTree } from '../../lib/manifests/files';
 import { cli, git, tempRepo } from './cli-repo';
+import { runCli } from './cli';
 import { validateTree } from './kube-schemas';
 import { REPO } from './project';
 
@@ -69,9 +70,12 @@ export function synthesizedRepo(files: Record<string, string>): ReturnType<typeo
   return repo;
 }
 
-/** Runs the compiled CLI and fails the test (with its output) unless it exits 0. */
-export function ok(root: string, args: readonly string[]): { stdout: string; stderr: string } {
-  const r = cli(root, args);
+/**
+ * Runs the CLI in-process (`runCli`: these suites are about what a command writes, not the process)
+ * and fails the test (with its output) unless it exits 0.
+ */
+export async function ok(root: string, args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
+  const r = await runCli(root, args);
   if (r.status !== 0) throw new Error(`cdk8s-canary ${args.join(' ')} exited ${r.status}:\n${r.stderr}${r.stdout}`);
   return { stdout: r.stdout, stderr: r.stderr };
 }
