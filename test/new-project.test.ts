@@ -100,6 +100,8 @@ describe('new in a fresh repository that installed the package', () => {
     const r = bin(dir, 'new', 'default', '--router', 'nginx');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/namespaces\.production: namespace 'default' is Kubernetes' default namespace/);
+    // the fix names the field and the flag that sets it
+    expect(r.err).toContain("deploy the release into a namespace of its own: set namespaces.production to another name (`new NAME --namespace NS` writes it; its default is the release's name)");
     expect(fs.readdirSync(dir).sort()).toEqual(['.git', 'node_modules']);
   });
 

@@ -1,5 +1,5 @@
 import { SourceDocument } from './document';
-import { SpecProblem } from './errors';
+import { SpecProblem, pathToString } from './errors';
 
 /**
  * Why a namespace may not hold a release, or undefined. A release's namespaces get Namespace objects
@@ -27,10 +27,14 @@ export function namespaceFields(spec: unknown): { readonly at: (string | number)
   return out;
 }
 
-/** Problems for every reserved namespace a spec deploys to (see reservedNamespaceReason). */
+/**
+ * Problems for every reserved namespace a spec deploys to (see reservedNamespaceReason), each at its
+ * field, with the value seen and the fix: another namespace in that field (`new` takes it as
+ * `--namespace`, whose default is the release's name).
+ */
 export function reservedNamespaceProblems(src: SourceDocument, spec: unknown, gitops: { readonly argocd?: string; readonly flux?: string } = {}): SpecProblem[] {
   return namespaceFields(spec).flatMap(({ at, ns }) => {
     const why = reservedNamespaceReason(ns, gitops);
-    return why ? [src.problem(at, `namespace '${ns}' ${why}; a release owns its namespaces (it labels them and prunes them when it goes)`, 'deploy the release into a namespace of its own', ns)] : [];
+    return why ? [src.problem(at, `namespace '${ns}' ${why}; a release owns its namespaces (it labels them and prunes them when it goes)`, `deploy the release into a namespace of its own: set ${pathToString(at)} to another name (\`new NAME --namespace NS\` writes it; its default is the release's name)`, ns)] : [];
   });
 }

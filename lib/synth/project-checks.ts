@@ -1,7 +1,7 @@
 import { LoadedGroup, LoadedRelease } from '../spec/loader';
 import { SpecProblem } from '../spec/errors';
 import { ProjectConfigModel } from '../spec/project-config';
-import { namespaceFields, reservedNamespaceReason } from '../spec/reserved-namespaces';
+import { reservedNamespaceProblems } from '../spec/reserved-namespaces';
 
 /**
  * Checks across specs and cdk8s-canary.yaml that no single spec can make, run by `synth`,
@@ -16,12 +16,7 @@ import { namespaceFields, reservedNamespaceReason } from '../spec/reserved-names
 export function crossSpecProblems(releases: readonly LoadedRelease[], groups: readonly LoadedGroup[], config: ProjectConfigModel): SpecProblem[] {
   const out: SpecProblem[] = [];
   const gitops = { ...(config.argocd.enabled ? { argocd: config.argocd.namespace } : {}), ...(config.flux.enabled ? { flux: config.flux.namespace } : {}) };
-  for (const s of [...releases, ...groups]) {
-    for (const { at, ns } of namespaceFields(s.model.spec)) {
-      const why = reservedNamespaceReason(ns, gitops);
-      if (why) out.push(s.source.problem(at, `namespace '${ns}' ${why}; a release owns its namespaces (it labels them and prunes them when it goes)`, 'deploy the release into a namespace of its own', ns));
-    }
-  }
+  for (const s of [...releases, ...groups]) out.push(...reservedNamespaceProblems(s.source, s.model.spec, gitops));
 
   const byApp = new Map<string, LoadedRelease>();
   for (const r of releases) {
