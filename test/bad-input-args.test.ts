@@ -38,6 +38,7 @@ const CASES: readonly Case[] = [
   // an option that takes a value: once, not empty, no '=' after a short option (last one won; '' and '=dist' were taken)
   { name: '--version given twice (the last one won)', args: ['start', 'fleet', '--version', '1.1.0', '--version', '1.2.0'],
     says: /^error: --version: is given twice \(got "1\.1\.0", then "1\.2\.0"\); give --version once$/ },
+  { name: '--dry-run with --no-commit (which was meant is unclear)', args: ['step', 'fleet', '--dry-run', '--no-commit'], says: /^error: --dry-run and --no-commit: are given together \(--dry-run changes nothing; --no-commit writes the spec and dist\/ without committing\); give one of them$/ },
   { name: '-C given before and after the command', args: ['status', '-C', '.'], says: /^error: -C: is given twice \(got ".*", then "\."\); give -C once$/ },
   { name: 'an empty --version=', args: ['start', 'fleet', '--version='], says: /^error: --version: is empty \(got ""\); give it a value, or leave --version out$/ },
   { name: 'an empty --output= (it was read as the repository root)', args: ['synth', '--output='], says: /^error: -o\/--output: is empty \(got ""\); give it a value, or leave -o\/--output out$/ },

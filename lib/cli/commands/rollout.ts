@@ -13,7 +13,12 @@ export function moving(cmd: Command): Command {
     .option('--no-commit', 'edit the spec and synthesize dist/ only; do not commit')
     .option('--dry-run', 'print the diff the move would make; change nothing')
     .option('--push', 'push after committing (never forced; if the remote moved, the move is re-run on it)')
-    .option('-m, --message <text>', 'extra text for the commit message body');
+    .option('-m, --message <text>', 'extra text for the commit message body')
+    // --dry-run changes nothing and --no-commit writes without committing: together, which was meant is unclear
+    .hook('preAction', (c) => {
+      const o = c.opts<{ dryRun?: boolean; commit?: boolean }>();
+      if (o.dryRun && o.commit === false) throw new UsageError('--dry-run and --no-commit: are given together (--dry-run changes nothing; --no-commit writes the spec and dist/ without committing); give one of them');
+    });
 }
 
 /**
