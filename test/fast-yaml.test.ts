@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseDocument } from 'yaml';
+import { parseAllDocuments, parseDocument } from 'yaml';
 import { SourceDocument } from '../lib/spec/document';
-import { readPlainYaml } from '../lib/spec/fast-yaml';
+import { readPlainYaml, readPlainYamlDocuments } from '../lib/spec/fast-yaml';
 
 /** What the `yaml` package reads (the reader of record), or undefined when it reports an error or a warning. */
 function byYaml(text: string): { value: unknown } | undefined {
@@ -129,5 +129,50 @@ describe('readPlainYaml (js-yaml): the value yaml gives, or nothing', () => {
     expect(src.parsedData).toStrictEqual({ name: 'shop', workload: { port: 8080, image: 'x' } });
     expect(src.problem(['workload', 'image'], 'm', 'h')).toMatchObject({ line: 5, col: 10, path: 'workload.image' });
     expect(src.locate(['workload', 'port'], true)).toEqual({ line: 4, col: 3 });
+  });
+});
+
+describe('readPlainYamlDocuments (js-yaml): the documents yaml gives, or nothing', () => {
+  /** Every document's value as `yaml` reads the stream, or undefined on any error or warning. */
+  function allByYaml(text: string): unknown[] | undefined {
+    const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
+    if (!Array.isArray(docs) || docs.some((d) => d.errors.length || d.warnings.length)) return undefined;
+    return docs.map((d) => d.toJS() ?? null);
+  }
+
+  test('GIVEN every file of the repository\'s dist/ WHEN read THEN yaml\'s documents, and nearly all take this path', () => {
+    const dist = path.join(__dirname, '..', 'dist');
+    const files: string[] = [];
+    const walk = (d: string) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const p = path.join(d, e.name); if (e.isDirectory()) walk(p); else if (/\.ya?ml$/.test(e.name)) files.push(p); } };
+    walk(dist);
+    let plain = 0;
+    for (const f of files) {
+      const text = fs.readFileSync(f, 'utf8');
+      const ours = readPlainYamlDocuments(text);
+      if (!ours) continue;
+      plain++;
+      expect({ f, values: ours.values }).toStrictEqual({ f, values: allByYaml(text) });
+    }
+    expect(files.length).toBeGreaterThan(100);
+    expect(plain).toBeGreaterThan(files.length * 0.9);
+  });
+
+  test('GIVEN streams of several documents, empty ones and comments WHEN read THEN yaml\'s documents in order', () => {
+    for (const text of [
+      'a: 1\n---\nb: 2\n',
+      '---\na: 1\n---\n---\nb: [1, 2]\n...\n',
+      '# only a comment\n',
+      'kind: A\n---\n# nothing here\n---\nkind: B\n',
+    ]) {
+      const ours = readPlainYamlDocuments(text);
+      expect({ text, read: ours !== undefined }).toEqual({ text, read: true });
+      expect({ text, values: ours?.values }).toStrictEqual({ text, values: allByYaml(text) });
+    }
+  });
+
+  test('GIVEN the forms left to yaml or refused by js-yaml WHEN read THEN nothing (yaml reads them)', () => {
+    for (const text of ['a: &x 1\nb: *x\n', 'a: 1\na: 2\n', 'a: [\n', '%YAML 1.1\n---\na: 1\n', 'a: 0x1F\n']) {
+      expect({ text, ours: readPlainYamlDocuments(text) }).toEqual({ text, ours: undefined });
+    }
   });
 });

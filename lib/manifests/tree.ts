@@ -1,4 +1,5 @@
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { readPlainYamlDocuments } from '../spec/fast-yaml';
 import { isRecord, Located, Manifest } from './objects';
 
 /** A file of a dist tree that could not be read as Kubernetes objects. */
@@ -23,6 +24,13 @@ export function objectsOfTree(files: ReadonlyMap<string, string>, options: { inc
     const base = file.split('/').pop() ?? file;
     if (!options.includeKustomizations && /^kustomization\.ya?ml$/.test(base)) continue;
     const release = file.includes('/') ? file.split('/')[0] : '';
+    // plain YAML whose every document is an object (or empty): js-yaml's values, which `yaml` reads
+    // the same (lib/spec/fast-yaml.ts); anything else is read by `yaml`, for its positions
+    const plain = readPlainYamlDocuments(text);
+    if (plain && plain.values.every((o) => o === null || isManifest(o))) {
+      for (const o of plain.values) if (o !== null) objects.push({ obj: o as Manifest, file, release });
+      continue;
+    }
     const lines = new LineCounter();
     const at = (offset: number) => { const p = lines.linePos(offset); return { line: p.line, col: p.col }; };
     for (const doc of parseAllDocuments(text, { lineCounter: lines })) {

@@ -1,4 +1,4 @@
-import { CORE_SCHEMA, load } from 'js-yaml';
+import { CORE_SCHEMA, load, loadAll } from 'js-yaml';
 
 /**
  * The data of a spec's YAML text read by js-yaml with its YAML 1.2 core schema, or undefined when the
@@ -36,6 +36,32 @@ export function readPlainYaml(text: string): { readonly value: unknown } | undef
     return undefined;
   }
   return value === undefined || value === null || typeof value !== 'object' ? undefined : { value };
+}
+
+/**
+ * The documents of a YAML stream (`---`-separated, as a dist/ file may hold) read by js-yaml, on the
+ * same terms as readPlainYaml: undefined when the text holds one of the forms left to `yaml` or
+ * js-yaml refuses it. A document that is empty gives null, as `yaml`'s `toJS()` does; a text of
+ * only comments and blank lines gives no document, as `yaml` reads it.
+ *
+ * Why: the sync gate of every move reads the moved release's dist/ files before and after, and its
+ * wiring; with `yaml`'s parseAllDocuments that was about a third of a cold move's CPU at N=1000
+ * (issue 19). lib/manifests/tree.ts falls back to `yaml` for anything that is not plainly a list of
+ * Kubernetes objects, so every message keeps its line and column.
+ *
+ * @param text - the file's text (UTF-8 decoded)
+ * @returns the documents in order, or undefined when `yaml` must read the text
+ */
+export function readPlainYamlDocuments(text: string): { readonly values: readonly unknown[] } | undefined {
+  if (LEFT_TO_YAML.test(text)) return undefined;
+  try {
+    const values = loadAll(text, undefined, { schema: CORE_SCHEMA }).map((v) => (v === undefined ? null : v));
+    // only comments and blank lines: `yaml` reads no document, js-yaml one null
+    const blank = values.length === 1 && values[0] === null && text.split('\n').every((l) => { const t = l.trimStart(); return t === '' || t.startsWith('#'); });
+    return { values: blank ? [] : values };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The forms listed above; a match on a value that only looks like one costs the `yaml` path, never a wrong value. */
