@@ -4,8 +4,10 @@
 // synthesize.
 //
 // Start-up is mostly V8 compiling that file. Node >= 22.1 keeps compiled code between runs
-// (module.enableCompileCache). On older Node the launcher does the same for build/cli.js alone: it
-// compiles the file with V8's code cache (vm.Script cachedData) kept in build/.cache/, named after
+// (module.enableCompileCache). On older Node the launcher does the same for its two bundles,
+// build/cli.js and build/cli-runtime.js (cdk8s, constructs and the bindings, loaded by a command's
+// first construct): it compiles each with V8's code cache (vm.Script cachedData) kept in
+// build/.cache/, named after
 // the file's build id, size, the Node version and the architecture; V8 itself refuses a cache made
 // by another V8 or with other flags, and then the file is compiled as usual and the cache written
 // again after the command. A cache that cannot be read or written only costs time.
@@ -20,33 +22,49 @@ function missing() {
   process.exit(1);
 }
 
-/** Loads build/cli.js through V8's code cache; returns its exports and a function that saves the cache when it should. */
-function loadWithCodeCache() {
+/** The bundles of the CLI that go through the code cache: build/cli.js and what it loads lazily. */
+const RUNTIME = path.join(path.dirname(BUNDLE), 'cli-runtime.js');
+const saves = [];
+
+/**
+ * Loads a bundle (build/cli.js, build/cli-runtime.js) through V8's code cache and registers it as a
+ * loaded module (require.cache); the cache is saved after the command (saveCaches) when it should.
+ * build/cli.js's require of `./cli-runtime.js` (its lazy modules: cdk8s, constructs, the bindings)
+ * comes here too.
+ */
+function loadWithCodeCache(file) {
   let source;
-  try { source = fs.readFileSync(BUNDLE, 'utf8'); } catch (e) { if (e && e.code === 'ENOENT') missing(); throw e; }
+  try { source = fs.readFileSync(file, 'utf8'); } catch (e) { if (e && e.code === 'ENOENT') missing(); throw e; }
   const vm = require('vm');
-  const { createRequire } = require('module');
+  const Module = require('module');
+  const base = path.basename(file, '.js');
   // scripts/bundle.js ends the file with `//# build <sha1 of the rest>`
   const id = /\/\/# build ([0-9a-f]{40})\s*$/.exec(source.slice(-64));
-  const cacheFile = id && path.join(path.dirname(BUNDLE), '.cache', `cli-${id[1]}-${source.length}-${process.version}-${process.arch}.v8`);
+  const cacheFile = id && path.join(path.dirname(file), '.cache', `${base}-${id[1]}-${source.length}-${process.version}-${process.arch}.v8`);
   let cached;
   if (cacheFile) try { cached = fs.readFileSync(cacheFile); } catch { /* first run */ }
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: BUNDLE, ...(cached ? { cachedData: cached } : {}) });
-  const mod = { exports: {}, filename: BUNDLE, id: BUNDLE, loaded: false };
-  script.runInThisContext().call(mod.exports, mod.exports, createRequire(BUNDLE), mod, BUNDLE, path.dirname(BUNDLE));
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, ...(cached ? { cachedData: cached } : {}) });
+  const mod = new Module(file, module);
+  mod.filename = file;
+  mod.paths = Module._nodeModulePaths(path.dirname(file));
+  const plain = Module.createRequire(file);
+  const req = Object.assign((spec) => (spec === './cli-runtime.js' ? (Module._cache[RUNTIME] || loadWithCodeCache(RUNTIME)).exports : plain(spec)), plain);
+  Module._cache[file] = mod;
+  script.runInThisContext().call(mod.exports, mod.exports, req, mod, file, path.dirname(file));
   mod.loaded = true;
-  const save = () => {
+  saves.push(() => {
     if (!cacheFile || (cached && !script.cachedDataRejected)) return;
     try {
       // after the command: the cache then holds the functions it compiled, not only the top level
       fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
-      for (const old of fs.readdirSync(path.dirname(cacheFile))) if (/^cli-.*\.v8$/.test(old)) fs.rmSync(path.join(path.dirname(cacheFile), old), { force: true });
+      const stale = new RegExp(`^${base}-[0-9a-f]{40}-.*\\.v8$`);
+      for (const old of fs.readdirSync(path.dirname(cacheFile))) if (stale.test(old)) fs.rmSync(path.join(path.dirname(cacheFile), old), { force: true });
       const tmp = `${cacheFile}.tmp-${process.pid}`;
       fs.writeFileSync(tmp, script.createCachedData());
       fs.renameSync(tmp, cacheFile);
     } catch { /* read-only install: compile every time */ }
-  };
-  return { cli: mod.exports, save };
+  });
+  return mod;
 }
 
 let loaded;
@@ -54,15 +72,15 @@ const nodeModule = require('module');
 if (typeof nodeModule.enableCompileCache === 'function') {
   nodeModule.enableCompileCache();
   try {
-    loaded = { cli: require(BUNDLE), save: () => undefined };
+    loaded = require(BUNDLE);
   } catch (e) {
     if (e && e.code === 'MODULE_NOT_FOUND' && String(e.message).includes(path.join('build', 'cli.js'))) missing();
     throw e;
   }
 } else {
-  loaded = loadWithCodeCache();
+  loaded = loadWithCodeCache(BUNDLE).exports;
 }
-loaded.cli.run(process.argv).then((code) => {
+loaded.run(process.argv).then((code) => {
   process.exitCode = code;
-  loaded.save();
+  for (const save of saves) save();
 });

@@ -8,6 +8,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { readTree } from '../lib/manifests/files';
 import { BIN, GIT_ENV, tempRepo } from './support/cli-repo';
 import { REPO } from './support/project';
 import { specText } from './support/specs';
@@ -27,7 +28,8 @@ function loadedBy(root: string, args: readonly string[]): { code: number | null;
   }
 }
 
-const HEAVY = /[/\\]node_modules[/\\](cdk8s|cdk8s-plus-27|constructs)[/\\]|[/\\]build[/\\]imports[/\\]/;
+/** cdk8s, cdk8s-plus-27, constructs and the generated bindings: from node_modules and build/imports, or in the runtime bundle (build/cli-runtime.js, scripts/bundle.js). */
+const HEAVY = /[/\\]node_modules[/\\](cdk8s|cdk8s-plus-27|constructs)[/\\]|[/\\]build[/\\]imports[/\\]|[/\\]build[/\\]cli-runtime\.js$/;
 
 describe('start-up: only commands that synthesize load cdk8s', () => {
   const repo = tempRepo({ 'releases/shop.yaml': specText('shop', 'canary:\n  version: 1.1.0\n  weight: 10\nsteps: [0, 10, 50, 100]\n'), 'releases/blog.yaml': specText('blog', '') });
@@ -59,10 +61,11 @@ describe('start-up: only commands that synthesize load cdk8s', () => {
     }
   });
 
-  test('synth loads them (the check above can fail)', () => {
+  test('synth loads them (the check above can fail), through the runtime bundle and not from node_modules', () => {
     const r = loadedBy(repo.root, ['synth']);
     expect(r.code).toBe(0);
-    expect(r.files.some((f) => /[/\\]node_modules[/\\]cdk8s-plus-27[/\\]/.test(f))).toBe(true);
+    expect(r.files).toContain(path.join(REPO, 'build', 'cli-runtime.js'));
+    expect(r.files.filter((f) => HEAVY.test(f) && !f.endsWith('cli-runtime.js'))).toEqual([]);
   });
 
   test('validate NAME still finds what is wrong in that spec, positioned', () => {
@@ -76,12 +79,36 @@ describe('start-up: only commands that synthesize load cdk8s', () => {
 
 describe('the V8 code cache of the launcher (Node without module.enableCompileCache)', () => {
   const hasNodeCache = typeof (require('module') as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+  (hasNodeCache ? test.skip : test)('a command that synthesizes writes the cache of the runtime bundle (cdk8s and the bindings), which the next one reads', () => {
+    // GIVEN no cache of build/cli-runtime.js
+    const cacheDir = path.join(REPO, 'build', '.cache');
+    const runtimeCaches = () => (fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir).filter((f) => /^cli-runtime-[0-9a-f]{40}-.*\.v8$/.test(f)) : []);
+    for (const f of runtimeCaches()) fs.rmSync(path.join(cacheDir, f), { force: true });
+    const repo = tempRepo({ 'releases/shop.yaml': specText('shop', '') });
+    try {
+      // WHEN synth runs twice
+      const synth = () => spawnSync(process.execPath, [BIN, '-C', repo.root, 'synth'], { encoding: 'utf8', env: GIT_ENV });
+      expect(synth().status).toBe(0);
+      // THEN the first wrote the cache, and the second (same bundle) kept it and gives the same dist/
+      const [cache] = runtimeCaches();
+      expect(cache).toBeDefined();
+      const written = fs.readFileSync(path.join(cacheDir, cache));
+      const first = readTree(path.join(repo.root, 'dist'));
+      expect(synth().status).toBe(0);
+      expect(fs.readFileSync(path.join(cacheDir, cache)).equals(written)).toBe(true);
+      expect(readTree(path.join(repo.root, 'dist'))).toEqual(first);
+      expect(first.size).toBeGreaterThan(3);
+    } finally {
+      repo.cleanup();
+    }
+  });
+
   (hasNodeCache ? test.skip : test)('a cache V8 refuses (corrupt) is ignored and written again', () => {
     // GIVEN the cache folder of the build, with every cache file replaced by garbage
     const cacheDir = path.join(REPO, 'build', '.cache');
     const run = () => spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8', env: GIT_ENV });
     expect(run().status).toBe(0);
-    const caches = fs.readdirSync(cacheDir).filter((f) => /^cli-.*\.v8$/.test(f));
+    const caches = fs.readdirSync(cacheDir).filter((f) => /^cli-[0-9a-f]{40}-.*\.v8$/.test(f));
     expect(caches.length).toBe(1);
     const file = path.join(cacheDir, caches[0]);
     fs.writeFileSync(`${file}.garbage`, Buffer.alloc(4096, 7));
