@@ -3,6 +3,15 @@
  * temporary repositories and their output is compared (see test/support/readme.ts for the markers),
  * and every `npx cdk8s-canary ...` the README shows anywhere parses as a real command with real options
  * and arguments. A section opts in by marking its blocks; nothing else is needed.
+ *
+ * How the lines run (the suite's time is mostly Node start-ups of the CLI): a line, or a part of a
+ * line between ` && `, that is only `npx cdk8s-canary ARGS` of plain words runs the CLI in-process
+ * (`runLineMixed` of test/support/readme.ts: `run` of lib/cli/main in the session's folder and
+ * environment, stdout and stderr in the order printed, its exit code); everything else (pipes, git,
+ * kubectl, variables, `VAR=... npx ...`) runs with bash as before. The process itself is still what a
+ * reader runs in a sample: every line of a block that expects a non-zero exit (the exit code is the
+ * process's) and every SHIM_EVERY-th other CLI call in README order run through bash and the `npx`
+ * shim (the compiled CLI, bin/cdk8s-canary.js), compared the same way.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -11,7 +20,7 @@ import { CommanderError } from 'commander';
 import { buildProgram } from '../lib/cli/main';
 import { cleanupTempDirs, tempDir } from './support/git-repo';
 import { REPO } from './support/project';
-import { cliInvocations, outputMatches, readmeBlocks, runLine, shCommands, shimDir, transcript } from './support/readme';
+import { cliInvocations, outputMatches, readmeBlocks, runLineMixed, shCommands, shimDir, transcript } from './support/readme';
 import { README_FIXTURES, ReadmeFixture } from './support/readme-fixtures';
 
 afterAll(cleanupTempDirs);
@@ -54,6 +63,10 @@ test('the README has checked examples, and every checked block is of a kind the 
   }
 });
 
+/** One CLI call in this many (of blocks expecting exit 0) runs through bash and the shim, the compiled CLI; the others in-process. */
+const SHIM_EVERY = 4;
+let cliCalls = 0;
+
 const sessions = new Map<string, typeof checked>();
 for (const b of checked) {
   const key = b.attrs.session ?? b.section;
@@ -90,7 +103,7 @@ describe.each([...sessions].map(([name, bs]) => [name, bs]))('README section "%s
   }, 120000);
   afterAll(async () => { await setUp?.cleanup(); });
 
-  test.each(bs.map((b) => [`README.md:${b.line} (${b.lang}${b.attrs.file ? ` ${b.attrs.file}` : ''})`, b]))('%s', (_where, b) => {
+  test.each(bs.map((b) => [`README.md:${b.line} (${b.lang}${b.attrs.file ? ` ${b.attrs.file}` : ''})`, b]))('%s', async (_where, b) => {
     if (b.attrs.file !== undefined) {
       const target = path.join(dir, b.attrs.file);
       fs.mkdirSync(path.dirname(target), { recursive: true });
@@ -101,7 +114,7 @@ describe.each([...sessions].map(([name, bs]) => [name, bs]))('README section "%s
     const steps = b.lang === 'console' ? transcript(b.text) : shCommands(b.text).map((command) => ({ command, expected: undefined }));
     expect(steps.length).toBeGreaterThan(0);
     for (const s of steps) {
-      const r = runLine(dir, s.command, sessionEnv);
+      const r = await runLineMixed(dir, s.command, sessionEnv, () => exit !== 0 || cliCalls++ % SHIM_EVERY === 0);
       const where = `README.md:${b.line}: $ ${s.command}`;
       if (r.code !== exit) throw new Error(`${where}\nexit ${r.code}, expected ${exit}; it printed:\n${r.output.join('\n')}`);
       if (s.expected && !outputMatches(s.expected, r.output)) {

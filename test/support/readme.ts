@@ -22,10 +22,11 @@
  * measured up to now) any duration the CLI prints (`1h 5m`, `28m`, `28m 2s`, `1680s`). A duration
  * without seconds (`startDelay 2m`, `minSoak: 15m`) is a setting and must match as written.
  */
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { REPO } from './project';
+import { run } from '../../lib/cli/main';
 
 /** A fenced block of the README. */
 export interface ReadmeBlock {
@@ -167,6 +168,124 @@ export function runLine(cwd: string, line: string, env: NodeJS.ProcessEnv): { co
   const r = spawnSync('bash', ['-c', `${line} 2>&1`], { cwd, env, encoding: 'utf8' });
   const text = (r.stdout ?? '').replace(/\n+$/, '');
   return { code: r.status, output: text === '' ? [] : text.split('\n') };
+}
+
+/** A word of a command line the in-process runner takes as it is: no shell syntax, or all of it in single or double quotes without `$`, `` ` `` or `\\`. */
+const PLAIN_WORD = /^(?:[\w@%+=:,./-]+|'[^']*'|"[^"$`\\]*")+$/;
+
+/**
+ * The arguments of a line that is only `npx cdk8s-canary ARGS` of plain words (see PLAIN_WORD): the
+ * argv bash would give the compiled CLI; undefined for anything else (pipes, redirections, variables,
+ * `VAR=value npx ...`, globs, other commands), which only bash can run.
+ */
+export function plainCliArgs(line: string): string[] | undefined {
+  const words = line.trim().split(/\s+/);
+  if (words[0] !== 'npx' || words[1] !== 'cdk8s-canary') return undefined;
+  const rest = line.trim().replace(/^npx\s+cdk8s-canary\s*/, '');
+  const args: string[] = [];
+  for (const m of rest.matchAll(/(?:[^\s'"]+|'[^']*'|"[^"]*")+/g)) {
+    if (!PLAIN_WORD.test(m[0])) return undefined;
+    args.push(m[0].replace(/'([^']*)'|"([^"]*)"/g, (_q, a, b) => a ?? b));
+  }
+  // what the matches skipped must be blanks only (an unclosed quote is bash's to report)
+  if (rest.replace(/(?:[^\s'"]+|'[^']*'|"[^"]*")+/g, '').trim() !== '') return undefined;
+  return args;
+}
+
+/** The parts of `a && b && c` (split outside quotes); the whole line when it has other shell syntax around `&&` or none. */
+export function andParts(line: string): string[] {
+  const parts: string[] = [];
+  let cur = '';
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quote) { if (c === quote) quote = undefined; cur += c; continue; }
+    if (c === '\'' || c === '"') { quote = c; cur += c; continue; }
+    if (line.startsWith(' && ', i)) { parts.push(cur); cur = ''; i += 3; continue; }
+    cur += c;
+  }
+  parts.push(cur);
+  return parts.map((p) => p.trim());
+}
+
+/** In-process runs one at a time: each sets the process's working directory and environment. */
+let inProcessQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * `npx cdk8s-canary ARGS` run in this process (`run` of lib/cli/main: the code bin/cdk8s-canary.js
+ * runs, without a Node start-up) in `cwd` with exactly `env`, as the compiled CLI would run there
+ * with `2>&1` (or, without `withStderr`, with stderr not shown): what it prints, in the order
+ * printed, each line ending in a newline, and its exit code.
+ */
+export function runCliInProcess(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, withStderr = true): Promise<{ code: number; text: string }> {
+  const go = async () => {
+    const savedEnv = { ...process.env };
+    const savedCwd = process.cwd();
+    for (const k of Object.keys(process.env)) if (!(k in env)) delete process.env[k];
+    for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
+    process.chdir(cwd);
+    try {
+      let text = '';
+      const code = await run(['node', 'cdk8s-canary', ...args], { out: (l) => { text += `${l}\n`; }, err: (l) => { if (withStderr) text += `${l}\n`; } });
+      return { code, text };
+    } finally {
+      process.chdir(savedCwd);
+      for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
+      Object.assign(process.env, savedEnv);
+    }
+  };
+  const p = inProcessQueue.then(go, go);
+  inProcessQueue = p.catch(() => undefined);
+  return p;
+}
+
+/** bash -c `line`, without blocking: its stdout (and, with `withStderr`, its stderr: `line 2>&1`) as it printed it, and its exit code. */
+function bashText(cwd: string, line: string, env: NodeJS.ProcessEnv, withStderr: boolean): Promise<{ code: number | null; text: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', withStderr ? `${line} 2>&1` : line], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end();
+    let text = '';
+    child.stdout.on('data', (d) => { text += d; });
+    child.stderr.resume();
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, text }));
+  });
+}
+
+function asLines(text: string): string[] {
+  const t = text.replace(/\n+$/, '');
+  return t === '' ? [] : t.split('\n');
+}
+
+/** `runLine` without blocking (the same bash command, the same output). */
+export async function runLineAsync(cwd: string, line: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string[] }> {
+  const r = await bashText(cwd, line, env, true);
+  return { code: r.code, output: asLines(r.text) };
+}
+
+/**
+ * A command line with what `runLine` gives for it, with the `npx cdk8s-canary ARGS` parts of plain
+ * words (the line, or parts of it between ` && `) run in-process (`runCliInProcess`) and the other
+ * parts with bash, stopping at the first that fails, as `&&` does. As in `runLine` (bash -c
+ * `LINE 2>&1`), the last part's stderr is shown and the earlier parts' is not. `viaShim(args)`
+ * picks CLI calls that still go through bash and the shim, the compiled CLI as a process: the
+ * suites keep a sample of them.
+ */
+export async function runLineMixed(cwd: string, line: string, env: NodeJS.ProcessEnv, viaShim: (args: readonly string[]) => boolean = () => false): Promise<{ code: number | null; output: string[] }> {
+  const parts = andParts(line);
+  const inProcess = parts.map((p) => { const a = plainCliArgs(p); return a !== undefined && !viaShim(a) ? a : undefined; });
+  if (inProcess.every((a) => a === undefined)) return runLineAsync(cwd, line, env);
+  let text = '';
+  let code: number | null = 0;
+  for (const [i, part] of parts.entries()) {
+    const last = i === parts.length - 1;
+    const args = inProcess[i];
+    const r = args !== undefined ? await runCliInProcess(cwd, args, env, last) : await bashText(cwd, part, env, last);
+    text += r.text;
+    code = r.code;
+    if (code !== 0) break;
+  }
+  return { code, output: asLines(text) };
 }
 
 /**
