@@ -17,7 +17,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { requestSeries } from './analysis';
-import { REPO } from './project';
+import { runCliInProcess } from './readme';
 import { prometheusAvailable, Series, startPrometheus } from './prometheus';
 
 /** A session's set-up: the environment its commands add, and how to undo what it started. */
@@ -46,12 +46,11 @@ const EXAMPLE_ADDRESS = 'https://prometheus.example.com';
 const TOKEN = 'readme-test-token';
 
 /** Runs the compiled CLI in the session repository, its commits dated `at` (unix seconds). */
-function cliAt(ctx: FixtureContext, at: number, ...args: string[]): void {
+/** The CLI at a fixed commit time, in-process (`runCliInProcess`: a set-up step, not a README line). */
+async function cliAt(ctx: FixtureContext, at: number, ...args: string[]): Promise<void> {
   const date = `@${at} +0000`;
-  const r = spawnSync(process.execPath, [path.join(REPO, 'bin/cdk8s-canary.js'), ...args], {
-    cwd: ctx.dir, encoding: 'utf8', env: { ...ctx.env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date, PROMETHEUS_AUTHORIZATION: `Bearer ${TOKEN}` },
-  });
-  if (r.status !== 0) throw new Error(`README fixture: cdk8s-canary ${args.join(' ')} exited ${r.status}:\n${r.stdout}${r.stderr}`);
+  const r = await runCliInProcess(ctx.dir, args, { ...ctx.env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date, PROMETHEUS_AUTHORIZATION: `Bearer ${TOKEN}` });
+  if (r.code !== 0) throw new Error(`README fixture: cdk8s-canary ${args.join(' ')} exited ${r.code}:\n${r.text}`);
 }
 
 function gitAt(ctx: FixtureContext, at: number, ...args: string[]): void {
@@ -87,17 +86,17 @@ function noise(t: number, from: number, seed: number): number {
 async function analysisFixture(ctx: FixtureContext, o: {
   series(from: number, to: number): Series[];
   prepare(address: string): void;
-  walk(weightAt: number): void;
+  walk(weightAt: number): Promise<void>;
 }): Promise<ReadmeFixture> {
   const start = Math.floor(Date.now() / 1000);
   const weightAt = start - 30 * 60;
   const prom = await startPrometheus(o.series(start - 60 * 60, start));
   try {
     o.prepare(prom.url);
-    cliAt(ctx, weightAt - 20 * 60, 'synth');
+    await cliAt(ctx, weightAt - 20 * 60, 'synth');
     gitAt(ctx, weightAt - 20 * 60, 'add', '-A');
     gitAt(ctx, weightAt - 20 * 60, 'commit', '-q', '-m', 'analysis: the Prometheus on 127.0.0.1');
-    o.walk(weightAt);
+    await o.walk(weightAt);
   } catch (e) {
     await prom.stop();
     throw e;
@@ -117,9 +116,9 @@ function workshopAt(version: string, series: (from: number, to: number) => Serie
     setUp: (ctx) => analysisFixture(ctx, {
       series,
       prepare: (address) => editSpec(ctx, 'workshop.yaml', (s) => replaceOnce(edit(s, ctx.readme), EXAMPLE_ADDRESS, address)),
-      walk: (at) => {
-        cliAt(ctx, at - 10 * 60, 'start', 'workshop', '--version', version);
-        cliAt(ctx, at, 'step', 'workshop'); // 0% -> 25%: never judged by the analysis (no user traffic at 0%)
+      walk: async (at) => {
+        await cliAt(ctx, at - 10 * 60, 'start', 'workshop', '--version', version);
+        await cliAt(ctx, at, 'step', 'workshop'); // 0% -> 25%: never judged by the analysis (no user traffic at 0%)
       },
     }),
   };
@@ -138,9 +137,9 @@ function groupAt(entryVersion: string, series: (from: number, to: number) => Ser
         editSpec(ctx, 'frontend-backend.yaml', (s) => `${replaceOnce(replaceOnce(s, /^steps: \[30\]$/m, 'steps: [30, 60]'),
           /(- name: frontend-main\n[\s\S]*?newVersion: )"1\.2"/, `$1"${entryVersion}"`)}${replaceOnce(analysis, EXAMPLE_ADDRESS, address)}`);
       },
-      walk: (at) => {
-        cliAt(ctx, at - 10 * 60, 'next', 'frontend-backend'); // stage 2: canaries deployed, no user traffic
-        cliAt(ctx, at, 'next', 'frontend-backend'); // stage 3 at 30%: skipped by the analysis (from stage 2)
+      walk: async (at) => {
+        await cliAt(ctx, at - 10 * 60, 'next', 'frontend-backend'); // stage 2: canaries deployed, no user traffic
+        await cliAt(ctx, at, 'next', 'frontend-backend'); // stage 3 at 30%: skipped by the analysis (from stage 2)
       },
     }),
   };
