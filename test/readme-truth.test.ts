@@ -16,12 +16,15 @@
  *   line by line with what the compiled CLI prints in a real git repository, with the matching rules of
  *   test/support/readme.ts (`...` wildcards, commit ids, clock values); a bare message block (no `$`
  *   line) must match lines of the command's output in order.
+ *   (The CLI's calls run in-process, the code the compiled CLI runs without a Node start-up each;
+ *   every call expecting a non-zero exit and every 4th other call of a repository run through
+ *   bash and the `npx` shim, the compiled CLI as a process: see `shAsync`.)
  * - **Prose**: the layout table's paths exist (and every entry of lib/ and every top-level file and folder is in it), every repository
  *   path the README names exists, every flag shown with a command is in that command's `--help`,
  *   every cdk8s-canary.yaml option and spec field named is in the schema, and the Argo CD / Flux
  *   wiring the README describes is what synth writes.
  */
-import { execFileSync, spawn } from 'child_process';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, parseDocument, stringify } from 'yaml';
@@ -35,7 +38,7 @@ import { readTree } from '../lib/manifests/files';
 import { projectPaths, projectSpecOptions } from '../lib/synth/project';
 import { cleanupTempDirs } from './support/git-repo';
 import { REPO } from './support/project';
-import { outputMatches, runLine, shCommands as shCommandsOf } from './support/readme';
+import { outputMatches, runLine, runLineMixed, shCommands as shCommandsOf } from './support/readme';
 import { ocProcess } from './support/oc-process';
 import { withoutGitOps } from './support/groups';
 import { startServer } from './support/http-server';
@@ -58,19 +61,27 @@ function sh(dir: string, line: string, exit = 0): string[] {
   return r.output;
 }
 
-/** `sh`, without blocking: the suite's CLI chains run side by side (see CHAINS). */
-function shAsync(dir: string, line: string, exit = 0): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', `${line} 2>&1`], { cwd: dir, env });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.on('close', (code) => {
-      const text = out.replace(/\n+$/, '');
-      const lines = text === '' ? [] : text.split('\n');
-      if (code !== exit) reject(new Error(`$ ${line}\nexit ${code}, expected ${exit}:\n${lines.join('\n')}`));
-      else resolve(lines);
-    });
-  });
+/** One CLI call in this many of a repository's calls expecting exit 0 runs through bash and the shim, the compiled CLI; the others in-process. */
+const SHIM_EVERY = 4;
+const cliCalls = new Map<string, number>();
+
+/**
+ * `sh`, without blocking: the suite's CLI chains run side by side (see CHAINS). The `npx
+ * cdk8s-canary ARGS` parts of plain words run in-process (`runLineMixed` of test/support/readme.ts:
+ * the same code as the compiled CLI without a Node start-up per call, stdout and stderr in the order
+ * printed, its exit code); the process itself stays checked in a sample, the same way: every call
+ * expecting a non-zero exit (the exit code is the process's) and every SHIM_EVERY-th other CLI call of
+ * a repository (the 4th, the 8th, ...) run with bash through the `npx` shim, bin/cdk8s-canary.js.
+ */
+async function shAsync(dir: string, line: string, exit = 0): Promise<string[]> {
+  const viaShim = () => {
+    const n = (cliCalls.get(dir) ?? 0) + 1;
+    cliCalls.set(dir, n);
+    return exit !== 0 || n % SHIM_EVERY === 0;
+  };
+  const r = await runLineMixed(dir, line, env, viaShim);
+  if (r.code !== exit) throw new Error(`$ ${line}\nexit ${r.code}, expected ${exit}:\n${r.output.join('\n')}`);
+  return r.output;
 }
 
 /** A transcript's commands run in `dir`, with what each printed (compared later by `expectTranscript`). */
