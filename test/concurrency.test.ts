@@ -2,8 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readTree } from '../lib/manifests/files';
-import { cliAsync, copyRepo, git, tempRepo } from './support/cli-repo';
+import { cliAsync, git, tempRepo } from './support/cli-repo';
 import { runCli } from './support/cli';
+import { reusedRepo } from './support/reused-repo';
 import { webappSpec } from './support/project';
 
 /**
@@ -33,91 +34,84 @@ async function assertSound(root: string): Promise<void> {
 
 describe('concurrent commands on one repository', () => {
   let base: ReturnType<typeof tempRepo>;
+  let repo: ReturnType<typeof reusedRepo>;
   beforeAll(async () => {
     base = tempRepo({ 'releases/shop.yaml': spec('shop'), 'releases/blog.yaml': spec('blog') });
     expect((await runCli(base.root, ['synth'])).status).toBe(0);
     git(base.root, 'add', '-A');
     git(base.root, 'commit', '-qm', 'synth');
+    repo = reusedRepo(base.root);
   });
-  afterAll(() => base.cleanup());
+  afterAll(() => repo.cleanup());
 
   test('three steps of one release at once: each wins or fails cleanly, and the ladder is walked without gap or repeat', async () => {
     for (let round = 0; round < 3; round++) {
-      const repo = copyRepo(base.root);
-      try {
-        const start = git(repo.root, 'rev-parse', 'HEAD').trim();
-        // WHEN three `step shop` start together
-        const runs = await Promise.all([0, 1, 2].map(() => cliAsync(repo.root, ['step', 'shop'])));
-        // THEN each one succeeded or failed cleanly because another held the repository
-        for (const r of runs) if (r.code !== 0) expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(BUSY) });
-        const ok = runs.filter((r) => r.code === 0).length;
-        expect(ok).toBeGreaterThanOrEqual(1);
-        // AND there is one commit per success, walking the ladder 0 -> 10 -> 20 ... in order
-        const subjects = git(repo.root, 'log', '--format=%s', `${start}..HEAD`).trim().split('\n').filter(Boolean).reverse();
-        expect(subjects).toEqual(LADDER.slice(0, ok).map((w, i) => `shop: canary 1.1.0 ${w}% -> ${LADDER[i + 1]}%`));
-        expect(weightOf(repo.root, 'shop')).toBe(LADDER[ok]);
-        await assertSound(repo.root);
-      } finally {
-        repo.cleanup();
-      }
+      repo.reset();
+      const start = git(repo.root, 'rev-parse', 'HEAD').trim();
+      // WHEN three `step shop` start together
+      const runs = await Promise.all([0, 1, 2].map(() => cliAsync(repo.root, ['step', 'shop'])));
+      // THEN each one succeeded or failed cleanly because another held the repository
+      for (const r of runs) if (r.code !== 0) expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(BUSY) });
+      const ok = runs.filter((r) => r.code === 0).length;
+      expect(ok).toBeGreaterThanOrEqual(1);
+      // AND there is one commit per success, walking the ladder 0 -> 10 -> 20 ... in order
+      const subjects = git(repo.root, 'log', '--format=%s', `${start}..HEAD`).trim().split('\n').filter(Boolean).reverse();
+      expect(subjects).toEqual(LADDER.slice(0, ok).map((w, i) => `shop: canary 1.1.0 ${w}% -> ${LADDER[i + 1]}%`));
+      expect(weightOf(repo.root, 'shop')).toBe(LADDER[ok]);
+      await assertSound(repo.root);
     }
   });
 
   test('a step and a full synth at once: one waits for nothing, the other fails cleanly or runs after', async () => {
     for (let round = 0; round < 3; round++) {
-      const repo = copyRepo(base.root);
-      try {
-        const [step, synth] = await Promise.all([cliAsync(repo.root, ['step', 'blog']), cliAsync(repo.root, ['synth'])]);
-        for (const r of [step, synth]) if (r.code !== 0) expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(BUSY) });
-        expect(step.code === 0 || synth.code === 0).toBe(true);
-        expect(weightOf(repo.root, 'blog')).toBe(step.code === 0 ? 10 : 0);
-        await assertSound(repo.root);
-      } finally {
-        repo.cleanup();
-      }
+      repo.reset();
+      const [step, synth] = await Promise.all([cliAsync(repo.root, ['step', 'blog']), cliAsync(repo.root, ['synth'])]);
+      for (const r of [step, synth]) if (r.code !== 0) expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(BUSY) });
+      expect(step.code === 0 || synth.code === 0).toBe(true);
+      expect(weightOf(repo.root, 'blog')).toBe(step.code === 0 ? 10 : 0);
+      await assertSound(repo.root);
     }
   });
 
   test('steps of two different releases at once: no update is lost (each commit holds its own release only)', async () => {
-    const repo = copyRepo(base.root);
-    try {
-      const start = git(repo.root, 'rev-parse', 'HEAD').trim();
-      const [a, b] = await Promise.all([cliAsync(repo.root, ['step', 'shop']), cliAsync(repo.root, ['step', 'blog'])]);
-      for (const r of [a, b]) if (r.code !== 0) expect(r.stderr).toMatch(BUSY);
-      for (const sha of git(repo.root, 'rev-list', `${start}..HEAD`).trim().split('\n').filter(Boolean)) {
-        const files = git(repo.root, 'show', '--name-only', '--format=', sha).trim().split('\n');
-        const release = files[0].startsWith('dist/') ? files[0].split('/')[1] : path.basename(files[0], '.yaml');
-        expect(files.every((f) => f === `releases/${release}.yaml` || f.startsWith(`dist/${release}/`))).toBe(true);
-      }
-      expect(weightOf(repo.root, 'shop')).toBe(a.code === 0 ? 10 : 0);
-      expect(weightOf(repo.root, 'blog')).toBe(b.code === 0 ? 10 : 0);
-      await assertSound(repo.root);
-    } finally {
-      repo.cleanup();
+    repo.reset();
+    const start = git(repo.root, 'rev-parse', 'HEAD').trim();
+    const [a, b] = await Promise.all([cliAsync(repo.root, ['step', 'shop']), cliAsync(repo.root, ['step', 'blog'])]);
+    for (const r of [a, b]) if (r.code !== 0) expect(r.stderr).toMatch(BUSY);
+    for (const sha of git(repo.root, 'rev-list', `${start}..HEAD`).trim().split('\n').filter(Boolean)) {
+      const files = git(repo.root, 'show', '--name-only', '--format=', sha).trim().split('\n');
+      const release = files[0].startsWith('dist/') ? files[0].split('/')[1] : path.basename(files[0], '.yaml');
+      expect(files.every((f) => f === `releases/${release}.yaml` || f.startsWith(`dist/${release}/`))).toBe(true);
     }
+    expect(weightOf(repo.root, 'shop')).toBe(a.code === 0 ? 10 : 0);
+    expect(weightOf(repo.root, 'blog')).toBe(b.code === 0 ? 10 : 0);
+    await assertSound(repo.root);
   });
 });
 
 describe('two --push against one bare remote (real git)', () => {
   let dirs: string[] = [];
   afterEach(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); dirs = []; });
-
-  /** A bare remote holding the base project, and two clones of it. */
-  async function setup(): Promise<{ remote: string; a: string; b: string; base: string }> {
-    const work = tempRepo({ 'releases/shop.yaml': spec('shop'), 'releases/blog.yaml': spec('blog') });
+  // the base project, synthesized and committed once; each round gets its own remote of it
+  let work: ReturnType<typeof tempRepo>;
+  beforeAll(async () => {
+    work = tempRepo({ 'releases/shop.yaml': spec('shop'), 'releases/blog.yaml': spec('blog') });
     expect((await runCli(work.root, ['synth'])).status).toBe(0);
     git(work.root, 'add', '-A');
     git(work.root, 'commit', '-qm', 'synth');
+  });
+  afterAll(() => work.cleanup());
+
+  /** A bare remote holding the base project, and two clones of it. */
+  async function setup(): Promise<{ remote: string; a: string; b: string; base: string }> {
     const top = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-canary-remote-'));
-    dirs.push(work.root, top);
+    dirs.push(top);
     const remote = path.join(top, 'origin.git');
-    git(top, 'init', '-q', '--bare', '-b', 'main', remote);
+    git(top, 'clone', '-q', '--bare', work.root, remote);
     // Pushes that arrive together both pass this hook before either updates the branch, so the
     // later one loses at the ref update itself ("cannot lock ref ... but expected"), not only at
     // the usual non-fast-forward check: the hardest race for --push to notice and retry.
     fs.writeFileSync(path.join(remote, 'hooks/pre-receive'), '#!/bin/sh\ncat >/dev/null\nsleep 1\n', { mode: 0o755 });
-    git(work.root, 'remote', 'add', 'origin', remote);
-    git(work.root, 'push', '-q', '-u', 'origin', 'main');
     const clone = (n: string) => { const d = path.join(top, n); git(top, 'clone', '-q', remote, d); return d; };
     return { remote, a: clone('a'), b: clone('b'), base: git(work.root, 'rev-parse', 'HEAD').trim() };
   }
