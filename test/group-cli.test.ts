@@ -28,8 +28,35 @@ async function cli(dir: string, ...args: string[]): Promise<{ code: number; out:
   return { code, out: b.out.join('\n'), err: b.err.join('\n') };
 }
 
-/** A fresh repository holding the S3 group (and a release) at stage 1, synthesized and committed. */
-async function newRepo(): Promise<string> {
+/** The prepared repositories, by the number of `next` moves made after the initial commit. */
+const prepared = new Map<number, string>();
+/** Every repository `newRepo` made (removed after the suite). */
+const made: string[] = [];
+
+/**
+ * A fresh repository holding the S3 group (and a release) at stage 1, synthesized and committed, then
+ * moved `nexts` times with `next` (each move must succeed). Each is built once and copied per call:
+ * the copies share the history (commit ids included) of the prepared one.
+ */
+async function newRepo(nexts = 0): Promise<string> {
+  let from = prepared.get(nexts);
+  if (!from) {
+    if (nexts === 0) from = await initialRepo();
+    else {
+      from = await newRepo(nexts - 1);
+      expect(await cli(from, 'next', GROUP)).toMatchObject({ code: 0, err: '' });
+    }
+    prepared.set(nexts, from);
+    made.push(from);
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 's3-walk-'));
+  fs.cpSync(from, dir, { recursive: true });
+  made.push(dir);
+  return dir;
+}
+
+/** The repository `newRepo` copies: the S3 group (and a release) at stage 1, synthesized and committed. */
+async function initialRepo(): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 's3-walk-'));
   fs.mkdirSync(path.join(dir, 'releases'));
   fs.writeFileSync(path.join(dir, 'releases', `${GROUP}.yaml`), S3_TEXT);
@@ -48,7 +75,19 @@ async function newRepo(): Promise<string> {
 /** The files of dist/frontend-backend in a commit (path relative to dist/ -> content). */
 function distAt(dir: string, rev: string): Map<string, string> {
   const names = git(dir, 'ls-tree', '-r', '--name-only', rev, `dist/${GROUP}`).split('\n').filter(Boolean);
-  return new Map(names.map((n) => [n.slice('dist/'.length), git(dir, 'show', `${rev}:${n}`)]));
+  // one `git cat-file --batch` for all of them: per file a header `<id> blob <size>`, the content, a newline
+  const batch = execFileSync('git', ['cat-file', '--batch'], { cwd: dir, input: names.map((n) => `${rev}:${n}\n`).join('') });
+  const files = new Map<string, string>();
+  let at = 0;
+  for (const n of names) {
+    const eol = batch.indexOf(0x0a, at);
+    const header = batch.subarray(at, eol).toString('utf8');
+    const m = /^[0-9a-f]+ blob (\d+)$/.exec(header);
+    if (!m) throw new Error(`git cat-file ${rev}:${n}: ${header}`);
+    files.set(n.slice('dist/'.length), batch.subarray(eol + 1, eol + 1 + Number(m[1])).toString('utf8'));
+    at = eol + 1 + Number(m[1]) + 1;
+  }
+  return files;
 }
 
 /** What dist/frontend-backend must hold at a stage. */
@@ -61,7 +100,10 @@ function commits(dir: string): string[] {
 }
 
 describe('cdk8s-canary next/abort/status on a release group (real git in a temp repository)', () => {
-  afterAll(() => cleanupTempDirs());
+  afterAll(() => {
+    cleanupTempDirs();
+    for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
   test('walking `next` yields six commits whose dist/ is S3 stages 1-6, each touching only the group', async () => {
     // GIVEN a fresh repository with the group committed at stage 1
     const dir = await newRepo();
@@ -104,8 +146,7 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
 
   test('abort from stage 3 yields the mains-only state in one commit, spec back to its stage 1 text', async () => {
     // GIVEN the group at stage 3 (70/30)
-    const dir = await newRepo();
-    for (let i = 0; i < 2; i++) expect((await cli(dir, 'next', GROUP)).code).toBe(0);
+    const dir = await newRepo(2);
     expect(distAt(dir, 'HEAD')).toEqual(expectedAt(3));
     // WHEN aborted
     const r = await cli(dir, 'abort', GROUP);
@@ -119,9 +160,7 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
   });
 
   test('status shows stage k/6 and what next will do, as text and JSON', async () => {
-    const dir = await newRepo();
-    await cli(dir, 'next', GROUP);
-    await cli(dir, 'next', GROUP);
+    const dir = await newRepo(2); // stage 3
     const text = await cli(dir, 'status', GROUP);
     expect(text.out).toMatch(/stage 3\/6: frontend-main's Route split 70\/30/);
     expect(text.out).toMatch(/next +stage 4\/6: all traffic on the canaries; mains upgraded/);
@@ -131,9 +170,7 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
   });
 
   test('step and set-weight move the entry split at stage 3, one commit each, changing only weight lines', async () => {
-    const dir = await newRepo();
-    await cli(dir, 'next', GROUP);
-    await cli(dir, 'next', GROUP);
+    const dir = await newRepo(2); // stage 3
     const before = commits(dir).length;
     // WHEN the split is set to 10%
     const r = await cli(dir, 'set-weight', GROUP, '10');
@@ -281,9 +318,7 @@ describe('cdk8s-canary next/abort/status on a release group (real git in a temp 
   });
 
   test('fails a group move while another move holds the repository lock', async () => {
-    const dir = await newRepo();
-    await cli(dir, 'next', GROUP);
-    await cli(dir, 'next', GROUP);
+    const dir = await newRepo(2); // stage 3
     const own = path.join(dir, '.git/cdk8s-canary.lock');
     fs.writeFileSync(own, JSON.stringify({ pid: process.pid, host: os.hostname(), since: 'now' }));
     try {
