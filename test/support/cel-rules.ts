@@ -15,10 +15,37 @@
  * Kubernetes-only functions such as `isURL`/`quantity` (none of the vendored CRDs' rules use them: a
  * rule calling an unknown function is reported, so a future CRD that needs one fails loudly).
  */
-import { run } from '@bufbuild/cel';
+import { celEnv, celError, parse, plan } from '@bufbuild/cel';
 import * as celExt from '@bufbuild/cel/ext';
 
-const FUNCS = Object.values(celExt).flat();
+const ENV = celEnv({ funcs: Object.values(celExt).flat() });
+
+/**
+ * A rule's program, parsed and planned once per rule text (a tree validates the same few rules for
+ * every object): what `run(rule, bindings, { funcs })` of @bufbuild/cel does per call, which returns
+ * a CelError instead of throwing when the rule does not parse, plan or evaluate.
+ */
+const programs = new Map<string, (bindings: Record<string, unknown>) => unknown>();
+function program(rule: string): (bindings: Record<string, unknown>) => unknown {
+  let p = programs.get(rule);
+  if (!p) {
+    try {
+      const planned = plan(ENV, parse(rule)) as (bindings: Record<string, unknown>) => unknown;
+      p = (bindings) => {
+        try {
+          return planned(bindings);
+        } catch (e) {
+          return celError(e);
+        }
+      };
+    } catch (e) {
+      const failed = celError(e);
+      p = () => failed;
+    }
+    programs.set(rule, p);
+  }
+  return p;
+}
 
 /** One failed rule: where (JSON pointer) and what the CRD says. */
 export interface CelProblem {
@@ -89,7 +116,7 @@ function evaluate(rule: Rule, schema: any, value: unknown, at: string, out: CelP
   if (/\boldSelf\b/.test(rule.rule)) return; // transition rule: not evaluated on create
   let ok: unknown;
   try {
-    ok = run(rule.rule, { self: toCel(schema, value) } as any, { funcs: FUNCS });
+    ok = program(rule.rule)({ self: toCel(schema, value) });
   } catch (e) {
     out.push({ path: at || '/', message: `CEL rule could not be evaluated (${(e as Error).message}): ${rule.rule}` });
     return;
