@@ -4,12 +4,26 @@ import * as path from 'path';
 import { projectPaths, renderProject, loadProject } from '../lib/synth/project';
 import { readTree } from '../lib/manifests/files';
 import { cli } from './support/cli';
-import { changedFiles, changedLines, cleanupTempDirs, git, log, porcelain, projectRepo, writeFiles } from './support/git-repo';
+import { changedFiles, changedLines, cleanupTempDirs, git, log, porcelain, projectRepo, ProjectRepoOptions, tempDir, writeFiles } from './support/git-repo';
 import { validateTree } from './support/kube-schemas';
 import { webappSpec } from './support/project';
 import { specText } from './support/specs';
 
 afterAll(cleanupTempDirs);
+
+/** `projectRepo(options)` built once per options and copied per call (a copy has the same history and commit ids). */
+const prepared = new Map<string, string>();
+function preparedRepo(options: ProjectRepoOptions = {}): string {
+  const key = JSON.stringify(options);
+  let from = prepared.get(key);
+  if (!from || !fs.existsSync(from)) {
+    from = projectRepo(options);
+    prepared.set(key, from);
+  }
+  const dir = tempDir('cdk8s-canary-repo-');
+  fs.cpSync(from, dir, { recursive: true });
+  return dir;
+}
 
 /** A cross-namespace release on a finer weight total, written only for these tests. */
 const SHOP = webappSpec('shop', '', {
@@ -57,7 +71,7 @@ async function expectRefused(dir: string, args: string[], code: number, message:
 describe('rollout CLI: every move is exactly one commit (real git, Gateway API release webapp)', () => {
   test('start, step, step, step, promote: one commit each, status --json tracks every move, dist/ always matches the spec', async () => {
     // GIVEN a repository with the project's webapp release (ladder [0, 10, 50, 100]) committed
-    const dir = projectRepo();
+    const dir = preparedRepo();
     expect(await statusOf(dir, 'webapp')).toMatchObject({ name: 'webapp', router: 'gatewayApi', stable: { version: '1.0.0' }, canary: null, step: null, next: { move: 'start', weight: 0 } });
     const expected: [string[], string, object][] = [
       [['start', 'webapp', '--version', '1.1.0'], 'webapp: start canary 1.1.0 at 0%', { canary: { version: '1.1.0', weight: 0 }, step: { index: 1, of: 4 }, next: { move: 'step', weight: 10 } }],
@@ -88,7 +102,7 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
 
   test('a step commit changes one spec line and only weight lines in dist/; git revert restores dist/ byte for byte', async () => {
     // GIVEN webapp's canary at 10%
-    const dir = projectRepo();
+    const dir = preparedRepo();
     expect((await cli(dir, 'start', 'webapp', '--version', '1.1.0')).code).toBe(0);
     expect((await cli(dir, 'step', 'webapp')).code).toBe(0);
     const distBefore = readTree(path.join(dir, 'dist'));
@@ -108,7 +122,7 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
   });
 
   test('start then abort gives back the spec and dist/ byte for byte; abort is one commit', async () => {
-    const dir = projectRepo();
+    const dir = preparedRepo();
     const spec = fs.readFileSync(path.join(dir, 'releases/webapp.yaml'), 'utf8');
     const dist = readTree(path.join(dir, 'dist'));
     expect((await cli(dir, 'start', 'webapp', '--version', '1.1.0', '--image', 'ghcr.io/example/webapp@sha256:' + 'b'.repeat(64))).code).toBe(0);
@@ -127,7 +141,7 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
   });
 
   test('set-weight holds anywhere; step continues from the next ladder weight above it; the same weight is a no-op without a commit', async () => {
-    const dir = projectRepo();
+    const dir = preparedRepo();
     await cli(dir, 'start', 'webapp', '--version', '1.1.0');
     const r = await cli(dir, 'set-weight', 'webapp', '30', '--message', 'hold at 30 while the cache warms');
     expect(r.code).toBe(0);
@@ -143,7 +157,7 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
 
   test('status prints router, versions, weight, ladder position and the next move', async () => {
     // GIVEN webapp held off the ladder at 30% and a second release without a canary
-    const dir = projectRepo({ specs: { other: specText('other', '') } });
+    const dir = preparedRepo({ specs: { other: specText('other', '') } });
     await cli(dir, 'start', 'webapp', '--version', '1.1.0');
     await cli(dir, 'set-weight', 'webapp', '30');
     // WHEN status runs THEN each release gets its block
@@ -156,7 +170,7 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
   });
 
   test('--no-commit edits the spec and dist/ only; --dry-run prints the diff and changes nothing', async () => {
-    const dir = projectRepo();
+    const dir = preparedRepo();
     await cli(dir, 'start', 'webapp', '--version', '1.1.0');
     const history = log(dir);
     // WHEN dry-run THEN the diff of the spec and the HTTPRoute is printed and nothing changed
@@ -179,7 +193,7 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
 
   test('a temporary cross-namespace release with weights out of 1000: steps change only weight lines, the soak is enforced from git', async () => {
     // GIVEN webapp and shop (canary namespace shop-canary, ladder 0, 5, 250 with a 1h soak, 1000)
-    const dir = projectRepo({ specs: { shop: SHOP } });
+    const dir = preparedRepo({ specs: { shop: SHOP } });
     expect((await cli(dir, 'start', 'shop', '--version', '2.1')).code).toBe(0);
     // the version that reads as a number is quoted in the spec; the ReferenceGrant appears in shop-canary
     expect(fs.readFileSync(path.join(dir, 'releases/shop.yaml'), 'utf8')).toContain('stable:\n  version: "2.0"\ncanary:\n  version: "2.1"\n  weight: 0\nweightTotal: 1000\n');
@@ -211,7 +225,7 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
   });
 
   test('a soak is over once its time has passed since the entering commit', async () => {
-    const dir = projectRepo({ specs: { shop: SHOP } });
+    const dir = preparedRepo({ specs: { shop: SHOP } });
     await cli(dir, 'start', 'shop', '--version', '2.1');
     await cli(dir, 'step', 'shop');
     process.env.GIT_COMMITTER_DATE = new Date(Date.now() - 2 * 3600 * 1000).toISOString();
@@ -230,7 +244,7 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
 describe('rollout CLI refusals leave files, git status and git log unchanged', () => {
   let dir: string;
   beforeAll(async () => {
-    dir = projectRepo({ specs: { other: specText('other', 'canary:\n  version: 1.1.0\n  weight: 25\n') } });
+    dir = preparedRepo({ specs: { other: specText('other', 'canary:\n  version: 1.1.0\n  weight: 25\n') } });
   });
 
   test('fails set-weight above the total, naming the value and range', async () => {
@@ -352,7 +366,7 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
   });
 
   test('fails a commit without a git identity: the files and the index are restored', async () => {
-    const d = projectRepo();
+    const d = preparedRepo();
     git(d, 'config', 'user.email', '');
     git(d, 'config', 'user.name', '');
     const env = { HOME: process.env.HOME, XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME, GIT_CONFIG_NOSYSTEM: process.env.GIT_CONFIG_NOSYSTEM };
@@ -370,7 +384,7 @@ describe('rollout CLI refusals leave files, git status and git log unchanged', (
 describe('rollout CLI --push against a bare remote', () => {
   test('the remote moved (another release): fetch, re-run the move on the new head, push; no force', async () => {
     // GIVEN clone A and clone B of one remote, both with webapp and other
-    const a = projectRepo({ specs: { other: specText('other', 'canary:\n  version: 1.1.0\n  weight: 25\n') } });
+    const a = preparedRepo({ specs: { other: specText('other', 'canary:\n  version: 1.1.0\n  weight: 25\n') } });
     const { remote, clone } = require('./support/git-repo').withRemote(a) as ReturnType<typeof import('./support/git-repo').withRemote>;
     const b = clone();
     // AND B starts webapp's canary and pushes first
@@ -391,7 +405,7 @@ describe('rollout CLI --push against a bare remote', () => {
   });
 
   test('the remote moved and the branch has other unpushed commits: they are rebased, the move re-run and pushed', async () => {
-    const a = projectRepo({ specs: { other: specText('other', 'canary:\n  version: 1.1.0\n  weight: 25\n') } });
+    const a = preparedRepo({ specs: { other: specText('other', 'canary:\n  version: 1.1.0\n  weight: 25\n') } });
     const { clone } = require('./support/git-repo').withRemote(a) as ReturnType<typeof import('./support/git-repo').withRemote>;
     const b = clone();
     git(b, 'config', 'user.name', 'Someone Else');
@@ -410,7 +424,7 @@ describe('rollout CLI --push against a bare remote', () => {
   });
 
   test('fails --push when the same release moved on the remote: not pushed, the local branch is as before the command', async () => {
-    const a = projectRepo({ specs: { other: specText('other', 'steps: [0, 25, 50, 100]\ncanary:\n  version: 1.1.0\n  weight: 25\n') } });
+    const a = preparedRepo({ specs: { other: specText('other', 'steps: [0, 25, 50, 100]\ncanary:\n  version: 1.1.0\n  weight: 25\n') } });
     const { remote, clone } = require('./support/git-repo').withRemote(a) as ReturnType<typeof import('./support/git-repo').withRemote>;
     const b = clone();
     git(b, 'config', 'user.name', 'Someone Else'); // else both commits can be byte-identical (same second, same author)
@@ -430,7 +444,7 @@ describe('rollout CLI --push against a bare remote', () => {
   });
 
   test('fails a push to a missing remote but keeps the local commit and says so', async () => {
-    const a = projectRepo();
+    const a = preparedRepo();
     git(a, 'remote', 'add', 'origin', path.join(a, 'no-such-remote.git'));
     const r = await cli(a, 'start', 'webapp', '--version', '1.1.0', '--push');
     expect(r.code).toBe(1);
@@ -442,7 +456,7 @@ describe('rollout CLI --push against a bare remote', () => {
 describe('a move reads its own spec only', () => {
   test('a move of one release is not held up by another invalid spec, which validate and synth report', async () => {
     // GIVEN a project whose other release has an invalid weight, committed
-    const dir = projectRepo({ specs: { other: specText('other', 'canary:\n  version: 1.1.0\n  weight: 25\n') } });
+    const dir = preparedRepo({ specs: { other: specText('other', 'canary:\n  version: 1.1.0\n  weight: 25\n') } });
     const f = path.join(dir, 'releases/other.yaml');
     fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace('weight: 25', 'weight: 2x'));
     git(dir, 'commit', '-q', '-am', 'typo');
