@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { runCli } from './support/cli';
 import { remoteClustersConfig } from './support/remote-clusters';
-import { cleanupTempDirs, git, initRepo, projectRepo, tempDir, writeFiles } from './support/git-repo';
+import { cleanupTempDirs, filesAt, git, initRepo, projectRepo, tempDir, writeFiles } from './support/git-repo';
 import { fleetConfig, fleetSpec, readFiles } from './support/fleet';
 import { oracleCheck } from './support/sync-oracle';
 import { frontOf } from '../lib/review/served';
@@ -36,7 +36,7 @@ async function committed(spec?: string, extra = ''): Promise<string> {
 
 /** HEAD's dist/ (dist-relative paths -> text). */
 function headDist(dir: string): Map<string, string> {
-  return new Map(git(dir, 'ls-tree', '-r', '--name-only', 'HEAD', 'dist').trim().split('\n').map((f) => [f.slice('dist/'.length), git(dir, 'show', `HEAD:${f}`)] as [string, string]));
+  return filesAt(dir, 'dist');
 }
 
 /** WHEN releases/webapp.yaml becomes releases/webapp2.yaml in namespace webapp2, same host; synthesized and validated. */

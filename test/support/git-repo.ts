@@ -37,12 +37,13 @@ export function initRepo(dir: string): string {
   return dir;
 }
 
-/** Identity and settings a test repository needs (CI machines may have no global git config). */
+/**
+ * Identity and settings a test repository needs (CI machines may have no global git config): what
+ * `git config user.name ...` etc. would write, appended to the repository's .git/config in one write
+ * (four git processes fewer per repository; git reads the same file).
+ */
 export function configure(dir: string): void {
-  git(dir, 'config', 'user.name', 'Test Runner');
-  git(dir, 'config', 'user.email', 'test@example.com');
-  git(dir, 'config', 'commit.gpgsign', 'false');
-  git(dir, 'config', 'core.autocrlf', 'false');
+  fs.appendFileSync(path.join(dir, '.git', 'config'), '[user]\n\tname = Test Runner\n\temail = test@example.com\n[commit]\n\tgpgsign = false\n[core]\n\tautocrlf = false\n');
 }
 
 /** Writes files (relative path -> content) below `dir`. */
@@ -95,6 +96,28 @@ export function withRemote(dir: string): { remote: string; clone: () => string }
       return c;
     },
   };
+}
+
+/**
+ * The files of `rev` below `folder` (paths relative to it -> text), read with two git processes
+ * (ls-tree, then one cat-file --batch for every blob) instead of a `git show` per file.
+ */
+export function filesAt(dir: string, folder: string, rev = 'HEAD'): Map<string, string> {
+  const entries = git(dir, 'ls-tree', '-r', '-z', rev, '--', folder).split('\0').filter(Boolean).map((l) => {
+    const tab = l.indexOf('\t');
+    return { id: l.slice(0, tab).split(' ')[2], file: l.slice(tab + 1) };
+  });
+  const out = new Map<string, string>();
+  if (!entries.length) return out;
+  const raw = execFileSync('git', ['cat-file', '--batch'], { cwd: dir, input: entries.map((e) => `${e.id}\n`).join(''), env: { ...process.env, LC_ALL: 'C' }, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
+  let at = 0;
+  for (const e of entries) {
+    const nl = raw.indexOf(10, at);
+    const size = Number(raw.subarray(at, nl).toString('utf8').split(' ')[2]);
+    out.set(e.file.slice(folder.replace(/\/$/, '').length + 1), raw.subarray(nl + 1, nl + 1 + size).toString('utf8'));
+    at = nl + 1 + size + 1;
+  }
+  return out;
 }
 
 /** Commit ids of `rev`'s history, newest first. */
