@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { runCli } from './support/cli';
 import { remoteClustersConfig } from './support/remote-clusters';
-import { cleanupTempDirs, filesAt, git, initRepo, projectRepo, tempDir, writeFiles } from './support/git-repo';
+import { cleanupTempDirs, filesAt, git, initRepo, tempDir, writeFiles } from './support/git-repo';
 import { fleetConfig, fleetSpec, readFiles } from './support/fleet';
 import { oracleCheck } from './support/sync-oracle';
 import { frontOf } from '../lib/review/served';
@@ -26,8 +26,9 @@ const KEEP = 'argocd:\n  preserveResourcesOnDeletion: true\nflux:\n  deletionPol
 
 /** GIVEN `spec` as releases/webapp.yaml on the cluster `east` with `extra` settings, synthesized and committed. */
 async function committed(spec?: string, extra = ''): Promise<string> {
-  const dir = projectRepo(spec ? { copy: [], specs: { webapp: spec } } : {});
-  fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), remoteClustersConfig(['east'], extra));
+  // one synth and one commit: the spec and the config together (validate compares with HEAD only)
+  const dir = initRepo(tempDir('cdk8s-canary-repo-'));
+  writeFiles(dir, { 'releases/webapp.yaml': spec ?? webapp, 'cdk8s-canary.yaml': remoteClustersConfig(['east'], extra) });
   expect((await runCli(dir, ['synth'])).status).toBe(0);
   git(dir, 'add', '-A');
   git(dir, 'commit', '-qm', 'one cluster');
@@ -176,8 +177,8 @@ ${clusters.map(([n, s, k]) => `  - name: ${n}\n    server: https://${s}.example.
 
   /** GIVEN webapp on east and west (`extra` settings), committed; WHEN west becomes `west`: validate's result. */
   async function renameWest(west: readonly [string, string, string], extra = ''): Promise<{ status: number | null; stderr: string; dir: string }> {
-    const dir = projectRepo();
-    fs.writeFileSync(path.join(dir, 'cdk8s-canary.yaml'), cfg(extra, [EAST, ['west', 'west', 'west']]));
+    const dir = initRepo(tempDir('cdk8s-canary-repo-'));
+    writeFiles(dir, { 'releases/webapp.yaml': webapp, 'cdk8s-canary.yaml': cfg(extra, [EAST, ['west', 'west', 'west']]) });
     expect((await runCli(dir, ['synth'])).status).toBe(0);
     git(dir, 'add', '-A');
     git(dir, 'commit', '-qm', 'two clusters');
