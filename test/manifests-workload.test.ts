@@ -5,7 +5,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { cli, git } from './support/cli-repo';
 import {
-  catalogSpec, changedLines, checkDist, distOf, fixtureFiles, ISTIO_ROUTER, NGINX_ROUTER, objectsOf, ok, podinfoSpec, synthesizedRepo, touched,
+  catalogSpec, changedLines, checkDist, distOf, fixtureFiles, ISTIO_ROUTER, NGINX_ROUTER, objectsOf, ok, podinfoSpec, synthesizedRepo, synthesizedRepoInProcess, touched,
 } from './support/manifests-repo';
 import { REPO } from './support/project';
 import { find, snapshotOf, stateOf } from './support/states';
@@ -41,9 +41,9 @@ function withoutToolFields(o: any): any {
 
 describe('podinfo from its real kustomize base on NGINX: the S1 flow (start, step, promote, abort)', () => {
   let repo: ReturnType<typeof synthesizedRepo>;
-  beforeAll(() => {
+  beforeAll(async () => {
     // GIVEN the podinfo kustomize base in apps/podinfo and a release on NGINX across two namespaces, synthesized and committed
-    repo = synthesizedRepo({ ...PODINFO, 'releases/podinfo.yaml': podinfoSpec(NGINX_ROUTER) });
+    repo = await synthesizedRepoInProcess({ ...PODINFO, 'releases/podinfo.yaml': podinfoSpec(NGINX_ROUTER) });
   });
   afterAll(() => repo.cleanup());
 
@@ -132,8 +132,8 @@ describe('podinfo from its real kustomize base on NGINX: the S1 flow (start, ste
 
 describe('podinfo on Istio: the S4 flow, subsets on the derived version label', () => {
   let repo: ReturnType<typeof synthesizedRepo>;
-  beforeAll(() => {
-    repo = synthesizedRepo({ ...PODINFO, 'releases/podinfo.yaml': podinfoSpec(ISTIO_ROUTER, { namespaces: '  production: podinfo\n', workload: '  canaryAutoscaling: {maxReplicas: 2}\n  podSecurity:\n    profile: baseline\n' }).replace('steps: [0, 25, 100]', 'steps: [0, 50, 100]') });
+  beforeAll(async () => {
+    repo = await synthesizedRepoInProcess({ ...PODINFO, 'releases/podinfo.yaml': podinfoSpec(ISTIO_ROUTER, { namespaces: '  production: podinfo\n', workload: '  canaryAutoscaling: {maxReplicas: 2}\n  podSecurity:\n    profile: baseline\n' }).replace('steps: [0, 25, 100]', 'steps: [0, 50, 100]') });
   });
   afterAll(() => repo.cleanup());
 
@@ -172,8 +172,8 @@ describe('podinfo on Istio: the S4 flow, subsets on the derived version label', 
 });
 
 describe('catalog (a plain folder): init container, sidecar, volumes, ServiceAccount, ConfigMaps, Secret reference, PDB', () => {
-  test('same namespace: companions shared, the PDB narrowed to stable, the version set on the named containers only', () => {
-    const repo = synthesizedRepo({ ...CATALOG, 'releases/catalog.yaml': catalogSpec('  type: gatewayApi\n  parentRefs:\n    - name: public\n      namespace: gateway-system\n', { extra: 'canary:\n  version: 2.1.0\n  weight: 10\n' }) });
+  test('same namespace: companions shared, the PDB narrowed to stable, the version set on the named containers only', async () => {
+    const repo = await synthesizedRepoInProcess({ ...CATALOG, 'releases/catalog.yaml': catalogSpec('  type: gatewayApi\n  parentRefs:\n    - name: public\n      namespace: gateway-system\n', { extra: 'canary:\n  version: 2.1.0\n  weight: 10\n' }) });
     try {
       const objs = objectsOf(distOf(repo.root, 'catalog'));
       const canary = objs.get('Deployment catalog/catalog-canary');
@@ -201,7 +201,7 @@ describe('catalog (a plain folder): init container, sidecar, volumes, ServiceAcc
   });
 
   test('a canary in its own namespace gets copies of the ConfigMaps and ServiceAccount its pods use, never of a Secret; the PDB stays as given', async () => {
-    const repo = synthesizedRepo({ ...CATALOG, 'releases/catalog.yaml': catalogSpec('  type: nginx\n  host: catalog.example.com\n', { namespaces: '  production: catalog\n  canary: catalog-canary\n', extra: 'canary:\n  version: 2.1.0\n  weight: 10\n' }) });
+    const repo = await synthesizedRepoInProcess({ ...CATALOG, 'releases/catalog.yaml': catalogSpec('  type: nginx\n  host: catalog.example.com\n', { namespaces: '  production: catalog\n  canary: catalog-canary\n', extra: 'canary:\n  version: 2.1.0\n  weight: 10\n' }) });
     try {
       const objs = objectsOf(distOf(repo.root, 'catalog'));
       expect([...objs.keys()].filter((k) => k.includes(' catalog-canary/')).sort()).toEqual([
@@ -226,9 +226,9 @@ describe('every router works on a manifests workload', () => {
     ['openshiftRoute', '  type: openshiftRoute\n  domain: apps.example.com\n', 'Route'],
     ['nginx', NGINX_ROUTER, 'Ingress'],
     ['istio', ISTIO_ROUTER, 'VirtualService'],
-  ])('%s: podinfo with a canary at 25% synthesizes, validates strictly and builds', (_name, router, routeKind) => {
+  ])('%s: podinfo with a canary at 25% synthesizes, validates strictly and builds', async (_name, router, routeKind) => {
     const sameNs = _name !== 'nginx' && _name !== 'gatewayApi';
-    const repo = synthesizedRepo({ ...PODINFO, 'releases/podinfo.yaml': podinfoSpec(router, { ...(sameNs ? { namespaces: '  production: podinfo\n' } : {}), extra: 'canary:\n  version: 6.2.0\n  weight: 25\n' }) });
+    const repo = await synthesizedRepoInProcess({ ...PODINFO, 'releases/podinfo.yaml': podinfoSpec(router, { ...(sameNs ? { namespaces: '  production: podinfo\n' } : {}), extra: 'canary:\n  version: 6.2.0\n  weight: 25\n' }) });
     try {
       const objs = objectsOf(distOf(repo.root, 'podinfo'));
       expect([...objs.keys()].some((k) => k.startsWith(`${routeKind} `))).toBe(true);
@@ -243,13 +243,13 @@ describe('every router works on a manifests workload', () => {
 });
 
 describe('the folder is emitted as given', () => {
-  test('unknown fields, custom resources and comments in the user\'s objects do not break synthesis and are kept', () => {
+  test('unknown fields, custom resources and comments in the user\'s objects do not break synthesis and are kept', async () => {
     const dep = PODINFO['apps/podinfo/deployment.yaml']
       .replace('metadata:\n  name: podinfo\n', 'metadata:\n  name: podinfo # the app\n  annotations:\n    team.example.com/owner: web\n')
       .replace('  minReadySeconds: 3\n', '  minReadySeconds: 3\n  futureField: {enabled: true}   # not in Kubernetes 1.27\n');
     const monitor = 'apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n  name: podinfo\nspec:\n  selector:\n    matchLabels:\n      app: podinfo\n  endpoints:\n    - port: http-metrics\n      interval: 15s\n';
     const kustomization = PODINFO['apps/podinfo/kustomization.yaml'].replace('  - service.yaml\n', '  - service.yaml\n  - monitor.yaml\n');
-    const repo = synthesizedRepo({ ...PODINFO, 'apps/podinfo/deployment.yaml': dep, 'apps/podinfo/monitor.yaml': monitor, 'apps/podinfo/kustomization.yaml': kustomization, 'releases/podinfo.yaml': podinfoSpec(NGINX_ROUTER, { extra: 'canary:\n  version: 6.2.0\n  weight: 0\n' }) });
+    const repo = await synthesizedRepoInProcess({ ...PODINFO, 'apps/podinfo/deployment.yaml': dep, 'apps/podinfo/monitor.yaml': monitor, 'apps/podinfo/kustomization.yaml': kustomization, 'releases/podinfo.yaml': podinfoSpec(NGINX_ROUTER, { extra: 'canary:\n  version: 6.2.0\n  weight: 0\n' }) });
     try {
       const objs = objectsOf(distOf(repo.root, 'podinfo'));
       expect(objs.get('Deployment podinfo/podinfo').spec.futureField).toEqual({ enabled: true });
@@ -262,7 +262,7 @@ describe('the folder is emitted as given', () => {
   });
 
   test('pod-security deviations of the user\'s pods are warnings naming each one (the release declares baseline)', async () => {
-    const repo = synthesizedRepo({ ...PODINFO, 'releases/podinfo.yaml': podinfoSpec(NGINX_ROUTER) });
+    const repo = await synthesizedRepoInProcess({ ...PODINFO, 'releases/podinfo.yaml': podinfoSpec(NGINX_ROUTER) });
     try {
       const r = await ok(repo.root, ['synth']);
       const warnings = r.stderr.split('\n').filter((l) => l.includes('deviates from the restricted Pod Security Standard'));
@@ -304,7 +304,7 @@ describe('kubectl kustomize runs once per release per process', () => {
 describe('a move validates its own manifests folder each time (no cache)', () => {
   test('fails on a move of a release whose manifests folder broke although its spec did not change; another release still moves', async () => {
     // GIVEN podinfo (manifests) and catalog, synthesized and committed, and a first move
-    const repo = synthesizedRepo({ ...PODINFO, ...CATALOG, 'releases/podinfo.yaml': podinfoSpec(NGINX_ROUTER), 'releases/catalog.yaml': catalogSpec(NGINX_ROUTER.replace('podinfo', 'catalog'), { namespaces: '  production: catalog\n  canary: catalog-canary\n' }) });
+    const repo = await synthesizedRepoInProcess({ ...PODINFO, ...CATALOG, 'releases/podinfo.yaml': podinfoSpec(NGINX_ROUTER), 'releases/catalog.yaml': catalogSpec(NGINX_ROUTER.replace('podinfo', 'catalog'), { namespaces: '  production: catalog\n  canary: catalog-canary\n' }) });
     try {
       await ok(repo.root, ['start', 'catalog', '--version', '2.1.0']);
       // WHEN podinfo's kustomization breaks (committed)

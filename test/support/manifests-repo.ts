@@ -71,6 +71,21 @@ export function synthesizedRepo(files: Record<string, string>): ReturnType<typeo
 }
 
 /**
+ * `synthesizedRepo` for suites about what synth writes rather than the process: the files written,
+ * synthesized in-process (`runCli`) and committed in one commit (a Node start-up, a bundle load and a
+ * `git add` + `git commit` fewer per repository).
+ */
+export async function synthesizedRepoInProcess(files: Record<string, string>): Promise<ReturnType<typeof tempRepo>> {
+  const repo = tempRepo();
+  for (const [rel, c] of Object.entries(files)) repo.write(rel, c);
+  const r = await runCli(repo.root, ['synth']);
+  if (r.status !== 0) { repo.cleanup(); throw new Error(`synth failed: ${r.stderr}`); }
+  git(repo.root, 'add', '-A');
+  git(repo.root, 'commit', '-qm', 'synth');
+  return repo;
+}
+
+/**
  * Runs the CLI in-process (`runCli`: these suites are about what a command writes, not the process)
  * and fails the test (with its output) unless it exits 0.
  */
