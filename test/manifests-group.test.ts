@@ -1,5 +1,5 @@
 import { cli, git } from './support/cli-repo';
-import { checkDist, distOf, fixtureFiles, objectsOf, ok, synthesizedRepo } from './support/manifests-repo';
+import { checkDist, distOf, fixtureFiles, objectsOf, ok, synthesizedRepoInProcess } from './support/manifests-repo';
 
 /** A release group of scenario S3's shape: the generated storefront calls catalog, which brings its own manifests. */
 const GROUP = `# yaml-language-server: $schema=../lib/spec/schema/group.schema.json
@@ -44,7 +44,7 @@ function routeOf(objs: Map<string, any>, name: string): string[] {
 describe('a release group with one app that brings its own manifests (S3 stages)', () => {
   test('next walks stages 1-6: Routes, canaries and promotion of the manifests app, each state valid and built', async () => {
     // GIVEN the group at stage 1, synthesized and committed
-    const repo = synthesizedRepo({ ...fixtureFiles('catalog', 'apps/catalog'), 'releases/shop.yaml': GROUP });
+    const repo = await synthesizedRepoInProcess({ ...fixtureFiles('catalog', 'apps/catalog'), 'releases/shop.yaml': GROUP });
     try {
       const seen: Record<number, unknown> = {};
       for (let stage = 1; stage <= 6; stage++) {
@@ -79,8 +79,8 @@ describe('a release group with one app that brings its own manifests (S3 stages)
     }
   });
 
-  test('sync waves order a stage as in S3: canary objects before the Routes move, main Route before the main upgrade, canaries pruned last', () => {
-    const repo = synthesizedRepo({ ...fixtureFiles('catalog', 'apps/catalog'), 'releases/shop.yaml': GROUP.replace('stage: 1', 'stage: 4') });
+  test('sync waves order a stage as in S3: canary objects before the Routes move, main Route before the main upgrade, canaries pruned last', async () => {
+    const repo = await synthesizedRepoInProcess({ ...fixtureFiles('catalog', 'apps/catalog'), 'releases/shop.yaml': GROUP.replace('stage: 1', 'stage: 4') });
     try {
       const objs = objectsOf(distOf(repo.root, 'shop'));
       const wave = (k: string) => objs.get(k).metadata.annotations['argocd.argoproj.io/sync-wave'];
@@ -93,7 +93,7 @@ describe('a release group with one app that brings its own manifests (S3 stages)
   });
 
   test('abort from stage 3: the manifests app\'s canary and its Route go, its main keeps its version', async () => {
-    const repo = synthesizedRepo({ ...fixtureFiles('catalog', 'apps/catalog'), 'releases/shop.yaml': GROUP.replace('stage: 1', 'stage: 3\nweight: 30') });
+    const repo = await synthesizedRepoInProcess({ ...fixtureFiles('catalog', 'apps/catalog'), 'releases/shop.yaml': GROUP.replace('stage: 1', 'stage: 3\nweight: 30') });
     try {
       await ok(repo.root, ['abort', 'shop']);
       const objs = objectsOf(distOf(repo.root, 'shop'));
@@ -114,8 +114,8 @@ describe('a release group with one app that brings its own manifests (S3 stages)
       /releases\/shop\.yaml:\d+:\d+: apps\[1\]\.port: port describes a pod the group generates, but app 'catalog' brings its own manifests/],
     ['a manifests app whose folder has no such Deployment', GROUP.replace('      service: catalog\n', '      service: catalog\n      deployment: catalog-api\n'),
       /releases\/shop\.yaml:\d+:\d+: apps\[1\]\.manifests\.deployment: no Deployment named 'catalog-api' in apps\/catalog \(Deployments: catalog\)/],
-  ])('fails on %s: exit 2, positioned, nothing written', (_name, text, says) => {
-    const repo = synthesizedRepo({ ...fixtureFiles('catalog', 'apps/catalog'), 'releases/shop.yaml': GROUP });
+  ])('fails on %s: exit 2, positioned, nothing written', async (_name, text, says) => {
+    const repo = await synthesizedRepoInProcess({ ...fixtureFiles('catalog', 'apps/catalog'), 'releases/shop.yaml': GROUP });
     try {
       repo.write('releases/shop.yaml', text);
       git(repo.root, 'commit', '-qam', 'bad');
