@@ -1,5 +1,6 @@
-import { cli, copyRepo, synthesizedRepo, tempRepo } from './support/cli-repo';
-import { expectRefusal, RefusalCase, refusalRows } from './support/refusal-case';
+import { synthesizedRepo } from './support/cli-repo';
+import { runCli } from './support/cli';
+import { CatalogueRepo, catalogueRepo, expectRefusal, RefusalCase, refusalRows } from './support/refusal-case';
 import { edit, GROUP, SHOP } from './support/catalogue-specs';
 import { fleetConfig, fleetSpec } from './support/fleet';
 
@@ -79,38 +80,37 @@ const CASES: readonly Case[] = [
 ];
 
 describe('bad-input catalogue, round 4: command-line values, ladders, fleet fields (in-process and compiled CLI, real git)', () => {
-  let template: ReturnType<typeof tempRepo>;
+  let repo: CatalogueRepo;
   beforeAll(() => {
-    // GIVEN a release with a running canary, a release group, a fleet release and five clusters, synthesized and committed
-    template = synthesizedRepo({ 'releases/shop.yaml': SHOP, 'releases/fb.yaml': GROUP, 'releases/fleet.yaml': FLEET, 'cdk8s-canary.yaml': fleetConfig() });
+    // GIVEN a release with a running canary, a release group, a fleet release and five clusters, synthesized and committed (put back after every case)
+    repo = catalogueRepo(synthesizedRepo({ 'releases/shop.yaml': SHOP, 'releases/fb.yaml': GROUP, 'releases/fleet.yaml': FLEET, 'cdk8s-canary.yaml': fleetConfig() }));
   });
-  afterAll(() => template.cleanup());
+  afterAll(() => repo.cleanup());
 
   test('has distinct cases', () => {
     expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
   });
 
   test.each(refusalRows(CASES))('fails on %s (%s CLI): exit 2, the message, nothing changed', async (_name, via, c) => {
-    await expectRefusal(template.root, c, ['validate'], via);
+    await expectRefusal(repo, c, ['validate'], via);
   });
 
-  test('the right values still work: a whole weight, each option once, --flag=value, a ladder from 0', () => {
-    const repo = copyRepo(template.root);
+  test('the right values still work: a whole weight, each option once, --flag=value, a ladder from 0', async () => {
     try {
       // GIVEN the baseline WHEN well-formed values are passed THEN each command does its work
-      const ok = (args: readonly string[]) => {
-        const r = cli(repo.root, args);
+      const ok = async (args: readonly string[]) => {
+        const r = await runCli(repo.root, args);
         expect({ args, status: r.status, stderr: r.stderr }).toEqual({ args, status: 0, stderr: expect.any(String) });
         return r.stdout;
       };
-      expect(ok(['set-weight', 'shop', '25', '--dry-run'])).toMatch(/would commit "shop: canary 1\.1\.0 10% -> 25%"/);
-      expect(ok(['set-weight', 'shop', '0', '--dry-run'])).toMatch(/10% -> 0%/);
-      expect(ok(['start', 'fleet', '--version=1.1.0', '-m', 'first wave', '--dry-run'])).toMatch(/would commit "fleet: wave 1\/3 \(canary\): start canary 1\.1\.0 at 0% on canary-eu"/);
-      expect(ok(['start', 'fleet', '--version', '1.1.0', '--image', 'ghcr.io/example/fleet:1.1.0', '--dry-run'])).toMatch(/wave 1\/3 \(canary\): start canary 1\.1\.0/);
-      expect(ok(['step', 'shop', '--message=held at 50', '--force', '--dry-run'])).toMatch(/10% -> 50%/);
-      expect(ok(['validate', 'shop'])).toBe('release shop valid (releases/shop.yaml)\n');
+      expect(await ok(['set-weight', 'shop', '25', '--dry-run'])).toMatch(/would commit "shop: canary 1\.1\.0 10% -> 25%"/);
+      expect(await ok(['set-weight', 'shop', '0', '--dry-run'])).toMatch(/10% -> 0%/);
+      expect(await ok(['start', 'fleet', '--version=1.1.0', '-m', 'first wave', '--dry-run'])).toMatch(/would commit "fleet: wave 1\/3 \(canary\): start canary 1\.1\.0 at 0% on canary-eu"/);
+      expect(await ok(['start', 'fleet', '--version', '1.1.0', '--image', 'ghcr.io/example/fleet:1.1.0', '--dry-run'])).toMatch(/wave 1\/3 \(canary\): start canary 1\.1\.0/);
+      expect(await ok(['step', 'shop', '--message=held at 50', '--force', '--dry-run'])).toMatch(/10% -> 50%/);
+      expect(await ok(['validate', 'shop'])).toBe('release shop valid (releases/shop.yaml)\n');
     } finally {
-      repo.cleanup();
+      repo.reset();
     }
   });
 });

@@ -1,5 +1,5 @@
-import { synthesizedRepo, tempRepo } from './support/cli-repo';
-import { expectRefusal, RefusalCase, refusalRows } from './support/refusal-case';
+import { synthesizedRepo } from './support/cli-repo';
+import { CatalogueRepo, catalogueRepo, expectRefusal, RefusalCase, refusalRows } from './support/refusal-case';
 import { CONFIG, edit, GROUP, SHOP } from './support/catalogue-specs';
 
 /**
@@ -116,19 +116,19 @@ const CASES: readonly Case[] = [
 ];
 
 describe('bad-input catalogue, fuzz round (in-process and compiled CLI, real git)', () => {
-  let template: ReturnType<typeof tempRepo>;
+  let repo: CatalogueRepo;
   beforeAll(() => {
-    // GIVEN a repository with one valid release and a project config, synthesized and committed
-    template = synthesizedRepo({ 'releases/shop.yaml': SHOP, 'cdk8s-canary.yaml': CONFIG });
+    // GIVEN a repository with one valid release and a project config, synthesized and committed (put back after every case)
+    repo = catalogueRepo(synthesizedRepo({ 'releases/shop.yaml': SHOP, 'cdk8s-canary.yaml': CONFIG }));
   });
-  afterAll(() => template.cleanup());
+  afterAll(() => repo.cleanup());
 
   test('has distinct cases', () => {
     expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
   });
 
   test.each(refusalRows(CASES))('fails on %s (%s CLI): exit 2, the message, nothing changed', async (_name, via, c) => {
-    await expectRefusal(template.root, c, ['synth'], via);
+    await expectRefusal(repo, c, ['synth'], via);
   });
 });
 

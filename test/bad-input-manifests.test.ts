@@ -1,12 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { edit } from './support/catalogue-specs';
-import { cli, copyRepo, git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
+import { cli, git, repoState, synthesizedRepo } from './support/cli-repo';
+import { runCli } from './support/cli';
+import { CatalogueRepo, catalogueRepo, refusalRows, resetAfter } from './support/refusal-case';
 import { catalogSpec, fixtureFiles, NGINX_ROUTER, podinfoSpec } from './support/manifests-repo';
 
 /**
  * The bad-input catalogue of `workload.type: manifests` (issue 16), in the shape of
- * test/bad-input.test.ts: each case runs the compiled CLI in a real git repository whose specs,
+ * test/bad-input.test.ts: each case runs the CLI (in-process; every sixth case also through the
+ * compiled CLI, see refusalRows) in a real git repository whose specs,
  * manifests folders and dist/ are committed; it must exit 2, name the spec file, line, column and
  * field with the fix, and leave the working tree, dist/, the index and the history as they were.
  */
@@ -77,27 +80,27 @@ const CASES: readonly Case[] = [
     at: { file: C, find: 'apps/catalog', field: 'workload.path' }, says: /the selector of Deployment catalog \(apps\/catalog\/deployment\.yaml\) uses the label 'version', which cdk8s-canary sets per version/ },
 ];
 
-describe('bad-input catalogue: manifests workloads (compiled CLI, real git)', () => {
-  let template: ReturnType<typeof tempRepo>;
+describe('bad-input catalogue: manifests workloads (in-process and compiled CLI, real git)', () => {
+  let repo: CatalogueRepo;
   beforeAll(() => {
-    // GIVEN a repository with podinfo (kustomize) and catalog (plain folder), synthesized and committed
-    template = synthesizedRepo({ ...fixtureFiles('podinfo', 'apps/podinfo'), ...fixtureFiles('catalog', 'apps/catalog'), [P]: PODINFO_SPEC, [C]: CATALOG_SPEC });
+    // GIVEN a repository with podinfo (kustomize) and catalog (plain folder), synthesized and committed (put back after every case)
+    repo = catalogueRepo(synthesizedRepo({ ...fixtureFiles('podinfo', 'apps/podinfo'), ...fixtureFiles('catalog', 'apps/catalog'), [P]: PODINFO_SPEC, [C]: CATALOG_SPEC }));
   });
-  afterAll(() => template.cleanup());
+  afterAll(() => repo.cleanup());
 
   test('has distinct cases, covering the six of issue 16', () => {
     expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
     expect(CASES.length).toBeGreaterThanOrEqual(20);
   });
 
-  test.each(CASES.map((c) => [c.name, c] as const))('fails on %s: exit 2, file:line:col field, nothing changed', (_name, c) => {
-    const repo = copyRepo(template.root);
+  test.each(refusalRows(CASES))('fails on %s (%s CLI): exit 2, file:line:col field, nothing changed', async (_name, via, c) => {
+    let unchanged = false;
     try {
       for (const [rel, content] of Object.entries(c.files)) repo.write(rel, content);
       git(repo.root, 'add', '-A');
       git(repo.root, 'commit', '-qm', `bad input: ${c.name}`);
       const before = repoState(repo.root);
-      const r = cli(repo.root, c.args ?? ['synth']);
+      const r = via === 'compiled' ? cli(repo.root, c.args ?? ['synth']) : await runCli(repo.root, c.args ?? ['synth']);
       const lines = r.stderr.split('\n').filter(Boolean);
       expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
       expect(r.stderr).not.toMatch(/^\s+at /m);
@@ -106,8 +109,9 @@ describe('bad-input catalogue: manifests workloads (compiled CLI, real git)', ()
       expect({ prefix, line, stderr: r.stderr }).toEqual({ prefix, line: expect.stringMatching(c.says), stderr: r.stderr });
       expect(lines[lines.length - 1]).toMatch(/^\d+ problem\(s\) found; nothing was written$/);
       expect(repoState(repo.root)).toEqual(before);
+      unchanged = true;
     } finally {
-      repo.cleanup();
+      resetAfter(repo, c, unchanged);
     }
   });
 });

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
-import { expectRefusal, RefusalCase, refusalRows } from './support/refusal-case';
+import { CatalogueRepo, catalogueRepo, expectRefusal, RefusalCase, refusalRows, resetAfter } from './support/refusal-case';
 import { CONFIG, expectedPrefix, GROUP, SHOP } from './support/catalogue-specs';
 
 /**
@@ -214,12 +214,12 @@ const CASES: readonly Case[] = [
 const PENDING: readonly string[] = [];
 
 describe('bad-input catalogue (in-process and compiled CLI, real git)', () => {
-  let template: ReturnType<typeof tempRepo>;
+  let repo: CatalogueRepo;
   beforeAll(() => {
-    // GIVEN a repository with two valid releases, synthesized and committed
-    template = synthesizedRepo({ 'releases/shop.yaml': SHOP, 'releases/blog.yaml': BLOG, '.gitignore': '' });
+    // GIVEN a repository with two valid releases, synthesized and committed (put back after every case)
+    repo = catalogueRepo(synthesizedRepo({ 'releases/shop.yaml': SHOP, 'releases/blog.yaml': BLOG, '.gitignore': '' }));
   });
-  afterAll(() => template.cleanup());
+  afterAll(() => repo.cleanup());
 
   test('has at least 30 cases, all with distinct names', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(30);
@@ -227,7 +227,7 @@ describe('bad-input catalogue (in-process and compiled CLI, real git)', () => {
   });
 
   test.each(refusalRows(CASES))('fails on %s (%s CLI): exit 2, the message, nothing changed', async (_name, via, c) => {
-    await expectRefusal(template.root, c, ['synth'], via);
+    await expectRefusal(repo, c, ['synth'], via);
   });
 
   for (const p of PENDING) test.todo(`fails on ${p}`);
@@ -416,37 +416,20 @@ const ROUND2: readonly Case[] = [
 ];
 
 describe('bad-input catalogue, round 2 (in-process CLI, one repository reset between cases)', () => {
-  let repo: ReturnType<typeof tempRepo>;
-  let base: string;
+  let repo: CatalogueRepo;
   let runCli: (argv: string[], io: { out(l: string): void; err(l: string): void }) => Promise<number>;
   beforeAll(async () => {
     runCli = (await import('../lib/cli/main')).run;
     // GIVEN a repository with two valid releases and a project config, synthesized and committed
-    repo = tempRepo({ 'releases/shop.yaml': SHOP, 'releases/blog.yaml': BLOG, 'cdk8s-canary.yaml': CONFIG, '.gitignore': '' });
-    const r = await inProcess(repo.root, ['synth']);
+    const built = tempRepo({ 'releases/shop.yaml': SHOP, 'releases/blog.yaml': BLOG, 'cdk8s-canary.yaml': CONFIG, '.gitignore': '' });
+    const r = await inProcess(built.root, ['synth']);
     if (r.status !== 0) throw new Error(`baseline synth failed: ${r.stderr}`);
-    git(repo.root, 'add', '-A');
-    git(repo.root, 'commit', '-qm', 'synth');
-    base = git(repo.root, 'rev-parse', 'HEAD').trim();
+    git(built.root, 'add', '-A');
+    git(built.root, 'commit', '-qm', 'synth');
+    // (put back exactly after every case: branch, index, working tree, and nothing left in .git)
+    repo = catalogueRepo(built);
   });
   afterAll(() => repo.cleanup());
-  afterEach(() => {
-    // put the repository back exactly: branch, index, working tree, and nothing left in .git
-    git(repo.root, 'checkout', '-q', '-f', 'main');
-    git(repo.root, 'reset', '-q', '--hard', base);
-    git(repo.root, 'clean', '-ffdxq');
-    const dropSpecial = (d: string) => {
-      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-        if (e.name === '.git' && d === repo.root) continue;
-        if (e.isDirectory()) dropSpecial(path.join(d, e.name));
-        else if (!e.isFile() && !e.isSymbolicLink()) fs.rmSync(path.join(d, e.name)); // FIFOs: git clean leaves them
-      }
-    };
-    dropSpecial(repo.root);
-    for (const e of fs.readdirSync(path.join(repo.root, '.git'))) {
-      if (e.endsWith('.lock') || e.startsWith('cdk8s-canary')) fs.rmSync(path.join(repo.root, '.git', e), { recursive: true, force: true });
-    }
-  });
 
   async function inProcess(root: string, args: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
     const out: string[] = [];
@@ -461,27 +444,33 @@ describe('bad-input catalogue, round 2 (in-process CLI, one repository reset bet
   });
 
   test.each(ROUND2.map((c) => [c.name, c] as const))('fails on %s: exit 2, the message, nothing changed', async (_name, c) => {
-    // GIVEN the bad input, committed as if it had been merged
-    for (const [rel, content] of Object.entries(c.files ?? {})) repo.write(rel, content);
-    if (c.files) { git(repo.root, 'add', '-A'); git(repo.root, 'commit', '-qm', `bad input: ${c.name}`); }
-    c.setup?.(repo.root);
-    const before = repoState(repo.root);
-    // WHEN the command runs
-    const r = await inProcess(repo.root, c.args ?? ['synth']);
-    // THEN it exits 2 with a message that points at the mistake and says how to fix it
-    const lines = r.stderr.split('\n').filter(Boolean);
-    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
-    if (c.at) {
-      const prefix = expectedPrefix(repo.root, c.at);
-      const line = lines.find((l) => l.startsWith(prefix));
-      expect({ prefix, line, stderr: r.stderr }).toEqual({ prefix, line: expect.stringMatching(c.says), stderr: r.stderr });
-      expect(lines[lines.length - 1]).toMatch(/^\d+ problem\(s\) found; nothing was written$/);
-    } else {
-      expect({ lines }).toEqual({ lines: expect.arrayContaining([expect.stringMatching(c.says)]) });
+    let unchanged = false;
+    try {
+      // GIVEN the bad input, committed as if it had been merged
+      for (const [rel, content] of Object.entries(c.files ?? {})) repo.write(rel, content);
+      if (c.files) { git(repo.root, 'add', '-A'); git(repo.root, 'commit', '-qm', `bad input: ${c.name}`); }
+      c.setup?.(repo.root);
+      const before = repoState(repo.root);
+      // WHEN the command runs
+      const r = await inProcess(repo.root, c.args ?? ['synth']);
+      // THEN it exits 2 with a message that points at the mistake and says how to fix it
+      const lines = r.stderr.split('\n').filter(Boolean);
+      expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
+      if (c.at) {
+        const prefix = expectedPrefix(repo.root, c.at);
+        const line = lines.find((l) => l.startsWith(prefix));
+        expect({ prefix, line, stderr: r.stderr }).toEqual({ prefix, line: expect.stringMatching(c.says), stderr: r.stderr });
+        expect(lines[lines.length - 1]).toMatch(/^\d+ problem\(s\) found; nothing was written$/);
+      } else {
+        expect({ lines }).toEqual({ lines: expect.arrayContaining([expect.stringMatching(c.says)]) });
+      }
+      // no raw control character reaches the terminal
+      expect(r.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]/);
+      // AND the working tree, dist/, the specs, the index and the history are exactly as before
+      expect(repoState(repo.root)).toEqual(before);
+      unchanged = true;
+    } finally {
+      resetAfter(repo, c, unchanged);
     }
-    // no raw control character reaches the terminal
-    expect(r.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]/);
-    // AND the working tree, dist/, the specs, the index and the history are exactly as before
-    expect(repoState(repo.root)).toEqual(before);
   });
 });

@@ -7,8 +7,8 @@
  * exactly as they were.
  */
 import { edit } from './support/catalogue-specs';
-import { synthesizedRepo, tempRepo } from './support/cli-repo';
-import { expectRefusal, RefusalCase, refusalRows } from './support/refusal-case';
+import { synthesizedRepo } from './support/cli-repo';
+import { CatalogueRepo, catalogueRepo, expectRefusal, RefusalCase, refusalRows } from './support/refusal-case';
 import { fleetConfig, fleetSpec } from './support/fleet';
 import { webappSpec } from './support/project';
 
@@ -78,12 +78,12 @@ const CASES: readonly Case[] = [
 ];
 
 describe('fleet bad input (in-process and compiled CLI, real git)', () => {
-  let template: ReturnType<typeof tempRepo>;
+  let repo: CatalogueRepo;
   beforeAll(() => {
-    // GIVEN a repository with the fleet release (canary in wave 1) and a plain release, synthesized and committed
-    template = synthesizedRepo({ 'cdk8s-canary.yaml': CONFIG, 'releases/shop.yaml': SHOP, 'releases/blog.yaml': webappSpec('blog'), '.gitignore': '' });
+    // GIVEN a repository with the fleet release (canary in wave 1) and a plain release, synthesized and committed (put back after every case)
+    repo = catalogueRepo(synthesizedRepo({ 'cdk8s-canary.yaml': CONFIG, 'releases/shop.yaml': SHOP, 'releases/blog.yaml': webappSpec('blog'), '.gitignore': '' }));
   });
-  afterAll(() => template.cleanup());
+  afterAll(() => repo.cleanup());
 
   test('covers the issue\'s list, each case with its own name', () => {
     expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
@@ -91,6 +91,6 @@ describe('fleet bad input (in-process and compiled CLI, real git)', () => {
   });
 
   test.each(refusalRows(CASES))('fails on %s (%s CLI): exit 2, the message, nothing changed', async (_name, via, c) => {
-    await expectRefusal(template.root, c, ['synth'], via);
+    await expectRefusal(repo, c, ['synth'], via);
   });
 });

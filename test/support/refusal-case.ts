@@ -1,4 +1,6 @@
-import { cli, copyRepo, git, repoState } from './cli-repo';
+import * as fs from 'fs';
+import * as path from 'path';
+import { cli, git, repoState, tempRepo } from './cli-repo';
 import { runCli } from './cli';
 import { CaseAt, expectedPrefix } from './catalogue-specs';
 
@@ -29,11 +31,57 @@ export interface RefusalCase {
 /** What no refusal may print: a stack frame, a Node warning, `undefined`, `[object Object]`. */
 const INTERNALS = /^\s+at |Warning:|\bundefined\b|\[object Object\]/m;
 
+/** A catalogue's repository: built once (in beforeAll), every case runs in it, and it is put back after each case. */
+export interface CatalogueRepo {
+  readonly root: string;
+  write(rel: string, content: string | Buffer): string;
+  /**
+   * Puts the repository back as it was built. 'all' (a case that failed, or set up more than files):
+   * branch main at the baseline commit, index and working tree with it, nothing untracked (FIFOs
+   * too), nothing left in .git; 'commit' (a case that committed its files and was refused with
+   * nothing changed): main back at the baseline commit; 'none' (a case that changed nothing, checked):
+   * only what the check cannot see, .git's lock files and the tool's folders there.
+   */
+  reset(how?: 'all' | 'commit' | 'none'): void;
+  cleanup(): void;
+}
+
 /**
- * Runs one case in a copy of the synthesized repository at `templateRoot` and asserts the bar's
- * refusal: exit 2, nothing on stdout, no internals on stderr, the message at FILE:LINE:COL FIELD
- * (then the problem count) or, for a command line, a line matching `says`; and the working tree,
- * dist/, the specs, the index and the history exactly as before.
+ * `repo` (a committed baseline, e.g. `synthesizedRepo(...)`) as a catalogue's repository: each case
+ * commits its bad input there and `reset` takes it back, a git call or two instead of a copy of the
+ * repository per case.
+ */
+export function catalogueRepo(repo: ReturnType<typeof tempRepo>): CatalogueRepo {
+  const { root } = repo;
+  const base = git(root, 'rev-parse', 'HEAD').trim();
+  const dropSpecial = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.name === '.git' && d === root) continue;
+      if (e.isDirectory()) dropSpecial(path.join(d, e.name));
+      else if (!e.isFile() && !e.isSymbolicLink()) fs.rmSync(path.join(d, e.name)); // FIFOs: git clean leaves them
+    }
+  };
+  const reset = (how: 'all' | 'commit' | 'none' = 'all') => {
+    const onMain = fs.readFileSync(path.join(root, '.git', 'HEAD'), 'utf8') === 'ref: refs/heads/main\n';
+    if (how === 'all') {
+      git(root, 'checkout', '-q', '-f', '-B', 'main', base);
+      git(root, 'clean', '-ffdxq');
+      dropSpecial(root);
+    } else if (how === 'commit' || !onMain) {
+      git(root, 'checkout', '-q', '-f', '-B', 'main', base);
+    }
+    for (const e of fs.readdirSync(path.join(root, '.git'))) {
+      if (e.endsWith('.lock') || e.startsWith('cdk8s-canary')) fs.rmSync(path.join(root, '.git', e), { recursive: true, force: true });
+    }
+  };
+  return { root, write: repo.write, reset, cleanup: repo.cleanup };
+}
+
+/**
+ * Runs one case in the catalogue's repository (`catalogueRepo`) and asserts the bar's refusal:
+ * exit 2, nothing on stdout, no internals on stderr, the message at FILE:LINE:COL FIELD (then the
+ * problem count) or, for a command line, a line matching `says`; and the working tree, dist/, the
+ * specs, the index and the history exactly as before. The repository is put back afterwards.
  *
  * `via` picks how the command runs: 'compiled' starts the compiled CLI (bin/cdk8s-canary.js) as
  * users run it; 'in-process' calls the CLI's own `run()` (argv in, exit code and printed lines out),
@@ -41,8 +89,8 @@ const INTERNALS = /^\s+at |Warning:|\bundefined\b|\[object Object\]/m;
  * compiled too (`viaCompiled`), so the process itself (exit code, stderr, no Node warning) stays
  * covered.
  */
-export async function expectRefusal(templateRoot: string, c: RefusalCase, defaultArgs: readonly string[], via: 'compiled' | 'in-process' = 'in-process'): Promise<void> {
-  const repo = copyRepo(templateRoot);
+export async function expectRefusal(repo: CatalogueRepo, c: RefusalCase, defaultArgs: readonly string[], via: 'compiled' | 'in-process' = 'in-process'): Promise<void> {
+  let unchanged = false;
   try {
     // GIVEN the bad input, committed as if it had been merged
     for (const [rel, content] of Object.entries(c.files ?? {})) repo.write(rel, content);
@@ -67,9 +115,18 @@ export async function expectRefusal(templateRoot: string, c: RefusalCase, defaul
     }
     // AND the working tree, dist/, the specs, the index and the history are exactly as before
     expect(repoState(repo.root)).toEqual(before);
+    unchanged = true;
   } finally {
-    repo.cleanup();
+    resetAfter(repo, c, unchanged);
   }
+}
+
+/**
+ * Puts the catalogue's repository back after case `c`: all of it when the case failed or set up more
+ * than files; when it was refused with nothing changed (checked), only what it committed.
+ */
+export function resetAfter(repo: CatalogueRepo, c: Pick<RefusalCase, 'files' | 'setup'>, unchanged: boolean): void {
+  repo.reset(!unchanged || c.setup ? 'all' : c.files ? 'commit' : 'none');
 }
 
 /**
