@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { edit } from './support/catalogue-specs';
-import { cli, git, repoState, synthesizedRepo } from './support/cli-repo';
+import { cli, git, synthesizedRepo } from './support/cli-repo';
 import { runCli } from './support/cli';
-import { CatalogueRepo, catalogueRepo, refusalRows, resetAfter } from './support/refusal-case';
+import { CatalogueRepo, catalogueRepo, refusalRows, refusalState, resetAfter } from './support/refusal-case';
 import { catalogSpec, fixtureFiles, NGINX_ROUTER, podinfoSpec } from './support/manifests-repo';
 
 /**
@@ -99,7 +99,7 @@ describe('bad-input catalogue: manifests workloads (in-process and compiled CLI,
       for (const [rel, content] of Object.entries(c.files)) repo.write(rel, content);
       git(repo.root, 'add', '-A');
       git(repo.root, 'commit', '-qm', `bad input: ${c.name}`);
-      const before = repoState(repo.root);
+      const before = refusalState(repo.root);
       const r = via === 'compiled' ? cli(repo.root, c.args ?? ['synth']) : await runCli(repo.root, c.args ?? ['synth']);
       const lines = r.stderr.split('\n').filter(Boolean);
       expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
@@ -108,7 +108,7 @@ describe('bad-input catalogue: manifests workloads (in-process and compiled CLI,
       const line = lines.find((l) => l.startsWith(prefix));
       expect({ prefix, line, stderr: r.stderr }).toEqual({ prefix, line: expect.stringMatching(c.says), stderr: r.stderr });
       expect(lines[lines.length - 1]).toMatch(/^\d+ problem\(s\) found; nothing was written$/);
-      expect(repoState(repo.root)).toEqual(before);
+      expect(refusalState(repo.root)).toEqual(before);
       unchanged = true;
     } finally {
       resetAfter(repo, c, unchanged);

@@ -2,8 +2,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { git, repoState, synthesizedRepo, tempRepo } from './support/cli-repo';
-import { CatalogueRepo, catalogueRepo, expectRefusal, RefusalCase, refusalRows, resetAfter } from './support/refusal-case';
+import { git, synthesizedRepo, tempRepo } from './support/cli-repo';
+import { CatalogueRepo, catalogueRepo, expectRefusal, RefusalCase, refusalRows, refusalState, resetAfter } from './support/refusal-case';
 import { CONFIG, expectedPrefix, GROUP, SHOP } from './support/catalogue-specs';
 
 /**
@@ -450,7 +450,7 @@ describe('bad-input catalogue, round 2 (in-process CLI, one repository reset bet
       for (const [rel, content] of Object.entries(c.files ?? {})) repo.write(rel, content);
       if (c.files) { git(repo.root, 'add', '-A'); git(repo.root, 'commit', '-qm', `bad input: ${c.name}`); }
       c.setup?.(repo.root);
-      const before = repoState(repo.root);
+      const before = refusalState(repo.root);
       // WHEN the command runs
       const r = await inProcess(repo.root, c.args ?? ['synth']);
       // THEN it exits 2 with a message that points at the mistake and says how to fix it
@@ -467,7 +467,7 @@ describe('bad-input catalogue, round 2 (in-process CLI, one repository reset bet
       // no raw control character reaches the terminal
       expect(r.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]/);
       // AND the working tree, dist/, the specs, the index and the history are exactly as before
-      expect(repoState(repo.root)).toEqual(before);
+      expect(refusalState(repo.root)).toEqual(before);
       unchanged = true;
     } finally {
       resetAfter(repo, c, unchanged);

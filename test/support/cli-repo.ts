@@ -92,6 +92,16 @@ export function copyRepo(from: string): { root: string; write(rel: string, conte
  * the whole history.
  */
 export function repoState(root: string): { files: Record<string, string>; status: string; refs: string; log: string } {
+  return {
+    files: workingTreeFiles(root),
+    status: git(root, 'status', '--porcelain', '--untracked-files=all', '--ignored'),
+    refs: git(root, 'for-each-ref', '--format=%(refname) %(objectname)') + git(root, 'rev-parse', 'HEAD'),
+    log: git(root, 'log', '--all', '--format=%H %P %s'),
+  };
+}
+
+/** The working tree of `repoState`: a hash per file (tracked or not, .git excluded, symlinks by target). */
+export function workingTreeFiles(root: string): Record<string, string> {
   const files: Record<string, string> = {};
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
@@ -108,12 +118,7 @@ export function repoState(root: string): { files: Record<string, string>; status
     }
   };
   walk(root);
-  return {
-    files,
-    status: git(root, 'status', '--porcelain', '--untracked-files=all', '--ignored'),
-    refs: git(root, 'for-each-ref', '--format=%(refname) %(objectname)') + git(root, 'rev-parse', 'HEAD'),
-    log: git(root, 'log', '--all', '--format=%H %P %s'),
-  };
+  return files;
 }
 
 /**
