@@ -143,19 +143,15 @@ const lazyPlugin = {
   },
 };
 
+/** What both bundles are built with: CommonJS for Node 20, whitespace and syntax minified (parsed by every command), no comments kept. */
+const ESBUILD_OPTIONS = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', minifyWhitespace: true, minifySyntax: true, legalComments: 'none', logLevel: 'warning' };
+
 async function bundle() {
   const esbuild = require('esbuild');
   const r = await esbuild.build({
     entryPoints: [path.join(BUILD, 'lib', 'cli', 'main.js')],
     outfile: OUTFILE,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: 'none',
-    logLevel: 'warning',
+    ...ESBUILD_OPTIONS,
     plugins: [lazyPlugin],
     metafile: !!process.env.BUNDLE_META,
   });
@@ -178,14 +174,7 @@ async function bundleRuntime(esbuild) {
   await esbuild.build({
     stdin: { contents: `'use strict';\n${entry}\n`, resolveDir: ROOT, sourcefile: 'cli-runtime-entry.js', loader: 'js' },
     outfile: RUNTIME_FILE,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: 'none',
-    logLevel: 'warning',
+    ...ESBUILD_OPTIONS,
   });
   stampBuildId(RUNTIME_FILE);
 }
