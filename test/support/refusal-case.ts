@@ -113,6 +113,8 @@ export async function expectRefusal(repo: CatalogueRepo, c: RefusalCase, default
     } else {
       expect({ lines }).toEqual({ lines: expect.arrayContaining([expect.stringMatching(c.says)]) });
     }
+    // no raw control character reaches the terminal
+    expect(r.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]/);
     // AND the working tree, dist/, the specs, the index and the history are exactly as before
     expect(refusalState(repo.root)).toEqual(before);
     unchanged = true;
