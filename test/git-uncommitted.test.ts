@@ -13,14 +13,9 @@ afterAll(cleanupTempDirs);
 
 const PATHS = ['releases/a.yaml', 'dist/a'];
 
-/**
- * A committed repository holding the move's paths and others. The settings of `initRepo` are written
- * straight into .git/config (the same file `git config` writes): four git processes fewer per state.
- */
+/** A committed repository holding the move's paths and others. */
 function repo(): string {
-  const dir = tempDir();
-  git(dir, 'init', '--quiet', '--initial-branch=main');
-  fs.appendFileSync(path.join(dir, '.git/config'), '[user]\n\tname = Test Runner\n\temail = test@example.com\n[commit]\n\tgpgsign = false\n[core]\n\tautocrlf = false\n');
+  const dir = initRepo(tempDir());
   writeFiles(dir, { 'releases/a.yaml': 'weight: 0\n', 'dist/a/x.yaml': 'x: 0\n', 'dist/a/sub/y.yaml': 'y: 0\n', 'dist/b/z.yaml': 'z\n', '.gitignore': '*.swp\n' });
   git(dir, 'add', '-A');
   git(dir, 'commit', '-q', '-m', 'init');

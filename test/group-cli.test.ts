@@ -7,7 +7,7 @@ import { Io } from '../lib/cli/output';
 import { GroupStage } from '../lib/spec/group';
 import { renderFolders } from '../lib/synth/build';
 import { buildGroup } from '../lib/synth/group';
-import { cleanupTempDirs, withRemote } from './support/git-repo';
+import { cleanupTempDirs, filesAt, withRemote } from './support/git-repo';
 import { at, s3Group, S3_TEXT } from './support/groups';
 
 const GROUP = 'frontend-backend';
@@ -74,20 +74,7 @@ async function initialRepo(): Promise<string> {
 
 /** The files of dist/frontend-backend in a commit (path relative to dist/ -> content). */
 function distAt(dir: string, rev: string): Map<string, string> {
-  const names = git(dir, 'ls-tree', '-r', '--name-only', rev, `dist/${GROUP}`).split('\n').filter(Boolean);
-  // one `git cat-file --batch` for all of them: per file a header `<id> blob <size>`, the content, a newline
-  const batch = execFileSync('git', ['cat-file', '--batch'], { cwd: dir, input: names.map((n) => `${rev}:${n}\n`).join('') });
-  const files = new Map<string, string>();
-  let at = 0;
-  for (const n of names) {
-    const eol = batch.indexOf(0x0a, at);
-    const header = batch.subarray(at, eol).toString('utf8');
-    const m = /^[0-9a-f]+ blob (\d+)$/.exec(header);
-    if (!m) throw new Error(`git cat-file ${rev}:${n}: ${header}`);
-    files.set(n.slice('dist/'.length), batch.subarray(eol + 1, eol + 1 + Number(m[1])).toString('utf8'));
-    at = eol + 1 + Number(m[1]) + 1;
-  }
-  return files;
+  return new Map([...filesAt(dir, `dist/${GROUP}`, rev)].map(([f, text]) => [`${GROUP}/${f}`, text]));
 }
 
 /** What dist/frontend-backend must hold at a stage. */
