@@ -6,7 +6,8 @@
 // Start-up is mostly V8 compiling that file. Node >= 22.1 keeps compiled code between runs
 // (module.enableCompileCache). On older Node the launcher does the same for its two bundles,
 // build/cli.js and build/cli-runtime.js (cdk8s, constructs and the bindings, loaded by a command's
-// first construct): it compiles each with V8's code cache (vm.Script cachedData) kept in
+// first construct), and for the precompiled spec validators (build/lib/spec/compiled-validators.js,
+// loaded by the first validation): it compiles each with V8's code cache (vm.Script cachedData) kept in
 // build/.cache/, named after
 // the file's build id, size, the Node version and the architecture; V8 itself refuses a cache made
 // by another V8 or with other flags, and then the file is compiled as usual and the cache written
@@ -22,8 +23,18 @@ function missing() {
   process.exit(1);
 }
 
-/** The bundles of the CLI that go through the code cache: build/cli.js and what it loads lazily. */
-const RUNTIME = path.join(path.dirname(BUNDLE), 'cli-runtime.js');
+/**
+ * What build/cli.js requires that goes through the code cache as well (by the specifier it uses):
+ * what it loads lazily (cdk8s, constructs, the bindings), and the precompiled spec validators (~0.6
+ * MB that every command validating a spec parses).
+ */
+/** Where the code caches are kept: build/.cache/. */
+const CACHE_DIR = path.join(path.dirname(BUNDLE), '.cache');
+const VALIDATORS = './lib/spec/compiled-validators.js';
+const CACHED = new Map([
+  ['./cli-runtime.js', path.join(path.dirname(BUNDLE), 'cli-runtime.js')],
+  [VALIDATORS, path.join(path.dirname(BUNDLE), 'lib', 'spec', 'compiled-validators.js')],
+]);
 const saves = [];
 
 /**
@@ -34,13 +45,14 @@ const saves = [];
  */
 function loadWithCodeCache(file) {
   let source;
-  try { source = fs.readFileSync(file, 'utf8'); } catch (e) { if (e && e.code === 'ENOENT') missing(); throw e; }
+  // the validators may be missing (the CLI then compiles the schemas: lib/spec/schemas.ts), a bundle not
+  try { source = fs.readFileSync(file, 'utf8'); } catch (e) { if (e && e.code === 'ENOENT' && file !== CACHED.get(VALIDATORS)) missing(); throw e; }
   const vm = require('vm');
   const Module = require('module');
   const base = path.basename(file, '.js');
   // scripts/bundle.js ends the file with `//# build <sha1 of the rest>`
   const id = /\/\/# build ([0-9a-f]{40})\s*$/.exec(source.slice(-64));
-  const cacheFile = id && path.join(path.dirname(file), '.cache', `${base}-${id[1]}-${source.length}-${process.version}-${process.arch}.v8`);
+  const cacheFile = id && path.join(CACHE_DIR, `${base}-${id[1]}-${source.length}-${process.version}-${process.arch}.v8`);
   let cached;
   if (cacheFile) try { cached = fs.readFileSync(cacheFile); } catch { /* first run */ }
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, ...(cached ? { cachedData: cached } : {}) });
@@ -48,7 +60,10 @@ function loadWithCodeCache(file) {
   mod.filename = file;
   mod.paths = Module._nodeModulePaths(path.dirname(file));
   const plain = Module.createRequire(file);
-  const req = Object.assign((spec) => (spec === './cli-runtime.js' ? (Module._cache[RUNTIME] || loadWithCodeCache(RUNTIME)).exports : plain(spec)), plain);
+  const req = Object.assign((spec) => {
+    const cachedFile = CACHED.get(spec);
+    return cachedFile ? (Module._cache[cachedFile] || loadWithCodeCache(cachedFile)).exports : plain(spec);
+  }, plain);
   Module._cache[file] = mod;
   script.runInThisContext().call(mod.exports, mod.exports, req, mod, file, path.dirname(file));
   mod.loaded = true;

@@ -3,7 +3,9 @@
 //
 // 1. build/lib/spec/compiled-validators.js: ajv's standalone code for every spec schema, so no
 //    command compiles a schema at run time (~0.2 s of CPU). lib/spec/schemas.ts uses it only when its
-//    recorded schema identity (schema files, ajv version and options) equals the running code's.
+//    recorded schema identity (schema files, ajv version and options) equals the running code's;
+//    build/cli.js gets the digest of the schemas and options bundled into it as a constant
+//    (CDK8S_CANARY_SCHEMA_DIGEST), computed here, rather than hashing them in every command.
 // 2. build/cli.js: the CLI (build/lib/cli/main.js and everything it imports) in one file with esbuild,
 //    so start-up reads one file instead of ~300 modules. cdk8s, cdk8s-plus-27, constructs and the
 //    generated bindings (imports/) stay outside it and are loaded on first use through a lazy
@@ -44,7 +46,10 @@ function compileValidators() {
   const schemas = require(path.join(BUILD, 'lib', 'spec', 'schemas.js'));
   // whitespace and syntax minified: the file is parsed by every command that validates a spec
   const { code } = require('esbuild').transformSync(schemas.compiledValidatorsModule(), { loader: 'js', minifyWhitespace: true, minifySyntax: true, legalComments: 'none' });
-  fs.writeFileSync(path.join(BUILD, 'lib', 'spec', 'compiled-validators.js'), code);
+  const file = path.join(BUILD, 'lib', 'spec', 'compiled-validators.js');
+  fs.writeFileSync(file, code);
+  stampBuildId(file); // the launcher loads it through the code cache too (bin/cdk8s-canary.js)
+  return schemas.schemaDigest();
 }
 
 /**
@@ -136,6 +141,11 @@ const lazyPlugin = {
         // initialized on first use, so its top-level `class ... extends Construct` waits too
         const file = resolveJs(abs);
         if (file && inBuild[0] === 'lib' && usesLazy(file)) return { path: file, namespace: 'lazy', pluginData: { target: file, bundled: true } };
+        // what the CLI (lib/cli/) imports from the library: bundled, initialized on first use, so a
+        // command initializes the modules it calls and not those of every other command (the
+        // library's own imports stay eager: a side-effect import there keeps its effect)
+        const from = path.relative(BUILD, args.importer || '').split(path.sep);
+        if (file && inBuild[0] === 'lib' && inBuild[1] !== 'cli' && from[0] === 'lib' && from[1] === 'cli') return { path: file, namespace: 'lazy', pluginData: { target: file, bundled: true } };
       }
       return undefined;
     });
@@ -146,13 +156,15 @@ const lazyPlugin = {
 /** What both bundles are built with: CommonJS for Node 20, whitespace and syntax minified (parsed by every command), no comments kept. */
 const ESBUILD_OPTIONS = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', minifyWhitespace: true, minifySyntax: true, legalComments: 'none', logLevel: 'warning' };
 
-async function bundle() {
+/** `digest`: schemaDigest() of the schemas bundled (lib/spec/schemas.ts), defined in build/cli.js. */
+async function bundle(digest) {
   const esbuild = require('esbuild');
   const r = await esbuild.build({
     entryPoints: [path.join(BUILD, 'lib', 'cli', 'main.js')],
     outfile: OUTFILE,
     ...ESBUILD_OPTIONS,
     plugins: [lazyPlugin],
+    define: { CDK8S_CANARY_SCHEMA_DIGEST: JSON.stringify(digest) },
     metafile: !!process.env.BUNDLE_META,
   });
   if (process.env.BUNDLE_META) console.log(await esbuild.analyzeMetafile(r.metafile));
@@ -192,8 +204,7 @@ function warmCodeCache() {
 }
 
 async function main() {
-  compileValidators();
-  await bundle();
+  await bundle(compileValidators());
   warmCodeCache();
 }
 

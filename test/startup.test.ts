@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readTree } from '../lib/manifests/files';
+import { schemaDigest, schemaIdentity } from '../lib/spec/schemas';
 import { BIN, GIT_ENV, tempRepo } from './support/cli-repo';
 import { REPO } from './support/project';
 import { specText } from './support/specs';
@@ -77,6 +78,18 @@ describe('start-up: only commands that synthesize load cdk8s', () => {
   });
 });
 
+describe('the precompiled spec validators (scripts/bundle.js)', () => {
+  test('carry the identity of these schemas, and build/cli.js the digest they were made with (so the CLI uses them, not a fresh compile)', () => {
+    // GIVEN the build global-setup made from these sources
+    const compiled = require(path.join(REPO, 'build', 'lib', 'spec', 'compiled-validators.js')) as Record<string, unknown>;
+    // THEN their recorded identity is the one the sources compute, and the bundle holds its digest as a constant
+    expect(compiled.__schemaIdentity).toBe(schemaIdentity());
+    expect(schemaIdentity()).toBe(`ajv@${(require('ajv/package.json') as { version: string }).version}-${schemaDigest()}`);
+    expect(fs.readFileSync(path.join(REPO, 'build', 'cli.js'), 'utf8')).toContain(JSON.stringify(schemaDigest()));
+    expect(typeof compiled['release.schema.json']).toBe('function');
+  });
+});
+
 describe('the V8 code cache of the launcher (Node without module.enableCompileCache)', () => {
   const hasNodeCache = typeof (require('module') as { enableCompileCache?: unknown }).enableCompileCache === 'function';
   (hasNodeCache ? test.skip : test)('a command that synthesizes writes the cache of the runtime bundle (cdk8s and the bindings), which the next one reads', () => {
@@ -118,5 +131,28 @@ describe('the V8 code cache of the launcher (Node without module.enableCompileCa
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Usage: cdk8s-canary');
     expect(fs.readFileSync(file).equals(Buffer.alloc(4096, 7))).toBe(false);
+  });
+
+  (hasNodeCache ? test.skip : test)('validate NAME writes the cache of the precompiled validators, which the next one reads, with the same verdicts', () => {
+    // GIVEN no cache of build/lib/spec/compiled-validators.js
+    const cacheDir = path.join(REPO, 'build', '.cache');
+    const validatorCaches = () => (fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir).filter((f) => /^compiled-validators-[0-9a-f]{40}-.*\.v8$/.test(f)) : []);
+    for (const f of validatorCaches()) fs.rmSync(path.join(cacheDir, f), { force: true });
+    const repo = tempRepo({ 'releases/shop.yaml': specText('shop', ''), 'releases/blog.yaml': specText('blog', '').replace('version: 1.0.0', 'version: 1.0.!') });
+    try {
+      // WHEN validate NAME runs twice, on a good spec and on a bad one
+      const validate = (name: string) => spawnSync(process.execPath, [BIN, '-C', repo.root, 'validate', name], { encoding: 'utf8', env: GIT_ENV });
+      expect(validate('shop').status).toBe(0);
+      // THEN the first wrote the cache; the second kept it and still finds the fault, positioned
+      const [cache] = validatorCaches();
+      expect(cache).toBeDefined();
+      const written = fs.readFileSync(path.join(cacheDir, cache));
+      const bad = validate('blog');
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/releases\/blog\.yaml:\d+:\d+: stable\.version: .*\(got "1\.0\.!"\)/);
+      expect(fs.readFileSync(path.join(cacheDir, cache)).equals(written)).toBe(true);
+    } finally {
+      repo.cleanup();
+    }
   });
 });

@@ -66,13 +66,26 @@ export function validatorFor(id: string): ValidateFunction {
 }
 
 /**
- * Identity of the spec schemas as ajv compiles them: the schema files, ajv's version and options.
+ * Identity of the spec schemas as ajv compiles them: ajv's version, its options and the schema files.
  * The precompiled validators carry the identity they were made from; any difference ignores them.
  */
 export function schemaIdentity(): string {
-  // FNV-1a (64 bits) rather than node:crypto: loading crypto would double the cost of `status NAME`;
+  return `ajv@${(require('ajv/package.json') as { version: string }).version}-${schemaDigest()}`;
+}
+
+/**
+ * Set by scripts/bundle.js in build/cli.js (esbuild `define`): the digest of the options and schemas
+ * bundled into that file, computed when it was built, so a command does not hash ~0.1 MB of schema
+ * text before its first validation. Undeclared (typeof: undefined) everywhere else.
+ */
+declare const CDK8S_CANARY_SCHEMA_DIGEST: string | undefined;
+
+/** Digest of ajv's options and the schema files (FNV-1a, 64 bits, with the text's length). */
+export function schemaDigest(): string {
+  if (typeof CDK8S_CANARY_SCHEMA_DIGEST === 'string') return CDK8S_CANARY_SCHEMA_DIGEST;
+  // FNV-1a rather than node:crypto: loading crypto would double the cost of `status NAME`;
   // this guards against a stale build, not an adversary
-  const text = `ajv@${(require('ajv/package.json') as { version: string }).version}\0${JSON.stringify(AJV_OPTIONS)}\0${SCHEMA_FILES.map((s) => JSON.stringify(s)).join('\0')}`;
+  const text = `${JSON.stringify(AJV_OPTIONS)}\0${SCHEMA_FILES.map((s) => JSON.stringify(s)).join('\0')}`;
   let lo = 0x84222325 >>> 0;
   let hi = 0xcbf29ce4 >>> 0;
   for (let i = 0; i < text.length; i++) {

@@ -1,8 +1,11 @@
 import { Command } from 'commander';
 import * as path from 'path';
-import { FleetStatus, projectStatus, ReleaseStatus } from '../../moves';
-import { columns } from '../../review/traffic';
-import { formatDuration, percent } from '../../rollout';
+// the modules themselves, not the barrels (lib/moves, lib/rollout): `status` initializes what it calls only (issue 19)
+import { FleetStatus } from '../../moves/fleet-status';
+import { projectStatus, ReleaseStatus } from '../../moves/status';
+import { columns } from '../../review/traffic/render';
+import { formatDuration } from '../../rollout/soak';
+import { percent } from '../../rollout/state';
 import { cliCommand } from '../../spec/hints';
 import { CliContext } from '../context';
 import { EXIT_OK, EXIT_USAGE } from '../output';
