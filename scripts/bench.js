@@ -204,11 +204,15 @@ function benchRepo(n) {
 
 const cli = (dir, ...a) => measure(process.execPath, [BIN, '-C', dir, ...a]);
 
-/** A fresh clone of a bench repository (what CI checks out): no .git/cdk8s-canary, new mtimes. */
+/**
+ * A fresh clone of a bench repository (what CI checks out): no .git/cdk8s-canary, new mtimes, and the
+ * objects in a pack, as a fetch (actions/checkout, a CI runner's `git clone URL`) leaves them:
+ * `--no-local`, since a clone of a local path would hard-link the source's loose objects instead.
+ */
 function freshClone(from, tag) {
   const dir = tempDir(tag);
   fs.rmSync(dir, { recursive: true });
-  execFileSync('git', ['clone', '-q', from, dir], { stdio: 'pipe' });
+  execFileSync('git', ['clone', '-q', '--no-local', from, dir], { stdio: 'pipe' });
   for (const [k, v] of [['user.name', 'bench'], ['user.email', 'bench@example.com'], ['commit.gpgsign', 'false'], ['gc.auto', '0'], ['maintenance.auto', 'false']]) git(dir, 'config', k, v);
   return dir;
 }

@@ -14,7 +14,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Git, listTreeAt, readBlobs, readTreeAt } from '../git';
+import { Git, listTreeAt, readBlobs } from '../git';
 import { GITOPS_ROOTS, gitopsFilesOnDisk } from '../gitops/layout';
 import { isRecord, mapAt, serviceOfHost } from '../manifests/objects';
 import { objectsOfTree } from '../manifests/tree';
@@ -50,7 +50,8 @@ export async function diffScope(git: Git, dist: string, base: string, head: Revi
     for (const [f, c] of await readFiles(git, dist, base, ownWiring)) rootBefore.set(f, c);
     for (const [f, c] of await readFiles(git, dist, head, ownWiring)) rootAfter.set(f, c);
   }
-  const folders = await connected(git, dist, [base, head], touched);
+  const reader = new FolderReader(git, dist);
+  const folders = await connected(git, dist, reader, [base, head], touched);
   // the sync units of the releases read, and the shared ones (root Application, GitRepository, Flux
   // root Kustomization): without them the transition model has no Application or Kustomization to
   // play, and the report loses its "during sync" and UNSAFE lines (README "What happens during a
@@ -76,7 +77,7 @@ export async function diffScope(git: Git, dist: string, base: string, head: Revi
   for (const [f, c] of await unitsAt(base)) if (holdsSyncUnits(c)) rootBefore.set(f, c);
   for (const [f, c] of await unitsAt(head)) if (holdsSyncUnits(c)) rootAfter.set(f, c);
   const read = async (rev: Revision, wiring: ReadonlyMap<string, string>) => {
-    const files = await readFolders(git, dist, rev, folders);
+    const files = await reader.read(rev, folders);
     for (const [f, c] of wiring) files.set(f, c);
     return files;
   };
@@ -85,7 +86,8 @@ export async function diffScope(git: Git, dist: string, base: string, head: Revi
 
 /** The files of the folders of `names` (releases or groups) and of those connected to them, at one revision. */
 export async function releaseScope(git: Git, dist: string, rev: Revision, names: readonly string[]): Promise<Map<string, string>> {
-  return readFolders(git, dist, rev, await connected(git, dist, [rev], new Set(names)));
+  const reader = new FolderReader(git, dist);
+  return reader.read(rev, await connected(git, dist, reader, [rev], new Set(names)));
 }
 
 /** The files of dist/argocd/ and dist/flux/ (paths relative to dist/) at a revision (the working tree when undefined). */
@@ -135,7 +137,7 @@ async function lines(git: Git, args: readonly string[]): Promise<string[]> {
  * folders whose callers (workloads, ConfigMaps, cross-namespace routes) name such a namespace,
  * found with `git grep` at the newer revision (an unchanged caller is the same on both sides).
  */
-async function connected(git: Git, dist: string, revs: readonly Revision[], start: ReadonlySet<string>): Promise<string[]> {
+async function connected(git: Git, dist: string, reader: FolderReader, revs: readonly Revision[], start: ReadonlySet<string>): Promise<string[]> {
   const roots = new Set(GITOPS_ROOTS);
   const folders = new Set(start);
   const seenNs = new Set<string>();
@@ -145,7 +147,7 @@ async function connected(git: Git, dist: string, revs: readonly Revision[], star
   for (let round = 0; round < MAX_ROUNDS && fresh.size; round++) {
     // namespaces the new folders' objects live in or call into
     const ns = new Set<string>();
-    for (const rev of revs) for (const n of namespacesOf(await readFolders(git, dist, rev, [...fresh]))) if (!seenNs.has(n)) ns.add(n);
+    for (const rev of revs) for (const n of namespacesOf(await reader.read(rev, [...fresh]))) if (!seenNs.has(n)) ns.add(n);
     for (const n of ns) seenNs.add(n);
     // a namespace dist/ has no folder for is outside: requests into it do not change with dist/
     for (const n of [...ns]) if (!byNamespace(n).length) ns.delete(n);
@@ -235,15 +237,41 @@ function namespacesOf(files: ReadonlyMap<string, string>): Set<string> {
   return out;
 }
 
-/** Every file of the given release folders (paths relative to dist/). */
-async function readFolders(git: Git, dist: string, rev: Revision, folders: readonly string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const d = inRepo(git, dist);
-  for (const f of folders) {
-    const files = rev === undefined ? readTree(path.join(git.root, d, f)) : await readTreeAt(git, rev, `${d}/${f}`);
-    for (const [p, c] of files) out.set(`${f}/${p}`, c);
+/**
+ * Reads release folders (every file, paths relative to dist/) at revisions for one scope: each folder
+ * once per revision, and the folders asked for together in one `git ls-tree` and one
+ * `git cat-file --batch` (the widening reads a folder's objects, and the scope then returns them).
+ */
+class FolderReader {
+  private readonly files = new Map<string, ReadonlyMap<string, string>>();
+
+  constructor(private readonly git: Git, private readonly dist: string) {}
+
+  public async read(rev: Revision, folders: readonly string[]): Promise<Map<string, string>> {
+    const key = (f: string) => `${rev ?? ''}\0${f}`;
+    const d = inRepo(this.git, this.dist);
+    const missing = [...new Set(folders)].filter((f) => !this.files.has(key(f)));
+    if (rev === undefined) {
+      for (const f of missing) this.files.set(key(f), readTree(path.join(this.git.root, d, f)));
+    } else if (missing.length) {
+      const ids = new Map(missing.map((f) => [f, new Map<string, string>()]));
+      const listing = await this.git.run(['-C', this.git.root, 'ls-tree', '-r', '-z', '--full-tree', rev, '--', ...missing.map((f) => `${d}/${f}`)]);
+      for (const rec of listing.split('\0')) {
+        const tab = rec.indexOf('\t');
+        if (tab < 0) continue;
+        const [, type, sha] = rec.slice(0, tab).split(' ');
+        const segs = rec.slice(tab + 1).slice(d.length + 1).split('/');
+        // hidden folders (a swap's leftovers) are skipped, as readTree and readTreeAt skip them
+        if (type !== 'blob' || segs.some((x) => x.startsWith('.'))) continue;
+        ids.get(segs[0])?.set(segs.slice(1).join('/'), sha);
+      }
+      const texts = await readBlobs(this.git, [...ids.values()].flatMap((m) => [...m.values()]));
+      for (const [f, m] of ids) this.files.set(key(f), new Map([...m].map(([p, sha]) => [p, texts.get(sha) as string] as [string, string]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+    }
+    const out = new Map<string, string>();
+    for (const f of folders) for (const [p, c] of this.files.get(key(f)) ?? []) out.set(`${f}/${p}`, c);
+    return out;
   }
-  return out;
 }
 
 /** Given files (relative to dist/), those that exist at the revision. */
