@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Second half of `npm run build` (after `tsc -p tsconfig.build.json` wrote build/):
+// Second half of `npm run build` (after `tsc -b tsconfig.build.json` wrote build/):
 //
 // 1. build/lib/spec/compiled-validators.js: ajv's standalone code for every spec schema, so no
 //    command compiles a schema at run time (~0.2 s of CPU). lib/spec/schemas.ts uses it only when its
@@ -165,11 +165,12 @@ async function bundle(digest) {
     ...ESBUILD_OPTIONS,
     plugins: [lazyPlugin],
     define: { CDK8S_CANARY_SCHEMA_DIGEST: JSON.stringify(digest) },
-    metafile: !!process.env.BUNDLE_META,
+    metafile: true,
   });
   if (process.env.BUNDLE_META) console.log(await esbuild.analyzeMetafile(r.metafile));
   stampBuildId(OUTFILE);
-  await bundleRuntime(esbuild);
+  const runtime = await bundleRuntime(esbuild);
+  return [...Object.keys(r.metafile.inputs), ...Object.keys(runtime.metafile.inputs)];
 }
 
 /**
@@ -183,12 +184,14 @@ async function bundleRuntime(esbuild) {
     const target = id.startsWith('./') ? path.join(BUILD, id) : id;
     return `Object.defineProperty(exports, ${JSON.stringify(id)}, { enumerable: true, get: () => require(${JSON.stringify(target)}) });`;
   }).join('\n');
-  await esbuild.build({
+  const r = await esbuild.build({
     stdin: { contents: `'use strict';\n${entry}\n`, resolveDir: ROOT, sourcefile: 'cli-runtime-entry.js', loader: 'js' },
     outfile: RUNTIME_FILE,
     ...ESBUILD_OPTIONS,
+    metafile: true,
   });
   stampBuildId(RUNTIME_FILE);
+  return r;
 }
 
 /** Ends a bundle with `//# build <sha1 of the rest>`: the build id the launcher names its V8 code cache after (bin/cdk8s-canary.js). */
@@ -203,9 +206,64 @@ function warmCodeCache() {
   require('child_process').execFileSync(process.execPath, [path.join(ROOT, 'bin', 'cdk8s-canary.js'), '--help'], { stdio: 'ignore' });
 }
 
+/**
+ * What this step made build/ from is recorded in build/.bundle-inputs.json: the files it read
+ * (every file of build/lib/ and build/imports/, the node_modules files esbuild bundled, this
+ * script, the ajv and esbuild versions, Node's) and what it wrote, by content. When they are all
+ * as recorded, the step is skipped: `npm run build` after a no-op `tsc -b` (every jest run's
+ * global setup, `npm run synth`, `npx cdk8s synth`) does not bundle again (~2.3 s of CPU).
+ * CDK8S_CANARY_REBUNDLE=1 bundles anyway.
+ */
+const STAMP = path.join(BUILD, '.bundle-inputs.json');
+const OUTPUTS = [OUTFILE, RUNTIME_FILE, path.join(BUILD, 'lib', 'spec', 'compiled-validators.js')];
+
+function filesUnder(dir) {
+  let out = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out = out.concat(filesUnder(p));
+    else if (e.isFile() && !OUTPUTS.includes(p)) out.push(p);
+  }
+  return out;
+}
+
+/** Content digest of the step's inputs and outputs (paths relative to the repository); undefined when one is missing. */
+function fingerprint(inputs) {
+  const h = require('crypto').createHash('sha1');
+  h.update(`${process.version}\0${require('esbuild/package.json').version}\0${require('ajv/package.json').version}\0`);
+  try {
+    for (const f of [...new Set([path.relative(ROOT, __filename), ...inputs, ...OUTPUTS.map((o) => path.relative(ROOT, o))])].sort()) h.update(`${f}\0`).update(fs.readFileSync(path.join(ROOT, f))).update('\0');
+  } catch {
+    return undefined;
+  }
+  return h.digest('hex');
+}
+
+/** The files build/ is made from, by this step: build/lib and build/imports (tsc's output), and what esbuild read from node_modules. */
+function inputsOf(esbuildInputs) {
+  const own = [path.join(BUILD, 'lib'), path.join(BUILD, 'imports')].filter((d) => fs.existsSync(d)).flatMap(filesUnder).map((f) => path.relative(ROOT, f));
+  // esbuild's keys: paths relative to the working directory, `namespace:path` for a plugin's modules
+  const bundled = esbuildInputs.map((k) => k.replace(/^[a-z-]+:/, '')).map((k) => path.relative(ROOT, path.resolve(k))).filter((k) => k.startsWith(`node_modules${path.sep}`) && fs.existsSync(path.join(ROOT, k)));
+  return [...new Set([...own, ...bundled])].sort();
+}
+
+function upToDate() {
+  if (process.env.CDK8S_CANARY_REBUNDLE) return false;
+  let stamp;
+  try { stamp = JSON.parse(fs.readFileSync(STAMP, 'utf8')); } catch { return false; }
+  // a file added to build/lib or build/imports since is an input the record does not list
+  const now = inputsOf([]);
+  if (now.some((f) => !stamp.inputs.includes(f))) return false;
+  return fingerprint(stamp.inputs) === stamp.digest;
+}
+
 async function main() {
-  await bundle(compileValidators());
+  if (upToDate()) return;
+  fs.rmSync(STAMP, { force: true });
+  const esbuildInputs = await bundle(compileValidators());
   warmCodeCache();
+  const inputs = inputsOf(esbuildInputs);
+  fs.writeFileSync(STAMP, `${JSON.stringify({ digest: fingerprint(inputs), inputs }, null, 1)}\n`);
 }
 
 main().catch((e) => {

@@ -3,7 +3,8 @@
  * `npm run synth` (issue 20, item 18): it rebuilds the compiled app first (a stale build/ is not run),
  * writes the same dist/, and asks no registry for an upgrade. One spawned run in a copy of the project
  * (sources, build/ with its incremental build info, releases/), HOME pointed at an empty folder: the
- * upgrade check would leave its cache file ~/.cdk8s-cli.version there.
+ * upgrade check would leave its cache file ~/.cdk8s-cli.version there. The bundle step of the build
+ * is skipped when what it bundles is unchanged, and made again when it changed.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -26,6 +27,7 @@ test('GIVEN a copy of the project with an edited main.ts WHEN `cdk8s synth --no-
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
   for (const k of Object.keys(env)) if (k.startsWith('CDK8S_')) delete env[k];
 
+  const bundled = fs.statSync(path.join(dir, 'build/cli.js')).mtimeMs;
   const r = spawnSync(process.execPath, [path.join(REPO, 'node_modules/cdk8s-cli/bin/cdk8s'), 'synth', '--no-check-upgrade'], { cwd: dir, env, encoding: 'utf8' });
 
   expect(r.stderr).toBe('');
@@ -35,4 +37,14 @@ test('GIVEN a copy of the project with an edited main.ts WHEN `cdk8s synth --no-
   expect(fs.readFileSync(path.join(dir, 'build/main.js'), 'utf8')).toContain('// rebuilt by cdk8s synth');
   expect(fs.existsSync(path.join(home, '.cdk8s-cli.version'))).toBe(false); // the upgrade check's cache: no check ran
   expect(readTree(path.join(dir, 'dist'))).toEqual(readTree(path.join(REPO, 'dist')));
+  // main.ts is not in the CLI's bundle: its inputs (build/lib, build/imports, what it bundles) are as
+  // recorded, so the bundle step was skipped (scripts/bundle.js, build/.bundle-inputs.json)
+  expect(fs.statSync(path.join(dir, 'build/cli.js')).mtimeMs).toBe(bundled);
+
+  // WHEN a compiled module the CLI bundles changes THEN the bundle step makes the bundle again, with it
+  fs.appendFileSync(path.join(dir, 'build/lib/version.js'), 'exports.BUNDLE_PROBE = "bundle-probe-7";\n');
+  const again = spawnSync(process.execPath, [path.join(dir, 'scripts/bundle.js')], { cwd: dir, env, encoding: 'utf8' });
+  expect(again.stderr).toBe('');
+  expect(again.status).toBe(0);
+  expect(fs.readFileSync(path.join(dir, 'build/cli.js'), 'utf8')).toContain('bundle-probe-7');
 });

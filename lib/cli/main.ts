@@ -13,6 +13,7 @@ import { strictOptions } from './args';
 import { CliContext } from './context';
 import { checkTestHooks } from '../crash-point';
 import { findProjectRoot, findProjectRootForNew } from '../moves/project-root';
+import { pendingRepair } from '../moves/places';
 import { recoverRepository } from '../moves/recover';
 import { CLI } from '../spec/hints';
 import { escapeControls } from '../spec/errors';
@@ -88,7 +89,9 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     const start = (action.opts() as { C?: string }).C ?? (program.opts() as { C?: string }).C ?? '.';
     root = action.name() === 'new' ? findProjectRootForNew(start) : findProjectRoot(start);
     const readOnly = READ_ONLY_COMMANDS.includes(action.name());
-    for (const note of await recoverRepository(root, (action.opts() as { output?: unknown }).output, { readOnly })) io.err(note);
+    const output = (action.opts() as { output?: unknown }).output;
+    // the usual case (nothing to repair) is told from the file system: the repair is loaded only when needed
+    if (pendingRepair(root, output)) for (const note of await recoverRepository(root, output, { readOnly })) io.err(note);
   });
   return program;
 }

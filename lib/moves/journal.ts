@@ -11,6 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Git, processAlive, ProcessIdentity, selfIdentity } from '../git';
 import { createHash } from 'crypto';
+import { journalFile } from './places';
 
 export interface MoveJournal extends ProcessIdentity {
   readonly pid: number;
@@ -67,11 +68,6 @@ export function readHeadCommit(gitDir: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** `<git dir>/cdk8s-canary/move.json`. */
-export function journalFile(gitDir: string): string {
-  return path.join(gitDir, 'cdk8s-canary', 'move.json');
 }
 
 /** Reads a journal; undefined when it is torn (the move had not begun writing). */

@@ -4,10 +4,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { RepositoryBusyError, withRepositoryLock } from '../git';
-import { UsageError } from '../spec/errors';
 import { recoverOutput, recoverTree } from '../synth/write';
-import { journalFile, readJournal, repairInterruptedMove } from './journal';
-import { lockPlace, openGit } from './lock';
+import { readJournal, repairInterruptedMove } from './journal';
+import { openGit } from './lock';
+import { journalFile, lockPlace, pendingRepair, repairedOutputs } from './places';
 
 /**
  * Checks that the repository root exists and, unless another command holds the repository lock
@@ -26,18 +26,10 @@ import { lockPlace, openGit } from './lock';
  */
 export async function recoverRepository(root: string, output?: unknown, options: { readonly readOnly?: boolean } = {}): Promise<string[]> {
   const abs = path.resolve(root);
-  let isDir = false;
-  try { isDir = fs.statSync(abs).isDirectory(); } catch { /* reported below */ }
-  if (!isDir) throw new UsageError(`-C ${root}: no such directory; pass the repository root`);
+  if (!pendingRepair(abs, output)) return []; // the usual case: nothing to repair, no lock taken
   const place = lockPlace(abs);
   const journal = journalFile(place.dir);
-  const outputs = new Set([path.join(abs, 'dist')]);
-  if (typeof output === 'string') {
-    const o = path.resolve(abs, output);
-    const rel = path.relative(abs, o);
-    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) outputs.add(o);
-  }
-  if (!fs.existsSync(journal) && ![...outputs].some(hasSwapLeftovers)) return []; // the usual case: nothing to repair, no lock taken
+  const outputs = repairedOutputs(abs, output);
   const notes: string[] = [];
   try {
     await withRepositoryLock(place.dir, place.name, async () => {
@@ -58,16 +50,4 @@ export async function recoverRepository(root: string, output?: unknown, options:
     if (!(e instanceof RepositoryBusyError)) throw e;
   }
   return notes;
-}
-
-/** Whether an output folder, or a release folder in it, has hidden swap folders beside it. */
-function hasSwapLeftovers(dist: string): boolean {
-  const swap = /^\..+\.(?:tmp|old)-\d+-[0-9a-z]+$/;
-  const base = path.basename(dist);
-  try {
-    if (fs.readdirSync(path.dirname(dist)).some((e) => swap.test(e) && e.startsWith(`.${base}.`))) return true;
-    return fs.readdirSync(dist).some((e) => swap.test(e));
-  } catch {
-    return false;
-  }
 }

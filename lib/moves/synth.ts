@@ -13,7 +13,6 @@ import { TransitionReport } from '../review/transition';
 import { resolveCommit } from '../review/git';
 import { SpecProblem, UsageError } from '../spec/errors';
 import { projectPaths, synthProject, SynthResult, validateProject } from '../synth/project';
-import { validateNamed } from '../synth/spec-index';
 import { withCommandLock } from './lock';
 
 /** Options of the project checks (synth, validate). */
@@ -201,15 +200,4 @@ async function changeTrees(head: HeadListing, differ: ReadonlyMap<string, string
   for (const [p, t] of differ) if (wanted(p)) after.set(p, t);
   for (const p of same) if (wanted(p)) after.set(p, before.get(p)!);
   return { before, after };
-}
-
-/**
- * `validate NAME`: the one spec named and cdk8s-canary.yaml, validated as synth validates them,
- * without rendering (no cdk8s is loaded): the lint of generated objects and the checks across
- * releases are `validateRepository`'s.
- * @throws SpecError (exit 2); UsageError (exit 2) for a name no spec has
- */
-export function validateOne(root: string, name: string): { readonly kind: 'release' | 'release group'; readonly file: string } {
-  const spec = validateNamed(projectPaths(root), name);
-  return 'release' in spec ? { kind: 'release', file: spec.release.file } : { kind: 'release group', file: spec.group.file };
 }

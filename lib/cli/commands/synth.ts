@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'v8';
 import { Command } from 'commander';
-import { synthRepository, validateOne, validateRepository } from '../../moves/synth';
+import { synthRepository, validateRepository } from '../../moves/synth';
+import { validateOne } from '../../moves/validate-one';
 import { formatProblem, SpecProblem, UsageError } from '../../spec/errors';
 import { cliCommand } from '../../spec/hints';
 import { CliContext } from '../context';
