@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Second half of `npm run build` (after `tsc -b tsconfig.build.json` wrote build/):
+// Second half of `npm run build` (after `tsc -p tsconfig.build.json` wrote build/):
 //
 // 1. build/lib/spec/compiled-validators.js: ajv's standalone code for every spec schema, so no
 //    command compiles a schema at run time (~0.2 s of CPU). lib/spec/schemas.ts uses it only when its
@@ -210,7 +210,7 @@ function warmCodeCache() {
  * What this step made build/ from is recorded in build/.bundle-inputs.json: the files it read
  * (every file of build/lib/ and build/imports/, the node_modules files esbuild bundled, this
  * script, the ajv and esbuild versions, Node's) and what it wrote, by content. When they are all
- * as recorded, the step is skipped: `npm run build` after a no-op `tsc -b` (every jest run's
+ * as recorded, the step is skipped: `npm run build` after a no-op `tsc` (every jest run's
  * global setup, `npm run synth`, `npx cdk8s synth`) does not bundle again (~2.3 s of CPU).
  * CDK8S_CANARY_REBUNDLE=1 bundles anyway.
  */

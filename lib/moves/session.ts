@@ -50,22 +50,28 @@ export interface MoveSession {
   reportTiming(): void;
 }
 
-/** Times each phase (CDK8S_CANARY_TIMING). */
+/**
+ * Times each phase (CDK8S_CANARY_TIMING): `phase 12.3ms (8.1ms cpu)`, the wall time and this
+ * process's CPU (user + system, git's processes not included) since the previous mark.
+ */
 class Timer {
   private readonly start = process.hrtime.bigint();
   private last = this.start;
+  private lastCpu = process.cpuUsage();
   private readonly marks: string[] = [];
   constructor(private readonly on: boolean) {}
   public mark(what: string): void {
     if (!this.on) return;
     const now = process.hrtime.bigint();
-    this.marks.push(`${what} ${Number(now - this.last) / 1e6}ms`);
+    const cpu = process.cpuUsage(this.lastCpu);
+    this.marks.push(`${what} ${(Number(now - this.last) / 1e6).toFixed(1)}ms (${((cpu.user + cpu.system) / 1000).toFixed(1)}ms cpu)`);
     this.last = now;
+    this.lastCpu = process.cpuUsage();
   }
   public report(): string | undefined {
     if (!this.on) return undefined;
     const cpu = process.cpuUsage();
-    return `${this.marks.map((m) => m.replace(/(\.\d)\d*ms/, '$1ms')).join(', ')}; total ${(Number(process.hrtime.bigint() - this.start) / 1e6).toFixed(1)}ms in the command; this process used ${((cpu.user + cpu.system) / 1000).toFixed(0)}ms cpu since it started (git not included)`;
+    return `${this.marks.join(', ')}; total ${(Number(process.hrtime.bigint() - this.start) / 1e6).toFixed(1)}ms in the command; this process used ${((cpu.user + cpu.system) / 1000).toFixed(0)}ms cpu since it started (git not included)`;
   }
 }
 

@@ -1,7 +1,7 @@
 // Runs once before the suites.
 // 1. Tests that run the compiled CLI (bin/cdk8s-canary.js) need build/ to match the sources: an
-//    incremental build (`tsc -b`) is a no-op when nothing changed, and so is the bundle step after it
-//    (build/cli.js, scripts/bundle.js) when what it bundles is unchanged.
+//    incremental build is a no-op when nothing changed (tsc compares contents, not times), and so is
+//    the bundle step after it (build/cli.js, scripts/bundle.js) when what it bundles is unchanged.
 // 2. Every temporary folder of the run (tests, the CLI processes they start, git) goes under one
 //    run folder: TMPDIR is set here, before jest starts its workers, so os.tmpdir() and child processes
 //    inherit it; global-teardown.js removes the folder whether the tests passed or failed, and a run
@@ -19,7 +19,7 @@ function alive(pid) {
 
 module.exports = async () => {
   const root = path.resolve(__dirname, '../..');
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
   execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.js')], { cwd: root, stdio: 'inherit' });
   const base = os.tmpdir();
   for (const e of fs.readdirSync(base)) {
