@@ -14,7 +14,8 @@ import { diffRevisions, trafficAtRevision } from '../lib/review/revisions';
 import { diffScope } from '../lib/review/scope';
 import { computeTraffic, entriesOf } from '../lib/review/traffic/graph';
 import { readTree } from '../lib/manifests/files';
-import { cli, git, tempRepo } from './support/cli-repo';
+import { git, tempRepo } from './support/cli-repo';
+import { runCli } from './support/cli';
 import { REPO } from './support/project';
 
 const specsOf = (dir: string) => Object.fromEntries(fs.readdirSync(dir).map((f) => [`releases/${f}`, fs.readFileSync(path.join(dir, f), 'utf8')]));
@@ -29,17 +30,18 @@ async function fullDist(root: string, rev?: string): Promise<Map<string, string>
 describe('diff and traffic read only what a change touches, and say the same', () => {
   const repo = tempRepo({ ...specsOf(path.join(REPO, 'releases')), ...(fs.existsSync(path.join(REPO, 'cdk8s-canary.yaml')) ? { 'cdk8s-canary.yaml': fs.readFileSync(path.join(REPO, 'cdk8s-canary.yaml'), 'utf8') } : {}) });
   const commits: string[] = [];
-  beforeAll(() => {
+  beforeAll(async () => {
     // GIVEN the reference releases (and the manifests folders they name) synthesized and committed, then one move of each that can move
+    // (in-process: the commands are the set-up here, not the subject)
     fs.cpSync(path.join(REPO, 'test/fixtures'), path.join(repo.root, 'test/fixtures'), { recursive: true });
-    expect(cli(repo.root, ['synth']).status).toBe(0);
+    expect((await runCli(repo.root, ['synth'])).status).toBe(0);
     git(repo.root, 'add', '-A');
     git(repo.root, 'commit', '-qm', 'synth');
     commits.push(git(repo.root, 'rev-parse', 'HEAD').trim());
     for (const f of fs.readdirSync(path.join(repo.root, 'releases'))) {
       const name = f.replace(/\.ya?ml$/, '');
       for (const args of [['step', name], ['next', name]]) {
-        if (cli(repo.root, args).status === 0) { commits.push(git(repo.root, 'rev-parse', 'HEAD').trim()); break; }
+        if ((await runCli(repo.root, args)).status === 0) { commits.push(git(repo.root, 'rev-parse', 'HEAD').trim()); break; }
       }
     }
     expect(commits.length).toBeGreaterThan(3);
@@ -137,11 +139,11 @@ ${extra}`;
   test('a step of the callee shows in the caller\'s entry point, as with the whole trees', async () => {
     const repo = tempRepo({ 'releases/api.yaml': backend, 'releases/web.yaml': frontend() });
     try {
-      const synth = cli(repo.root, ['synth']);
+      const synth = await runCli(repo.root, ['synth']);
       expect(synth.stderr).toBe('');
       git(repo.root, 'add', '-A');
       git(repo.root, 'commit', '-qm', 'synth');
-      expect(cli(repo.root, ['step', 'api']).status).toBe(0);
+      expect((await runCli(repo.root, ['step', 'api'])).status).toBe(0);
       const full = diffTrees(await fullDist(repo.root, 'HEAD~1'), await fullDist(repo.root, 'HEAD'));
       const scoped = await diffRevisions(repo.root, { base: 'HEAD~1', head: 'HEAD', dist: 'dist' });
       expect(scoped.releases).toEqual(full);
