@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  beginMove, contentHash, GateContext, MoveEvent, MoveGate, MoveKind, MoveRefusedError, MOVE_GATES, recoverRepository, releaseMove, runMove, soakGate,
+  beginMove, contentHash, GateContext, MoveEvent, MoveGate, MoveKind, MoveRefusedError, MOVE_GATES, pendingRepair, recoverRepository, releaseMove, runMove, soakGate,
 } from '../lib/moves';
 import { start, setWeight } from '../lib/rollout';
 import { fleetSoakGate } from '../lib/moves/fleet-soak-gate';
@@ -142,11 +142,33 @@ describe('moves that own several dist/ folders', () => {
     fs.writeFileSync(spec, edited);
     fs.renameSync(path.join(dir, 'dist/guestbook/ns-canary'), path.join(dir, 'dist/guestbook/.ns-canary.old-123-abc'));
     // WHEN the next command starts
+    expect(pendingRepair(dir)).toBe(true); // what the CLI asks first (file system only) sees it
     const notes = await recoverRepository(dir);
     // THEN the spec and the folder are as committed, the swap leftover is gone, and it says what it did
     expect(notes).toEqual([expect.stringMatching(/^repaired an interrupted move of guestbook \("guestbook: canary v2 10% -> 50%", pid \d+ since .*\): it was killed before its commit, so releases\/guestbook\.yaml and dist\/guestbook\/ns-canary are back as in [0-9a-f]{7} \(the 1 file\(s\) it had written; nothing else was touched\); run the move again$/)]);
     expect(porcelain(dir)).toBe('');
     expect(fs.readdirSync(path.join(dir, 'dist/guestbook')).sort()).toEqual(['kustomization.yaml', 'ns-canary', 'ns-prod']);
     expect(fs.existsSync(path.join(gitDir, 'cdk8s-canary/move.json'))).toBe(false);
+    expect(pendingRepair(dir)).toBe(false);
+  });
+
+  test('pendingRepair: a journal, or a swap leftover beside dist/, a release folder or an --output folder, is something to repair; a settled repository is not', async () => {
+    // GIVEN a settled repository
+    const dir = projectRepo({ copy: ['guestbook.yaml'] });
+    expect(pendingRepair(dir)).toBe(false);
+    // WHEN a swap's hidden folder sits beside dist/, in it, or beside an --output folder THEN there is
+    for (const [leftover, output] of [['.dist.tmp-12-ab', undefined], ['dist/.guestbook.old-12-ab', undefined], ['.out.tmp-9-z1', 'out']] as const) {
+      fs.mkdirSync(path.join(dir, leftover));
+      expect([leftover, pendingRepair(dir, output)]).toEqual([leftover, true]);
+      fs.rmSync(path.join(dir, leftover), { recursive: true });
+    }
+    expect(pendingRepair(dir, 'out')).toBe(false);
+    // and a journal in the git directory
+    fs.mkdirSync(path.join(dir, '.git/cdk8s-canary'), { recursive: true });
+    fs.writeFileSync(path.join(dir, '.git/cdk8s-canary/move.json'), '{}');
+    expect(pendingRepair(dir)).toBe(true);
+    fs.rmSync(path.join(dir, '.git/cdk8s-canary/move.json'));
+    // and a root that is not a folder is refused, naming it
+    expect(() => pendingRepair(path.join(dir, 'nope'))).toThrow(/nope: no such directory; pass the repository root$/);
   });
 });

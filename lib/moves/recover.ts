@@ -26,7 +26,7 @@ import { journalFile, lockPlace, pendingRepair, repairedOutputs } from './places
  */
 export async function recoverRepository(root: string, output?: unknown, options: { readonly readOnly?: boolean } = {}): Promise<string[]> {
   const abs = path.resolve(root);
-  if (!pendingRepair(abs, output)) return []; // the usual case: nothing to repair, no lock taken
+  if (!pendingRepair(root, output)) return []; // the usual case: nothing to repair, no lock taken
   const place = lockPlace(abs);
   const journal = journalFile(place.dir);
   const outputs = repairedOutputs(abs, output);
