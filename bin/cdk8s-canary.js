@@ -68,7 +68,8 @@ function loadWithCodeCache(file) {
   script.runInThisContext().call(mod.exports, mod.exports, req, mod, file, path.dirname(file));
   mod.loaded = true;
   saves.push(() => {
-    if (!cacheFile || (cached && !script.cachedDataRejected)) return;
+    // CDK8S_CANARY_CODE_CACHE=extend (the build's warm-up): written again, now with what this command compiled too
+    if (!cacheFile || (cached && !script.cachedDataRejected && process.env.CDK8S_CANARY_CODE_CACHE !== 'extend')) return;
     try {
       // after the command: the cache then holds the functions it compiled, not only the top level
       fs.mkdirSync(path.dirname(cacheFile), { recursive: true });

@@ -200,10 +200,26 @@ function stampBuildId(file) {
   fs.writeFileSync(file, `${code}//# build ${require('crypto').createHash('sha1').update(code).digest('hex')}\n`);
 }
 
-/** Runs the CLI once (`--help`), so the launcher's V8 code cache exists before the first real command. */
+/**
+ * Runs the CLI before the first real command, so the launcher's V8 code cache exists (Node < 22):
+ * `--help`, then `new`, `validate NAME` and `status NAME` in a one-release project in a temporary
+ * folder, each extending the cache with the functions it compiled (CDK8S_CANARY_CODE_CACHE=extend;
+ * bin/cdk8s-canary.js): the commands that never synthesize then start with their code compiled
+ * (~15 ms of CPU less for `status NAME` than a cache of `--help` alone). A warm-up that fails only
+ * leaves the cache to the first commands.
+ */
 function warmCodeCache() {
   fs.rmSync(path.join(BUILD, '.cache'), { recursive: true, force: true });
-  require('child_process').execFileSync(process.execPath, [path.join(ROOT, 'bin', 'cdk8s-canary.js'), '--help'], { stdio: 'ignore' });
+  const run = (args, env = {}) => require('child_process').execFileSync(process.execPath, [path.join(ROOT, 'bin', 'cdk8s-canary.js'), ...args], { stdio: 'ignore', env: { ...process.env, ...env } });
+  run(['--help']);
+  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'cdk8s-canary-warm-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'releases'));
+    const extend = { CDK8S_CANARY_CODE_CACHE: 'extend' };
+    for (const args of [['new', 'shop', '--router', 'nginx'], ['validate', 'shop'], ['status', 'shop']]) run(['-C', dir, ...args], extend);
+  } catch { /* the first commands write the cache */ } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -92,6 +92,20 @@ describe('the precompiled spec validators (scripts/bundle.js)', () => {
 
 describe('the V8 code cache of the launcher (Node without module.enableCompileCache)', () => {
   const hasNodeCache = typeof (require('module') as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+  // these cases replace and remove the files of build/.cache: the ones the build's warm-up wrote are put back after them
+  const savedCaches = new Map<string, Buffer>();
+  beforeAll(() => {
+    const dir = path.join(REPO, 'build', '.cache');
+    if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.v8'))) savedCaches.set(f, fs.readFileSync(path.join(dir, f)));
+  });
+  afterAll(() => {
+    const dir = path.join(REPO, 'build', '.cache');
+    for (const [f, bytes] of savedCaches) {
+      const tmp = path.join(dir, `${f}.restore-${process.pid}`);
+      fs.writeFileSync(tmp, bytes);
+      fs.renameSync(tmp, path.join(dir, f));
+    }
+  });
   (hasNodeCache ? test.skip : test)('a command that synthesizes writes the cache of the runtime bundle (cdk8s and the bindings), which the next one reads', () => {
     // GIVEN no cache of build/cli-runtime.js
     const cacheDir = path.join(REPO, 'build', '.cache');
@@ -131,6 +145,29 @@ describe('the V8 code cache of the launcher (Node without module.enableCompileCa
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Usage: cdk8s-canary');
     expect(fs.readFileSync(file).equals(Buffer.alloc(4096, 7))).toBe(false);
+  });
+
+  (hasNodeCache ? test.skip : test)('a command keeps the cache it found; with CDK8S_CANARY_CODE_CACHE=extend (the build\'s warm-up) it writes it again with what it compiled too', () => {
+    // GIVEN the cache of build/cli.js
+    const cacheDir = path.join(REPO, 'build', '.cache');
+    const cacheOf = () => fs.readdirSync(cacheDir).filter((f) => /^cli-[0-9a-f]{40}-.*\.v8$/.test(f)).map((f) => path.join(cacheDir, f));
+    const repo = tempRepo({ 'releases/shop.yaml': specText('shop', '') });
+    try {
+      const run = (env: NodeJS.ProcessEnv) => spawnSync(process.execPath, [BIN, '-C', repo.root, 'status', 'shop'], { encoding: 'utf8', env: { ...GIT_ENV, ...env } });
+      expect(run({}).status).toBe(0);
+      const [file] = cacheOf();
+      const kept = fs.statSync(file).mtimeMs;
+      // WHEN a command runs as usual THEN the cache file is not written
+      expect(run({}).status).toBe(0);
+      expect(fs.statSync(file).mtimeMs).toBe(kept);
+      // WHEN it runs with extend THEN the cache is written again, still one file, still accepted
+      expect(run({ CDK8S_CANARY_CODE_CACHE: 'extend' }).status).toBe(0);
+      expect(cacheOf()).toEqual([file]);
+      expect(fs.statSync(file).mtimeMs).toBeGreaterThan(kept);
+      expect(run({}).stdout).toContain('shop (');
+    } finally {
+      repo.cleanup();
+    }
   });
 
   (hasNodeCache ? test.skip : test)('validate NAME writes the cache of the precompiled validators, which the next one reads, with the same verdicts', () => {
