@@ -16,6 +16,7 @@ import { CLUSTERS, fleetConfig, fleetSpec, kustomizeAll, readFiles, under, WAVES
 import { cleanupTempDirs, git, initRepo, tempDir } from './support/git-repo';
 import { validateTree } from './support/kube-schemas';
 import { webappSpec } from './support/project';
+import { reusedRepo } from './support/reused-repo';
 
 /** A release every cluster runs as one (no fleet): it must not change with any wave move. */
 const BLOG = webappSpec('blog');
@@ -34,15 +35,16 @@ async function fleetRepo(mode: 'applications' | 'applicationSet' = 'applications
   return root;
 }
 
-function copyOf(root: string): string {
-  const to = tempDir('fleet-walk-copy-');
-  fs.cpSync(root, to, { recursive: true });
-  return to;
-}
-
 const dist = (root: string) => readFiles(path.join(root, 'dist'));
-const headCount = (root: string) => Number(git(root, 'rev-list', '--count', 'HEAD').trim());
-const trailers = (root: string) => Object.fromEntries(git(root, 'log', '-1', '--format=%(trailers:only,unfold)').trim().split('\n').map((l) => l.split(': ')).map(([k, ...v]) => [k, v.join(': ')]));
+const trailersOf = (text: string) => Object.fromEntries(text.trim().split('\n').map((l) => l.split(': ')).map(([k, ...v]) => [k, v.join(': ')]));
+const trailers = (root: string) => trailersOf(git(root, 'log', '-1', '--format=%(trailers:only,unfold)'));
+/** HEAD's commit, read from .git (HEAD and the branch's loose ref: no git process); `git rev-parse` when the ref is packed. */
+function headOf(root: string): string {
+  const ref = fs.readFileSync(path.join(root, '.git/HEAD'), 'utf8').trim();
+  if (!ref.startsWith('ref: ')) return ref;
+  const loose = path.join(root, '.git', ref.slice('ref: '.length));
+  return fs.existsSync(loose) ? fs.readFileSync(loose, 'utf8').trim() : git(root, 'rev-parse', 'HEAD').trim();
+}
 
 /** The image each cluster's production Deployment and canary Deployment (if any) run. */
 function images(files: ReadonlyMap<string, string>): Record<string, string> {
@@ -64,14 +66,15 @@ interface Step { readonly args: readonly string[]; readonly touches: readonly st
  */
 async function move(root: string, s: Step): Promise<Map<string, string>> {
   const before = dist(root);
-  const n = headCount(root);
+  const head = headOf(root);
   // WHEN the move runs
   const r = await cli(root, ...s.args);
   expect({ code: r.code, err: r.err.split('\n').filter((l) => l && !l.startsWith('warning: ')).join('\n') }).toEqual({ code: 0, err: '' });
   const after = dist(root);
-  // THEN it is exactly one commit, of the spec and the folders of the clusters it moves
-  expect(headCount(root)).toBe(n + 1);
-  const changed = git(root, 'diff', '--name-only', 'HEAD~1', 'HEAD').trim().split('\n');
+  // THEN it is exactly one commit (its only parent is the commit before the move), of the spec and the folders of the clusters it moves
+  const [parents, trailerText, names] = git(root, 'show', '--format=%P%x00%(trailers:only,unfold)%x00', '--name-only', 'HEAD').split('\0');
+  expect(parents).toBe(head);
+  const changed = names.trim().split('\n');
   expect(changed).toContain('releases/shop.yaml');
   const distChanged = changed.filter((p) => p !== 'releases/shop.yaml');
   expect(distChanged.filter((p) => !p.startsWith('dist/shop/'))).toEqual([]);
@@ -79,7 +82,7 @@ async function move(root: string, s: Step): Promise<Map<string, string>> {
   expect(clustersChanged).toEqual([...s.touches].sort());
   expect(git(root, 'status', '--porcelain')).toBe('');
   // AND the trailers name the wave and the clusters
-  const t = trailers(root);
+  const t = trailersOf(trailerText);
   expect(t['Fleet-Clusters']).toBe(s.touches.join(', '));
   expect(t['Fleet-Wave']).toMatch(/^[123]\/3 (canary|eu|rest)$/);
   // AND every other cluster's folders, the other release and the Argo CD and Flux wiring are byte for byte as before
@@ -108,11 +111,43 @@ async function move(root: string, s: Step): Promise<Map<string, string>> {
 }
 
 describe('fleet: one release over 5 clusters in 3 waves (1, 1, 3)', () => {
+  /** The repository of the initial state, shared by the cases: each starts from `repo.reset()` (the initial commit) or from `reach`. */
+  let repo: ReturnType<typeof reusedRepo>;
   let initial: string;
-  beforeAll(async () => { initial = await fleetRepo(); });
-  afterAll(() => cleanupTempDirs());
+  /** dist/ and the shop spec of the initial state. */
+  let initialDist: Map<string, string>;
+  let initialSpec: string;
+  beforeAll(async () => {
+    initial = await fleetRepo();
+    repo = reusedRepo(initial);
+    initialDist = dist(initial);
+    initialSpec = fs.readFileSync(path.join(initial, 'releases/shop.yaml'), 'utf8');
+  });
+  afterAll(() => { repo.cleanup(); cleanupTempDirs(); });
+
+  /** The commit each sequence of moves made from the initial state reached, once `move` had checked every one of them (by their arguments). */
+  const reached = new Map<string, string>();
+  const keyOf = (moves: readonly Step[]) => JSON.stringify(moves.map((m) => m.args));
+  /** `move`, recording the commit the moves so far (`done`, this one included) reached. */
+  async function recorded(done: readonly Step[], s: Step): Promise<Map<string, string>> {
+    const after = await move(initial, s);
+    reached.set(keyOf(done), headOf(initial));
+    return after;
+  }
+  /**
+   * GIVEN the state `moves` from the initial state lead to: the repository is reset to the commit the
+   * longest run of them an earlier case made (the same commands on the same state, each checked
+   * there by `move` as it would be here) reached, and the rest are made with `move`'s checks.
+   */
+  async function reach(moves: readonly Step[]): Promise<void> {
+    let from = moves.length;
+    while (from > 0 && !reached.has(keyOf(moves.slice(0, from)))) from--;
+    repo.reset(from ? reached.get(keyOf(moves.slice(0, from))) : undefined);
+    for (let i = from; i < moves.length; i++) await recorded(moves.slice(0, i + 1), moves[i]);
+  }
 
   test('the initial state: each cluster has its own folders, every one builds and passes strict validation', () => {
+    repo.reset();
     const files = dist(initial);
     for (const c of CLUSTERS) {
       expect(files.has(`shop/${c}/kustomization.yaml`)).toBe(true);
@@ -125,7 +160,8 @@ describe('fleet: one release over 5 clusters in 3 waves (1, 1, 3)', () => {
   });
 
   test('walks wave 1, wave 2 and wave 3 to the end, one commit per move, touching only the wave it moves', async () => {
-    const root = copyOf(initial);
+    repo.reset();
+    const root = initial;
     const steps: (Step & { readonly runs: Record<string, string> })[] = [
       { args: ['start', 'shop', '--version', '1.1.0'], touches: WAVES[0], runs: { 'canary-eu': '1.0.0+1.1.0' } },
       { args: ['step', 'shop'], touches: WAVES[0], runs: { 'canary-eu': '1.0.0+1.1.0' } },
@@ -137,8 +173,8 @@ describe('fleet: one release over 5 clusters in 3 waves (1, 1, 3)', () => {
       { args: ['step', 'shop'], touches: WAVES[2], runs: { 'canary-eu': '1.1.0', 'prod-eu-1': '1.1.0', 'prod-eu-2': '1.0.0+1.1.0', 'prod-us-1': '1.0.0+1.1.0', 'prod-ap-1': '1.0.0+1.1.0' } },
       { args: ['promote', 'shop'], touches: WAVES[2], runs: Object.fromEntries(CLUSTERS.map((c) => [c, '1.1.0'])) },
     ];
-    for (const s of steps) {
-      const after = await move(root, s);
+    for (const [i, s] of steps.entries()) {
+      const after = await recorded(steps.slice(0, i + 1), s);
       expect(images(after)).toEqual({ ...Object.fromEntries(CLUSTERS.map((c) => [c, '1.0.0'])), ...s.runs });
     }
     // THEN the release is done: stable is the new version, no fleet.promoted, and the wiring never changed
@@ -161,16 +197,16 @@ describe('fleet: one release over 5 clusters in 3 waves (1, 1, 3)', () => {
   });
 
   test('an abort in wave 2 rolls back wave 2 only; a second abort rolls back wave 1; wave 3 is never touched', async () => {
-    const root = copyOf(initial);
-    const start = dist(root);
-    const specBefore = fs.readFileSync(path.join(root, 'releases/shop.yaml'), 'utf8');
-    for (const s of [
+    const root = initial;
+    const start = initialDist;
+    const specBefore = initialSpec;
+    await reach([
       { args: ['start', 'shop', '--version', '1.1.0'], touches: WAVES[0] },
       { args: ['step', 'shop'], touches: WAVES[0] },
       { args: ['promote', 'shop'], touches: WAVES[0] },
       { args: ['next-wave', 'shop'], touches: WAVES[1] },
       { args: ['set-weight', 'shop', '30'], touches: WAVES[1] },
-    ]) await move(root, s);
+    ]);
     // WHEN wave 2 is aborted: THEN wave 2 is back on 1.0.0, wave 1 keeps 1.1.0, wave 3 never changed
     let after = await move(root, { args: ['abort', 'shop'], touches: WAVES[1] });
     expect(git(root, 'log', '-1', '--format=%s').trim()).toBe('shop: wave 2/3 (eu): abort canary 1.1.0 at 30% on prod-eu-1, traffic back to 1.0.0');
@@ -190,14 +226,14 @@ describe('fleet: one release over 5 clusters in 3 waves (1, 1, 3)', () => {
   });
 
   test('abort --all-waves in wave 2 rolls back waves 1 and 2 in one commit; wave 3 is never touched', async () => {
-    const root = copyOf(initial);
-    const start = dist(root);
-    for (const s of [
+    const root = initial;
+    const start = initialDist;
+    await reach([
       { args: ['start', 'shop', '--version', '1.1.0'], touches: WAVES[0] },
       { args: ['promote', 'shop'], touches: WAVES[0] },
       { args: ['next-wave', 'shop'], touches: WAVES[1] },
       { args: ['step', 'shop'], touches: WAVES[1] },
-    ]) await move(root, s);
+    ]);
     const after = await move(root, { args: ['abort', 'shop', '--all-waves'], touches: [...WAVES[0], ...WAVES[1]] });
     expect(git(root, 'log', '-1', '--format=%s').trim()).toBe('shop: abort 1.1.0 in waves 1-2/3 (canary-eu, prod-eu-1), back to 1.0.0');
     expect(trailers(root)).toMatchObject({ Move: 'abort', 'Fleet-Wave': '2/3 eu', 'Fleet-Waves': '1 canary, 2 eu', 'Canary-Weight': 'none' });
@@ -205,20 +241,26 @@ describe('fleet: one release over 5 clusters in 3 waves (1, 1, 3)', () => {
   });
 
   test('refuses moves out of order, changing nothing', async () => {
-    const root = copyOf(initial);
+    repo.reset();
+    const root = initial;
+    // HEAD and `git status` in one git call (status v2 with its branch header: the commit and the branch)
+    const state = () => git(root, 'status', '--porcelain=v2', '--branch');
     const expectRefused = async (args: string[], says: RegExp) => {
-      const head = git(root, 'rev-parse', 'HEAD');
+      const before = state();
       const r = await cli(root, ...args);
       expect({ code: r.code, says: says.test(r.err) ? 'ok' : r.err }).toEqual({ code: 2, says: 'ok' });
-      expect(git(root, 'rev-parse', 'HEAD')).toBe(head);
-      expect(git(root, 'status', '--porcelain')).toBe('');
+      // THEN HEAD is where it was and the tree is clean (only the branch header: no entry)
+      const after = state();
+      expect(after).toBe(before);
+      expect(after.split('\n').filter((l) => l && !l.startsWith('# '))).toEqual([]);
     };
+    const start = { args: ['start', 'shop', '--version', '1.1.0'], touches: WAVES[0] };
     await expectRefused(['next-wave', 'shop'], /release shop has no rollout in progress, so there is no wave to open; start one: `npx cdk8s-canary start shop --version VERSION` \(it runs in wave 1, wave 1\/3 \(canary: canary-eu\)\)/);
     await expectRefused(['step', 'shop'], /release shop has no canary running, so there is nothing to step; start one first/);
-    await move(root, { args: ['start', 'shop', '--version', '1.1.0'], touches: WAVES[0] });
+    await reach([start]);
     await expectRefused(['next-wave', 'shop'], /wave 1\/3 \(canary\) of release shop still runs canary 1\.1\.0 at 0%; promote it first/);
     await expectRefused(['start', 'shop', '--version', '1.2.0'], /release shop already runs canary 1\.1\.0 at 0%/);
-    await move(root, { args: ['promote', 'shop'], touches: WAVES[0] });
+    await reach([start, { args: ['promote', 'shop'], touches: WAVES[0] }]);
     await expectRefused(['start', 'shop', '--version', '1.2.0'], /release shop is between waves: waves 1\.\.1 of 3 run 1\.1\.0; open the next wave \(`npx cdk8s-canary next-wave shop`\)/);
     await expectRefused(['promote', 'shop'], /release shop runs no canary: wave 1\/3 is promoted and wave 2\/3 \(eu: prod-eu-1\) is not open yet/);
     await expectRefused(['abort', 'blog', '--all-waves'], /--all-waves applies to releases with fleet:; release blog has none: drop --all-waves/);

@@ -86,9 +86,31 @@ export function under(files: ReadonlyMap<string, string>, prefix: string): Map<s
 
 const built = new Map<string, number>();
 
+/** Every string value of a parsed YAML document (the paths a kustomization lists, wherever they sit). */
+function stringsOf(v: unknown): string[] {
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v)) return v.flatMap(stringsOf);
+  if (v && typeof v === 'object') return Object.values(v).flatMap(stringsOf);
+  return [];
+}
+
+/**
+ * Whether what `kubectl kustomize` builds from a root's files depends on them only: no kustomization
+ * under it names anything outside it (a `..` path, an absolute path, a URL).
+ */
+function selfContained(files: ReadonlyMap<string, string>): boolean {
+  for (const [f, text] of files) {
+    if (f !== 'kustomization.yaml' && !f.endsWith('/kustomization.yaml')) continue;
+    if (stringsOf(parse(text)).some((x) => x.startsWith('/') || x.split(/[\\/]/).includes('..') || x.includes('://'))) return false;
+  }
+  return true;
+}
+
 /**
  * Builds every kustomize root under `dir` (each folder holding a kustomization.yaml) with the real
- * `kubectl kustomize`; a root whose files were already built with the same content is not built again.
+ * `kubectl kustomize`; a root whose files were already built with the same content is not built again
+ * (at any path when nothing in it names a file outside it: the clusters of a fleet whose folders are
+ * the same, say; else at the same path).
  * Returns the number of roots actually built; throws with kubectl's message when one fails.
  */
 export function kustomizeAll(dir: string): number {
@@ -100,7 +122,8 @@ export function kustomizeAll(dir: string): number {
   };
   walk(dir);
   for (const root of roots) {
-    const key = `${path.relative(dir, root)}\0${JSON.stringify([...readFiles(root)])}`;
+    const files = readFiles(root);
+    const key = `${selfContained(files) ? '' : path.relative(dir, root)}\0${JSON.stringify([...files])}`;
     if (built.has(key)) continue;
     const out = execFileSync('kubectl', ['kustomize', root], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const listed = (parse(fs.readFileSync(path.join(root, 'kustomization.yaml'), 'utf8')) as { resources?: string[] }).resources ?? [];

@@ -126,6 +126,29 @@ export function validateObject(obj: Obj): string[] {
   return (v.errors ?? []).map((e) => `${key} ${(obj as any).metadata?.name ?? '?'}: ${e.instancePath || '/'} ${e.message}${e.params && (e.params as any).additionalProperty ? ` '${(e.params as any).additionalProperty}'` : ''}`);
 }
 
+/**
+ * The objects of one file's YAML and their problems (`validateObject`), by the file's content: the
+ * same text always gives the same result, so a file a suite validates again unchanged (the folders a
+ * move did not touch) is not parsed and checked again.
+ */
+const byContent = new Map<string, { objects: number; problems: string[] }>();
+function validateText(text: string): { objects: number; problems: string[] } {
+  let r = byContent.get(text);
+  if (!r) {
+    const problems: string[] = [];
+    let objects = 0;
+    for (const doc of parseAllDocuments(text)) {
+      const o = doc.toJS() as Obj | null;
+      if (!o) continue;
+      objects++;
+      problems.push(...validateObject(o));
+    }
+    r = { objects, problems };
+    byContent.set(text, r);
+  }
+  return r;
+}
+
 /** Validates every YAML document under a folder (kustomization.yaml files excepted). */
 export function validateTree(dir: string): { objects: number; problems: string[] } {
   const problems: string[] = [];
@@ -135,12 +158,9 @@ export function validateTree(dir: string): { objects: number; problems: string[]
       const p = path.join(d, e.name);
       if (e.isDirectory()) { if (!e.name.startsWith('.')) walk(p); continue; }
       if (!/\.ya?ml$/.test(e.name) || e.name === 'kustomization.yaml') continue;
-      for (const doc of parseAllDocuments(fs.readFileSync(p, 'utf8'))) {
-        const o = doc.toJS() as Obj | null;
-        if (!o) continue;
-        objects++;
-        problems.push(...validateObject(o).map((m) => `${path.relative(dir, p)}: ${m}`));
-      }
+      const r = validateText(fs.readFileSync(p, 'utf8'));
+      objects += r.objects;
+      problems.push(...r.problems.map((m) => `${path.relative(dir, p)}: ${m}`));
     }
   };
   walk(dir);

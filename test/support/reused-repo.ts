@@ -13,7 +13,7 @@ import { git } from './cli-repo';
  * files a kill may leave are removed. It checks that `git status` is then empty, so a case cannot
  * start from what the previous one left.
  */
-export function reusedRepo(root: string): { root: string; head: string; reset(): void; write(rel: string, content: string | Buffer): string; cleanup(): void } {
+export function reusedRepo(root: string): { root: string; head: string; reset(to?: string): void; write(rel: string, content: string | Buffer): string; cleanup(): void } {
   const head = git(root, 'rev-parse', 'HEAD').trim();
   const branch = git(root, 'symbolic-ref', 'HEAD').trim();
   if (git(root, 'status', '--porcelain', '--ignored', '--untracked-files=all')) throw new Error(`reusedRepo: ${root} is not clean`);
@@ -22,11 +22,13 @@ export function reusedRepo(root: string): { root: string; head: string; reset():
   const saved = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-canary-saved-'));
   const OWN = ['cdk8s-canary', 'cdk8s-canary.lock'];
   for (const f of OWN) if (fs.existsSync(path.join(gitDir, f))) fs.cpSync(path.join(gitDir, f), path.join(saved, f), { recursive: true });
-  const reset = () => {
+  // `to`: another commit to put the branch at (one a case reached from the prepared one), with the
+  // rest as above; the default is the prepared commit
+  const reset = (to = head) => {
     for (const f of [...OWN, 'index.lock', 'HEAD.lock', `${branch}.lock`]) fs.rmSync(path.join(gitDir, f), { recursive: true, force: true });
     for (const f of OWN) if (fs.existsSync(path.join(saved, f))) fs.cpSync(path.join(saved, f), path.join(gitDir, f), { recursive: true });
     git(root, 'symbolic-ref', 'HEAD', branch);
-    git(root, 'reset', '-q', '--hard', head);
+    git(root, 'reset', '-q', '--hard', to);
     git(root, 'clean', '-qfdx');
     const left = git(root, 'status', '--porcelain', '--ignored', '--untracked-files=all');
     if (left) throw new Error(`reusedRepo: not clean after reset:\n${left}`);
