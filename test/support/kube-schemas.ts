@@ -5,9 +5,13 @@
  * false`, so a misspelt or invented field fails. The CRDs' CEL rules (`x-kubernetes-validations`) run
  * too, after structural defaulting, as the API server runs them (./cel-rules.ts).
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
+import { createRequire } from 'module';
 import * as path from 'path';
-import Ajv, { ValidateFunction } from 'ajv';
+import { isDeepStrictEqual } from 'util';
+import Ajv, { Options, ValidateFunction } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone';
 import { parseAllDocuments } from 'yaml';
 import { celProblems, hasCelRules, withDefaults } from './cel-rules';
 
@@ -52,9 +56,59 @@ function withObjectRoot(schema: any): any {
   return { ...schema, properties: { ...implicit, ...(schema.properties ?? {}) } };
 }
 
-function newAjv(): Ajv {
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, validateSchema: false });
-  return ajv;
+const AJV_OPTIONS: Options = { strict: false, allErrors: true, validateFormats: false, validateSchema: false };
+
+/**
+ * Work kept between test processes (every suite validates with the same schemas): the vendored
+ * files parsed, and the validators ajv compiles from them as standalone code (ajv's own code
+ * generation: the same checks and error objects as the compiled function). Each entry is named by a
+ * hash of everything it is made from (the file's text; the schema exactly as compiled, ajv's version
+ * and options), so a changed schema, strictify or ajv never reads an old entry. Written to a temporary
+ * name and renamed, so a process never reads half an entry; an entry that cannot be read is made again.
+ */
+const CACHE_DIR = path.resolve(__dirname, '../../node_modules/.cache/cdk8s-canary-kube-schemas');
+const VERSIONS = JSON.stringify([(require('ajv/package.json') as { version: string }).version, (require('yaml/package.json') as { version: string }).version, AJV_OPTIONS]);
+const hash = (...parts: string[]) => crypto.createHash('sha256').update(VERSIONS).update(parts.join('\0')).digest('hex');
+
+function cacheWrite(file: string, text: string): void {
+  try {
+    fs.mkdirSync(CACHE_DIR, { recursive: true });
+    const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch { /* no cache: the next process compiles again */ }
+}
+
+/** The documents of a YAML file as JSON values (`toJS`), parsed once for every process. */
+function yamlDocuments(file: string): unknown[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const entry = path.join(CACHE_DIR, `${hash('yaml', text)}.json`);
+  try { return JSON.parse(fs.readFileSync(entry, 'utf8')) as unknown[]; } catch { /* parsed below */ }
+  const docs = parseAllDocuments(text).map((d) => d.toJS({ maxAliasCount: -1 }) as unknown);
+  const json = JSON.stringify(docs);
+  // only what JSON keeps exactly (no undefined, dates or infinities) is kept
+  if (isDeepStrictEqual(JSON.parse(json), docs)) cacheWrite(entry, json);
+  return docs;
+}
+
+/**
+ * `compile(ajv)` on a fresh Ajv, or the standalone code of the same compilation an earlier process
+ * kept; `key`: everything the compilation depends on besides ajv's version and options.
+ */
+function compiled(key: string, compile: (ajv: Ajv) => ValidateFunction): ValidateFunction {
+  const entry = path.join(CACHE_DIR, `${hash('ajv', key)}.js`);
+  if (fs.existsSync(entry)) {
+    try {
+      const module = { exports: {} as { default?: ValidateFunction } };
+      new Function('module', 'exports', 'require', fs.readFileSync(entry, 'utf8'))(module, module.exports, createRequire(entry));
+      const v = (module.exports.default ?? module.exports) as ValidateFunction;
+      if (typeof v === 'function') return v;
+    } catch { /* compiled below */ }
+  }
+  const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
+  const v = compile(ajv);
+  cacheWrite(entry, standaloneCode(ajv, v));
+  return v;
 }
 
 function index(): Map<string, () => ValidateFunction> {
@@ -64,15 +118,18 @@ function index(): Map<string, () => ValidateFunction> {
   const file = path.join(CRDS_DIR, 'cdk8s-team-cdk8s/kubernetes-schemas/v1.27.0/_definitions.json');
   k8sDefs = (JSON.parse(fs.readFileSync(file, 'utf8')) as { definitions: Record<string, any> }).definitions;
   const strictDefs = strictify(k8sDefs);
+  let defsKey: string | undefined;
   for (const [name, def] of Object.entries(k8sDefs)) {
     for (const g of (def['x-kubernetes-group-version-kind'] ?? []) as { group: string; version: string; kind: string }[]) {
       const apiVersion = g.group ? `${g.group}/${g.version}` : g.version;
       const key = `${apiVersion}/${g.kind}`;
       if (byGvk.has(key)) continue;
       byGvk.set(key, () => {
-        const ajv = newAjv();
-        ajv.addSchema({ $id: 'k8s', definitions: strictDefs });
-        return ajv.compile({ $ref: `k8s#/definitions/${name}` });
+        defsKey ??= JSON.stringify(strictDefs);
+        return compiled(`k8s\0${name}\0${defsKey}`, (ajv) => {
+          ajv.addSchema({ $id: 'k8s', definitions: strictDefs });
+          return ajv.compile({ $ref: `k8s#/definitions/${name}` });
+        });
       });
     }
   }
@@ -87,15 +144,18 @@ function index(): Map<string, () => ValidateFunction> {
   };
   walk(CRDS_DIR);
   for (const f of crdFiles.sort()) {
-    for (const doc of parseAllDocuments(fs.readFileSync(f, 'utf8'))) {
-      const crd = doc.toJS({ maxAliasCount: -1 }) as any;
+    for (const doc of yamlDocuments(f)) {
+      const crd = doc as any;
       if (!crd || crd.kind !== 'CustomResourceDefinition') continue;
       for (const v of crd.spec.versions ?? []) {
         const key = `${crd.spec.group}/${v.name}/${crd.spec.names.kind}`;
         const schema = v.schema?.openAPIV3Schema;
         if (!schema) continue;
         if (hasCelRules(schema)) celSchemas.set(key, schema);
-        byGvk.set(key, () => newAjv().compile(strictify(withObjectRoot(schema))));
+        byGvk.set(key, () => {
+          const strict = strictify(withObjectRoot(schema));
+          return compiled(`crd\0${JSON.stringify(strict)}`, (ajv) => ajv.compile(strict));
+        });
       }
     }
   }
