@@ -5,7 +5,7 @@
 import { execFile, execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { changedLines, cleanupTempDirs, git, log, porcelain, PROJECT_ROOT, projectRepo } from './support/git-repo';
+import { changedLines, cleanupTempDirs, git, log, porcelain, PROJECT_ROOT, projectRepo, tempDir } from './support/git-repo';
 import { specText } from './support/specs';
 
 const BIN = path.join(PROJECT_ROOT, 'bin/cdk8s-canary.js');
@@ -33,6 +33,21 @@ function bin(dir: string, ...args: string[]): Promise<Run> {
 beforeAll(ensureBuilt, 120_000);
 afterAll(cleanupTempDirs);
 
+/** A copy of the walk's repository right after its `start` (checked there: exit 0, one commit, clean), kept for the cases that start from a running canary. */
+let started: string | undefined;
+
+/** GIVEN webapp's canary 1.1.0 started through the compiled CLI: a copy of the walk's state after `start`, or made here when the walk did not run. */
+async function startedRepo(): Promise<string> {
+  if (started) {
+    const dir = tempDir('cdk8s-canary-e2e-');
+    fs.cpSync(started, dir, { recursive: true });
+    return dir;
+  }
+  const dir = projectRepo();
+  await bin(dir, 'start', 'webapp', '--version', '1.1.0');
+  return dir;
+}
+
 describe('compiled CLI (bin/cdk8s-canary.js)', () => {
   test('start, step, step, promote on webapp: one commit each; status --json tracks every move', async () => {
     const dir = projectRepo();
@@ -43,6 +58,10 @@ describe('compiled CLI (bin/cdk8s-canary.js)', () => {
       expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' });
       expect(log(dir)).toHaveLength(n + 1);
       expect(porcelain(dir)).toBe('');
+      if (args[0] === 'start') {
+        started = tempDir('cdk8s-canary-e2e-started-');
+        fs.cpSync(dir, started, { recursive: true });
+      }
       const s = JSON.parse((await bin(dir, 'status', '--json')).out) as { releases: { canary: { weight: number } | null; stable: { version: string } }[] };
       weights.push(s.releases[0].canary?.weight ?? null);
       if (args[0] === 'promote') expect(s.releases[0].stable.version).toBe('1.1.0');
@@ -58,8 +77,7 @@ describe('compiled CLI (bin/cdk8s-canary.js)', () => {
   });
 
   test('fails a bad move with exit 2 and a clear message; git status and git log unchanged', async () => {
-    const dir = projectRepo();
-    await bin(dir, 'start', 'webapp', '--version', '1.1.0');
+    const dir = await startedRepo();
     const history = log(dir);
     const r = await bin(dir, 'set-weight', 'webapp', '150');
     expect(r).toEqual({ code: 2, out: '', err: 'error: weight must be a whole number from 0 to 100 (got "150"); pass the canary\'s share of traffic out of 100\n' });
