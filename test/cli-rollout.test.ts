@@ -73,6 +73,22 @@ async function expectRefused(dir: string, args: string[], code: number, message:
 }
 
 describe('rollout CLI: every move is exactly one commit (real git, Gateway API release webapp)', () => {
+  /** Copies of the walk's repository after its first moves (1: start 1.1.0; 2: then a step to 10%), taken once the walk had checked them. */
+  const walked = new Map<number, string>();
+  /** GIVEN webapp after the walk's first `n` moves: a copy of the walk's state, or those moves made here (each exiting 0) when the walk did not run. */
+  async function afterWalk(n: 1 | 2): Promise<string> {
+    const from = walked.get(n);
+    if (from) {
+      const dir = tempDir('cdk8s-canary-repo-');
+      fs.cpSync(from, dir, { recursive: true });
+      return dir;
+    }
+    const dir = preparedRepo();
+    expect((await cli(dir, 'start', 'webapp', '--version', '1.1.0')).code).toBe(0);
+    if (n === 2) expect((await cli(dir, 'step', 'webapp')).code).toBe(0);
+    return dir;
+  }
+
   test('start, step, step, step, promote: one commit each, status --json tracks every move, dist/ always matches the spec', async () => {
     // GIVEN a repository with the project's webapp release (ladder [0, 10, 50, 100]) committed
     const dir = preparedRepo();
@@ -90,7 +106,7 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
       return { ids: lines.map((l) => l.slice(0, l.indexOf(' '))), subject: lines[0].slice(lines[0].indexOf(' ') + 1) };
     };
     let before = history().ids;
-    for (const [args, subject, status] of expected) {
+    for (const [i, [args, subject, status]] of expected.entries()) {
       // WHEN the move runs
       const r = await cli(dir, ...args);
       // THEN it succeeds with exactly one new commit, the tree is clean, and status shows the new state
@@ -105,6 +121,11 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
       expectDistMatchesSpecs(dir);
       // AND every object in dist/ passes the upstream schemas
       expect(validateTree(path.join(dir, 'dist')).problems).toEqual([]);
+      if (i < 2) {
+        const copy = tempDir('cdk8s-canary-walked-');
+        fs.cpSync(dir, copy, { recursive: true });
+        walked.set(i + 1, copy);
+      }
     }
     // AND the step after the last weight is refused, naming promote
     const trailers = git(dir, 'log', '-1', '--format=%(trailers:only,unfold)', 'HEAD~1');
@@ -113,9 +134,7 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
 
   test('a step commit changes one spec line and only weight lines in dist/; git revert restores dist/ byte for byte', async () => {
     // GIVEN webapp's canary at 10%
-    const dir = preparedRepo();
-    expect((await cli(dir, 'start', 'webapp', '--version', '1.1.0')).code).toBe(0);
-    expect((await cli(dir, 'step', 'webapp')).code).toBe(0);
+    const dir = await afterWalk(2);
     const distBefore = readTree(path.join(dir, 'dist'));
     const specBefore = fs.readFileSync(path.join(dir, 'releases/webapp.yaml'));
     // WHEN it steps to 50%
@@ -152,8 +171,7 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
   });
 
   test('set-weight holds anywhere; step continues from the next ladder weight above it; the same weight is a no-op without a commit', async () => {
-    const dir = preparedRepo();
-    await cli(dir, 'start', 'webapp', '--version', '1.1.0');
+    const dir = await afterWalk(1);
     const r = await cli(dir, 'set-weight', 'webapp', '30', '--message', 'hold at 30 while the cache warms');
     expect(r.code).toBe(0);
     expect(git(dir, 'log', '-1', '--format=%B')).toBe('webapp: canary 1.1.0 0% -> 30%\n\nhold at 30 while the cache warms\n\nRelease: webapp\nMove: set-weight\nCanary-Version: 1.1.0\nCanary-Weight: 30\nStep: 2/4\n\n');
@@ -181,8 +199,7 @@ describe('rollout CLI: every move is exactly one commit (real git, Gateway API r
   });
 
   test('--no-commit edits the spec and dist/ only; --dry-run prints the diff and changes nothing', async () => {
-    const dir = preparedRepo();
-    await cli(dir, 'start', 'webapp', '--version', '1.1.0');
+    const dir = await afterWalk(1);
     const history = log(dir);
     // WHEN dry-run THEN the diff of the spec and the HTTPRoute is printed and nothing changed
     const dry = await cli(dir, 'step', 'webapp', '--dry-run');
