@@ -174,14 +174,30 @@ export function runLine(cwd: string, line: string, env: NodeJS.ProcessEnv): { co
 const PLAIN_WORD = /^(?:[\w@%+=:,./-]+|'[^']*'|"[^"$`\\]*")+$/;
 
 /**
- * The arguments of a line that is only `npx cdk8s-canary ARGS` of plain words (see PLAIN_WORD): the
- * argv bash would give the compiled CLI; undefined for anything else (pipes, redirections, variables,
+ * A line without its trailing comment as bash reads it: from a `#` that starts a word (at the start or
+ * after a blank, outside quotes) to the end; the line as it is when a quote is left open (bash's to report).
+ */
+export function withoutComment(line: string): string {
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quote) { if (c === quote) quote = undefined; continue; }
+    if (c === '\'' || c === '"') quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(line[i - 1]))) return line.slice(0, i);
+  }
+  return line;
+}
+
+/**
+ * The arguments of a line that is only `npx cdk8s-canary ARGS` of plain words (see PLAIN_WORD), a
+ * trailing comment allowed (`npx cdk8s-canary new shop --router nginx   # router.host`): the argv
+ * bash would give the compiled CLI; undefined for anything else (pipes, redirections, variables,
  * `VAR=value npx ...`, globs, other commands), which only bash can run.
  */
 export function plainCliArgs(line: string): string[] | undefined {
   const words = line.trim().split(/\s+/);
   if (words[0] !== 'npx' || words[1] !== 'cdk8s-canary') return undefined;
-  const rest = line.trim().replace(/^npx\s+cdk8s-canary\s*/, '');
+  const rest = withoutComment(line.trim()).trim().replace(/^npx\s+cdk8s-canary\s*/, '');
   const args: string[] = [];
   for (const m of rest.matchAll(/(?:[^\s'"]+|'[^']*'|"[^"]*")+/g)) {
     if (!PLAIN_WORD.test(m[0])) return undefined;
@@ -192,7 +208,7 @@ export function plainCliArgs(line: string): string[] | undefined {
   return args;
 }
 
-/** The parts of `a && b && c` (split outside quotes); the whole line when it has other shell syntax around `&&` or none. */
+/** The parts of `a && b && c` (split outside quotes and before a comment, which stays in the last part); the whole line when it has other shell syntax around `&&` or none. */
 export function andParts(line: string): string[] {
   const parts: string[] = [];
   let cur = '';
@@ -201,6 +217,7 @@ export function andParts(line: string): string[] {
     const c = line[i];
     if (quote) { if (c === quote) quote = undefined; cur += c; continue; }
     if (c === '\'' || c === '"') { quote = c; cur += c; continue; }
+    if (c === '#' && (i === 0 || /\s/.test(line[i - 1]))) { cur += line.slice(i); break; }
     if (line.startsWith(' && ', i)) { parts.push(cur); cur = ''; i += 3; continue; }
     cur += c;
   }
