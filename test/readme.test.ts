@@ -42,7 +42,7 @@ let template: string;
 function templateRepo(): string {
   const dir = tempDir('readme-template-');
   for (const p of SESSION_PATHS) if (fs.existsSync(path.join(REPO, p))) fs.cpSync(path.join(REPO, p), path.join(dir, p), { recursive: true });
-  execFileSync('bash', ['-c', 'git init -q -b main && git add -A && git commit -q -m "the reference releases" && git repack -adq && git prune-packed'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('bash', ['-c', 'git init -q -b main && git add -A && git commit -q -m "the reference releases" && git repack -adq'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   return dir;
 }
 
