@@ -35,14 +35,15 @@ const SESSION_PATHS = ['releases', 'dist', 'cdk8s-canary.yaml', 'cdk8s.yaml', 't
 /**
  * The session repository every session starts from (built once, in beforeAll): a git repository holding
  * the project's releases, dist/ and settings (what a clone has of them), committed, its objects in one
- * pack. A session gets a copy of it (`sessionRepo`): the same files and commit, without a git
- * init/add/commit and a loose object per file each.
+ * pack, without git's sample hooks (`--template=`: inert files, copied for nothing). A session gets a
+ * copy of it (`sessionRepo`): the same files and commit, without a git init/add/commit and a loose
+ * object per file each.
  */
 let template: string;
 function templateRepo(): string {
   const dir = tempDir('readme-template-');
   for (const p of SESSION_PATHS) if (fs.existsSync(path.join(REPO, p))) fs.cpSync(path.join(REPO, p), path.join(dir, p), { recursive: true });
-  execFileSync('bash', ['-c', 'git init -q -b main && git add -A && git commit -q -m "the reference releases" && git repack -adq'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('bash', ['-c', 'git init -q -b main --template= && git add -A && git commit -q -m "the reference releases" && git repack -adq'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   return dir;
 }
 
