@@ -74,7 +74,9 @@ function loadWithCodeCache(file) {
       // after the command: the cache then holds the functions it compiled, not only the top level
       fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
       const stale = new RegExp(`^${base}-[0-9a-f]{40}-.*\\.v8$`);
-      for (const old of fs.readdirSync(path.dirname(cacheFile))) if (stale.test(old)) fs.rmSync(path.join(path.dirname(cacheFile), old), { force: true });
+      // other builds' caches go; this one is replaced by the rename below, never removed first (a
+      // command starting meanwhile reads the old one or the new one, not nothing)
+      for (const old of fs.readdirSync(path.dirname(cacheFile))) if (stale.test(old) && old !== path.basename(cacheFile)) fs.rmSync(path.join(path.dirname(cacheFile), old), { force: true });
       const tmp = `${cacheFile}.tmp-${process.pid}`;
       fs.writeFileSync(tmp, script.createCachedData());
       fs.renameSync(tmp, cacheFile);

@@ -92,29 +92,27 @@ describe('the precompiled spec validators (scripts/bundle.js)', () => {
 
 describe('the V8 code cache of the launcher (Node without module.enableCompileCache)', () => {
   const hasNodeCache = typeof (require('module') as { enableCompileCache?: unknown }).enableCompileCache === 'function';
-  // these cases replace and remove the files of build/.cache: the ones the build's warm-up wrote are put back after them
-  const savedCaches = new Map<string, Buffer>();
+  // these cases replace and remove cache files: they run a private copy of the launcher and build/
+  // (node_modules linked), so the suites running beside them keep the build's own cache as it is
+  let launcherDir = '';
+  const bin = () => path.join(launcherDir, 'bin', 'cdk8s-canary.js');
+  const cacheDirOf = () => path.join(launcherDir, 'build', '.cache');
   beforeAll(() => {
-    const dir = path.join(REPO, 'build', '.cache');
-    if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.v8'))) savedCaches.set(f, fs.readFileSync(path.join(dir, f)));
+    launcherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-canary-launcher-'));
+    fs.cpSync(path.join(REPO, 'bin'), path.join(launcherDir, 'bin'), { recursive: true });
+    fs.cpSync(path.join(REPO, 'build'), path.join(launcherDir, 'build'), { recursive: true });
+    fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(launcherDir, 'node_modules'));
   });
-  afterAll(() => {
-    const dir = path.join(REPO, 'build', '.cache');
-    for (const [f, bytes] of savedCaches) {
-      const tmp = path.join(dir, `${f}.restore-${process.pid}`);
-      fs.writeFileSync(tmp, bytes);
-      fs.renameSync(tmp, path.join(dir, f));
-    }
-  });
+  afterAll(() => fs.rmSync(launcherDir, { recursive: true, force: true }));
   (hasNodeCache ? test.skip : test)('a command that synthesizes writes the cache of the runtime bundle (cdk8s and the bindings), which the next one reads', () => {
     // GIVEN no cache of build/cli-runtime.js
-    const cacheDir = path.join(REPO, 'build', '.cache');
+    const cacheDir = cacheDirOf();
     const runtimeCaches = () => (fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir).filter((f) => /^cli-runtime-[0-9a-f]{40}-.*\.v8$/.test(f)) : []);
     for (const f of runtimeCaches()) fs.rmSync(path.join(cacheDir, f), { force: true });
     const repo = tempRepo({ 'releases/shop.yaml': specText('shop', '') });
     try {
       // WHEN synth runs twice
-      const synth = () => spawnSync(process.execPath, [BIN, '-C', repo.root, 'synth'], { encoding: 'utf8', env: GIT_ENV });
+      const synth = () => spawnSync(process.execPath, [bin(), '-C', repo.root, 'synth'], { encoding: 'utf8', env: GIT_ENV });
       expect(synth().status).toBe(0);
       // THEN the first wrote the cache, and the second (same bundle) kept it and gives the same dist/
       const [cache] = runtimeCaches();
@@ -132,8 +130,8 @@ describe('the V8 code cache of the launcher (Node without module.enableCompileCa
 
   (hasNodeCache ? test.skip : test)('a cache V8 refuses (corrupt) is ignored and written again', () => {
     // GIVEN the cache folder of the build, with every cache file replaced by garbage
-    const cacheDir = path.join(REPO, 'build', '.cache');
-    const run = () => spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8', env: GIT_ENV });
+    const cacheDir = cacheDirOf();
+    const run = () => spawnSync(process.execPath, [bin(), '--help'], { encoding: 'utf8', env: GIT_ENV });
     expect(run().status).toBe(0);
     const caches = fs.readdirSync(cacheDir).filter((f) => /^cli-[0-9a-f]{40}-.*\.v8$/.test(f));
     expect(caches.length).toBe(1);
@@ -149,11 +147,11 @@ describe('the V8 code cache of the launcher (Node without module.enableCompileCa
 
   (hasNodeCache ? test.skip : test)('a command keeps the cache it found; with CDK8S_CANARY_CODE_CACHE=extend (the build\'s warm-up) it writes it again with what it compiled too', () => {
     // GIVEN the cache of build/cli.js
-    const cacheDir = path.join(REPO, 'build', '.cache');
+    const cacheDir = cacheDirOf();
     const cacheOf = () => fs.readdirSync(cacheDir).filter((f) => /^cli-[0-9a-f]{40}-.*\.v8$/.test(f)).map((f) => path.join(cacheDir, f));
     const repo = tempRepo({ 'releases/shop.yaml': specText('shop', '') });
     try {
-      const run = (env: NodeJS.ProcessEnv) => spawnSync(process.execPath, [BIN, '-C', repo.root, 'status', 'shop'], { encoding: 'utf8', env: { ...GIT_ENV, ...env } });
+      const run = (env: NodeJS.ProcessEnv) => spawnSync(process.execPath, [bin(), '-C', repo.root, 'status', 'shop'], { encoding: 'utf8', env: { ...GIT_ENV, ...env } });
       expect(run({}).status).toBe(0);
       const [file] = cacheOf();
       const kept = fs.statSync(file).mtimeMs;
@@ -172,13 +170,13 @@ describe('the V8 code cache of the launcher (Node without module.enableCompileCa
 
   (hasNodeCache ? test.skip : test)('validate NAME writes the cache of the precompiled validators, which the next one reads, with the same verdicts', () => {
     // GIVEN no cache of build/lib/spec/compiled-validators.js
-    const cacheDir = path.join(REPO, 'build', '.cache');
+    const cacheDir = cacheDirOf();
     const validatorCaches = () => (fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir).filter((f) => /^compiled-validators-[0-9a-f]{40}-.*\.v8$/.test(f)) : []);
     for (const f of validatorCaches()) fs.rmSync(path.join(cacheDir, f), { force: true });
     const repo = tempRepo({ 'releases/shop.yaml': specText('shop', ''), 'releases/blog.yaml': specText('blog', '').replace('version: 1.0.0', 'version: 1.0.!') });
     try {
       // WHEN validate NAME runs twice, on a good spec and on a bad one
-      const validate = (name: string) => spawnSync(process.execPath, [BIN, '-C', repo.root, 'validate', name], { encoding: 'utf8', env: GIT_ENV });
+      const validate = (name: string) => spawnSync(process.execPath, [bin(), '-C', repo.root, 'validate', name], { encoding: 'utf8', env: GIT_ENV });
       expect(validate('shop').status).toBe(0);
       // THEN the first wrote the cache; the second kept it and still finds the fault, positioned
       const [cache] = validatorCaches();
