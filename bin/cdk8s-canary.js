@@ -23,14 +23,14 @@ function missing() {
   process.exit(1);
 }
 
+/** Where the code caches are kept: build/.cache/. */
+const CACHE_DIR = path.join(path.dirname(BUNDLE), '.cache');
+const VALIDATORS = './lib/spec/compiled-validators.js';
 /**
  * What build/cli.js requires that goes through the code cache as well (by the specifier it uses):
  * what it loads lazily (cdk8s, constructs, the bindings), and the precompiled spec validators (~0.6
  * MB that every command validating a spec parses).
  */
-/** Where the code caches are kept: build/.cache/. */
-const CACHE_DIR = path.join(path.dirname(BUNDLE), '.cache');
-const VALIDATORS = './lib/spec/compiled-validators.js';
 const CACHED = new Map([
   ['./cli-runtime.js', path.join(path.dirname(BUNDLE), 'cli-runtime.js')],
   [VALIDATORS, path.join(path.dirname(BUNDLE), 'lib', 'spec', 'compiled-validators.js')],

@@ -2,9 +2,10 @@
  * lib/moves: the move engine below the CLI, shared by release moves and release-group moves
  * (re-exports only). See engine.ts for the steps of a move, kind.ts for adding a kind of move
  * (what a move edits and owns), gate.ts for adding a pre-commit gate, session.ts for running several
- * moves under one lock, push.ts for pushing; status.ts, synth.ts, verify.ts and recover.ts are the
- * other repository-level operations the CLI calls. Nothing here prints or exits: functions return values
- * or throw the typed errors of errors.ts; the CLI maps them to messages and exit codes.
+ * moves under one lock, push.ts for pushing; status.ts, synth.ts, validate-one.ts, verify.ts and
+ * recover.ts are the other repository-level operations the CLI calls (places.ts: where the lock and
+ * the journal live, and whether a repair is pending). Nothing here prints or exits: functions return
+ * values or throw the typed errors of errors.ts; the CLI maps them to messages and exit codes.
  */
 export * from './errors';
 export * from './interrupt';
