@@ -210,18 +210,18 @@ export function plainCliArgs(line: string): string[] | undefined {
 
 /** The parts of `a && b && c` (split outside quotes and before a comment, which stays in the last part); the whole line when it has other shell syntax around `&&` or none. */
 export function andParts(line: string): string[] {
+  const body = withoutComment(line);
   const parts: string[] = [];
   let cur = '';
   let quote: string | undefined;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
     if (quote) { if (c === quote) quote = undefined; cur += c; continue; }
     if (c === '\'' || c === '"') { quote = c; cur += c; continue; }
-    if (c === '#' && (i === 0 || /\s/.test(line[i - 1]))) { cur += line.slice(i); break; }
-    if (line.startsWith(' && ', i)) { parts.push(cur); cur = ''; i += 3; continue; }
+    if (body.startsWith(' && ', i)) { parts.push(cur); cur = ''; i += 3; continue; }
     cur += c;
   }
-  parts.push(cur);
+  parts.push(cur + line.slice(body.length));
   return parts.map((p) => p.trim());
 }
 
