@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { commitChangedFiles, Git, parseTree, serializeTree, Trailer } from '../lib/git';
+import { commitChangedFiles, Git, parseTree, patchTree, RawTree, serializeTree, Trailer, TreeEntry } from '../lib/git';
 import { cleanupTempDirs, git, initRepo, porcelain, tempDir, writeFiles } from './support/git-repo';
 import { execFileSync } from 'child_process';
 
@@ -228,5 +228,48 @@ describe('commitChangedFiles: the commit and index of git add + git commit, with
     // THEN the bytes are git's
     expect(again.equals(raw)).toBe(true);
     expect([...parseTree(raw, 20).keys()]).toContain('raw-\xff.yaml');
+  });
+
+  test('patchTree gives the tree object git mktree makes of the edited entries, byte for byte', () => {
+    // GIVEN a tree with names that sort differently as files and folders, and a name that is not UTF-8
+    const dir = initRepo(tempDir());
+    writeFiles(dir, { 'a-b': '1', 'a.b': '2', 'a/x': '3', 'ab': '4', 'm/y': '5', 'é.yaml': '6', 'z': '7' });
+    fs.writeFileSync(Buffer.from(path.join(dir, 'raw-\xff.yaml'), 'latin1'), '8');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'names');
+    const raw = execFileSync('git', ['cat-file', 'tree', 'HEAD^{tree}'], { cwd: dir });
+    const head = new RawTree(raw, 20);
+    const blob = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
+    const tree = '4b825dc642cb6eb9a060e54bf8d69288fbe4904b';
+    // WHEN entries are replaced, removed and added: before the first, between a folder and the files
+    // that sort around it (a/ after a.b, before ab), a folder named like a file, and after the last
+    const edits = new Map<string, TreeEntry | null>([
+      ['a.b', { mode: '100755', oid: blob }], // replaced (mode and id)
+      ['m', { mode: '40000', oid: tree }], // a folder replaced
+      ['z', null], // removed
+      ['nosuch', null], // not there: nothing to remove
+      ['0', { mode: '100644', oid: blob }], // before every entry
+      ['a-c', { mode: '100644', oid: blob }],
+      ['a.c', { mode: '40000', oid: tree }], // a folder sorts as 'a.c/'
+      ['a0', { mode: '100644', oid: blob }], // after 'a/' ('/' < '0'), before 'ab'
+      ['\xff\xfe', { mode: '100644', oid: blob }], // after every entry, not UTF-8
+      ['raw-\xff.yaml', null], // removed, not UTF-8
+    ]);
+    const patched = patchTree(head, edits);
+    // THEN the bytes are those of git mktree given the same entries (git sorts them itself)
+    const entries = new Map(parseTree(raw, 20));
+    for (const [name, e] of edits) if (e) entries.set(name, e); else entries.delete(name);
+    const listing = Buffer.concat([...entries].map(([name, e]) => Buffer.concat([Buffer.from(`${e.mode === '40000' ? '040000 tree' : `${e.mode} blob`} ${e.oid}\t`, 'latin1'), Buffer.from(name, 'latin1'), Buffer.from('\0')])));
+    const made = execFileSync('git', ['mktree', '-z', '--missing'], { cwd: dir, input: listing }).toString().trim();
+    const expected = execFileSync('git', ['cat-file', 'tree', made], { cwd: dir });
+    expect(patched.toString('hex')).toBe(expected.toString('hex'));
+    expect(patched.equals(serializeTree(entries))).toBe(true);
+    // AND lookups find files and folders by name, and nothing else
+    expect(head.get('a')).toEqual({ mode: '40000', oid: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    expect(head.get('a.b')?.mode).toBe('100644');
+    expect(head.get('raw-\xff.yaml')?.mode).toBe('100644');
+    expect([head.get('a/'), head.get('nosuch'), head.get('')]).toEqual([undefined, undefined, undefined]);
+    // AND an edit of a new folder (no tree in HEAD) writes only its entries
+    expect(patchTree(undefined, new Map([['b', { mode: '100644', oid: blob }], ['a', null]])).equals(serializeTree(new Map([['b', { mode: '100644', oid: blob }]])))).toBe(true);
   });
 });

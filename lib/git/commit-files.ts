@@ -3,8 +3,9 @@
  * (issue 17: a wave move's cost must not grow with the number of other releases, so neither with the
  * files of the repository). `git add` + `git write-tree` read and write the whole index two or three
  * times (at 100 000 files, ~40 ms of CPU each time); here the new trees are built from HEAD's trees
- * along the changed paths only, and the index is read and written once, by `git update-index` with
- * exactly the changed paths:
+ * along the changed paths only (each patched byte for byte, `patchTree`: a tree of 1000 releases is
+ * not parsed and written again whole for one changed entry), and the index is read and written once,
+ * by `git update-index` with exactly the changed paths:
  *
  *   hash-object -w --stdin-paths (the new files, through the same clean filters as `git add`)
  *   -> cat-file --batch (HEAD's trees along the changed paths) -> new trees (hash-object -w -t tree)
@@ -78,6 +79,138 @@ export function serializeTree(entries: ReadonlyMap<string, TreeEntry>): Buffer {
     pos += out.write(e.oid, pos, 'hex');
   }
   return out;
+}
+
+/**
+ * A raw tree object read by offsets, without a string per entry: a move edits a few entries of trees
+ * that hold one entry per release (`dist/`, `releases/`: 1000 at 1000 releases), so those trees are
+ * patched byte for byte (`patchTree`) instead of parsed, sorted and written again whole.
+ * Names are latin1 strings (one character per byte), as in parseTree.
+ */
+export class RawTree {
+  /** Offsets of each entry: its start (the mode), the space after the mode, the NUL after the name. */
+  private readonly starts: number[] = [];
+  private readonly spaces: number[] = [];
+  private readonly nuls: number[] = [];
+
+  constructor(public readonly raw: Buffer, public readonly oidBytes: number) {
+    let pos = 0;
+    while (pos < raw.length) {
+      const sp = raw.indexOf(0x20, pos);
+      const nul = raw.indexOf(0, sp);
+      if (sp < 0 || nul < 0 || nul + 1 + oidBytes > raw.length) throw new GitError('git returned a tree object that cannot be read; run git fsck', ['cat-file']);
+      this.starts.push(pos);
+      this.spaces.push(sp);
+      this.nuls.push(nul);
+      pos = nul + 1 + oidBytes;
+    }
+  }
+
+  /** Number of entries. */
+  public get size(): number {
+    return this.starts.length;
+  }
+
+  /** The entry named `name` (latin1), or undefined. */
+  public get(name: string): TreeEntry | undefined {
+    const i = this.find(Buffer.from(name, 'latin1'));
+    if (i < 0) return undefined;
+    const nul = this.nuls[i];
+    return { mode: this.raw.toString('latin1', this.starts[i], this.spaces[i]), oid: this.raw.toString('hex', nul + 1, nul + 1 + this.oidBytes) };
+  }
+
+  /** Index of the entry named `name` (bytes), or -1: a binary search for it as a file, then as a folder. */
+  public find(name: Buffer): number {
+    for (const folder of [false, true]) {
+      const key = folder ? Buffer.concat([name, SLASH]) : name;
+      const i = this.firstAfter(key, true);
+      if (i < this.size && this.isFolder(i) === folder && this.compare(i, key) === 0) return i;
+    }
+    return -1;
+  }
+
+  /**
+   * The first entry whose key (git's order: a folder's name as if followed by `/`) is above `key`
+   * (or, with `orEqual`, not below it); `size` when none is.
+   */
+  public firstAfter(key: Buffer, orEqual = false): number {
+    let lo = 0;
+    let hi = this.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = this.compare(mid, key);
+      if (c < 0 || (c === 0 && !orEqual)) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Entry `i`'s key compared with `key`: negative, 0 or positive. */
+  public compare(i: number, key: Buffer): number {
+    const from = this.spaces[i] + 1;
+    const nameLength = this.nuls[i] - from;
+    const length = nameLength + (this.isFolder(i) ? 1 : 0);
+    const n = Math.min(length, key.length);
+    for (let j = 0; j < n; j++) {
+      const a = j < nameLength ? this.raw[from + j] : 0x2f;
+      if (a !== key[j]) return a - key[j];
+    }
+    return length - key.length;
+  }
+
+  /** Whether entry `i` is a folder (mode 40000). */
+  public isFolder(i: number): boolean {
+    const start = this.starts[i];
+    return this.spaces[i] - start === 5 && this.raw.toString('latin1', start, start + 5) === TREE_MODE;
+  }
+
+  /** Bytes of entries `from` to `to` (exclusive), as they are. */
+  public slice(from: number, to: number): Buffer {
+    return this.raw.subarray(from < this.size ? this.starts[from] : this.raw.length, to < this.size ? this.starts[to] : this.raw.length);
+  }
+}
+
+const SLASH = Buffer.from('/', 'latin1');
+
+/** One entry as a tree object holds it. */
+function entryBytes(name: string, e: TreeEntry): Buffer {
+  return Buffer.concat([Buffer.from(`${e.mode} ${name}\0`, 'latin1'), Buffer.from(e.oid, 'hex')]);
+}
+
+/**
+ * The raw tree object of `head` (undefined: an empty folder) with `edits` applied: a name set to an
+ * entry is added or replaced, a name set to null is removed; the other entries are copied as they
+ * are. The same bytes as `serializeTree` of the parsed tree with the edits applied.
+ */
+export function patchTree(head: RawTree | undefined, edits: ReadonlyMap<string, TreeEntry | null>): Buffer {
+  if (!head) return serializeTree(new Map([...edits].filter((x): x is [string, TreeEntry] => x[1] !== null)));
+  const replaced = new Map<number, Buffer | null>();
+  const inserted: { at: number; key: Buffer; bytes: Buffer }[] = [];
+  for (const [name, e] of edits) {
+    const bytes = Buffer.from(name, 'latin1');
+    const i = head.find(bytes);
+    if (i >= 0) { replaced.set(i, e && entryBytes(name, e)); continue; }
+    if (!e) continue; // not there: nothing to remove
+    const key = e.mode === TREE_MODE ? Buffer.concat([bytes, SLASH]) : bytes;
+    inserted.push({ at: head.firstAfter(key), key, bytes: entryBytes(name, e) });
+  }
+  inserted.sort((a, b) => a.at - b.at || Buffer.compare(a.key, b.key));
+  const stops = [...new Set([...replaced.keys(), ...inserted.map((x) => x.at)])].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let from = 0;
+  let k = 0;
+  for (const at of stops) {
+    out.push(head.slice(from, at));
+    for (; k < inserted.length && inserted[k].at === at; k++) out.push(inserted[k].bytes);
+    if (replaced.has(at)) {
+      const b = replaced.get(at);
+      if (b) out.push(b);
+      from = at + 1;
+    } else {
+      from = at;
+    }
+  }
+  out.push(head.slice(from, head.size));
+  return Buffer.concat(out);
 }
 
 /** The id git gives an object of `type` holding `body`, in the repository's object format. */
@@ -160,7 +293,7 @@ export async function commitFiles(c: FilesCommit): Promise<string | undefined> {
   for (const f of c.files) for (let i = f.indexOf('/'); i > 0; i = f.indexOf('/', i + 1)) folders.add(f.slice(0, i));
   const order = [...folders].sort();
   const raw = await gitBytes(c.root, ['cat-file', '--batch'], Buffer.from(order.map((d) => (d ? `${c.parentTree}:${d}` : c.parentTree)).join('\n') + '\n', 'latin1'));
-  const trees = new Map<string, Map<string, TreeEntry> | undefined>();
+  const trees = new Map<string, RawTree | undefined>();
   let pos = 0;
   for (const d of order) {
     const nl = raw.indexOf(0x0a, pos);
@@ -168,12 +301,12 @@ export async function commitFiles(c: FilesCommit): Promise<string | undefined> {
     if (header[header.length - 1] === 'missing') { trees.set(d, undefined); pos = nl + 1; continue; } // a new folder
     const size = Number(header[2]);
     if (header[1] !== 'tree') return undefined; // a file where a folder is now
-    trees.set(d, parseTree(raw.subarray(nl + 1, nl + 1 + size), oidBytes));
+    trees.set(d, new RawTree(raw.subarray(nl + 1, nl + 1 + size), oidBytes));
     pos = nl + 1 + size + 1;
   }
   // a new file (not in HEAD) that .gitignore matches is left out, as `git add --all` leaves it out
   const latin = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
-  const inHead = (f: string) => { const slash = f.lastIndexOf('/'); return trees.get(slash < 0 ? '' : f.slice(0, slash))?.has(latin(f.slice(slash + 1))) ?? false; };
+  const inHead = (f: string) => { const slash = f.lastIndexOf('/'); return (trees.get(slash < 0 ? '' : f.slice(0, slash))?.find(Buffer.from(f.slice(slash + 1), 'utf8')) ?? -1) >= 0; };
   const fresh = present.filter((f) => !inHead(f));
   let files = c.files;
   if (fresh.length) {
@@ -192,31 +325,29 @@ export async function commitFiles(c: FilesCommit): Promise<string | undefined> {
   // the new blobs, through the clean filters `git add` applies (one process for all)
   const blobs = present.length ? (await gitBytes(c.root, ['hash-object', '-w', '--stdin-paths'], Buffer.from(present.join('\n') + '\n', 'utf8'))).toString('latin1').trim().split('\n') : [];
   if (blobs.length !== present.length) throw new GitError('git hash-object returned fewer ids than files', ['hash-object']);
-  const edited = new Map<string, Map<string, TreeEntry>>();
-  const entriesOf = (d: string): Map<string, TreeEntry> => {
+  // the edits of each folder (name -> new entry, or null: removed), applied to HEAD's tree bytes (patchTree)
+  const edited = new Map<string, Map<string, TreeEntry | null>>();
+  const editsOf = (d: string): Map<string, TreeEntry | null> => {
     let m = edited.get(d);
-    if (!m) { m = new Map(trees.get(d) ?? []); edited.set(d, m); }
+    if (!m) { m = new Map(); edited.set(d, m); }
     return m;
   };
   for (const f of files) {
     const slash = f.lastIndexOf('/');
     const dir = slash < 0 ? '' : f.slice(0, slash);
     const name = latin(f.slice(slash + 1));
-    const entries = entriesOf(dir);
-    const head = entries.get(name);
+    const head = trees.get(dir)?.get(name);
     if (head && (head.mode === TREE_MODE || head.mode === '160000' || head.mode === '120000')) return undefined; // a folder, submodule or symlink replaced by a file
     const i = present.indexOf(f);
-    if (i < 0) entries.delete(name);
-    else entries.set(name, { mode: fileMode(stats.get(f)!, c.trustExecutableBit, head?.mode), oid: blobs[i] });
+    editsOf(dir).set(name, i < 0 ? null : { mode: fileMode(stats.get(f)!, c.trustExecutableBit, head?.mode), oid: blobs[i] });
   }
   // new trees, deepest first: each folder's id goes into its parent; an emptied folder goes away
   const bodies: Buffer[] = [];
   const ids: string[] = [];
   for (const d of [...folders].sort((a, b) => depth(b) - depth(a) || (a < b ? -1 : 1))) {
-    const entries = entriesOf(d);
+    const body = patchTree(trees.get(d), editsOf(d));
     let oid: string | undefined;
-    if (entries.size) {
-      const body = serializeTree(entries);
+    if (body.length) {
       oid = objectId('tree', body, algorithm);
       bodies.push(body);
       ids.push(oid);
@@ -228,9 +359,7 @@ export async function commitFiles(c: FilesCommit): Promise<string | undefined> {
       return finish(c, files, oid);
     }
     const slash = d.lastIndexOf('/');
-    const parent = entriesOf(slash < 0 ? '' : d.slice(0, slash));
-    const name = latin(d.slice(slash + 1));
-    if (oid) parent.set(name, { mode: TREE_MODE, oid }); else parent.delete(name);
+    editsOf(slash < 0 ? '' : d.slice(0, slash)).set(latin(d.slice(slash + 1)), oid ? { mode: TREE_MODE, oid } : null);
   }
   return undefined;
 }

@@ -27,7 +27,7 @@ export interface MoveContext {
   readonly cacheDir?: string;
   /** The `-m/--message` text for the commit body. @default - none */
   readonly extraMessage?: string;
-  /** Records a phase for `CDK8S_CANARY_TIMING` (e.g. `load+validate(1000 specs, 1 parsed)`). */
+  /** Records a phase for `CDK8S_CANARY_TIMING` (e.g. `load+validate(1 parsed)`). */
   mark(phase: string): void;
 }
 

@@ -30,7 +30,7 @@ export function migrationMove(name: string): MoveKind {
       const { paths } = ctx;
       cacheCompiledValidators(ctx.cacheDir);
       const project = loadProjectFor(paths, name, ctx.cacheDir && path.join(ctx.cacheDir, 'valid-specs.json'));
-      ctx.mark(`load+validate(${project.names.length} specs, ${project.parsed} parsed)`);
+      ctx.mark(`load+validate(${project.parsed} parsed)`);
       if (!project.release) {
         const groups = project.names.filter((n) => n === name || isGroupName(paths.root, n));
         releaseNamed(project.names.filter((n) => !groups.includes(n)).map((n) => ({ model: { name: n } })), name, groups, '`migrate`');

@@ -29,7 +29,7 @@ export function releaseMove(name: string, plan: Planner | undefined, fleetPlan?:
       const { paths } = ctx;
       cacheCompiledValidators(ctx.cacheDir);
       const project = loadProjectFor(paths, name);
-      ctx.mark(`load+validate(${project.names.length} specs, ${project.parsed} parsed)`);
+      ctx.mark(`load+validate(${project.parsed} parsed)`);
       if (!project.release) {
         // not a valid release: a release group of that name, or an unknown name (project.names lists both kinds)
         const groups = project.names.filter((n) => n === name || isGroupName(paths.root, n));

@@ -202,7 +202,9 @@ async function callersOf(git: Git, dist: string, rev: Revision, namespaces: read
   const d = inRepo(git, dist);
   const patterns = namespaces.flatMap((n) => ['-e', `namespace: ${n}`, '-e', `.${n}`, '-e', `- ${n}/`, '-e', `- "${n}/`, '-e', `- '${n}/`]);
   const specs = CALLER_FILES.map((k) => `${d}/**/${k}-*.yaml`);
-  const r = await git.tryRun(['-C', git.root, 'grep', '-l', '-z', '-F', ...(rev === undefined ? ['--untracked'] : []), ...patterns, ...(rev === undefined ? [] : [rev]), '--', ...specs], { globPathspecs: true });
+  // one thread: git grep's threads share one lock on the object store, so at 1000 releases the
+  // default (a thread per CPU) costs ~2x the CPU of one thread, for the same hits
+  const r = await git.tryRun(['-C', git.root, 'grep', '--threads=1', '-l', '-z', '-F', ...(rev === undefined ? ['--untracked'] : []), ...patterns, ...(rev === undefined ? [] : [rev]), '--', ...specs], { globPathspecs: true });
   if (r.code !== 0 && r.code !== 1) throw new Error(`git grep failed: ${r.stderr}`);
   const out = new Set<string>();
   for (const hit of r.stdout.split('\0').filter(Boolean)) {

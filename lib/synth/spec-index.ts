@@ -34,11 +34,8 @@ export type NamedSpec = { readonly release: LoadedRelease } | { readonly group: 
  * @throws UsageError (exit 2) when no spec file has that name, naming the ones that exist
  * @throws SpecError (exit 2) when the spec is invalid, or when two files carry the name
  */
-export function loadNamedSpec(paths: ProjectPaths, name: string, what = 'release'): NamedSpec {
+export function loadNamedSpec(paths: ProjectPaths, name: string, what = 'release', files: readonly string[] = namedSpecFiles(paths, name)): NamedSpec {
   checkRoot(paths);
-  // `<name>.yaml` and `<name>.yml`, looked up directly: listing releases/ is needed only for a
-  // name that has no file (to list the names that exist)
-  const files = isPlainName(name) ? ['.yaml', '.yml'].map((ext) => path.join(paths.releasesDir, `${name}${ext}`)).filter(isListedSpec) : [];
   if (!files.length) throw unknownName(name, [...specIndex(paths).keys()], what, paths.releasesDir);
   // a release's fleet is resolved against the clusters of cdk8s-canary.yaml (read only when it has one)
   const options = projectSpecOptions(paths);
@@ -53,6 +50,14 @@ export function loadNamedSpec(paths: ProjectPaths, name: string, what = 'release
     throw new SpecError([second.source.problem(['name'], `release name '${name}' is already used by ${first.file}`, 'give every release and release group a unique name (it is their dist/ folder)', name)]);
   }
   return specs[0];
+}
+
+/**
+ * The spec files of `name` (`<name>.yaml`, `<name>.yml`), looked up directly: listing releases/ is
+ * needed only for a name that has no file (to list the names that exist). Empty when there is none.
+ */
+export function namedSpecFiles(paths: ProjectPaths, name: string): string[] {
+  return isPlainName(name) ? ['.yaml', '.yml'].map((ext) => path.join(paths.releasesDir, `${name}${ext}`)).filter(isListedSpec) : [];
 }
 
 /** A name that can only be a file of releases/ itself (no separator, not `.` or `..`, no NUL). */
