@@ -43,7 +43,7 @@ const APP = 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  n
 const KS = 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: x\n';
 
 /** A dist/ of releases whose names start one another (shop, shop-api, shop-api-v2, shopx, a release named flux) over clusters c1..c3, shared wiring and a pull cluster's roots. */
-function dist(): string {
+function dist(clusters: readonly string[] = ['c1', 'c2', 'c3']): string {
   const root = tempDir();
   const releases = ['shop', 'shop-api', 'shop-api-v2', 'shopx', 'flux-tools', 'a'];
   const files: Record<string, string> = {
@@ -60,7 +60,7 @@ function dist(): string {
   };
   for (const r of releases) {
     files[`dist/argocd/application-${r}.yaml`] = APP;
-    for (const c of ['c1', 'c2', 'c3']) {
+    for (const c of clusters) {
       files[`dist/${r}/${c}/${r}/deployment-${r}.yaml`] = 'kind: Deployment\n';
       files[`dist/argocd/application-${r}-${c}.yaml`] = APP;
       files[`dist/flux/kustomization-${r}-${r}-${c}.yaml`] = KS;
@@ -98,6 +98,18 @@ describe('the gates at fleet scale choose what they chose before', () => {
     // THEN it is the oracle's choice, and holds the moved release's files
     expect(got).toEqual(oracleWiring(root, 'dist', outputs));
     expect(got.some((k) => k.includes(`-${outputs[0].split('/')[1]}-`))).toBe(true);
+  });
+
+  test.each([
+    ['a release whose name starts others\'', ['dist/shop']],
+    ['a fleet wave of one cluster', ['dist/shop-api/c07']],
+  ])('sync gate wiring over 12 clusters (runs of over 8 files a release, skipped by a binary search), %s: the same files as the oracle', (_name, outputs) => {
+    // GIVEN the same releases over 12 clusters: 24 Flux files and 12 Applications per release
+    const root = dist(Array.from({ length: 12 }, (_, i) => `c${String(i).padStart(2, '0')}`));
+    // WHEN the gate picks the wiring THEN it is the oracle's choice
+    const got = [...syncWiring(root, 'dist', outputs).keys()].sort();
+    expect(got).toEqual(oracleWiring(root, 'dist', outputs));
+    expect(got.length).toBeGreaterThan(3);
   });
 
   test('cross-release neighbours probed on the wave\'s cluster: the same as listing every release folder', () => {

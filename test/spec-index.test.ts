@@ -85,4 +85,24 @@ describe('commands about one spec read that spec only (lib/synth/spec-index)', (
     expect(r.release?.model.name).toBe('r2');
     expect(loadProjectFor(projectPaths(root), 'nope')).toEqual({ names: ['r0', 'r1', 'r2', 'r3'], parsed: 0 });
   });
+
+  test('loadProjectFor lists releases/ only when the names are read (a move of a valid release does not)', () => {
+    // GIVEN a project with two releases
+    const root = project(2);
+    // WHEN r0 is loaded, and a release is added before the names are read
+    const r = loadProjectFor(projectPaths(root), 'r0');
+    writeFiles(root, { 'releases/r9.yaml': specText('r9', '') });
+    // THEN the names are listed when read: the new one is there
+    expect(r.release?.model.name).toBe('r0');
+    expect(r.names).toEqual(['r0', 'r1', 'r9']);
+  });
+
+  test('a spec file answering to its name with the case swapped (a case-insensitive file system, here a hard link) is still found by the listing', () => {
+    // GIVEN releases/r1.yaml, and RELEASES/R1.YAML the same file under the swapped-case name, as a
+    // case-insensitive file system answers
+    const root = project(2);
+    fs.linkSync(path.join(root, 'releases/r1.yaml'), path.join(root, 'releases/R1.YAML'));
+    // WHEN r1 is loaded THEN it is found (the listing names r1.yaml exactly)
+    expect(loadProjectFor(projectPaths(root), 'r1').release?.model.name).toBe('r1');
+  });
 });

@@ -46,6 +46,8 @@ export function syncWiring(root: string, distPath: string, outputPaths: readonly
   // release's name and not with the engine's has an owner that is neither: the first release name
   // found at a `-` of the rest proves one (ownedElsewhere: where that name ends in `name`, or 0).
   const movedNames = [...moved];
+  // names whose files a skipped release's range can hold (see below): the moved releases and the engine
+  const kept = (engine: string) => [...movedNames, engine];
   const ownedElsewhere = (name: string, engine: string): number => {
     const dash = name.indexOf('-');
     if (dash < 0) return 0;
@@ -60,6 +62,7 @@ export function syncWiring(root: string, distPath: string, outputPaths: readonly
     let names: string[];
     try { names = fs.readdirSync(path.join(root, distPath, dir)); } catch { return; }
     names.sort(); // by UTF-16 code unit; readdir lists them sorted already (libuv), so this only checks
+    const keep = kept(engine);
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
       if (name.startsWith('.')) continue;
@@ -71,8 +74,15 @@ export function syncWiring(root: string, distPath: string, outputPaths: readonly
       if (end > 0) {
         // the names after it that start `<kind>-<that release>-` are owned by it or by a longer name
         // starting so, neither moved nor the engine's unless one of those starts so: skipped together
-        const release = name.slice(name.indexOf('-') + 1, end);
-        if (![...movedNames, engine].some((m) => m.startsWith(`${release}-`))) i = rangeEnd(names, `${name.slice(0, end)}-`, i + 1) - 1;
+        // (a release's own few files by stepping over them, a longer run by a binary search)
+        const from = name.indexOf('-') + 1;
+        const length = end - from;
+        if (!keep.some((m) => m.length > length && m.charCodeAt(length) === 45 && m.startsWith(name.slice(from, end)))) {
+          const prefix = `${name.slice(0, end)}-`;
+          let steps = 0;
+          while (i + 1 < names.length && names[i + 1].startsWith(prefix) && ++steps <= 8) i++;
+          if (steps > 8) i = rangeEnd(names, prefix, i + 1) - 1;
+        }
         continue;
       }
       const owner = wiringOwner(name, releases);

@@ -68,11 +68,23 @@ function isPlainName(name: string): boolean {
 /** Whether `specFiles` lists the file: an entry of releases/ (a regular file or a link to one) with the exact name. */
 function isListedSpec(file: string): boolean {
   try {
-    // exact case: on a case-insensitive file system `Shop.yaml` must not answer for `shop`
-    return fs.statSync(file).isFile() && fs.readdirSync(path.dirname(file)).includes(path.basename(file));
+    const st = fs.statSync(file);
+    if (!st.isFile()) return false;
+    // exact case: on a case-insensitive file system `Shop.yaml` must not answer for `shop`. The name
+    // with its case swapped (`SHOP.YAML`: the extension always has letters) tells which file system
+    // this is without listing releases/ (1000 names at 1000 releases): not there, or another file,
+    // and the lookup was exact; the same file, and the listing decides
+    const base = path.basename(file);
+    const swapped = fs.statSync(path.join(path.dirname(file), swapCase(base)), { throwIfNoEntry: false });
+    if (!swapped || swapped.ino !== st.ino || swapped.dev !== st.dev) return true;
+    return fs.readdirSync(path.dirname(file)).includes(base);
   } catch {
     return false;
   }
+}
+
+function swapCase(s: string): string {
+  return [...s].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('');
 }
 
 /**
