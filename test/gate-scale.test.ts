@@ -124,8 +124,10 @@ describe('the gates at fleet scale choose what they chose before', () => {
       'dist/plain-web/kustomization.yaml': 'k', 'dist/plain-web/web/x.yaml': 'x',
       'dist/plain-api/kustomization.yaml': 'k', 'dist/plain-api/api/x.yaml': 'x',
       'dist/plain-c1-folder/kustomization.yaml': 'k', 'dist/plain-c1-folder/c1/x.yaml': 'x',
+      'dist/plain-dangling-web/kustomization.yaml': 'k',
       'releases/no-dist-yet.yaml': 'name: no-dist-yet\n',
     });
+    fs.symlinkSync(path.join(root, 'nowhere'), path.join(root, 'dist/plain-dangling-web/web')); // a link to nothing is no namespace folder
     const paths = { distDir: path.join(root, 'dist'), releasesDir: path.join(root, 'releases') };
     // WHEN the neighbours of `moved` in namespace web are looked for, with and without the cluster hint
     const hinted = neighbours(paths, 'moved', ['web'], 'c1');

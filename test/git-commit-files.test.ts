@@ -230,6 +230,45 @@ describe('commitChangedFiles: the commit and index of git add + git commit, with
     expect([...parseTree(raw, 20).keys()]).toContain('raw-\xff.yaml');
   });
 
+  test('a tree with a zero-padded folder mode (040000, as old tools wrote it) is committed as git add + git commit do, with one entry per name', async () => {
+    // GIVEN HEAD's top tree lists dist/ with the mode 040000, which git reads but no longer writes,
+    // after dist.txt (git's order: dist/ sorts as 'dist/', a file 'dist' would sort before dist.txt)
+    const legacy = (dir: string) => {
+      writeFiles(dir, { 'dist.txt': 'd\n' });
+      git(dir, 'add', 'dist.txt');
+      git(dir, 'commit', '-q', '-m', 'dist.txt');
+      const top = execFileSync('git', ['cat-file', 'tree', 'HEAD^{tree}'], { cwd: dir });
+      const padded = Buffer.from(top.toString('latin1').replace('40000 dist\0', '040000 dist\0'), 'latin1');
+      expect(padded.length).toBe(top.length + 1);
+      const tree = execFileSync('git', ['hash-object', '--literally', '-w', '-t', 'tree', '--stdin'], { cwd: dir, input: padded }).toString().trim();
+      git(dir, 'reset', '-q', '--hard', execFileSync('git', ['commit-tree', tree, '-m', 'legacy'], { cwd: dir }).toString().trim());
+    };
+    // WHEN a move's files are committed THEN the commit is git's own (the tree is not patched)
+    const { fast, slow, sha } = await both({ prepare: legacy });
+    expect(git(fast, 'rev-parse', 'HEAD').trim()).toBe(sha);
+    expect(git(fast, 'rev-parse', 'HEAD^{tree}')).toBe(git(slow, 'rev-parse', 'HEAD^{tree}'));
+    expect(git(fast, 'ls-files', '--stage')).toBe(git(slow, 'ls-files', '--stage'));
+    expect(git(fast, 'ls-tree', 'HEAD').split('\n').filter((l) => l.endsWith('\tdist'))).toHaveLength(1);
+    // (not --strict: the legacy commit itself holds the zero-padded mode)
+    expect(gitCode(fast, 'fsck', '--no-progress')).toBe(0);
+  });
+
+  test('fails as git does, writing no tree out of git\'s order, for a file under a submodule\'s path', async () => {
+    // GIVEN a submodule dist/a/sub (its commit not an object here) beside dist/a/sub.txt, and a file written under its path
+    const dir = baseRepo();
+    writeFiles(dir, { 'dist/a/sub.txt': 's\n' });
+    git(dir, 'add', '-A');
+    git(dir, 'update-index', '--add', '--cacheinfo', `160000,${'1'.repeat(40)},dist/a/sub`);
+    git(dir, 'commit', '-q', '-m', 'submodule');
+    const head = git(dir, 'rev-parse', 'HEAD').trim();
+    writeFiles(dir, { 'dist/a/sub/x.yaml': 'x\n' });
+    // WHEN it is committed THEN it fails as git commit does, and HEAD stays
+    await expect(commitChangedFiles(await Git.open(dir), PATHS, ['dist/a/sub/x.yaml'], MESSAGE)).rejects.toThrow(/git commit failed: error: 'dist\/a\/sub' does not have a commit checked out/);
+    expect(git(dir, 'rev-parse', 'HEAD').trim()).toBe(head);
+    // AND no tree object with a folder sorted where the submodule was was written
+    expect(execFileSync('git', ['fsck', '--no-dangling'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })).not.toMatch(/treeNotSorted|error/);
+  });
+
   test('patchTree gives the tree object git mktree makes of the edited entries, byte for byte', () => {
     // GIVEN a tree with names that sort differently as files and folders, and a name that is not UTF-8
     const dir = initRepo(tempDir());
@@ -254,6 +293,7 @@ describe('commitChangedFiles: the commit and index of git add + git commit, with
       ['a0', { mode: '100644', oid: blob }], // after 'a/' ('/' < '0'), before 'ab'
       ['\xff\xfe', { mode: '100644', oid: blob }], // after every entry, not UTF-8
       ['raw-\xff.yaml', null], // removed, not UTF-8
+      ['a', { mode: '100644', oid: blob }], // the folder a/ replaced by a file: it moves before a-b
     ]);
     const patched = patchTree(head, edits);
     // THEN the bytes are those of git mktree given the same entries (git sorts them itself)

@@ -97,6 +97,18 @@ describe('commands about one spec read that spec only (lib/synth/spec-index)', (
     expect(r.names).toEqual(['r0', 'r1', 'r9']);
   });
 
+  test('fails for a name releases/ lists that is no readable spec (a folder, a dangling link): unknown, not a release group', () => {
+    // GIVEN releases/x.yaml is a folder and releases/y.yaml a link to nothing
+    const root = project(2);
+    fs.mkdirSync(path.join(root, 'releases/x.yaml'));
+    fs.symlinkSync(path.join(root, 'nowhere.yaml'), path.join(root, 'releases/y.yaml'));
+    // WHEN either is loaded for a move THEN the name is unknown, as before moves stopped listing releases/
+    for (const name of ['x', 'y']) {
+      expect(() => loadProjectFor(projectPaths(root), name)).toThrow(UsageError);
+      expect(() => loadProjectFor(projectPaths(root), name)).toThrow(new RegExp(`unknown release '${name}'`));
+    }
+  });
+
   test('a spec file answering to its name with the case swapped (a case-insensitive file system, here a hard link) is still found by the listing', () => {
     // GIVEN releases/r1.yaml, and RELEASES/R1.YAML the same file under the swapped-case name, as a
     // case-insensitive file system answers

@@ -92,9 +92,17 @@ export class RawTree {
   private readonly starts: number[] = [];
   private readonly spaces: number[] = [];
   private readonly nuls: number[] = [];
+  private readonly folders: boolean[] = [];
+  /**
+   * Whether the tree is as git writes one: modes of its own five (not a zero-padded `040000` of old
+   * tools) and entries strictly in git's order. Only such a tree is searched and patched; the
+   * caller commits another way otherwise.
+   */
+  public readonly canonical: boolean;
 
   constructor(public readonly raw: Buffer, public readonly oidBytes: number) {
     let pos = 0;
+    let canonical = true;
     while (pos < raw.length) {
       const sp = raw.indexOf(0x20, pos);
       const nul = raw.indexOf(0, sp);
@@ -102,8 +110,30 @@ export class RawTree {
       this.starts.push(pos);
       this.spaces.push(sp);
       this.nuls.push(nul);
+      const mode = MODES.findIndex((m) => m.length === sp - pos && raw.compare(m, 0, m.length, pos, sp) === 0);
+      this.folders.push(mode === FOLDER_MODE);
+      if (mode < 0) canonical = false;
       pos = nul + 1 + oidBytes;
     }
+    for (let i = 1; canonical && i < this.size; i++) if (this.compareEntries(i - 1, i) >= 0) canonical = false;
+    this.canonical = canonical;
+  }
+
+  /** Entries `a` and `b` compared by their keys in git's order. */
+  private compareEntries(a: number, b: number): number {
+    const fa = this.spaces[a] + 1;
+    const fb = this.spaces[b] + 1;
+    const na = this.nuls[a] - fa;
+    const nb = this.nuls[b] - fb;
+    const la = na + (this.folders[a] ? 1 : 0);
+    const lb = nb + (this.folders[b] ? 1 : 0);
+    const n = Math.min(la, lb);
+    for (let j = 0; j < n; j++) {
+      const x = j < na ? this.raw[fa + j] : 0x2f;
+      const y = j < nb ? this.raw[fb + j] : 0x2f;
+      if (x !== y) return x - y;
+    }
+    return la - lb;
   }
 
   /** Number of entries. */
@@ -159,8 +189,7 @@ export class RawTree {
 
   /** Whether entry `i` is a folder (mode 40000). */
   public isFolder(i: number): boolean {
-    const start = this.starts[i];
-    return this.spaces[i] - start === 5 && this.raw.toString('latin1', start, start + 5) === TREE_MODE;
+    return this.folders[i];
   }
 
   /** Bytes of entries `from` to `to` (exclusive), as they are. */
@@ -170,6 +199,10 @@ export class RawTree {
 }
 
 const SLASH = Buffer.from('/', 'latin1');
+
+/** The modes git writes in a tree (a folder's first): folder, file, executable, symlink, submodule. */
+const MODES: readonly Buffer[] = [TREE_MODE, '100644', '100755', '120000', '160000'].map((m) => Buffer.from(m, 'latin1'));
+const FOLDER_MODE = 0;
 
 /** One entry as a tree object holds it. */
 function entryBytes(name: string, e: TreeEntry): Buffer {
@@ -188,7 +221,9 @@ export function patchTree(head: RawTree | undefined, edits: ReadonlyMap<string, 
   for (const [name, e] of edits) {
     const bytes = Buffer.from(name, 'latin1');
     const i = head.find(bytes);
-    if (i >= 0) { replaced.set(i, e && entryBytes(name, e)); continue; }
+    // in place, unless a file becomes a folder or the reverse (its place in the order changes)
+    if (i >= 0 && (!e || (e.mode === TREE_MODE) === head.isFolder(i))) { replaced.set(i, e && entryBytes(name, e)); continue; }
+    if (i >= 0) replaced.set(i, null);
     if (!e) continue; // not there: nothing to remove
     const key = e.mode === TREE_MODE ? Buffer.concat([bytes, SLASH]) : bytes;
     inserted.push({ at: head.firstAfter(key), key, bytes: entryBytes(name, e) });
@@ -294,6 +329,7 @@ export async function commitFiles(c: FilesCommit): Promise<string | undefined> {
   const order = [...folders].sort();
   const raw = await gitBytes(c.root, ['cat-file', '--batch'], Buffer.from(order.map((d) => (d ? `${c.parentTree}:${d}` : c.parentTree)).join('\n') + '\n', 'latin1'));
   const trees = new Map<string, RawTree | undefined>();
+  const latin = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
   let pos = 0;
   for (const d of order) {
     const nl = raw.indexOf(0x0a, pos);
@@ -301,11 +337,19 @@ export async function commitFiles(c: FilesCommit): Promise<string | undefined> {
     if (header[header.length - 1] === 'missing') { trees.set(d, undefined); pos = nl + 1; continue; } // a new folder
     const size = Number(header[2]);
     if (header[1] !== 'tree') return undefined; // a file where a folder is now
-    trees.set(d, new RawTree(raw.subarray(nl + 1, nl + 1 + size), oidBytes));
+    const tree = new RawTree(raw.subarray(nl + 1, nl + 1 + size), oidBytes);
+    if (!tree.canonical) return undefined; // a tree git would not write (an old tool's): git add decides
+    trees.set(d, tree);
     pos = nl + 1 + size + 1;
   }
+  // a folder HEAD does not have, where HEAD's parent folder has an entry of that name (a submodule,
+  // whose commit is not an object here): git add decides
+  for (const d of order) {
+    if (d === '' || trees.get(d)) continue;
+    const slash = d.lastIndexOf('/');
+    if (trees.get(slash < 0 ? '' : d.slice(0, slash))?.get(latin(d.slice(slash + 1)))) return undefined;
+  }
   // a new file (not in HEAD) that .gitignore matches is left out, as `git add --all` leaves it out
-  const latin = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
   const inHead = (f: string) => { const slash = f.lastIndexOf('/'); return (trees.get(slash < 0 ? '' : f.slice(0, slash))?.find(Buffer.from(f.slice(slash + 1), 'utf8')) ?? -1) >= 0; };
   const fresh = present.filter((f) => !inHead(f));
   let files = c.files;

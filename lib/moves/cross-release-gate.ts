@@ -42,20 +42,27 @@ export function neighbours(paths: { readonly distDir: string; readonly releasesD
     const c = firstFolder(dir);
     return c !== undefined && namespaces.some((ns) => fs.existsSync(`${dir}${sep}${c}${sep}${ns}`));
   };
-  const has = (n: string) => {
-    const dir = `${paths.distDir}${sep}${n}`;
+  const probed = (dir: string) => {
+    if (namespaces.some((ns) => fs.existsSync(`${dir}${sep}${ns}`))) return true;
+    // a fleet release has no root kustomization: its folders are per cluster (dist/<name>/<cluster>/<namespace>/),
+    // and every cluster of it has the same namespaces, so one cluster's folders tell: `cluster` when
+    // it runs there (a stat or two), else the first listed
     if (cluster !== undefined) {
-      if (namespaces.some((ns) => fs.existsSync(`${dir}${sep}${ns}`))) return true;
-      // a fleet release has no root kustomization: its folders are per cluster (dist/<name>/<cluster>/<namespace>/),
-      // and every cluster of it has the same namespaces, so one cluster's folders tell: `cluster` when
-      // it runs there (a stat or two), else the first listed
       if (namespaces.some((ns) => fs.existsSync(`${dir}${sep}${cluster}${sep}${ns}`))) return true;
       if (fs.existsSync(`${dir}${sep}${cluster}`)) return false;
-      return !fs.existsSync(`${dir}${sep}kustomization.yaml`) && inFirstCluster(dir);
     }
+    return !fs.existsSync(`${dir}${sep}kustomization.yaml`) && inFirstCluster(dir);
+  };
+  const has = (n: string) => {
+    const dir = `${paths.distDir}${sep}${n}`;
+    if (cluster !== undefined) return probed(dir);
     let entries: string[];
-    try { entries = fs.readdirSync(dir); } catch { return false; }
-    if (namespaces.some((ns) => entries.includes(ns))) return true;
+    try { entries = fs.readdirSync(dir); } catch { return probed(dir); } // unreadable: the stats
+    // a namespace's entry counts when it leads somewhere (not a dangling link), as with the stats; a
+    // kustomization.yaml entry is taken as listed (names only: a Dirent per entry costs more than
+    // the stats it saves), so only a dangling kustomization.yaml link, which synth never writes,
+    // would be judged otherwise
+    if (namespaces.some((ns) => entries.includes(ns) && fs.existsSync(`${dir}${sep}${ns}`))) return true;
     return !entries.includes('kustomization.yaml') && inFirstCluster(dir);
   };
   const out = new Set(inDist.filter((n) => n !== self && has(n)));

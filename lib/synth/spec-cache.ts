@@ -26,11 +26,19 @@ export interface ProjectForMove {
  * Validates the spec named and lists every name (see `ProjectForMove`).
  * @param _cacheFile ignored (there is no cache any more); kept for callers that still pass one
  * @throws SpecError when the spec named is invalid, or two files carry its name
+ * @throws UsageError when releases/ lists the name but holds no spec file of it that can be read (a
+ *   folder, a dangling link): the unknown-name message of `loadNamedSpec`
  */
 export function loadProjectFor(paths: ProjectPaths, name: string, _cacheFile?: string): ProjectForMove {
   const listed = () => [...specIndex(paths).keys()].sort();
   const files = namedSpecFiles(paths, name);
-  if (!files.length) return { names: listed(), parsed: 0 };
+  if (!files.length) {
+    const names = listed();
+    // listed, but not a spec file that can be read (a folder, a dangling link): loadNamedSpec's
+    // unknown-name error, as for any name without a spec
+    if (names.includes(name)) loadNamedSpec(paths, name, 'release', files);
+    return { names, parsed: 0 };
+  }
   const spec = loadNamedSpec(paths, name, 'release', files);
   // the other names only when asked for (a move of a release group or an unknown name): listing
   // releases/ costs ~2-3 ms at 1000 releases, a tenth of what a move's own work grows by

@@ -31,6 +31,7 @@ export type NamedSpec = { readonly release: LoadedRelease } | { readonly group: 
  * Loads and validates the spec named `name` (a release or a release group) as `synth` would, and
  * only that one.
  * @param what how an unknown name is described in the message (`release`, `release or group`)
+ * @param files the spec files of `name` when the caller has looked them up. @default - `namedSpecFiles(paths, name)`
  * @throws UsageError (exit 2) when no spec file has that name, naming the ones that exist
  * @throws SpecError (exit 2) when the spec is invalid, or when two files carry the name
  */
