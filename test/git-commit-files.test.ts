@@ -253,6 +253,39 @@ describe('commitChangedFiles: the commit and index of git add + git commit, with
     expect(gitCode(fast, 'fsck', '--no-progress')).toBe(0);
   });
 
+  test('RawTree.canonical: the modes git writes, and not a zero-padded or group-writable one; patchTree declines a tree out of order where it edits', () => {
+    const entry = (name: string, mode: string) => Buffer.concat([Buffer.from(`${mode} ${name}\0`, 'latin1'), Buffer.alloc(20, 7)]);
+    const tree = (...es: [string, string][]) => new RawTree(Buffer.concat(es.map(([n, m]) => entry(n, m))), 20);
+    // GIVEN trees with git's five modes THEN they are canonical; AND a zero-padded or unknown mode is not
+    expect(tree(['a-b', '100644'], ['a.b', '100644'], ['a', '40000'], ['ab', '100755'], ['l', '120000'], ['s', '160000']).canonical).toBe(true);
+    expect(tree(['a.b', '100644'], ['a', '040000']).canonical).toBe(false);
+    expect(tree(['a', '100664']).canonical).toBe(false);
+    // GIVEN a tree out of git's order (b before a) WHEN a is replaced, removed or added THEN patchTree declines
+    const unsorted = tree(['b', '100644'], ['a', '100644'], ['c', '100644']);
+    const blob = { mode: '100644', oid: 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391' };
+    expect(patchTree(unsorted, new Map([['a', blob]]))).toBeUndefined();
+    expect(patchTree(unsorted, new Map([['a', null]]))).toBeUndefined();
+    // AND a name the tree does not have, or one the search finds, is patched (the order kept as found)
+    expect(patchTree(unsorted, new Map([['d', blob]]))).toBeDefined();
+    expect(patchTree(unsorted, new Map([['c', null]]))).toBeDefined();
+  });
+
+  test('a tree whose entries are out of git\'s order (written by another tool) is committed as git add + git commit do', async () => {
+    // GIVEN HEAD's top tree lists releases/ before dist/ and other.txt (git's order is the reverse)
+    const unsorted = (dir: string) => {
+      const top = execFileSync('git', ['cat-file', 'tree', 'HEAD^{tree}'], { cwd: dir });
+      const entries = [...parseTree(top, 20)];
+      const reversed = Buffer.concat(entries.reverse().map(([name, e]) => Buffer.concat([Buffer.from(`${e.mode} ${name}\0`, 'latin1'), Buffer.from(e.oid, 'hex')])));
+      const tree = execFileSync('git', ['hash-object', '--literally', '-w', '-t', 'tree', '--stdin'], { cwd: dir, input: reversed }).toString().trim();
+      git(dir, 'reset', '-q', '--hard', execFileSync('git', ['commit-tree', tree, '-m', 'unsorted'], { cwd: dir }).toString().trim());
+    };
+    // WHEN a move's files are committed THEN the commit is git's own: every name once, in git's order
+    const { fast, slow, sha } = await both({ prepare: unsorted });
+    expect(git(fast, 'rev-parse', 'HEAD').trim()).toBe(sha);
+    expect(git(fast, 'rev-parse', 'HEAD^{tree}')).toBe(git(slow, 'rev-parse', 'HEAD^{tree}'));
+    expect(git(fast, 'ls-tree', '--name-only', 'HEAD')).toBe('dist\nother.txt\nreleases\n');
+  });
+
   test('fails as git does, writing no tree out of git\'s order, for a file under a submodule\'s path', async () => {
     // GIVEN a submodule dist/a/sub (its commit not an object here) beside dist/a/sub.txt, and a file written under its path
     const dir = baseRepo();
@@ -295,7 +328,7 @@ describe('commitChangedFiles: the commit and index of git add + git commit, with
       ['raw-\xff.yaml', null], // removed, not UTF-8
       ['a', { mode: '100644', oid: blob }], // the folder a/ replaced by a file: it moves before a-b
     ]);
-    const patched = patchTree(head, edits);
+    const patched = patchTree(head, edits) as Buffer;
     // THEN the bytes are those of git mktree given the same entries (git sorts them itself)
     const entries = new Map(parseTree(raw, 20));
     for (const [name, e] of edits) if (e) entries.set(name, e); else entries.delete(name);
@@ -310,6 +343,6 @@ describe('commitChangedFiles: the commit and index of git add + git commit, with
     expect(head.get('raw-\xff.yaml')?.mode).toBe('100644');
     expect([head.get('a/'), head.get('nosuch'), head.get('')]).toEqual([undefined, undefined, undefined]);
     // AND an edit of a new folder (no tree in HEAD) writes only its entries
-    expect(patchTree(undefined, new Map([['b', { mode: '100644', oid: blob }], ['a', null]])).equals(serializeTree(new Map([['b', { mode: '100644', oid: blob }]])))).toBe(true);
+    expect(patchTree(undefined, new Map([['b', { mode: '100644', oid: blob }], ['a', null]]))?.equals(serializeTree(new Map([['b', { mode: '100644', oid: blob }]])))).toBe(true);
   });
 });

@@ -94,9 +94,9 @@ export class RawTree {
   private readonly nuls: number[] = [];
   private readonly folders: boolean[] = [];
   /**
-   * Whether the tree is as git writes one: modes of its own five (not a zero-padded `040000` of old
-   * tools) and entries strictly in git's order. Only such a tree is searched and patched; the
-   * caller commits another way otherwise.
+   * Whether the tree's modes are the five git writes (not a zero-padded `040000` of old tools, not a
+   * `100664`): git add + git commit would write such entries anew, so the caller commits another
+   * way otherwise. (The order of the entries is checked where a patch needs it: `patchTree`.)
    */
   public readonly canonical: boolean;
 
@@ -110,30 +110,30 @@ export class RawTree {
       this.starts.push(pos);
       this.spaces.push(sp);
       this.nuls.push(nul);
-      const mode = MODES.findIndex((m) => m.length === sp - pos && raw.compare(m, 0, m.length, pos, sp) === 0);
-      this.folders.push(mode === FOLDER_MODE);
-      if (mode < 0) canonical = false;
+      // the mode, from its bytes (a call per entry would cost more than the rest of the read): 40000,
+      // or 100644, 100755, 120000, 160000
+      const folder = sp - pos === 5 && raw[pos] === 0x34 && raw[pos + 1] === 0x30 && raw[pos + 2] === 0x30 && raw[pos + 3] === 0x30 && raw[pos + 4] === 0x30;
+      this.folders.push(folder);
+      if (!folder && !(sp - pos === 6 && FILE_MODES.has(modeNumber(raw, pos)))) canonical = false;
       pos = nul + 1 + oidBytes;
     }
-    for (let i = 1; canonical && i < this.size; i++) if (this.compareEntries(i - 1, i) >= 0) canonical = false;
     this.canonical = canonical;
   }
 
-  /** Entries `a` and `b` compared by their keys in git's order. */
-  private compareEntries(a: number, b: number): number {
-    const fa = this.spaces[a] + 1;
-    const fb = this.spaces[b] + 1;
-    const na = this.nuls[a] - fa;
-    const nb = this.nuls[b] - fb;
-    const la = na + (this.folders[a] ? 1 : 0);
-    const lb = nb + (this.folders[b] ? 1 : 0);
-    const n = Math.min(la, lb);
-    for (let j = 0; j < n; j++) {
-      const x = j < na ? this.raw[fa + j] : 0x2f;
-      const y = j < nb ? this.raw[fb + j] : 0x2f;
-      if (x !== y) return x - y;
+  /**
+   * Whether an entry is named `name` anywhere in the tree, whatever the order of the entries (a
+   * search of the bytes, each match checked to be an entry's name): what a binary search that missed
+   * is checked against, since a tree out of git's order (which git fsck reports) would mislead it.
+   */
+  public includes(name: Buffer): boolean {
+    const needle = Buffer.concat([SPACE, name, NUL]);
+    for (let at = this.raw.indexOf(needle); at >= 0; at = this.raw.indexOf(needle, at + 1)) {
+      let lo = 0;
+      let hi = this.size;
+      while (lo < hi) { const mid = (lo + hi) >>> 1; if (this.spaces[mid] < at) lo = mid + 1; else hi = mid; }
+      if (lo < this.size && this.spaces[lo] === at && this.nuls[lo] === at + 1 + name.length) return true;
     }
-    return la - lb;
+    return false;
   }
 
   /** Number of entries. */
@@ -199,10 +199,16 @@ export class RawTree {
 }
 
 const SLASH = Buffer.from('/', 'latin1');
+const SPACE = Buffer.from(' ', 'latin1');
+const NUL = Buffer.alloc(1);
 
-/** The modes git writes in a tree (a folder's first): folder, file, executable, symlink, submodule. */
-const MODES: readonly Buffer[] = [TREE_MODE, '100644', '100755', '120000', '160000'].map((m) => Buffer.from(m, 'latin1'));
-const FOLDER_MODE = 0;
+/** Six bytes from `pos` as one number (exact: below 2^53), to compare a mode without a string. */
+function modeNumber(raw: Buffer, pos: number): number {
+  return ((((raw[pos] * 256 + raw[pos + 1]) * 256 + raw[pos + 2]) * 256 + raw[pos + 3]) * 256 + raw[pos + 4]) * 256 + raw[pos + 5];
+}
+
+/** The file modes git writes in a tree: file, executable, symlink, submodule (as modeNumber reads them). */
+const FILE_MODES: ReadonlySet<number> = new Set(['100644', '100755', '120000', '160000'].map((m) => modeNumber(Buffer.from(m, 'latin1'), 0)));
 
 /** One entry as a tree object holds it. */
 function entryBytes(name: string, e: TreeEntry): Buffer {
@@ -212,9 +218,11 @@ function entryBytes(name: string, e: TreeEntry): Buffer {
 /**
  * The raw tree object of `head` (undefined: an empty folder) with `edits` applied: a name set to an
  * entry is added or replaced, a name set to null is removed; the other entries are copied as they
- * are. The same bytes as `serializeTree` of the parsed tree with the edits applied.
+ * are. The same bytes as `serializeTree` of the parsed tree with the edits applied. Undefined when
+ * `head` is out of git's order where an edit lands (a name the binary search missed is in the tree
+ * after all): the caller commits another way.
  */
-export function patchTree(head: RawTree | undefined, edits: ReadonlyMap<string, TreeEntry | null>): Buffer {
+export function patchTree(head: RawTree | undefined, edits: ReadonlyMap<string, TreeEntry | null>): Buffer | undefined {
   if (!head) return serializeTree(new Map([...edits].filter((x): x is [string, TreeEntry] => x[1] !== null)));
   const replaced = new Map<number, Buffer | null>();
   const inserted: { at: number; key: Buffer; bytes: Buffer }[] = [];
@@ -224,6 +232,7 @@ export function patchTree(head: RawTree | undefined, edits: ReadonlyMap<string, 
     // in place, unless a file becomes a folder or the reverse (its place in the order changes)
     if (i >= 0 && (!e || (e.mode === TREE_MODE) === head.isFolder(i))) { replaced.set(i, e && entryBytes(name, e)); continue; }
     if (i >= 0) replaced.set(i, null);
+    else if (head.includes(bytes)) return undefined; // there, where git's order does not put it
     if (!e) continue; // not there: nothing to remove
     const key = e.mode === TREE_MODE ? Buffer.concat([bytes, SLASH]) : bytes;
     inserted.push({ at: head.firstAfter(key), key, bytes: entryBytes(name, e) });
@@ -390,6 +399,7 @@ export async function commitFiles(c: FilesCommit): Promise<string | undefined> {
   const ids: string[] = [];
   for (const d of [...folders].sort((a, b) => depth(b) - depth(a) || (a < b ? -1 : 1))) {
     const body = patchTree(trees.get(d), editsOf(d));
+    if (!body) return undefined; // a tree out of git's order: git add decides
     let oid: string | undefined;
     if (body.length) {
       oid = objectId('tree', body, algorithm);
