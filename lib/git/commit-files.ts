@@ -20,7 +20,8 @@
  * folder's name as if followed by `/`), mode 100755 for an executable file when `core.fileMode` is
  * true (the default), else the mode HEAD has (100644 for a new file). Anything this does not cover
  * (a symlink or other non-regular file, a file where HEAD has a folder or the reverse, a name with
- * a line break or starting with `"`, a submodule on the way) makes it decline before changing
+ * a line break or starting with `"`, a submodule on the way, a tree of HEAD's with a mode git does
+ * not write or out of git's order where it is edited) makes it decline before changing
  * anything: the caller then commits through `git add` and `git write-tree` or `git commit`. A new
  * file that .gitignore matches is left out, as `git add --all` leaves it (`git check-ignore
  * --no-index`, asked only about files HEAD does not have).
