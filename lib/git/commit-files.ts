@@ -47,15 +47,9 @@ const TREE_MODE = '40000';
  * latin1 strings (one character per byte), so a name that is not UTF-8 is written back unchanged.
  */
 export function parseTree(raw: Buffer, oidBytes: number): Map<string, TreeEntry> {
+  const tree = new RawTree(raw, oidBytes);
   const out = new Map<string, TreeEntry>();
-  let pos = 0;
-  while (pos < raw.length) {
-    const sp = raw.indexOf(0x20, pos);
-    const nul = raw.indexOf(0, sp);
-    if (sp < 0 || nul < 0 || nul + 1 + oidBytes > raw.length) throw new GitError('git returned a tree object that cannot be read; run git fsck', ['cat-file']);
-    out.set(raw.toString('latin1', sp + 1, nul), { mode: raw.toString('latin1', pos, sp), oid: raw.toString('hex', nul + 1, nul + 1 + oidBytes) });
-    pos = nul + 1 + oidBytes;
-  }
+  for (let i = 0; i < tree.size; i++) out.set(tree.name(i), tree.entry(i));
   return out;
 }
 
@@ -145,7 +139,16 @@ export class RawTree {
   /** The entry named `name` (latin1), or undefined. */
   public get(name: string): TreeEntry | undefined {
     const i = this.find(Buffer.from(name, 'latin1'));
-    if (i < 0) return undefined;
+    return i < 0 ? undefined : this.entry(i);
+  }
+
+  /** Entry `i`'s name (latin1). */
+  public name(i: number): string {
+    return this.raw.toString('latin1', this.spaces[i] + 1, this.nuls[i]);
+  }
+
+  /** Entry `i`'s mode and object id. */
+  public entry(i: number): TreeEntry {
     const nul = this.nuls[i];
     return { mode: this.raw.toString('latin1', this.starts[i], this.spaces[i]), oid: this.raw.toString('hex', nul + 1, nul + 1 + this.oidBytes) };
   }

@@ -46,8 +46,6 @@ export function syncWiring(root: string, distPath: string, outputPaths: readonly
   // release's name and not with the engine's has an owner that is neither: the first release name
   // found at a `-` of the rest proves one (ownedElsewhere: where that name ends in `name`, or 0).
   const movedNames = [...moved];
-  // names whose files a skipped release's range can hold (see below): the moved releases and the engine
-  const kept = (engine: string) => [...movedNames, engine];
   const ownedElsewhere = (name: string, engine: string): number => {
     const dash = name.indexOf('-');
     if (dash < 0) return 0;
@@ -62,7 +60,8 @@ export function syncWiring(root: string, distPath: string, outputPaths: readonly
     let names: string[];
     try { names = fs.readdirSync(path.join(root, distPath, dir)); } catch { return; }
     names.sort(); // by UTF-16 code unit; readdir lists them sorted already (libuv), so this only checks
-    const keep = kept(engine);
+    // names whose files a skipped release's range can hold (see below): the moved releases and the engine
+    const keep = [...movedNames, engine];
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
       if (name.startsWith('.')) continue;
