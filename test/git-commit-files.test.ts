@@ -137,10 +137,8 @@ describe('commitChangedFiles: the commit and index of git add + git commit, with
     expect(porcelain(dir)).toBe('M  other.txt\n');
   });
 
-  test('runs no git add, write-tree or status (check-ignore --no-index for new files only): one update-index with exactly the changed files', async () => {
-    // GIVEN git's trace of every command
-    const dir = baseRepo();
-    const files = edit(dir);
+  /** The git commands a commit runs (GIT_TRACE), by name. */
+  async function commandsOf(dir: string, files: string[]): Promise<string[]> {
     const trace = path.join(tempDir(), 'trace.txt');
     process.env.GIT_TRACE = trace;
     try {
@@ -148,10 +146,46 @@ describe('commitChangedFiles: the commit and index of git add + git commit, with
     } finally {
       delete process.env.GIT_TRACE;
     }
-    // THEN the commands are plumbing, and the index is written by one update-index
-    const commands = fs.readFileSync(trace, 'utf8').split('\n').filter((l) => l.includes('trace: built-in: git')).map((l) => l.replace(/^.*built-in: git /, '').split(' ')[0]);
-    expect(commands).toEqual(['rev-parse', 'config', 'rev-parse', 'cat-file', 'check-ignore', 'hash-object', 'hash-object', 'commit-tree', 'update-index', 'update-ref']);
+    return fs.readFileSync(trace, 'utf8').split('\n').filter((l) => l.includes('trace: built-in: git')).map((l) => l.replace(/^.*built-in: git /, '').split(' ')[0]);
+  }
+
+  test('runs no git add, write-tree, status or update-index (check-ignore --no-index for new files only): the index entries are written directly', async () => {
+    // GIVEN git's trace of every command, and HEAD's last file (releases/a.yaml, edited) not older than the index
+    const dir = baseRepo();
+    const files = edit(dir);
+    // WHEN the move commits
+    const commands = await commandsOf(dir, files);
+    // THEN the commands are plumbing, and the index is not written by git (lib/git/index-file.ts writes it)
+    expect(commands).toEqual(['rev-parse', 'config', 'rev-parse', 'cat-file', 'check-ignore', 'hash-object', 'hash-object', 'commit-tree', 'update-ref']);
     expect(git(dir, 'ls-files', '--stage')).toContain('dist/a/new/n.yaml');
+  });
+
+  test('git update-index writes the index when it holds no file of the index\'s second (HEAD\'s last file older than the index)', async () => {
+    // GIVEN a move's edit, and HEAD's last file in git's order (releases/a.yaml) dated 10 s before the index
+    const dir = baseRepo();
+    const files = edit(dir);
+    const indexTime = fs.statSync(path.join(dir, '.git', 'index')).mtimeMs / 1000;
+    fs.utimesSync(path.join(dir, 'releases/a.yaml'), indexTime - 10, indexTime - 10);
+    // WHEN the move commits
+    const commands = await commandsOf(dir, files);
+    // THEN git writes the index (cheaper than a pass over every entry here), and the result is clean
+    expect(commands).toContain('update-index');
+    expect(porcelain(dir)).toBe('');
+  });
+
+  test('git update-index writes the index where git would apply a setting to it (core.sharedRepository, core.fsync, core.ignoreStat) or where it declines', async () => {
+    for (const [key, value] of [['core.sharedRepository', 'group'], ['core.fsync', 'index'], ['core.ignoreStat', 'true'], ['index.version', '4']]) {
+      // GIVEN the setting (index.version 4: the file is rewritten as version 4, which updateIndexFile declines)
+      const dir = baseRepo();
+      git(dir, 'config', key, value);
+      if (key === 'index.version') git(dir, 'update-index', '--index-version', '4');
+      const files = edit(dir);
+      // WHEN the move commits
+      const commands = await commandsOf(dir, files);
+      // THEN git update-index writes the index, and the result is clean
+      expect([key, commands.includes('update-index')]).toEqual([key, true]);
+      expect(porcelain(dir)).toBe('');
+    }
   });
 
   test('the index is updated before the branch moves: a failed update-ref leaves the files staged on the old HEAD', async () => {

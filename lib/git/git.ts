@@ -201,22 +201,27 @@ export class Git {
    * commit: a commit hook (githooks(5), in `core.hooksPath` when set) or `commit.gpgSign` is
    * configured (so hooks run and signing is asked for), or HEAD has no commit yet.
    */
-  public async plumbingCommitBase(): Promise<{ readonly parent: string; readonly parentTree: string; readonly trustExecutableBit: boolean } | undefined> {
-    const config = await this.tryRun(['config', '--get-regexp', '^(commit\\.gpgsign|core\\.hookspath|core\\.filemode)$']);
+  public async plumbingCommitBase(): Promise<{ readonly parent: string; readonly parentTree: string; readonly trustExecutableBit: boolean; readonly indexFile?: string } | undefined> {
+    const config = await this.tryRun(['config', '--get-regexp', '^(commit\\.gpgsign|core\\.hookspath|core\\.filemode|core\\.sharedrepository|core\\.ignorestat|core\\.fsync)$']);
     let hooksDir = path.join(this.commonDir(), 'hooks');
     let trustExecutableBit = true;
+    // the index file the plumbing commit may update itself (lib/git/index-file.ts): not with a file
+    // mode or fsync policy git would apply to it, nor when git would mark new entries assume-unchanged
+    let indexFile: string | undefined = process.env.GIT_INDEX_FILE ? undefined : path.join(this.gitDir, 'index');
     for (const line of config.stdout.split('\n')) {
       const [key, ...rest] = line.split(' ');
       const value = rest.join(' ').trim();
-      if (key.toLowerCase() === 'commit.gpgsign' && !/^(false|no|off|0)$/i.test(value)) return undefined; // a bare key is true
-      if (key.toLowerCase() === 'core.hookspath' && value) hooksDir = path.resolve(this.root, value.replace(/^~(?=\/)/, process.env.HOME ?? '~'));
-      if (key.toLowerCase() === 'core.filemode') trustExecutableBit = !/^(false|no|off|0)$/i.test(value);
+      const k = key.toLowerCase();
+      if (k === 'commit.gpgsign' && !/^(false|no|off|0)$/i.test(value)) return undefined; // a bare key is true
+      if (k === 'core.hookspath' && value) hooksDir = path.resolve(this.root, value.replace(/^~(?=\/)/, process.env.HOME ?? '~'));
+      if (k === 'core.filemode') trustExecutableBit = !/^(false|no|off|0)$/i.test(value);
+      if (k === 'core.sharedrepository' || k === 'core.fsync' || (k === 'core.ignorestat' && !/^(false|no|off|0)$/i.test(value))) indexFile = undefined;
     }
     if (COMMIT_HOOKS.some((h) => isExecutable(path.join(hooksDir, h)))) return undefined;
     const head = await this.tryRun(['rev-parse', 'HEAD^{commit}', 'HEAD^{tree}']);
     const [parent, parentTree] = head.stdout.trim().split('\n');
     if (head.code !== 0 || !/^[0-9a-f]{40,64}$/.test(parent ?? '') || !/^[0-9a-f]{40,64}$/.test(parentTree ?? '')) return undefined; // no commit yet
-    return { parent, parentTree, trustExecutableBit };
+    return { parent, parentTree, trustExecutableBit, indexFile };
   }
 
   /** `commit` without `git commit` when that gives the same result; undefined when it cannot. */
