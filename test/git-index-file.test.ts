@@ -114,6 +114,17 @@ describe('updateIndexFile: the bytes git update-index writes', () => {
     expect(ours.equals(gits)).toBe(true);
   });
 
+  test('a listed file that did not change leaves its folders\' cache-tree valid, as git does', () => {
+    // GIVEN a committed repository (valid cache-tree); dist/b/y.yaml is listed but not rewritten
+    const dir = repo(BASE);
+    writeFiles(dir, { 'releases/a.yaml': 'weight: 10\n' });
+    // WHEN both update releases/a.yaml and the untouched dist/b/y.yaml
+    const { ours, gits, wrote } = bothWays(dir, ['dist/b/y.yaml', 'releases/a.yaml']);
+    // THEN the same bytes: dist/ and dist/b keep their tree ids
+    expect(wrote).toBe(true);
+    expect(ours.equals(gits)).toBe(true);
+  });
+
   test('a SHA-256 repository: object ids and checksum of 32 bytes, byte for byte as git', () => {
     const dir = repo(BASE, ['--object-format=sha256']);
     const { ours, gits, wrote } = bothWays(dir, moveEdit(dir));
@@ -231,6 +242,32 @@ describe('updateIndexFile: declines, changing nothing, where it does not cover t
     writeFiles(d, { 'other.txt/inner.yaml': 'now a folder\n' });
     return ['other.txt/inner.yaml'];
   }));
+
+  test('an assume-unchanged entry among the edited (git keeps it, and its flag)', () => declines((d) => git(d, 'update-index', '--assume-unchanged', 'dist/a/x.yaml')));
+  test('a path git would not enter as given (./x, d//f, .GIT/x, a trailing /)', () => {
+    for (const bad of ['./x.yaml', 'dist//x.yaml', '.GIT/x.yaml', 'dist/a/', 'dist/../x.yaml']) {
+      const dir = repo(BASE);
+      writeFiles(dir, { 'releases/a.yaml': 'weight: 10\n' });
+      const index = path.join(dir, '.git', 'index');
+      const before = fs.readFileSync(index);
+      const edits = [...editsOf(dir, ['releases/a.yaml']), { path: bad, entry: editsOf(dir, ['releases/a.yaml'])[0].entry }];
+      expect([bad, updateIndexFile(index, edits, 20)]).toEqual([bad, false]);
+      expect(fs.readFileSync(index).equals(before)).toBe(true);
+    }
+  });
+  test('a file dated 1970 or before (git\'s 32-bit seconds, and an index dated 0 would switch off the racy check)', () => {
+    for (const when of [0, -0.5, -3]) {
+      const dir = repo(BASE);
+      const paths = moveEdit(dir);
+      execFileSync('touch', ['-d', `@${when}`, path.join(dir, 'dist/a/x.yaml')]); // (node's utimes takes a negative time as now)
+      const index = path.join(dir, '.git', 'index');
+      const before = fs.readFileSync(index);
+      expect([when, updateIndexFile(index, editsOf(dir, paths), 20)]).toEqual([when, false]);
+      expect(fs.readFileSync(index).equals(before)).toBe(true);
+    }
+  });
+
+  test('an index dated 1970 (git takes no entry of an index dated 0 as racily clean)', () => declines((d) => execFileSync('touch', ['-d', '@0', path.join(d, '.git', 'index')])));
 
   test('a skip-worktree entry elsewhere does not stop it: version 3 kept, that entry kept', () => {
     const dir = repo(BASE);

@@ -27,8 +27,13 @@
  * update-index`: no index file; a version other than 2 or 3 (version 4 compresses paths); a
  * checksum that does not match; an unmerged entry; an extension other than TREE, REUC, EOIE and
  * IEOT (a split index's `link`, a sparse index's `sdir`, the untracked cache, fsmonitor data); an
- * edited entry with v3 flags (skip-worktree, intent-to-add); an added path that is a folder in the
- * index or lies under a file of the index.
+ * edited entry with v3 flags (skip-worktree, intent-to-add) or marked assume-unchanged (git keeps
+ * such an entry as it is); an added path that is a folder in the index or lies under a file of the
+ * index; a path git would not enter as given (an empty, `.`, `..` or `.git` part); a time before
+ * 1970 or past git's 32-bit seconds, or an index dated 1970 (git takes no entry of an index dated
+ * 0 as racily clean). The file mode of the new index is git's default (0666 less the umask): the
+ * caller leaves a repository with `core.sharedRepository` to git (lib/git/git.ts
+ * plumbingCommitBase), as it does `core.fsync` and `core.ignoreStat`.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -44,6 +49,9 @@ export interface IndexEdit {
 const SIGNATURE = 0x44495243; // 'DIRC'
 const STAT_BYTES = 40; // ctime, mtime (sec + nsec each), dev, ino, mode, uid, gid, size: 32 bits each
 const EXTENDED = 0x4000;
+const ASSUME_VALID = 0x8000;
+/** 2^32 seconds in nanoseconds: the index holds times as 32-bit seconds. */
+const MAX_NS = 4_294_967_296n * 1_000_000_000n;
 const STAGE = 0x3000;
 const NAME_MASK = 0xfff;
 /** Extensions written back: the cache-tree (patched) and resolve-undo (as is); the offset tables are dropped. */
@@ -177,6 +185,7 @@ interface Change {
   readonly oldLength: number;
   readonly bytes?: Buffer;
   readonly name: Buffer;
+  readonly path: string;
 }
 
 interface Plan {
@@ -214,7 +223,8 @@ function scan(r: Reader, edits: readonly IndexEdit[], oidBytes: 20 | 32): Plan |
     if (!probes.has(key)) probes.set(key, { name: Buffer.from(name, 'utf8'), kind });
   };
   for (const e of edits) {
-    if (seen.has(e.path)) return undefined;
+    if (seen.has(e.path) || !plainPath(e.path)) return undefined;
+    if (e.entry && !(e.entry.stat.mtimeNs > 0n && e.entry.stat.ctimeNs > 0n && e.entry.stat.mtimeNs < MAX_NS && e.entry.stat.ctimeNs < MAX_NS)) return undefined; // times git's 32-bit seconds do not hold
     seen.add(e.path);
     want(e.path, e.path, 'exact');
     if (!e.entry) continue;
@@ -225,10 +235,35 @@ function scan(r: Reader, edits: readonly IndexEdit[], oidBytes: 20 | 32): Plan |
   let pos = walk(r, [...probes.values()].sort((a, b) => Buffer.compare(a.name, b.name)), fixed, version, count);
   if (pos < 0) return undefined;
   const entriesEnd = pos;
+  // the changes, in file order (an insertion before the entry it lands in front of)
+  let seconds = r.mtimeNs / 1_000_000_000n;
+  if (seconds <= 0n) return undefined; // an index dated 1970: git would take every entry as clean
+  const changes: Change[] = [];
+  let total = count;
+  for (const e of edits) {
+    const p = probes.get(e.path)!;
+    const name = p.name;
+    if (e.entry) {
+      const bytes = entryBytes(name, e.entry, oidBytes);
+      const mtimeSec = e.entry.stat.mtimeNs / 1_000_000_000n;
+      if (mtimeSec < seconds) seconds = mtimeSec;
+      if (p.found?.bytes.equals(bytes)) continue; // as the index has it: git leaves it alone
+      if (!p.found) total++;
+      changes.push(p.found ? { offset: p.found.offset, oldLength: p.found.bytes.length, bytes, name, path: e.path } : { offset: p.insertAt!, oldLength: 0, bytes, name, path: e.path });
+    } else if (p.found) {
+      total--;
+      changes.push({ offset: p.found.offset, oldLength: p.found.bytes.length, name, path: e.path });
+    }
+  }
+  if (!changes.length) return undefined;
+  changes.sort((a, b) => a.offset - b.offset || a.oldLength - b.oldLength || Buffer.compare(a.name, b.name));
+  // the cache-tree paths git invalidates, in the edits' order: each entry it writes, and each path it
+  // removes (there or not); not an entry it leaves as it was
+  const written = new Set(changes.filter((c) => c.bytes).map((c) => c.path));
+  const changed = edits.filter((e) => !e.entry || written.has(e.path)).map((e) => e.path);
   // the extensions: kept, dropped, or a reason to decline
   const extensions: Buffer[] = [];
   const extensionsEnd = r.size - oidBytes;
-  const changed = edits.map((e) => e.path);
   while (pos < extensionsEnd) {
     const head = r.take(pos, 8);
     if (!head) return undefined;
@@ -252,27 +287,6 @@ function scan(r: Reader, edits: readonly IndexEdit[], oidBytes: 20 | 32): Plan |
     pos += 8 + size;
   }
   if (pos !== extensionsEnd || !r.verified()) return undefined;
-  // the changes, in file order (an insertion before the entry it lands in front of)
-  let seconds = r.mtimeNs / 1_000_000_000n;
-  const changes: Change[] = [];
-  let total = count;
-  for (const e of edits) {
-    const p = probes.get(e.path)!;
-    const name = p.name;
-    if (e.entry) {
-      const bytes = entryBytes(name, e.entry, oidBytes);
-      const mtimeSec = e.entry.stat.mtimeNs / 1_000_000_000n;
-      if (mtimeSec < seconds) seconds = mtimeSec;
-      if (p.found?.bytes.equals(bytes)) continue; // as the index has it: git leaves it alone
-      if (!p.found) total++;
-      changes.push(p.found ? { offset: p.found.offset, oldLength: p.found.bytes.length, bytes, name } : { offset: p.insertAt!, oldLength: 0, bytes, name });
-    } else if (p.found) {
-      total--;
-      changes.push({ offset: p.found.offset, oldLength: p.found.bytes.length, name });
-    }
-  }
-  if (!changes.length) return undefined;
-  changes.sort((a, b) => a.offset - b.offset || a.oldLength - b.oldLength || Buffer.compare(a.name, b.name));
   return { count: total, header, changes, entriesEnd, extensions, seconds: Number(seconds) };
 }
 
@@ -327,7 +341,7 @@ function walk(r: Reader, sorted: readonly Probe[], fixed: number, version: numbe
         if (j === name.length) return -1; // the entry lies under the added path
       } else if (c === 0) {
         if (probe.kind === 'ancestor') return -1;
-        if (flags & EXTENDED) return -1; // skip-worktree, intent-to-add: git decides
+        if (flags & (EXTENDED | ASSUME_VALID)) return -1; // skip-worktree, intent-to-add, assume-unchanged (git keeps such an entry): git decides
         probe.found = { offset: pos, bytes: Buffer.from(w.subarray(o, o + size)) };
       } else {
         probe.insertAt = pos;
@@ -370,6 +384,11 @@ function write(out: number, r: Reader, plan: Plan, oidBytes: 20 | 32): void {
   for (const b of plan.extensions) emit(b);
   const digest = hash.digest();
   for (let done = 0; done < digest.length;) done += fs.writeSync(out, digest, done, digest.length - done);
+}
+
+/** A path git itself would enter in the index: no empty, `.` or `..` part, no `.git` in any case, no NUL. */
+function plainPath(p: string): boolean {
+  return p !== '' && !p.includes('\0') && p.split('/').every((part) => part !== '' && part !== '.' && part !== '..' && part.toLowerCase() !== '.git');
 }
 
 /** An index entry as git writes it for a regular file at stage 0 (`fill_stat_data`, `ondisk_ce_size`). */
