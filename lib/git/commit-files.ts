@@ -421,12 +421,11 @@ export async function commitFiles(c: FilesCommit): Promise<string | undefined> {
       if (!oid || oid === c.parentTree) return undefined; // nothing to commit (or nothing left)
       const made = await writeTrees(c.root, bodies);
       if (made.length !== ids.length || made.some((m, k) => m !== ids[k])) throw new GitError(`git hash-object made trees other than expected (${made[made.length - 1]} for ${oid}); nothing was committed (please report this)`, ['hash-object']);
-      return finish(c, files, oid, lastFile(trees), (f) => {
-        const i = present.indexOf(f);
-        if (i < 0) return undefined;
+      const blobOf = new Map(present.map((f, i) => {
         const slash = f.lastIndexOf('/');
-        return { mode: parseInt(editsOf(slash < 0 ? '' : f.slice(0, slash)).get(latin(f.slice(slash + 1)))!.mode, 8), oid: blobs[i] };
-      });
+        return [f, { mode: parseInt(editsOf(slash < 0 ? '' : f.slice(0, slash)).get(latin(f.slice(slash + 1)))!.mode, 8), oid: blobs[i] }];
+      }));
+      return finish(c, files, oid, lastFile(trees), (f) => blobOf.get(f));
     }
     const slash = d.lastIndexOf('/');
     editsOf(slash < 0 ? '' : d.slice(0, slash)).set(latin(d.slice(slash + 1)), oid ? { mode: TREE_MODE, oid } : null);

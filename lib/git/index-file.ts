@@ -116,6 +116,8 @@ class Reader {
   public length = 0;
   public readonly size: number;
   public readonly mtimeNs: bigint;
+  /** Where the trailing checksum starts: the bytes before it are hashed. */
+  private readonly hashEnd: number;
   private readonly hash: ReturnType<typeof createHash>;
   constructor(public readonly fd: number, oidBytes: number) {
     const st = fs.fstatSync(fd, { bigint: true });
@@ -124,7 +126,6 @@ class Reader {
     this.hash = createHash(oidBytes === 32 ? 'sha256' : 'sha1');
     this.hashEnd = this.size - oidBytes;
   }
-  private readonly hashEnd: number;
 
   /** Makes bytes [pos, pos + need) of the file available in `window` (from `pos - start`); false past the end. Never goes back. */
   public ensure(pos: number, need: number): boolean {
