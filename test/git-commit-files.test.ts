@@ -173,6 +173,26 @@ describe('commitChangedFiles: the commit and index of git add + git commit, with
     expect(porcelain(dir)).toBe('');
   });
 
+  test('an index of 4 MiB or more is written directly even when it holds no file of its second (git\'s pass over it costs more)', async () => {
+    // GIVEN 26 000 more files committed (index > 4 MiB; skip-worktree, so none is on disk), and HEAD's last file dated 10 s before the index
+    const dir = baseRepo();
+    const blob = git(dir, 'hash-object', '-w', '--', 'releases/a.yaml').trim();
+    const names = Array.from({ length: 26_000 }, (_, i) => `big/${String(i).padStart(5, '0')}-${'x'.repeat(100)}.yaml`);
+    execFileSync('git', ['update-index', '--add', '--index-info'], { cwd: dir, input: names.map((n) => `100644 ${blob}\t${n}\n`).join('') });
+    execFileSync('git', ['update-index', '--skip-worktree', '-z', '--stdin'], { cwd: dir, input: names.map((n) => `${n}\0`).join('') });
+    git(dir, 'commit', '-q', '-m', 'big');
+    expect(fs.statSync(path.join(dir, '.git', 'index')).size).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    const files = edit(dir);
+    const indexTime = fs.statSync(path.join(dir, '.git', 'index')).mtimeMs / 1000;
+    fs.utimesSync(path.join(dir, 'releases/a.yaml'), indexTime - 10, indexTime - 10);
+    // WHEN the move commits
+    const commands = await commandsOf(dir, files);
+    // THEN git does not write the index, and the result is clean, the move's files in HEAD
+    expect(commands).not.toContain('update-index');
+    expect(porcelain(dir)).toBe('');
+    expect(git(dir, 'ls-files', '--stage', 'dist/a/new/n.yaml')).toContain('dist/a/new/n.yaml');
+  });
+
   test('git update-index writes the index where git would apply a setting to it (core.sharedRepository, core.fsync, core.ignoreStat) or where it declines', async () => {
     for (const [key, value] of [['core.sharedRepository', 'group'], ['core.fsync', 'index'], ['core.ignoreStat', 'true'], ['index.version', '4']]) {
       // GIVEN the setting (index.version 4: the file is rewritten as version 4, which updateIndexFile declines)

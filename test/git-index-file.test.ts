@@ -3,12 +3,14 @@
  * update-index`, whose first write after a checkout re-reads every racily clean file (issue 19, cold
  * moves). It must write what git writes, byte for byte; keep git's racy-git rule (an edit in the
  * index's second is still seen); and decline, changing nothing, where it does not cover the index.
+ * indexEntriesAt reads the entries under a move's paths without git (issue 19, fleet moves): what
+ * `git ls-files --stage` lists there, or nothing where it declines.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { GitLockedError } from '../lib/git/git';
-import { IndexEdit, updateIndexFile } from '../lib/git/index-file';
+import { indexEntriesAt, IndexEdit, updateIndexFile } from '../lib/git/index-file';
 import { cleanupTempDirs, git, initRepo, tempDir, writeFiles } from './support/git-repo';
 
 afterAll(cleanupTempDirs);
@@ -289,4 +291,88 @@ describe('updateIndexFile: declines, changing nothing, where it does not cover t
     expect(() => updateIndexFile(index, edits, 20)).toThrow(/index\.lock exists/);
     expect(fs.existsSync(`${index}.lock`)).toBe(true);
   });
+});
+
+describe('indexEntriesAt: the entries under a move\'s paths, as git ls-files --stage lists them', () => {
+  /** git's answer: `git ls-files --stage -- PATHS` (literal pathspecs) as path -> mode and object id. */
+  function gitsEntries(dir: string, paths: readonly string[]): Map<string, { mode: number; oid: string }> {
+    const out = execFileSync('git', ['ls-files', '--stage', '-z', '--', ...paths], { cwd: dir, env: { ...process.env, GIT_LITERAL_PATHSPECS: '1' } }).toString('utf8');
+    return new Map(out.split('\0').filter(Boolean).map((rec) => {
+      const [meta, p] = rec.split('\t');
+      const [mode, oid] = meta.split(' ');
+      return [p, { mode: parseInt(mode, 8), oid }];
+    }));
+  }
+
+  test('files and folders, names that sort between a folder and its entries (dist/a-b.yaml), non-ASCII, missing paths: the same entries as git', () => {
+    // GIVEN a committed repository with an executable file
+    const dir = repo(BASE);
+    fs.chmodSync(path.join(dir, 'dist/b/y.yaml'), 0o755);
+    git(dir, 'add', 'dist/b/y.yaml');
+    const index = path.join(dir, '.git', 'index');
+    for (const paths of [['releases/a.yaml', 'dist/a'], ['dist/a-b.yaml'], ['dist/a', 'dist/a/keep'], ['dist/é', 'dist/b'], ['dist'], ['nothing/here', 'dist/a/x'], ['other.txt', 'releases']]) {
+      // WHEN the entries under the paths are read
+      const got = indexEntriesAt(index, paths, 20);
+      // THEN they are git's, and there are some where git has some
+      expect([paths, got]).toEqual([paths, gitsEntries(dir, paths)]);
+    }
+    expect(indexEntriesAt(index, ['dist/a'], 20)!.size).toBe(3);
+    expect(indexEntriesAt(index, ['dist/b'], 20)!.get('dist/b/y.yaml')!.mode).toBe(0o100755);
+  });
+
+  test('an index larger than the read buffer, with a 4230-byte path, an untracked cache and a skip-worktree entry elsewhere: the same entries as git', () => {
+    // GIVEN 3000 entries in folders of their own (~700 KB), a long path, the untracked cache (an optional extension), a v3 index
+    const dir = repo(BASE);
+    const blob = git(dir, 'hash-object', '-w', '--', 'other.txt').trim();
+    const name = (i: number) => `m/${String(i).padStart(5, '0')}-${'x'.repeat(120)}/f.yaml`;
+    const lines = Array.from({ length: 3000 }, (_, i) => `100644 ${blob}\t${name(i)}\n`).join('') + `100644 ${blob}\tm/01500-${LONG}\n`;
+    execFileSync('git', ['update-index', '--add', '--index-info'], { cwd: dir, input: lines });
+    git(dir, 'update-index', '--untracked-cache');
+    git(dir, 'status', '--porcelain');
+    git(dir, 'update-index', '--skip-worktree', 'releases/b.yaml');
+    const index = path.join(dir, '.git', 'index');
+    expect(fs.readFileSync(index).includes(Buffer.from('UNTR'))).toBe(true);
+    for (const paths of [[name(0).split('/').slice(0, 2).join('/'), name(2999)], ['m/01500-dddd', `m/01500-${LONG}`, name(1501)], ['m'], ['releases/a.yaml']]) {
+      // WHEN the entries under the paths are read / THEN they are git's
+      expect([paths, indexEntriesAt(index, paths, 20)]).toEqual([paths, gitsEntries(dir, paths)]);
+    }
+    expect(indexEntriesAt(index, ['m'], 20)!.size).toBe(3001);
+  });
+
+  test('a SHA-256 repository: object ids and checksum of 32 bytes', () => {
+    const dir = repo(BASE, ['--object-format=sha256']);
+    const index = path.join(dir, '.git', 'index');
+    expect(indexEntriesAt(index, ['dist/a'], 32)).toEqual(gitsEntries(dir, ['dist/a']));
+    expect([...indexEntriesAt(index, ['dist/a'], 32)!.values()][0].oid).toHaveLength(64);
+  });
+
+  /** Reads the index of a prepared repository under the move's paths; it must decline. */
+  function declines(prepare: (dir: string) => void, holds?: string): void {
+    const dir = repo(BASE);
+    prepare(dir);
+    if (holds) expect(fs.readFileSync(path.join(dir, '.git', 'index')).includes(Buffer.from(holds))).toBe(true);
+    expect(indexEntriesAt(path.join(dir, '.git', 'index'), ['releases/a.yaml', 'dist/a'], 20)).toBeUndefined();
+  }
+
+  test('declines for index version 4 (paths compressed)', () => declines((d) => git(d, 'update-index', '--index-version', '4')));
+  test('declines for a split index (link: entries in another file)', () => declines((d) => git(d, 'update-index', '--split-index'), 'link'));
+  test('declines for a sparse index (sdir: folders as entries)', () => declines((d) => {
+    git(d, 'sparse-checkout', 'init', '--cone', '--sparse-index');
+    git(d, 'sparse-checkout', 'set', 'releases');
+  }, 'sdir'));
+  test('declines for an unmerged entry', () => declines((d) => {
+    const blob = git(d, 'hash-object', '-w', '--', 'other.txt').trim();
+    execFileSync('git', ['update-index', '--index-info'], { cwd: d, input: `100644 ${blob} 2\tconflict.txt\n` });
+  }));
+  test('declines for an intent-to-add entry under the paths (git diff --cached does not count it)', () => declines((d) => {
+    writeFiles(d, { 'dist/a/planned.yaml': 'p\n' });
+    git(d, 'add', '-N', 'dist/a/planned.yaml');
+  }));
+  test('declines for a checksum that does not match the bytes', () => declines((d) => {
+    const index = path.join(d, '.git', 'index');
+    const b = fs.readFileSync(index);
+    b[b.length - 1] ^= 1;
+    fs.writeFileSync(index, b);
+  }));
+  test('declines for a missing index file', () => declines((d) => fs.rmSync(path.join(d, '.git', 'index'))));
 });

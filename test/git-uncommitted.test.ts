@@ -80,4 +80,40 @@ describe('uncommittedChanges: what git status says about a move\'s paths, withou
     expect(await uncommittedChanges(g, PATHS)).toEqual(await g.status(PATHS));
     expect(await uncommittedChanges(g, PATHS)).toHaveLength(1);
   });
+
+  /** The git commands provablyClean runs (GIT_TRACE), by name, and its answer. */
+  async function traced(dir: string): Promise<{ clean: boolean; commands: string[] }> {
+    const trace = path.join(tempDir(), 'trace.txt');
+    process.env.GIT_TRACE = trace;
+    try {
+      const clean = await provablyClean(await Git.open(dir), PATHS);
+      return { clean, commands: fs.readFileSync(trace, 'utf8').split('\n').filter((l) => l.includes('trace: built-in: git')).map((l) => l.replace(/^.*built-in: git (-C \S+ )?/, '').split(' ')[0]) };
+    } finally {
+      delete process.env.GIT_TRACE;
+    }
+  }
+
+  test('the index is read from its file, without git diff-index; a change only in the index is still found', async () => {
+    // GIVEN a clean repository, and one whose index alone differs under the paths (staged, then put back)
+    const clean = repo();
+    const staged = repo();
+    writeFiles(staged, { 'dist/a/x.yaml': 'x: 1\n' });
+    git(staged, 'add', 'dist/a/x.yaml');
+    writeFiles(staged, { 'dist/a/x.yaml': 'x: 0\n' });
+    // WHEN each is checked / THEN the answers are right, and git reads no index for them
+    expect(await traced(clean)).toEqual({ clean: true, commands: ['rev-parse', 'ls-tree'] });
+    expect(await traced(staged)).toEqual({ clean: false, commands: ['rev-parse', 'ls-tree'] });
+  });
+
+  test('git diff-index answers where the index file is not read here (version 4), with the same answers', async () => {
+    const clean = repo();
+    git(clean, 'update-index', '--index-version', '4');
+    const staged = repo();
+    writeFiles(staged, { 'releases/a.yaml': 'weight: 5\n' });
+    git(staged, 'add', 'releases/a.yaml');
+    writeFiles(staged, { 'releases/a.yaml': 'weight: 0\n' });
+    git(staged, 'update-index', '--index-version', '4');
+    expect(await traced(clean)).toEqual({ clean: true, commands: ['rev-parse', 'ls-tree', 'diff-index'] });
+    expect(await traced(staged)).toEqual({ clean: false, commands: ['rev-parse', 'ls-tree', 'diff-index'] });
+  });
 });

@@ -195,6 +195,11 @@ export class Git {
     return (await this.run(['rev-parse', 'HEAD'])).trim();
   }
 
+  /** The index file git reads and writes: `index` in the git folder (a linked worktree's own); undefined when `GIT_INDEX_FILE` names another (then only git reads it). */
+  public indexFile(): string | undefined {
+    return process.env.GIT_INDEX_FILE ? undefined : path.join(this.gitDir, 'index');
+  }
+
   /**
    * What a commit made with plumbing starts from: HEAD's commit and tree, and `core.fileMode` (the
    * mode `git add` records, lib/git/commit-files.ts). Undefined when `git commit` must make the
@@ -207,7 +212,7 @@ export class Git {
     let trustExecutableBit = true;
     // the index file the plumbing commit may update itself (lib/git/index-file.ts): not with a file
     // mode or fsync policy git would apply to it, nor when git would mark new entries assume-unchanged
-    let indexFile: string | undefined = process.env.GIT_INDEX_FILE ? undefined : path.join(this.gitDir, 'index');
+    let indexFile = this.indexFile();
     for (const line of config.stdout.split('\n')) {
       const [key, ...rest] = line.split(' ');
       const value = rest.join(' ').trim();

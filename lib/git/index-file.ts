@@ -104,6 +104,85 @@ export function updateIndexFile(file: string, edits: readonly IndexEdit[], oidBy
   }
 }
 
+/** An entry of the index as read back: its mode (0o100644, 0o100755, 0o120000 or 0o160000) and object id (hex). */
+export interface IndexEntry {
+  readonly mode: number;
+  readonly oid: string;
+}
+
+/**
+ * The index's entries at `paths` or under them (`path/...`), by path: what `git diff-index --cached
+ * HEAD -- PATHS` compares with HEAD (lib/git/uncommitted.ts), read in one pass through the same small
+ * buffer, checksum included, without git. git's process parses every entry into memory first: at
+ * 100 000 files (a fleet of 200 releases over 50 clusters) ~130 ms of CPU against ~30 ms here, where
+ * a move must not grow with the repository (issues 17 and 19).
+ *
+ * Undefined, to decline (the caller then asks git), when: there is no index file; its version is
+ * not 2 or 3; an entry is unmerged; an entry at the paths has v3 flags (intent-to-add or
+ * skip-worktree, which git's diff treats apart); an extension readers must understand is present (a
+ * lowercase signature, index-format.txt: a split index's `link`, a sparse index's `sdir`); the
+ * checksum does not match. Optional extensions (TREE, REUC, UNTR, FSMN, EOIE, IEOT) are skipped, as
+ * git's readers may.
+ * @param paths `/`-separated, from the top of the work tree
+ * @param oidBytes 20 (SHA-1) or 32 (SHA-256): the repository's object format, also the checksum's
+ */
+export function indexEntriesAt(file: string, paths: readonly string[], oidBytes: 20 | 32): Map<string, IndexEntry> | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return undefined; // no index: git decides
+  }
+  try {
+    const r = new Reader(fd, oidBytes);
+    if (!r.ensure(0, 12)) return undefined;
+    const version = r.window.readUInt32BE(4);
+    if (r.window.readUInt32BE(0) !== SIGNATURE || (version !== 2 && version !== 3)) return undefined;
+    const count = r.window.readUInt32BE(8);
+    // each path as two runs of git's order: the name itself, and the names under `name/`
+    const runs = [...new Set(paths)]
+      .flatMap((p) => [{ name: Buffer.from(p, 'utf8'), under: false }, { name: Buffer.from(`${p}/`, 'utf8'), under: true }])
+      .sort((a, b) => Buffer.compare(a.name, b.name));
+    const fixed = STAT_BYTES + oidBytes + 2;
+    const found = new Map<string, IndexEntry>();
+    const e = at;
+    let k = 0;
+    let pos = 12;
+    for (let i = 0; i < count; i++) {
+      if (!readEntry(r, pos, fixed, version)) return undefined;
+      const w = e.w;
+      const start = e.nameStart;
+      const len = e.len;
+      // the entry against the current run: in it, before it (the next entry), or past it (the next run)
+      while (k < runs.length) {
+        const name = runs[k].name;
+        const n = len < name.length ? len : name.length;
+        let j = 0;
+        while (j < n && w[start + j] === name[j]) j++;
+        const c = j < n ? w[start + j] - name[j] : len - name.length;
+        if (c === 0 || (runs[k].under && j === name.length)) {
+          if (e.flags & EXTENDED) return undefined;
+          found.set(w.toString('utf8', start, start + len), { mode: w.readUInt32BE(e.o + 24), oid: w.toString('hex', e.o + STAT_BYTES, e.o + STAT_BYTES + oidBytes) });
+          break;
+        }
+        if (c < 0) break;
+        k++;
+      }
+      pos += e.size;
+    }
+    const extensionsEnd = r.size - oidBytes;
+    while (pos < extensionsEnd) {
+      if (!r.ensure(pos, 8)) return undefined;
+      const first = r.window[pos - r.start];
+      if (first >= 0x61 && first <= 0x7a) return undefined; // required: git's reader must understand it
+      pos += 8 + r.window.readUInt32BE(pos - r.start + 4);
+    }
+    return pos === extensionsEnd && r.verified() ? found : undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 const CHUNK = 1 << 18;
 
 /**
@@ -303,33 +382,12 @@ function walk(r: Reader, sorted: readonly Probe[], fixed: number, version: numbe
   let probe: Probe | undefined = sorted[0];
   let first = probe ? probe.name[0] : 256;
   let pos = 12;
+  const e = at;
   for (let i = 0; i < count; i++) {
-    if (pos + 8192 > r.start + r.length && !r.ensure(pos, Math.min(r.size - pos, 8192))) return -1;
-    let w = r.window;
-    let o = pos - r.start;
-    if (o + fixed > r.length) return -1;
-    const flags = (w[o + fixed - 2] << 8) | w[o + fixed - 1];
-    if (flags & STAGE) return -1; // unmerged
-    let nameOff = fixed;
-    if (flags & EXTENDED) {
-      if (version < 3) return -1;
-      nameOff += 2;
-    }
-    let len = flags & NAME_MASK;
-    if (len === NAME_MASK) {
-      let nul = w.indexOf(0, o + nameOff);
-      if (nul < 0 || nul >= r.length) {
-        if (!r.ensure(pos, Math.min(r.size - pos, 1 << 16))) return -1;
-        w = r.window;
-        o = pos - r.start;
-        nul = w.indexOf(0, o + nameOff);
-        if (nul < 0 || nul >= r.length) return -1;
-      }
-      len = nul - o - nameOff;
-    }
-    const size = (nameOff + len + 8) & ~7;
-    if (o + size > r.length) return -1;
-    const nameStart = o + nameOff;
+    if (!readEntry(r, pos, fixed, version)) return -1;
+    const w = e.w;
+    const nameStart = e.nameStart;
+    const len = e.len;
     while (probe && w[nameStart] >= first) {
       // the entry's name against the probe's: bytes in common (j), then which sorts first (c)
       const name = probe.name;
@@ -342,18 +400,61 @@ function walk(r: Reader, sorted: readonly Probe[], fixed: number, version: numbe
         if (j === name.length) return -1; // the entry lies under the added path
       } else if (c === 0) {
         if (probe.kind === 'ancestor') return -1;
-        if (flags & (EXTENDED | ASSUME_VALID)) return -1; // skip-worktree, intent-to-add, assume-unchanged (git keeps such an entry): git decides
-        probe.found = { offset: pos, bytes: Buffer.from(w.subarray(o, o + size)) };
+        if (e.flags & (EXTENDED | ASSUME_VALID)) return -1; // skip-worktree, intent-to-add, assume-unchanged (git keeps such an entry): git decides
+        probe.found = { offset: pos, bytes: Buffer.from(w.subarray(e.o, e.o + e.size)) };
       } else {
         probe.insertAt = pos;
       }
       probe = sorted[++k];
       first = probe ? probe.name[0] : 256;
     }
-    pos += size;
+    pos += e.size;
   }
   for (; k < sorted.length; k++) sorted[k].insertAt = pos;
   return pos;
+}
+
+/** The last entry read by readEntry: the window holding it, its offset there, flags, name (start in the window, length) and size on disk. */
+const at = { w: Buffer.alloc(0), o: 0, flags: 0, nameStart: 0, len: 0, size: 0 };
+
+/**
+ * Reads the entry at file position `pos` into `at` (`ondisk_cache_entry`: stat data, object id,
+ * flags, v3's extended flags, the NUL-terminated name padded to 8 bytes); false, to decline, when
+ * it is malformed, unmerged (a stage other than 0), or has flags its version does not have.
+ */
+function readEntry(r: Reader, pos: number, fixed: number, version: number): boolean {
+  if (pos + 8192 > r.start + r.length && !r.ensure(pos, Math.min(r.size - pos, 8192))) return false;
+  let w = r.window;
+  let o = pos - r.start;
+  if (o + fixed > r.length) return false;
+  const flags = (w[o + fixed - 2] << 8) | w[o + fixed - 1];
+  if (flags & STAGE) return false; // unmerged
+  let nameOff = fixed;
+  if (flags & EXTENDED) {
+    if (version < 3) return false;
+    nameOff += 2;
+  }
+  let len = flags & NAME_MASK;
+  if (len === NAME_MASK) {
+    let nul = w.indexOf(0, o + nameOff);
+    if (nul < 0 || nul >= r.length) {
+      if (!r.ensure(pos, Math.min(r.size - pos, 1 << 16))) return false;
+      w = r.window;
+      o = pos - r.start;
+      nul = w.indexOf(0, o + nameOff);
+      if (nul < 0 || nul >= r.length) return false;
+    }
+    len = nul - o - nameOff;
+  }
+  const size = (nameOff + len + 8) & ~7;
+  if (o + size > r.length) return false;
+  at.w = w;
+  at.o = o;
+  at.flags = flags;
+  at.nameStart = o + nameOff;
+  at.len = len;
+  at.size = size;
+  return true;
 }
 
 /** The second pass: the new index into `out`: the old bytes between the changes copied through the reader's buffer, and the checksum. */

@@ -2,9 +2,10 @@
  * Whether a few paths hold uncommitted changes, without `git status`'s pass over the whole index
  * (issue 17: a move's cost must not grow with the files of the repository). `git status -- PATHS`
  * refreshes and compares every index entry against the pathspec (at 100 000 files, ~25 ms of CPU
- * for a handful of paths); here git reads the index once without refreshing it:
+ * for a handful of paths); here the index is read once, without refreshing it:
  * - `git ls-tree HEAD -- PATHS`: HEAD's files under the paths (no index);
- * - `git diff-index --cached HEAD -- PATHS`: nothing staged under the paths;
+ * - the index: exactly HEAD's entries under the paths, nothing staged (read from the index file,
+ *   lib/git/index-file.ts; else `git diff-index --cached HEAD -- PATHS`);
  * - the work tree, read here: exactly HEAD's files under the paths, each with HEAD's bytes (its blob
  *   id) and executable bit, nothing else (no untracked file, no symlink, no nested repository).
  * When all three hold, the paths are clean as `git status` would say. Anything else (a difference,
@@ -16,6 +17,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createHash } from 'crypto';
 import { Git, StatusEntry } from './git';
+import { indexEntriesAt } from './index-file';
 
 /**
  * Uncommitted changes (staged, unstaged or untracked) under `paths` (relative to `git.cwd`), as
@@ -41,9 +43,8 @@ export async function provablyClean(git: Git, paths: readonly string[]): Promise
     if (type !== 'blob' || (mode !== '100644' && mode !== '100755')) return false; // a submodule or a symlink
     head.set(rec.slice(tab + 1), { mode, oid });
   }
-  const staged = await git.tryRun(['-C', git.root, 'diff-index', '--cached', '--name-only', '-z', 'HEAD', '--', ...rooted]);
-  if (staged.code !== 0 || staged.stdout !== '') return false;
   const algorithm = [...head.values()][0]?.oid.length === 64 ? 'sha256' : 'sha1';
+  if (!(await nothingStaged(git, rooted, head, algorithm === 'sha256' ? 32 : 20))) return false;
   const seen = new Set<string>();
   const same = (file: string, st: fs.Stats): boolean => {
     const h = head.get(file);
@@ -65,4 +66,24 @@ export async function provablyClean(git: Git, paths: readonly string[]): Promise
   };
   for (const p of rooted) if (!walk(p)) return false;
   return seen.size === head.size; // a file of HEAD missing on disk (deleted) is not seen
+}
+
+/**
+ * Whether the index holds exactly HEAD's files under the paths (`head`), with HEAD's modes and blobs:
+ * read from the index file here (lib/git/index-file.ts `indexEntriesAt`), or, where that declines,
+ * asked of `git diff-index --cached HEAD -- PATHS`.
+ */
+async function nothingStaged(git: Git, rooted: readonly string[], head: ReadonlyMap<string, { mode: string; oid: string }>, oidBytes: 20 | 32): Promise<boolean> {
+  const file = git.indexFile();
+  const index = file === undefined ? undefined : indexEntriesAt(file, rooted, oidBytes);
+  if (index) {
+    if (index.size !== head.size) return false;
+    for (const [p, e] of index) {
+      const h = head.get(p);
+      if (!h || h.oid !== e.oid || parseInt(h.mode, 8) !== e.mode) return false;
+    }
+    return true;
+  }
+  const staged = await git.tryRun(['-C', git.root, 'diff-index', '--cached', '--name-only', '-z', 'HEAD', '--', ...rooted]);
+  return staged.code === 0 && staged.stdout === '';
 }
