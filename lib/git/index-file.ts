@@ -1,6 +1,7 @@
 /**
  * Updates a few entries of git's index file in place of `git update-index --add --remove`, without
- * git's pass over every other entry.
+ * git's pass over every other entry; and reads the entries under a few paths (`indexEntriesAt`, see
+ * there) in place of `git diff-index --cached`.
  *
  * Why: git's first write of the index after a checkout re-reads every file checked out in the
  * index's own second ("racily clean" entries; Documentation/technical/racy-git.txt), to smudge the
