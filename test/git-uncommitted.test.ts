@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Git, provablyClean, uncommittedChanges } from '../lib/git';
-import { cleanupTempDirs, git, initRepo, tempDir, writeFiles } from './support/git-repo';
+import { cleanupTempDirs, configure, git, initRepo, tempDir, writeFiles } from './support/git-repo';
 
 afterAll(cleanupTempDirs);
 
@@ -115,5 +115,43 @@ describe('uncommittedChanges: what git status says about a move\'s paths, withou
     git(staged, 'update-index', '--index-version', '4');
     expect(await traced(clean)).toEqual({ clean: true, commands: ['rev-parse', 'ls-tree', 'diff-index'] });
     expect(await traced(staged)).toEqual({ clean: false, commands: ['rev-parse', 'ls-tree', 'diff-index'] });
+  });
+
+  /** A committed repository whose dist/a holds a file named by `committed` (bytes), with `then` done after the commit. */
+  function bytesRepo(committed: Buffer, then: (dir: string, at: (name: Buffer) => Buffer) => void): string {
+    const dir = repo();
+    const at = (name: Buffer) => Buffer.concat([Buffer.from(`${dir}/dist/a/`), name]);
+    fs.writeFileSync(at(committed), 'same\n');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'odd name');
+    then(dir, at);
+    return dir;
+  }
+
+  test('names that are not UTF-8 are not judged here (they read as U+FFFD, as a real U+FFFD name does): git status answers', async () => {
+    const REPLACEMENT = Buffer.from('\uFFFD', 'utf8');
+    const LATIN1 = Buffer.from([0xff]);
+    for (const [name, dir] of [
+      // a real U+FFFD file committed, a \xff file with the same bytes staged
+      ['staged \\xff beside a committed U+FFFD', bytesRepo(REPLACEMENT, (d, at) => { fs.writeFileSync(at(LATIN1), 'same\n'); git(d, 'add', '-A'); })],
+      // a committed \xff file deleted, an untracked U+FFFD file with the same bytes in its place
+      ['deleted \\xff, untracked U+FFFD', bytesRepo(LATIN1, (_d, at) => { fs.rmSync(at(LATIN1)); fs.writeFileSync(at(REPLACEMENT), 'same\n'); })],
+    ] as const) {
+      const g = await Git.open(dir);
+      // THEN not proven clean, and the changes are git status's
+      expect([name, await provablyClean(g, PATHS)]).toEqual([name, false]);
+      expect(await uncommittedChanges(g, PATHS)).toEqual(await g.status(PATHS));
+      expect((await uncommittedChanges(g, PATHS)).length).toBeGreaterThan(0);
+    }
+  });
+
+  test('with no file of HEAD under the paths (no object id to tell SHA-1 from SHA-256), git diff-index answers', async () => {
+    const dir = tempDir();
+    git(dir, 'init', '-q', '--object-format=sha256', '--initial-branch=main');
+    configure(dir);
+    writeFiles(dir, { 'other.yaml': 'o\n' });
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'init');
+    expect(await traced(dir)).toEqual({ clean: true, commands: ['rev-parse', 'ls-tree', 'diff-index'] });
   });
 });

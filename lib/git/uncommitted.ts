@@ -41,10 +41,12 @@ export async function provablyClean(git: Git, paths: readonly string[]): Promise
     const tab = rec.indexOf('\t');
     const [mode, type, oid] = rec.slice(0, tab).split(' ');
     if (type !== 'blob' || (mode !== '100644' && mode !== '100755')) return false; // a submodule or a symlink
-    head.set(rec.slice(tab + 1), { mode, oid });
+    const name = rec.slice(tab + 1);
+    if (name.includes(NOT_UTF8)) return false; // (see NOT_UTF8)
+    head.set(name, { mode, oid });
   }
   const algorithm = [...head.values()][0]?.oid.length === 64 ? 'sha256' : 'sha1';
-  if (!(await nothingStaged(git, rooted, head, algorithm === 'sha256' ? 32 : 20))) return false;
+  if (!(await nothingStaged(git, rooted, head))) return false;
   const seen = new Set<string>();
   const same = (file: string, st: fs.Stats): boolean => {
     const h = head.get(file);
@@ -60,6 +62,7 @@ export async function provablyClean(git: Git, paths: readonly string[]): Promise
     if (!st.isDirectory()) return false;
     for (const name of fs.readdirSync(path.join(git.root, file))) {
       if (name === '.git') return false; // a nested repository: git status says what it is
+      if (name.includes(NOT_UTF8)) return false;
       if (!walk(`${file}/${name}`)) return false;
     }
     return true;
@@ -69,13 +72,22 @@ export async function provablyClean(git: Git, paths: readonly string[]): Promise
 }
 
 /**
- * Whether the index holds exactly HEAD's files under the paths (`head`), with HEAD's modes and blobs:
- * read from the index file here (lib/git/index-file.ts `indexEntriesAt`), or, where that declines,
- * asked of `git diff-index --cached HEAD -- PATHS`.
+ * U+FFFD, what a name that is not UTF-8 decodes to (and a name that holds it): two different names
+ * may read the same, so such a name is not judged here; git status is asked instead.
  */
-async function nothingStaged(git: Git, rooted: readonly string[], head: ReadonlyMap<string, { mode: string; oid: string }>, oidBytes: 20 | 32): Promise<boolean> {
+const NOT_UTF8 = '\uFFFD';
+
+/**
+ * Whether the index holds exactly HEAD's files under the paths (`head`), with HEAD's modes and blobs:
+ * read from the index file here (lib/git/index-file.ts `indexEntriesAt`; the object format from
+ * HEAD's object ids), or asked of `git diff-index --cached HEAD -- PATHS` where that declines, where
+ * HEAD has no file under the paths to tell the object format by, or where a name is not UTF-8.
+ */
+async function nothingStaged(git: Git, rooted: readonly string[], head: ReadonlyMap<string, { mode: string; oid: string }>): Promise<boolean> {
   const file = git.indexFile();
-  const index = file === undefined ? undefined : indexEntriesAt(file, rooted, oidBytes);
+  const first = head.values().next().value;
+  const read = file === undefined || !first ? undefined : indexEntriesAt(file, rooted, first.oid.length === 64 ? 32 : 20);
+  const index = read && ![...read.keys()].some((p) => p.includes(NOT_UTF8)) ? read : undefined;
   if (index) {
     if (index.size !== head.size) return false;
     for (const [p, e] of index) {
