@@ -63,6 +63,16 @@ function bothWays(dir: string, paths: readonly string[]): { ours: Buffer; gits: 
   return { ours: fs.readFileSync(a), gits: fs.readFileSync(b), wrote };
 }
 
+/** The name of the i-th of the 3000 entries `addBigFolder` adds: m/NNNNN-xxx.../f.yaml (138 bytes). */
+const name = (i: number) => `m/${String(i).padStart(5, '0')}-${'x'.repeat(120)}/f.yaml`;
+
+/** Adds 3000 entries to the index, each in a folder of its own (index ~700 KB), and a 4230-byte path among them (m/01500-LONG). */
+function addBigFolder(dir: string): void {
+  const blob = git(dir, 'hash-object', '-w', '--', 'other.txt').trim();
+  const lines = Array.from({ length: 3000 }, (_, i) => `100644 ${blob}\t${name(i)}\n`).join('') + `100644 ${blob}\tm/01500-${LONG}\n`;
+  execFileSync('git', ['update-index', '--add', '--index-info'], { cwd: dir, input: lines });
+}
+
 /** A move's edit: a changed file, a deleted one, an emptied folder, a new file in a new folder, and a long path. */
 function moveEdit(dir: string): string[] {
   writeFiles(dir, { 'releases/a.yaml': 'weight: 10\n', 'dist/a/x.yaml': 'x: 10\n', 'dist/a/new/n.yaml': 'n: 1\n', 'dist/é/z.yaml': 'changed\n' });
@@ -100,10 +110,7 @@ describe('updateIndexFile: the bytes git update-index writes', () => {
   test('an index and cache-tree larger than the read buffer (256 KiB): edits at the start, across chunk borders and at the end, byte for byte as git', () => {
     // GIVEN 3000 entries, each in a folder of its own (index ~700 KB, cache-tree ~400 KB, made valid by write-tree), and a long path among them
     const dir = repo(BASE);
-    const blob = git(dir, 'hash-object', '-w', '--', 'other.txt').trim();
-    const name = (i: number) => `m/${String(i).padStart(5, '0')}-${'x'.repeat(120)}/f.yaml`;
-    const lines = Array.from({ length: 3000 }, (_, i) => `100644 ${blob}\t${name(i)}\n`).join('') + `100644 ${blob}\tm/01500-${LONG}\n`;
-    execFileSync('git', ['update-index', '--add', '--index-info'], { cwd: dir, input: lines });
+    addBigFolder(dir);
     git(dir, 'write-tree');
     const index = fs.readFileSync(path.join(dir, '.git', 'index'));
     expect(index.length).toBeGreaterThan(600_000);
@@ -323,10 +330,7 @@ describe('indexEntriesAt: the entries under a move\'s paths, as git ls-files --s
   test('an index larger than the read buffer, with a 4230-byte path, an untracked cache and a skip-worktree entry elsewhere: the same entries as git', () => {
     // GIVEN 3000 entries in folders of their own (~700 KB), a long path, the untracked cache (an optional extension), a v3 index
     const dir = repo(BASE);
-    const blob = git(dir, 'hash-object', '-w', '--', 'other.txt').trim();
-    const name = (i: number) => `m/${String(i).padStart(5, '0')}-${'x'.repeat(120)}/f.yaml`;
-    const lines = Array.from({ length: 3000 }, (_, i) => `100644 ${blob}\t${name(i)}\n`).join('') + `100644 ${blob}\tm/01500-${LONG}\n`;
-    execFileSync('git', ['update-index', '--add', '--index-info'], { cwd: dir, input: lines });
+    addBigFolder(dir);
     git(dir, 'update-index', '--untracked-cache');
     git(dir, 'status', '--porcelain');
     git(dir, 'update-index', '--skip-worktree', 'releases/b.yaml');
