@@ -455,17 +455,17 @@ async function writeTrees(root: string, bodies: readonly Buffer[]): Promise<stri
 /**
  * commit-tree, then the index, then the branch (see the module doc for why in this order). The index
  * is updated in place (lib/git/index-file.ts: `blobOf` gives each written file's mode and blob) when
- * git's own write would re-read the files checked out in the index's second (`racyIndex`) and
- * index-file.ts covers the index, or when the index is large (`largeIndex`); else by `git
- * update-index`, which costs less for a smaller index without such files (one process in C against a
- * pass of JavaScript over every entry: ~15 against ~35 ms of CPU at 18 000 entries).
+ * git's own write would re-read the files checked out in the index's second, or the index is large
+ * (`writeIndexHere`), and index-file.ts covers the index; else by `git update-index`, which costs
+ * less for a smaller index without such files (one process in C against a pass of JavaScript over
+ * every entry: ~15 against ~35 ms of CPU at 18 000 entries).
  */
 async function finish(c: FilesCommit, files: readonly string[], tree: string, last: string | undefined, blobOf: (f: string) => { mode: number; oid: string } | undefined): Promise<string> {
   const made = await gitRun(c.root, ['commit-tree', tree, '-p', c.parent, '-F', '-'], Buffer.from(c.text, 'utf8'));
   // errors read as `git commit`'s would (a missing identity, for instance): it is a commit to the user
   if (made.code !== 0) throw new GitError(`git commit failed: ${made.stderr.split('\n').filter((l) => l && !/^hint:/.test(l)).join('; ') || `exit code ${made.code}`}`, ['commit'], made.code, made.stderr);
   const sha = made.stdout.toString('latin1').trim();
-  const edits = c.indexFile && (racyIndex(c.root, c.indexFile, last) || largeIndex(c.indexFile)) ? indexEdits(c.root, files, blobOf) : undefined;
+  const edits = c.indexFile && writeIndexHere(c.root, c.indexFile, last) ? indexEdits(c.root, files, blobOf) : undefined;
   if (!c.indexFile || !edits || !updateIndexFile(c.indexFile, edits, c.parentTree.length === 64 ? 32 : 20)) {
     await gitBytes(c.root, ['update-index', '--add', '--remove', '-z', '--stdin'], Buffer.from(files.map((f) => `${f}\0`).join(''), 'utf8'));
   }
@@ -474,36 +474,30 @@ async function finish(c: FilesCommit, files: readonly string[], tree: string, la
 }
 
 /**
- * Whether the index holds files git would re-read before writing it (racily clean: checked out in
- * the index's own second, as in a fresh clone; see lib/git/index-file.ts), judged by `last`, HEAD's
- * last file in git's order: a checkout writes the files in that order and the index after them, so
- * the last file shares the index's second whenever any file does; an index this project wrote keeps
- * its old second, and so its answer. True when `last` is not known or cannot be read. A choice of
- * speed only: either way the index holds the same entries.
+ * Whether index-file.ts should write the index rather than `git update-index` (a choice of speed
+ * only: either way the index holds the same entries), from one stat of the index:
+ * - it is large (4 MiB, ~35 000 files): git parses every entry into memory, then writes them all,
+ *   where index-file.ts copies the bytes between the changes. At 100 000 files (a fleet of 200
+ *   releases over 50 clusters, 11.7 MB) `git update-index` cost ~200 ms of CPU against ~130 ms; at
+ *   10 000 (1.2 MB) ~35 against ~35-50 ms;
+ * - or it holds files git would re-read before writing it (racily clean: checked out in the index's
+ *   own second, as in a fresh clone; see lib/git/index-file.ts), judged by `last`, HEAD's last file
+ *   in git's order: a checkout writes the files in that order and the index after them, so the last
+ *   file shares the index's second whenever any file does; an index this project wrote keeps its
+ *   old second, and so its answer. True when `last` is not known or cannot be read.
  */
-function racyIndex(root: string, indexFile: string, last: string | undefined): boolean {
-  if (last === undefined) return true;
+function writeIndexHere(root: string, indexFile: string, last: string | undefined): boolean {
+  let index: fs.Stats;
   try {
-    const index = fs.statSync(indexFile);
-    const file = fs.lstatSync(path.join(root, last));
-    return Math.floor(file.mtimeMs / 1000) >= Math.floor(index.mtimeMs / 1000);
+    index = fs.statSync(indexFile);
+  } catch {
+    return true; // no index: updateIndexFile declines, git decides
+  }
+  if (index.size >= LARGE_INDEX || last === undefined) return true;
+  try {
+    return Math.floor(fs.lstatSync(path.join(root, last)).mtimeMs / 1000) >= Math.floor(index.mtimeMs / 1000);
   } catch {
     return true;
-  }
-}
-
-/**
- * Whether the index is large enough (4 MiB: ~35 000 files) that git's pass over it costs more than
- * index-file.ts's: git parses every entry into memory, then writes them all, where index-file.ts
- * copies the bytes between the changes. At 100 000 files (a fleet of 200 releases over 50 clusters,
- * 11.7 MB) `git update-index` cost ~200 ms of CPU against ~130 ms; at 10 000 (1.2 MB) ~35 against
- * ~35-50 ms. A choice of speed only, as `racyIndex`.
- */
-function largeIndex(indexFile: string): boolean {
-  try {
-    return fs.statSync(indexFile).size >= LARGE_INDEX;
-  } catch {
-    return false;
   }
 }
 

@@ -136,10 +136,9 @@ export function indexEntriesAt(file: string, paths: readonly string[], oidBytes:
   }
   try {
     const r = new Reader(fd, oidBytes);
-    if (!r.ensure(0, 12)) return undefined;
-    const version = r.window.readUInt32BE(4);
-    if (r.window.readUInt32BE(0) !== SIGNATURE || (version !== 2 && version !== 3)) return undefined;
-    const count = r.window.readUInt32BE(8);
+    const head = indexHeader(r);
+    if (!head) return undefined;
+    const { version, count } = head;
     // each path as two runs of git's order: the name itself, and the names under `name/`
     const runs = [...new Set(paths)]
       .flatMap((p) => [{ name: Buffer.from(p, 'utf8'), under: false }, { name: Buffer.from(`${p}/`, 'utf8'), under: true }])
@@ -260,6 +259,13 @@ class Reader {
   }
 }
 
+/** The index's header (`DIRC`, version, entry count), read first; undefined for a version other than 2 or 3 (or no index). */
+function indexHeader(r: Reader): { version: number; count: number } | undefined {
+  if (!r.ensure(0, 12) || r.window.readUInt32BE(0) !== SIGNATURE) return undefined;
+  const version = r.window.readUInt32BE(4);
+  return version === 2 || version === 3 ? { version, count: r.window.readUInt32BE(8) } : undefined;
+}
+
 /** One change in file order: the bytes at `offset` (`oldLength` of them, 0 for an insertion) replaced by `bytes` (none: removed). */
 interface Change {
   readonly offset: number;
@@ -288,13 +294,10 @@ interface Probe {
 
 /** The first pass: the entries and extensions checked, each edit located; undefined when declining. */
 function scan(r: Reader, edits: readonly IndexEdit[], oidBytes: 20 | 32): Plan | undefined {
-  if (!r.ensure(0, 12)) return undefined;
-  const w0 = r.window;
-  if (w0.readUInt32BE(0) !== SIGNATURE) return undefined;
-  const version = w0.readUInt32BE(4);
-  if (version !== 2 && version !== 3) return undefined;
-  const count = w0.readUInt32BE(8);
-  const header = Buffer.from(w0.subarray(0, 12));
+  const head = indexHeader(r);
+  if (!head) return undefined;
+  const { version, count } = head;
+  const header = Buffer.from(r.window.subarray(0, 12));
   // the edited paths, found in one pass over the entries, with what makes an added path a change
   // git must decide: a folder of the index there (entries under `path/`), or a file of the index on
   // its way (each entry is compared with one name only, the next in order, so these cost nothing more)

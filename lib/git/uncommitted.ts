@@ -45,8 +45,10 @@ export async function provablyClean(git: Git, paths: readonly string[]): Promise
     if (name.includes(NOT_UTF8)) return false; // (see NOT_UTF8)
     head.set(name, { mode, oid });
   }
-  const algorithm = [...head.values()][0]?.oid.length === 64 ? 'sha256' : 'sha1';
-  if (!(await nothingStaged(git, rooted, head))) return false;
+  const first = head.values().next().value;
+  const oidBytes = first === undefined ? undefined : first.oid.length === 64 ? 32 : 20;
+  const algorithm = oidBytes === 32 ? 'sha256' : 'sha1';
+  if (!(await nothingStaged(git, rooted, head, oidBytes))) return false;
   const seen = new Set<string>();
   const same = (file: string, st: fs.Stats): boolean => {
     const h = head.get(file);
@@ -83,10 +85,9 @@ const NOT_UTF8 = '\uFFFD';
  * HEAD's object ids), or asked of `git diff-index --cached HEAD -- PATHS` where that declines, where
  * HEAD has no file under the paths to tell the object format by, or where a name is not UTF-8.
  */
-async function nothingStaged(git: Git, rooted: readonly string[], head: ReadonlyMap<string, { mode: string; oid: string }>): Promise<boolean> {
+async function nothingStaged(git: Git, rooted: readonly string[], head: ReadonlyMap<string, { mode: string; oid: string }>, oidBytes: 20 | 32 | undefined): Promise<boolean> {
   const file = git.indexFile();
-  const first = head.values().next().value;
-  const read = file === undefined || !first ? undefined : indexEntriesAt(file, rooted, first.oid.length === 64 ? 32 : 20);
+  const read = file === undefined || oidBytes === undefined ? undefined : indexEntriesAt(file, rooted, oidBytes);
   const index = read && ![...read.keys()].some((p) => p.includes(NOT_UTF8)) ? read : undefined;
   if (index) {
     if (index.size !== head.size) return false;
